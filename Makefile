@@ -1,0 +1,39 @@
+# simbias — `make demo` and `make test` bootstrap .venv on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test test-slow bench lint-imports clean venv
+
+venv: $(STAMP)
+
+# torch==2.13.0 first: a CPU wheel that installs from local disk.  An unpinned torch resolving
+# during the project install would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[test,data]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/simbias run fprinciple-1d --out runs/demo
+	@echo "open runs/demo/report.html"
+
+test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_fprinciple.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,3 @@
+from simbias.cli import main
+
+main()

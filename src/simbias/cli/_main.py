@@ -1,0 +1,164 @@
+"""The ``simbias`` command line: a thin shell over :mod:`simbias.experiments`, :mod:`simbias.io`
+and :mod:`simbias.viz`.
+
+Exit codes: 0 success; 2 bad input (one line on stderr naming the input, what was wrong and the
+fix); 1 a failure during the run (e.g. divergence, with the step named).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import InputError, RunFailure
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        self.exit(2, f"simbias: error: {message} (see simbias {self.prog.split()[-1]} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simbias", description="Measure, reproduce and exploit the simplicity bias of neural networks.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="list the built-in experiments")
+
+    def spec_args(sp):
+        sp.add_argument("name", metavar="NAME|FILE.toml", help="a preset name (simbias list) or a TOML spec file")
+        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a spec key, e.g. --set train.lr=1e-3 (repeatable)")
+
+    r = sub.add_parser("run", help="train, measure, and write a run directory")
+    spec_args(r)
+    r.add_argument("--out", help="run directory (default runs/NAME, or runs/NAME-HASH if that holds another run)")
+    r.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    r.add_argument("--no-figures", action="store_true", help="skip figures and report.html")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("show-config", help="print the fully resolved spec as TOML")
+    spec_args(s)
+
+    rep = sub.add_parser("report", help="(re)build figures and report.html of a run or sweep directory")
+    rep.add_argument("dir", metavar="DIR")
+
+    _add_sweep(sub)
+    return p
+
+
+def _add_sweep(sub) -> None:
+    try:
+        from ._sweep import add_sweep_parser
+    except ImportError:
+        return
+    add_sweep_parser(sub)
+
+
+def _default_out(name: str, spec_data: dict) -> Path:
+    from ..io import RunDir, spec_hash
+
+    h = spec_hash(spec_data)
+    base = Path("runs") / name
+    rd = RunDir(base)
+    if not base.exists() or not any(base.iterdir()) or rd.existing_hash() == h:
+        return base
+    return Path("runs") / f"{name}-{h[:8]}"
+
+
+def _cmd_list() -> int:
+    from ..experiments import EXPERIMENTS, configs_dir, list_presets
+
+    presets = list_presets()
+    if not presets:
+        print(f"no presets found in {configs_dir()}")
+        return 0
+    width = max(len(n) for n in presets)
+    for name, (_, desc) in presets.items():
+        print(f"{name:<{width}}  {desc}")
+    print(f"\nexperiment kinds: {', '.join(sorted(EXPERIMENTS))}")
+    return 0
+
+
+def _cmd_show_config(args) -> int:
+    from ..experiments import resolve_spec, to_dict, to_toml
+
+    spec, _ = resolve_spec(args.name, args.overrides)
+    sys.stdout.write(to_toml(to_dict(spec)))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from ..experiments import resolve_spec, run, to_dict
+    from ..viz import build_report
+
+    spec, name = resolve_spec(args.name, args.overrides)
+    out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
+    show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
+    try:
+        result, rd = run(spec, out, device=args.device, progress=show)
+    except RunFailure:
+        print(f"run directory (partial): {out}", file=sys.stderr)
+        raise
+    print(f"run directory: {rd.path}")
+    for line in result.headline:
+        print(f"  {line}")
+    if not args.no_figures:
+        report = build_report(rd.path)
+        print(f"  report: {report}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from ..viz import build_report
+
+    p = Path(args.dir)
+    if (p / "sweep.toml").exists():
+        from ._sweep import sweep_report
+
+        print(f"report: {sweep_report(p)}")
+        return 0
+    print(f"report: {build_report(p)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``simbias`` and ``python -m simbias``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "show-config":
+            return _cmd_show_config(args)
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "sweep":
+            from ._sweep import cmd_sweep
+
+            return cmd_sweep(args)
+    except InputError as exc:
+        print(f"simbias: error: {exc}", file=sys.stderr)
+        return 2
+    except RunFailure as exc:
+        print(f"simbias: failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("simbias: interrupted; finished work is saved", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _entry()
+
+

@@ -1,0 +1,151 @@
+"""Merging condensed neurons into a small net, and splitting a neuron (embedding principle).
+
+Merging (effective size of a condensed net): for a positively 1-homogeneous activation
+(σ(cz) = c·σ(z) for c > 0: ReLU, leaky ReLU, identity on one side) a neuron depends on its input
+vector u_k = (w_k, b_k) only through direction and norm,
+a_k σ(u_k·x̃) = (a_k‖u_k‖) σ(û_k·x̃), x̃ = (x, 1).  Neurons sharing an orientation therefore act as
+one neuron with unit input vector û and output weight Σ_k a_k‖u_k‖; the merge is exact when the
+directions coincide and its error grows with the spread inside a cluster (``tol_angle``).
+
+For other activations (tanh, sigmoid, …) neurons with the same direction but different norms are
+*not* interchangeable, so orientation merging is wrong; with ``activation_homogeneous=False`` only
+neurons with (nearly) identical input vectors are merged (‖u_k − u_seed‖ ≤ tol·‖u_seed‖), their
+output weights summed — the exact inverse of :func:`split_neuron`.
+
+Splitting (embedding principle, Zhang et al., arXiv 2105.14573): duplicate neuron k with output
+weights λa_k and (1 − λ)a_k.  The output function is unchanged, and a critical point of the narrow
+net maps to a critical point of the wide one (∂L/∂a of both copies equals the narrow ∂L/∂a_k;
+∂L/∂u of the copies is λ and (1 − λ) times the narrow ∂L/∂u_k).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from ..errors import InputError
+from ._features import _check_tol, _greedy, _output_weights, _unit, input_vectors
+
+__all__ = ["MergedNet", "merge_neurons", "split_neuron", "two_layer_forward"]
+
+
+def two_layer_forward(
+    x: Tensor, w: Tensor, b: Tensor | None, a: Tensor, activation: Callable[[Tensor], Tensor], alpha: float = 1.0
+) -> Tensor:
+    """f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) for explicit weights; x (n, d) or (n,) → (n, 1) or (n, c)."""
+    w = torch.as_tensor(w)
+    if w.ndim == 1:
+        w = w[:, None]
+    x = torch.as_tensor(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] != w.shape[1]:
+        raise InputError("x", f"has shape {tuple(x.shape)} for input weights {tuple(w.shape)}", f"give (n, {w.shape[1]})")
+    if not callable(activation):
+        raise InputError("activation", f"got {type(activation).__name__}", "pass a callable, e.g. torch.relu")
+    z = x @ w.T
+    if b is not None:
+        z = z + b
+    a = _output_weights(a, w.shape[0], w)
+    a2 = a[:, None] if a.ndim == 1 else a
+    return (activation(z) @ a2) / float(alpha)
+
+
+@dataclass(frozen=True)
+class MergedNet:
+    """A merged two-layer net: weights of k ≤ m neurons and, for each original neuron, its merged index."""
+
+    w: Tensor  # (k, d)
+    b: Tensor | None  # (k,)
+    a: Tensor  # (k,) or (k, c)
+    assignment: Tensor  # (m,) long: original neuron → merged neuron
+
+    @property
+    def width(self) -> int:
+        return self.w.shape[0]
+
+
+def merge_neurons(
+    w: Tensor,
+    b: Tensor | None,
+    a: Tensor,
+    *,
+    tol_angle: float = 0.05,
+    activation_homogeneous: bool = True,
+) -> MergedNet:
+    """Merge neurons with (nearly) the same orientation into one (see the module docstring).
+
+    Clusters are built greedily by amplitude |a_k|·‖u_k‖ (as in :func:`orientation_clusters`): the
+    largest unassigned neuron seeds a cluster that takes every unassigned neuron within
+    ``tol_angle`` rad of it.  Homogeneous case: the merged neuron has the unit input vector of the
+    amplitude-weighted mean direction and output weight Σ_k a_k‖u_k‖ (zero input vectors merge to a
+    zero neuron).  Non-homogeneous case: a cluster = neurons with ‖u_k − u_seed‖ ≤ tol_angle·‖u_seed‖;
+    merged input vector = the members' mean, output weight Σ a_k.  Inputs are detached.
+    """
+    w = torch.as_tensor(w).detach()
+    d = 1 if w.ndim == 1 else w.shape[1]
+    u = input_vectors(w, None if b is None else torch.as_tensor(b).detach())
+    m = u.shape[0]
+    a = _output_weights(torch.as_tensor(a).detach(), m, u)
+    tol = _check_tol(tol_angle)
+    dirs, norm = _unit(u)
+    a_abs = a.abs() if a.ndim == 1 else a.norm(dim=1)
+    amp = a_abs * norm
+    assignment = torch.empty(m, dtype=torch.long, device=u.device)
+    new_u, new_a = [], []
+    if activation_homogeneous:
+        for j, idx in enumerate(_greedy(dirs, amp, tol, lines=False)):
+            assignment[idx] = j
+            wts = amp[idx] if float(amp[idx].sum()) > 0 else torch.ones_like(amp[idx])
+            centre = (wts[:, None] * dirs[idx]).sum(dim=0)
+            cn = centre.norm()
+            new_u.append(centre / cn if cn > 0 else centre)
+            scale = norm[idx] if a.ndim == 1 else norm[idx][:, None]
+            new_a.append((a[idx] * scale).sum(dim=0))
+    else:
+        unassigned = torch.ones(m, dtype=torch.bool, device=u.device)
+        for k in torch.argsort(amp, descending=True, stable=True).tolist():
+            if not unassigned[k]:
+                continue
+            dist = (u - u[k]).norm(dim=1)
+            member = unassigned & (dist <= tol * norm[k])
+            member[k] = True
+            idx = torch.nonzero(member).reshape(-1)
+            assignment[idx] = len(new_u)
+            unassigned &= ~member
+            new_u.append(u[idx].mean(dim=0))
+            new_a.append(a[idx].sum(dim=0))
+    U = torch.stack(new_u)
+    A = torch.stack(new_a)
+    if b is None:
+        return MergedNet(U, None, A, assignment)
+    return MergedNet(U[:, :d], U[:, d], A, assignment)
+
+
+def split_neuron(w: Tensor, b: Tensor | None, a: Tensor, index: int, lam: float) -> tuple[Tensor, Tensor | None, Tensor]:
+    """One-step embedding (arXiv 2105.14573): neuron ``index`` keeps λ·a, a copy appended at the end gets (1 − λ)·a.
+
+    Returns new (w, b, a) of width m + 1 (tensors are new; inputs are not modified and autograd
+    history is kept).  The output function of the net is unchanged for every λ.
+    """
+    w = torch.as_tensor(w)
+    m = w.shape[0]
+    if isinstance(index, bool) or not isinstance(index, int) or not (-m <= index < m):
+        raise InputError("index", f"got {index!r} for {m} neurons", f"use an integer in [0, {m})")
+    lam_f = float(lam)
+    if not math.isfinite(lam_f):
+        raise InputError("lam", f"got {lam}", "use a finite number (0 < λ < 1 keeps both copies' signs)")
+    index = index % m
+    a = torch.as_tensor(a)
+    if a.ndim == 0 or a.shape[0] != m:
+        raise InputError("a", f"has shape {tuple(a.shape)}", f"give one output weight per neuron ({m},)")
+    w2 = torch.cat([w, w[index : index + 1]])
+    b2 = None if b is None else torch.cat([b, b[index : index + 1]])
+    keep = torch.ones(m, dtype=a.dtype, device=a.device)
+    keep[index] = lam_f
+    a2 = torch.cat([a * (keep if a.ndim == 1 else keep[:, None]), (1.0 - lam_f) * a[index : index + 1]])
+    return w2, b2, a2

@@ -1,0 +1,56 @@
+"""Exceptions and run outcomes shared by every layer.
+
+Two kinds of failure reach a user:
+
+* :class:`InputError` — something the user gave is wrong (a spec key, a value, an
+  expression, a file).  The message is one line: which input, what came, how to fix it.
+  The CLI maps it to exit code 2.
+* :class:`RunFailure` — the run itself failed (for example :class:`DivergenceError`,
+  with the step named).  The CLI maps it to exit code 1.
+
+Inside ensembles a failing member is not an exception but an :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["SimbiasError", "InputError", "RunFailure", "DivergenceError", "Outcome"]
+
+
+class SimbiasError(Exception):
+    """Base class of every error simbias raises on purpose."""
+
+
+class InputError(SimbiasError, ValueError):
+    """Bad user input: one line naming the input, what came, and the fix."""
+
+    def __init__(self, what: str, problem: str, fix: str | None = None):
+        self.what, self.problem, self.fix = what, problem, fix
+        msg = f"{what}: {problem}"
+        if fix:
+            msg += f" ({fix})"
+        super().__init__(msg)
+
+
+class RunFailure(SimbiasError, RuntimeError):
+    """A run that started but could not finish."""
+
+
+class DivergenceError(RunFailure):
+    """The loss became NaN or infinite at ``step``."""
+
+    def __init__(self, step: int, loss: float, hint: str = "lower train.lr"):
+        self.step, self.loss, self.hint = int(step), float(loss), hint
+        super().__init__(f"training diverged at step {self.step} (loss = {self.loss}); {hint}")
+
+
+class Outcome(str, enum.Enum):
+    """How a run (or one ensemble member) ended."""
+
+    COMPLETED = "completed"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    def __str__(self) -> str:  # written as plain text in CSV/JSON
+        return self.value

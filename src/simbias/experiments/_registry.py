@@ -1,0 +1,134 @@
+"""The one name → object registry of experiments, and the presets in ``configs/``.
+
+An experiment kind (``fprinciple``, ``condensation``, ...) is a spec class plus a runner
+``runner(spec, *, device, progress) -> Result``.  A preset is a TOML file in ``configs/`` whose
+``experiment`` key names the kind; ``simbias run NAME`` loads ``configs/NAME.toml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from ..errors import InputError
+from ..results import History
+from ._spec import apply_override, from_dict, load_toml_text, to_dict
+
+__all__ = ["BaseSpec", "Result", "Experiment", "EXPERIMENTS", "register", "configs_dir", "list_presets",
+           "resolve_spec", "spec_class"]
+
+
+@dataclass(frozen=True)
+class BaseSpec:
+    """Keys every experiment has.
+
+    Attributes:
+        experiment: the experiment kind (see ``simbias list``).
+        description: one line shown by ``simbias list``.
+        seed: the seed every random draw of the run is derived from.
+        dtype: floating-point type of models and data.
+    """
+
+    experiment: str = ""
+    description: str = ""
+    seed: int = 0
+    dtype: Literal["float32", "float64"] = "float32"
+
+
+@dataclass
+class Result:
+    """What a runner returns: the history, the headline numbers, and extra arrays for figures."""
+
+    history: History
+    summary: dict[str, Any]
+    headline: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    spec_cls: type
+    runner: Callable[..., Result]
+    description: str
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def register(name: str, spec_cls: type, description: str):
+    """Decorator registering ``runner`` as the experiment kind ``name`` with spec class ``spec_cls``."""
+
+    def deco(runner):
+        EXPERIMENTS[name] = Experiment(name, spec_cls, runner, description)
+        return runner
+
+    return deco
+
+
+def spec_class(kind: str) -> type:
+    if kind not in EXPERIMENTS:
+        raise InputError("experiment", f"unknown experiment kind {kind!r}", f"choose one of {', '.join(sorted(EXPERIMENTS))}")
+    return EXPERIMENTS[kind].spec_cls
+
+
+def configs_dir() -> Path:
+    """The presets folder: ``$SIMBIAS_CONFIGS`` or ``configs/`` of the source checkout."""
+    env = os.environ.get("SIMBIAS_CONFIGS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "configs").is_dir() and (parent / "pyproject.toml").exists():
+            return parent / "configs"
+    return Path.cwd() / "configs"
+
+
+def list_presets() -> dict[str, tuple[Path, str]]:
+    """``{name: (path, description)}`` of every preset in :func:`configs_dir`."""
+    out = {}
+    d = configs_dir()
+    for p in sorted(d.glob("*.toml")) if d.is_dir() else []:
+        data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
+        out[p.stem] = (p, str(data.get("description", "")))
+    return out
+
+
+def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:
+    p = Path(name_or_file)
+    if p.suffix == ".toml" or os.sep in name_or_file:
+        if not p.is_file():
+            raise InputError("NAME|FILE", f"{name_or_file} does not exist", "give a preset name (simbias list) or a TOML file")
+        return load_toml_text(p.read_text(encoding="utf-8"), str(p)), p.stem
+    presets = list_presets()
+    if name_or_file not in presets:
+        raise InputError("NAME|FILE", f"unknown experiment {name_or_file!r}",
+                         f"choose one of {', '.join(presets) or '(no presets found)'} or give a .toml file")
+    path = presets[name_or_file][0]
+    return load_toml_text(path.read_text(encoding="utf-8"), str(path)), name_or_file
+
+
+def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[str, Any] | None = None):
+    """Load a preset or TOML file, apply ``--set`` overrides, and validate: ``(spec, name)``."""
+    data, name = _load_source(name_or_file)
+    for a in overrides:
+        apply_override(data, a)
+    if extra:
+        for k, v in extra.items():
+            data[k] = v
+    kind = data.get("experiment")
+    if not isinstance(kind, str):
+        raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
+                         f"add experiment = one of {', '.join(sorted(EXPERIMENTS))}")
+    cls = spec_class(kind)
+    return from_dict(cls, data), name
+
+
+def spec_dict(spec) -> dict[str, Any]:
+    return to_dict(spec)
+
+
+def replace(spec, **changes):
+    return dataclasses.replace(spec, **changes)

@@ -1,0 +1,69 @@
+"""``run(spec)``: build → train → store.  Never plots (the CLI calls :mod:`simbias.viz` after)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import DivergenceError, InputError
+from ..io import RunDir, environment_info, spec_hash
+from ._registry import EXPERIMENTS, Result
+from ._spec import to_dict, to_toml
+
+__all__ = ["run", "check_device"]
+
+
+def check_device(device: str) -> str:
+    """Validate ``--device``: ``cpu``, ``cuda`` or ``cuda:N`` (CUDA must be available)."""
+    if device == "cpu":
+        return device
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise InputError("--device", f"{device} requested but CUDA is not available here", "use --device cpu")
+        return device
+    raise InputError("--device", f"got {device!r}", "use cpu or cuda")
+
+
+def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: bool = False) -> tuple[Result, RunDir | None]:
+    """Run the experiment described by ``spec``; when ``out`` is given, write the run directory.
+
+    Returns ``(result, run_dir)``.  A diverged run still writes what it recorded (manifest
+    outcome ``diverged``) and then re-raises the :class:`~simbias.errors.DivergenceError`.
+    """
+    device = check_device(device)
+    data = to_dict(spec)
+    h = spec_hash(data)
+    rd = None
+    if out is not None:
+        rd = RunDir(out)
+        rd.claim(h)
+        rd.write_spec(to_toml(data))
+    exp = EXPERIMENTS[spec.experiment]
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    manifest: dict[str, Any] = {
+        "experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
+        "dtype": spec.dtype, "started": started, **environment_info(),
+    }
+    try:
+        result = exp.runner(spec, device=device, progress=progress)
+    except DivergenceError as exc:
+        if rd is not None:
+            hist = getattr(exc, "history", None)
+            if hist is not None:
+                rd.write_history(hist)
+            rd.write_summary({**getattr(exc, "summary", {}), "diverged_step": exc.step})
+            rd.write_manifest({**manifest, "outcome": "diverged", "diverged_step": exc.step,
+                               "wall_time_s": time.perf_counter() - t0})
+        raise
+    manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3),
+                    finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    if rd is not None:
+        rd.write_history(result.history)
+        rd.write_summary(result.summary)
+        rd.write_manifest(manifest)
+    return result, rd

@@ -1,0 +1,252 @@
+"""Frozen spec dataclasses ⇄ plain dicts ⇄ TOML, with validation that teaches.
+
+A spec is a tree of frozen dataclasses whose field names equal the constructor arguments they
+feed, so the dotted key ``model.widths`` is the ``widths=`` of the model.  :func:`from_dict`
+checks every key and type and raises :class:`~simbias.errors.InputError` naming the dotted key,
+what came and what is valid; :func:`to_dict` and :func:`to_toml` round-trip exactly (``None``
+values are omitted, since TOML has no null).
+
+``--set key=value`` reads ``value`` as a TOML value when it parses as one (``1e-3``, ``[200, 100]``,
+``true``, ``"text"``) and as a plain string otherwise (``sin(x)+0.5*sin(6*x)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from ..errors import InputError
+
+__all__ = ["from_dict", "to_dict", "to_toml", "parse_value", "apply_override", "split_grid_values",
+           "valid_keys", "load_toml_text"]
+
+
+def _hints(cls) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def valid_keys(cls, prefix: str = "") -> list[str]:
+    """Every dotted key of the spec class ``cls``."""
+    out = []
+    for f in dataclasses.fields(cls):
+        tp = _hints(cls)[f.name]
+        if dataclasses.is_dataclass(tp):
+            out += valid_keys(tp, f"{prefix}{f.name}.")
+        else:
+            out.append(f"{prefix}{f.name}")
+    return out
+
+
+def _describe(tp) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " | ".join(_describe(a) for a in get_args(tp))
+    if origin in (list, tuple):
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        return f"list of {_describe(args[0])}" if args else "list"
+    if tp is type(None):
+        return "none"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp, key: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and type(None) in args
+                             and str not in args):
+            if type(None) in args:
+                return None
+        errors = []
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _coerce(value, a, key)
+            except InputError as exc:
+                errors.append(exc)
+        raise _type_error(key, value, tp)
+    if origin is Literal:
+        if value in get_args(tp):
+            return value
+        raise InputError(key, f"got {value!r}", f"choose one of {', '.join(repr(a) for a in get_args(tp))}")
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise _type_error(key, value, tp)
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        inner = args[0] if args else Any
+        return tuple(_coerce(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise _type_error(key, value, tp)
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        raise _type_error(key, value, tp)
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+            if math.isnan(value):
+                raise InputError(key, "got nan", "give a number")
+            return value
+        raise _type_error(key, value, tp)
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise _type_error(key, value, tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise InputError(key, f"expected a table of settings, got {value!r}", f"set its keys, e.g. {key}.<name>=...")
+        return from_dict(tp, value, prefix=f"{key}.")
+    raise TypeError(f"unsupported spec type {tp!r} for {key}")  # a bug in a spec class, not user input
+
+
+def _type_error(key: str, value: Any, tp) -> InputError:
+    return InputError(key, f"expected {_describe(tp)}, got {value!r} ({type(value).__name__})",
+                      f"e.g. --set {key}=<{_describe(tp)}>")
+
+
+def from_dict(cls, data: dict[str, Any], *, prefix: str = ""):
+    """Build the frozen spec ``cls`` from a nested dict, validating keys and types."""
+    hints = _hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        key = f"{prefix}{unknown[0]}"
+        raise InputError(key, "unknown spec key", f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
+    kwargs = {k: _coerce(v, hints[k], f"{prefix}{k}") for k, v in data.items()}
+    obj = cls(**kwargs)
+    check = getattr(obj, "validate", None)
+    if check is not None:
+        check()
+    return obj
+
+
+def to_dict(spec) -> dict[str, Any]:
+    """Nested plain dict of a spec (tuples become lists; ``None`` values are dropped)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(spec):
+        v = getattr(spec, f.name)
+        if dataclasses.is_dataclass(v):
+            out[f.name] = to_dict(v)
+        elif v is None:
+            continue
+        elif isinstance(v, tuple):
+            out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v]
+        else:
+            out[f.name] = v
+    return out
+
+
+def _toml_scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_scalar(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} to TOML")
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """Write a nested dict of scalars, lists and tables as TOML (top-level scalars first)."""
+    lines: list[str] = []
+
+    def table(d: dict[str, Any], path: str) -> None:
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        tables = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if path and scalars:
+            lines.append(f"\n[{path}]")
+        for k, v in scalars.items():
+            lines.append(f"{k} = {_toml_scalar(v)}")
+        for k, v in tables.items():
+            table(v, f"{path}.{k}" if path else k)
+
+    table(data, "")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def load_toml_text(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, f"is not valid TOML ({exc})", "check the file's syntax") from None
+
+
+def parse_value(text: str) -> Any:
+    """Read ``text`` as a TOML value when it parses as one, else keep it as a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:
+    """Apply ``key=value`` to the nested dict ``data`` in place (validation happens in :func:`from_dict`)."""
+    if "=" not in assignment:
+        raise InputError(flag, f"{assignment!r} is not key=value", f"write {flag} train.lr=1e-3")
+    key, raw = assignment.split("=", 1)
+    key = key.strip()
+    set_dotted(data, key, parse_value(raw.strip()), flag=flag)
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set") -> None:
+    parts = key.split(".")
+    if not key or any(not p for p in parts):
+        raise InputError(flag, f"{key!r} is not a dotted spec key", "e.g. model.widths")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise InputError(key, f"{p!r} is a setting, not a table", "check the key with simbias show-config")
+    node[parts[-1]] = value
+
+
+def split_grid_values(text: str) -> list[str]:
+    """Split ``v1,v2,...`` at commas outside brackets and quotes: ``[16],[32, 32]`` → two values."""
+    out, depth, quote, cur = [], 0, None, []
+    for ch in text:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur).strip())
+    return [v for v in out if v != ""]
+
+
+# keep typing imported for get_type_hints on user spec modules using typing names
+_ = typing

@@ -1,0 +1,10 @@
+"""Persistence: run directories, atomic writes, loading results back."""
+
+from ._store import RunDir as RunDir
+from ._store import atomic_write_bytes as atomic_write_bytes
+from ._store import atomic_write_text as atomic_write_text
+from ._store import environment_info as environment_info
+from ._store import load_run as load_run
+from ._store import read_json as read_json
+from ._store import spec_hash as spec_hash
+from ._store import write_json as write_json

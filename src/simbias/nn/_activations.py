@@ -1,0 +1,101 @@
+"""Activation functions and the one name → activation registry.
+
+Compactly supported activations of the MscaleDNN papers (Liu, Cai & Xu 2020, arXiv 2007.11207;
+Li, Xu & Zhang 2020, arXiv 2009.14597):
+
+* ``srelu``   sReLU(x)  = ReLU(x) · ReLU(1 − x)                       support [0, 1]
+* ``phi``     φ(x)      = ReLU(x)² − 3 ReLU(x−1)² + 3 ReLU(x−2)² − ReLU(x−3)²
+              (the quadratic B-spline, C¹, support [0, 3])
+* ``s2relu``  s2ReLU(x) = sin(2πx) · ReLU(x) · ReLU(1 − x)             zeros at 0, ½, 1
+
+Activations of multiplicity p (initial condensation, arXiv 2105.11686): ``tanh`` (p = 1),
+``xtanh`` = x·tanh x (p = 2), ``x2tanh`` = x²·tanh x (p = 3).
+
+``ricker`` is the standard Mexican-hat wavelet with width a = 1,
+ψ(x) = 2 / (√(3a) π^{1/4}) · (1 − (x/a)²) · exp(−x² / (2a²)); use :class:`Ricker` for another a.
+(The original research code used two different constants in two files; this is the textbook one.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from ..errors import InputError
+
+__all__ = ["ACTIVATIONS", "get_activation", "srelu", "phi", "s2relu", "xtanh", "x2tanh", "Ricker"]
+
+
+def srelu(x: Tensor) -> Tensor:
+    """sReLU(x) = ReLU(x)·ReLU(1 − x), supported on [0, 1], maximum 1/4 at x = 1/2."""
+    return torch.relu(x) * torch.relu(1 - x)
+
+
+def phi(x: Tensor) -> Tensor:
+    """Quadratic B-spline φ(x) = ReLU(x)² − 3ReLU(x−1)² + 3ReLU(x−2)² − ReLU(x−3)², support [0, 3]."""
+    r = torch.relu
+    return r(x) ** 2 - 3 * r(x - 1) ** 2 + 3 * r(x - 2) ** 2 - r(x - 3) ** 2
+
+
+def s2relu(x: Tensor) -> Tensor:
+    """s2ReLU(x) = sin(2πx)·ReLU(x)·ReLU(1 − x)."""
+    return torch.sin(2 * math.pi * x) * torch.relu(x) * torch.relu(1 - x)
+
+
+def xtanh(x: Tensor) -> Tensor:
+    """x·tanh(x): multiplicity 2 at the origin."""
+    return x * torch.tanh(x)
+
+
+def x2tanh(x: Tensor) -> Tensor:
+    """x²·tanh(x): multiplicity 3 at the origin."""
+    return x * x * torch.tanh(x)
+
+
+class Ricker:
+    """Mexican-hat wavelet ψ_a(x) = 2/(√(3a) π^{1/4}) (1 − (x/a)²) exp(−x²/(2a²))."""
+
+    def __init__(self, a: float = 1.0):
+        if not a > 0:
+            raise InputError("Ricker width a", f"got {a}", "use a positive number")
+        self.a = float(a)
+        self._c = 2.0 / (math.sqrt(3 * self.a) * math.pi**0.25)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        z = x / self.a
+        return self._c * (1 - z * z) * torch.exp(-0.5 * z * z)
+
+    def __repr__(self) -> str:
+        return f"Ricker(a={self.a})"
+
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "srelu": srelu,
+    "phi": phi,
+    "s2relu": s2relu,
+    "xtanh": xtanh,
+    "x2tanh": x2tanh,
+    "ricker": Ricker(1.0),
+    "gelu": torch.nn.functional.gelu,
+    "softplus": torch.nn.functional.softplus,
+    "elu": torch.nn.functional.elu,
+    "identity": lambda x: x,
+}
+
+
+def get_activation(name: str) -> Callable[[Tensor], Tensor]:
+    """Return the activation registered under ``name`` (raises :class:`InputError` listing the names)."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise InputError(
+            "model.activation", f"unknown activation {name!r}", f"choose one of {', '.join(ACTIVATIONS)}"
+        ) from None

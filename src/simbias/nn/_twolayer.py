@@ -1,0 +1,181 @@
+"""Two-layer network with explicit (α, β₁, β₂) scaling — the model of the phase diagram.
+
+f(x) = (1/α) Σ_{k=1}^m a_k σ(w_k·x + b_k),  a_k ~ N(0, β₁²),  (w_k, b_k) ~ N(0, β₂²),  no output bias
+(Luo, Xu, Ma & Zhang, JMLR 2021, arXiv 2007.07497).  Named scalings (NTK, mean-field, LeCun, He,
+Xavier, power) are :func:`simbias.theory.two_layer_scales` (Table 1 of the paper).
+
+``init_t`` is the authors' tutorial convention (condensation notebooks): *every* parameter drawn with
+std σ = m^(−t) and α = 1, i.e. β₁ = β₂ = m^(−t), which sits at (γ, γ′) = (2t, 0).
+
+``antisymmetric=True`` is anti-symmetric initialisation (ASI) by mirrored pairs, as in the authors'
+LFP and phase-diagram code: neurons m/2 … m − 1 copy the (w, b) of neurons 0 … m/2 − 1 and carry the
+negated output weights, so f ≡ 0 at initialisation (no √2/2 factor).  The scale m in ``init_t`` is
+the full width (both halves).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Union
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import InputError
+from ..theory import phase_coordinates, two_layer_scales
+from ._activations import ACTIVATIONS, get_activation
+
+__all__ = ["TwoLayer", "two_layer_scales"]
+
+ActivationLike = Union[str, Callable[[Tensor], Tensor]]
+
+
+def _posint(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(name, f"got {value!r}", "use a positive integer")
+    if value < 1:
+        raise InputError(name, f"got {value}", "use a positive integer")
+    return value
+
+
+def _scale(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(name, f"got {value!r}", "use a positive number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(name, f"got {value!r}", "use a positive finite number")
+    return v
+
+
+class TwoLayer(nn.Module):
+    """f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k), written for one member.
+
+    Parameters ``w`` (m, d), ``b`` (m,) (absent when ``bias=False``), ``a`` (m,) — or (m, c) when
+    ``out_features = c > 1``.  ``forward`` takes x of shape (n, d) (or (n,) when d = 1) and returns
+    (n, 1) (or (n, c)).  ``activation`` is a registry name (see :data:`simbias.nn.ACTIVATIONS`) or a
+    callable.  Randomness comes only from ``generator`` (the global RNG when ``None``).
+
+    ``init_t`` sets every std to m^(−t) and α = 1; it cannot be combined with non-default
+    ``alpha``/``beta1``/``beta2`` (InputError).  ``alpha``, ``beta1``, ``beta2``, ``init_t``,
+    ``activation_name``, ``antisymmetric`` are kept as plain attributes (never written by forward).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        width: int,
+        *,
+        activation: ActivationLike = "relu",
+        alpha: float = 1.0,
+        beta1: float = 1.0,
+        beta2: float = 1.0,
+        init_t: float | None = None,
+        antisymmetric: bool = False,
+        bias: bool = True,
+        out_features: int = 1,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ):
+        super().__init__()
+        d = _posint("model.in_features", in_features)
+        m = _posint("model.width", width)
+        c = _posint("model.out_features", out_features)
+        if isinstance(activation, str):
+            self.activation = get_activation(activation)
+            self.activation_name: str = activation
+        elif callable(activation):
+            self.activation = activation
+            self.activation_name = getattr(activation, "__name__", repr(activation))
+        else:
+            raise InputError("model.activation", f"got {activation!r}", f"use one of {', '.join(ACTIVATIONS)} or a callable")
+        alpha, beta1, beta2 = _scale("model.alpha", alpha), _scale("model.beta1", beta1), _scale("model.beta2", beta2)
+        if init_t is not None:
+            try:
+                t = float(init_t)
+            except (TypeError, ValueError):
+                raise InputError("model.init_t", f"got {init_t!r}", "use a number (std = width^(-t))") from None
+            if not math.isfinite(t):
+                raise InputError("model.init_t", f"got {init_t!r}", "use a finite number")
+            if (alpha, beta1, beta2) != (1.0, 1.0, 1.0):
+                raise InputError(
+                    "model.init_t",
+                    f"given together with alpha={alpha}, beta1={beta1}, beta2={beta2}",
+                    "give either init_t (std = width^(-t) for all parameters, alpha = 1) or alpha/beta1/beta2",
+                )
+            alpha, beta1, beta2 = 1.0, float(m ** (-t)), float(m ** (-t))
+            init_t = t
+        if antisymmetric and m % 2:
+            raise InputError("model.width", f"got {m} with antisymmetric=True", "use an even width (mirrored pairs)")
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise InputError("generator", f"got {type(generator).__name__}", "pass a torch.Generator or None")
+        self.in_features, self.width, self.out_features = d, m, c
+        self.alpha, self.beta1, self.beta2, self.init_t = alpha, beta1, beta2, init_t
+        self.antisymmetric = bool(antisymmetric)
+
+        dtype = dtype or torch.get_default_dtype()
+        gen_device = generator.device if generator is not None else torch.device("cpu")
+        half = m // 2 if antisymmetric else m
+
+        def draw(*shape: int) -> Tensor:
+            return torch.randn(*shape, generator=generator, dtype=dtype, device=gen_device)
+
+        w = draw(half, d) * beta2
+        b = draw(half) * beta2 if bias else None
+        a = draw(half, c) * beta1
+        if antisymmetric:
+            w = torch.cat([w, w])
+            b = torch.cat([b, b]) if b is not None else None
+            a = torch.cat([a, -a])
+        if c == 1:
+            a = a[:, 0]
+        self.w = nn.Parameter(w.to(device))
+        if b is not None:
+            self.b = nn.Parameter(b.to(device))
+        else:
+            self.register_parameter("b", None)
+        self.a = nn.Parameter(a.contiguous().to(device))
+
+    @classmethod
+    def preset(cls, name: str, in_features: int, width: int, *, t: float | None = None, **kwargs) -> "TwoLayer":
+        """A net with the named scaling (``ntk``, ``mean_field``, ``lecun``, ``he``, ``xavier``, ``power``).
+
+        ``power`` needs ``t`` and is the same as ``init_t=t``.  Other keyword arguments go to the
+        constructor (activation, antisymmetric, generator, …).
+        """
+        alpha, beta1, beta2 = two_layer_scales(name, width, in_features, t=t)
+        return cls(in_features, width, alpha=alpha, beta1=beta1, beta2=beta2, **kwargs)
+
+    @property
+    def scales(self) -> tuple[float, float, float]:
+        """(α, β₁, β₂) actually used."""
+        return self.alpha, self.beta1, self.beta2
+
+    @property
+    def phase_coordinates(self) -> tuple[float, float]:
+        """(γ, γ′) of this net's scaling at its width (needs width ≥ 2)."""
+        return phase_coordinates(self.alpha, self.beta1, self.beta2, self.width)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 1:
+            if self.in_features != 1:
+                raise InputError("x", f"has shape {tuple(x.shape)} but in_features = {self.in_features}", "give x as (n, d)")
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise InputError("x", f"has shape {tuple(x.shape)}", f"give (n, {self.in_features})")
+        z = x @ self.w.T
+        if self.b is not None:
+            z = z + self.b
+        h = self.activation(z)
+        a = self.a[:, None] if self.a.ndim == 1 else self.a
+        return (h @ a) / self.alpha
+
+    def extra_repr(self) -> str:
+        s = f"in_features={self.in_features}, width={self.width}, activation={self.activation_name!r}, "
+        s += f"alpha={self.alpha:g}, beta1={self.beta1:g}, beta2={self.beta2:g}"
+        if self.init_t is not None:
+            s += f", init_t={self.init_t:g}"
+        if self.antisymmetric:
+            s += ", antisymmetric=True"
+        return s

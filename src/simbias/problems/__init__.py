@@ -1,0 +1,30 @@
+"""Problems: safe target expressions, samplers, regression data sets and PDEs."""
+
+from ._expr import FUNCTIONS as FUNCTIONS
+from ._expr import Expression as Expression
+from ._expr import parse_expression as parse_expression
+from ._regression import SAMPLERS as SAMPLERS
+from ._regression import Regression as Regression
+from ._regression import make_regression as make_regression
+from ._regression import random_points as random_points
+from ._regression import uniform_grid as uniform_grid
+from ._datasets import CIFAR10_CLASSES as CIFAR10_CLASSES
+from ._datasets import DATASETS as DATASETS
+from ._datasets import Dataset as Dataset
+from ._datasets import load_cifar10 as load_cifar10
+from ._datasets import load_dataset as load_dataset
+from ._datasets import load_digits as load_digits
+from ._datasets import load_idx as load_idx
+from ._datasets import load_mnist as load_mnist
+from ._datasets import load_mnist1d as load_mnist1d
+from ._datasets import load_npz as load_npz
+from ._datasets import one_hot as one_hot
+from ._datasets import read_idx as read_idx
+from ._datasets import train_test_split as train_test_split
+from ._synthetic import load_synthetic_projection as load_synthetic_projection
+from ._images import HOLDOUTS as HOLDOUTS
+from ._images import ImageRegression as ImageRegression
+from ._images import default_image as default_image
+from ._images import image_to_regression as image_to_regression
+from ._images import load_image as load_image
+from ._images import pattern_image as pattern_image

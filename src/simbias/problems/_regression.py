@@ -1,0 +1,143 @@
+"""Regression problems: a target function sampled on a domain, with optional label noise.
+
+A :class:`Regression` holds everything a training engine needs (training inputs and labels),
+everything an instrument needs (a dense uniform evaluation grid with the clean target on it),
+and the target itself as a callable (for derivative losses).  Randomness comes only from the
+seeds passed in: ``sample_seed`` for random sampling, ``noise_seed`` for label noise, so the
+same problem can be rebuilt exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from ..errors import InputError
+from ._expr import parse_expression
+
+__all__ = ["Regression", "make_regression", "uniform_grid", "random_points", "SAMPLERS"]
+
+SAMPLERS = ("uniform", "random")
+
+
+def uniform_grid(domain: Sequence[float], n: int, *, endpoint: bool = True, dtype=None, device=None) -> Tensor:
+    """``n`` equally spaced points on ``[lo, hi]`` (``hi`` excluded when ``endpoint=False``), shape (n, 1)."""
+    lo, hi = _check_domain(domain)
+    _check_count("n", n)
+    if endpoint:
+        x = torch.linspace(lo, hi, n, dtype=dtype, device=device)
+    else:
+        x = lo + (hi - lo) * torch.arange(n, dtype=dtype, device=device) / n
+    return x[:, None]
+
+
+def random_points(domain: Sequence[float], n: int, *, generator: torch.Generator, dim: int = 1,
+                  dtype=None, device=None) -> Tensor:
+    """``n`` points drawn uniformly from the box ``[lo, hi]^dim`` with ``generator`` (shape (n, dim))."""
+    lo, hi = _check_domain(domain)
+    _check_count("n", n)
+    u = torch.rand(n, dim, generator=generator, dtype=dtype)
+    return (lo + (hi - lo) * u).to(device)
+
+
+@dataclass
+class Regression:
+    """A supervised problem on points.
+
+    Attributes:
+        x_train: (n, d) training inputs.
+        y_train: (n, c) training labels (noisy when ``noise_std > 0``).
+        y_train_clean: (n, c) the target without noise at the training inputs.
+        x_test: (n_test, d) dense uniform evaluation grid (1-D) or held-out points.
+        y_test: (n_test, c) the clean target on ``x_test``.
+        target: the clean target as a callable (n, d) → (n,), or ``None`` for data sets.
+        uniform: whether ``x_train`` is a uniform 1-D grid (so a DFT of outputs on it is meaningful).
+        name: a short description used in figures.
+    """
+
+    x_train: Tensor
+    y_train: Tensor
+    y_train_clean: Tensor
+    x_test: Tensor
+    y_test: Tensor
+    target: Callable[[Tensor], Tensor] | None = None
+    uniform: bool = False
+    name: str = ""
+
+    def to(self, device=None, dtype=None) -> "Regression":
+        conv = lambda t: t.to(device=device, dtype=dtype)  # noqa: E731
+        return Regression(conv(self.x_train), conv(self.y_train), conv(self.y_train_clean), conv(self.x_test),
+                          conv(self.y_test), self.target, self.uniform, self.name)
+
+    @property
+    def in_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def out_features(self) -> int:
+        return int(self.y_train.shape[1])
+
+
+def make_regression(target: str | Callable[[Tensor], Tensor], *, domain: Sequence[float] = (-3.141592653589793, 3.141592653589793),
+                    n_train: int = 201, n_test: int = 1000, sampler: str = "uniform", noise_std: float = 0.0,
+                    noise_seed: int = 0, sample_seed: int = 0, dtype=None, device=None) -> Regression:
+    """Sample a 1-D target on ``domain``.
+
+    Args:
+        target: an expression in ``x`` (parsed by the whitelisting parser) or a callable.
+        domain: ``[lo, hi]``.
+        n_train: number of training points; ``sampler="uniform"`` puts them on
+            ``linspace(lo, hi, n_train)`` (endpoint included, as the original experiments do),
+            ``"random"`` draws them uniformly with ``sample_seed`` (then sorted).
+        n_test: size of the dense uniform evaluation grid on the same interval.
+        noise_std: standard deviation of Gaussian label noise, drawn with ``noise_seed``.
+    """
+    fn = parse_expression(target, dim=1, name="problem.target") if isinstance(target, str) else target
+    if sampler not in SAMPLERS:
+        raise InputError("problem.sampler", f"unknown sampler {sampler!r}", f"choose one of {', '.join(SAMPLERS)}")
+    if not noise_std >= 0:
+        raise InputError("problem.noise_std", f"got {noise_std}", "use a non-negative standard deviation")
+    _check_count("problem.n_train", n_train)
+    _check_count("problem.n_test", n_test)
+    dtype = dtype or torch.get_default_dtype()
+    if sampler == "uniform":
+        x = uniform_grid(domain, n_train, dtype=dtype)
+    else:
+        g = torch.Generator().manual_seed(int(sample_seed))
+        x = random_points(domain, n_train, generator=g, dtype=dtype).sort(dim=0).values
+    x_test = uniform_grid(domain, n_test, dtype=dtype)
+    with torch.no_grad():
+        y_clean = _evaluate(fn, x)
+        y_test = _evaluate(fn, x_test)
+    y = y_clean
+    if noise_std > 0:
+        g = torch.Generator().manual_seed(int(noise_seed))
+        y = y_clean + noise_std * torch.randn(y_clean.shape, generator=g, dtype=dtype)
+    name = target if isinstance(target, str) else getattr(target, "__name__", "target")
+    return Regression(x, y, y_clean, x_test, y_test, fn, sampler == "uniform", name).to(device=device)
+
+
+def _evaluate(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    y = fn(x)
+    if not torch.isfinite(y).all():
+        raise InputError("problem.target", "the target is not finite on the domain (e.g. log or division by 0)",
+                         "change the expression or problem.domain")
+    return y.reshape(x.shape[0], -1)
+
+
+def _check_domain(domain: Sequence[float]) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in domain)
+    except (TypeError, ValueError):
+        raise InputError("problem.domain", f"expected [lo, hi], got {domain!r}", "e.g. problem.domain=[-3.14, 3.14]") from None
+    if not lo < hi:
+        raise InputError("problem.domain", f"[{lo}, {hi}] is empty", "give lo < hi")
+    return lo, hi
+
+
+def _check_count(name: str, n: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise InputError(name, f"got {n!r}", "use an integer ≥ 2")

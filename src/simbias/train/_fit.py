@@ -1,0 +1,208 @@
+"""``fit``: train one model and record what the probes measure.
+
+The loop is written so that measuring costs almost nothing: in full-batch supervised training
+the forward pass of update ``s + 1`` *is* the output of the state after ``s`` updates, so cheap
+probes (loss, Δ_F at the peaks) reuse it instead of running the model again.  Losses are kept
+on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU); the first
+non-finite step is named in the :class:`~simbias.errors.DivergenceError`, which carries the
+history recorded up to that point.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..errors import DivergenceError, InputError, Outcome
+from ..results import History
+from ._record import Record, RecordContext
+
+__all__ = ["fit", "LOSSES", "supervised_loss"]
+
+LOSSES = ("mse", "mse+derivative")
+
+Objective = Callable[[torch.nn.Module, int], Tensor]
+
+
+def supervised_loss(name: str, problem, *, derivative_weight: float = 1.0):
+    """Return ``loss(output, x, idx)`` for a supervised problem.
+
+    ``"mse"``: mean over points and outputs of (h − y)².
+    ``"mse+derivative"``: adds λ·mean(|∇h − ∇f|²) with ∇ by autograd on the inputs and ∇f from
+    the problem's target (λ = ``derivative_weight``), the first-order Sobolev loss of the
+    F-Principle papers (arXiv 1811.10146): it weights frequency ξ by (1 + λ|ξ|²).
+    """
+    if name not in LOSSES:
+        raise InputError("train.loss", f"unknown loss {name!r}", f"choose one of {', '.join(LOSSES)}")
+    if name == "mse":
+        return None
+    if getattr(problem, "target", None) is None:
+        raise InputError("train.loss", "'mse+derivative' needs a target function", "use train.loss='mse' for data sets")
+    x = problem.x_train.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        f = problem.target(x)
+        (df,) = torch.autograd.grad(f.sum(), x)
+    return df.detach()
+
+
+def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, steps: int, loss: str | Objective = "mse",
+        derivative_weight: float = 1.0, batch_size: int | None = None, record: Record | None = None,
+        generator: torch.Generator | None = None, progress: bool = False, check_every: int | None = None,
+        on_record: Callable[[int, dict], None] | None = None, lr_decay: float = 0.0) -> History:
+    """Train ``model`` on ``problem`` for ``steps`` updates of ``optimizer``.
+
+    Args:
+        model: any ``nn.Module`` mapping ``problem.x_train`` to outputs shaped like ``y_train``.
+        problem: a supervised problem (``x_train``, ``y_train``; see
+            :class:`simbias.problems.Regression`), or anything when ``loss`` is a callable.
+        optimizer: a ``torch.optim`` optimiser over the model's parameters (or any object with
+            ``step(closure)`` and ``zero_grad()``, e.g. a gradient-free optimiser).
+        steps: number of updates.
+        loss: ``"mse"``, ``"mse+derivative"`` or a callable ``objective(model, step) -> loss``.
+        derivative_weight: λ of ``"mse+derivative"``.
+        batch_size: mini-batch size (``None``: full batch). Batches are drawn from ``generator``
+            without replacement within an epoch.
+        record: what to record and when (default: train loss every step).
+        progress: show a progress bar on stderr.
+        check_every: check the loss for NaN/Inf every this many steps (default 1 on CPU, 50 on CUDA).
+        on_record: called as ``on_record(step, values)`` after each record (e.g. live logging).
+        lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
+
+    Returns:
+        A :class:`~simbias.results.History`: recorded arrays, ``static["loss"]`` (the loss at
+        every step, before its update), and ``info`` with the wall time.
+
+    Raises:
+        DivergenceError: the loss became NaN/Inf; ``exc.step`` names the step and
+            ``exc.history`` holds what was recorded before it.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise InputError("train.steps", f"got {steps!r}", "use a non-negative integer")
+    record = record if record is not None else Record(every=1, probes=())
+    rec_steps, snap_steps = record.steps_for(steps)
+    rec_set, snap_set = set(rec_steps.tolist()), set(snap_steps.tolist())
+    cheap = [p for p in record.probes if not p.snapshot]
+    snaps = [p for p in record.probes if p.snapshot]
+    static: dict[str, np.ndarray] = {}
+    for p in record.probes:
+        static.update(p.setup(model, problem))
+
+    custom = callable(loss)
+    if not custom:
+        target_grad = supervised_loss(loss, problem, derivative_weight=derivative_weight)
+        x_all, y_all = problem.x_train, problem.y_train
+        n = x_all.shape[0]
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+            raise InputError("train.batch_size", f"got {batch_size!r}", "use a positive integer or leave it unset")
+        full_batch = batch_size is None or batch_size >= n
+    else:
+        full_batch = False
+    device = next(iter(model.parameters()), torch.empty(0)).device
+    if check_every is None:
+        check_every = 1 if device.type == "cpu" else 50
+    losses = torch.empty(steps, dtype=torch.float64, device=device)
+    rec_vals: dict[str, list[Tensor]] = {}
+    snap_vals: dict[str, list[Tensor]] = {}
+    perm, pos = None, 0
+
+    def take(step: int, train_output: Tensor | None, probes: list) -> None:
+        ctx = RecordContext(step, model, problem, train_output)
+        done: dict[str, Tensor] = {}
+        for p in probes:
+            store = snap_vals if p.snapshot else rec_vals
+            for k, v in p(ctx).items():
+                store.setdefault(k, []).append(v.detach())
+                done[k] = v
+        if on_record is not None and done:
+            on_record(step, done)
+
+    def history(outcome: Outcome, n_done: int, diverged_step=None) -> History:
+        r_steps = rec_steps[rec_steps <= n_done] if diverged_step is None else rec_steps[rec_steps < diverged_step]
+        s_steps = snap_steps[snap_steps <= n_done] if diverged_step is None else snap_steps[snap_steps < diverged_step]
+        arrays = {k: torch.stack(v).cpu().numpy() for k, v in rec_vals.items()}
+        arrays.update({k: torch.stack(v).cpu().numpy() for k, v in snap_vals.items()})
+        st = dict(static)
+        st["loss"] = losses[:n_done].cpu().numpy()
+        st["snapshot_steps"] = s_steps
+        return History(steps=r_steps, arrays=arrays, static=st, outcome=outcome, diverged_step=diverged_step,
+                       info={"steps_done": int(n_done), "wall_time_s": time.perf_counter() - t0})
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc="training", unit="step", leave=False, dynamic_ncols=True)
+    t0 = time.perf_counter()
+    model.train()
+    last_checked = 0
+    try:
+        for step in range(steps):
+            holder: dict[str, Tensor] = {}
+            if custom:
+                batch_x = None
+            elif full_batch:
+                batch_x, batch_y, batch_g = x_all, y_all, target_grad
+            else:
+                if perm is None or pos + batch_size > n:
+                    perm, pos = torch.randperm(n, generator=generator).to(x_all.device), 0
+                idx = perm[pos:pos + batch_size]
+                pos += batch_size
+                batch_x, batch_y = x_all[idx], y_all[idx]
+                batch_g = None if target_grad is None else target_grad[idx]
+
+            def closure() -> Tensor:
+                optimizer.zero_grad(set_to_none=True)
+                if custom:
+                    value = loss(model, step)
+                else:
+                    xb = batch_x.detach().requires_grad_(True) if batch_g is not None else batch_x
+                    out = model(xb)
+                    if "out" not in holder:
+                        holder["out"] = out.detach()
+                    value = ((out - batch_y) ** 2).mean()
+                    if batch_g is not None:
+                        (dh,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
+                        value = value + derivative_weight * ((dh - batch_g) ** 2).mean()
+                if torch.is_grad_enabled():
+                    value.backward()
+                holder.setdefault("loss", value.detach())
+                return value
+
+            # Probes see the state after `step` updates, i.e. before this update.  Snapshot
+            # probes run their own forward passes first; in full-batch training the cheap ones
+            # reuse the training forward of this update (its output is that same state's).
+            if step in snap_set:
+                take(step, None, snaps)
+            if step in rec_set and not full_batch:
+                take(step, None, cheap)
+            value = optimizer.step(closure)
+            if step in rec_set and full_batch:
+                take(step, holder.get("out"), cheap)
+            losses[step] = holder["loss"] if "loss" in holder else value.detach()
+            if lr_decay:
+                for group in optimizer.param_groups:
+                    group["lr"] *= 1.0 - lr_decay
+            if (step + 1) % check_every == 0 or step + 1 == steps:
+                window = losses[last_checked:step + 1]
+                bad = ~torch.isfinite(window)
+                if bool(bad.any()):
+                    first = last_checked + int(bad.nonzero()[0, 0])
+                    hist = history(Outcome.DIVERGED, first, diverged_step=first)
+                    exc = DivergenceError(first, float(losses[first]))
+                    exc.history = hist
+                    raise exc
+                last_checked = step + 1
+            if bar is not None:
+                bar.update(1)
+                if step % max(1, steps // 100) == 0:
+                    bar.set_postfix(loss=f"{float(losses[step]):.3e}", refresh=False)
+        model.eval()
+        take(steps, None, list(record.probes))  # the final state is in both schedules
+    finally:
+        if bar is not None:
+            bar.close()
+    return history(Outcome.COMPLETED, steps)

@@ -1,0 +1,136 @@
+"""Built-in probes for supervised problems (see :mod:`simbias.train._record`).
+
+Each probe works on the output of one model, shape ``(n, c)``; the arithmetic also accepts a
+leading member axis ``(M, n, c)`` so the ensemble engine reuses it.
+
+* :class:`TrainLoss`   ``train_loss`` — MSE of the output against the training labels.
+* :class:`PeakError`   ``peak_error`` — Δ_F at the peaks of the training labels' DFT
+  (papers.md §1.1; arXiv 1807.01251, 1901.06523), on a uniform 1-D training grid.
+* :class:`TestError`   ``test_error`` — MSE against the clean target on the dense grid (snapshot).
+* :class:`Snapshots`   ``output_test`` and ``output_train`` — outputs for figures (snapshot).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .. import spectral
+from ..errors import InputError
+from ._record import RecordContext
+
+__all__ = ["TrainLoss", "PeakError", "TestError", "Snapshots", "default_probes"]
+
+
+def _mse(out: Tensor, y: Tensor) -> Tensor:
+    return ((out - y) ** 2).mean(dim=(-2, -1))
+
+
+class TrainLoss:
+    """``train_loss``: mean squared error on the training set."""
+
+    snapshot = False
+
+    def setup(self, model, problem) -> dict[str, np.ndarray]:
+        return {}
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        return {"train_loss": _mse(ctx.output_on_train(), ctx.problem.y_train)}
+
+
+class PeakError:
+    """``peak_error``: Δ_F(k) at the peaks of the training labels' DFT.
+
+    Args:
+        kind: ``"complex"`` |ĥ_k − f̂_k| / |f̂_k| (the papers' definition, default) or
+            ``"magnitude"`` | |ĥ_k| − |f̂_k| | / |f̂_k| (what the original code plotted).
+        max_index: peaks are searched among DFT indices ``< max_index`` (the original code: 40).
+        rel_floor: ignore maxima below this fraction of the largest one.
+        max_peaks: keep at most this many (the lowest frequencies).
+
+    Static arrays: ``peaks`` (DFT indices), ``peak_frequencies`` (angular frequency 2πk/L with L
+    the length of the training interval — exact for periodic grids, within a factor N/(N−1)
+    when the grid includes both endpoints), ``target_spectrum`` (|DFT| of the labels / N).
+    """
+
+    snapshot = False
+
+    def __init__(self, *, kind: str = "complex", max_index: int = 40, rel_floor: float = 1e-3,
+                 max_peaks: int | None = None):
+        if kind not in ("complex", "magnitude"):
+            raise InputError("record.error_kind", f"unknown kind {kind!r}", "choose 'complex' or 'magnitude'")
+        self.kind, self.max_index, self.rel_floor, self.max_peaks = kind, max_index, rel_floor, max_peaks
+
+    def setup(self, model, problem) -> dict[str, np.ndarray]:
+        if not getattr(problem, "uniform", False) or problem.x_train.shape[1] != 1:
+            raise InputError("problem.sampler", "the per-frequency error needs a uniform 1-D training grid",
+                             "use problem.sampler='uniform'")
+        y = problem.y_train[:, 0]
+        n = y.shape[0]
+        spec = spectral.dft(y.double())
+        mag = spec.abs()
+        peaks = spectral.find_peaks(mag, max_index=min(self.max_index, n // 2), rel_floor=self.rel_floor,
+                                    max_peaks=self.max_peaks)
+        if len(peaks) == 0:
+            raise InputError("problem.target", "the target's spectrum has no peak to track",
+                             "use a target with oscillating components, e.g. sin(x)+sin(3*x)")
+        idx = torch.arange(n, dtype=torch.float64)
+        k = peaks.to(torch.float64)
+        # (n, P) DFT rows at the peaks: ĥ_k = Σ_n h_n e^{−2πi kn/N}.
+        basis = torch.exp(-2j * math.pi * idx[:, None] * k[None, :] / n)
+        self._basis = basis.to(device=y.device, dtype=torch.complex128 if y.dtype == torch.float64 else torch.complex64)
+        self._target_hat = spec[peaks].to(self._basis.dtype)
+        length = float(problem.x_train[-1, 0] - problem.x_train[0, 0])
+        return {
+            "peaks": peaks.cpu().numpy(),
+            "peak_frequencies": (2 * math.pi * k / length).numpy(),
+            "target_spectrum": (mag[: min(self.max_index, n // 2)] / n).cpu().numpy(),
+        }
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        out = ctx.output_on_train()[..., 0].to(self._basis.dtype)
+        pred_hat = out @ self._basis
+        return {"peak_error": spectral.frequency_error(pred_hat, self._target_hat, kind=self.kind)}
+
+
+class TestError:
+    """``test_error``: MSE against the clean target on the problem's dense grid ``x_test``."""
+
+    snapshot = True
+
+    def setup(self, model, problem) -> dict[str, np.ndarray]:
+        return {}
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        with torch.no_grad():
+            out = ctx.model(ctx.problem.x_test)
+        return {"test_error": _mse(out, ctx.problem.y_test)}
+
+
+class Snapshots:
+    """``output_test`` (outputs on ``x_test``) and ``output_train`` (outputs on ``x_train``), for figures."""
+
+    snapshot = True
+
+    def setup(self, model, problem) -> dict[str, np.ndarray]:
+        return {
+            "x_train": problem.x_train.cpu().numpy(), "y_train": problem.y_train.cpu().numpy(),
+            "x_test": problem.x_test.cpu().numpy(), "y_test": problem.y_test.cpu().numpy(),
+        }
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        with torch.no_grad():
+            out = ctx.model(ctx.problem.x_test)
+        return {"output_test": out[..., 0], "output_train": ctx.output_on_train()[..., 0]}
+
+
+def default_probes(problem, *, kind: str = "complex") -> tuple:
+    """Train loss, Δ_F at the peaks (uniform 1-D grids only), test error and snapshots."""
+    probes = [TrainLoss()]
+    if getattr(problem, "uniform", False) and problem.x_train.shape[1] == 1:
+        probes.append(PeakError(kind=kind))
+    probes += [TestError(), Snapshots()]
+    return tuple(probes)

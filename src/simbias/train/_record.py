@@ -1,0 +1,108 @@
+"""What to record during training: :class:`Record` (when) and probes (what).
+
+``Record`` is a schedule plus a tuple of probes, in the spirit of Diffrax's ``SaveAt``: record
+*functions of the training state* at chosen steps instead of dumping weights.  Step ``s`` means
+"the state after ``s`` updates", so step 0 is the initialisation and ``steps`` the final state;
+both are always recorded.
+
+There are two schedules.  Cheap probes (``probe.snapshot = False``) run at ``record_steps`` —
+by default every step.  In full-batch supervised training they reuse the output the training step
+computes anyway, so recording Δ_F at every step costs one small matrix product.  Snapshot probes
+(``probe.snapshot = True``: outputs on a dense grid, test errors) need their own forward pass and
+run at the sparser ``snapshot_steps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..errors import InputError
+
+__all__ = ["Record", "Probe", "RecordContext", "schedule_steps"]
+
+
+@dataclass
+class RecordContext:
+    """What a probe sees at a record step.
+
+    Attributes:
+        step: number of updates done.
+        model: the model (in its current state); call it under ``torch.no_grad()``.
+        problem: the problem being trained on.
+        train_output: the model's output on the full training inputs at this state, detached,
+            when the engine already has it (full-batch supervised training), else ``None``.
+    """
+
+    step: int
+    model: Any
+    problem: Any
+    train_output: Tensor | None = None
+
+    def output_on_train(self) -> Tensor:
+        """The output on the training inputs (computed here if the engine did not provide it)."""
+        if self.train_output is None:
+            with torch.no_grad():
+                self.train_output = self.model(self.problem.x_train)
+        return self.train_output
+
+
+@runtime_checkable
+class Probe(Protocol):
+    """A measurement taken during training.
+
+    ``setup`` runs once before training and returns arrays that do not change (grids, peak
+    indices); ``__call__`` returns tensors keyed by name, recorded with the record axis first.
+    """
+
+    snapshot: bool
+
+    def setup(self, model: Any, problem: Any) -> dict[str, np.ndarray]: ...
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]: ...
+
+
+def schedule_steps(steps: int, *, every: int | None = None, log_points: int | None = None) -> np.ndarray:
+    """Sorted unique record steps in ``[0, steps]``: every ``every`` steps, or ``log_points``
+    log-spaced steps (both may be combined); 0 and ``steps`` are always included."""
+    out = {0, int(steps)}
+    if every:
+        out.update(range(0, steps + 1, int(every)))
+    if log_points:
+        out.update(np.unique(np.round(np.logspace(0, np.log10(max(steps, 1)), int(log_points))).astype(int)).tolist())
+    return np.array(sorted(s for s in out if 0 <= s <= steps), dtype=np.int64)
+
+
+@dataclass
+class Record:
+    """When to record and what.
+
+    Args:
+        every: record cheap probes every ``every`` steps (``None`` with ``log_points=None``: only
+            the first and last state).
+        log_points: additionally record at this many log-spaced steps.
+        snapshot_every: run snapshot probes every this many steps (default: about 50 snapshots).
+        probes: the probes.
+    """
+
+    every: int | None = 1
+    log_points: int | None = None
+    snapshot_every: int | None = None
+    probes: Sequence[Probe] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        for name in ("every", "log_points", "snapshot_every"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise InputError(f"record.{name}", f"got {v!r}", "use a positive integer")
+
+    def steps_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """(record steps, snapshot steps) for a run of ``steps`` updates."""
+        rec = schedule_steps(steps, every=self.every, log_points=self.log_points)
+        snap_every = self.snapshot_every or max(1, steps // 50)
+        snap = schedule_steps(steps, every=snap_every)
+        return rec, snap

@@ -1,0 +1,8 @@
+"""Figures and reports, drawn from results and run directories alone (plotting never trains)."""
+
+from . import _fprinciple  # noqa: F401  (registers figure makers)
+from ._common import FIGURES as FIGURES
+from ._common import heatmap as heatmap
+from ._common import register_figures as register_figures
+from ._report import build_report as build_report
+from ._report import make_figures as make_figures
