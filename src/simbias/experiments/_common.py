@@ -51,6 +51,8 @@ class MLPSpec:
     output_bias: bool = True
 
     def validate(self):
+        if any(w < 1 for w in self.widths):
+            raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [200, 200, 100]")
         if self.activation not in snn.ACTIVATIONS:
             snn.get_activation(self.activation)
 

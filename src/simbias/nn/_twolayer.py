@@ -9,7 +9,8 @@ std σ = m^(−t) and α = 1, i.e. β₁ = β₂ = m^(−t), which sits at (γ, 
 
 ``antisymmetric=True`` is anti-symmetric initialisation (ASI) by mirrored pairs, as in the authors'
 LFP and phase-diagram code: neurons m/2 … m − 1 copy the (w, b) of neurons 0 … m/2 − 1 and carry the
-negated output weights, so f ≡ 0 at initialisation (no √2/2 factor).  The scale m in ``init_t`` is
+negated output weights, so f ≡ 0 at initialisation (no √2/2 factor).  The forward pass sums the two
+halves separately, which makes the initial output exactly 0 in floating point, not just ~1e-16.  The scale m in ``init_t`` is
 the full width (both halves).
 """
 
@@ -169,6 +170,10 @@ class TwoLayer(nn.Module):
             z = z + self.b
         h = self.activation(z)
         a = self.a[:, None] if self.a.ndim == 1 else self.a
+        if self.antisymmetric:
+            # sum the two halves separately so that mirrored pairs cancel exactly (f ≡ 0 at init)
+            half = self.width // 2
+            return (h[:, :half] @ a[:half] + h[:, half:] @ a[half:]) / self.alpha
         return (h @ a) / self.alpha
 
     def extra_repr(self) -> str:

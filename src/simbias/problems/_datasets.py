@@ -282,11 +282,14 @@ def read_idx(path, *, what: str = "idx", magic: int | None = None) -> np.ndarray
     path = Path(path)
     raw = _read_bytes(path, what)
     if len(raw) < 4:
-        raise InputError(what, f"{path} is only {len(raw)} bytes long", "pass an IDX file (it starts with a 4-byte magic number)")
+        raise InputError(what, f"{path} is only {len(raw)} bytes long",
+                         "pass an IDX file (it starts with a 4-byte magic number)")
     found = int.from_bytes(raw[:4], "big")
     if magic is not None and found != magic:
         hint = {IDX_IMAGES_MAGIC: "an images file", IDX_LABELS_MAGIC: "a labels file"}.get(found)
-        fix = f"pass an IDX file with magic {magic}" + (f" (this looks like {hint}; are images and labels swapped?)" if hint else "")
+        fix = f"pass an IDX file with magic {magic}"
+        if hint:
+            fix += f" (this looks like {hint}; are images and labels swapped?)"
         raise InputError(what, f"{path} has magic number {found}, expected {magic}", fix)
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
         raise InputError(what, f"{path} is not an IDX file (magic number {found})", "pass an MNIST-format IDX file")
@@ -601,7 +604,8 @@ def _cifar_batch(path: Path, what: str) -> tuple[np.ndarray, np.ndarray]:
         labels = np.asarray(labels)
     except Exception:
         labels = np.asarray([], dtype=object)
-    if labels.shape != (len(data),) or labels.dtype.kind not in "iu" or (len(labels) and (labels.min() < 0 or labels.max() > 9)):
+    in_range = labels.dtype.kind in "iu" and (not len(labels) or (labels.min() >= 0 and labels.max() <= 9))
+    if labels.shape != (len(data),) or not in_range:
         raise InputError(what, f"b'labels' in {path} is not {len(data)} integers in 0…9", "pass a CIFAR-10 batch file")
     return data, labels
 

@@ -51,7 +51,8 @@ def load_synthetic_projection(*, n: int | None = None, seed: int = 0, dtype=None
     try:
         ks = [float(k) for k in frequencies]
     except (TypeError, ValueError):
-        raise InputError("synthetic-projection.frequencies", f"got {frequencies!r}", "pass a list of numbers, e.g. [1, 3]") from None
+        raise InputError("synthetic-projection.frequencies", f"got {frequencies!r}",
+                         "pass a list of numbers, e.g. [1, 3]") from None
     if not ks or not all(math.isfinite(k) for k in ks):
         raise InputError("synthetic-projection.frequencies", f"got {frequencies!r}", "pass a non-empty list of finite numbers")
     g = torch.Generator().manual_seed(int(seed))

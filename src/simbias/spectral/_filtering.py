@@ -263,7 +263,10 @@ def low_frequency_ratio(
     """LFR(δ) = Σ_i |y_i^{low,δ}|² / Σ_i |y_i|² for each δ (sum also over output components).
 
     Deep frequency principle (arXiv 2007.14313; definition as recalled in papers.md §1.4 [M]).
-    For the row-normalised filter LFR ∈ [0, 1] (each low value is a convex combination).
+    For the row-normalised filter LFR ∈ [0, 1] (each low value is a convex combination).  It
+    falls from 1 (δ → 0) to n·|ȳ|²/Σ|y_i|² (δ → ∞, the low part is the mean); it is decreasing
+    over the informative range for typical signals, but not guaranteed monotone: the normalised
+    kernel is not symmetric, and e.g. for random data LFR can rise slightly just before the limit.
     ``deltas``: scalar → 0-d tensor, list → (n_delta,).  ``scale``: see :func:`rescale_inputs`
     (hidden layers are rescaled before filtering in that paper; the normalisation is ours).
     """

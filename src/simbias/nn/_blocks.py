@@ -1,0 +1,224 @@
+"""Shared building blocks of the multi-scale and Fourier-feature models.
+
+* :class:`DenseStack` — Linear layers with one activation and explicit initialisation; the trunk
+  of every model in ``_mscale.py`` and ``_fourier.py`` (models compose it, never copy it).
+* :class:`ScaledLinear` — z = K ⊙ (W x) + b: a first layer whose neurons carry fixed scales K
+  (MscaleDNN-1, Liu, Cai & Xu arXiv 2007.11207; Li, Xu & Zhang arXiv 2009.14597).
+* :class:`SinCosFirstLayer` — s·[cos z, sin z] with z = K ⊙ (W x): the sin/cos ("Fourier")
+  first layer of the MSDNN ``FourierBase`` model and SD2NN's soft Fourier mapping
+  (arXiv 2112.06660, s = ½ recommended there).
+
+Initialisation schemes (``init=``; every draw comes from ``generator`` — the global RNG when
+``None`` — in float64 on the CPU, then converted, so a seed gives the same net on every
+device and dtype):
+
+* ``"xavier"``  weights N(0, 2/(n_in + n_out)), biases 0 (same as :class:`~simbias.nn.MLP`).
+* ``"msdnn"``   weights *and biases* N(0, 2/(n_in + n_out)) (``MSDNN2ellipticPDEs`` code).
+* ``"mscale"``  weights and biases N(0, 1) · 2/√(n_in + n_out) (``mscalednn`` code: 2 divided by
+  the square root — not Xavier's √(2/(n_in + n_out)); each layer uses its own fans).
+* ``"normal"``  weights and biases N(0, ``init_std``²).
+* ``"glorot_uniform"`` weights U(±√(6/(n_in + n_out))), biases 0 (DeepXDE / Keras default).
+
+Design note: the brief named the MSDNN scheme "xavier"; here "xavier" keeps the meaning it has
+in :class:`~simbias.nn.MLP` (zero biases) and the MSDNN variant is called "msdnn", so that one
+name never means two initialisations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import InputError
+from ._activations import get_activation
+
+__all__ = ["DENSE_INITS", "init_dense_", "DenseStack", "ScaledLinear", "SinCosFirstLayer"]
+
+DENSE_INITS = ("xavier", "msdnn", "mscale", "normal", "glorot_uniform")
+
+Activation = str | Callable[[Tensor], Tensor]
+
+
+def check_init(init: str, init_std: float | None) -> None:
+    if init not in DENSE_INITS:
+        raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(DENSE_INITS)}")
+    if init == "normal" and (init_std is None or not init_std > 0):
+        raise InputError("model.init_std", f"got {init_std!r} with model.init='normal'", "give a positive standard deviation")
+
+
+def init_dense_(layer: nn.Linear, init: str, *, std: float | None = None, generator: torch.Generator | None = None) -> None:
+    """Initialise one ``nn.Linear`` in place by a named scheme (module docstring)."""
+    check_init(init, std)
+    fan_out, fan_in = layer.weight.shape
+    fans = fan_in + fan_out
+    with torch.no_grad():
+        if init == "glorot_uniform":
+            bound = math.sqrt(6.0 / fans)
+            u = torch.rand(layer.weight.shape, generator=generator, dtype=torch.float64)
+            layer.weight.copy_(((2 * u - 1) * bound).to(layer.weight))
+            if layer.bias is not None:
+                layer.bias.zero_()
+            return
+        w_std = {"xavier": math.sqrt(2.0 / fans), "msdnn": math.sqrt(2.0 / fans), "mscale": 2.0 / math.sqrt(fans),
+                 "normal": std}[init]
+        b_std = 0.0 if init == "xavier" else w_std
+        layer.weight.copy_(_normal(layer.weight, w_std, generator))
+        if layer.bias is not None:
+            layer.bias.copy_(_normal(layer.bias, b_std, generator))
+
+
+def _normal(like: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
+    if std == 0:
+        return torch.zeros_like(like)
+    z = torch.randn(like.shape, generator=generator, dtype=torch.float64)
+    return (std * z).to(dtype=like.dtype, device=like.device)
+
+
+def resolve_activation(activation: Activation) -> tuple[str, Callable[[Tensor], Tensor]]:
+    """(name, function) for an activation name or a callable."""
+    if isinstance(activation, str):
+        return activation, get_activation(activation)
+    if callable(activation):
+        return getattr(activation, "__name__", repr(activation)), activation
+    raise InputError("model.activation", f"got {activation!r}", "give an activation name such as 'tanh'")
+
+
+def check_size(what: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise InputError(what, f"got {v!r}", "use a positive integer")
+    return v
+
+
+def check_widths(widths: Sequence[int], *, allow_empty: bool = True) -> tuple[int, ...]:
+    try:
+        widths = tuple(widths)
+    except TypeError:
+        raise InputError("model.widths", f"got {widths!r}", "use a list of positive integers, e.g. [30, 30, 30]") from None
+    if (not widths and not allow_empty) or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+        raise InputError("model.widths", f"got {list(widths)!r}", "use a non-empty list of positive integers, e.g. [30, 30, 30]")
+    return widths
+
+
+def as_batch(x: Tensor, in_features: int) -> Tensor:
+    if x.ndim == 1 and in_features == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] != in_features:
+        raise InputError("model input", f"expected shape (n, {in_features}), got {tuple(x.shape)}",
+                         "pass one row per point")
+    return x
+
+
+class DenseStack(nn.Module):
+    """``in_features → widths[0] → … → widths[-1] (→ out_features)`` with one activation after every hidden layer.
+
+    Args:
+        in_features: input dimension.
+        widths: hidden widths (may be empty).
+        out_features: size of a final linear layer (no activation), or ``None`` for none — then
+            the block ends with the last hidden activation (a trunk).
+        activation: a name from :data:`simbias.nn.ACTIVATIONS` or a callable.
+        init, init_std: initialisation (module docstring).
+        residual: add the identity, h ← σ(W h + b) + h, whenever a hidden layer keeps the width
+            (the MSDNN code's skips).
+        output_bias: whether the output layer has a bias.
+    """
+
+    def __init__(self, in_features: int, widths: Sequence[int], out_features: int | None = 1,
+                 activation: Activation = "tanh", *, init: str = "xavier", init_std: float | None = None,
+                 residual: bool = False, output_bias: bool = True, generator: torch.Generator | None = None,
+                 dtype: torch.dtype | None = None, device=None):
+        super().__init__()
+        self.in_features = check_size("model.in_features", in_features)
+        self.widths = check_widths(widths)
+        if out_features is not None:
+            check_size("model.out_features", out_features)
+        check_init(init, init_std)
+        self.activation_name, self.act = resolve_activation(activation)
+        self.residual = bool(residual)
+        sizes = [in_features, *self.widths]
+        self.hidden = nn.ModuleList(nn.Linear(a, b, dtype=dtype, device=device) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.output = None if out_features is None else nn.Linear(sizes[-1], out_features, bias=output_bias,
+                                                                  dtype=dtype, device=device)
+        self.out_features = sizes[-1] if out_features is None else out_features
+        for layer in [*self.hidden, *([self.output] if self.output is not None else [])]:
+            init_dense_(layer, init, std=init_std, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = as_batch(x, self.in_features)
+        for layer in self.hidden:
+            y = self.act(layer(x))
+            x = y + x if self.residual and y.shape == x.shape else y
+        return x if self.output is None else self.output(x)
+
+    def extra_repr(self) -> str:
+        return f"activation={self.activation_name!r}, residual={self.residual}"
+
+
+class ScaledLinear(nn.Module):
+    """z = K ⊙ (W x) + b, or K ⊙ (W x + b) with ``scale_bias=True`` (SD2NN's form).
+
+    ``scales`` is the per-neuron vector K (length ``out_features``; build it with
+    :func:`~simbias.nn.expand_scales`); it is a buffer, or a parameter when ``trainable_scales``
+    (the MSDNN ``adapt_scale`` variant).
+    """
+
+    def __init__(self, in_features: int, out_features: int, scales: Sequence[float] | Tensor, *, scale_bias: bool = False,
+                 bias: bool = True, init: str = "xavier", init_std: float | None = None, trainable_scales: bool = False,
+                 generator: torch.Generator | None = None, dtype: torch.dtype | None = None, device=None):
+        super().__init__()
+        self.in_features = check_size("model.in_features", in_features)
+        self.linear = nn.Linear(in_features, check_size("model.widths[0]", out_features), bias=bias, dtype=dtype, device=device)
+        init_dense_(self.linear, init, std=init_std, generator=generator)
+        k = torch.as_tensor(scales, dtype=self.linear.weight.dtype).to(self.linear.weight.device).reshape(-1).clone()
+        if k.numel() != out_features:
+            raise InputError("model.scales", f"{k.numel()} per-neuron scales for {out_features} neurons",
+                             "expand the scale list with expand_scales(scales, width)")
+        if trainable_scales:
+            self.scales = nn.Parameter(k)
+        else:
+            self.register_buffer("scales", k)
+        self.scale_bias = bool(scale_bias)
+        self.out_features = out_features
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = as_batch(x, self.in_features)
+        if self.scale_bias or self.linear.bias is None:
+            return self.scales * self.linear(x)
+        return self.scales * (x @ self.linear.weight.T) + self.linear.bias
+
+    def extra_repr(self) -> str:
+        return f"scale_bias={self.scale_bias}"
+
+
+class SinCosFirstLayer(nn.Module):
+    """s · [cos z, sin z] with z = K ⊙ (W x) (+ b when ``bias``): output width 2·``width``.
+
+    The sin/cos first layer of the MSDNN ``FourierBase`` model and SD2NN's soft Fourier mapping
+    (arXiv 2112.06660; ``amplitude`` s = ½ recommended there).  ``scales`` is a per-neuron vector
+    of length ``width`` (all ones when ``None``).
+    """
+
+    def __init__(self, in_features: int, width: int, *, scales: Sequence[float] | Tensor | None = None,
+                 amplitude: float = 1.0, bias: bool = False, init: str = "xavier", init_std: float | None = None,
+                 trainable_scales: bool = False, generator: torch.Generator | None = None,
+                 dtype: torch.dtype | None = None, device=None):
+        super().__init__()
+        check_size("model.widths[0]", width)
+        k = torch.ones(width) if scales is None else scales
+        self.proj = ScaledLinear(in_features, width, k, bias=bias, init=init, init_std=init_std,
+                                 trainable_scales=trainable_scales, generator=generator, dtype=dtype, device=device)
+        try:
+            self.amplitude = float(amplitude)
+        except (TypeError, ValueError):
+            raise InputError("model.amplitude", f"got {amplitude!r}", "give a number, e.g. 0.5") from None
+        self.in_features, self.out_features = in_features, 2 * width
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = self.proj(x)
+        return self.amplitude * torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
+
+    def extra_repr(self) -> str:
+        return f"amplitude={self.amplitude}"

@@ -1,0 +1,50 @@
+import pytest
+
+from simbias.errors import InputError
+from simbias.experiments import (FPrincipleSpec, from_dict, list_presets, parse_value, resolve_spec,
+                                 split_grid_values, to_dict, to_toml, valid_keys)
+from simbias.experiments._spec import load_toml_text
+
+
+def test_round_trip_every_preset():
+    for name in list_presets():
+        spec, _ = resolve_spec(name)
+        data = to_dict(spec)
+        again = from_dict(type(spec), load_toml_text(to_toml(data), "x"))
+        assert again == spec, name
+
+
+def test_issue_keys_exist():
+    keys = set(valid_keys(FPrincipleSpec))
+    for k in ["problem.target", "problem.domain", "problem.n_train", "problem.noise_std", "model.widths",
+              "model.activation", "train.optimizer", "train.lr", "train.steps", "train.loss", "record.every", "seed"]:
+        assert k in keys
+
+
+def test_set_reads_toml_else_string():
+    assert parse_value("1e-3") == 1e-3
+    assert parse_value("[200, 100]") == [200, 100]
+    assert parse_value("true") is True
+    assert parse_value("sin(x)+0.5*sin(6*x)") == "sin(x)+0.5*sin(6*x)"
+    spec, _ = resolve_spec("fprinciple-1d", ["train.lr=1e-3", "model.widths=[20,10]", "problem.target=sin(x)+0.5*sin(6*x)"])
+    assert spec.train.lr == 1e-3 and spec.model.widths == (20, 10) and spec.problem.target == "sin(x)+0.5*sin(6*x)"
+
+
+def test_unknown_key_lists_valid_ones():
+    with pytest.raises(InputError) as err:
+        resolve_spec("fprinciple-1d", ["train.learning_rate=1"])
+    assert "train.learning_rate" in str(err.value) and "train.lr" in str(err.value)
+
+
+@pytest.mark.parametrize("bad", ["train.steps=abc", "train.steps=1.5", "model.widths=3", "train.lr=-1",
+                                 "model.activation=swish", 'train.loss="l1"', "problem.domain=[1.0,0.0]"])
+def test_wrong_types_and_values(bad):
+    with pytest.raises(InputError) as err:
+        resolve_spec("fprinciple-1d", [bad])
+    assert bad.split("=")[0] in str(err.value)
+
+
+def test_grid_split_outside_brackets():
+    assert split_grid_values("[16],[32, 32]") == ["[16]", "[32, 32]"]
+    assert split_grid_values("0.1,0.5,1") == ["0.1", "0.5", "1"]
+    assert split_grid_values('"max(x,0)",sin(x)') == ['"max(x,0)"', "sin(x)"]
