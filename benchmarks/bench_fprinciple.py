@@ -1,0 +1,98 @@
+"""Cost of measuring: the fprinciple-1d training through simbias (Δ_F at every step) against a plain
+PyTorch loop of the same network, data and optimiser that records nothing.  Same process, one thread.
+
+    python benchmarks/bench_fprinciple.py [--steps 300] [--rounds 5]
+
+Rounds alternate plain / simbias so that load from other processes hits both alike; the median
+time per step is reported.  Also times the original notebook's setting (author-code.md FP-1D-a:
+101 points, tanh 1-200-200-200-100-1, Adam 2e-4, every epoch a test loss on 1000 points and the
+output stored) through simbias.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+from simbias import train  # noqa: E402
+from simbias.experiments import resolve_spec, run  # noqa: E402
+from simbias.experiments._common import build_mlp, build_regression, seeds_for, torch_dtype  # noqa: E402
+
+
+def build(spec):
+    seeds = seeds_for(spec.seed)
+    dtype = torch_dtype(spec.dtype)
+    problem = build_regression(spec.problem, seeds=seeds, dtype=dtype, device="cpu")
+    model = build_mlp(spec.model, 1, 1, seed=seeds["init"], dtype=dtype, device="cpu")
+    return problem, model
+
+
+def plain_loop(spec, steps):
+    problem, model = build(spec)
+    opt = torch.optim.Adam(model.parameters(), lr=spec.train.lr)
+    x, y = problem.x_train, problem.y_train
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad(set_to_none=True)
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+    return (time.perf_counter() - t0) / steps
+
+
+def simbias_fit(spec, steps):
+    problem, model = build(spec)
+    opt = torch.optim.Adam(model.parameters(), lr=spec.train.lr)
+    rec = train.Record(every=1, probes=(train.TrainLoss(), train.PeakError()))
+    t0 = time.perf_counter()
+    train.fit(model, problem, opt, steps=steps, record=rec)
+    return (time.perf_counter() - t0) / steps
+
+
+def simbias_run(spec, steps):
+    import dataclasses
+
+    spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=steps))
+    t0 = time.perf_counter()
+    run(spec)
+    return (time.perf_counter() - t0) / steps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
+          f"threads = {torch.get_num_threads()}")
+    spec, _ = resolve_spec("fprinciple-1d")
+    plain, fitted, full = [], [], []
+    plain_loop(spec, 20)  # warm-up
+    for _ in range(args.rounds):
+        plain.append(plain_loop(spec, args.steps))
+        fitted.append(simbias_fit(spec, args.steps))
+        full.append(simbias_run(spec, args.steps))
+    p, f, r = (statistics.median(v) * 1e3 for v in (plain, fitted, full))
+    print(f"fprinciple-1d ({spec.problem.n_train} points, widths {list(spec.model.widths)}), median of {args.rounds} "
+          f"rounds × {args.steps} steps:")
+    print(f"  plain PyTorch loop, records nothing      {p:7.3f} ms/step")
+    print(f"  simbias fit, loss + Δ_F every step       {f:7.3f} ms/step   ratio {f / p:.3f}")
+    print(f"  simbias run (+ 50 snapshots, test error) {r:7.3f} ms/step   ratio {r / p:.3f}")
+
+    a, _ = resolve_spec("fprinciple-1d", ["problem.domain=[-3.1415, 3.1415]", "problem.n_train=101",
+                                          "train.lr=2e-4", "train.steps=1001", "record.snapshot_every=1"])
+    t = simbias_run(a, 1001)
+    print(f"FP-1D-a (original notebook setting: 101 points, Adam 2e-4, 1001 epochs, test loss and output stored "
+          f"every epoch): simbias {t * 1e3:.2f} ms/step")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""TwoLayer: (α, β₁, β₂) scaling, init_t convention, ASI, presets, validation."""
+
+import math
+
+import pytest
+import torch
+
+from simbias.errors import InputError
+from simbias.nn import TwoLayer, two_layer_scales
+
+F64 = torch.float64
+
+
+def test_forward_matches_naive_formula_and_shapes():
+    g = torch.Generator().manual_seed(0)
+    net = TwoLayer(2, 30, activation="tanh", alpha=3.0, beta1=0.5, beta2=2.0, generator=g, dtype=F64)
+    assert net.w.shape == (30, 2) and net.b.shape == (30,) and net.a.shape == (30,)
+    x = torch.randn(5, 2, generator=g, dtype=F64)
+    out = net(x)
+    assert out.shape == (5, 1)
+    W, B, A = net.w.detach(), net.b.detach(), net.a.detach()
+    naive = [sum(float(A[k]) * math.tanh(float(W[k] @ x[i] + B[k])) for k in range(30)) / 3.0 for i in range(5)]
+    torch.testing.assert_close(out[:, 0], torch.tensor([float(v) for v in naive], dtype=F64))
+    # 1-D input may come as (n,)
+    net1 = TwoLayer(1, 8, generator=g, dtype=F64)
+    xs = torch.linspace(-1, 1, 4, dtype=F64)
+    torch.testing.assert_close(net1(xs), net1(xs[:, None]))
+    # vector output and no hidden bias
+    net3 = TwoLayer(2, 8, out_features=3, bias=False, generator=g, dtype=F64)
+    assert net3.a.shape == (8, 3) and net3.b is None and net3(x).shape == (5, 3)
+    assert [n for n, _ in net.named_parameters()] == ["w", "b", "a"]
+
+
+def test_forward_does_not_write_to_self_and_is_seeded():
+    net = TwoLayer(1, 16, generator=torch.Generator().manual_seed(1))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    attrs = dict(vars(net))
+    net(torch.randn(4, 1))
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert dict(vars(net)).keys() == attrs.keys()
+    again = TwoLayer(1, 16, generator=torch.Generator().manual_seed(1))
+    assert all(torch.equal(before[k], v) for k, v in again.state_dict().items())
+
+
+def test_scales_empirical_std():
+    m, d = 4000, 3
+    g = torch.Generator().manual_seed(2)
+    net = TwoLayer(d, m, alpha=7.0, beta1=0.3, beta2=2.0, generator=g, dtype=F64)
+    assert net.w.std().item() == pytest.approx(2.0, rel=0.03)
+    assert net.b.std().item() == pytest.approx(2.0, rel=0.05)
+    assert net.a.std().item() == pytest.approx(0.3, rel=0.05)
+    assert net.scales == (7.0, 0.3, 2.0)
+
+
+@pytest.mark.parametrize("t", [0.25, 0.5, 1.0])
+def test_init_t_sets_every_std_to_m_power_minus_t(t):
+    m = 2000
+    net = TwoLayer(1, m, init_t=t, generator=torch.Generator().manual_seed(3), dtype=F64)
+    sigma = m ** (-t)
+    assert net.scales == (1.0, pytest.approx(sigma), pytest.approx(sigma))
+    for p in (net.w, net.b, net.a):
+        assert p.std().item() == pytest.approx(sigma, rel=0.06)
+    assert net.phase_coordinates == pytest.approx((2 * t, 0.0), abs=1e-12)
+
+
+def test_antisymmetric_gives_exact_zero_output():
+    g = torch.Generator().manual_seed(4)
+    for kw in (dict(alpha=64.0), dict(init_t=0.5), dict(activation="tanh", out_features=2)):
+        net = TwoLayer(3, 4096, antisymmetric=True, generator=g, dtype=F64, **kw)
+        x = torch.randn(50, 3, generator=g, dtype=F64)
+        assert net(x).abs().max().item() == 0.0
+        h = 2048
+        assert torch.equal(net.w[:h], net.w[h:]) and torch.equal(net.b[:h], net.b[h:]) and torch.equal(net.a[:h], -net.a[h:])
+    # after a step the output moves off zero
+    net = TwoLayer(1, 64, antisymmetric=True, generator=g)
+    x = torch.linspace(-1, 1, 5)[:, None]
+    loss = ((net(x) - 1) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in net.parameters():
+            p -= 0.1 * p.grad
+    assert net(x).abs().max() > 0
+
+
+def test_presets_follow_table_1():
+    m, d = 400, 5
+    assert two_layer_scales("ntk", m, d) == (20.0, 1.0, 1.0)
+    assert two_layer_scales("mean_field", m, d) == (400.0, 1.0, 1.0)
+    assert two_layer_scales("lecun", m, d) == pytest.approx((1.0, 1 / 20, 1 / math.sqrt(5)))
+    assert two_layer_scales("he", m, d) == pytest.approx((1.0, math.sqrt(2 / 400), math.sqrt(2 / 5)))
+    assert two_layer_scales("xavier", m, d) == pytest.approx((1.0, math.sqrt(2 / 401), math.sqrt(2 / 405)))
+    assert two_layer_scales("power", m, d, t=1.0) == pytest.approx((1.0, 1 / 400, 1 / 400))
+    net = TwoLayer.preset("ntk", d, m, antisymmetric=True, generator=torch.Generator().manual_seed(5))
+    assert net.alpha == 20.0 and net.antisymmetric
+    assert net.phase_coordinates == pytest.approx((0.5, 0.0))
+    p = TwoLayer.preset("power", 1, m, t=0.5)
+    assert p.scales == pytest.approx((1.0, 0.05, 0.05))
+
+
+@pytest.mark.parametrize(
+    "kwargs, what",
+    [
+        (dict(width=0), "model.width"),
+        (dict(width=2.5), "model.width"),
+        (dict(width=True), "model.width"),
+        (dict(in_features=0), "model.in_features"),
+        (dict(alpha=0.0), "model.alpha"),
+        (dict(beta1=-1.0), "model.beta1"),
+        (dict(beta2=float("nan")), "model.beta2"),
+        (dict(activation="swish"), "model.activation"),
+        (dict(width=7, antisymmetric=True), "model.width"),
+        (dict(init_t=1.0, alpha=3.0), "model.init_t"),
+        (dict(init_t="big"), "model.init_t"),
+        (dict(generator=0), "generator"),
+    ],
+)
+def test_bad_input_raises(kwargs, what):
+    args = dict(in_features=1, width=8)
+    args.update(kwargs)
+    with pytest.raises(InputError) as e:
+        TwoLayer(args.pop("in_features"), args.pop("width"), **args)
+    assert e.value.what == what
+
+
+def test_bad_forward_input_and_preset():
+    net = TwoLayer(2, 4)
+    with pytest.raises(InputError, match="x"):
+        net(torch.randn(3))
+    with pytest.raises(InputError, match="x"):
+        net(torch.randn(3, 3))
+    with pytest.raises(InputError, match="preset"):
+        TwoLayer.preset("kaiming", 1, 8)
