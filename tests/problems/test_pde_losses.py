@@ -24,7 +24,7 @@ def as_model(problem):
 def test_residual_loss_vanishes_on_exact_solution(make, f64):
     p = make()
     xi, xb = p.sample(400, 100, gen())
-    loss, interior, boundary = residual_loss(as_model(p), p, xi, xb, beta=1000.0, return_parts=True)
+    loss, interior, boundary = (t.detach() for t in residual_loss(as_model(p), p, xi, xb, beta=1000.0, return_parts=True))
     scale = float(p.f(xi).square().mean())
     assert float(interior) < 1e-20 * scale and float(boundary) == 0 and float(loss) < 1e-18 * scale
 
@@ -34,7 +34,7 @@ def test_ritz_energy_of_exact_solution(f64):
     p = ritz_poisson()
     x = torch.linspace(-1, 1, 20001)[1:-1, None]  # midpoint-like dense grid: quadrature, not Monte Carlo
     xb = torch.tensor([[-1.0], [1.0]])
-    loss, energy, boundary = ritz_loss(as_model(p), p, x, xb, beta=1000.0, return_parts=True)
+    loss, energy, boundary = (t.detach() for t in ritz_loss(as_model(p), p, x, xb, beta=1000.0, return_parts=True))
     assert abs(float(energy) - (-p.mu**2 / 2)) < 1e-3 * p.mu**2
     assert float(boundary) < 1e-28
 
@@ -47,7 +47,7 @@ def test_ritz_energy_is_minimal_at_the_solution(f64):
         xb = torch.tensor([[lo], [hi]])
         e0 = ritz_loss(as_model(p), p, x, xb)
         bump = lambda z, p=p: p.u(z)[:, None] + 0.05 * torch.sin(math.pi * (z - lo) / (hi - lo))  # noqa: E731
-        assert float(ritz_loss(bump, p, x, xb)) > float(e0)
+        assert float(ritz_loss(bump, p, x, xb).detach()) > float(e0.detach())
 
 
 def test_losses_by_hand_for_a_quadratic_model(f64):

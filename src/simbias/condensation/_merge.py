@@ -15,7 +15,8 @@ output weights summed — the exact inverse of :func:`split_neuron`.
 Splitting (embedding principle, Zhang et al., arXiv 2105.14573): duplicate neuron k with output
 weights λa_k and (1 − λ)a_k.  The output function is unchanged, and a critical point of the narrow
 net maps to a critical point of the wide one (∂L/∂a of both copies equals the narrow ∂L/∂a_k;
-∂L/∂u of the copies is λ and (1 − λ) times the narrow ∂L/∂u_k).
+∂L/∂u of the copies is λ and (1 − λ) times the narrow ∂L/∂u_k; so ‖∇_wide‖ ≤ √2‖∇_narrow‖ and
+both vanish together).
 """
 
 from __future__ import annotations

@@ -15,15 +15,18 @@ In Fourier terms Ĝ^δ(ξ) ∝ exp(−2π²δ|ξ|²) (ξ in cycles), so a larger
 data (a point at the edge of an interval averages only over one side).
 
 Algorithm (ours; same numbers as the dense n×n code of the authors, which needs 8n² bytes per
-kernel): rows are processed in blocks of ``chunk_size``.  For a block I the squared distances
-D_Ij = ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j are formed once (x is centred first, which leaves distances
-unchanged and reduces cancellation), clamped at 0, the self-distances set exactly to 0, and then
-every δ is applied to the same block: W = exp(−(D_Ij − m_i)/(2δ)) with m_i = min_j D_ij.
-Subtracting the row minimum does not change the normalised kernel (it cancels between numerator
-and denominator) and guarantees the largest weight of each row is exactly 1, so nothing
-overflows or underflows to an all-zero row; here m_i = 0 because every point is in its own row,
-so it is also exactly the authors' kernel.  Numerator and denominator come from one matmul
-W · [y, h, 1].  Memory: O(chunk·n + n·d); time: one n×n×d Gram product plus n² exps per δ.
+kernel): the unnormalised kernel exp(−D_ij/(2δ)) is symmetric, so only the tiles J ≥ I of the
+n×n matrix are visited.  For a tile the squared distances D_IJ = ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j are
+formed once (x is centred first, which leaves distances unchanged and reduces cancellation),
+clamped at 0, self-distances set exactly to 0, and every δ is applied to the same tile:
+W = exp(−D_IJ/(2δ)); then rows I receive W·[y, h, 1]_J and rows J receive Wᵀ·[y, h, 1]_I (the last
+column accumulates the normaliser Σ_j G).  Half the distances and half the exps of a row-by-row
+pass; memory O(chunk² + n_delta·n·c) (δ are processed in groups if the accumulators would
+exceed ~256 MiB), nothing n×n is stored.
+Stability: the usual trick is to subtract each row's minimum exponent before exp (it cancels in
+the normalised kernel).  Here it is implicit and exact: every point is in its own row with
+D_ii = 0, so each row's minimum is 0, its largest weight is exp(0) = 1 and the normaliser is ≥ 1;
+nothing can overflow, and a row can never underflow to all zeros, however small δ is.
 The functions here are measurements: they run without autograd.
 """
 
@@ -47,7 +50,8 @@ __all__ = [
 ]
 
 SCALES = ("none", "max_norm", "rms_distance", "mean_distance")
-_BLOCK_ENTRIES = 1 << 20  # rows per block ≈ this / n when chunk_size is None (8 MiB per float64 buffer)
+_TILE = 256  # default tile side (chunk_size): a 256×256 tile of weights stays in L2
+_ACC_BUDGET = 1 << 25  # entries of per-δ accumulators held at once; more δ → processed in groups
 
 
 def _points(x: Any) -> Tensor:
@@ -59,31 +63,30 @@ def _points(x: Any) -> Tensor:
     return xt
 
 
-def _block_rows(n: int, chunk_size: int | None) -> int:
+def _tile_side(n: int, chunk_size: int | None) -> int:
     check_positive_int("chunk_size", chunk_size, allow_none=True)
-    if chunk_size is not None:
-        return min(chunk_size, n)
-    return max(8, min(n, _BLOCK_ENTRIES // max(n, 1)))
+    return min(chunk_size or _TILE, n)
 
 
-def _sq_dist_blocks(x: Tensor, b: int) -> Iterator[tuple[int, int, Tensor]]:
-    """Yield (start, stop, D) with D[r, j] = ‖x_{start+r} − x_j‖², self-distances exactly 0.
+def _dist_tiles(x: Tensor, b: int) -> Iterator[tuple[int, int, int, int, Tensor]]:
+    """Yield (i0, i1, j0, j1, D) for the tiles j0 ≥ i0 of D_ij = ‖x_i − x_j‖² (D_ii exactly 0).
 
     The yielded tensor is a reused buffer: consume it before advancing the iterator.
     """
     n = x.shape[0]
     xc = x - x.mean(0, keepdim=True)
     sq = (xc * xc).sum(1)
-    buf = torch.empty(b, n, dtype=x.dtype, device=x.device)
-    ar = torch.arange(b, device=x.device)
-    for s in range(0, n, b):
-        e = min(s + b, n)
-        r = e - s
-        d = buf[:r]
-        torch.addmm(sq[None, :], xc[s:e], xc.T, beta=1, alpha=-2, out=d)
-        d.add_(sq[s:e, None]).clamp_(min=0)
-        d[ar[:r], s + ar[:r]] = 0
-        yield s, e, d
+    buf = torch.empty(b * b, dtype=x.dtype, device=x.device)
+    for i0 in range(0, n, b):
+        i1 = min(i0 + b, n)
+        for j0 in range(i0, n, b):
+            j1 = min(j0 + b, n)
+            d = buf[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)
+            torch.addmm(sq[None, j0:j1], xc[i0:i1], xc[j0:j1].T, beta=1, alpha=-2, out=d)
+            d.add_(sq[i0:i1, None]).clamp_(min=0)
+            if i0 == j0:
+                d.diagonal().zero_()
+            yield i0, i1, j0, j1, d
 
 
 def _scale_factor(x: Tensor, scale: str, b: int) -> float:
@@ -104,8 +107,8 @@ def _scale_factor(x: Tensor, scale: str, b: int) -> float:
         if n < 2:
             raise InputError("x", "has 1 point", "pass at least 2 points to rescale by a distance")
         total = torch.zeros((), dtype=torch.float64, device=x.device)
-        for _, _, d in _sq_dist_blocks(x, b):
-            total += d.sqrt().sum(dtype=torch.float64)
+        for i0, _, j0, _, d in _dist_tiles(x, b):
+            total += (1 if i0 == j0 else 2) * d.sqrt().sum(dtype=torch.float64)
         s = float(total) / (n * (n - 1))
     if not s > 0:
         raise InputError("x", f"scale {scale!r} is 0 (all points equal or zero)", "use scale='none'")
@@ -124,24 +127,32 @@ def rescale_inputs(x: Any, *, scale: str = "rms_distance", chunk_size: int | Non
     ``rescale_inputs(x)`` (implemented as δ → δ·s², without copying x).
     """
     xt = _points(x)
-    return xt / _scale_factor(xt, scale, _block_rows(xt.shape[0], chunk_size))
+    return xt / _scale_factor(xt, scale, _tile_side(xt.shape[0], chunk_size))
 
 
-def _low_blocks(x: Tensor, cols: Tensor, coefs: list[float], b: int) -> Iterator[tuple[int, int, int, Tensor]]:
-    """Yield (start, stop, k, low) with low = (K^δ_k cols)[start:stop] for every δ index k."""
+def _low_sums(x: Tensor, aug: Tensor, coefs: list[float], b: int) -> Tensor:
+    """acc[k] = exp(coefs[k]·D) @ aug, shape (len(coefs), n, aug.shape[1]), visiting tiles J ≥ I."""
+    acc = torch.zeros(len(coefs), *aug.shape, dtype=x.dtype, device=x.device)
+    wbuf = torch.empty(b * b, dtype=x.dtype, device=x.device)
+    for i0, i1, j0, j1, d in _dist_tiles(x, b):
+        w = wbuf[: d.numel()].view(d.shape)
+        for k, c in enumerate(coefs):
+            torch.mul(d, c, out=w)
+            w.exp_()
+            acc[k, i0:i1].addmm_(w, aug[j0:j1])
+            if j0 != i0:
+                acc[k, j0:j1].addmm_(w.T, aug[i0:i1])
+    return acc
+
+
+def _low_parts(x: Tensor, cols: Tensor, coefs: list[float], b: int) -> Iterator[tuple[int, Tensor]]:
+    """Yield (k0, low) with low (g, n, m) = K^δ cols for the δ indices k0 … k0+g−1."""
     n, m = cols.shape
     aug = torch.cat([cols, torch.ones(n, 1, dtype=cols.dtype, device=cols.device)], dim=1)
-    w = torch.empty(b, n, dtype=x.dtype, device=x.device)
-    num = torch.empty(b, m + 1, dtype=x.dtype, device=x.device)
-    for s, e, d in _sq_dist_blocks(x, b):
-        r = e - s
-        d.sub_(d.amin(dim=1, keepdim=True))  # stabilisation (exactly 0 here: D_ii = 0)
-        for k, c in enumerate(coefs):
-            wb = w[:r]
-            torch.mul(d, c, out=wb)
-            wb.exp_()
-            nb = torch.mm(wb, aug, out=num[:r])
-            yield s, e, k, nb[:, :m] / nb[:, m:]
+    g = max(1, _ACC_BUDGET // (n * (m + 1)))
+    for k0 in range(0, len(coefs), g):
+        acc = _low_sums(x, aug, coefs[k0 : k0 + g], b)
+        yield k0, acc[..., :m].div_(acc[..., m:])
 
 
 def _prepare(x: Any, values: Any, name: str) -> tuple[Tensor, Tensor]:
@@ -170,18 +181,18 @@ def gaussian_filter(
     (δ a variance; arXiv 1901.06523, author code ``filter_gd.py``).  ``x`` (n, d) or (n,),
     ``values`` (n,) or (n, c) real.  ``delta``: a positive number → low/high shaped like
     ``values``; a list/1-D tensor of δ → (n_delta, *values.shape), all δ sharing one distance
-    computation.  δ = inf gives the mean.  ``chunk_size``: rows per block (memory O(chunk·n));
-    None picks about 1M kernel entries per block.  ``scale`` rescales x first (see
+    computation.  δ = inf gives the mean.  ``chunk_size``: side of the square tiles of the n×n
+    kernel that are formed one at a time (memory O(chunk²)); None = 256.  ``scale`` rescales x first (see
     :func:`rescale_inputs`; ours).  Algorithm and numerics: module docstring.
     """
     xt, v = _prepare(x, values, "values")
-    b = _block_rows(xt.shape[0], chunk_size)
+    b = _tile_side(xt.shape[0], chunk_size)
     coefs, scalar = _coefs(delta, xt, scale, b)
     v2 = v.reshape(v.shape[0], -1)
     low = torch.empty(len(coefs), *v2.shape, dtype=v.dtype, device=v.device)
     with torch.no_grad():
-        for s, e, k, lb in _low_blocks(xt, v2, coefs, b):
-            low[k, s:e] = lb
+        for k0, part in _low_parts(xt, v2, coefs, b):
+            low[k0 : k0 + part.shape[0]] = part
     low = low.reshape(len(coefs), *v.shape)
     high = v.unsqueeze(0) - low
     if scalar:
@@ -208,8 +219,9 @@ def filter_errors(
     ``target`` (n,) or (n, c); ``pred`` the same shape or with leading batch axes
     (e.g. (members, n, c)) — all filtered in the same pass.  Give the variance(s) as ``delta``
     (positional) or ``deltas=``: a scalar gives results of shape (*batch,), a list/1-D tensor of
-    n_delta values gives (*batch, n_delta); the distances are computed once per row block and
-    reused for every δ and every output.  Streaming: memory O(chunk·n), nothing n×n is stored.
+    n_delta values gives (*batch, n_delta); the distances are computed once per tile and reused
+    for every δ and every output.  Memory O(chunk² + n_delta·n·c·(1 + members)); nothing n×n is
+    stored.  ``chunk_size`` and ``scale`` as in :func:`gaussian_filter`.
     When a high (or low) part of the target is exactly 0 (δ → 0 or ∞) the ratio is NaN/inf.
     """
     if (delta is None) == (deltas is None):
@@ -231,27 +243,25 @@ def filter_errors(
     h3 = h.reshape(-1, n, c)  # (R, n, c)
     r_ = h3.shape[0]
     cols = torch.cat([y2, h3.permute(1, 0, 2).reshape(n, r_ * c)], dim=1)
-    b = _block_rows(n, chunk_size)
+    b = _tile_side(n, chunk_size)
     coefs, scalar = _coefs(deltas if delta is None else delta, xt, scale, b)
     nd = len(coefs)
-    acc = dict(
-        num_low=torch.zeros(r_, nd, dtype=torch.float64, device=xt.device),
-        num_high=torch.zeros(r_, nd, dtype=torch.float64, device=xt.device),
-        den_low=torch.zeros(nd, dtype=torch.float64, device=xt.device),
-        den_high=torch.zeros(nd, dtype=torch.float64, device=xt.device),
-    )
+    f64 = dict(dtype=torch.float64)
+    acc = {key: torch.zeros(nd, r_, **f64, device=xt.device) for key in ("num_low", "num_high")}
+    acc.update({key: torch.zeros(nd, **f64, device=xt.device) for key in ("den_low", "den_high")})
+    diff = (y2[:, None, :] - h3.permute(1, 0, 2)).unsqueeze(0)  # y − h, (1, n, R, c)
     with torch.no_grad():
-        for s, e, k, lb in _low_blocks(xt, cols, coefs, b):
-            yl = lb[:, :c]
-            hl = lb[:, c:].reshape(e - s, r_, c)
-            diff = y2[s:e, None, :] - cols[s:e, c:].reshape(e - s, r_, c)  # y − h on the block
-            dl = yl[:, None, :] - hl
-            acc["num_low"][:, k] += dl.square().sum(dim=(0, 2), dtype=torch.float64)
-            acc["num_high"][:, k] += (diff - dl).square().sum(dim=(0, 2), dtype=torch.float64)
-            acc["den_low"][k] += yl.square().sum(dtype=torch.float64)
-            acc["den_high"][k] += (y2[s:e] - yl).square().sum(dtype=torch.float64)
-    e_low = (acc["num_low"] / acc["den_low"]).sqrt().to(dt).reshape(*batch, nd)
-    e_high = (acc["num_high"] / acc["den_high"]).sqrt().to(dt).reshape(*batch, nd)
+        for k0, low in _low_parts(xt, cols, coefs, b):
+            g = low.shape[0]
+            yl = low[..., :c]  # (g, n, c)
+            dl = yl.unsqueeze(2) - low[..., c:].reshape(g, n, r_, c)  # y_low − h_low, (g, n, R, c)
+            ks = slice(k0, k0 + g)
+            acc["num_low"][ks] = dl.square().sum(dim=(1, 3), **f64)
+            acc["num_high"][ks] = (diff - dl).square().sum(dim=(1, 3), **f64)
+            acc["den_low"][ks] = yl.square().sum(dim=(1, 2), **f64)
+            acc["den_high"][ks] = (y2 - yl).square().sum(dim=(1, 2), **f64)
+    e_low = (acc["num_low"] / acc["den_low"][:, None]).sqrt().to(dt).T.reshape(*batch, nd)
+    e_high = (acc["num_high"] / acc["den_high"][:, None]).sqrt().to(dt).T.reshape(*batch, nd)
     if scalar:
         return e_low[..., 0], e_high[..., 0]
     return e_low, e_high
@@ -271,13 +281,13 @@ def low_frequency_ratio(
     (hidden layers are rescaled before filtering in that paper; the normalisation is ours).
     """
     xt, v = _prepare(x, values, "values")
-    b = _block_rows(xt.shape[0], chunk_size)
+    b = _tile_side(xt.shape[0], chunk_size)
     coefs, scalar = _coefs(deltas, xt, scale, b)
     v2 = v.reshape(v.shape[0], -1)
     acc = torch.zeros(len(coefs), dtype=torch.float64, device=xt.device)
     with torch.no_grad():
-        for _, _, k, lb in _low_blocks(xt, v2, coefs, b):
-            acc[k] += lb.square().sum(dtype=torch.float64)
+        for k0, low in _low_parts(xt, v2, coefs, b):
+            acc[k0 : k0 + low.shape[0]] = low.square().sum(dim=(1, 2), dtype=torch.float64)
     out = (acc / v2.square().sum(dtype=torch.float64)).to(v.dtype)
     return out[0] if scalar else out
 

@@ -164,9 +164,7 @@ def lfp_gamma2(
         if dim != 1:
             raise InputError("bias_range", f"exact constants are known only for d = 1 (got d = {dim})", "omit bias_range")
         const = m / (2.0 * B * 16.0 * math.pi**4)
-    with np.errstate(divide="ignore"):
-        out = const * (e_w3 / r ** (dim + 3) + 4.0 * math.pi**2 * e_a2 * e_w1 / r ** (dim + 1))
-    return out
+    return const * (e_w3 / r ** (dim + 3) + 4.0 * math.pi**2 * e_a2 * e_w1 / r ** (dim + 1))
 
 
 def lfp_decay_rates(xi: ArrayLike, gamma2: Callable[[Tensor], Tensor] | ArrayLike, density: float) -> Tensor:
