@@ -28,3 +28,6 @@ from ._fourier import FOURIER_KINDS as FOURIER_KINDS
 from ._fourier import FourierFeatureNet as FourierFeatureNet
 from ._fourier import FourierFeatures as FourierFeatures
 from ._fourier import MultiScaleFourierNet as MultiScaleFourierNet
+from ._cnn import CNN as CNN
+from ._cnn import CNN_INITS as CNN_INITS
+from ._cnn import init_layer_ as init_layer_

@@ -37,7 +37,9 @@ def srelu(x: Tensor) -> Tensor:
 def phi(x: Tensor) -> Tensor:
     """Quadratic B-spline φ(x) = ReLU(x)² − 3ReLU(x−1)² + 3ReLU(x−2)² − ReLU(x−3)², support [0, 3]."""
     r = torch.relu
-    return r(x) ** 2 - 3 * r(x - 1) ** 2 + 3 * r(x - 2) ** 2 - r(x - 3) ** 2
+    value = r(x) ** 2 - 3 * r(x - 1) ** 2 + 3 * r(x - 2) ** 2 - r(x - 3) ** 2
+    # the four squares cancel beyond x = 3 only up to round-off; make the support exact
+    return torch.where(x < 3, value, torch.zeros_like(value))
 
 
 def s2relu(x: Tensor) -> Tensor:

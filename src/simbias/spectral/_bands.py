@@ -68,7 +68,9 @@ def band_errors(
         raise InputError("pred_image" if h.ndim < 2 else "target_image", "has fewer than 2 dims", "pass (..., H, W)")
     if h.shape[-2:] != f.shape[-2:]:
         raise InputError(
-            "target_image", f"has size {tuple(f.shape[-2:])}, pred_image {tuple(h.shape[-2:])}", "pass equal image sizes"
+            "target_image",
+            f"has size {tuple(f.shape[-2:])}, pred_image {tuple(h.shape[-2:])}",
+            "pass equal image sizes",
         )
     try:
         torch.broadcast_shapes(h.shape[:-2], f.shape[:-2])

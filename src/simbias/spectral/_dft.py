@@ -34,6 +34,7 @@ from ._validate import (
     check_nonneg,
     check_norm,
     check_positive_int,
+    same_device,
 )
 
 __all__ = ["dft", "dft2", "dft_at", "PeakProjector", "find_peaks", "frequency_error", "peak_errors"]
@@ -202,6 +203,7 @@ def frequency_error(pred_hat: Any, target_hat: Any, *, kind: str = "complex", ep
     eps = check_nonneg("eps", eps)
     h = as_tensor("pred_hat", pred_hat)
     f = as_tensor("target_hat", target_hat, device=h.device)
+    same_device(pred_hat=h, target_hat=f)
     try:
         torch.broadcast_shapes(h.shape, f.shape)
     except RuntimeError:
@@ -229,6 +231,7 @@ def peak_errors(
     check_kind(kind)
     h = as_tensor("pred", pred)
     f = as_tensor("target", target, device=h.device)
+    same_device(pred=h, target=f)
     d = check_dim("dim", dim, h.ndim)
     n = h.shape[d]
     if isinstance(peaks, PeakProjector):

@@ -22,7 +22,7 @@ clamped at 0, self-distances set exactly to 0, and every δ is applied to the sa
 W = exp(−D_IJ/(2δ)); then rows I receive W·[y, h, 1]_J and rows J receive Wᵀ·[y, h, 1]_I (the last
 column accumulates the normaliser Σ_j G).  Half the distances and half the exps of a row-by-row
 pass; memory O(chunk² + n_delta·n·c) (δ are processed in groups if the accumulators would
-exceed ~256 MiB), nothing n×n is stored.
+exceed ~128 MiB in float64), nothing n×n is stored.
 Stability: the usual trick is to subtract each row's minimum exponent before exp (it cancels in
 the normalised kernel).  Here it is implicit and exact: every point is in its own row with
 D_ii = 0, so each row's minimum is 0, its largest weight is exp(0) = 1 and the normaliser is ≥ 1;
@@ -51,7 +51,7 @@ __all__ = [
 
 SCALES = ("none", "max_norm", "rms_distance", "mean_distance")
 _TILE = 256  # default tile side (chunk_size): a 256×256 tile of weights stays in L2
-_ACC_BUDGET = 1 << 25  # entries of per-δ accumulators held at once; more δ → processed in groups
+_ACC_BUDGET = 1 << 24  # entries of per-δ accumulators held at once; more δ → processed in groups
 
 
 def _points(x: Any) -> Tensor:

@@ -40,12 +40,11 @@ def _points_and_freqs(x: Tensor, freqs: Tensor) -> tuple[Tensor, Tensor]:
     d = x.shape[1]
     if freqs.ndim == 0:
         freqs = freqs.reshape(1)
+    if (freqs.ndim == 1 and d != 1) or (freqs.ndim == 2 and freqs.shape[1] != d) or freqs.ndim > 2:
+        problem = f"got shape {tuple(freqs.shape)} for {d}-dim points"
+        raise InputError("freqs", problem, f"pass (K, {d}) frequency vectors")
     if freqs.ndim == 1:
-        if d != 1:
-            raise InputError("freqs", f"got shape {tuple(freqs.shape)} for {d}-dim points", f"pass (K, {d}) frequency vectors")
         freqs = freqs[:, None]
-    if freqs.ndim != 2 or freqs.shape[1] != d:
-        raise InputError("freqs", f"got shape {tuple(freqs.shape)} for {d}-dim points", f"pass (K, {d}) frequency vectors")
     return x, freqs
 
 

@@ -7,7 +7,7 @@ Nothing here synchronises a CUDA device except where stated (``finite`` checks).
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -127,6 +127,3 @@ def as_sequence_of_ints(name: str, value: Any, *, device: torch.device) -> Tenso
         raise InputError(name, f"got dtype {t.dtype}", "pass integer indices")
     return t.reshape(-1).long()
 
-
-def shape_str(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(str(int(s)) for s in shape) + (",)" if len(shape) == 1 else ")")

@@ -6,6 +6,18 @@ probes (loss, Δ_F at the peaks) reuse it instead of running the model again.  L
 on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU); the first
 non-finite step is named in the :class:`~simbias.errors.DivergenceError`, which carries the
 history recorded up to that point.
+
+Hooks for other optimisers and experiments (ours):
+
+* ``loss="cross_entropy"`` — classification: ``y_train`` holds class indices (``long``, shape
+  (n,)) or class probabilities (float, (n, C)); the model outputs logits (n, C).
+* In supervised training the closure handed to ``optimizer.step`` carries the attributes
+  ``model``, ``inputs``, ``targets`` and ``criterion`` (``criterion(output, targets)`` is the
+  loss), so a gradient-free optimiser can evaluate many parameter vectors in one batched call
+  (``torch.func.functional_call`` + ``vmap``; see :mod:`simbias.train._pso`).  They are absent for
+  ``"mse+derivative"`` and for callable objectives, where only the closure itself is available.
+* ``stop_loss`` ends training once the loss reaches a level (the steps-to-loss of the deep
+  Frequency Principle); the history then ends at the last state.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ from ._record import Record, RecordContext
 
 __all__ = ["fit", "LOSSES", "supervised_loss"]
 
-LOSSES = ("mse", "mse+derivative")
+LOSSES = ("mse", "mse+derivative", "cross_entropy")
 
 Objective = Callable[[torch.nn.Module, int], Tensor]
 
@@ -35,10 +47,21 @@ def supervised_loss(name: str, problem, *, derivative_weight: float = 1.0):
     ``"mse+derivative"``: adds λ·mean(|∇h − ∇f|²) with ∇ by autograd on the inputs and ∇f from
     the problem's target (λ = ``derivative_weight``), the first-order Sobolev loss of the
     F-Principle papers (arXiv 1811.10146): it weights frequency ξ by (1 + λ|ξ|²).
+    ``"cross_entropy"``: mean over points of −log softmax(h)_y (labels as ``long`` indices, or
+    float class probabilities (n, C)); returns ``None`` like ``"mse"``.
     """
     if name not in LOSSES:
         raise InputError("train.loss", f"unknown loss {name!r}", f"choose one of {', '.join(LOSSES)}")
     if name == "mse":
+        return None
+    if name == "cross_entropy":
+        y = problem.y_train
+        labels = y.ndim == 1 and not (y.is_floating_point() or y.is_complex())
+        probs = y.ndim == 2 and y.is_floating_point()
+        if not (labels or probs):
+            raise InputError("train.loss", f"'cross_entropy' needs class labels, got y_train of shape "
+                             f"{tuple(y.shape)} and dtype {y.dtype}",
+                             "pass (n,) long class indices (or (n, C) class probabilities), or use train.loss='mse'")
         return None
     if getattr(problem, "target", None) is None:
         raise InputError("train.loss", "'mse+derivative' needs a target function", "use train.loss='mse' for data sets")
@@ -49,10 +72,19 @@ def supervised_loss(name: str, problem, *, derivative_weight: float = 1.0):
     return df.detach()
 
 
+def _mse(out: Tensor, y: Tensor) -> Tensor:
+    return ((out - y) ** 2).mean()
+
+
+def _cross_entropy(out: Tensor, y: Tensor) -> Tensor:
+    return torch.nn.functional.cross_entropy(out, y)
+
+
 def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, steps: int, loss: str | Objective = "mse",
         derivative_weight: float = 1.0, batch_size: int | None = None, record: Record | None = None,
         generator: torch.Generator | None = None, progress: bool = False, check_every: int | None = None,
-        on_record: Callable[[int, dict], None] | None = None, lr_decay: float = 0.0) -> History:
+        on_record: Callable[[int, dict], None] | None = None, lr_decay: float = 0.0,
+        stop_loss: float | None = None) -> History:
     """Train ``model`` on ``problem`` for ``steps`` updates of ``optimizer``.
 
     Args:
@@ -62,7 +94,8 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
         optimizer: a ``torch.optim`` optimiser over the model's parameters (or any object with
             ``step(closure)`` and ``zero_grad()``, e.g. a gradient-free optimiser).
         steps: number of updates.
-        loss: ``"mse"``, ``"mse+derivative"`` or a callable ``objective(model, step) -> loss``.
+        loss: ``"mse"``, ``"mse+derivative"``, ``"cross_entropy"`` (labels as ``long`` class
+            indices, outputs are logits) or a callable ``objective(model, step) -> loss``.
         derivative_weight: λ of ``"mse+derivative"``.
         batch_size: mini-batch size (``None``: full batch). Batches are drawn from ``generator``
             without replacement within an epoch.
@@ -71,6 +104,9 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
         check_every: check the loss for NaN/Inf every this many steps (default 1 on CPU, 50 on CUDA).
         on_record: called as ``on_record(step, values)`` after each record (e.g. live logging).
         lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
+        stop_loss: stop once the loss of a state (``static["loss"][s]``, before update ``s``)
+            is ≤ this value; the history then ends with the state after that update (step
+            ``s + 1``), recorded by every probe, and ``info["stopped_early"]`` is ``True``.
 
     Returns:
         A :class:`~simbias.results.History`: recorded arrays, ``static["loss"]`` (the loss at
@@ -82,6 +118,8 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise InputError("train.steps", f"got {steps!r}", "use a non-negative integer")
+    if stop_loss is not None and (isinstance(stop_loss, bool) or not isinstance(stop_loss, (int, float))):
+        raise InputError("stop_loss", f"got {stop_loss!r}", "use a number or None")
     record = record if record is not None else Record(every=1, probes=())
     rec_steps, snap_steps = record.steps_for(steps)
     rec_set, snap_set = set(rec_steps.tolist()), set(snap_steps.tolist())
@@ -94,6 +132,7 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
     custom = callable(loss)
     if not custom:
         target_grad = supervised_loss(loss, problem, derivative_weight=derivative_weight)
+        criterion = _cross_entropy if loss == "cross_entropy" else _mse
         x_all, y_all = problem.x_train, problem.y_train
         n = x_all.shape[0]
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
@@ -121,15 +160,19 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
             on_record(step, done)
 
     def history(outcome: Outcome, n_done: int, diverged_step=None) -> History:
-        r_steps = rec_steps[rec_steps <= n_done] if diverged_step is None else rec_steps[rec_steps < diverged_step]
-        s_steps = snap_steps[snap_steps <= n_done] if diverged_step is None else snap_steps[snap_steps < diverged_step]
+        if diverged_step is None:  # records below n_done, then the final state (always recorded)
+            r_steps = np.append(rec_steps[rec_steps < n_done], n_done).astype(np.int64)
+            s_steps = np.append(snap_steps[snap_steps < n_done], n_done).astype(np.int64)
+        else:
+            r_steps, s_steps = rec_steps[rec_steps < diverged_step], snap_steps[snap_steps < diverged_step]
         arrays = {k: torch.stack(v).cpu().numpy() for k, v in rec_vals.items()}
         arrays.update({k: torch.stack(v).cpu().numpy() for k, v in snap_vals.items()})
         st = dict(static)
         st["loss"] = losses[:n_done].cpu().numpy()
         st["snapshot_steps"] = s_steps
         return History(steps=r_steps, arrays=arrays, static=st, outcome=outcome, diverged_step=diverged_step,
-                       info={"steps_done": int(n_done), "wall_time_s": time.perf_counter() - t0})
+                       info={"steps_done": int(n_done), "wall_time_s": time.perf_counter() - t0,
+                             **({"stopped_early": True} if n_done < steps and diverged_step is None else {})})
 
     bar = None
     if progress:
@@ -139,6 +182,7 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
     t0 = time.perf_counter()
     model.train()
     last_checked = 0
+    n_done = steps
     try:
         for step in range(steps):
             holder: dict[str, Tensor] = {}
@@ -163,7 +207,7 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
                     out = model(xb)
                     if "out" not in holder:
                         holder["out"] = out.detach()
-                    value = ((out - batch_y) ** 2).mean()
+                    value = ((out - batch_y) ** 2).mean() if criterion is _mse else criterion(out, batch_y)
                     if batch_g is not None:
                         (dh,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
                         value = value + derivative_weight * ((dh - batch_g) ** 2).mean()
@@ -171,6 +215,9 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
                     value.backward()
                 holder.setdefault("loss", value.detach())
                 return value
+
+            if not custom and target_grad is None:  # batched evaluation hook (module docstring)
+                closure.model, closure.inputs, closure.targets, closure.criterion = model, batch_x, batch_y, criterion
 
             # Probes see the state after `step` updates, i.e. before this update.  Snapshot
             # probes run their own forward passes first; in full-batch training the cheap ones
@@ -200,9 +247,12 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
                 bar.update(1)
                 if step % max(1, steps // 100) == 0:
                     bar.set_postfix(loss=f"{float(losses[step]):.3e}", refresh=False)
+            if stop_loss is not None and float(losses[step]) <= stop_loss:
+                n_done = step + 1
+                break
         model.eval()
-        take(steps, None, list(record.probes))  # the final state is in both schedules
+        take(n_done, None, list(record.probes))  # the final state is in both schedules
     finally:
         if bar is not None:
             bar.close()
-    return history(Outcome.COMPLETED, steps)
+    return history(Outcome.COMPLETED, n_done)
