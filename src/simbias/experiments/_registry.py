@@ -49,10 +49,22 @@ class Result:
 
 @dataclass(frozen=True)
 class Experiment:
+    """A registered experiment kind.
+
+    ``ensemble_runner(specs, *, device, on_step, chunk_size) -> list[MemberResult]`` trains many
+    members of one static shape together, and ``static_key(spec)`` says which members may share a
+    bucket (``None``: run this member on its own); both are optional and are set with
+    :func:`simbias.experiments.register_ensemble`.  Kinds without them are swept sequentially.
+    ``member_bytes(spec)`` estimates one member's memory inside a bucket.
+    """
+
     name: str
     spec_cls: type
     runner: Callable[..., Result]
     description: str
+    ensemble_runner: Callable[..., Any] | None = None
+    static_key: Callable[[Any], Any] | None = None
+    member_bytes: Callable[[Any], int] | None = None
 
 
 EXPERIMENTS: dict[str, Experiment] = {}

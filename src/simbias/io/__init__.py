@@ -8,3 +8,7 @@ from ._store import load_run as load_run
 from ._store import read_json as read_json
 from ._store import spec_hash as spec_hash
 from ._store import write_json as write_json
+from ._sweepdir import SweepDir as SweepDir
+from ._sweepdir import flatten_summary as flatten_summary
+from ._sweepdir import format_cell as format_cell
+from ._sweepdir import read_csv as read_csv

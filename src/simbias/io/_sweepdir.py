@@ -1,0 +1,182 @@
+"""Sweep directories: layout, claiming, per-member done-markers and ``results.csv``.
+
+Layout (a public contract, DESIGN.md)::
+
+    sweep.toml          the sweep: base spec, swept keys and values, seeds, and its hash
+    members/<id>/       one run directory per member (same files as ``simbias run`` writes);
+                        ``<id>`` is the hash of the member's resolved spec
+    results.csv         one row per member, in member order
+    figures/*.png       sweep-level figures
+    report.html         the sweep report
+
+A member is done when its ``manifest.json`` (written last, atomically) says ``completed`` or
+``diverged`` for its spec hash — that file is the done-marker, so a killed sweep never leaves a
+half-written member that counts as done.  ``results.csv`` is always rewritten whole, atomically,
+from the members' ``summary.json`` files in member order, so it never holds half rows or
+duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..errors import InputError
+from ._store import RunDir, atomic_write_text, read_json
+
+__all__ = ["SweepDir", "flatten_summary", "format_cell", "read_csv"]
+
+SWEEP_FILE, RESULTS, MEMBERS = "sweep.toml", "results.csv", "members"
+
+
+def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested summary numbers: ``{"a": [1, 2], "b": {"c": 3}}`` → ``a[0], a[1], b.c``."""
+    out: dict[str, Any] = {}
+
+    def walk(v: Any, key: str) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{key}.{k}" if key else str(k))
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                walk(x, f"{key}[{i}]")
+        else:
+            out[key] = v
+
+    walk(summary, prefix)
+    return out
+
+
+def format_cell(v: Any) -> str:
+    """One CSV cell: numbers at full precision (``repr``), ``None``/NaN empty, lists as JSON."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "" if math.isnan(v) else repr(v)
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(v)
+    return str(v)
+
+
+def read_csv(path: str | os.PathLike) -> tuple[list[str], list[dict[str, str]]]:
+    """``(columns, rows)`` of a CSV file written by :meth:`SweepDir.write_results`."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+class SweepDir:
+    """One sweep directory (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"SweepDir({str(self.path)!r})"
+
+    @property
+    def sweep_file(self) -> Path:
+        return self.path / SWEEP_FILE
+
+    @property
+    def results_file(self) -> Path:
+        return self.path / RESULTS
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    def existing_hash(self) -> str | None:
+        """The hash recorded in ``sweep.toml``, or ``None``."""
+        if not self.sweep_file.exists():
+            return None
+        try:
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # pragma: no cover
+                import tomli as tomllib
+            data = tomllib.loads(self.sweep_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        h = data.get("sweep", {}).get("hash")
+        return str(h) if h else None
+
+    def claim(self, sweep_hash: str, *, resume: bool, flag: str = "--out") -> bool:
+        """Make sure this directory may hold the sweep ``sweep_hash``; return whether it already did.
+
+        An empty or missing directory is fine.  A directory holding this same sweep is fine
+        (with ``resume`` its finished members are kept; without, they are recomputed).  A
+        directory holding another sweep, or other files, raises :class:`InputError`.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(flag, f"{self.path} is a file", "give a directory path")
+        same = False
+        if self.path.is_dir() and any(self.path.iterdir()):
+            old = self.existing_hash()
+            if old is None:
+                raise InputError("--resume" if resume else flag, f"{self.path} holds other files, not a simbias sweep",
+                                 "choose another --out directory")
+            if old != sweep_hash:
+                raise InputError("--resume" if resume else flag,
+                                 f"{self.path} holds a different sweep (hash {old}, this one {sweep_hash})",
+                                 "give the same experiment, --set, --grid, --zip and --seeds, or another --out")
+            same = True
+        self.path.mkdir(parents=True, exist_ok=True)
+        return same
+
+    def write_definition(self, toml_text: str) -> None:
+        atomic_write_text(self.sweep_file, toml_text)
+
+    def member(self, member_id: str) -> RunDir:
+        """The run directory of the member with id (= spec hash) ``member_id``."""
+        return RunDir(self.path / MEMBERS / member_id)
+
+    def member_state(self, member_id: str) -> str | None:
+        """The outcome recorded in the member's manifest (``None``: not started or unfinished)."""
+        m = self.path / MEMBERS / member_id / "manifest.json"
+        if not m.exists():
+            return None
+        try:
+            man = read_json(m)
+        except (OSError, ValueError):
+            return None
+        if man.get("spec_hash") != member_id:
+            return None
+        return man.get("outcome")
+
+    def is_done(self, member_id: str) -> bool:
+        """Whether the member finished (completed or diverged) — failed members are retried."""
+        return self.member(member_id).is_complete(member_id)
+
+    def read_member(self, member_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(summary, manifest)`` of a member (empty dicts for missing files)."""
+        d = self.path / MEMBERS / member_id
+        summary = read_json(d / "summary.json") if (d / "summary.json").exists() else {}
+        manifest = read_json(d / "manifest.json") if (d / "manifest.json").exists() else {}
+        return summary, manifest
+
+    def member_dirs(self) -> list[Path]:
+        base = self.path / MEMBERS
+        return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+    def write_results(self, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+        """Write ``results.csv`` atomically (whole file, ``columns`` in order, missing cells empty)."""
+        buf = _io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([format_cell(row.get(c)) for c in columns])
+        atomic_write_text(self.results_file, buf.getvalue())
+
+    def read_results(self) -> tuple[list[str], list[dict[str, str]]]:
+        if not self.results_file.exists():
+            raise InputError("DIR", f"{self.path} has no {RESULTS}", "run the sweep first (simbias sweep ... --out DIR)")
+        return read_csv(self.results_file)

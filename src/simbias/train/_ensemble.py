@@ -1,0 +1,928 @@
+"""``fit_ensemble``: train M same-shape models in lockstep, as one batched computation.
+
+An :class:`Ensemble` stacks the parameters of M members that share one structure (member axis
+first: a weight ``(m, k)`` becomes ``(M, m, k)``).  Models stay written for one member (house rule
+5); the ensemble batches them.  :func:`fit_ensemble` then trains all members together:
+
+* the loss is the **sum** of the member losses (each member's gradient is exactly the gradient of
+  its own loss; a mean would scale every step by 1/M), and nothing ever reduces across members;
+* each member has its own learning rate (``(M,)`` tensors in :class:`EnsembleAdam` /
+  :class:`EnsembleSGD`, element-wise rewrites of ``torch.optim.Adam``/``SGD`` that perform the same
+  floating-point operations in the same order — equal to ``torch.optim`` bit for bit at M = 1);
+* a member whose loss becomes NaN/Inf is recorded as ``diverged`` at that step and frozen: its
+  updates are masked (``torch.where``, so its NaNs never reach a parameter), while the others go
+  on bit for bit as if it had never been there;
+* probes are recorded per member, member axis first.
+
+Kernels, chosen by measurement (benchmarks/README.md, 2-core CPU, one thread)
+-----------------------------------------------------------------------------
+*Dense stacks* (:class:`simbias.nn.MLP`, :class:`simbias.nn.TwoLayer`) run on hand-batched
+kernels: ``addcmul`` for 1-D inputs, ``baddbmm``/``bmm`` otherwise, and — for the MSE loss with
+ReLU/tanh/sigmoid/identity activations — a hand-written backward pass (the autograd graph of the
+batched forward costs about as much as the arithmetic for small nets, and its transposed
+gradient layouts made ``threshold_backward`` 5× slower).  Any other module runs through
+``torch.func.functional_call`` + ``vmap`` with autograd; both paths agree with per-member
+:func:`~simbias.train.fit` to ~1e-7 relative in float32 and to rounding in float64 (tests).
+
+On the CPU, members are processed in chunks of a few members per step so that the activations of a
+chunk stay in the L2 cache (``chunk_size``; automatic by default) — for small nets the batched work
+is memory bound, and a 64-member stack spilling to L3 was 1.5–2× slower than cache-sized chunks.
+
+Reproducibility across batch composition
+----------------------------------------
+A member's numbers must not depend on which other members share its batch (a resumed sweep
+re-batches the unfinished members).  Element-wise kernels and per-member reductions are
+composition-independent; MKL's ``bmm`` is too, except that a batch of one takes the ``mm`` path,
+which rounds differently for matrix–vector shapes.  Chunks therefore always hold ≥ 2 members (a
+one-member ensemble runs as a duplicated pair).  The per-frequency probe is evaluated with an
+element-wise product and a per-member sum rather than one ``(M, n) @ (n, P)`` product for the
+same reason.  The remaining difference to :func:`fit` is the rounding of MKL's batched vs
+unbatched matrix products (first differing bits after a few steps, ~2e-7 relative after 200 Adam
+steps of the F-Principle net).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..errors import InputError, Outcome
+from ..results import History
+from ._fit import supervised_loss
+from ._probes import PeakError
+from ._record import Record, RecordContext
+
+__all__ = ["Ensemble", "StackedProblem", "stack_problems", "EnsembleAdam", "EnsembleSGD", "ENSEMBLE_OPTIMIZERS",
+           "make_ensemble_optimizer", "fit_ensemble", "member_history", "EnsemblePeakError"]
+
+# Activation derivatives written in terms of the activation's output, exactly as autograd does.
+_BACKWARD_FROM_OUTPUT: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "relu": lambda g, h: torch.ops.aten.threshold_backward(g, h, 0),
+    "tanh": lambda g, h: torch.ops.aten.tanh_backward(g, h),
+    "sigmoid": lambda g, h: torch.ops.aten.sigmoid_backward(g, h),
+    "identity": lambda g, h: g,
+}
+_INPLACE = {"relu": Tensor.relu_, "tanh": Tensor.tanh_, "sigmoid": Tensor.sigmoid_}
+
+# Activations of a chunk are kept under this many bytes on the CPU (half of a 2 MiB L2).
+_CPU_CHUNK_BYTES = 1 << 20
+# No-grad evaluation (probes) may use larger chunks.
+_EVAL_CHUNK_BYTES = 64 << 20
+
+
+# --------------------------------------------------------------------------------------------
+# batched matrix products that do not depend on the batch size
+# --------------------------------------------------------------------------------------------
+
+def _bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.shape[0] == 1:  # torch sends a batch of one to `mm`, which rounds differently
+        return torch.bmm(a.expand(2, *a.shape[1:]), b.expand(2, *b.shape[1:]))[:1]
+    return torch.bmm(a, b)
+
+
+def _baddbmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    if a.shape[0] == 1:
+        return torch.baddbmm(c.expand(2, *c.shape[1:]), a.expand(2, *a.shape[1:]), b.expand(2, *b.shape[1:]))[:1]
+    return torch.baddbmm(c, a, b)
+
+
+def _member_view(t: Tensor, ndim: int) -> Tensor:
+    """``(C,)`` → ``(C, 1, …, 1)`` with ``ndim`` dimensions in all."""
+    return t.reshape(t.shape[0], *([1] * (ndim - 1)))
+
+
+# --------------------------------------------------------------------------------------------
+# dense stacks (MLP, TwoLayer): the hand-batched fast path
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Layer:
+    weight: str
+    bias: str | None
+    transposed: bool      # weight stored (out, in) like nn.Linear (True) or (in, out) like TwoLayer.a (False)
+    vector: bool          # weight stored as a vector (in,) for one output
+    fused_bias: bool      # bias added inside the product (nn.Linear → addmm) or after it (x @ w.T + b)
+
+
+@dataclass(frozen=True)
+class _DensePlan:
+    layers: tuple[_Layer, ...]
+    activation: Callable[[Tensor], Tensor]
+    activation_name: str | None
+    divide_by: str | None = None      # per-member output divisor (TwoLayer.alpha)
+    ignore_attrs: tuple[str, ...] = ()
+
+    @property
+    def manual_backward(self) -> bool:
+        return self.activation_name in _BACKWARD_FROM_OUTPUT
+
+
+def _dense_plan(module: nn.Module) -> _DensePlan | None:
+    from .. import nn as snn
+
+    if type(module) is snn.MLP:
+        layers = []
+        for j, lin in enumerate(module.layers):
+            layers.append(_Layer(f"layers.{j}.weight", f"layers.{j}.bias" if lin.bias is not None else None,
+                                 transposed=True, vector=False, fused_bias=True))
+        name = module.activation_name if module.act is _registered(module.activation_name) else None
+        return _DensePlan(tuple(layers), module.act, name)
+    if type(module) is snn.TwoLayer:
+        name = module.activation_name if module.activation is _registered(module.activation_name) else None
+        layers = (_Layer("w", "b" if module.b is not None else None, transposed=True, vector=False, fused_bias=False),
+                  _Layer("a", None, transposed=False, vector=module.a.ndim == 1, fused_bias=False))
+        return _DensePlan(layers, module.activation, name, divide_by="alpha",
+                          ignore_attrs=("alpha", "beta1", "beta2", "init_t", "antisymmetric"))
+    return None
+
+
+def _registered(name: str):
+    from ..nn import ACTIVATIONS
+
+    return ACTIVATIONS.get(name)
+
+
+def _layer_forward(layer: _Layer, w: Tensor, b: Tensor | None, h: Tensor) -> Tensor:
+    """``h (C, n, k)`` → ``z (C, n, m)`` for stacked weights ``w``."""
+    wt = w.transpose(1, 2) if layer.transposed else (w.unsqueeze(-1) if layer.vector else w)  # (C, k, m)
+    if h.shape[-1] == 1:
+        # a contraction of length one is a product: element-wise (this is also what addmm computes)
+        if b is None:
+            return h * wt
+        if layer.fused_bias:
+            return torch.addcmul(b.unsqueeze(1), h, wt)
+        return (h * wt).add_(b.unsqueeze(1))
+    if b is None:
+        return _bmm(h, wt)
+    if layer.fused_bias:
+        return _baddbmm(b.unsqueeze(1), h, wt)
+    return _bmm(h, wt).add_(b.unsqueeze(1))
+
+
+def _write(dst: Tensor, value: Tensor) -> None:
+    dst.copy_(value.reshape(dst.shape))
+
+
+# --------------------------------------------------------------------------------------------
+# the ensemble
+# --------------------------------------------------------------------------------------------
+
+_MODULE_INTERNALS = {"_parameters", "_buffers", "_modules", "training", "_non_persistent_buffers_set",
+                     "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
+                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                     "_load_state_dict_post_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                     "_forward_pre_hooks_with_kwargs", "_is_full_backward_hook"}
+
+
+def _attr_signature(module: nn.Module, ignore: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for prefix, sub in module.named_modules():
+        for k, v in vars(sub).items():
+            if k in _MODULE_INTERNALS or (prefix == "" and k in ignore) or isinstance(v, Tensor):
+                continue
+            out[f"{prefix}.{k}" if prefix else k] = v
+    return out
+
+
+class Ensemble:
+    """M members of one structure, parameters stacked with the member axis first.
+
+    Args:
+        members: modules of the same type whose parameters have the same names and shapes, and
+            whose other attributes agree (for :class:`simbias.nn.TwoLayer` the output scale
+            ``alpha`` may differ per member).  Their parameters are copied; the modules are kept
+            only to rebuild members (:meth:`member`, :meth:`write_back`).
+        kernel: ``"auto"`` (hand-batched kernels for MLP/TwoLayer, ``torch.func`` otherwise),
+            ``"dense"`` (require the hand-batched kernels) or ``"vmap"`` (always ``torch.func``).
+        input_ndim: number of dimensions of one member's input (2 for ``(n, d)``); an input with
+            one more dimension is read as per-member inputs ``(M, n, d)``.
+
+    Attributes:
+        params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
+        buffers: ``{name: (M, *shape)}`` stacked buffers.
+    """
+
+    def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2):
+        members = list(members)
+        if not members:
+            raise InputError("members", "got an empty list", "give at least one model")
+        if kernel not in ("auto", "dense", "vmap"):
+            raise InputError("kernel", f"got {kernel!r}", "choose 'auto', 'dense' or 'vmap'")
+        first = members[0]
+        plan = _dense_plan(first) if kernel != "vmap" else None
+        if kernel == "dense" and plan is None:
+            raise InputError("kernel", f"'dense' needs simbias.nn.MLP or TwoLayer members, got {type(first).__name__}",
+                             "use kernel='auto'")
+        ref_params = [(n, tuple(p.shape), p.dtype, p.device) for n, p in first.named_parameters()]
+        ref_buffers = [(n, tuple(b.shape), b.dtype, b.device) for n, b in first.named_buffers()]
+        ignore = plan.ignore_attrs if plan is not None else ()
+        ref_attrs = _attr_signature(first, ignore)
+        for i, m in enumerate(members[1:], start=1):
+            if type(m) is not type(first):
+                raise InputError("members", f"member {i} is a {type(m).__name__}, member 0 a {type(first).__name__}",
+                                 "an ensemble holds one model type; bucket members by structure")
+            got = [(n, tuple(p.shape), p.dtype, p.device) for n, p in m.named_parameters()]
+            if got != ref_params:
+                diff = next(((a, b) for a, b in zip(got, ref_params) if a != b), (got, ref_params))
+                raise InputError("members", f"member {i} has parameter {diff[0][:3]} where member 0 has {diff[1][:3]}",
+                                 "an ensemble needs one static shape; bucket members by shape (e.g. one ensemble per width)")
+            if [(n, tuple(b.shape), b.dtype, b.device) for n, b in m.named_buffers()] != ref_buffers:
+                raise InputError("members", f"member {i} has different buffers from member 0", "bucket members by structure")
+            attrs = _attr_signature(m, ignore)
+            for k, v in ref_attrs.items():
+                if not _same(attrs.get(k), v):
+                    raise InputError("members", f"member {i} differs from member 0 in {k!r} ({attrs.get(k)!r} vs {v!r})",
+                                     "members of an ensemble may differ only in their parameter values")
+        self.members = members
+        self.n_members = len(members)
+        self.plan = plan
+        self.input_ndim = int(input_ndim)
+        with torch.no_grad():
+            self.params: dict[str, Tensor] = {n: torch.stack([dict(m.named_parameters())[n].detach() for m in members])
+                                              .contiguous() for n, _, _, _ in ref_params}
+            self.buffers: dict[str, Tensor] = {n: torch.stack([dict(m.named_buffers())[n].detach() for m in members])
+                                               .contiguous() for n, _, _, _ in ref_buffers}
+        if not self.params:
+            raise InputError("members", "the models have no parameters", "give trainable models")
+        p0 = next(iter(self.params.values()))
+        self.device, self.dtype = p0.device, p0.dtype
+        self.divisor = None
+        if plan is not None and plan.divide_by:
+            self.divisor = torch.tensor([float(getattr(m, plan.divide_by)) for m in members], dtype=self.dtype,
+                                        device=self.device)
+        self._template = copy.deepcopy(first) if plan is None else None
+        self._width = max([int(p.shape[1]) if p.ndim >= 2 else 1 for p in self.params.values()] + [1])
+
+    # ---- views of the stack --------------------------------------------------------------
+    def parameters(self) -> list[Tensor]:
+        """The stacked parameter tensors, in the members' ``named_parameters`` order."""
+        return list(self.params.values())
+
+    def member(self, i: int) -> nn.Module:
+        """A fresh copy of member ``i`` holding its current (trained) parameters."""
+        m = copy.deepcopy(self.members[i])
+        with torch.no_grad():
+            for n, p in m.named_parameters():
+                p.copy_(self.params[n][i])
+            for n, b in m.named_buffers():
+                b.copy_(self.buffers[n][i])
+        return m
+
+    def write_back(self, models: Sequence[nn.Module] | None = None) -> None:
+        """Copy the stacked parameters into ``models`` (default: the member modules given)."""
+        models = self.members if models is None else list(models)
+        with torch.no_grad():
+            for i, m in enumerate(models):
+                for n, p in m.named_parameters():
+                    p.copy_(self.params[n][i])
+                for n, b in m.named_buffers():
+                    b.copy_(self.buffers[n][i])
+
+    # ---- chunks ----------------------------------------------------------------------------
+    def chunks(self, n_points: int, chunk_size: int | None = None, *, budget: int | None = None) -> list[slice]:
+        """Balanced member slices of ≥ 2 members each (when M ≥ 2) covering ``0 … M−1``."""
+        M = self.n_members
+        if chunk_size is None:
+            if self.device.type != "cpu" and budget is None:
+                chunk_size = M
+            else:
+                per = max(1, n_points * self._width * self.dtype.itemsize)
+                chunk_size = max(2, (budget or _CPU_CHUNK_BYTES) // per)
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise InputError("chunk_size", f"got {chunk_size!r}", "use a positive integer or None (automatic)")
+        n_chunks = max(1, math.ceil(M / chunk_size))
+        if M >= 2:
+            n_chunks = min(n_chunks, M // 2)
+        base, extra = divmod(M, n_chunks)
+        out, start = [], 0
+        for c in range(n_chunks):
+            size = base + (1 if c < extra else 0)
+            out.append(slice(start, start + size))
+            start += size
+        return out
+
+    # ---- forward ---------------------------------------------------------------------------
+    def _inputs(self, x: Tensor, sl: slice) -> Tensor:
+        """The chunk's inputs as (C, n, d): per-member inputs are sliced, shared ones expanded."""
+        C = sl.stop - sl.start
+        if x.ndim == self.input_ndim + 1:
+            if x.shape[0] != self.n_members:
+                raise InputError("x", f"has {x.shape[0]} members on its first axis, the ensemble {self.n_members}",
+                                 f"give shared inputs {self.input_ndim}-D or per-member inputs with M first")
+            return x[sl]
+        if self.plan is not None and x.ndim == 1:
+            x = x[:, None]
+        return x.expand(C, *x.shape)
+
+    def _forward_chunk(self, p: dict[str, Tensor], b: dict[str, Tensor], xc: Tensor, sl: slice,
+                       saved: list | None = None) -> Tensor:
+        """Outputs (C, n, c) of the chunk with parameters ``p`` (views or leaves of shape (C, …))."""
+        plan = self.plan
+        if plan is None:
+            from torch.func import functional_call, vmap
+
+            def one(pp, bb, xx):
+                return functional_call(self._template, (pp, bb), (xx,))
+
+            if xc.shape[0] == 1:  # run a batch of one as a duplicated pair (see _bmm)
+                two = lambda t: t.expand(2, *t.shape[1:])  # noqa: E731
+                return vmap(one)({k: two(v) for k, v in p.items()}, {k: two(v) for k, v in b.items()}, two(xc))[:1]
+            return vmap(one)(p, b, xc)
+        h = xc
+        last = len(plan.layers) - 1
+        for j, layer in enumerate(plan.layers):
+            z = _layer_forward(layer, p[layer.weight], p[layer.bias] if layer.bias else None, h)
+            if j < last:
+                if saved is not None:
+                    saved.append(h)
+                inplace = _INPLACE.get(plan.activation_name) if saved is not None or not torch.is_grad_enabled() else None
+                h = inplace(z) if inplace is not None else plan.activation(z)
+            else:
+                if saved is not None:
+                    saved.append(h)
+                h = z
+        if self.divisor is not None:
+            h = h / _member_view(self.divisor[sl], h.ndim)
+        return h
+
+    @torch.no_grad()
+    def __call__(self, x: Tensor) -> Tensor:
+        """Outputs of all members, ``(M, n, c)``; ``x`` shared ``(n, d)`` or per member ``(M, n, d)``."""
+        n = x.shape[-2] if x.ndim >= 2 else x.shape[0]
+        outs = []
+        for sl in self.chunks(n, budget=_EVAL_CHUNK_BYTES):
+            p = {k: v[sl] for k, v in self.params.items()}
+            b = {k: v[sl] for k, v in self.buffers.items()}
+            outs.append(self._forward_chunk(p, b, self._inputs(x, sl), sl))
+        return torch.cat(outs) if len(outs) > 1 else outs[0]
+
+    forward = __call__
+
+    # ---- one training step of a chunk ---------------------------------------------------------
+    def _mse_manual(self, sl: slice, xc: Tensor, yc: Tensor, grads: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Loss (C,) and output of the chunk; writes the gradients of Σ loss into ``grads[...][sl]``."""
+        plan = self.plan
+        p = {k: v[sl] for k, v in self.params.items()}
+        saved: list[Tensor] = []
+        out = self._forward_chunk(p, {}, xc, sl, saved)
+        d = out - yc
+        loss = (d ** 2).mean(dim=tuple(range(1, d.ndim)))
+        # autograd of mean((out − y)²): (1/N) · (2 (out − y)), with 1/N rounded in the working dtype
+        inv = torch.ones((), dtype=d.dtype, device=d.device).div_(d[0].numel())
+        g = inv * (2 * d)
+        if self.divisor is not None:
+            g = g / _member_view(self.divisor[sl], g.ndim)
+        back = _BACKWARD_FROM_OUTPUT[plan.activation_name]
+        for j in range(len(plan.layers) - 1, -1, -1):
+            layer = plan.layers[j]
+            h_in = saved[j]
+            w = p[layer.weight]
+            # weight gradient, in the weight's own layout
+            if layer.transposed:
+                gw = _bmm(g.transpose(1, 2), h_in)                      # (C, m, k)
+            else:
+                gw = _bmm(h_in.transpose(1, 2), g)                      # (C, k, m)
+            _write(grads[layer.weight][sl], gw)
+            if layer.bias:
+                _write(grads[layer.bias][sl], g.sum(dim=1))
+            if j == 0:
+                break
+            wt = w if layer.transposed else (w.unsqueeze(1) if layer.vector else w.transpose(1, 2))  # (C, m, k)
+            gh = g * wt if g.shape[-1] == 1 else _bmm(g, wt)            # (C, n, k)
+            g = back(gh, h_in)
+        return loss.detach(), out.detach()
+
+    def _autograd_step(self, sl: slice, xc: Tensor, yc: Tensor | None, grads: dict[str, Tensor], loss_fn,
+                       step: int) -> tuple[Tensor, Tensor | None]:
+        leaves = {k: v[sl].detach().requires_grad_(True) for k, v in self.params.items()}
+        b = {k: v[sl] for k, v in self.buffers.items()}
+        with torch.enable_grad():
+            loss, out = loss_fn(lambda xx: self._forward_chunk(leaves, b, xx, sl), xc, yc, sl, step)
+            gs = torch.autograd.grad(loss.sum(), list(leaves.values()), allow_unused=True)
+        for (k, _), gk in zip(leaves.items(), gs):
+            if gk is None:
+                grads[k][sl].zero_()
+            else:
+                grads[k][sl].copy_(gk)
+        return loss.detach(), None if out is None else out.detach()
+
+
+def _same(a, b) -> bool:
+    try:
+        r = a == b
+        return bool(r) if not isinstance(r, Tensor) else bool(r.all())
+    except Exception:  # noqa: BLE001 - incomparable objects count as different
+        return a is b
+
+
+# --------------------------------------------------------------------------------------------
+# stacked problems
+# --------------------------------------------------------------------------------------------
+
+_PROBLEM_TENSORS = ("x_train", "y_train", "y_train_clean", "x_test", "y_test")
+
+
+@dataclass
+class StackedProblem:
+    """The training data of M members: each tensor shared ``(n, …)`` or per member ``(M, n, …)``.
+
+    Built by :func:`stack_problems`.  Probes written for one member read ``x_train``/``y_train``
+    etc. and broadcast over the member axis; :meth:`member` returns member ``i``'s own problem.
+    """
+
+    members: list
+    x_train: Tensor
+    y_train: Tensor
+    y_train_clean: Tensor | None = None
+    x_test: Tensor | None = None
+    y_test: Tensor | None = None
+    per_member: frozenset = frozenset()
+    uniform: bool = False
+    name: str = ""
+
+    @property
+    def n_members(self) -> int:
+        return len(self.members)
+
+    def member(self, i: int):
+        return self.members[i]
+
+    @property
+    def in_features(self) -> int:
+        return int(self.x_train.shape[-1])
+
+    @property
+    def out_features(self) -> int:
+        return int(self.y_train.shape[-1])
+
+    @property
+    def target(self):
+        return self.members[0].target if "y_train_clean" not in self.per_member else None
+
+
+def stack_problems(problems: Sequence[Any]) -> StackedProblem:
+    """Stack the member problems: tensors equal for all members stay shared, others get a member axis."""
+    problems = list(problems)
+    if not problems:
+        raise InputError("problems", "got an empty list", "give one problem per member")
+    kw: dict[str, Any] = {}
+    per = set()
+    for name in _PROBLEM_TENSORS:
+        ts = [getattr(p, name, None) for p in problems]
+        if ts[0] is None:
+            if name in ("x_train", "y_train"):
+                raise InputError("problem", f"has no {name}", "give supervised problems (x_train, y_train)")
+            kw[name] = None
+            continue
+        shapes = {tuple(t.shape) for t in ts}
+        if len(shapes) > 1:
+            raise InputError("problems", f"{name} shapes differ across members: {sorted(shapes)}",
+                             "members of one ensemble need data of one shape; bucket them by n_train/n_test")
+        if all(t is ts[0] or torch.equal(t, ts[0]) for t in ts[1:]):
+            kw[name] = ts[0]
+        else:
+            kw[name] = torch.stack(ts)
+            per.add(name)
+    return StackedProblem(members=problems, per_member=frozenset(per),
+                          uniform=all(getattr(p, "uniform", False) for p in problems),
+                          name=str(getattr(problems[0], "name", "")), **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# element-wise optimisers with per-member hyper-parameters
+# --------------------------------------------------------------------------------------------
+
+def _lr_tensor(lr, M: int, device) -> Tensor:
+    t = torch.as_tensor(lr, dtype=torch.float64).flatten().to(device)
+    if t.numel() == 1:
+        t = t.expand(M).clone()
+    if t.numel() != M:
+        raise InputError("lr", f"has {t.numel()} entries for {M} members", "give one learning rate or one per member")
+    if not bool(torch.isfinite(t).all()) or not bool((t > 0).all()):
+        raise InputError("lr", f"got {t.tolist()}", "use positive learning rates")
+    return t
+
+
+class _EnsembleOptimizer:
+    """Shared parts: ``(M,)`` float64 learning rates, masks for frozen members, lr decay."""
+
+    def __init__(self, params: Sequence[Tensor], lr):
+        self.params = list(params)
+        if not self.params:
+            raise InputError("params", "got no parameters", "pass ensemble.parameters()")
+        self.n_members = int(self.params[0].shape[0])
+        if any(int(p.shape[0]) != self.n_members for p in self.params):
+            raise InputError("params", "the stacked parameters disagree on the number of members", "pass ensemble.parameters()")
+        self.lr = _lr_tensor(lr, self.n_members, self.params[0].device)
+
+    def decay(self, factor: float) -> None:
+        """Multiply every learning rate by ``factor`` (as ``fit``'s ``lr_decay`` does, in float64)."""
+        self.lr.mul_(factor)
+
+    def _neg_lr(self, scale: float | None, p: Tensor) -> Tensor:
+        v = self.lr if scale is None else self.lr / scale
+        return _member_view((-v).to(p.dtype), p.ndim)
+
+
+class EnsembleAdam(_EnsembleOptimizer):
+    """Adam on stacked parameters with one learning rate per member.
+
+    The update is ``torch.optim.Adam``'s single-tensor update written with an ``(M,)`` learning
+    rate: ``m ← lerp(m, g, 1−β₁)``, ``v ← β₂ v + (1−β₂) g²``,
+    ``p ← p + (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)`` — the same operations in the same order,
+    so at M = 1 it equals ``torch.optim.Adam`` bit for bit (CPU).
+    """
+
+    def __init__(self, params: Sequence[Tensor], lr=1e-3, *, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = (float(b) for b in betas)
+        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        self.exp_avg = [torch.zeros_like(p) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[Tensor], active: Tensor | None = None) -> None:
+        """One update; members with ``active[i] = False`` are left untouched."""
+        self.t += 1
+        step = float(self.t)
+        bc1 = 1 - self.beta1 ** step
+        bc2 = 1 - self.beta2 ** step
+        bc2_sqrt = bc2 ** 0.5
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            if self.weight_decay:
+                g = g.add(p, alpha=self.weight_decay)
+            m.lerp_(g, 1 - self.beta1)
+            v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+            denom = (v.sqrt() / bc2_sqrt).add_(self.eps)
+            upd = (self._neg_lr(bc1, p) * m).div_(denom)  # = addcdiv's value·t1/t2
+            if active is not None:
+                upd = torch.where(_member_view(active, p.ndim), upd, 0.0)
+            p.add_(upd)
+
+
+class EnsembleSGD(_EnsembleOptimizer):
+    """SGD (with optional momentum, dampening, Nesterov, weight decay) with one learning rate per
+    member; at M = 1 equal to ``torch.optim.SGD`` bit for bit (CPU)."""
+
+    def __init__(self, params: Sequence[Tensor], lr=1e-3, *, momentum: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.momentum, self.dampening = float(momentum), float(dampening)
+        self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
+        self.buffers: list[Tensor | None] = [None] * len(self.params)
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[Tensor], active: Tensor | None = None) -> None:
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            if self.weight_decay:
+                g = g.add(p, alpha=self.weight_decay)
+            if self.momentum:
+                buf = self.buffers[i]
+                if buf is None:
+                    buf = self.buffers[i] = g.detach().clone()
+                else:
+                    buf.mul_(self.momentum).add_(g, alpha=1 - self.dampening)
+                g = g.add(buf, alpha=self.momentum) if self.nesterov else buf
+            if active is not None:
+                g = torch.where(_member_view(active, p.ndim), g, 0.0)
+            p.addcmul_(g, self._neg_lr(None, p))  # = add_(g, alpha=−lr), element for element
+
+
+ENSEMBLE_OPTIMIZERS: dict[str, type] = {"adam": EnsembleAdam, "sgd": EnsembleSGD}
+
+
+def make_ensemble_optimizer(name: str, ensemble: "Ensemble | Sequence[Tensor]", *, lr, **options):
+    """Build the element-wise optimiser ``name`` (``adam`` | ``sgd``) over the stacked parameters;
+    ``lr`` is one number or one per member."""
+    if name not in ENSEMBLE_OPTIMIZERS:
+        raise InputError("train.optimizer", f"{name!r} has no ensemble version",
+                         f"choose one of {', '.join(ENSEMBLE_OPTIMIZERS)} or run the members sequentially")
+    params = ensemble.parameters() if isinstance(ensemble, Ensemble) else list(ensemble)
+    if "betas" in options:
+        options["betas"] = tuple(options["betas"])
+    return ENSEMBLE_OPTIMIZERS[name](params, lr, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# ensemble-aware probes
+# --------------------------------------------------------------------------------------------
+
+class EnsemblePeakError(PeakError):
+    """:class:`~simbias.train.PeakError` for stacked problems: Δ_F per member, against each
+    member's own labels (members must share the peak indices).
+
+    The DFT at the peaks is an element-wise product and a per-member sum, so a member's value does
+    not depend on the other members (see the module docstring).
+    """
+
+    snapshot = False
+
+    @classmethod
+    def from_probe(cls, probe: PeakError) -> "EnsemblePeakError":
+        return cls(kind=probe.kind, max_index=probe.max_index, rel_floor=probe.rel_floor, max_peaks=probe.max_peaks)
+
+    def setup_ensemble(self, ensemble, problem) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        members = problem.members if isinstance(problem, StackedProblem) else [problem]
+        def one(pr):
+            st = PeakError.setup(self, None, pr)
+            return st, self._target_hat, self._basis
+
+        done = _per_distinct(members, one)
+        statics = [d[0] for d in done]
+        targets = [d[1] for d in done]
+        basis = done[0][2]
+        peaks = statics[0]["peaks"]
+        for i, st in enumerate(statics[1:], start=1):
+            if not np.array_equal(st["peaks"], peaks):
+                raise InputError("problem", f"member {i} has DFT peaks {st['peaks'].tolist()}, member 0 {peaks.tolist()}",
+                                 "put members with different peaks into different ensembles")
+        self._basis = basis
+        self._target_hat = torch.stack(targets) if len(targets) > 1 and any(
+            not torch.equal(t, targets[0]) for t in targets[1:]) else targets[0]
+        return _split_statics(statics)
+
+    def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        out = ctx.output_on_train()[..., 0].to(self._basis.dtype)          # (M, n)
+        pred_hat = (out.unsqueeze(-1) * self._basis).sum(dim=-2)            # (M, P)
+        from .. import spectral
+
+        return {"peak_error": spectral.frequency_error(pred_hat, self._target_hat, kind=self.kind)}
+
+
+def _split_statics(statics: list[dict[str, np.ndarray]]) -> tuple[dict, dict]:
+    shared, member = {}, {}
+    for k in statics[0]:
+        vals = [np.asarray(s[k]) for s in statics]
+        if all(v.shape == vals[0].shape and np.array_equal(v, vals[0], equal_nan=v.dtype.kind in "fc")
+               for v in vals[1:]):
+            shared[k] = vals[0]
+        else:
+            member[k] = np.stack(vals)
+    return shared, member
+
+
+def _setup_probe(probe, ensemble: Ensemble, problem: StackedProblem) -> tuple[dict, dict]:
+    if hasattr(probe, "setup_ensemble"):
+        return probe.setup_ensemble(ensemble, problem)
+    if not problem.per_member:
+        return probe.setup(ensemble, problem), {}
+    return _split_statics(_per_distinct(problem.members, lambda pr: probe.setup(ensemble, pr)))
+
+
+def _per_distinct(items: list, fn: Callable) -> list:
+    """``[fn(x) for x in items]``, calling ``fn`` once per distinct object."""
+    cache: dict[int, Any] = {}
+    return [cache[id(x)] if id(x) in cache else cache.setdefault(id(x), fn(x)) for x in items]
+
+
+def _ensemble_probe(probe):
+    if isinstance(probe, PeakError) and not isinstance(probe, EnsemblePeakError):
+        return EnsemblePeakError.from_probe(probe)
+    return probe
+
+
+# --------------------------------------------------------------------------------------------
+# fit_ensemble
+# --------------------------------------------------------------------------------------------
+
+def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="adam", *, steps: int,
+                 lr=None, optimizer_options: dict | None = None, loss: str | Callable = "mse",
+                 derivative_weight: float = 1.0, record: Record | None = None, progress: bool = False,
+                 on_step: Callable[[int], None] | None = None, on_record: Callable[[int, dict], None] | None = None,
+                 lr_decay: float = 0.0, chunk_size: int | None = None) -> History:
+    """Train the M members of ``ensemble`` on ``problem`` in lockstep for ``steps`` updates.
+
+    Args:
+        ensemble: an :class:`Ensemble`, or a list of same-shape models (then the trained
+            parameters are written back into them at the end, as M :func:`fit` calls would).
+        problem: one supervised problem shared by every member, or a :class:`StackedProblem`
+            (:func:`stack_problems`) with per-member data (e.g. per-member label noise).
+        optimizer: an element-wise ensemble optimiser over ``ensemble.parameters()``
+            (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
+            its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
+        steps: number of updates (full batch).
+        lr: with an optimiser name: one learning rate, or one per member.
+        optimizer_options: with an optimiser name: e.g. ``{"momentum": 0.9}``.
+        loss: ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
+            callable ``loss(forward, x, y, members, step) -> (losses (C,), output or None)`` for a
+            chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
+        record: what to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
+            ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
+        progress: show a progress bar over steps.
+        on_step: called as ``on_step(step)`` after each update (e.g. an outer progress bar).
+        on_record: called as ``on_record(step, values)`` after each record.
+        lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
+        chunk_size: members per chunk within a step (``None``: cache-sized chunks on the CPU, all
+            members on CUDA).  Does not change any number.
+
+    Returns:
+        A :class:`~simbias.results.History` with the member axis first in every recorded array
+        (``(M, n_records, …)``), ``static["loss"]`` of shape ``(M, steps)``, ``outcome`` and
+        ``diverged_step`` as per-member lists.  A diverged member's records from its divergence
+        step on are NaN; :func:`member_history` cuts them off.  Divergence is never raised.
+    """
+    given_models = None
+    if not isinstance(ensemble, Ensemble):
+        given_models = list(ensemble)
+        ensemble = Ensemble(given_models)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise InputError("train.steps", f"got {steps!r}", "use a non-negative integer")
+    M = ensemble.n_members
+    if not isinstance(problem, StackedProblem):
+        problem = stack_problems([problem] * M)
+    if problem.n_members != M:
+        raise InputError("problem", f"stacks {problem.n_members} members, the ensemble has {M}",
+                         "stack one problem per member")
+    if isinstance(optimizer, str):
+        if lr is None:
+            raise InputError("lr", "an optimiser given by name needs lr=", "e.g. fit_ensemble(models, problem, 'adam', lr=1e-3, ...)")
+        optimizer = make_ensemble_optimizer(optimizer, ensemble, lr=lr, **(optimizer_options or {}))
+    if not hasattr(optimizer, "step") or not hasattr(optimizer, "params"):
+        raise InputError("optimizer", f"got {type(optimizer).__name__}",
+                         "use an ensemble optimiser, e.g. make_ensemble_optimizer('adam', ensemble, lr=...)")
+    if len(optimizer.params) != len(ensemble.params) or any(
+            a is not b for a, b in zip(optimizer.params, ensemble.parameters())):
+        raise InputError("optimizer", "does not hold this ensemble's stacked parameters",
+                         "build it from ensemble.parameters() of the ensemble you train")
+    record = record if record is not None else Record(every=1, probes=())
+    probes = [_ensemble_probe(p) for p in record.probes]
+    rec_steps, snap_steps = record.steps_for(steps)
+    rec_set, snap_set = set(rec_steps.tolist()), set(snap_steps.tolist())
+    cheap = [p for p in probes if not p.snapshot]
+    snaps = [p for p in probes if p.snapshot]
+    static: dict[str, np.ndarray] = {}
+    member_static: dict[str, np.ndarray] = {}
+    for p in probes:
+        sh, mem = _setup_probe(p, ensemble, problem)
+        static.update(sh)
+        member_static.update(mem)
+
+    x_all, y_all = problem.x_train, problem.y_train
+    if y_all.ndim == 2:
+        y_all = y_all.unsqueeze(0).expand(M, *y_all.shape)
+    n_points = int(x_all.shape[-2] if x_all.ndim >= 2 else x_all.shape[0])
+    chunks = ensemble.chunks(n_points, chunk_size)
+    device, dtype = ensemble.device, ensemble.dtype
+
+    # the objective
+    custom = callable(loss)
+    if custom:
+        loss_fn = loss
+        manual = False
+    else:
+        if loss not in ("mse", "mse+derivative"):
+            raise InputError("train.loss", f"unknown loss {loss!r}", "choose 'mse' or 'mse+derivative'")
+        manual = loss == "mse" and ensemble.plan is not None and ensemble.plan.manual_backward
+        target_grad = None
+        if loss == "mse+derivative":
+            tg = [supervised_loss(loss, pr, derivative_weight=derivative_weight) for pr in problem.members]
+            target_grad = tg[0] if all(torch.equal(t, tg[0]) for t in tg[1:]) else torch.stack(tg)
+        loss_fn = _supervised_objective(loss, target_grad, derivative_weight, ensemble)
+
+    grads = {k: torch.zeros_like(v) for k, v in ensemble.params.items()}
+    grad_list = list(grads.values())
+    losses = torch.empty(steps, M, dtype=torch.float64, device=device)
+    train_out = torch.empty(M, *y_all.shape[1:], dtype=dtype, device=device)
+    active = torch.ones(M, dtype=torch.bool, device=device)
+    diverged_at = torch.full((M,), -1, dtype=torch.int64, device=device)
+    rec_vals: dict[str, list[Tensor]] = {}
+    snap_keys: set[str] = set()
+    cpu = device.type == "cpu"
+
+    def take(step: int, train_output: Tensor | None, which: list) -> None:
+        ctx = RecordContext(step, ensemble, problem, train_output)
+        done: dict[str, Tensor] = {}
+        for p in which:
+            for k, v in p(ctx).items():
+                v = v.detach()
+                if v.ndim == 0 or v.shape[0] != M:
+                    v = v.expand(M, *v.shape) if v.ndim == 0 else v.unsqueeze(0).expand(M, *v.shape)
+                rec_vals.setdefault(k, []).append(v.clone())
+                if p.snapshot:
+                    snap_keys.add(k)
+                done[k] = v
+        if on_record is not None and done:
+            on_record(step, done)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc=f"training {M} members", unit="step", leave=False, dynamic_ncols=True)
+    t0 = time.perf_counter()
+    try:
+        for step in range(steps):
+            if step in snap_set:
+                take(step, None, snaps)
+            step_loss = torch.empty(M, dtype=dtype, device=device)
+            for sl in chunks:
+                xc = ensemble._inputs(x_all, sl)
+                yc = y_all[sl]
+                if manual:
+                    lc, oc = ensemble._mse_manual(sl, xc, yc, grads)
+                else:
+                    lc, oc = ensemble._autograd_step(sl, xc, yc, grads, loss_fn, step)
+                step_loss[sl] = lc
+                if oc is not None:
+                    train_out[sl] = oc
+            if step in rec_set:
+                take(step, train_out if not custom else None, cheap)
+            losses[step] = step_loss
+            finite = torch.isfinite(step_loss)
+            diverged_at = torch.where(active & ~finite, step, diverged_at)
+            active &= finite
+            optimizer.step(grad_list, active=None if (cpu and bool(active.all())) else active)
+            if lr_decay:
+                optimizer.decay(1.0 - lr_decay)
+            if on_step is not None:
+                on_step(step)
+            if bar is not None:
+                bar.update(1)
+                if step % max(1, steps // 100) == 0:
+                    bar.set_postfix(active=int(active.sum()), refresh=False)
+        take(steps, None, probes)  # the final state is in both schedules
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - t0
+
+    div = diverged_at.cpu().numpy()
+    arrays: dict[str, np.ndarray] = {}
+    for k, vals in rec_vals.items():
+        a = torch.stack(vals, dim=1).cpu().numpy()  # (M, R, ...)
+        sched = snap_steps if k in snap_keys else rec_steps
+        if a.dtype.kind in "fc":
+            for i in np.nonzero(div >= 0)[0]:
+                a[i, sched >= div[i]] = np.nan
+        arrays[k] = a
+    st = dict(static)
+    st.update(member_static)
+    st["loss"] = losses.T.cpu().numpy()
+    st["snapshot_steps"] = snap_steps
+    if given_models is not None:
+        ensemble.write_back(given_models)
+    return History(
+        steps=rec_steps, arrays=arrays, static=st,
+        outcome=[Outcome.DIVERGED if d >= 0 else Outcome.COMPLETED for d in div],
+        diverged_step=[int(d) if d >= 0 else None for d in div],
+        info={"steps_done": int(steps), "wall_time_s": wall, "n_members": M, "chunks": [s.stop - s.start for s in chunks],
+              "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
+              "kernel": "dense" if ensemble.plan is not None else "vmap",
+              "backward": "manual" if manual else "autograd"})
+
+
+def _supervised_objective(kind: str, target_grad: Tensor | None, weight: float, ensemble: Ensemble):
+    def objective(forward, xc, yc, sl, step):
+        if target_grad is None:
+            out = forward(xc)
+            return ((out - yc) ** 2).mean(dim=tuple(range(1, out.ndim))), out
+        xb = xc.detach().clone().requires_grad_(True)  # one copy per member: ∂/∂x must not mix members
+        out = forward(xb)
+        (dh,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
+        tg = target_grad[sl] if target_grad.ndim == xc.ndim else target_grad
+        value = ((out - yc) ** 2).mean(dim=tuple(range(1, out.ndim)))
+        value = value + weight * ((dh - tg) ** 2).mean(dim=tuple(range(1, dh.ndim)))
+        return value, out
+
+    return objective
+
+
+def member_history(history: History, i: int) -> History:
+    """Member ``i`` of an ensemble history, laid out as :func:`fit` returns it.
+
+    A diverged member keeps only what was recorded before its divergence step (and its
+    ``static["loss"]`` up to that step), like the history carried by a
+    :class:`~simbias.errors.DivergenceError`.
+    """
+    M = int(history.info.get("n_members", 0))
+    if not 0 <= i < M:
+        raise InputError("member", f"got {i}", f"use 0 … {M - 1}")
+    d = history.diverged_step[i]
+    snap = np.asarray(history.static["snapshot_steps"])
+    rec = np.asarray(history.steps)
+    snap_keys = set(history.info.get("snapshot_arrays", ()))
+    member_keys = set(history.info.get("member_static", ()))
+    r_keep = rec < d if d is not None else np.ones(len(rec), bool)
+    s_keep = snap < d if d is not None else np.ones(len(snap), bool)
+    arrays = {}
+    for k, v in history.arrays.items():
+        a = v[i]
+        arrays[k] = a[s_keep] if k in snap_keys else a[r_keep]
+    static = {}
+    for k, v in history.static.items():
+        static[k] = v[i] if k in member_keys else v
+    static["loss"] = static["loss"][: d if d is not None else None]
+    static["snapshot_steps"] = snap[s_keep]
+    info = {k: v for k, v in history.info.items() if k not in ("member_static", "snapshot_arrays", "chunks")}
+    info["steps_done"] = int(d) if d is not None else int(history.info.get("steps_done", 0))
+    info["member"] = int(i)
+    return History(steps=rec[r_keep], arrays=arrays, static=static, outcome=history.outcome[i], diverged_step=d, info=info)
