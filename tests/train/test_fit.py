@@ -103,3 +103,18 @@ def test_schedule_steps():
     assert list(schedule_steps(10, every=4)) == [0, 4, 8, 10]
     s = schedule_steps(1000, every=None, log_points=5)
     assert s[0] == 0 and s[-1] == 1000 and len(s) >= 5 and np.all(np.diff(s) > 0)
+
+
+@pytest.mark.parametrize("kind", ["complex", "magnitude"])
+def test_peak_error_probe_matches_spectral_oracle(kind, f64):
+    from simbias.train import RecordContext
+
+    problem, model = setup()
+    probe = PeakError(kind=kind)
+    static = probe.setup(model, problem)
+    out = torch.randn(3, problem.x_train.shape[0], 1, generator=torch.Generator().manual_seed(0))
+    got = probe(RecordContext(0, model, problem, train_output=out))["peak_error"]
+    peaks = torch.as_tensor(static["peaks"])
+    want = spectral.frequency_error(spectral.dft(out[..., 0], dim=-1)[..., peaks],
+                                    spectral.dft(problem.y_train[:, 0])[peaks], kind=kind)
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)

@@ -652,7 +652,8 @@ class EnsemblePeakError(PeakError):
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         out = ctx.output_on_train()[..., 0].to(self._basis.dtype)          # (M, n)
-        pred_hat = (out.unsqueeze(-1) * self._basis).sum(dim=-2)            # (M, P)
+        # one vector–matrix product per member: the very kernel PeakError uses for one model
+        pred_hat = torch.stack([o @ self._basis for o in out.unbind(0)])   # (M, P)
         from .. import spectral
 
         return {"peak_error": spectral.frequency_error(pred_hat, self._target_hat, kind=self.kind)}

@@ -42,6 +42,7 @@ class RecordContext:
     model: Any
     problem: Any
     train_output: Tensor | None = None
+    test_output: Tensor | None = None
 
     def output_on_train(self) -> Tensor:
         """The output on the training inputs (computed here if the engine did not provide it)."""
@@ -49,6 +50,13 @@ class RecordContext:
             with torch.no_grad():
                 self.train_output = self.model(self.problem.x_train)
         return self.train_output
+
+    def output_on_test(self) -> Tensor:
+        """The output on the problem's dense grid ``x_test`` (computed once per record step)."""
+        if self.test_output is None:
+            with torch.no_grad():
+                self.test_output = self.model(self.problem.x_test)
+        return self.test_output
 
 
 @runtime_checkable

@@ -6,3 +6,5 @@ from ._common import heatmap as heatmap
 from ._common import register_figures as register_figures
 from ._report import build_report as build_report
 from ._report import make_figures as make_figures
+from ._sweep import build_sweep_report as build_sweep_report
+from ._sweep import sweep_figures as sweep_figures

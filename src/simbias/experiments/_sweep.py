@@ -1,0 +1,603 @@
+"""Sweeps: a grid (and zipped lists) over spec keys × seeds → members → buckets → a sweep directory.
+
+::
+
+    sweep = make_sweep("fprinciple-1d", ["train.steps=500"], grid=["model.widths=[16],[32, 32]"], seeds=4)
+    run_sweep(sweep, "sweeps/widths", engine="ensemble", backend="local")
+
+* **Members.**  ``--grid key=v1,v2`` axes are crossed (first key slowest), ``--zip`` axes advance
+  together, and seeds vary fastest.  ``--seeds N`` gives seeds 0 … N−1 (the grid may instead name
+  ``seed``).  A member's id is the hash of its fully resolved spec, so it is the same in every
+  sweep and on every machine, and a member with ``seed = s`` is exactly ``simbias run`` with the
+  same overrides and ``--set seed=s``.
+* **Buckets.**  Members whose kind has an ensemble runner and whose static keys agree (same
+  widths, data sizes, steps, … — see :mod:`simbias.experiments._ensemble_runners`) are trained
+  together with :func:`simbias.train.fit_ensemble`.  Different widths are different buckets; no
+  padding (measured in research/peers.md §5.2: padding to the largest width cost 8× the grouped
+  time).  A bucket is split into tasks that fit ``memory_budget`` (and at most ``bucket_size``
+  members), which are also the unit of resumption and of parallel work.
+* **Backends.**  ``local`` (in this process, or ``workers`` processes), ``ray`` (each task a Ray
+  task; ``ray.init`` locally or ``address=`` to join a cluster; one GPU per task when the cluster
+  has GPUs) and ``slurm`` (each task a submitit job).  Workers only compute; this process writes
+  every file, atomically, so resuming does not depend on the backend or the engine.
+* **Resume.**  A member is done when its run directory's manifest says so; ``resume=True`` skips
+  done members and trains the rest.  Since a member's numbers do not depend on the other members
+  of its batch (:mod:`simbias.train._ensemble`), the final ``results.csv`` of an interrupted and
+  resumed sweep equals that of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..errors import InputError, Outcome
+from ..io import SweepDir, environment_info, flatten_summary, spec_hash
+from ._ensemble_runners import MemberResult, run_members, static_key_of
+from ._registry import EXPERIMENTS, _load_source, spec_class
+from ._run import check_device
+from ._spec import (_toml_scalar, apply_override, from_dict, load_toml_text, parse_value, set_dotted,
+                    split_grid_values, to_dict, to_toml, valid_keys)
+
+__all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
+           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET"]
+
+ENGINES = ("ensemble", "sequential")
+BACKENDS = ("local", "ray", "slurm")
+DEFAULT_MEMORY_BUDGET = 2 << 30  # bytes per task
+
+
+# --------------------------------------------------------------------------------------------
+# the sweep definition
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept key: its values, and whether it is crossed (``grid``) or zipped (``zip``)."""
+
+    key: str
+    values: tuple
+    mode: str = "grid"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep: a resolved base spec, the axes, and the seeds (``None``: the base spec's seed)."""
+
+    name: str
+    experiment: str
+    base: dict
+    axes: tuple[Axis, ...] = ()
+    seeds: tuple[int, ...] | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The swept spec keys (``seed`` excluded: it has its own column)."""
+        return [a.key for a in self.axes if a.key != "seed"]
+
+    def identity(self) -> dict[str, Any]:
+        base = {k: v for k, v in self.base.items() if k != "description"}
+        return {"experiment": self.experiment, "base": base,
+                "grid": [[a.key, list(a.values)] for a in self.axes if a.mode == "grid"],
+                "zip": [[a.key, list(a.values)] for a in self.axes if a.mode == "zip"],
+                "seeds": None if self.seeds is None else list(self.seeds)}
+
+    @property
+    def hash(self) -> str:
+        """Stable hash of everything that defines the members (not the name or description)."""
+        payload = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def to_toml(self) -> str:
+        head = ["# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`", "[sweep]",
+                f"name = {_toml_scalar(self.name)}", f"experiment = {_toml_scalar(self.experiment)}",
+                f"hash = {_toml_scalar(self.hash)}"]
+        for mode in ("grid", "zip"):
+            axes = [[a.key, list(a.values)] for a in self.axes if a.mode == mode]
+            head.append(f"{mode} = {_toml_scalar(axes)}")
+        if self.seeds is not None:
+            head.append(f"seeds = {_toml_scalar(list(self.seeds))}")
+        return "\n".join(head) + "\n\n" + to_toml({"base": self.base})
+
+
+def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
+    if "=" not in text:
+        raise InputError(flag, f"{text!r} is not key=v1,v2,...", f"write e.g. {flag} train.lr=1e-3,1e-2")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    values = tuple(parse_value(v) for v in split_grid_values(raw.strip()))
+    if not values:
+        raise InputError(flag, f"{key} has no values", f"give at least one value: {flag} {key}=v1,v2,...")
+    return key, values
+
+
+def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str] = (), zip: Sequence[str] = (),
+               seeds: int | None = None) -> Sweep:
+    """Build a :class:`Sweep` from the CLI's pieces; every bad input raises :class:`InputError`.
+
+    ``source`` is a preset name, a spec TOML file, or a ``sweep.toml`` (then the sweep it holds,
+    and ``grid``/``zip``/``seeds`` must be empty).
+    """
+    p = Path(source)
+    if p.name == "sweep.toml" or (p.suffix == ".toml" and p.is_file() and _is_sweep_file(p)):
+        if grid or zip or seeds is not None or overrides:
+            raise InputError("NAME|FILE", f"{source} is a sweep definition", "give no --set/--grid/--zip/--seeds with it")
+        return load_sweep(p)
+    data, name = _load_source(source)
+    for a in overrides:
+        apply_override(data, a)
+    kind = data.get("experiment")
+    if not isinstance(kind, str):
+        raise InputError("experiment", f"{source} does not say which experiment it is",
+                         f"add experiment = one of {', '.join(sorted(EXPERIMENTS))}")
+    cls = spec_class(kind)
+    base = to_dict(from_dict(cls, data))
+    keys = set(valid_keys(cls))
+    axes: list[Axis] = []
+    seen: set[str] = set()
+    for mode, items, flag in (("grid", grid, "--grid"), ("zip", zip, "--zip")):
+        for text in items:
+            key, values = _parse_axis(text, flag)
+            if key not in keys or key in ("experiment",):
+                raise InputError(flag, f"{key!r} is not a spec key of {kind}",
+                                 f"valid keys: {', '.join(k for k in sorted(keys) if k != 'experiment')}")
+            if key in seen:
+                raise InputError(flag, f"{key} is swept twice", "give each key once")
+            seen.add(key)
+            axes.append(Axis(key, values, mode))
+    zips = [a for a in axes if a.mode == "zip"]
+    if zips and len({len(a.values) for a in zips}) > 1:
+        lens = ", ".join(f"{a.key}: {len(a.values)}" for a in zips)
+        raise InputError("--zip", f"zipped lists differ in length ({lens})", "give every --zip key as many values")
+    seed_list = None
+    if seeds is not None:
+        if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+            raise InputError("--seeds", f"got {seeds!r}", "give a positive number of seeds")
+        if "seed" in seen:
+            raise InputError("--seeds", "the grid already names seed", "give either --seeds N or --grid seed=...")
+        seed_list = tuple(range(seeds))
+    if not axes and seed_list is None:
+        raise InputError("--grid", "the sweep is empty (no --grid, --zip or --seeds)",
+                         "give e.g. --grid train.lr=1e-3,1e-2 or --seeds 4")
+    sweep = Sweep(name=name, experiment=kind, base=base, axes=tuple(axes), seeds=seed_list)
+    expand(sweep)  # validate every member now (types, duplicates), before anything trains
+    return sweep
+
+
+def _is_sweep_file(p: Path) -> bool:
+    try:
+        return "sweep" in load_toml_text(p.read_text(encoding="utf-8"), str(p))
+    except (OSError, InputError):
+        return False
+
+
+def load_sweep(path: str | os.PathLike) -> Sweep:
+    """Read a ``sweep.toml`` (a file, or the sweep directory holding it)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "sweep.toml"
+    if not p.is_file():
+        raise InputError("DIR", f"{p} does not exist", "give a sweep directory written by simbias sweep")
+    data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
+    sw = data.get("sweep")
+    if not isinstance(sw, dict) or "base" not in data:
+        raise InputError(str(p), "is not a sweep definition (no [sweep] and [base])", "give a sweep.toml")
+    axes = [Axis(k, tuple(v), "grid") for k, v in sw.get("grid", [])]
+    axes += [Axis(k, tuple(v), "zip") for k, v in sw.get("zip", [])]
+    seeds = tuple(int(s) for s in sw["seeds"]) if "seeds" in sw else None
+    sweep = Sweep(name=str(sw.get("name", p.parent.name)), experiment=str(sw["experiment"]), base=data["base"],
+                  axes=tuple(axes), seeds=seeds)
+    if sw.get("hash") and sw["hash"] != sweep.hash:
+        raise InputError(str(p), f"records hash {sw['hash']} but its contents hash to {sweep.hash}",
+                         "the file was edited; restore it or start a new sweep")
+    return sweep
+
+
+# --------------------------------------------------------------------------------------------
+# members and tasks
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a sweep: position, id (hash of the resolved spec), spec, swept values, seed."""
+
+    index: int
+    id: str
+    spec: Any
+    values: dict
+    seed: int
+
+
+def _get_dotted(data: dict, key: str):
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def expand(sweep: Sweep) -> list[Member]:
+    """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed)."""
+    cls = spec_class(sweep.experiment)
+    grid = [a for a in sweep.axes if a.mode == "grid"]
+    zips = [a for a in sweep.axes if a.mode == "zip"]
+    n_zip = len(zips[0].values) if zips else 1
+    seeds = sweep.seeds if sweep.seeds is not None else (None,)
+    members: list[Member] = []
+    seen: dict[str, int] = {}
+    for combo in product(*(a.values for a in grid)):
+        for z in range(n_zip):
+            for s in seeds:
+                data = copy.deepcopy(sweep.base)
+                for a, v in zip(grid, combo):
+                    set_dotted(data, a.key, copy.deepcopy(v), flag="--grid")
+                for a in zips:
+                    set_dotted(data, a.key, copy.deepcopy(a.values[z]), flag="--zip")
+                if s is not None:
+                    data["seed"] = s
+                spec = from_dict(cls, data)
+                resolved = to_dict(spec)
+                mid = spec_hash(resolved)
+                if mid in seen:
+                    raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
+                                     "remove duplicate values (e.g. 1e-3 and 0.001)")
+                seen[mid] = len(members)
+                values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
+                members.append(Member(len(members), mid, spec, values, int(spec.seed)))
+    return members
+
+
+@dataclass
+class Task:
+    """A unit of work: members trained together (``ensemble``) or one member (``sequential``)."""
+
+    kind: str
+    members: list[Member]
+    engine: str
+
+    @property
+    def steps(self) -> int:
+        return sum(_steps_of(m.spec) for m in self.members)
+
+
+def _steps_of(spec) -> int:
+    return int(getattr(getattr(spec, "train", None), "steps", 1) or 1)
+
+
+def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: int | None = None,
+         bucket_size: int | None = None) -> list[Task]:
+    """Group ``members`` into tasks: buckets of one static key, split to ``memory_budget`` bytes
+    and ``bucket_size`` members (balanced); members without a bucket run one per task."""
+    if engine not in ENGINES:
+        raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
+    if bucket_size is not None and (isinstance(bucket_size, bool) or not isinstance(bucket_size, int) or bucket_size < 1):
+        raise InputError("--bucket-size", f"got {bucket_size!r}", "give a positive number of members")
+    budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else int(memory_budget)
+    buckets: dict[Any, list[Member]] = {}
+    singles: list[Task] = []
+    for m in members:
+        key = static_key_of(m.spec)  # also validates the member (e.g. its target expression)
+        if engine == "sequential" or key is None:
+            singles.append(Task(m.spec.experiment, [m], "sequential"))
+        else:
+            buckets.setdefault(key, []).append(m)
+    tasks = list(singles)
+    for ms in buckets.values():
+        exp = EXPERIMENTS[ms[0].spec.experiment]
+        per = exp.member_bytes(ms[0].spec) if exp.member_bytes is not None else 0
+        cap = len(ms) if per <= 0 else max(1, budget // per)
+        if bucket_size is not None:
+            cap = min(cap, bucket_size)
+        n = math.ceil(len(ms) / cap)
+        base, extra = divmod(len(ms), n)
+        start = 0
+        for i in range(n):
+            size = base + (1 if i < extra else 0)
+            tasks.append(Task(ms[0].spec.experiment, ms[start:start + size], "ensemble"))
+            start += size
+    tasks.sort(key=lambda t: t.members[0].index)
+    return tasks
+
+
+def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
+    return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
+            "device": device, "chunk_size": chunk_size}
+
+
+def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
+    """Run one task (what a worker does): rebuild the specs, train, return the member results."""
+    import torch
+
+    threads = os.environ.get("OMP_NUM_THREADS")
+    if threads and threads.isdigit():
+        torch.set_num_threads(max(1, int(threads)))
+    cls = spec_class(payload["kind"])
+    specs = [from_dict(cls, d) for d in payload["specs"]]
+    return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
+                       chunk_size=payload.get("chunk_size"))
+
+
+# --------------------------------------------------------------------------------------------
+# running a sweep
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` did."""
+
+    path: Path
+    sweep: Sweep
+    n_members: int
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+
+class _Writer:
+    """Writes member run directories and keeps ``results.csv`` in step with them."""
+
+    def __init__(self, sd: SweepDir, sweep: Sweep, members: list[Member], *, engine: str, backend: str, device: str):
+        self.sd, self.sweep, self.members = sd, sweep, members
+        self.engine, self.backend, self.device = engine, backend, device
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.summary_cols: dict[int, list[str]] = {}
+        self.counts = {"completed": 0, "diverged": 0, "failed": 0}
+        self.failures: list[tuple[str, str]] = []
+
+    def load_done(self, m: Member) -> None:
+        summary, manifest = self.sd.read_member(m.id)
+        self._add_row(m, manifest.get("outcome", "completed"), summary)
+
+    def _add_row(self, m: Member, outcome: str, summary: dict[str, Any]) -> None:
+        flat = flatten_summary(summary)
+        row: dict[str, Any] = {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flat}
+        self.rows[m.index] = row
+        self.summary_cols[m.index] = list(flat)
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def write(self, m: Member, mr: MemberResult, started: str) -> None:
+        from ..io import read_json
+
+        rd = self.sd.member(m.id)
+        data = to_dict(m.spec)
+        rd.claim(m.id)
+        rd.write_spec(to_toml(data))
+        hist = mr.result.history
+        if hist is not None and len(hist.steps):
+            rd.write_history(hist)
+        rd.write_summary(mr.result.summary)
+        manifest: dict[str, Any] = {
+            "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": self.device,
+            "dtype": getattr(m.spec, "dtype", None), "started": started, **environment_info(),
+            "outcome": str(mr.outcome), "wall_time_s": round(mr.wall_time_s, 3),
+            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "sweep": {"hash": self.sweep.hash, "member": m.index, "engine": self.engine, "backend": self.backend,
+                      "bucket_size": mr.bucket_size},
+        }
+        if mr.diverged_step is not None:
+            manifest["diverged_step"] = mr.diverged_step
+        if mr.error:
+            manifest["error"] = mr.error
+            self.failures.append((m.id, mr.error))
+        rd.write_manifest(manifest)  # last: the done-marker
+        # the row is built from what is on disk, so a resumed sweep reads back exactly the same
+        self._add_row(m, str(mr.outcome), read_json(rd.path / "summary.json"))
+
+    def flush(self) -> None:
+        cols = ["member_id", *self.sweep.keys, "seed", "outcome"]
+        seen = set(cols)
+        for i in sorted(self.summary_cols):
+            for c in self.summary_cols[i]:
+                if c not in seen:
+                    seen.add(c)
+                    cols.append(c)
+        self.sd.write_results(cols, [self.rows[i] for i in sorted(self.rows)])
+
+
+def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble", backend: str = "local",
+              address: str | None = None, workers: int | None = None, device: str = "cpu", resume: bool = False,
+              progress: bool = False, memory_budget: int | None = None, bucket_size: int | None = None,
+              chunk_size: int | None = None, backend_options: dict[str, Any] | None = None) -> SweepResult:
+    """Run (or resume) ``sweep`` into the sweep directory ``out``.
+
+    Args:
+        engine: ``ensemble`` (buckets through :func:`~simbias.train.fit_ensemble`) or
+            ``sequential`` (each member through its kind's ordinary runner, i.e. ``simbias run``).
+        backend: ``local`` | ``ray`` | ``slurm``.
+        address: Ray cluster address (``ray`` only; default: start Ray locally).
+        workers: parallel workers (``local``: processes; ``ray``: CPUs of the local Ray instance).
+        device: ``cpu`` or ``cuda`` (Ray picks a GPU per task by itself when the cluster has GPUs).
+        resume: keep the members this directory already finished and run only the rest.
+        progress: show one progress bar over members × steps.
+        memory_budget: bytes one task may use (default 2 GiB); bigger buckets are split.
+        bucket_size: at most this many members per task.
+        chunk_size: members per cache-sized chunk inside ``fit_ensemble`` (``None``: automatic).
+        backend_options: ``slurm``: ``cluster`` ("local"/"debug" for tests) and submitit
+            ``update_parameters`` keys (``timeout_min``, ``slurm_partition``, …).
+
+    Ctrl-C stops after saving what is finished (``results.csv`` included) and re-raises.
+    """
+    if backend not in BACKENDS:
+        raise InputError("--backend", f"got {backend!r}", f"choose one of {', '.join(BACKENDS)}")
+    if engine not in ENGINES:
+        raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InputError("--workers", f"got {workers!r}", "give a positive number of workers")
+    if address and backend != "ray":
+        raise InputError("--address", "only the ray backend joins a cluster", "add --backend ray")
+    if backend == "local":
+        device = check_device(device)
+    members = expand(sweep)
+    sd = SweepDir(out)
+    sd.claim(sweep.hash, resume=resume)
+    sd.write_definition(sweep.to_toml())
+    writer = _Writer(sd, sweep, members, engine=engine, backend=backend, device=device)
+    pending = []
+    for m in members:
+        if resume and sd.is_done(m.id):
+            writer.load_done(m)
+        else:
+            pending.append(m)
+    skipped = len(members) - len(pending)
+    tasks = plan(pending, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    bar = None
+    if progress and tasks:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(t.steps for t in tasks), desc=f"sweep {sweep.name}", unit="member-step",
+                   unit_scale=True, dynamic_ncols=True, file=sys.stderr)
+
+    def postfix() -> None:
+        if bar is not None:
+            c = writer.counts
+            bar.set_postfix_str(f"finished {c['completed'] + c['diverged']}/{len(members)} "
+                                f"(diverged {c['diverged']}), failed {c['failed']}")
+
+    def finished(task: Task, results: list[MemberResult]) -> None:
+        for m, mr in zip(task.members, results):
+            writer.write(m, mr, started)
+        writer.flush()
+        postfix()
+
+    writer.flush()
+    postfix()
+    try:
+        if backend == "local" and (workers or 1) <= 1:
+            for task in tasks:
+                on_step = (lambda k: bar.update(k)) if bar is not None else None
+                finished(task, execute_task(_payload(task, device, chunk_size), on_step=on_step))
+        else:
+            runner = {"local": _run_pool, "ray": _run_ray, "slurm": _run_slurm}[backend]
+            for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
+                                        options=dict(backend_options or {}), sweep_dir=sd.path):
+                if bar is not None:
+                    bar.update(task.steps)
+                finished(task, results)
+    finally:
+        writer.flush()
+        if bar is not None:
+            bar.close()
+    return SweepResult(sd.path, sweep, len(members), dict(writer.counts), skipped, writer.failures,
+                       time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------------------------
+# backends (workers compute; this process writes)
+# --------------------------------------------------------------------------------------------
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _run_pool(tasks, *, device, chunk_size, workers, **_):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    pool = ctx.Pool(processes=min(workers or 1, max(1, len(tasks))), initializer=_worker_init)
+    try:
+        pending = {i: pool.apply_async(execute_task, (_payload(t, device, chunk_size),)) for i, t in enumerate(tasks)}
+        while pending:
+            ready = [i for i, r in pending.items() if r.ready()]
+            if not ready:
+                time.sleep(0.05)
+                continue
+            for i in sorted(ready):
+                res = pending.pop(i).get()
+                yield tasks[i], res
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _ray_task(payload):
+    return execute_task(payload)
+
+
+def _run_ray(tasks, *, device, chunk_size, workers, address, **_):
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--backend", "ray is not installed", "pip install 'simbias[ray]'") from None
+    started = False
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+        started = True
+    try:
+        gpus = float(ray.cluster_resources().get("GPU", 0))
+        if gpus > 0:
+            device = "cuda"
+        remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_ray_task)
+        refs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
+        try:
+            while refs:
+                done, _ = ray.wait(list(refs), num_returns=1)
+                for ref in done:
+                    task = refs.pop(ref)
+                    yield task, ray.get(ref)
+        except BaseException:
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            raise
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, **_):
+    try:
+        import submitit
+    except ImportError:
+        raise InputError("--backend", "submitit is not installed", "pip install 'simbias[slurm]'") from None
+    cluster = options.pop("cluster", None)
+    folder = Path(options.pop("folder", Path(sweep_dir) / ".submitit"))
+    executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
+    params = {"timeout_min": 60, "cpus_per_task": 1}
+    if device.startswith("cuda"):
+        params["gpus_per_node"] = 1
+    params.update(options)
+    try:
+        executor.update_parameters(**params)
+    except Exception as exc:  # noqa: BLE001 - submitit raises plain errors for unknown keys
+        raise InputError("--slurm", str(exc).splitlines()[0], "see submitit's AutoExecutor.update_parameters") from None
+    jobs = [(executor.submit(execute_task, _payload(t, device, chunk_size)), t) for t in tasks]
+    try:
+        while jobs:
+            still = []
+            for job, task in jobs:
+                if job.done():
+                    yield task, job.result()
+                else:
+                    still.append((job, task))
+            jobs = still
+            if jobs:
+                time.sleep(0.2)
+    except BaseException:
+        for job, _ in jobs:
+            try:
+                job.cancel(check=False)
+            except Exception:  # noqa: BLE001
+                pass
+        raise
