@@ -35,7 +35,7 @@ def add_sweep_parser(sub) -> None:
     s.add_argument("--backend", choices=BACKENDS, default="local",
                    help="local (default), ray (pip install simbias[ray]), slurm (pip install simbias[slurm])")
     s.add_argument("--address", help="Ray cluster address to join (default: start Ray locally)")
-    s.add_argument("--workers", type=int, metavar="K", help="parallel workers (local processes, or CPUs of local Ray)")
+    s.add_argument("--workers", type=int, metavar="K", help="CPUs of the local Ray instance (--backend ray)")
     s.add_argument("--out", help="sweep directory (default sweeps/NAME, or sweeps/NAME-HASH if that holds another sweep)")
     s.add_argument("--resume", action="store_true", help="keep finished members of --out and run the rest")
     s.add_argument("--figures", action="store_true", help="also draw figures and report.html for every member")
@@ -101,7 +101,10 @@ def cmd_sweep(args) -> int:
         for d in sorted((res.path / "members").iterdir()) if (res.path / "members").is_dir() else []:
             if (d / "history.npz").exists():
                 build_report(d)
-    print(f"  report: {sweep_report(res.path)}")
+    report = res.path / "report.html"
+    if res.skipped < res.n_members or not report.exists():  # nothing new: keep the figures
+        report = sweep_report(res.path)
+    print(f"  report: {report}")
     if c.get("failed", 0):
         print(f"simbias: failed: {c['failed']} members failed (see their manifest.json); "
               f"rerun with --resume to retry them", file=sys.stderr)

@@ -39,3 +39,17 @@ from ._sweep import load_sweep as load_sweep
 from ._sweep import make_sweep as make_sweep
 from ._sweep import plan as plan
 from ._sweep import run_sweep as run_sweep
+from . import _condensation  # noqa: F401  (registers condensation-1d, condensation-initial)
+from ._condensation import Condensation1DSpec as Condensation1DSpec
+from ._condensation import InitialCondensationSpec as InitialCondensationSpec
+from . import _fp_nd  # noqa: F401,E402  (registers fprinciple-2d, -projection, -filtering)
+from . import _fp_consequences  # noqa: F401,E402  (registers parity, deep-fprinciple, fprinciple-pso)
+from . import _pde, _pde_jacobi  # noqa: F401,E402  (registers pde_compare and jacobi_vs_dnn)
+from ._pde import NetSpec as NetSpec  # noqa: E402
+from ._pde import PDECompareSpec as PDECompareSpec  # noqa: E402
+from ._pde import PDESpec as PDESpec  # noqa: E402
+from ._pde_jacobi import JacobiVsDNNSpec as JacobiVsDNNSpec  # noqa: E402
+from . import _lfp  # noqa: F401  (registers lfp-1d)
+from ._lfp import LFPSpec as LFPSpec
+from . import _phase  # noqa: F401  (registers phase-diagram)
+from ._phase import PhaseDiagramSpec as PhaseDiagramSpec

@@ -59,7 +59,7 @@ class ImageSpec:
     """
 
     path: str | None = None
-    size: int = 64
+    size: int = 48
     source: Literal["auto", "sklearn", "pattern"] = "auto"
     holdout: Literal["columns", "rows", "none"] = "columns"
     scale: Literal["unit"] | float = "unit"
@@ -81,7 +81,7 @@ class Record2DSpec:
 
     every: int = 10
     snapshot_every: int | None = None
-    n_bands: int = 8
+    n_bands: int = 6
     threshold: float = 0.2
     error_kind: Literal["complex", "magnitude"] = "complex"
 
@@ -95,7 +95,7 @@ class FP2DSpec(BaseSpec):
     experiment: str = "fprinciple-2d"
     problem: ImageSpec = field(default_factory=ImageSpec)
     model: MLPSpec = field(default_factory=lambda: MLPSpec(widths=(200, 200, 200, 100)))
-    train: TrainSpec = field(default_factory=lambda: TrainSpec(lr=2e-4, steps=3000))
+    train: TrainSpec = field(default_factory=lambda: TrainSpec(lr=1e-3, steps=6000))
     record: Record2DSpec = field(default_factory=Record2DSpec)
 
 

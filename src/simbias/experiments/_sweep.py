@@ -16,7 +16,7 @@
   padding (measured in research/peers.md §5.2: padding to the largest width cost 8× the grouped
   time).  A bucket is split into tasks that fit ``memory_budget`` (and at most ``bucket_size``
   members), which are also the unit of resumption and of parallel work.
-* **Backends.**  ``local`` (in this process, or ``workers`` processes), ``ray`` (each task a Ray
+* **Backends.**  ``local`` (in this process, one task after another), ``ray`` (each task a Ray
   task; ``ray.init`` locally or ``address=`` to join a cluster; one GPU per task when the cluster
   has GPUs) and ``slurm`` (each task a submitit job).  Workers only compute; this process writes
   every file, atomically, so resuming does not depend on the backend or the engine.
@@ -317,11 +317,6 @@ def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
 
 def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
     """Run one task (what a worker does): rebuild the specs, train, return the member results."""
-    import torch
-
-    threads = os.environ.get("OMP_NUM_THREADS")
-    if threads and threads.isdigit():
-        torch.set_num_threads(max(1, int(threads)))
     cls = spec_class(payload["kind"])
     specs = [from_dict(cls, d) for d in payload["specs"]]
     return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
@@ -417,7 +412,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
             ``sequential`` (each member through its kind's ordinary runner, i.e. ``simbias run``).
         backend: ``local`` | ``ray`` | ``slurm``.
         address: Ray cluster address (``ray`` only; default: start Ray locally).
-        workers: parallel workers (``local``: processes; ``ray``: CPUs of the local Ray instance).
+        workers: CPUs of the local Ray instance (``ray``; the ``local`` backend runs one task at a time).
         device: ``cpu`` or ``cuda`` (Ray picks a GPU per task by itself when the cluster has GPUs).
         resume: keep the members this directory already finished and run only the rest.
         progress: show one progress bar over members × steps.
@@ -437,9 +432,14 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         raise InputError("--workers", f"got {workers!r}", "give a positive number of workers")
     if address and backend != "ray":
         raise InputError("--address", "only the ray backend joins a cluster", "add --backend ray")
+    if backend == "local" and (workers or 1) > 1:
+        raise InputError("--workers", "the local backend runs its tasks in this process, one after another",
+                         "for parallel workers on one machine use --backend ray --workers K")
     if backend == "local":
         device = check_device(device)
     members = expand(sweep)
+    for m in members:  # every member's own checks (e.g. its target expression) before anything is written
+        static_key_of(m.spec)
     sd = SweepDir(out)
     sd.claim(sweep.hash, resume=resume)
     sd.write_definition(sweep.to_toml())
@@ -476,12 +476,12 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     writer.flush()
     postfix()
     try:
-        if backend == "local" and (workers or 1) <= 1:
+        if backend == "local":
             for task in tasks:
                 on_step = (lambda k: bar.update(k)) if bar is not None else None
                 finished(task, execute_task(_payload(task, device, chunk_size), on_step=on_step))
         else:
-            runner = {"local": _run_pool, "ray": _run_ray, "slurm": _run_slurm}[backend]
+            runner = {"ray": _run_ray, "slurm": _run_slurm}[backend]
             for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
                                         options=dict(backend_options or {}), sweep_dir=sd.path):
                 if bar is not None:
@@ -499,37 +499,13 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
 # backends (workers compute; this process writes)
 # --------------------------------------------------------------------------------------------
 
-def _worker_init() -> None:
-    import signal
+def _worker_task(payload):
+    """A task in a worker process (Ray, SLURM): as many torch threads as the worker was given CPUs."""
+    import torch
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-
-def _run_pool(tasks, *, device, chunk_size, workers, **_):
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    pool = ctx.Pool(processes=min(workers or 1, max(1, len(tasks))), initializer=_worker_init)
-    try:
-        pending = {i: pool.apply_async(execute_task, (_payload(t, device, chunk_size),)) for i, t in enumerate(tasks)}
-        while pending:
-            ready = [i for i, r in pending.items() if r.ready()]
-            if not ready:
-                time.sleep(0.05)
-                continue
-            for i in sorted(ready):
-                res = pending.pop(i).get()
-                yield tasks[i], res
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
-
-
-def _ray_task(payload):
+    threads = os.environ.get("OMP_NUM_THREADS")
+    if threads and threads.isdigit():
+        torch.set_num_threads(max(1, int(threads)))
     return execute_task(payload)
 
 
@@ -549,7 +525,7 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, **_):
         gpus = float(ray.cluster_resources().get("GPU", 0))
         if gpus > 0:
             device = "cuda"
-        remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_ray_task)
+        remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_worker_task)
         refs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
         try:
             while refs:
@@ -582,7 +558,7 @@ def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, **_):
         executor.update_parameters(**params)
     except Exception as exc:  # noqa: BLE001 - submitit raises plain errors for unknown keys
         raise InputError("--slurm", str(exc).splitlines()[0], "see submitit's AutoExecutor.update_parameters") from None
-    jobs = [(executor.submit(execute_task, _payload(t, device, chunk_size)), t) for t in tasks]
+    jobs = [(executor.submit(_worker_task, _payload(t, device, chunk_size)), t) for t in tasks]
     try:
         while jobs:
             still = []

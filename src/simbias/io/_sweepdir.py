@@ -129,8 +129,18 @@ class SweepDir:
                                  f"{self.path} holds a different sweep (hash {old}, this one {sweep_hash})",
                                  "give the same experiment, --set, --grid, --zip and --seeds, or another --out")
             same = True
+            self._remove_stale_temporaries()
         self.path.mkdir(parents=True, exist_ok=True)
         return same
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of atomic writes that a killed sweep left behind (never read)."""
+        for p in list(self.path.glob(".*.tmp")) + list((self.path / MEMBERS).glob("*/.*.tmp")) + \
+                list(self.figures.glob(".*.tmp")):
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
     def write_definition(self, toml_text: str) -> None:
         atomic_write_text(self.sweep_file, toml_text)

@@ -22,7 +22,7 @@ from ._pso import PSO as PSO
 from ._ensemble import ENSEMBLE_OPTIMIZERS as ENSEMBLE_OPTIMIZERS
 from ._ensemble import Ensemble as Ensemble
 from ._ensemble import EnsembleAdam as EnsembleAdam
-from ._ensemble import EnsemblePeakError as EnsemblePeakError
+from ._ensemble import PerMember as PerMember
 from ._ensemble import EnsembleSGD as EnsembleSGD
 from ._ensemble import StackedProblem as StackedProblem
 from ._ensemble import fit_ensemble as fit_ensemble
@@ -40,3 +40,14 @@ from ._probes_nd import SupervisedLoss as SupervisedLoss
 from ._probes_nd import choose_deltas as choose_deltas
 from ._probes_nd import output_transform as output_transform
 from ._probes_nd import target_matrix as target_matrix
+from ._lr import LR_RULES as LR_RULES
+from ._lr import RestartResult as RestartResult
+from ._lr import auto_learning_rate as auto_learning_rate
+from ._lr import fit_with_restarts as fit_with_restarts
+from ._lr import loss_increase as loss_increase
+from ._lr import resolve_lr as resolve_lr
+from ._lr import scaled_learning_rate as scaled_learning_rate
+from ._probes_pde import PDE_METRICS as PDE_METRICS
+from ._probes_pde import GridPeakError as GridPeakError
+from ._probes_pde import SolutionError as SolutionError
+from ._probes_pde import SolutionSnapshots as SolutionSnapshots

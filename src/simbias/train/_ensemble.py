@@ -14,31 +14,41 @@ first: a weight ``(m, k)`` becomes ``(M, m, k)``).  Models stay written for one 
   on bit for bit as if it had never been there;
 * probes are recorded per member, member axis first.
 
-Kernels, chosen by measurement (benchmarks/README.md, 2-core CPU, one thread)
------------------------------------------------------------------------------
-*Dense stacks* (:class:`simbias.nn.MLP`, :class:`simbias.nn.TwoLayer`) run on hand-batched
-kernels: ``addcmul`` for 1-D inputs, ``baddbmm``/``bmm`` otherwise, and — for the MSE loss with
-ReLU/tanh/sigmoid/identity activations — a hand-written backward pass (the autograd graph of the
-batched forward costs about as much as the arithmetic for small nets, and its transposed
-gradient layouts made ``threshold_backward`` 5× slower).  Any other module runs through
-``torch.func.functional_call`` + ``vmap`` with autograd; both paths agree with per-member
-:func:`~simbias.train.fit` to ~1e-7 relative in float32 and to rounding in float64 (tests).
+Equal to ``fit``, bit for bit
+-----------------------------
+A dense member (:class:`simbias.nn.MLP`, :class:`simbias.nn.TwoLayer`) trained here gives exactly
+the numbers :func:`~simbias.train.fit` gives it alone on the CPU — every recorded array and every
+parameter bit (tests) — so a sweep member equals ``simbias run`` and does not depend on which
+other members share its batch (a resumed sweep re-batches the unfinished ones).  How:
 
-On the CPU, members are processed in chunks of a few members per step so that the activations of a
-chunk stay in the L2 cache (``chunk_size``; automatic by default) — for small nets the batched work
-is memory bound, and a 64-member stack spilling to L3 was 1.5–2× slower than cache-sized chunks.
+* the forward and backward passes are written by hand with the operations autograd performs for
+  one member, in the same order (``nn.Linear`` is ``addmm``; the MSE gradient is (1/N)·2(out − y);
+  ``threshold_backward``/``tanh_backward``/… for the activations; ``sum`` over points for biases);
+* products of regular shapes are one ``bmm``, which MKL computes slice by slice exactly like
+  ``mm``; a contraction of length one is an element-wise product (what ``mm`` computes too); but
+  MKL's *batched* matrix–vector products (a width-1 output layer, the weight gradients of the
+  first and last layers) round differently from the unbatched ones, so those run member by
+  member through ``torch.mm`` (``exact=False`` batches them: faster for many tiny members, last-bit
+  differences that grow to ~2e-7 relative over a few hundred Adam steps);
+* element-wise kernels give an element the same bits wherever it sits in a tensor — except that
+  ``sigmoid``, ``softplus`` and ``elu`` compute the last few elements of a tensor with a different
+  scalar formula; those activations run member by member;
+* :class:`EnsembleAdam`/:class:`EnsembleSGD` perform ``torch.optim``'s single-tensor updates;
+* the per-frequency probe runs once per member (:class:`PerMember`), i.e. the very vector–matrix
+  product ``PeakError`` uses for one model.
 
-Reproducibility across batch composition
-----------------------------------------
-A member's numbers must not depend on which other members share its batch (a resumed sweep
-re-batches the unfinished members).  Element-wise kernels and per-member reductions are
-composition-independent; MKL's ``bmm`` is too, except that a batch of one takes the ``mm`` path,
-which rounds differently for matrix–vector shapes.  Chunks therefore always hold ≥ 2 members (a
-one-member ensemble runs as a duplicated pair).  The per-frequency probe is evaluated with an
-element-wise product and a per-member sum rather than one ``(M, n) @ (n, P)`` product for the
-same reason.  The remaining difference to :func:`fit` is the rounding of MKL's batched vs
-unbatched matrix products (first differing bits after a few steps, ~2e-7 relative after 200 Adam
-steps of the F-Principle net).
+Other losses (``mse+derivative``, callables), other activations and other member types go through
+autograd (other modules through ``torch.func.functional_call`` + ``vmap``): equal to ``fit`` to
+rounding (≤ 1e-7 relative in float32 after 100 steps in the tests), and still independent of the
+batch (chunks always hold ≥ 2 members: a batch of one would take MKL's unbatched path).
+
+Speed
+-----
+For small nets the batched work is memory bound.  On the CPU the members of a step are processed
+in chunks whose activations stay in L2 (``chunk_size``, automatic: ~1.5 MiB per activation), and
+the hidden activations and their gradients live in reusable buffers (a fresh 1 MiB tensor costs
+page faults every time).  benchmarks/README.md has the numbers; ``torch.func.vmap`` was ~2× slower
+than the hand-written kernels on the two-layer benchmark.
 """
 
 from __future__ import annotations
@@ -60,19 +70,42 @@ from ._probes import PeakError
 from ._record import Record, RecordContext
 
 __all__ = ["Ensemble", "StackedProblem", "stack_problems", "EnsembleAdam", "EnsembleSGD", "ENSEMBLE_OPTIMIZERS",
-           "make_ensemble_optimizer", "fit_ensemble", "member_history", "EnsemblePeakError"]
+           "make_ensemble_optimizer", "fit_ensemble", "member_history", "PerMember"]
 
-# Activation derivatives written in terms of the activation's output, exactly as autograd does.
+# Activation derivatives, written exactly as autograd computes them (derivatives.yaml), from the
+# activation's output h (relu, tanh, sigmoid) or its input z (the others).
 _BACKWARD_FROM_OUTPUT: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "relu": lambda g, h: torch.ops.aten.threshold_backward(g, h, 0),
     "tanh": lambda g, h: torch.ops.aten.tanh_backward(g, h),
     "sigmoid": lambda g, h: torch.ops.aten.sigmoid_backward(g, h),
     "identity": lambda g, h: g,
 }
+_BACKWARD_FROM_INPUT: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "sin": lambda g, z: g * z.cos(),
+    "cos": lambda g, z: g * -z.sin(),
+    "gelu": lambda g, z: torch.ops.aten.gelu_backward(g, z),
+    "softplus": lambda g, z: torch.ops.aten.softplus_backward(g, z, 1, 20),
+    "elu": lambda g, z: torch.ops.aten.elu_backward(g, 1, 1, 1, False, z),
+}
 _INPLACE = {"relu": Tensor.relu_, "tanh": Tensor.tanh_, "sigmoid": Tensor.sigmoid_}
+# the same derivatives written into the incoming gradient's buffer (saves an allocation per layer)
+_BACKWARD_INTO_GRAD: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "relu": lambda g, h: torch.ops.aten.threshold_backward.grad_input(g, h, 0, grad_input=g),
+    "tanh": lambda g, h: torch.ops.aten.tanh_backward.grad_input(g, h, grad_input=g),
+}
+# Activations whose CPU kernels give every element the same bits wherever it sits in a tensor.
+# Others (sigmoid, softplus, elu here) run a different scalar formula on the last few elements
+# of a tensor, so a member's values would depend on its position in the batch: in exact mode
+# they are applied member by member.  Measured with torch 2.13 on AVX-512 (tests keep it true).
+_POSITION_SAFE = {"tanh", "relu", "sin", "cos", "srelu", "phi", "s2relu", "xtanh", "x2tanh", "ricker", "gelu",
+                  "identity"}
+
+
+def _per_member(fn: Callable, *tensors: Tensor) -> Tensor:
+    return torch.stack([fn(*parts) for parts in zip(*(t.unbind(0) for t in tensors))])
 
 # Activations of a chunk are kept under this many bytes on the CPU (half of a 2 MiB L2).
-_CPU_CHUNK_BYTES = 1 << 20
+_CPU_CHUNK_BYTES = 3 << 19  # 1.5 MiB
 # No-grad evaluation (probes) may use larger chunks.
 _EVAL_CHUNK_BYTES = 64 << 20
 
@@ -91,6 +124,49 @@ def _baddbmm(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
     if a.shape[0] == 1:
         return torch.baddbmm(c.expand(2, *c.shape[1:]), a.expand(2, *a.shape[1:]), b.expand(2, *b.shape[1:]))[:1]
     return torch.baddbmm(c, a, b)
+
+
+def _matvec(a: Tensor, b: Tensor) -> bool:
+    """Whether ``a @ b`` (batched) has a unit output dimension and a real contraction."""
+    return a.shape[-1] > 1 and (a.shape[-2] == 1 or b.shape[-1] == 1)
+
+
+def _mm(a: Tensor, b: Tensor, exact: bool = True, out: Tensor | None = None) -> Tensor:
+    """Batched ``a @ b`` computed, member by member, with the kernel ``mm`` uses for one member.
+
+    A contraction of length one is an element-wise product; matrix–vector shapes go through
+    ``torch.mm`` per member when ``exact`` (MKL's batched kernel rounds them differently);
+    everything else is one ``bmm``, which equals ``mm`` slice by slice.  ``out`` (optional) is
+    written in place and returned.
+    """
+    if a.shape[-1] == 1:
+        return torch.mul(a, b) if out is None else torch.mul(a, b, out=out)
+    if exact and _matvec(a, b):
+        if out is None:
+            return torch.stack([torch.mm(x, y) for x, y in zip(a.unbind(0), b.unbind(0))])
+        for x, y, o in zip(a.unbind(0), b.unbind(0), out.unbind(0)):
+            torch.mm(x, y, out=o)
+        return out
+    if out is None or a.shape[0] == 1:
+        r = _bmm(a, b)
+        return r if out is None else out.copy_(r)
+    return torch.bmm(a, b, out=out)
+
+
+def _addmm(c: Tensor, a: Tensor, b: Tensor, exact: bool = True, out: Tensor | None = None) -> Tensor:
+    """Batched ``addmm(c, a, b)`` (``c`` of shape (C, m)), as ``nn.Linear`` computes it per member."""
+    if a.shape[-1] == 1:  # what addmm computes for a contraction of one
+        return torch.addcmul(c.unsqueeze(1), a, b) if out is None else torch.addcmul(c.unsqueeze(1), a, b, out=out)
+    if exact and _matvec(a, b):
+        if out is None:
+            return torch.stack([torch.addmm(z, x, y) for z, x, y in zip(c.unbind(0), a.unbind(0), b.unbind(0))])
+        for z, x, y, o in zip(c.unbind(0), a.unbind(0), b.unbind(0), out.unbind(0)):
+            torch.addmm(z, x, y, out=o)
+        return out
+    if out is None or a.shape[0] == 1:
+        r = _baddbmm(c.unsqueeze(1), a, b)
+        return r if out is None else out.copy_(r)
+    return torch.baddbmm(c.unsqueeze(1), a, b, out=out)
 
 
 def _member_view(t: Tensor, ndim: int) -> Tensor:
@@ -121,7 +197,7 @@ class _DensePlan:
 
     @property
     def manual_backward(self) -> bool:
-        return self.activation_name in _BACKWARD_FROM_OUTPUT
+        return self.activation_name in _BACKWARD_FROM_OUTPUT or self.activation_name in _BACKWARD_FROM_INPUT
 
 
 def _dense_plan(module: nn.Module) -> _DensePlan | None:
@@ -149,21 +225,15 @@ def _registered(name: str):
     return ACTIVATIONS.get(name)
 
 
-def _layer_forward(layer: _Layer, w: Tensor, b: Tensor | None, h: Tensor) -> Tensor:
-    """``h (C, n, k)`` → ``z (C, n, m)`` for stacked weights ``w``."""
+def _layer_forward(layer: _Layer, w: Tensor, b: Tensor | None, h: Tensor, exact: bool = True,
+                   out: Tensor | None = None) -> Tensor:
+    """``h (C, n, k)`` → ``z (C, n, m)`` for stacked weights ``w`` (the member's own op order:
+    ``addmm`` for ``nn.Linear``, ``h @ w.T + b`` for TwoLayer)."""
     wt = w.transpose(1, 2) if layer.transposed else (w.unsqueeze(-1) if layer.vector else w)  # (C, k, m)
-    if h.shape[-1] == 1:
-        # a contraction of length one is a product: element-wise (this is also what addmm computes)
-        if b is None:
-            return h * wt
-        if layer.fused_bias:
-            return torch.addcmul(b.unsqueeze(1), h, wt)
-        return (h * wt).add_(b.unsqueeze(1))
-    if b is None:
-        return _bmm(h, wt)
-    if layer.fused_bias:
-        return _baddbmm(b.unsqueeze(1), h, wt)
-    return _bmm(h, wt).add_(b.unsqueeze(1))
+    if b is not None and layer.fused_bias:
+        return _addmm(b, h, wt, exact, out)
+    z = _mm(h, wt, exact, out)
+    return z if b is None else z.add_(b.unsqueeze(1))
 
 
 def _write(dst: Tensor, value: Tensor) -> None:
@@ -203,13 +273,18 @@ class Ensemble:
             ``"dense"`` (require the hand-batched kernels) or ``"vmap"`` (always ``torch.func``).
         input_ndim: number of dimensions of one member's input (2 for ``(n, d)``); an input with
             one more dimension is read as per-member inputs ``(M, n, d)``.
+        exact: compute matrix–vector products (a width-1 output layer, the gradients of the first
+            and last layers) member by member with the kernel ``fit`` uses, so that dense members
+            equal :func:`fit` bit for bit on the CPU; ``False`` batches them too (faster for
+            many tiny members; differs from ``fit`` in the last bits).
 
     Attributes:
         params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
         buffers: ``{name: (M, *shape)}`` stacked buffers.
     """
 
-    def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2):
+    def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2,
+                 exact: bool = True):
         members = list(members)
         if not members:
             raise InputError("members", "got an empty list", "give at least one model")
@@ -241,6 +316,7 @@ class Ensemble:
                     raise InputError("members", f"member {i} differs from member 0 in {k!r} ({attrs.get(k)!r} vs {v!r})",
                                      "members of an ensemble may differ only in their parameter values")
         self.members = members
+        self.exact = bool(exact)
         self.n_members = len(members)
         self.plan = plan
         self.input_ndim = int(input_ndim)
@@ -258,6 +334,8 @@ class Ensemble:
             self.divisor = torch.tensor([float(getattr(m, plan.divide_by)) for m in members], dtype=self.dtype,
                                         device=self.device)
         self._template = copy.deepcopy(first) if plan is None else None
+        self._ws: dict[Any, Tensor] = {}
+        self._ws_members = 0
         self._width = max([int(p.shape[1]) if p.ndim >= 2 else 1 for p in self.params.values()] + [1])
 
     # ---- views of the stack --------------------------------------------------------------
@@ -321,8 +399,15 @@ class Ensemble:
             x = x[:, None]
         return x.expand(C, *x.shape)
 
+    def _workspace(self, key, C: int, *shape: int) -> Tensor:
+        """A reusable buffer (C, *shape): fresh large allocations cost page faults on every chunk."""
+        t = self._ws.get(key)
+        if t is None or t.shape[0] < C or tuple(t.shape[1:]) != shape:
+            t = self._ws[key] = torch.empty(max(C, self._ws_members), *shape, dtype=self.dtype, device=self.device)
+        return t[:C]
+
     def _forward_chunk(self, p: dict[str, Tensor], b: dict[str, Tensor], xc: Tensor, sl: slice,
-                       saved: list | None = None) -> Tensor:
+                       saved: list | None = None, ws: dict | None = None) -> Tensor:
         """Outputs (C, n, c) of the chunk with parameters ``p`` (views or leaves of shape (C, …))."""
         plan = self.plan
         if plan is None:
@@ -337,20 +422,49 @@ class Ensemble:
             return vmap(one)(p, b, xc)
         h = xc
         last = len(plan.layers) - 1
+        keep_z = saved is not None and plan.activation_name in _BACKWARD_FROM_INPUT
+        C = xc.shape[0]
         for j, layer in enumerate(plan.layers):
-            z = _layer_forward(layer, p[layer.weight], p[layer.bias] if layer.bias else None, h)
+            if saved is not None:
+                saved.append((h, None))  # (layer input, pre-activation of the layer before)
+            buf = ws.get(("z", j)) if ws is not None else None  # training: hidden activations in reusable buffers
+            z = _layer_forward(layer, p[layer.weight], p[layer.bias] if layer.bias else None, h, self.exact, buf)
             if j < last:
-                if saved is not None:
-                    saved.append(h)
+                if keep_z:
+                    saved.append((None, z))
+                if self.exact and plan.activation_name not in _POSITION_SAFE:
+                    h = _per_member(plan.activation, z)
+                    continue
                 inplace = _INPLACE.get(plan.activation_name) if saved is not None or not torch.is_grad_enabled() else None
                 h = inplace(z) if inplace is not None else plan.activation(z)
             else:
-                if saved is not None:
-                    saved.append(h)
                 h = z
         if self.divisor is not None:
             h = h / _member_view(self.divisor[sl], h.ndim)
         return h
+
+    def _chunk(self, sl: slice, x: Tensor, y: Tensor, grads: dict[str, Tensor]) -> "_Chunk":
+        """Views and buffers of one chunk that stay valid for the whole fit (updates are in place)."""
+        p = {k: v[sl] for k, v in self.params.items()}
+        xc = self._inputs(x, sl)
+        C, n = xc.shape[0], xc.shape[1]
+        ws: dict = {}
+        if self.plan is not None:
+            widths = [xc.shape[2]]
+            for layer in self.plan.layers:
+                w = self.params[layer.weight]
+                widths.append(w.shape[1] if layer.transposed else (1 if layer.vector else w.shape[2]))
+            for j in range(len(self.plan.layers) - 1):
+                ws[("z", j)] = self._workspace(("z", j), C, n, widths[j + 1])
+                ws[("g", j + 1)] = self._workspace(("g", j + 1), C, n, widths[j + 1])
+        g = {}
+        for k, v in grads.items():
+            g[k] = v[sl]
+        for layer in self.plan.layers if self.plan is not None else ():
+            if layer.vector:
+                g[layer.weight] = g[layer.weight].unsqueeze(-1)
+        return _Chunk(sl, xc, y[sl], p, g, ws,
+                      None if self.divisor is None else _member_view(self.divisor[sl], y.ndim))
 
     @torch.no_grad()
     def __call__(self, x: Tensor) -> Tensor:
@@ -366,38 +480,43 @@ class Ensemble:
     forward = __call__
 
     # ---- one training step of a chunk ---------------------------------------------------------
-    def _mse_manual(self, sl: slice, xc: Tensor, yc: Tensor, grads: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        """Loss (C,) and output of the chunk; writes the gradients of Σ loss into ``grads[...][sl]``."""
+    def _mse_manual(self, ch: "_Chunk", inv_n: Tensor) -> tuple[Tensor, Tensor]:
+        """Loss (C,) and output of the chunk; writes the gradients of Σ loss into the chunk's grad views."""
         plan = self.plan
-        p = {k: v[sl] for k, v in self.params.items()}
-        saved: list[Tensor] = []
-        out = self._forward_chunk(p, {}, xc, sl, saved)
-        d = out - yc
+        p = ch.p
+        saved: list = []
+        out = self._forward_chunk(p, {}, ch.x, ch.sl, saved, ch.ws)
+        d = out - ch.y
         loss = (d ** 2).mean(dim=tuple(range(1, d.ndim)))
         # autograd of mean((out − y)²): (1/N) · (2 (out − y)), with 1/N rounded in the working dtype
-        inv = torch.ones((), dtype=d.dtype, device=d.device).div_(d[0].numel())
-        g = inv * (2 * d)
-        if self.divisor is not None:
-            g = g / _member_view(self.divisor[sl], g.ndim)
-        back = _BACKWARD_FROM_OUTPUT[plan.activation_name]
+        g = inv_n * (2 * d)
+        if ch.div is not None:
+            g = g / ch.div
+        inputs = [h for h, _ in saved if h is not None]
+        pre = [z for _, z in saved if z is not None]
+        name = plan.activation_name
         for j in range(len(plan.layers) - 1, -1, -1):
             layer = plan.layers[j]
-            h_in = saved[j]
+            h_in = inputs[j]
             w = p[layer.weight]
-            # weight gradient, in the weight's own layout
+            # weight gradient, in the weight's own layout (written straight into the gradient)
             if layer.transposed:
-                gw = _bmm(g.transpose(1, 2), h_in)                      # (C, m, k)
+                _mm(g.transpose(1, 2), h_in, self.exact, ch.g[layer.weight])           # (C, m, k)
             else:
-                gw = _bmm(h_in.transpose(1, 2), g)                      # (C, k, m)
-            _write(grads[layer.weight][sl], gw)
+                _mm(h_in.transpose(1, 2), g, self.exact, ch.g[layer.weight])           # (C, k, m)
             if layer.bias:
-                _write(grads[layer.bias][sl], g.sum(dim=1))
+                torch.sum(g, dim=1, out=ch.g[layer.bias])
             if j == 0:
                 break
             wt = w if layer.transposed else (w.unsqueeze(1) if layer.vector else w.transpose(1, 2))  # (C, m, k)
-            gh = g * wt if g.shape[-1] == 1 else _bmm(g, wt)            # (C, n, k)
-            g = back(gh, h_in)
-        return loss.detach(), out.detach()
+            gh = _mm(g, wt, self.exact, ch.ws[("g", j)])
+            back, other = (_BACKWARD_FROM_OUTPUT[name], h_in) if name in _BACKWARD_FROM_OUTPUT else \
+                (_BACKWARD_FROM_INPUT[name], pre[j - 1])
+            if self.exact and name not in _POSITION_SAFE:
+                g = _per_member(back, gh, other)
+            else:
+                g = _BACKWARD_INTO_GRAD.get(name, back)(gh, other)
+        return loss, out
 
     def _autograd_step(self, sl: slice, xc: Tensor, yc: Tensor | None, grads: dict[str, Tensor], loss_fn,
                        step: int) -> tuple[Tensor, Tensor | None]:
@@ -412,6 +531,17 @@ class Ensemble:
             else:
                 grads[k][sl].copy_(gk)
         return loss.detach(), None if out is None else out.detach()
+
+
+@dataclass
+class _Chunk:
+    sl: slice
+    x: Tensor
+    y: Tensor
+    p: dict
+    g: dict
+    ws: dict
+    div: Tensor | None
 
 
 def _same(a, b) -> bool:
@@ -562,7 +692,14 @@ class EnsembleAdam(_EnsembleOptimizer):
                 g = g.add(p, alpha=self.weight_decay)
             m.lerp_(g, 1 - self.beta1)
             v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
-            denom = (v.sqrt() / bc2_sqrt).add_(self.eps)
+            if v.device.type == "cpu":
+                # = v.sqrt() bit for bit, but sqrt(0) takes ~30× longer than sqrt(x > 0) here, and a
+                # ReLU net's dead units keep v = 0: take the root of 1 there and multiply by 0
+                pos = v > 0
+                root = torch.where(pos, v, 1.0).sqrt_().mul_(pos)
+            else:
+                root = v.sqrt()
+            denom = (root / bc2_sqrt).add_(self.eps)
             upd = (self._neg_lr(bc1, p) * m).div_(denom)  # = addcdiv's value·t1/t2
             if active is not None:
                 upd = torch.where(_member_view(active, p.ndim), upd, 0.0)
@@ -616,47 +753,56 @@ def make_ensemble_optimizer(name: str, ensemble: "Ensemble | Sequence[Tensor]", 
 # ensemble-aware probes
 # --------------------------------------------------------------------------------------------
 
-class EnsemblePeakError(PeakError):
-    """:class:`~simbias.train.PeakError` for stacked problems: Δ_F per member, against each
-    member's own labels (members must share the peak indices).
+class PerMember:
+    """Run a one-member probe once per member (its ``setup`` on each member's own problem).
 
-    The DFT at the peaks is an element-wise product and a per-member sum, so a member's value does
-    not depend on the other members (see the module docstring).
+    For probes whose state comes from the member's data — e.g. :class:`~simbias.train.PeakError`
+    keeps the DFT of the labels, which differ between members with label noise — or whose
+    arithmetic is not written for a member axis.  Each member's values are computed by the
+    probe's own code on that member's output, exactly as :func:`fit` computes them (so the numbers
+    do not depend on the other members).  :func:`fit_ensemble` wraps ``PeakError`` this way
+    by itself.  A wrapped probe that calls ``ctx.model`` gets a copy of its member (slow; meant for
+    probes that use ``ctx.output_on_train()``).
     """
 
-    snapshot = False
+    def __init__(self, probe):
+        self.probe = probe
+        self.snapshot = bool(getattr(probe, "snapshot", False))
+        self._instances: list = []
+        self._problems: list = []
 
-    @classmethod
-    def from_probe(cls, probe: PeakError) -> "EnsemblePeakError":
-        return cls(kind=probe.kind, max_index=probe.max_index, rel_floor=probe.rel_floor, max_peaks=probe.max_peaks)
+    def setup_ensemble(self, ensemble: "Ensemble", problem) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        members = problem.members if isinstance(problem, StackedProblem) else [problem] * ensemble.n_members
 
-    def setup_ensemble(self, ensemble, problem) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        members = problem.members if isinstance(problem, StackedProblem) else [problem]
         def one(pr):
-            st = PeakError.setup(self, None, pr)
-            return st, self._target_hat, self._basis
+            inst = copy.deepcopy(self.probe)
+            return inst, inst.setup(None, pr)
 
         done = _per_distinct(members, one)
-        statics = [d[0] for d in done]
-        targets = [d[1] for d in done]
-        basis = done[0][2]
-        peaks = statics[0]["peaks"]
-        for i, st in enumerate(statics[1:], start=1):
-            if not np.array_equal(st["peaks"], peaks):
-                raise InputError("problem", f"member {i} has DFT peaks {st['peaks'].tolist()}, member 0 {peaks.tolist()}",
-                                 "put members with different peaks into different ensembles")
-        self._basis = basis
-        self._target_hat = torch.stack(targets) if len(targets) > 1 and any(
-            not torch.equal(t, targets[0]) for t in targets[1:]) else targets[0]
-        return _split_statics(statics)
+        self._instances = [d[0] for d in done]
+        self._problems = members
+        return _split_statics([d[1] for d in done])
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
-        out = ctx.output_on_train()[..., 0].to(self._basis.dtype)          # (M, n)
-        # one vector–matrix product per member: the very kernel PeakError uses for one model
-        pred_hat = torch.stack([o @ self._basis for o in out.unbind(0)])   # (M, P)
-        from .. import spectral
+        out = ctx.output_on_train() if not self.snapshot else None
+        vals: dict[str, list[Tensor]] = {}
+        for i, (inst, pr) in enumerate(zip(self._instances, self._problems)):
+            model = _LazyMember(ctx.model, i)
+            sub = RecordContext(ctx.step, model, pr, None if out is None else out[i])
+            for k, v in inst(sub).items():
+                vals.setdefault(k, []).append(v)
+        return {k: torch.stack(v) for k, v in vals.items()}
 
-        return {"peak_error": spectral.frequency_error(pred_hat, self._target_hat, kind=self.kind)}
+
+class _LazyMember:
+    def __init__(self, ensemble: "Ensemble", i: int):
+        self.ensemble, self.i, self._m = ensemble, i, None
+
+    def __call__(self, x):
+        if self._m is None:
+            self._m = self.ensemble.member(self.i)
+        with torch.no_grad():
+            return self._m(x)
 
 
 def _split_statics(statics: list[dict[str, np.ndarray]]) -> tuple[dict, dict]:
@@ -666,6 +812,10 @@ def _split_statics(statics: list[dict[str, np.ndarray]]) -> tuple[dict, dict]:
         if all(v.shape == vals[0].shape and np.array_equal(v, vals[0], equal_nan=v.dtype.kind in "fc")
                for v in vals[1:]):
             shared[k] = vals[0]
+        elif len({v.shape for v in vals}) > 1:
+            i = next(j for j, v in enumerate(vals) if v.shape != vals[0].shape)
+            raise InputError("problem", f"member {i}'s {k!r} has shape {vals[i].shape}, member 0's {vals[0].shape}",
+                             "members with different probe set-ups (e.g. different DFT peaks) need separate ensembles")
         else:
             member[k] = np.stack(vals)
     return shared, member
@@ -686,8 +836,8 @@ def _per_distinct(items: list, fn: Callable) -> list:
 
 
 def _ensemble_probe(probe):
-    if isinstance(probe, PeakError) and not isinstance(probe, EnsemblePeakError):
-        return EnsemblePeakError.from_probe(probe)
+    if isinstance(probe, PeakError):
+        return PerMember(probe)
     return probe
 
 
@@ -772,6 +922,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         y_all = y_all.unsqueeze(0).expand(M, *y_all.shape)
     n_points = int(x_all.shape[-2] if x_all.ndim >= 2 else x_all.shape[0])
     chunks = ensemble.chunks(n_points, chunk_size)
+    ensemble._ws_members = max(s.stop - s.start for s in chunks)
     device, dtype = ensemble.device, ensemble.dtype
 
     # the objective
@@ -791,6 +942,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
 
     grads = {k: torch.zeros_like(v) for k, v in ensemble.params.items()}
     grad_list = list(grads.values())
+    contexts = [ensemble._chunk(sl, x_all, y_all, grads) for sl in chunks]
+    inv_n = torch.ones((), dtype=dtype, device=device).div_(int(np.prod(y_all.shape[1:])))
     losses = torch.empty(steps, M, dtype=torch.float64, device=device)
     train_out = torch.empty(M, *y_all.shape[1:], dtype=dtype, device=device)
     active = torch.ones(M, dtype=torch.bool, device=device)
@@ -825,16 +978,14 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             if step in snap_set:
                 take(step, None, snaps)
             step_loss = torch.empty(M, dtype=dtype, device=device)
-            for sl in chunks:
-                xc = ensemble._inputs(x_all, sl)
-                yc = y_all[sl]
+            for ch in contexts:
                 if manual:
-                    lc, oc = ensemble._mse_manual(sl, xc, yc, grads)
+                    lc, oc = ensemble._mse_manual(ch, inv_n)
                 else:
-                    lc, oc = ensemble._autograd_step(sl, xc, yc, grads, loss_fn, step)
-                step_loss[sl] = lc
+                    lc, oc = ensemble._autograd_step(ch.sl, ch.x, ch.y, grads, loss_fn, step)
+                step_loss[ch.sl] = lc
                 if oc is not None:
-                    train_out[sl] = oc
+                    train_out[ch.sl] = oc
             if step in rec_set:
                 take(step, train_out if not custom else None, cheap)
             losses[step] = step_loss
@@ -854,6 +1005,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
     finally:
         if bar is not None:
             bar.close()
+        ensemble._ws.clear()
     wall = time.perf_counter() - t0
 
     div = diverged_at.cpu().numpy()

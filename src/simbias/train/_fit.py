@@ -57,7 +57,7 @@ def supervised_loss(name: str, problem, *, derivative_weight: float = 1.0):
     if name == "cross_entropy":
         y = problem.y_train
         labels = y.ndim == 1 and not (y.is_floating_point() or y.is_complex())
-        probs = y.ndim == 2 and y.is_floating_point()
+        probs = y.ndim == 2 and y.is_floating_point() and y.shape[1] >= 2
         if not (labels or probs):
             raise InputError("train.loss", f"'cross_entropy' needs class labels, got y_train of shape "
                              f"{tuple(y.shape)} and dtype {y.dtype}",

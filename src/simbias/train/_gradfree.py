@@ -9,7 +9,8 @@ conjugate gradient, BFGS, Powell, particle swarm; papers.md §2.7, target T14). 
   ε_j ~ N(0, I), the loss at θ ± σε_j gives the zeroth-order estimate
   g = Σ_j (L(θ + σε_j) − L(θ − σε_j)) ε_j / (2σ·m)  (m = population/2 pairs) of the gradient of
   the Gaussian-smoothed loss E L(θ + σε); θ takes an Adam step along g (``adam=True``, default)
-  or a plain step θ ← θ − lr·g.  Only loss values are used, never a derivative.
+  or a plain step θ ← θ − lr·g.  Only loss values are used, never a derivative.  Pairs with a
+  non-finite loss are left out of the sum (and m counts only the others).
 * ``"one_plus_one"`` — the (1+1)-ES with the 1/5-success rule (Rechenberg 1973; Auger & Hansen's
   tutorial form): one mutant θ′ = θ + σ·ε per step, kept if L(θ′) ≤ L(θ); σ ← σ·e^{1/3} after a
   success and σ·e^{−1/12} after a failure (stationary at a success rate of 1/5).
@@ -208,9 +209,11 @@ class ES(GradientFreeOptimizer):
         half = self.population // 2
         noise = self.randn(half, theta.numel())
         f = evaluate(torch.cat([theta + self.sigma * noise, theta - self.sigma * noise]))
-        g = ((f[:half] - f[half:])[:, None] * noise).sum(0) / (2 * self.sigma * half)
-        if not bool(torch.isfinite(g).all()):
-            return value.new_tensor(float("nan"))  # fit reports the divergence
+        diff = f[:half] - f[half:]
+        ok = torch.isfinite(diff)  # a pair with a non-finite loss carries no information: dropped
+        if not bool(ok.any()):
+            return value
+        g = (torch.where(ok, diff, torch.zeros_like(diff))[:, None] * noise).sum(0) / (2 * self.sigma * int(ok.sum()))
         self.t += 1
         if self.adam:
             b1, b2 = self.betas

@@ -394,23 +394,28 @@ class BandError:
 
 
 class DiagonalSpectrum:
-    """``diagonal_spectrum``: |F(κ)| with F(κ) = mean_i h(x_i) e^{−iκ Σ_j x_ij} over ``x_test``.
+    """``diagonal_spectrum``: |F(κ)| with F(κ) = mean_i h(x_i) e^{−iκ Σ_j x_ij} over ``points``
+    (default: the problem's ``x_test``; pass ``points``/``labels``, e.g. all 2^d inputs).
 
     For Boolean inputs x ∈ {−1, 1}^d this is the Fourier transform along the diagonal
     k = (κ, …, κ) (papers.md §1.6; the authors' parity code).  For the parity Π_j x_j on all
     2^d points, F(κ) = (−i)^d sin^d κ, peaked at κ = π/2.  Computed as the projection-method NUDFT
     along the unit diagonal u = (1, …, 1)/√d at k = κ√d/(2π) cycles, so the abscissa
     κ√d/(2π) the authors plot is that k.  Static: ``kappa``, ``parity_spectrum`` (|sin κ|^d),
-    ``test_target_spectrum`` and ``train_target_spectrum`` (|F| of the labels on ``x_test`` and
-    on ``x_train``).
+    ``target_spectrum`` and ``train_target_spectrum`` (|F| of the labels on the points and on
+    ``x_train``).
     """
 
     snapshot = True
 
-    def __init__(self, kappa: Any = None, *, n_kappa: int = 101):
+    def __init__(self, kappa: Any = None, *, n_kappa: int = 101, points: Tensor | None = None,
+                 labels: Tensor | None = None):
         if kappa is None:
             kappa = torch.linspace(0, math.pi / 2, n_kappa, dtype=torch.float64)
         self.kappa = torch.as_tensor(kappa, dtype=torch.float64).flatten()
+        if (points is None) != (labels is None):
+            raise InputError("points", "give both points and labels, or neither", "e.g. all 2^d inputs and their parity")
+        self.points, self.labels = points, labels
 
     def _spectrum(self, x: Tensor, v: Tensor) -> Tensor:
         d = x.shape[1]
@@ -419,21 +424,27 @@ class DiagonalSpectrum:
                                     device=x.device), k, norm="forward")
         return spec.abs()
 
+    def _xy(self, problem) -> tuple[Tensor, Tensor]:
+        if self.points is not None:
+            return self.points.reshape(self.points.shape[0], -1), self.labels
+        return _points(problem, "x_test"), problem.y_test
+
     def setup(self, model, problem) -> dict[str, np.ndarray]:
-        x = _points(problem, "x_test")
+        x, y = self._xy(problem)
         d = x.shape[1]
         return {
             "kappa": self.kappa.numpy(),
             "parity_spectrum": (self.kappa.sin().abs() ** d).numpy(),
-            "test_target_spectrum": self._spectrum(x, target_matrix(problem.y_test)[:, 0]).cpu().numpy(),
+            "target_spectrum": self._spectrum(x, target_matrix(y)[:, 0]).cpu().numpy(),
             "train_target_spectrum": self._spectrum(_points(problem), target_matrix(problem.y_train)[:, 0]).cpu().numpy(),
         }
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        x, _ = self._xy(ctx.problem)
         with torch.no_grad():
-            out = ctx.model(ctx.problem.x_test)
+            out = ctx.model(x)
         out = out if out.ndim > 1 else out[:, None]
-        return {"diagonal_spectrum": self._spectrum(_points(ctx.problem, "x_test"), out[:, 0])}
+        return {"diagonal_spectrum": self._spectrum(x, out[:, 0])}
 
 
 class EffectiveTargetLFR:

@@ -8,3 +8,6 @@ from ._report import build_report as build_report
 from ._report import make_figures as make_figures
 from ._sweep import build_sweep_report as build_sweep_report
 from ._sweep import sweep_figures as sweep_figures
+from . import _condensation  # noqa: F401  (registers the two-layer figure makers)
+from . import _fp_nd  # noqa: F401,E402  (figures of fprinciple-2d, -projection, -filtering, parity, deep, pso)
+from . import _pde  # noqa: F401,E402  (registers the PDE figure makers)

@@ -19,13 +19,13 @@ import numpy as np
 
 from ..errors import InputError
 from ..io import SweepDir, atomic_write_text
-from ._common import plt, save
+from ._common import plt
 
 __all__ = ["sweep_figures", "build_sweep_report"]
 
 _NOT_METRICS = {"member_id", "seed", "outcome"}
 _MAX_LINES = 8
-_MAX_METRICS = 20
+_MAX_METRICS = 16
 
 
 def _sweep_meta(path: Path) -> dict[str, Any]:
@@ -51,15 +51,32 @@ def _num(s: str) -> float:
 
 
 def _metrics(columns: list[str], rows: list[dict[str, str]], keys: list[str]) -> list[str]:
-    out = []
+    """Numeric summary columns that vary across members (a column equal to an earlier one is skipped)."""
+    out, seen = [], []
     for c in columns:
         if c in _NOT_METRICS or c in keys:
             continue
         vals = np.array([_num(r.get(c, "")) for r in rows])
         finite = vals[np.isfinite(vals)]
-        if finite.size and (np.unique(finite).size > 1 or np.isnan(vals).any() and finite.size < vals.size):
-            out.append(c)
+        if not finite.size or (np.unique(finite).size == 1 and finite.size == vals.size):
+            continue
+        if any(np.array_equal(vals, v, equal_nan=True) for v in seen):
+            continue
+        seen.append(vals)
+        out.append(c)
     return out[:_MAX_METRICS]
+
+
+def _save(fig, path: Path) -> Path:
+    import io
+
+    from ..io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)  # fixed layout: 'tight' bounding boxes cost seconds at 16 panels
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
 
 
 def _order(values: list[str]) -> tuple[list[str], bool]:
@@ -125,6 +142,10 @@ def sweep_figures(path: str | Path) -> list[Path]:
                 pos = np.array(xpos)
                 if np.all(pos > 0) and pos.max() / pos.min() > 30:
                     ax.set_xscale("log")
+                    ax.set_xlim(pos.min() / 1.3, pos.max() * 1.3)
+                elif pos.max() > pos.min():
+                    pad = 0.05 * (pos.max() - pos.min())
+                    ax.set_xlim(pos.min() - pad, pos.max() + pad)
             else:
                 ax.set_xticks(xpos)
                 ax.set_xticklabels(xs, rotation=30, fontsize=7)
@@ -138,12 +159,14 @@ def sweep_figures(path: str | Path) -> list[Path]:
         for ax in list(axes.flat)[len(metrics):]:
             ax.axis("off")
         if split:
-            axes.flat[0].legend(fontsize=6, frameon=False)
+            handles, labels = axes.flat[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7, frameon=False)
         n_seeds = len({r.get("seed") for r in rows})
         fig.suptitle(f"{meta.get('name', p.name)}: summary numbers against {key} "
                      f"(mean over {n_seeds} seed{'s' if n_seeds != 1 else ''}, band = min–max)", fontsize=10)
-        fig.tight_layout()
-        out.append(save(fig, figdir / f"{_safe_name(key)}.png"))
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.32 / nrow + 0.04, top=1 - 0.35 / nrow - 0.02,
+                            wspace=0.35, hspace=0.75)
+        out.append(_save(fig, figdir / f"{_safe_name(key)}.png"))
     return out
 
 
@@ -185,4 +208,38 @@ sweep hash <code>{html.escape(str(meta.get('hash', '?')))}</code> · one run dir
 """
     out = p / "report.html"
     atomic_write_text(out, page)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# kind-specific sweep figures (appended by the two-layer work, issue 4): a registry keyed by
+# experiment kind; ``sweep_figures`` draws the generic figures, then the kind's own.
+# --------------------------------------------------------------------------------------------
+
+# kind → fn(sweep_dir: Path, meta: dict) -> list of written paths
+SWEEP_FIGURES: dict[str, Any] = {}
+
+
+def register_sweep_figures(kind: str):
+    """Decorator: ``fn(sweep_dir, meta)`` draws extra sweep-level figures for experiment ``kind``."""
+
+    def deco(fn):
+        SWEEP_FIGURES[kind] = fn
+        return fn
+
+    return deco
+
+
+_generic_sweep_figures = sweep_figures
+
+
+def sweep_figures(path: str | Path) -> list[Path]:  # noqa: F811 - extends the generic figures above
+    """Draw ``figures/<key>.png`` for every swept key, then the kind's own sweep figures."""
+    p = Path(path)
+    out = _generic_sweep_figures(p)
+    meta = _sweep_meta(p)
+    fn = SWEEP_FIGURES.get(str(meta.get("experiment", "")))
+    if fn is not None:
+        (p / "figures").mkdir(parents=True, exist_ok=True)
+        out += fn(p, meta)
     return out

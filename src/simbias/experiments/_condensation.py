@@ -1,0 +1,795 @@
+"""Condensation of two-layer networks: the 4-point example (``condensation-1d``, papers.md T20/T22)
+and initial condensation with activations of multiplicity p (``condensation-initial``, T21).
+
+Also the spec sections shared by every two-layer kind (``condensation-*``, ``phase-diagram``,
+``lfp-1d``): a 1-D point data set (``problem.*``: a target sampled on a grid, or explicit
+``problem.x``/``problem.y``), the two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) (``model.*``:
+either ``init_t`` — std m^(−t) for every parameter, α = 1 — or ``alpha``/``beta1``/``beta2``), and
+full-batch training with a learning-rate rule (``train.lr`` = a number, ``"auto"`` or ``"scaled"``,
+see :mod:`simbias.train._lr`).
+
+``condensation-1d`` (authors' tutorial, author-code.md E12): 4 points on [−1, 1] from
+0.2·ReLU(x − 1/3) + 0.2·ReLU(−x − 1/3), width 1000, ReLU, no output bias, every parameter with std
+m^(−t), full-batch GD for 10 000 steps.  t = 0.1 / 0.5 / 1 ↔ (γ, γ′) = (0.2, 0) linear /
+(1, 0) critical / (2, 0) condensed.  The tutorial trains with lr 0.05 at t = 1; that fixed rate
+diverges at t = 0.1 (research T20), so the preset uses ``lr = "auto"`` capped at 0.05: the NTK rule
+in the linear regime, the tutorial's rate in the condensed one.
+
+``condensation-initial`` (author-code.md E13; arXiv 2105.11686): 5-D input, 80 points uniform in
+[−4, 2]⁵, f(x) = Σ_k 3.5 sin(5x_k + 1), width 50, std 50^(−4), Adam 1e-3, 100 steps; the
+cosine-similarity matrix of the input vectors (w_k, b_k) shows condensation onto at most 2p
+orientations for an activation of multiplicity p.  What was checked (README, tests):
+
+* p = 1 (tanh): every neuron on one line (two opposite orientations) by step 10–50 for seeds 0–3
+  (a second line appears at step ~60 for seed 1: the initial stage is over).  Under GD the line is
+  the direction v = Σ_i y_i x̃_i of the leading-order flow dw_k/dt ∝ a_k v (amplitude-weighted
+  |cos| 0.97–0.99 for 3 of 4 seeds; the fourth had left the initial stage at the first check);
+  Adam's sign-like steps tilt it (0.88).
+* p = 2 (x·tanh x) with the E13 protocol (Adam): 2–4 orientations carry 90 % of the amplitude for
+  the preset's data seeds 0–3 (≤ 2p), but other data draws gave 6 (and 8–9 clusters counting every
+  neuron) — the bound is not a property of this protocol.  With plain GD and small init (std 1e-3,
+  ``train.stop_loss_ratio = 0.97`` to end the initial stage) the amplitude sits on one
+  orientation along ±v_max / ±v_min of M = Σ_i y_i x̃_i x̃_iᵀ, as the flow dw_k/dt ∝ a_k M w_k
+  predicts (alignment 0.86–0.96); but the blow-up is winner-take-all (a neuron's escape time
+  ∝ 1/|a_k(0)|), so only one or two neurons grow before the loss moves and the rest keep their
+  random directions: ≤ 2p holds for the amplitude, not for every neuron.
+* p = 3 (x²·tanh x): nothing moves in the E13 protocol (the gradients, ∝ w², are far below Adam's
+  ε = 1e-8, so Adam takes tiny GD-like steps) nor under GD from std 1e-3 within 40 000 steps; from
+  std 1e-2 GD grows 1–4 neurons.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Sequence, Union
+
+import numpy as np
+import torch
+
+from .. import condensation as cond
+from .. import nn as snn
+from .. import problems, theory, train
+from ..errors import DivergenceError, InputError, Outcome
+from ..results import History
+from ._common import seeds_for, torch_dtype
+from ._registry import BaseSpec, Result, register
+
+__all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
+           "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
+           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "train_two_layer",
+           "condensation_summary", "initial_condensation_summary", "run_condensation_1d",
+           "run_initial_condensation", "run_condensation_1d_ensemble"]
+
+TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
+E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
+# positively 1-homogeneous activations: neurons of one orientation merge exactly (condensation._merge)
+HOMOGENEOUS = ("relu", "identity")
+
+
+# --------------------------------------------------------------------------------------------
+# spec sections shared by the two-layer kinds
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PointsSpec:
+    """A 1-D data set: ``n_train`` points of ``target`` on ``domain`` (endpoints included), or the
+    explicit points ``x`` (with labels ``y``, or ``target`` evaluated at them).
+
+    ``n_train`` is used only without ``x``.  ``test_domain`` is the evaluation grid for figures
+    (``n_test`` points; empty: ``domain`` widened to cover the points).  With explicit ``y`` the
+    reference curve on the grid is the piecewise-linear interpolant of the data.
+
+    (Spec fields that may be unset default to unset in every spec class, so that a spec written to
+    TOML — which has no null — reads back the same.)
+    """
+
+    target: str = TUTORIAL_TARGET
+    domain: tuple[float, ...] = (-1.0, 1.0)
+    n_train: int = 4
+    x: tuple[float, ...] | None = None
+    y: tuple[float, ...] | None = None
+    n_test: int = 1000
+    test_domain: tuple[float, ...] = ()
+
+    def validate(self):
+        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
+            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
+        if self.test_domain and (len(self.test_domain) != 2 or not self.test_domain[0] < self.test_domain[1]):
+            raise InputError("problem.test_domain", f"got {list(self.test_domain)}", "give [lo, hi] with lo < hi, or []")
+        if self.y is not None and self.x is None:
+            raise InputError("problem.y", "given without problem.x", "give the points problem.x too")
+        if self.x is not None:
+            if len(self.x) < 2 or len(set(self.x)) != len(self.x):
+                raise InputError("problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
+            if self.y is not None and len(self.y) != len(self.x):
+                raise InputError("problem.y", f"has {len(self.y)} values for {len(self.x)} points", "give one y per x")
+        elif self.n_train < 2:
+            raise InputError("problem.n_train", f"got {self.n_train}", "use at least 2 points")
+        if self.n_test < 2:
+            raise InputError("problem.n_test", f"got {self.n_test}", "use at least 2 points")
+        if self.y is None:
+            problems.parse_expression(self.target, dim=1, name="problem.target")
+
+    @property
+    def size(self) -> int:
+        return len(self.x) if self.x is not None else self.n_train
+
+
+@dataclass(frozen=True)
+class BoxDataSpec:
+    """``n_train`` points uniform in the box ``domain``^dim (drawn with the run's data seed), labels
+    ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way."""
+
+    target: str = E13_TARGET
+    dim: int = 5
+    domain: tuple[float, ...] = (-4.0, 2.0)
+    n_train: int = 80
+    n_test: int = 1000
+
+    def validate(self):
+        if self.dim < 1:
+            raise InputError("problem.dim", f"got {self.dim}", "use a positive input dimension")
+        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
+            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
+        if self.n_train < 2 or self.n_test < 2:
+            raise InputError("problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}", "use at least 2 points")
+        problems.parse_expression(self.target, dim=self.dim, name="problem.target")
+
+
+@dataclass(frozen=True)
+class TwoLayerSpec:
+    """The two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) (see :class:`simbias.nn.TwoLayer`).
+
+    ``init_t``: every parameter drawn with std width^(−t) and α = 1 (the authors' convention,
+    (γ, γ′) = (2t, 0)); when given it sets α, β₁, β₂, so those must be left unset — set
+    ``model.init_t="none"`` to give them instead (a string, so that it survives TOML).
+    ``antisymmetric``: mirrored pairs, f ≡ 0 at the start.
+    ``bias``: hidden biases b_k (the output layer never has one).
+    """
+
+    width: int = 1000
+    activation: str = "relu"
+    alpha: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    init_t: Union[float, Literal["none"]] = 1.0
+    antisymmetric: bool = False
+    bias: bool = True
+
+    @property
+    def t(self) -> float | None:
+        """``init_t`` as a number, ``None`` when unset."""
+        return None if self.init_t == "none" else float(self.init_t)
+
+    def validate(self):
+        if self.width < 1:
+            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
+        snn.get_activation(self.activation)
+        for name in ("alpha", "beta1", "beta2"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise InputError(f"model.{name}", f"got {v}", "use a positive scale")
+        if self.t is not None:
+            if not math.isfinite(self.t):
+                raise InputError("model.init_t", f"got {self.init_t}", "use a finite number")
+            given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
+            if given:
+                raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
+                                 "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to "
+                                 "give alpha/beta1/beta2")
+        if self.antisymmetric and self.width % 2:
+            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true",
+                             "use an even width (mirrored pairs)")
+
+
+@dataclass(frozen=True)
+class TwoLayerTrainSpec:
+    """Full-batch training of a two-layer net.
+
+    ``lr``: a number, ``"auto"`` (0.5/λ_max of the initial empirical NTK — ``lr_factor``/λ_max —
+    capped at ``lr_max``·α when ``lr_max`` is set) or ``"scaled"`` (η₀·α·√(β₁β₂) with η₀ = ``lr0``,
+    the authors' phase-diagram rule).  ``backtrack``: restart from the same initialisation with
+    half the rate whenever the loss increases (at most ``max_restarts`` times).
+    ``stop_loss_ratio``: stop once the loss falls below this fraction of its initial value (the end
+    of the initial stage); checked every ``record.snapshot_every`` steps.
+    """
+
+    optimizer: str = "sgd"
+    lr: Union[float, Literal["auto", "scaled"]] = "auto"
+    lr_factor: float = 0.5
+    lr_max: Union[float, Literal["none"]] = "none"
+    lr0: float = 1e-3
+    backtrack: bool = False
+    max_restarts: int = 20
+    steps: int = 10000
+    momentum: float = 0.0
+    stop_loss_ratio: float | None = None
+
+    def validate(self):
+        if self.optimizer not in train.OPTIMIZERS:
+            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
+                             f"choose one of {', '.join(train.OPTIMIZERS)}")
+        if not isinstance(self.lr, str) and not (math.isfinite(self.lr) and self.lr > 0):
+            raise InputError("train.lr", f"got {self.lr}", "use a positive number, 'auto' or 'scaled'")
+        if not 0 < self.lr_factor < 2:
+            raise InputError("train.lr_factor", f"got {self.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
+        for name in ("lr_max", "lr0"):
+            v = getattr(self, name)
+            if v != "none" and not (math.isfinite(v) and v > 0):
+                raise InputError(f"train.{name}", f"got {v}", "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
+        if self.steps < 1:
+            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
+        if self.max_restarts < 0:
+            raise InputError("train.max_restarts", f"got {self.max_restarts}", "use a non-negative integer")
+        if self.stop_loss_ratio is not None and not 0 < self.stop_loss_ratio < 1:
+            raise InputError("train.stop_loss_ratio", f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
+
+
+@dataclass(frozen=True)
+class CondensationRecordSpec:
+    """Snapshots of the parameters and of the output on the evaluation grid every ``snapshot_every``
+    steps (0: about 50 over the run)."""
+
+    snapshot_every: int = 0
+
+    def validate(self):
+        if self.snapshot_every < 0:
+            raise InputError("record.snapshot_every", f"got {self.snapshot_every}", "use a positive integer (0: automatic)")
+
+
+@dataclass(frozen=True)
+class CondensationAnalysisSpec:
+    """Thresholds of the condensation measures (papers.md T20–T22).
+
+    ``tol_angle``: neurons within this angle (rad) of a cluster seed share an orientation;
+    ``share``: the effective number of orientations carries this fraction of Σ_k A_k;
+    ``merge_tol``: angle within which neurons are merged into one (papers.md T22); ``compress_tol``:
+    the compressed net keeps the fewest merged neurons (largest amplitude first) whose output is
+    within this relative L2 error of the full net's on the evaluation grid;
+    ``cos_threshold`` (initial condensation): |cos| that counts as aligned for pairs.
+    """
+
+    tol_angle: float = 0.1
+    share: float = 0.9
+    merge_tol: float = 0.05
+    compress_tol: float = 0.01
+    cos_threshold: float = 0.95
+
+    def validate(self):
+        if not 0 < self.tol_angle <= math.pi:
+            raise InputError("analysis.tol_angle", f"got {self.tol_angle}", "use an angle in (0, π] radians")
+        if not 0 < self.share <= 1:
+            raise InputError("analysis.share", f"got {self.share}", "use a fraction in (0, 1]")
+        if not 0 <= self.merge_tol <= math.pi:
+            raise InputError("analysis.merge_tol", f"got {self.merge_tol}", "use an angle in [0, π] radians")
+        if not 0 < self.compress_tol < 1:
+            raise InputError("analysis.compress_tol", f"got {self.compress_tol}", "use a fraction in (0, 1), e.g. 0.01")
+        if not 0 < self.cos_threshold <= 1:
+            raise InputError("analysis.cos_threshold", f"got {self.cos_threshold}", "use a number in (0, 1]")
+
+
+# --------------------------------------------------------------------------------------------
+# builders
+# --------------------------------------------------------------------------------------------
+
+def _linspace(lo: float, hi: float, n: int, dtype) -> torch.Tensor:
+    return torch.linspace(float(lo), float(hi), int(n), dtype=torch.float64).to(dtype)[:, None]
+
+
+def build_points(p: PointsSpec, *, dtype=torch.float32, device="cpu") -> problems.Regression:
+    """The 1-D data set of ``p`` as a :class:`simbias.problems.Regression` (sorted by x)."""
+    fn = None if p.y is not None else problems.parse_expression(p.target, dim=1, name="problem.target")
+    if p.x is not None:
+        x = torch.tensor(sorted(p.x), dtype=torch.float64)[:, None]
+        if p.y is not None:
+            order = np.argsort(np.asarray(p.x, dtype=np.float64), kind="stable")
+            y = torch.tensor(np.asarray(p.y, dtype=np.float64)[order])[:, None]
+        else:
+            y = fn(x).reshape(-1, 1).to(torch.float64)
+    else:
+        x = _linspace(p.domain[0], p.domain[1], p.size, torch.float64)
+        y = fn(x).reshape(-1, 1).to(torch.float64)
+    lo, hi = p.test_domain if p.test_domain else (min(p.domain[0], float(x.min())),
+                                                              max(p.domain[1], float(x.max())))
+    xt = _linspace(lo, hi, p.n_test, torch.float64)
+    if fn is not None:
+        yt = fn(xt).reshape(-1, 1).to(torch.float64)
+    else:
+        yt = torch.as_tensor(np.interp(xt[:, 0].numpy(), x[:, 0].numpy(), y[:, 0].numpy()))[:, None]
+    if not (torch.isfinite(y).all() and torch.isfinite(yt).all()):
+        raise InputError("problem.target", "is not finite on the points or the evaluation grid", "change the expression")
+    name = p.target if fn is not None else "explicit points"
+    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
+                               name).to(device=device)
+
+
+def build_box_data(p: BoxDataSpec, *, seed: int, dtype=torch.float32, device="cpu") -> problems.Regression:
+    """Points uniform in the box ``domain``^dim and the target's labels (float64 draws, then ``dtype``)."""
+    fn = problems.parse_expression(p.target, dim=p.dim, name="problem.target")
+    g = torch.Generator().manual_seed(int(seed))
+    lo, hi = float(p.domain[0]), float(p.domain[1])
+    x = lo + (hi - lo) * torch.rand(p.n_train, p.dim, generator=g, dtype=torch.float64)
+    xt = lo + (hi - lo) * torch.rand(p.n_test, p.dim, generator=g, dtype=torch.float64)
+    y, yt = fn(x).reshape(-1, 1), fn(xt).reshape(-1, 1)
+    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
+                               p.target).to(device=device)
+
+
+def two_layer_scales_of(m: TwoLayerSpec) -> tuple[float, float, float]:
+    """(α, β₁, β₂) the spec gives (``init_t`` → (1, m^(−t), m^(−t)))."""
+    if m.t is not None:
+        s = float(m.width ** (-m.t))
+        return 1.0, s, s
+    return (m.alpha or 1.0), (m.beta1 or 1.0), (m.beta2 or 1.0)
+
+
+def build_two_layer(m: TwoLayerSpec, in_features: int, *, seed: int, dtype=torch.float32, device="cpu") -> snn.TwoLayer:
+    g = torch.Generator().manual_seed(int(seed))
+    if m.t is not None:
+        kw = dict(init_t=m.t)
+    else:
+        kw = dict(alpha=m.alpha or 1.0, beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0)
+    return snn.TwoLayer(in_features, m.width, activation=m.activation, antisymmetric=m.antisymmetric, bias=m.bias,
+                        generator=g, dtype=dtype, device=device, **kw)
+
+
+def phase_info(m: TwoLayerSpec) -> dict:
+    """(γ, γ′) of the spec's scaling at its width and the regime the theorems predict."""
+    if m.width < 2:
+        return {}
+    a, b1, b2 = two_layer_scales_of(m)
+    g, gp = theory.phase_coordinates(a, b1, b2, m.width)
+    return {"gamma": round(g, 6) + 0.0, "gamma_prime": round(gp, 6) + 0.0, "regime": theory.phase_regime(g, gp, tol=1e-6)}
+
+
+# --------------------------------------------------------------------------------------------
+# probes and training
+# --------------------------------------------------------------------------------------------
+
+class TwoLayerParams:
+    """Snapshot probe: the parameters ``param_w`` (m, d), ``param_b`` (m,), ``param_a`` (m,) of a
+    :class:`~simbias.nn.TwoLayer` (member axis first inside :func:`~simbias.train.fit_ensemble`)."""
+
+    snapshot = True
+
+    def setup(self, model, problem) -> dict[str, np.ndarray]:
+        return {}
+
+    def __call__(self, ctx) -> dict[str, torch.Tensor]:
+        model = ctx.model
+        params = model.params if isinstance(model, train.Ensemble) else dict(model.named_parameters())
+        out = {"param_w": params["w"].detach().clone(), "param_a": params["a"].detach().clone()}
+        if params.get("b") is not None:
+            out["param_b"] = params["b"].detach().clone()
+        return out
+
+
+def _probes(params: bool = True) -> tuple:
+    return (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
+
+
+def _record(snapshot_every: int | None, steps: int, params: bool = True) -> train.Record:
+    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=_probes(params))
+
+
+def _merge_histories(parts: list[History]) -> History:
+    """Concatenate the histories of consecutive :func:`fit` calls on one model (the first record of
+    every later part repeats the last record of the one before and is dropped)."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    offset, steps, snaps, loss = 0, [], [], []
+    arrays: dict[str, list[np.ndarray]] = {}
+    for i, h in enumerate(parts):
+        skip = 0 if i == 0 else 1
+        steps.append(np.asarray(h.steps)[skip:] + offset)
+        snaps.append(np.asarray(h.static["snapshot_steps"])[skip:] + offset)
+        for k, v in h.arrays.items():
+            arrays.setdefault(k, []).append(v[skip:])
+        loss.append(np.asarray(h.static["loss"]))
+        offset += int(h.info.get("steps_done", len(h.static["loss"])))
+    static = dict(first.static)
+    static["loss"] = np.concatenate(loss)
+    static["snapshot_steps"] = np.concatenate(snaps)
+    info = dict(parts[-1].info)
+    info["steps_done"] = offset
+    info["wall_time_s"] = float(sum(h.info.get("wall_time_s", 0.0) for h in parts))
+    return History(steps=np.concatenate(steps), arrays={k: np.concatenate(v) for k, v in arrays.items()},
+                   static=static, outcome=parts[-1].outcome, diverged_step=parts[-1].diverged_step, info=info)
+
+
+def _fit_stages(model, problem, opt, *, steps: int, snapshot_every: int | None, stop_ratio: float | None,
+                progress: bool = False, params: bool = True) -> History:
+    """:func:`fit` for ``steps`` updates; with ``stop_ratio`` in chunks of ``snapshot_every`` steps,
+    stopping after the first chunk whose final loss is below ``stop_ratio`` × the initial loss."""
+    if stop_ratio is None:
+        return train.fit(model, problem, opt, steps=steps, record=_record(snapshot_every, steps, params),
+                         progress=progress)
+    chunk = snapshot_every or max(1, steps // 50)  # 0 / None: automatic
+    parts: list[History] = []
+    done, l0 = 0, None
+    while done < steps:
+        k = min(chunk, steps - done)
+        h = train.fit(model, problem, opt, steps=k, record=train.Record(every=None, snapshot_every=k,
+                                                                        probes=_probes(params)))
+        parts.append(h)
+        done += k
+        if l0 is None:
+            l0 = float(h.static["loss"][0])
+        with torch.no_grad():
+            now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
+        if now < stop_ratio * l0:
+            break
+    return _merge_histories(parts)
+
+
+def train_two_layer(spec_model: TwoLayerSpec, t: TwoLayerTrainSpec, problem, *, seed: int, dtype, device,
+                    snapshot_every: int | None, progress: bool = False,
+                    init: Callable[[snn.TwoLayer], None] | None = None,
+                    params: bool = True) -> tuple[History, snn.TwoLayer, float, int]:
+    """Build the net (``init`` may redraw its parameters), resolve the learning rate, train.
+
+    Snapshots record the output on the evaluation grid and, with ``params``, the parameters.
+
+    Returns ``(history, model, lr, restarts)``.  Raises :class:`DivergenceError` with the history
+    recorded so far.
+    """
+    def fresh() -> snn.TwoLayer:
+        net = build_two_layer(spec_model, problem.in_features, seed=seed, dtype=dtype, device=device)
+        if init is not None:
+            init(net)
+        return net
+
+    lr = train.resolve_lr(t.lr, fresh(), problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
+    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
+
+    def build(eta: float):  # the same initialisation on every call (seeded)
+        net = fresh()
+        return net, train.make_optimizer(t.optimizer, net.parameters(), lr=eta, **opts)
+
+    def run(net, opt):
+        return _fit_stages(net, problem, opt, steps=t.steps, snapshot_every=snapshot_every,
+                           stop_ratio=t.stop_loss_ratio, progress=progress, params=params)
+
+    if t.backtrack:
+        res = train.fit_with_restarts(build, lr, run, max_restarts=t.max_restarts)
+        return res.history, res.model, res.lr, res.restarts
+    net, opt = build(lr)
+    return run(net, opt), net, lr, 0
+
+
+# --------------------------------------------------------------------------------------------
+# condensation-1d
+# --------------------------------------------------------------------------------------------
+
+# Sections whose defaults differ per kind are subclasses (a partial ``[train]`` table in a user's
+# TOML is completed from the section class's defaults, so those must be the kind's defaults).
+
+@dataclass(frozen=True)
+class TutorialPointsSpec(PointsSpec):
+    """The tutorial's 4 points (author-code.md E12), evaluated on [−1.5, 1.5]."""
+
+    n_train: int = 4
+    test_domain: tuple[float, ...] = (-1.5, 1.5)
+
+
+@dataclass(frozen=True)
+class Condensation1DTrainSpec(TwoLayerTrainSpec):
+    """GD with the NTK rule capped at the tutorial's rate 0.05."""
+
+    lr_max: Union[float, Literal["none"]] = 0.05
+
+
+@dataclass(frozen=True)
+class Condensation1DSpec(BaseSpec):
+    experiment: str = "condensation-1d"
+    problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
+    model: TwoLayerSpec = field(default_factory=TwoLayerSpec)
+    train: Condensation1DTrainSpec = field(default_factory=Condensation1DTrainSpec)
+    record: CondensationRecordSpec = field(default_factory=CondensationRecordSpec)
+    analysis: CondensationAnalysisSpec = field(default_factory=CondensationAnalysisSpec)
+
+
+def _f64(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a), dtype=torch.float64)
+
+
+def _final_params(h: History) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    w0, w = _f64(h["param_w"][0]), _f64(h["param_w"][-1])
+    b0 = _f64(h["param_b"][0]) if "param_b" in h else None
+    b = _f64(h["param_b"][-1]) if "param_b" in h else None
+    return w0, b0, w, b, _f64(h["param_a"][-1])
+
+
+def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, tol: float) -> tuple[int, float]:
+    """Fewest merged neurons, taken by decreasing amplitude |a|·‖u‖, whose output is within ``tol``
+    (relative L2 on the grid) of the full net's; (k, its error).  All of them when none is enough."""
+    u = cond.input_vectors(merged.w, merged.b)
+    a2 = merged.a if merged.a.ndim == 1 else merged.a.norm(dim=1)
+    order = torch.argsort(a2.abs() * u.norm(dim=1), descending=True, stable=True)
+    z = xt @ merged.w[order].T
+    if merged.b is not None:
+        z = z + merged.b[order]
+    a_sorted = merged.a[order] if merged.a.ndim == 1 else merged.a[order][:, 0]
+    contrib = act(z) * a_sorted / float(alpha)          # (n_test, K), one column per merged neuron
+    partial = torch.cumsum(contrib, dim=1)
+    denom = float(full.norm())
+    if denom == 0:
+        return 0, float("nan")
+    errs = (partial - full[:, :1]).norm(dim=0) / denom
+    ok = torch.nonzero(errs <= tol)
+    k = int(ok[0, 0]) + 1 if ok.numel() else int(errs.numel())
+    return k, float(errs[k - 1])
+
+
+def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> dict:
+    """The headline numbers of a condensation run, from its history alone (initial and final
+    snapshots of the parameters, the output on the grid)."""
+    an: CondensationAnalysisSpec = spec.analysis
+    w0, b0, w, b, a = _final_params(h)
+    alpha = two_layer_scales_of(spec.model)[0]
+    act = snn.get_activation(spec.model.activation)
+    rd = cond.relative_distance((w0,) if b0 is None else (w0, b0), (w,) if b is None else (w, b))
+    feats = cond.neuron_features(w, b, a)
+    clusters = cond.orientation_clusters(feats, tol_angle=an.tol_angle)
+    n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
+    top = clusters[:max(n_or, 1)]
+    homogeneous = spec.model.activation in HOMOGENEOUS
+    merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol, activation_homogeneous=homogeneous)
+    xt = _f64(h["x_test"])
+    full = cond.two_layer_forward(xt, w, b, a, act, alpha)
+    merged_out = cond.two_layer_forward(xt, merged.w, merged.b, merged.a, act, alpha)
+    denom = float(full.norm())
+    rel = (lambda o: float((o - full).norm()) / denom) if denom > 0 else (lambda o: float("nan"))
+    k_small, err_small = _compress(merged, act, alpha, xt, full, an.compress_tol)
+    out: dict = {
+        "rd": rd,
+        "n_orientations": int(n_or),
+        "amplitude_share": float(sum(c.share for c in top)),
+        "merged_width": int(merged.width),
+        "merged_rel_error": rel(merged_out),
+        "compressed_width": k_small,
+        "compressed_rel_error": err_small,
+        "final_train_loss": float(h.static["loss"][-1]) if len(h.static["loss"]) else float("nan"),
+        "lr": float(lr),
+    }
+    if restarts:
+        out["restarts"] = int(restarts)
+    if feats.is_angle and n_or <= 8:
+        out["orientations"] = [round(float(math.atan2(c.direction[1], c.direction[0])), 4) for c in top]
+    # deviation from the piecewise-linear interpolant of the data, on the data's span (1-D)
+    xtr, ytr = np.asarray(h["x_train"])[:, 0], np.asarray(h["y_train"])[:, 0]
+    xs = xt[:, 0].numpy()
+    inside = (xs >= xtr.min()) & (xs <= xtr.max())
+    if inside.any() and xt.shape[1] == 1:
+        lin = np.interp(xs[inside], xtr, ytr)
+        out["max_dev_linear"] = float(np.abs(full[:, 0].numpy()[inside] - lin).max())
+    out.update(phase_info(spec.model))
+    return out
+
+
+def _headline_1d(s: dict) -> list[str]:
+    reg = f" — theory: {s['regime']} at (γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g})" if "regime" in s else ""
+    return [f"RD = {s['rd']:.4g}{reg}",
+            f"{100 * s['amplitude_share']:.1f} % of the amplitude on {s['n_orientations']} orientation(s)",
+            f"merged into {s['merged_width']} neuron(s) (output changes by {s['merged_rel_error']:.1e}); the "
+            f"{s['compressed_width']} largest reproduce it within {s['compressed_rel_error']:.1e}",
+            f"final train loss {s['final_train_loss']:.3e} (lr {s['lr']:.3g})"]
+
+
+@register("condensation-1d", Condensation1DSpec,
+          "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)")
+def run_condensation_1d(spec: Condensation1DSpec, *, device="cpu", progress=False) -> Result:
+    dtype = torch_dtype(spec.dtype)
+    seeds = seeds_for(spec.seed)
+    problem = build_points(spec.problem, dtype=dtype, device=device)
+    try:
+        h, model, lr, restarts = train_two_layer(spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype,
+                                                 device=device, snapshot_every=spec.record.snapshot_every,
+                                                 progress=progress)
+    except DivergenceError as exc:
+        exc.summary = phase_info(spec.model)
+        exc.hint = "lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"
+        raise
+    summary = condensation_summary(h, spec, lr=lr, restarts=restarts)
+    return Result(h, summary, _headline_1d(summary))
+
+
+# ---- ensemble runner (sweeps) -------------------------------------------------------------
+
+def condensation_static_key(spec: Condensation1DSpec):
+    """Members with one width, activation, data size, optimiser and schedule train together."""
+    t, m, p = spec.train, spec.model, spec.problem
+    if t.backtrack or t.stop_loss_ratio is not None or t.optimizer not in train.ENSEMBLE_OPTIMIZERS:
+        return None
+    return (spec.dtype, m.width, m.activation, m.bias, p.size, p.n_test, t.optimizer,
+            t.momentum if t.optimizer == "sgd" else None, t.steps, spec.record.snapshot_every)
+
+
+def condensation_member_bytes(spec: Condensation1DSpec) -> int:
+    m, p, t = spec.model, spec.problem, spec.train
+    size = torch_dtype(spec.dtype).itemsize
+    snaps = t.steps // max(1, spec.record.snapshot_every or max(1, t.steps // 50)) + 2
+    return int(size * (8 * 3 * m.width + 4 * p.size * m.width + snaps * (3 * m.width + p.n_test + p.size)))
+
+
+def run_condensation_1d_ensemble(specs: Sequence[Condensation1DSpec], *, device: str = "cpu",
+                                 on_step: Callable[[int], None] | None = None,
+                                 chunk_size: int | None = None) -> list:
+    """Train condensation-1d members of one static key together (per-member init scale, data,
+    learning rate); each member equals :func:`run_condensation_1d` up to float rounding."""
+    from ._ensemble_runners import MemberResult
+
+    specs = list(specs)
+    s0 = specs[0]
+    dtype = torch_dtype(s0.dtype)
+    t0 = time.perf_counter()
+    probs, models, lrs = [], [], []
+    for spec in specs:
+        seeds = seeds_for(spec.seed)
+        pr = build_points(spec.problem, dtype=dtype, device=device)
+        net = build_two_layer(spec.model, pr.in_features, seed=seeds["init"], dtype=dtype, device=device)
+        t = spec.train
+        lrs.append(train.resolve_lr(t.lr, net, pr.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0))
+        probs.append(pr)
+        models.append(net)
+    ens = train.Ensemble(models)
+    t = s0.train
+    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
+    opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=lrs, **opts)
+    k = len(specs)
+    hist = train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=t.steps,
+                              record=_record(s0.record.snapshot_every, t.steps),
+                              on_step=None if on_step is None else (lambda _s: on_step(k)), chunk_size=chunk_size)
+    wall = time.perf_counter() - t0
+    out = []
+    for j, spec in enumerate(specs):
+        h = train.member_history(hist, j)
+        d = hist.diverged_step[j]
+        if d is not None:
+            summary = {**phase_info(spec.model), "lr": lrs[j], "diverged_step": d}
+            out.append(MemberResult(Result(h, summary, [f"training diverged at step {d}; lower train.lr_max"]),
+                                    Outcome.DIVERGED, d, wall, bucket_size=k))
+            continue
+        summary = condensation_summary(h, spec, lr=lrs[j])
+        out.append(MemberResult(Result(h, summary, _headline_1d(summary)), Outcome.COMPLETED, None, wall, bucket_size=k))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# condensation-initial
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InitialModelSpec(TwoLayerSpec):
+    """Width 50, tanh, std 50^(−4) (author-code.md E13)."""
+
+    width: int = 50
+    activation: str = "tanh"
+    init_t: Union[float, Literal["none"]] = 4.0
+
+
+@dataclass(frozen=True)
+class InitialTrainSpec(TwoLayerTrainSpec):
+    """Adam, lr 1e-3, 100 full-batch steps (E13)."""
+
+    optimizer: str = "adam"
+    lr: Union[float, Literal["auto", "scaled"]] = 1e-3
+    steps: int = 100
+
+
+@dataclass(frozen=True)
+class InitialRecordSpec(CondensationRecordSpec):
+    snapshot_every: int = 10
+
+
+@dataclass(frozen=True)
+class InitialAnalysisSpec(CondensationAnalysisSpec):
+    """Orientations within arccos 0.9 ≈ 0.451 rad (|cos| ≥ 0.9 within a cluster, papers.md T21)."""
+
+    tol_angle: float = 0.451
+
+
+@dataclass(frozen=True)
+class InitialCondensationSpec(BaseSpec):
+    experiment: str = "condensation-initial"
+    dtype: Literal["float32", "float64"] = "float64"
+    problem: BoxDataSpec = field(default_factory=BoxDataSpec)
+    model: InitialModelSpec = field(default_factory=InitialModelSpec)
+    train: InitialTrainSpec = field(default_factory=InitialTrainSpec)
+    record: InitialRecordSpec = field(default_factory=InitialRecordSpec)
+    analysis: InitialAnalysisSpec = field(default_factory=InitialAnalysisSpec)
+
+
+def _multiplicity(name: str) -> int | None:
+    try:
+        return theory.activation_multiplicity(snn.get_activation(name))
+    except InputError:
+        return None
+
+
+def theory_directions(x: torch.Tensor, y: torch.Tensor, p: int | None, bias: bool) -> torch.Tensor | None:
+    """Unit directions the leading-order small-weight flow condenses onto (rows), or ``None``.
+
+    With σ(z) ≈ σ^{(p)}(0) z^p / p! and the initial residual ≈ −y: p = 1 → dw_k/dt ∝ a_k v,
+    v = Σ_i y_i x̃_i (one line ±v); p = 2 → dw_k/dt ∝ a_k M w_k, M = Σ_i y_i x̃_i x̃_iᵀ (neurons with
+    a_k > 0 go to ±v_max, a_k < 0 to ±v_min).  x̃ = (x, 1) with a bias.
+    """
+    xt = torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1) if bias else x
+    yy = y.reshape(-1)
+    if p == 1:
+        v = (yy[:, None] * xt).sum(dim=0)
+        return (v / v.norm())[None, :]
+    if p == 2:
+        M = (xt.T * yy) @ xt
+        _, V = torch.linalg.eigh(0.5 * (M + M.T))
+        return torch.stack([V[:, -1], V[:, 0]])
+    return None
+
+
+def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
+    an = spec.analysis
+    _, _, w, b, a = _final_params(h)
+    feats = cond.neuron_features(w, b, a)
+    D, _ = cond.cosine_similarity_matrix(w, b, order=False)
+    nz = feats.norm > 0
+    Dn = D[nz][:, nz].abs()
+    m = int(nz.sum())
+    pairs = (Dn >= an.cos_threshold).sum() - m  # off-diagonal pairs (ordered)
+    pair_fraction = float(pairs) / (m * (m - 1)) if m > 1 else float("nan")
+    p = _multiplicity(spec.model.activation)
+    n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
+    n_lines = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share, lines=True)
+    n_all = len(cond.orientation_clusters(feats, tol_angle=an.tol_angle))
+    loss = np.asarray(h.static["loss"])
+    out: dict = {
+        "multiplicity": p,
+        "max_orientations": None if p is None else 2 * p,
+        "n_orientations": int(n_or),
+        "n_lines": int(n_lines),
+        "n_orientations_all": int(n_all),
+        "pair_fraction": pair_fraction,
+        "claim_holds": None if p is None else bool(n_or <= 2 * p),
+        "loss_ratio": float(loss[-1] / loss[0]) if len(loss) and loss[0] > 0 else float("nan"),
+        "steps_done": int(len(loss)),
+        "lr": float(lr),
+    }
+    dirs = theory_directions(_f64(h["x_train"]), _f64(h["y_train"]), p, b is not None)
+    if dirs is not None:
+        al = (feats.direction @ dirs.T).abs().max(dim=1).values
+        A = feats.amplitude
+        out["theory_alignment"] = float((al * A).sum() / A.sum()) if float(A.sum()) > 0 else float("nan")
+    if restarts:
+        out["restarts"] = int(restarts)
+    return out
+
+
+@register("condensation-initial", InitialCondensationSpec,
+          "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)")
+def run_initial_condensation(spec: InitialCondensationSpec, *, device="cpu", progress=False) -> Result:
+    dtype = torch_dtype(spec.dtype)
+    seeds = seeds_for(spec.seed)
+    problem = build_box_data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
+    h, model, lr, restarts = train_two_layer(spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype,
+                                             device=device, snapshot_every=spec.record.snapshot_every,
+                                             progress=progress)
+    s = initial_condensation_summary(h, spec, lr=lr, restarts=restarts)
+    p = s["multiplicity"]
+    head = [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
+            f"{s['n_orientations']} orientation(s) carry {100 * spec.analysis.share:.0f} % of the amplitude"
+            + (f" (claim: ≤ 2p = {2 * p})" if p is not None else "")
+            + f"; {100 * s['pair_fraction']:.1f} % of neuron pairs have |cos| ≥ {spec.analysis.cos_threshold}",
+            f"loss at {100 * s['loss_ratio']:.1f} % of its initial value after {s['steps_done']} steps"]
+    return Result(h, s, head)
+
+
+def _register_ensembles() -> None:
+    from ._ensemble_runners import register_ensemble
+
+    register_ensemble("condensation-1d", run_condensation_1d_ensemble, static_key=condensation_static_key,
+                      member_bytes=condensation_member_bytes)
+
+
+_register_ensembles()

@@ -1,0 +1,236 @@
+"""``lfp-1d``: a wide two-layer ReLU net in the linear regime against the linear frequency principle
+(papers.md §3.3, T15/T16; Zhang, Xu, Luo & Ma, arXiv 1905.10264; authors' LFP code, author-code.md).
+
+The net h(x) = Σ_k a_k ReLU(w_k x + b_k) starts from the authors' *uniform* initialisation
+w ~ U(−w_range, w_range), b ~ U(−b_range, b_range), a ~ U(−a_range, a_range) in mirrored pairs
+(h ≡ 0 at the start) and is trained on the five points of T15 by full-batch gradient descent.  Its
+long-time output is compared on [x_1, x_n] (relative L2) with
+
+* the LFP prediction: the FP-norm minimiser Σ_j |ĥ_j|²/γ(ξ_j)² subject to h(x_i) = y_i, with γ(ξ)²
+  built from the initial parameters (:func:`simbias.theory.lfp_gamma2`,
+  :func:`simbias.theory.fp_norm_interpolant`);
+* the natural cubic spline (the limit for γ² ∝ ξ⁻⁴: small output, large input weights — case A:
+  w, b ~ U(−3, 3), a ~ U(−0.1, 0.1)) and the piecewise-linear interpolant (γ² ∝ ξ⁻²: large output,
+  small input weights — case B: w ~ U(−0.2, 0.2), b ~ U(−1, 1), a ~ U(−1, 1));
+* kernel regression with the initial empirical NTK (the exact infinite-time limit of the
+  linearised dynamics), as ``rel_error_vs_ntk``.
+
+Optimiser: the authors run plain GD on the summed loss for up to 3·10⁶ steps.  In the linear regime
+every gradient method started at θ₀ stays in θ₀ + span J(θ₀)ᵀ and converges to the same kernel
+interpolant, so the preset uses heavy-ball momentum with ``lr = "auto"`` (``lr_factor``/λ_max of the
+initial NTK), which reaches it in a few thousand steps (case A: 2 000 steps → within 0.1 % of the
+NTK limit; plain GD at 0.5/λ_max needs ~10⁵ steps since λ_max/λ_min ≈ 1.5·10⁴).  Case B is only
+nearly linear (the kinks −b/w move), so there the trajectory matters at the 10 % level.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .. import nn as snn
+from .. import theory, train
+from ..errors import DivergenceError, InputError
+from ._common import seeds_for, torch_dtype
+from ._condensation import CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points
+from ._registry import BaseSpec, Result, register
+
+__all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "run_lfp", "uniform_mirrored_init", "relu_two_layer_ntk"]
+
+T15_X = (-0.8, -0.6, -0.3, -0.06, 0.1)
+T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
+
+
+@dataclass(frozen=True)
+class LFPModelSpec:
+    """Two-layer ReLU net h(x) = Σ_k a_k ReLU(w_k x + b_k) with uniform initialisation in mirrored
+    pairs (``antisymmetric``): w ~ U(±w_range), b ~ U(±b_range), a ~ U(±a_range).  Defaults: T15 case A."""
+
+    width: int = 10000
+    w_range: float = 3.0
+    b_range: float = 3.0
+    a_range: float = 0.1
+    antisymmetric: bool = True
+
+    def validate(self):
+        if self.width < 1:
+            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
+        if self.antisymmetric and self.width % 2:
+            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true", "use an even width")
+        for name in ("w_range", "b_range", "a_range"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0):
+                raise InputError(f"model.{name}", f"got {v}", "use a positive half-width")
+
+
+@dataclass(frozen=True)
+class LFPAnalysisSpec:
+    """The FP-norm solver (``n_freq`` frequencies j/period, period default 20 × the data span) and the
+    comparison grid (``n_grid`` points on [x_1, x_n])."""
+
+    n_freq: int = 2000
+    period: float | None = None
+    n_grid: int = 500
+
+    def validate(self):
+        if self.n_freq < 2:
+            raise InputError("analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
+        if self.n_grid < 2:
+            raise InputError("analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
+        if self.period is not None and not self.period > 0:
+            raise InputError("analysis.period", f"got {self.period}", "use a positive period")
+
+
+@dataclass(frozen=True)
+class LFPPointsSpec:
+    """Explicit data points (default: the five points of T15, from the authors' LFP code) and the
+    range of the figure's evaluation grid (``n_test`` points)."""
+
+    x: tuple[float, ...] = T15_X
+    y: tuple[float, ...] = T15_Y
+    test_domain: tuple[float, ...] = (-1.0, 0.3)
+    n_test: int = 1000
+
+    def validate(self):
+        self.points().validate()
+
+    def points(self) -> PointsSpec:
+        return PointsSpec(x=self.x, y=self.y, domain=self.test_domain, test_domain=self.test_domain, n_test=self.n_test)
+
+
+@dataclass(frozen=True)
+class LFPTrainSpec(TwoLayerTrainSpec):
+    """GD with heavy-ball momentum 0.99 at 1.9/λ_max of the initial NTK (converges to the kernel limit
+    in ~2 000 steps in case A; use momentum 0.9, lr_factor 1 in case B, which is only nearly linear)."""
+
+    lr_factor: float = 1.9
+    momentum: float = 0.99
+    steps: int = 3000
+
+
+@dataclass(frozen=True)
+class LFPSpec(BaseSpec):
+    experiment: str = "lfp-1d"
+    problem: LFPPointsSpec = field(default_factory=LFPPointsSpec)
+    model: LFPModelSpec = field(default_factory=LFPModelSpec)
+    train: LFPTrainSpec = field(default_factory=LFPTrainSpec)
+    record: CondensationRecordSpec = field(default_factory=CondensationRecordSpec)
+    analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
+
+
+def uniform_mirrored_init(net: snn.TwoLayer, w_range: float, b_range: float, a_range: float, *,
+                          generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Redraw ``net``'s parameters uniformly (float64 draws), in mirrored pairs when the net is
+    antisymmetric; returns the drawn (w, b, a) of the distinct neurons (float64) for the LFP weight."""
+    m = net.width
+    half = m // 2 if net.antisymmetric else m
+
+    def u(v: float) -> torch.Tensor:
+        return (2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v
+
+    w, b, a = u(w_range), u(b_range), u(a_range)
+    W, B, A = (torch.cat([w, w]), torch.cat([b, b]), torch.cat([a, -a])) if net.antisymmetric else (w, b, a)
+    with torch.no_grad():
+        net.w.copy_(W[:, None].to(net.w))
+        net.b.copy_(B.to(net.b))
+        net.a.copy_(A.to(net.a))
+    return w, b, a
+
+
+def relu_two_layer_ntk(net: snn.TwoLayer, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+    """Empirical NTK of a ReLU :class:`~simbias.nn.TwoLayer` with bias, in closed form (float64):
+    K(x, x′) = (1/α²) Σ_k [σ(z_k)σ(z′_k) + a_k² 1[z_k > 0] 1[z′_k > 0] (x·x′ + 1)], z_k = w_k·x + b_k.
+    Equal to :func:`simbias.theory.empirical_ntk` (tested) without its O(n²·m) Jacobian memory."""
+    w, b, a = (p.detach().to(torch.float64) for p in (net.w, net.b, net.a))
+    x1, x2 = x1.detach().to(torch.float64), x2.detach().to(torch.float64)
+    z1, z2 = x1 @ w.T + b, x2 @ w.T + b
+    s1, s2 = torch.relu(z1), torch.relu(z2)
+    d1, d2 = (z1 > 0).to(torch.float64) * a, (z2 > 0).to(torch.float64) * a
+    return (s1 @ s2.T + (d1 @ d2.T) * (x1 @ x2.T + 1.0)) / float(net.alpha) ** 2
+
+
+def _rel(a: torch.Tensor, ref: torch.Tensor) -> float:
+    n = float(ref.norm())
+    return float((a - ref).norm()) / n if n > 0 else float("nan")
+
+
+@register("lfp-1d", LFPSpec,
+          "linear frequency principle: a wide ReLU net in the linear regime vs the LFP prediction and splines")
+def run_lfp(spec: LFPSpec, *, device="cpu", progress=False) -> Result:
+    dtype = torch_dtype(spec.dtype)
+    seeds = seeds_for(spec.seed)
+    problem = build_points(spec.problem.points(), dtype=dtype, device=device)
+    ms = spec.model
+    net_spec = TwoLayerSpec(width=ms.width, activation="relu", init_t="none", antisymmetric=ms.antisymmetric)
+    drawn: dict[str, torch.Tensor] = {}
+
+    def init(net: snn.TwoLayer) -> None:
+        g = torch.Generator().manual_seed(seeds["init"])
+        drawn["w"], drawn["b"], drawn["a"] = uniform_mirrored_init(net, ms.w_range, ms.b_range, ms.a_range, generator=g)
+
+    from ._condensation import train_two_layer
+
+    x64 = problem.x_train[:, 0].detach().cpu().to(torch.float64)
+    y64 = problem.y_train[:, 0].detach().cpu().to(torch.float64)
+    grid = torch.linspace(float(x64.min()), float(x64.max()), spec.analysis.n_grid, dtype=torch.float64)
+    # the NTK limit, from the initial net (kernel regression on the residual; f0 = 0 with ASI)
+    from ._condensation import build_two_layer
+
+    net0 = build_two_layer(net_spec, 1, seed=seeds["init"], dtype=dtype, device=device)
+    init(net0)
+    K = relu_two_layer_ntk(net0, problem.x_train, problem.x_train).cpu()
+    gd = grid.to(dtype=dtype, device=device)[:, None]
+    Kt = relu_two_layer_ntk(net0, gd, problem.x_train)
+    with torch.no_grad():
+        f0_train = net0(problem.x_train)[:, 0].to(torch.float64).cpu()
+        f0_grid = net0(gd)[:, 0].to(torch.float64).cpu()
+    ntk_pred = theory.linearized_prediction(K, y64, Kt.to(torch.float64).cpu(), f0_train=f0_train, f0_test=f0_grid)
+    del net0
+
+    try:
+        h, model, lr, restarts = train_two_layer(net_spec, spec.train, problem, seed=seeds["init"], dtype=dtype,
+                                                 device=device, snapshot_every=spec.record.snapshot_every,
+                                                 progress=progress, init=init, params=False)
+    except DivergenceError as exc:
+        exc.hint = "lower train.lr_factor or train.momentum"
+        raise
+    with torch.no_grad():
+        out = model(gd)[:, 0].to(torch.float64).cpu()
+    gamma2 = lambda xi: theory.lfp_gamma2(xi, w=drawn["w"], a=drawn["a"])  # noqa: E731
+    fp = theory.fp_norm_interpolant(x64, y64, gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
+    pred = fp(grid)
+    cubic = theory.natural_cubic_spline(x64, y64)(grid)
+    linear = theory.linear_interpolant(x64, y64)(grid)
+    w, a = drawn["w"].abs(), drawn["a"]
+    e_w3, e_a2, e_w1 = float((w ** 3).mean()), float((a ** 2).mean()), float(w.mean())
+    crossover = math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
+    errs = {"lfp": _rel(out, pred), "cubic": _rel(out, cubic), "linear": _rel(out, linear)}
+    summary = {
+        "rel_error_vs_lfp": errs["lfp"],
+        "rel_error_vs_cubic": errs["cubic"],
+        "rel_error_vs_linear": errs["linear"],
+        "rel_error_vs_ntk": _rel(out, ntk_pred),
+        "closest": min(errs, key=errs.get),
+        "lfp_vs_cubic": _rel(pred, cubic),
+        "lfp_vs_linear": _rel(pred, linear),
+        "crossover_frequency": crossover,
+        "final_train_loss": float(h.static["loss"][-1]),
+        "lr": float(lr),
+    }
+    if restarts:
+        summary["restarts"] = int(restarts)
+    xi = np.geomspace(0.1, max(10.0, 10 * crossover), 200)
+    g2 = gamma2(torch.as_tensor(xi)).numpy()
+    h.static.update({"lfp_grid": grid.numpy(), "lfp_network": out.numpy(), "lfp_prediction": pred.numpy(),
+                     "lfp_cubic": cubic.numpy(), "lfp_linear": linear.numpy(), "lfp_ntk": ntk_pred.numpy(),
+                     "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
+    head = [f"relative L2 distance of the trained net on [{float(x64.min()):g}, {float(x64.max()):g}]: "
+            f"LFP prediction {errs['lfp']:.2%}, natural cubic spline {errs['cubic']:.2%}, "
+            f"linear interpolant {errs['linear']:.2%} (closest: {summary['closest']})",
+            f"NTK kernel-regression limit {summary['rel_error_vs_ntk']:.2%}; the two LFP terms cross at "
+            f"ξ ≈ {crossover:.3g} cycles (ξ⁻⁴ below, ξ⁻² above)",
+            f"final train loss {summary['final_train_loss']:.3e} (lr {lr:.3g})"]
+    return Result(h, summary, head)

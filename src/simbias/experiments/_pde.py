@@ -1,0 +1,520 @@
+"""Networks that solve PDEs: spec sections shared by the PDE experiments, and the ``pde_compare`` kind.
+
+``pde_compare`` trains two (or more) networks on the same PDE problem — the same sample points
+at every step, the same optimiser and budget — and records their errors against the exact
+solution.  The presets built on it (papers.md §4, T23–T26):
+
+* ``mscale-poisson`` — T23: the ``mscalednn`` Deep-Ritz example, −u″ = μ² sin μx on [−1, 1]
+  (μ = ``problem.mu`` = 6π), normal 1-180-180-180-1 vs MscaleDNN-2 6 × 1-30-30-30-1 (sin),
+  with a learning-rate decay;
+* ``mscale-fit`` — T24: fitting exp(−x²) sin(70x²) (``train.loss = "fit"``), normal vs
+  MscaleDNN-2 with sReLU, plus the same MscaleDNN with ReLU (``extra_activations``);
+* ``pb-1d`` — T25: Poisson–Boltzmann −u″ + λ²u = f (λ = 20, μ = 50), MscaleDNN-2 with scales
+  1…32 vs the same network with all-ones scales;
+* ``multiscale-elliptic`` — T26 at CPU size: −(A_ε u′)′ = 1, A_ε = 1/(2 + cos(2πx/ε)), Ritz with
+  the MSDNN staged boundary penalty, tanh DNN vs MscaleDNN (s2ReLU);
+* ``poisson-annulus`` — a 2-D complex domain: −Δu = f on the ring 1 ≤ |x| ≤ 3.
+
+Spec sections (keys equal constructor arguments where there is one):
+
+* ``problem`` (:class:`PDESpec`) → :func:`simbias.problems.make_pde` (``name`` and the keyword
+  arguments that are set), with ``problem.domain`` (:class:`DomainSpec`) →
+  :func:`simbias.problems.make_domain`; ``n_test`` test points per axis.
+* ``model`` / ``baseline`` (:class:`NetSpec`) → a network of :mod:`simbias.nn` chosen by ``arch``
+  (``mlp`` = :class:`~simbias.nn.DenseStack`, ``mscale1``/``mscale2``, ``fourier``, ``msffn``).
+  ``scales`` is a list or a rule name (``geometric``, ``linear``, ``msdnn``) with ``n_scales``.
+* ``train`` (:class:`PDETrainSpec`): optimiser, ``lr``, ``steps``, ``lr_decay`` (lr × (1 − d)
+  after every step), ``loss`` (``ritz``, ``residual`` (PINN), ``fit``), ``beta`` and
+  ``beta_schedule`` (``constant`` or the MSDNN ``staged`` ×{1, 10, 50, 100, 200, 500}),
+  ``n_interior``/``n_boundary`` points per step, ``sampler`` and ``resample``.
+* ``record`` (:class:`PDERecordSpec`): errors every ``every`` steps, solution snapshots every
+  ``snapshot_every``.
+
+Design notes (ours):
+
+* ``train.sampler = "stratified"`` (the default) draws the interior points of a box by Latin
+  hypercube sampling (in 1-D: one uniform point in each of n equal cells) instead of i.i.d.
+  uniform points (``"random"``, the authors' code).  Both are unbiased for ∫_Ω; the stratified
+  estimate of the Ritz energy has far less variance, and with it the MscaleDNN error of T23
+  keeps decreasing instead of drifting up with the Monte-Carlo noise (measured: domain MSE
+  3e-4 vs 1.2e-2 after 3000 steps).  Non-box domains fall back to i.i.d. points.
+* Every network sees the same points at every step (one data generator per network, same
+  seed), so the comparison is paired.
+* Histories of the networks are merged into one: arrays ``<name>/<key>`` (``<name>/rel_l2``…),
+  the per-step loss in ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from .. import nn as snn
+from .. import problems, train
+from ..errors import DivergenceError, InputError
+from ..results import History
+from ._common import seeds_for, torch_dtype
+from ._registry import BaseSpec, Result, register
+
+__all__ = [
+    "DomainSpec", "PDESpec", "NetSpec", "BaselineNetSpec", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec",
+    "build_domain", "build_pde", "build_net", "resolve_scales", "test_points", "sample_points", "make_objective",
+    "train_networks", "pde_summary", "run_pde_compare",
+]
+
+ARCHS = ("mlp", "mscale1", "mscale2", "fourier", "msffn")
+LOSS_KINDS = ("ritz", "residual", "fit")
+STAGES = ((0.1, 1.0), (0.2, 10.0), (0.25, 50.0), (0.5, 100.0), (0.75, 200.0), (math.inf, 500.0))
+
+
+# -- problem ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DomainSpec:
+    """A domain of :func:`simbias.problems.make_domain`; ``name = None`` keeps the problem's own.
+
+    Set only the arguments of the chosen domain: ``interval`` (lo, hi), ``box`` (lows, highs),
+    ``annulus`` (r_inner, r_outer, center), ``box_with_holes`` (lows, highs, holes).  ``holes`` is
+    a list of ``[c_1, …, c_d, r]`` rows (centre then radius; the constructor's ``(center, radius)``
+    pairs written flat for TOML).
+    """
+
+    name: str | None = None
+    lo: float | None = None
+    hi: float | None = None
+    lows: tuple[float, ...] | None = None
+    highs: tuple[float, ...] | None = None
+    r_inner: float | None = None
+    r_outer: float | None = None
+    center: tuple[float, ...] | None = None
+    holes: tuple[tuple[float, ...], ...] | None = None
+
+
+def build_domain(d: DomainSpec) -> problems.Domain | None:
+    """The :class:`~simbias.problems.Domain` of a :class:`DomainSpec` (``None`` when ``name`` is unset)."""
+    if d.name is None:
+        given = [f.name for f in fields(d) if f.name != "name" and getattr(d, f.name) is not None]
+        if given:
+            raise InputError(f"problem.domain.{given[0]}", "set without problem.domain.name",
+                             f"add problem.domain.name = one of {', '.join(problems.DOMAINS)}")
+        return None
+    kw: dict[str, Any] = {f.name: getattr(d, f.name) for f in fields(d)
+                          if f.name != "name" and getattr(d, f.name) is not None}
+    if "holes" in kw:
+        rows = kw["holes"]
+        if any(len(r) < 3 for r in rows):
+            raise InputError("problem.domain.holes", f"got {[list(r) for r in rows]}",
+                             "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
+        kw["holes"] = [(list(r[:-1]), r[-1]) for r in rows]
+    return problems.make_domain(d.name, **kw)
+
+
+PROBLEM_ARGS = ("solution", "dim", "kind", "mu", "lam", "eps", "p", "a", "b", "coefficient")
+
+
+@dataclass(frozen=True)
+class PDESpec:
+    """A PDE problem of :func:`simbias.problems.make_pde`: ``name`` plus the arguments that are set.
+
+    ``n_test``: test points per axis (a uniform grid in 1-D; a grid over the bounding box, kept
+    inside the domain, in 2-D; ``n_test²`` uniform random points in 3-D and above).
+    """
+
+    name: str = "ritz_poisson"
+    solution: str | None = None
+    dim: int | None = None
+    kind: str | None = None
+    mu: float | None = None
+    lam: float | None = None
+    eps: float | None = None
+    p: float | None = None
+    a: float | None = None
+    b: float | None = None
+    coefficient: str | None = None
+    domain: DomainSpec = field(default_factory=DomainSpec)
+    n_test: int = 201
+
+    def validate(self):
+        if self.n_test < 2:
+            raise InputError("problem.n_test", f"got {self.n_test}", "use at least 2 test points per axis")
+        build_pde(self)  # unknown names, bad arguments and bad expressions fail here, before training
+
+
+def build_pde(p: PDESpec) -> problems.PDEProblem:
+    """The problem of a :class:`PDESpec` (see :func:`simbias.problems.make_pde`)."""
+    if p.name not in problems.PDE_PROBLEMS:
+        raise InputError("problem.name", f"unknown PDE problem {p.name!r}",
+                         f"choose one of {', '.join(problems.PDE_PROBLEMS)}")
+    kw: dict[str, Any] = {k: getattr(p, k) for k in PROBLEM_ARGS if getattr(p, k) is not None}
+    domain = build_domain(p.domain)
+    if domain is not None:
+        kw["domain"] = domain
+    return problems.make_pde(p.name, **kw)
+
+
+# -- networks --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetSpec:
+    """One network (module docstring).  ``name`` labels it in ``summary.json``.
+
+    ``arch``: ``mlp`` (:class:`~simbias.nn.DenseStack`), ``mscale1`` / ``mscale2``
+    (:class:`~simbias.nn.MscaleDNN1` / ``MscaleDNN2``; ``scales``, ``first_layer``,
+    ``scale_bias``, ``amplitude``), ``fourier`` (:class:`~simbias.nn.FourierFeatureNet`; ``kind``,
+    ``n_features``, ``sigma``, ``two_pi``), ``msffn`` (:class:`~simbias.nn.MultiScaleFourierNet`;
+    ``sigmas``, ``two_pi``; ``widths[0]`` is the embedding width).
+    """
+
+    name: str = "mscale"
+    arch: Literal["mlp", "mscale1", "mscale2", "fourier", "msffn"] = "mscale2"
+    widths: tuple[int, ...] = (30, 30, 30)
+    activation: str = "sin"
+    init: Literal["xavier", "msdnn", "mscale", "normal", "glorot_uniform"] = "mscale"
+    init_std: float | None = None
+    residual: bool = False
+    scales: tuple[float, ...] | str = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+    n_scales: int = 6
+    first_layer: Literal["activation", "sin", "sincos"] = "activation"
+    scale_bias: bool = False
+    amplitude: float = 1.0
+    kind: Literal["gaussian", "basic", "positional"] = "gaussian"
+    n_features: int = 32
+    sigma: float = 10.0
+    sigmas: tuple[float, ...] = (1.0, 10.0)
+    two_pi: bool = False
+
+
+@dataclass(frozen=True)
+class BaselineNetSpec(NetSpec):
+    """The network compared against (defaults: the ``mscalednn`` "normal" net 1-180-180-180-1, sin)."""
+
+    name: str = "normal"
+    arch: Literal["mlp", "mscale1", "mscale2", "fourier", "msffn"] = "mlp"
+    widths: tuple[int, ...] = (180, 180, 180)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+def _rekey(exc: InputError, section: str) -> InputError:
+    what = exc.what
+    if what.startswith("model."):
+        what = f"{section}.{what[len('model.'):]}"
+    elif what == "model input":
+        what = section
+    return InputError(what, exc.problem, exc.fix)
+
+
+def resolve_scales(s: NetSpec, section: str = "model") -> tuple[float, ...]:
+    """The scale list of a :class:`NetSpec`: the list itself, or :func:`simbias.nn.make_scales` of the rule."""
+    try:
+        if isinstance(s.scales, str):
+            return snn.make_scales(s.scales, s.n_scales)
+        return snn.check_scales(s.scales)
+    except InputError as exc:
+        raise _rekey(exc, section) from None
+
+
+def check_net(s: NetSpec, section: str) -> None:
+    """Cheap checks of a :class:`NetSpec` (names, positive sizes, scales), errors keyed by ``section``."""
+    if not _NAME.match(s.name) or s.name == "static":
+        raise InputError(f"{section}.name", f"got {s.name!r}", "use letters, digits, '-', '_' or '.' (not 'static')")
+    if not s.widths or any(w < 1 for w in s.widths):
+        raise InputError(f"{section}.widths", f"got {list(s.widths)}", "use a non-empty list of positive integers")
+    if s.activation not in snn.ACTIVATIONS:
+        raise InputError(f"{section}.activation", f"unknown activation {s.activation!r}",
+                         f"choose one of {', '.join(snn.ACTIVATIONS)}")
+    if s.arch in ("mscale1", "mscale2"):
+        resolve_scales(s, section)
+    if s.arch == "msffn":
+        if s.widths[0] % 2:
+            raise InputError(f"{section}.widths", f"the embedding width widths[0] = {s.widths[0]} is odd", "make it even")
+        if not s.sigmas or any(not (v > 0 and math.isfinite(v)) for v in s.sigmas):
+            raise InputError(f"{section}.sigmas", f"got {list(s.sigmas)}", "give positive numbers, e.g. [1, 10]")
+    if s.arch == "fourier" and not (s.sigma > 0 and math.isfinite(s.sigma)):
+        raise InputError(f"{section}.sigma", f"got {s.sigma}", "give a positive number, e.g. 10")
+    if s.init == "normal" and not (s.init_std is not None and s.init_std > 0):
+        raise InputError(f"{section}.init_std", f"got {s.init_std!r} with init='normal'", "give a positive standard deviation")
+
+
+def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype=None, device=None,
+              section: str = "model") -> torch.nn.Module:
+    """The network of a :class:`NetSpec` (one output), initialised from ``generator``."""
+    common = dict(init=s.init, init_std=s.init_std, generator=generator, dtype=dtype, device=device)
+    try:
+        if s.arch == "mlp":
+            return snn.DenseStack(in_features, s.widths, 1, s.activation, residual=s.residual, **common)
+        if s.arch == "mscale1":
+            return snn.MscaleDNN1(in_features, s.widths, 1, scales=resolve_scales(s, section), activation=s.activation,
+                                  first_layer=s.first_layer, scale_bias=s.scale_bias, residual=s.residual,
+                                  amplitude=s.amplitude, **common)
+        if s.arch == "mscale2":
+            return snn.MscaleDNN2(in_features, s.widths, 1, scales=resolve_scales(s, section), activation=s.activation,
+                                  residual=s.residual, **common)
+        if s.arch == "fourier":
+            return snn.FourierFeatureNet(in_features, s.widths, 1, kind=s.kind, n_features=s.n_features, sigma=s.sigma,
+                                         two_pi=s.two_pi, activation=s.activation, **common)
+        return snn.MultiScaleFourierNet(in_features, s.widths, 1, sigmas=s.sigmas, two_pi=s.two_pi,
+                                        activation=s.activation, **common)
+    except InputError as exc:
+        raise _rekey(exc, section) from None
+
+
+# -- training --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PDETrainSpec:
+    """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0)."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    steps: int = 2000
+    lr_decay: float = 0.0
+    loss: Literal["ritz", "residual", "fit"] = "ritz"
+    beta: float = 1000.0
+    beta_schedule: Literal["constant", "staged"] = "constant"
+    n_interior: int = 1000
+    n_boundary: int = 100
+    sampler: Literal["random", "stratified"] = "stratified"
+    resample: bool = True
+
+    def validate(self):
+        if self.optimizer not in train.OPTIMIZERS:
+            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
+                             f"choose one of {', '.join(train.OPTIMIZERS)}")
+        if not self.lr > 0:
+            raise InputError("train.lr", f"got {self.lr}", "use a positive learning rate")
+        if self.steps < 1:
+            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
+        if not 0 <= self.lr_decay < 1:
+            raise InputError("train.lr_decay", f"got {self.lr_decay}", "use a per-step decay in [0, 1), e.g. 1e-3")
+        if not (self.beta > 0 and math.isfinite(self.beta)):
+            raise InputError("train.beta", f"got {self.beta}",
+                             "the boundary penalty must be a positive finite number, e.g. 1000")
+        for what, v, lo in (("train.n_interior", self.n_interior, 1), ("train.n_boundary", self.n_boundary, 1)):
+            if v < lo:
+                raise InputError(what, f"got {v}", "use a positive number of points")
+
+
+@dataclass(frozen=True)
+class PDERecordSpec:
+    """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default)."""
+
+    every: int = 100
+    snapshot_every: int | None = None
+
+    def validate(self):
+        for name in ("every", "snapshot_every"):
+            v = getattr(self, name)
+            if v is not None and v < 1:
+                raise InputError(f"record.{name}", f"got {v}", "use a positive number of steps")
+
+
+def beta_at(t: PDETrainSpec, step: int) -> float:
+    """The boundary penalty at ``step``: ``beta``, or β × {1, 10, 50, 100, 200, 500} on the step fractions
+    [0, .1), [.1, .2), [.2, .25), [.25, .5), [.5, .75), [.75, 1] (the MSDNN "stage penalty")."""
+    if t.beta_schedule == "constant":
+        return t.beta
+    frac = step / max(t.steps, 1)
+    return t.beta * next(m for edge, m in STAGES if frac < edge)
+
+
+def _is_box(domain) -> bool:
+    return type(domain) in (problems.Box, problems.Interval)
+
+
+def sample_points(problem: problems.PDEProblem, n_interior: int, n_boundary: int, generator: torch.Generator, *,
+                  sampler: str = "random", dtype=None, device=None):
+    """Interior and boundary points: i.i.d. uniform (``"random"``) or, on boxes, Latin hypercube
+    interior points (``"stratified"``; module docstring).  Draws in float64 on the CPU, then converts."""
+    domain = problem.domain
+    if sampler == "stratified" and _is_box(domain):
+        d = domain.dim
+        cells = torch.stack([torch.randperm(n_interior, generator=generator) for _ in range(d)], dim=1)
+        u = (cells.to(torch.float64) + torch.rand(n_interior, d, generator=generator, dtype=torch.float64)) / n_interior
+        xi = (domain.lows + (domain.highs - domain.lows) * u).to(dtype=dtype or torch.get_default_dtype(), device=device)
+    else:
+        xi = domain.sample_interior(n_interior, generator, dtype=dtype, device=device)
+    xb = domain.sample_boundary(n_boundary, generator, dtype=dtype, device=device)
+    return xi, xb
+
+
+def make_objective(problem: problems.PDEProblem, t: PDETrainSpec, generator: torch.Generator, *, dtype=None,
+                   device=None):
+    """``objective(model, step) -> loss`` for :func:`simbias.train.fit`: draws fresh points every step
+    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss."""
+    fixed = None if t.resample else sample_points(problem, t.n_interior, t.n_boundary, generator, sampler=t.sampler,
+                                                   dtype=dtype, device=device)
+
+    def objective(model, step: int):
+        xi, xb = fixed if fixed is not None else sample_points(problem, t.n_interior, t.n_boundary, generator,
+                                                                 sampler=t.sampler, dtype=dtype, device=device)
+        if t.loss == "fit":
+            return (model(xi).reshape(-1) - problem.u(xi)).square().mean()
+        loss_fn = problems.ritz_loss if t.loss == "ritz" else problems.residual_loss
+        return loss_fn(model, problem, xi, xb, beta=beta_at(t, step))
+
+    return objective
+
+
+def _bbox(domain) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(domain, problems.Box):
+        return domain.lows.numpy(), domain.highs.numpy()
+    if isinstance(domain, problems.Annulus):
+        c = domain.center.numpy()
+        return c - domain.r_outer, c + domain.r_outer
+    if isinstance(domain, problems.BoxWithHoles):
+        return domain.box.lows.numpy(), domain.box.highs.numpy()
+    raise InputError("problem.domain", f"no bounding box for {domain!r}", "use a box, annulus or box with holes")
+
+
+def test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
+    """Test points (float64, (n, d)) and static arrays for figures.
+
+    1-D: ``n_test`` uniform points on the interval.  2-D: an ``n_test × n_test`` grid over the
+    bounding box, keeping the points in the closed domain (static ``test_grid_shape`` and
+    ``test_grid_mask`` let a figure put them back on the grid).  d ≥ 3: ``n_test²`` uniform points.
+    """
+    domain = problem.domain
+    lo, hi = _bbox(domain)
+    if domain.dim == 1:
+        return torch.linspace(float(lo[0]), float(hi[0]), n_test, dtype=torch.float64)[:, None], {}
+    if domain.dim == 2:
+        axes = [torch.linspace(float(a), float(b), n_test, dtype=torch.float64) for a, b in zip(lo, hi)]
+        gx, gy = torch.meshgrid(*axes, indexing="xy")
+        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+        mask = domain.contains(pts, tol=1e-12)
+        return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
+                           "test_grid_lows": np.asarray(lo, dtype=np.float64), "test_grid_highs": np.asarray(hi, dtype=np.float64)}
+    g = torch.Generator().manual_seed(seed)
+    return domain.sample_interior(n_test * n_test, g), {}
+
+
+def train_networks(nets: list[tuple[str, torch.nn.Module]], problem: problems.PDEProblem, t: PDETrainSpec,
+                   r: PDERecordSpec, *, x_test: torch.Tensor, data_seed: int, dtype=None, device=None,
+                   progress: bool = False, extra_static: dict[str, np.ndarray] | None = None) -> History:
+    """Train each named network on ``problem`` (same points for all) and merge their histories (module docstring).
+
+    Raises :class:`~simbias.errors.DivergenceError` naming the network, with the merged history so far.
+    """
+    record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 20),
+                          probes=(train.SolutionError(x_test), train.SolutionSnapshots(x_test)))
+    done: dict[str, History] = {}
+    for name, model in nets:
+        opt = train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr)
+        gen = torch.Generator().manual_seed(data_seed)
+        objective = make_objective(problem, t, gen, dtype=dtype, device=device)
+        try:
+            done[name] = train.fit(model, problem, opt, steps=t.steps, loss=objective, record=record,
+                                   lr_decay=t.lr_decay, progress=progress)
+        except DivergenceError as exc:
+            done[name] = exc.history
+            err = DivergenceError(exc.step, exc.loss, hint=f"network {name!r}; lower train.lr or train.beta")
+            err.history = merge_histories(done, extra_static)
+            raise err from None
+    return merge_histories(done, extra_static)
+
+
+def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray] | None = None) -> History:
+    """One :class:`History` from several networks' (arrays ``<name>/<key>``, losses ``static["<name>/loss"]``)."""
+    first = next(iter(done.values()))
+    arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
+    static: dict[str, np.ndarray] = dict(extra_static or {})
+    for name, h in done.items():
+        for k, v in h.static.items():
+            if k in ("loss", "snapshot_steps"):
+                static[f"{name}/{k}"] = v
+            else:
+                static.setdefault(k, v)
+    static["snapshot_steps"] = first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64))
+    static["models"] = np.array(list(done))
+    info = {name: h.info for name, h in done.items()}
+    return History(steps=first.steps, arrays=arrays, static=static, info=info)
+
+
+def pde_summary(history: History, names: list[str]) -> dict[str, Any]:
+    """Final and best errors of every network (dicts keyed by network name) and the cost per step."""
+    out: dict[str, Any] = {"models": list(names)}
+    for metric in train.PDE_METRICS:
+        out[metric] = {n: float(history[f"{n}/{metric}"][-1]) for n in names if f"{n}/{metric}" in history}
+    best = {n: int(np.nanargmin(history[f"{n}/rel_l2"])) for n in names if f"{n}/rel_l2" in history}
+    out["best_rel_l2"] = {n: float(history[f"{n}/rel_l2"][i]) for n, i in best.items()}
+    out["best_rel_l2_step"] = {n: int(history.steps[i]) for n, i in best.items()}
+    out["final_loss"] = {n: float(history[f"{n}/loss"][-1]) for n in names if f"{n}/loss" in history
+                         and len(history[f"{n}/loss"])}
+    info = history.info
+    out["wall_time_s"] = {n: round(float(info[n]["wall_time_s"]), 3) for n in names if n in info}
+    out["ms_per_step"] = {n: round(1000 * float(info[n]["wall_time_s"]) / max(int(info[n]["steps_done"]), 1), 3)
+                          for n in names if n in info}
+    return out
+
+
+def headline(summary: dict[str, Any]) -> list[str]:
+    rel, dm = summary["rel_l2"], summary.get("domain_mse", {})
+    parts = [f"{n} {rel[n]:.3e}" for n in summary["models"] if n in rel]
+    lines = [f"final relative L2 error: {', '.join(parts)}"]
+    if dm:
+        lines.append("final |Ω|·MSE: " + ", ".join(f"{n} {dm[n]:.3e}" for n in summary["models"] if n in dm))
+    return lines
+
+
+# -- the pde_compare kind ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class PDECompareSpec(BaseSpec):
+    """Train ``model`` and ``baseline`` on one PDE problem (module docstring).
+
+    ``extra_activations``: also train ``model`` with each of these activations (named
+    ``<model.name>-<activation>``), e.g. T24's sReLU/φ vs ReLU inside the MscaleDNN structure.
+    """
+
+    experiment: str = "pde_compare"
+    problem: PDESpec = field(default_factory=PDESpec)
+    model: NetSpec = field(default_factory=NetSpec)
+    baseline: BaselineNetSpec = field(default_factory=BaselineNetSpec)
+    train: PDETrainSpec = field(default_factory=PDETrainSpec)
+    record: PDERecordSpec = field(default_factory=PDERecordSpec)
+    extra_activations: tuple[str, ...] = ()
+
+    def validate(self):
+        check_net(self.model, "model")
+        check_net(self.baseline, "baseline")
+        for a in self.extra_activations:
+            if a not in snn.ACTIVATIONS:
+                raise InputError("extra_activations", f"unknown activation {a!r}", f"choose among {', '.join(snn.ACTIVATIONS)}")
+        names = [s.name for _, s in self.networks()]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise InputError("baseline.name", f"two networks are named {dup[0]!r}", "give model and baseline different names")
+
+    def networks(self) -> list[tuple[str, NetSpec]]:
+        """``(section, spec)`` of every network to train, in order: model, baseline, extra activations."""
+        out = [("model", self.model), ("baseline", self.baseline)]
+        out += [("model", replace(self.model, name=f"{self.model.name}-{a}", activation=a)) for a in self.extra_activations]
+        return out
+
+
+@register("pde_compare", PDECompareSpec,
+          "networks on one PDE (Ritz, PINN residual or fit): errors vs the exact solution over training")
+def run_pde_compare(spec: PDECompareSpec, *, device="cpu", progress=False) -> Result:
+    dtype = torch_dtype(spec.dtype)
+    seeds = seeds_for(spec.seed)
+    problem = build_pde(spec.problem)
+    x64, grid_static = test_points(problem, spec.problem.n_test, seed=seeds["noise"])
+    x_test = x64.to(dtype=dtype, device=device)
+    nets = []
+    for i, (section, s) in enumerate(spec.networks()):
+        g = torch.Generator().manual_seed(seeds["init"] + i)
+        nets.append((s.name, build_net(s, problem.dim, generator=g, dtype=dtype, device=device, section=section)))
+    names = [n for n, _ in nets]
+    try:
+        history = train_networks(nets, problem, spec.train, spec.record, x_test=x_test, data_seed=seeds["data"],
+                                 dtype=dtype, device=device, progress=progress, extra_static=grid_static)
+    except DivergenceError as exc:
+        done = [n for n in names if f"{n}/rel_l2" in exc.history]
+        exc.summary = pde_summary(exc.history, done) if done else {}
+        raise
+    summary = pde_summary(history, names)
+    summary["problem"] = repr(problem)
+    return Result(history, summary, headline(summary))

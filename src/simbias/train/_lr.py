@@ -1,0 +1,146 @@
+"""Learning-rate rules for two-layer networks, and training with restarts on a loss increase.
+
+The learning rate is part of the physics of the phase diagram (papers.md §9 T18, §10): a fixed,
+width-independent rate gives the wrong sign of S_w at γ = ½ and diverges in the linear case of the
+condensation example.  Two rules:
+
+* ``"auto"`` — η = factor / λ_max(H₀), with H₀ = s·K₀ the Gauss–Newton Hessian of the mean MSE at
+  initialisation (K₀ the empirical NTK on the training inputs, s = 2/N): gradient descent on the
+  linearised model is stable for η·λ_max < 2, so factor = 0.5 is a safe margin.  Computed per
+  member (:func:`simbias.theory.ntk_learning_rate`).  With small initialisation (γ > 1) the initial
+  NTK is tiny and grows by orders of magnitude while the net condenses, so the rule alone diverges
+  (papers.md T18); ``lr_max`` caps it: η = min(factor/λ_max, lr_max·α).  The cap is on η/α because
+  two parametrisations with the same (γ, γ′) (e.g. α = m^γ, β₁ = β₂ = 1 and α = 1,
+  β₁ = β₂ = m^(−γ/2)) follow the same normalised dynamics exactly when η/β₁² agrees, and
+  β₁²/(κκ′) = α; the NTK part of the rule is invariant by itself.  At the end of a condensed run
+  the NTK is set by the fitted function (≈ 2Σ_k A_k‖x̃‖²/α for a ReLU net), not by the width, so
+  a width-independent cap in these units is right for the condensed regime.
+* ``"scaled"`` — the authors' phase-diagram code (``phasediagram_twolayerNN``): η = η₀·α·√(β₁β₂)
+  (they train with Adam), combined with ``backtrack``: whenever the loss increases from one
+  step to the next, the run is discarded and restarted from the same initialisation with η
+  halved.  :func:`fit_with_restarts` implements the restarts for any rule.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import InputError
+from ..theory import ntk_learning_rate
+
+__all__ = ["LR_RULES", "resolve_lr", "scaled_learning_rate", "auto_learning_rate", "loss_increase",
+           "fit_with_restarts", "RestartResult"]
+
+LR_RULES = ("auto", "scaled")
+
+
+def _scales(model: nn.Module) -> tuple[float, float, float]:
+    s = getattr(model, "scales", None)
+    if s is None:
+        return float(getattr(model, "alpha", 1.0)), float(getattr(model, "beta1", 1.0)), float(getattr(model, "beta2", 1.0))
+    return tuple(float(v) for v in s)  # type: ignore[return-value]
+
+
+def _positive(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(name, f"got {value!r}", "use a positive number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(name, f"got {value!r}", "use a positive finite number")
+    return v
+
+
+def auto_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_max: float | None = None) -> float:
+    """η = min(factor / λ_max(H₀), lr_max·α) — see the module docstring (``lr_max=None``: no cap)."""
+    lr = ntk_learning_rate(model, x, factor=factor)
+    if lr_max is not None:
+        lr = min(lr, _positive("train.lr_max", lr_max) * _scales(model)[0])
+    return float(lr)
+
+
+def scaled_learning_rate(model: nn.Module, lr0: float) -> float:
+    """The authors' phase-diagram rule η = η₀·α·√(β₁β₂) from the model's (α, β₁, β₂)."""
+    alpha, beta1, beta2 = _scales(model)
+    return _positive("train.lr0", lr0) * alpha * math.sqrt(beta1 * beta2)
+
+
+def resolve_lr(lr, model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_max: float | None = None,
+               lr0: float = 1e-3) -> float:
+    """The learning rate for ``model``: a number as given, or the rule ``"auto"`` / ``"scaled"``.
+
+    ``x`` are the training inputs (for the NTK of ``"auto"``); ``lr_max`` ``None`` (or ``"none"``)
+    means no cap.  Raises :class:`InputError` for an unknown rule or a non-positive number.
+    """
+    if isinstance(lr_max, str) and lr_max == "none":
+        lr_max = None
+    if isinstance(lr, str):
+        if lr == "auto":
+            return auto_learning_rate(model, x, factor=factor, lr_max=lr_max)
+        if lr == "scaled":
+            return scaled_learning_rate(model, lr0)
+        raise InputError("train.lr", f"unknown rule {lr!r}", f"give a number or one of {', '.join(LR_RULES)}")
+    if isinstance(lr, bool):
+        raise InputError("train.lr", f"got {lr!r}", "give a positive number or 'auto'")
+    return _positive("train.lr", lr)
+
+
+def loss_increase(losses, *, rtol: float = 1e-4, floor: float = 0.0) -> int | None:
+    """First step k with loss[k] > loss[k−1]·(1 + rtol) while loss[k−1] > ``floor`` (else ``None``).
+
+    ``rtol`` absorbs rounding noise of a converged float32 loss; ``floor`` ignores wiggles once the
+    loss is below the training tolerance.  Works on a 1-D array or tensor of per-step losses.
+    """
+    t = torch.as_tensor(losses, dtype=torch.float64).reshape(-1)
+    if t.numel() < 2:
+        return None
+    prev, cur = t[:-1], t[1:]
+    bad = (cur > prev * (1.0 + rtol)) & (prev > floor) | ~torch.isfinite(cur)
+    idx = torch.nonzero(bad)
+    return int(idx[0, 0]) + 1 if idx.numel() else None
+
+
+class RestartResult:
+    """What :func:`fit_with_restarts` returns: the history and model of the accepted run, its
+    learning rate and the number of restarts."""
+
+    def __init__(self, history, model, lr: float, restarts: int, optimizer=None):
+        self.history, self.model, self.lr, self.restarts, self.optimizer = history, model, lr, restarts, optimizer
+
+
+def fit_with_restarts(build: Callable[[float], tuple[nn.Module, object]], lr: float, train_fn: Callable,
+                      *, max_restarts: int = 20, rtol: float = 1e-4, floor: float = 0.0) -> RestartResult:
+    """Train, and restart from scratch with half the learning rate whenever the loss increases.
+
+    ``build(lr)`` returns a fresh ``(model, optimizer)`` (same initialisation every call);
+    ``train_fn(model, optimizer)`` trains and returns a :class:`~simbias.results.History` whose
+    ``static["loss"]`` holds the loss of every step.  A run whose loss ever increases (see
+    :func:`loss_increase`) or diverges is discarded and restarted with η/2, at most
+    ``max_restarts`` times (the authors' phase-diagram code; papers.md §5.2).  When the budget is
+    spent the last run is returned as it is, with ``restarts = max_restarts``.
+    """
+    from ..errors import DivergenceError
+
+    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        raise InputError("train.max_restarts", f"got {max_restarts!r}", "use a non-negative integer")
+    eta = float(lr)
+    for k in range(max_restarts + 1):
+        model, opt = build(eta)
+        try:
+            hist = train_fn(model, opt)
+        except DivergenceError:
+            if k == max_restarts:
+                raise
+            eta *= 0.5
+            continue
+        bad = loss_increase(hist.static["loss"], rtol=rtol, floor=floor)
+        if bad is None or k == max_restarts:
+            hist.info["lr"] = eta
+            hist.info["restarts"] = k
+            return RestartResult(hist, model, eta, k, opt)
+        eta *= 0.5
+    raise AssertionError("unreachable")  # pragma: no cover
