@@ -48,3 +48,28 @@ def test_grid_split_outside_brackets():
     assert split_grid_values("[16],[32, 32]") == ["[16]", "[32, 32]"]
     assert split_grid_values("0.1,0.5,1") == ["0.1", "0.5", "1"]
     assert split_grid_values('"max(x,0)",sin(x)') == ['"max(x,0)"', "sin(x)"]
+
+
+def test_none_round_trips_and_partial_sections_keep_the_kinds_defaults():
+    import dataclasses
+    from dataclasses import dataclass, field
+
+    from simbias.experiments import TrainSpec
+
+    @dataclass(frozen=True)
+    class Section:
+        a: int = 1
+        b: float | None = 0.5
+
+    @dataclass(frozen=True)
+    class Kind:
+        seed: int = 0
+        section: Section = field(default_factory=lambda: Section(a=7))
+        train: TrainSpec = field(default_factory=lambda: TrainSpec(lr=0.25, steps=99))
+
+    spec = from_dict(Kind, {"section": {"b": None}, "train": {"steps": 5}})
+    assert spec.section == Section(a=7, b=None)            # a from the kind's default, b set to None
+    assert spec.train.lr == 0.25 and spec.train.steps == 5  # lr from the kind's default
+    again = from_dict(Kind, load_toml_text(to_toml(to_dict(spec)), "x"))
+    assert again == spec
+    assert dataclasses.replace(spec, seed=1) != spec

@@ -38,6 +38,7 @@ def test_t6_image_lowest_band_first():
     Measured: bands below 0.2 at steps 220, 3 270, 5 990, —, —, —; final errors 0.001 … 0.72."""
     spec, _ = resolve_spec("fprinciple-2d")
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     _ordered(s["converged_step"])
     assert s["converged_step"][-1] is None or s["converged_step"][-1] > s["converged_step"][0]
     err = s["final_band_error"]
@@ -48,6 +49,7 @@ def test_t7_projection_on_digits_mean_first():
     """fprinciple-projection preset (digits, class 4 along PC1, MLP 64-200-100-10 tanh, cross-entropy)."""
     spec, _ = resolve_spec("fprinciple-projection")
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     assert s["frequencies"][0] == 0.0
     _ordered(s["converged_step"])
 
@@ -59,6 +61,7 @@ def test_t8_filtering_on_digits_low_before_high(kind):
     extra = ["model.kind=cnn", "model.activation=relu", "train.steps=200"] if kind == "cnn" else []
     spec, _ = resolve_spec("fprinciple-filtering", extra)
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     assert all(0.1 <= v <= 0.9 for v in s["low_energy_share"]), s["low_energy_share"]
     assert s["low_below_high_fraction"] == [1.0] * len(s["deltas"]), s
     assert all(lo < hi for lo, hi in zip(s["e_low"], s["e_high"]))
@@ -73,6 +76,7 @@ def test_t13_deeper_effective_targets_are_lower_frequency():
     small δ), so "increases during training" is asserted for layers 2…4."""
     spec, _ = resolve_spec("deep-fprinciple")
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     ini, fin = np.asarray(s["lfr_initial"]), np.asarray(s["lfr_final"])
     assert s["lfr_layers"][0] == 0
     hidden_fin, hidden_ini = fin[1:], ini[1:]
@@ -85,6 +89,7 @@ def test_t14_pso_fits_all_three_in_order():
     """fprinciple-pso preset at full length (8 000 swarm iterations): t(1) < t(3) < t(5)."""
     spec, _ = resolve_spec("fprinciple-pso")
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     t1, t3, t5 = s["converged_step"]
     assert None not in (t1, t3, t5) and t1 < t3 < t5, s
 
@@ -94,6 +99,7 @@ def test_t14_evolution_strategy_fits_all_three_in_order():
     Measured (direct run): first Δ_F < 0.1 at steps 40, 310, 2 540."""
     spec, _ = resolve_spec("fprinciple-pso", ["train.optimizer=es", "train.steps=3000"])
     s = run(spec)[0].summary
+    print(f"\n{spec.experiment}: {s}")  # the numbers of the closing note (run with -s)
     t1, t3, t5 = s["converged_step"]
     assert None not in (t1, t3, t5) and t1 < t3 < t5, s
 

@@ -32,7 +32,7 @@ from .. import problems, train
 from ..errors import DivergenceError, InputError
 from ..results import History
 from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_optimizer, build_record,
-                      build_regression, converged_steps, seeds_for, torch_dtype)
+                      build_regression, seeds_for, torch_dtype)
 from ._fprinciple import fprinciple_summary
 from ._registry import BaseSpec, Result, register
 

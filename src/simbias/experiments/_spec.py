@@ -122,31 +122,58 @@ def _type_error(key: str, value: Any, tp) -> InputError:
                       f"e.g. --set {key}=<{_describe(tp)}>")
 
 
-def from_dict(cls, data: dict[str, Any], *, prefix: str = ""):
-    """Build the frozen spec ``cls`` from a nested dict, validating keys and types."""
+def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
+    """Build the frozen spec ``cls`` from a nested dict, validating keys and types.
+
+    Keys missing from ``data`` take their values from ``base`` (an instance of ``cls``) when
+    given, else from the class defaults.  A nested section given only in part is completed from
+    the *enclosing* spec's default for that section (its ``default_factory``), so a kind whose
+    ``train`` section defaults differ from the generic section class keeps them.
+    """
     hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = [k for k in data if k not in names]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in fields]
     if unknown:
         key = f"{prefix}{unknown[0]}"
         raise InputError(key, "unknown spec key", f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
-    kwargs = {k: _coerce(v, hints[k], f"{prefix}{k}") for k, v in data.items()}
-    obj = cls(**kwargs)
+    kwargs = {}
+    for k, v in data.items():
+        tp = hints[k]
+        if dataclasses.is_dataclass(tp) and isinstance(v, dict):
+            sub_base = getattr(base, k) if base is not None else _field_default(fields[k])
+            kwargs[k] = from_dict(tp, v, prefix=f"{prefix}{k}.", base=sub_base)
+        else:
+            kwargs[k] = _coerce(v, tp, f"{prefix}{k}")
+    obj = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     check = getattr(obj, "validate", None)
     if check is not None:
         check()
     return obj
 
 
+def _field_default(f: dataclasses.Field):
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return None
+
+
 def to_dict(spec) -> dict[str, Any]:
-    """Nested plain dict of a spec (tuples become lists; ``None`` values are dropped)."""
+    """Nested plain dict of a spec (tuples become lists).
+
+    TOML has no null: a ``None`` whose field defaults to ``None`` is left out, and a ``None`` whose
+    field defaults to something else is written as the string ``"none"`` (read back as ``None``),
+    so every spec round-trips.
+    """
     out: dict[str, Any] = {}
     for f in dataclasses.fields(spec):
         v = getattr(spec, f.name)
         if dataclasses.is_dataclass(v):
             out[f.name] = to_dict(v)
         elif v is None:
-            continue
+            if _field_default(f) is not None:
+                out[f.name] = "none"
         elif isinstance(v, tuple):
             out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v]
         else:
