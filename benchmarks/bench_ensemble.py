@@ -1,6 +1,7 @@
 """``fit_ensemble`` against a plain PyTorch loop: many small two-layer ReLU nets.  One thread, same process.
 
-    python benchmarks/bench_ensemble.py [--members 64] [--width 1000] [--points 50] [--steps 200] [--rounds 3]
+    python benchmarks/bench_ensemble.py [--model twolayer|mlp] [--members 64] [--width 1000] [--points 50]
+                                        [--steps 200] [--rounds 3]
 
 Setting (issue 3): M two-layer ReLU nets f(x) = Σ_k a_k relu(w_k x + b_k) (``simbias.nn.TwoLayer``,
 width 1000, 1-D input, init_t = 0.5), 50 training points, 200 full-batch Adam steps (lr 1e-3), MSE.
@@ -43,7 +44,14 @@ from simbias import nn as snn  # noqa: E402
 from simbias import train  # noqa: E402
 
 
+MODEL = "twolayer"
+
+
 def make_nets(M: int, width: int, seed0: int = 0) -> list[torch.nn.Module]:
+    """``TwoLayer`` (no output bias, h @ w.T + b) or an ``MLP`` with widths [width] (``nn.Linear`` layers)."""
+    if MODEL == "mlp":
+        return [snn.MLP(1, [width], 1, activation="relu", init="power", init_t=0.5,
+                        generator=torch.Generator().manual_seed(seed0 + i)) for i in range(M)]
     return [snn.TwoLayer(1, width, activation="relu", init_t=0.5, generator=torch.Generator().manual_seed(seed0 + i))
             for i in range(M)]
 
@@ -118,7 +126,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scaling-steps", type=int, default=20)
+    ap.add_argument("--model", choices=("twolayer", "mlp"), default="twolayer",
+                    help="simbias.nn.TwoLayer (default) or simbias.nn.MLP with widths [width]")
     args = ap.parse_args()
+    global MODEL
+    MODEL = args.model
     M, m, n, steps = args.members, args.width, args.points, args.steps
     x, y = data(n)
     nets = make_nets(M, m)
@@ -126,7 +138,8 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
           f"torch {torch.__version__}, threads = {torch.get_num_threads()} (one thread), "
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
-    print(f"setting: {M} two-layer ReLU nets (TwoLayer, width {m}, d = 1), {n} points, {steps} full-batch Adam steps")
+    kind = "TwoLayer" if MODEL == "twolayer" else f"MLP widths [{m}]"
+    print(f"setting: {M} two-layer ReLU nets ({kind}, width {m}, d = 1), {n} points, {steps} full-batch Adam steps")
 
     variants = {
         "plain loop": lambda: plain_loop(nets, x, y, steps, args.lr),

@@ -18,7 +18,7 @@ plain MLP (to compare the engines), its MsFFN (:class:`simbias.nn.MultiScaleFour
 B stored as a buffer), an MscaleDNN-2 (sin, scales 1, 2, 4, … up to 32 on (a) and 128 on (b)) and
 an MscaleDNN-1 with a sin/cos first layer (same scales), each with the PINN recipe simbias
 ships: the residual divided by mean f² with a relative boundary penalty β = 0.1, the same number
-of residual points drawn afresh every step by stratified sampling, Adam 1e-3 × (1 − 5e-4)^t,
+of residual points drawn afresh every step by stratified sampling, Adam 3e-3 × (1 − 1e-3)^t,
 Xavier initialisation.
 
 Every run trains for the same CPU-time ``--budget`` (one thread, same process; runs alternate
@@ -186,7 +186,7 @@ def build_simbias(kind, p, seed):
     return snn.MscaleDNN2(1, [w // 3] * 3, 1, scales=p["scales"], activation="sin", init="xavier", generator=g)
 
 
-def run_simbias(p, kind, seed, budget, *, lr=1e-3, lr_decay=5e-4, beta=0.1):
+def run_simbias(p, kind, seed, budget, *, lr=3e-3, lr_decay=1e-3, beta=0.1):
     torch.set_num_threads(1)
     problem = problems.Manufactured(f"sin({p['a']}*pi*x) + 0.1*sin({p['b']}*pi*x)", problems.Interval(p["lo"], p["hi"]))
     net = build_simbias(kind, p, seed)

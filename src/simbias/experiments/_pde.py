@@ -63,8 +63,8 @@ from ._registry import BaseSpec, Result, register
 
 __all__ = [
     "DomainSpec", "PDESpec", "NetSpec", "BaselineNetSpec", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec",
-    "build_domain", "build_pde", "build_net", "resolve_scales", "test_points", "sample_points", "make_objective",
-    "train_networks", "pde_summary", "run_pde_compare",
+    "build_domain", "build_pde", "build_net", "resolve_scales", "make_test_points", "sample_points", "make_objective",
+    "train_networks", "merge_histories", "pde_summary", "check_net", "beta_at", "run_pde_compare",
 ]
 
 ARCHS = ("mlp", "mscale1", "mscale2", "fourier", "msffn")
@@ -370,7 +370,7 @@ def _bbox(domain) -> tuple[np.ndarray, np.ndarray]:
     raise InputError("problem.domain", f"no bounding box for {domain!r}", "use a box, annulus or box with holes")
 
 
-def test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
+def make_test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
     """Test points (float64, (n, d)) and static arrays for figures.
 
     1-D: ``n_test`` uniform points on the interval.  2-D: an ``n_test × n_test`` grid over the
@@ -501,7 +501,7 @@ def run_pde_compare(spec: PDECompareSpec, *, device="cpu", progress=False) -> Re
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_pde(spec.problem)
-    x64, grid_static = test_points(problem, spec.problem.n_test, seed=seeds["noise"])
+    x64, grid_static = make_test_points(problem, spec.problem.n_test, seed=seeds["noise"])
     x_test = x64.to(dtype=dtype, device=device)
     nets = []
     for i, (section, s) in enumerate(spec.networks()):

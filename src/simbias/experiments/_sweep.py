@@ -368,10 +368,13 @@ class _Writer:
         rd = self.sd.member(m.id)
         data = to_dict(m.spec)
         rd.claim(m.id)
+        (rd.path / "manifest.json").unlink(missing_ok=True)  # no old done-marker over new, half-written files
         rd.write_spec(to_toml(data))
         hist = mr.result.history
         if hist is not None and len(hist.steps):
             rd.write_history(hist)
+        else:
+            (rd.path / "history.npz").unlink(missing_ok=True)
         rd.write_summary(mr.result.summary)
         manifest: dict[str, Any] = {
             "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": self.device,
@@ -525,6 +528,8 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, **_):
         gpus = float(ray.cluster_resources().get("GPU", 0))
         if gpus > 0:
             device = "cuda"
+        elif device.startswith("cuda"):
+            raise InputError("--device", f"{device} requested but the Ray cluster has no GPUs", "use --device cpu")
         remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_worker_task)
         refs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
         try:

@@ -274,9 +274,10 @@ class Ensemble:
         input_ndim: number of dimensions of one member's input (2 for ``(n, d)``); an input with
             one more dimension is read as per-member inputs ``(M, n, d)``.
         exact: compute matrix–vector products (a width-1 output layer, the gradients of the first
-            and last layers) member by member with the kernel ``fit`` uses, so that dense members
-            equal :func:`fit` bit for bit on the CPU; ``False`` batches them too (faster for
-            many tiny members; differs from ``fit`` in the last bits).
+            and last layers) and position-dependent activations member by member with the kernels
+            ``fit`` uses, so that dense members equal :func:`fit` bit for bit on the CPU; ``False``
+            batches them too (differs from ``fit`` in the last bits).  Default: ``True`` on the
+            CPU, ``False`` on CUDA (where per-member kernel launches would dominate).
 
     Attributes:
         params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
@@ -284,7 +285,7 @@ class Ensemble:
     """
 
     def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2,
-                 exact: bool = True):
+                 exact: bool | None = None):
         members = list(members)
         if not members:
             raise InputError("members", "got an empty list", "give at least one model")
@@ -316,7 +317,6 @@ class Ensemble:
                     raise InputError("members", f"member {i} differs from member 0 in {k!r} ({attrs.get(k)!r} vs {v!r})",
                                      "members of an ensemble may differ only in their parameter values")
         self.members = members
-        self.exact = bool(exact)
         self.n_members = len(members)
         self.plan = plan
         self.input_ndim = int(input_ndim)
@@ -329,6 +329,7 @@ class Ensemble:
             raise InputError("members", "the models have no parameters", "give trainable models")
         p0 = next(iter(self.params.values()))
         self.device, self.dtype = p0.device, p0.dtype
+        self.exact = (self.device.type == "cpu") if exact is None else bool(exact)
         self.divisor = None
         if plan is not None and plan.divide_by:
             self.divisor = torch.tensor([float(getattr(m, plan.divide_by)) for m in members], dtype=self.dtype,
@@ -772,7 +773,11 @@ class PerMember:
         self._problems: list = []
 
     def setup_ensemble(self, ensemble: "Ensemble", problem) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        members = problem.members if isinstance(problem, StackedProblem) else [problem] * ensemble.n_members
+        if isinstance(problem, StackedProblem) and (problem.per_member & {"x_train", "y_train", "x_test", "y_test"}):
+            members = problem.members
+        else:  # one data set for all: one set-up
+            first = problem.members[0] if isinstance(problem, StackedProblem) else problem
+            members = [first] * ensemble.n_members
 
         def one(pr):
             inst = copy.deepcopy(self.probe)
@@ -785,6 +790,9 @@ class PerMember:
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         out = ctx.output_on_train() if not self.snapshot else None
+        shared = all(inst is self._instances[0] for inst in self._instances)
+        if shared and out is not None and out.device.type != "cpu":
+            return self._instances[0](ctx)  # one batched call: on a GPU, per-member launches dominate
         vals: dict[str, list[Tensor]] = {}
         for i, (inst, pr) in enumerate(zip(self._instances, self._problems)):
             model = _LazyMember(ctx.model, i)

@@ -244,7 +244,7 @@ def deep_fprinciple_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
     ax.set_xlabel("hidden layers (equal width)")
     ax.set_ylabel(f"steps to train MSE ≤ {summ.get('target_loss', '?')}")
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Deeper nets learn faster")
+    ax.set_title("Steps to a fixed training loss against depth")
     out.append(save(fig, figdir / "steps_to_loss.png"))
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
