@@ -75,6 +75,7 @@ def test_divergence_names_the_step(f64):
     exc = err.value
     assert 0 < exc.step < 50 and "train.lr" in str(exc)
     assert np.isfinite(exc.history["loss"]).all() and len(exc.history["loss"]) == exc.step
+    assert len(exc.history["train_loss"]) == len(exc.history.steps) and np.isfinite(exc.history["train_loss"]).all()
 
 
 def test_minibatch_and_derivative_loss_train(f64):

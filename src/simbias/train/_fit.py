@@ -165,8 +165,9 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
             s_steps = np.append(snap_steps[snap_steps < n_done], n_done).astype(np.int64)
         else:
             r_steps, s_steps = rec_steps[rec_steps < diverged_step], snap_steps[snap_steps < diverged_step]
-        arrays = {k: torch.stack(v).cpu().numpy() for k, v in rec_vals.items()}
-        arrays.update({k: torch.stack(v).cpu().numpy() for k, v in snap_vals.items()})
+        # a record taken at the diverging step itself (non-finite values) is dropped
+        arrays = {k: torch.stack(v[:len(r_steps)]).cpu().numpy() for k, v in rec_vals.items()}
+        arrays.update({k: torch.stack(v[:len(s_steps)]).cpu().numpy() for k, v in snap_vals.items()})
         st = dict(static)
         st["loss"] = losses[:n_done].cpu().numpy()
         st["snapshot_steps"] = s_steps
