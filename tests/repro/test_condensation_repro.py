@@ -13,7 +13,7 @@ import torch
 from simbias import condensation as cond
 from simbias.errors import InputError
 from simbias.experiments import from_dict, resolve_spec, run_members, to_dict
-from simbias.experiments._condensation import (Condensation1DSpec, InitialCondensationSpec, run_condensation_1d,
+from simbias.experiments._condensation import (Condensation1DSpec, run_condensation_1d,
                                                run_initial_condensation, theory_directions)
 
 

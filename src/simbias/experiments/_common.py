@@ -20,7 +20,7 @@ from .. import problems, train
 from ..errors import InputError
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp",
-           "build_optimizer", "build_record", "seeds_for", "converged_steps", "torch_dtype"]
+           "build_optimizer", "build_record", "check_train_settings", "seeds_for", "converged_steps", "torch_dtype"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,20 @@ class TrainSpec:
     lr_decay: float = 0.0
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not self.lr > 0:
-            raise InputError("train.lr", f"got {self.lr}", "use a positive learning rate")
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if not 0 <= self.lr_decay < 1:
-            raise InputError("train.lr_decay", f"got {self.lr_decay}", "use a per-step decay in [0, 1)")
+        check_train_settings(self)
+
+
+def check_train_settings(t) -> None:
+    """Validate the optimiser name, learning rate, step count and per-step decay of a train section."""
+    if t.optimizer not in train.OPTIMIZERS:
+        raise InputError("train.optimizer", f"unknown optimizer {t.optimizer!r}",
+                         f"choose one of {', '.join(train.OPTIMIZERS)}")
+    if not t.lr > 0:
+        raise InputError("train.lr", f"got {t.lr}", "use a positive learning rate")
+    if t.steps < 1:
+        raise InputError("train.steps", f"got {t.steps}", "use a positive number of steps")
+    if not 0 <= t.lr_decay < 1:
+        raise InputError("train.lr_decay", f"got {t.lr_decay}", "use a per-step decay in [0, 1), e.g. 1e-3")
 
 
 @dataclass(frozen=True)

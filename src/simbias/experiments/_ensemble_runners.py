@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import torch
 
 from .. import problems, train
 from ..errors import DivergenceError, Outcome

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from .. import nn as snn
-from .. import theory, train
+from .. import theory
 from ..errors import DivergenceError, InputError
 from ._common import seeds_for, torch_dtype
 from ._condensation import CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points

@@ -36,7 +36,7 @@ import torch
 from .. import problems, train
 from ..errors import DivergenceError, InputError
 from ..results import History
-from ._common import converged_steps, seeds_for, torch_dtype
+from ._common import check_train_settings, converged_steps, seeds_for, torch_dtype
 from ._pde import NetSpec, build_net, check_net
 from ._registry import BaseSpec, Result, register
 
@@ -94,15 +94,7 @@ class GridTrainSpec:
     loss: Literal["energy", "residual"] = "energy"
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not self.lr > 0:
-            raise InputError("train.lr", f"got {self.lr}", "use a positive learning rate")
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if not 0 <= self.lr_decay < 1:
-            raise InputError("train.lr_decay", f"got {self.lr_decay}", "use a per-step decay in [0, 1)")
+        check_train_settings(self)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import InputError, Outcome
+from ..errors import InputError
 from ..io import SweepDir, environment_info, flatten_summary, spec_hash
 from ._ensemble_runners import MemberResult, run_members, static_key_of
 from ._registry import EXPERIMENTS, _load_source, spec_class

@@ -56,7 +56,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -424,7 +424,6 @@ class Ensemble:
         h = xc
         last = len(plan.layers) - 1
         keep_z = saved is not None and plan.activation_name in _BACKWARD_FROM_INPUT
-        C = xc.shape[0]
         for j, layer in enumerate(plan.layers):
             if saved is not None:
                 saved.append((h, None))  # (layer input, pre-activation of the layer before)
