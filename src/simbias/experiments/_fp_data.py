@@ -19,6 +19,7 @@ from torch import Tensor
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
+from ._common import check_train_settings
 
 __all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net",
            "build_data_optimizer", "resolve_loss", "INIT_NAMES"]
@@ -111,17 +112,9 @@ class DataTrainSpec:
     lr_decay: float = 0.0
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not self.lr > 0:
-            raise InputError("train.lr", f"got {self.lr}", "use a positive learning rate")
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
+        check_train_settings(self)
         if self.batch_size is not None and self.batch_size < 1:
             raise InputError("train.batch_size", f"got {self.batch_size}", "use a positive batch size or leave it unset")
-        if not 0 <= self.lr_decay < 1:
-            raise InputError("train.lr_decay", f"got {self.lr_decay}", "use a per-step decay in [0, 1)")
         if self.nesterov and not self.momentum > 0:
             raise InputError("train.nesterov", "needs train.momentum > 0", "set train.momentum=0.9")
 

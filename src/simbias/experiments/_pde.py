@@ -58,7 +58,7 @@ from .. import nn as snn
 from .. import problems, train
 from ..errors import DivergenceError, InputError
 from ..results import History
-from ._common import seeds_for, torch_dtype
+from ._common import check_train_settings, seeds_for, torch_dtype
 from ._registry import BaseSpec, Result, register
 
 __all__ = [
@@ -281,15 +281,7 @@ class PDETrainSpec:
     resample: bool = True
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not self.lr > 0:
-            raise InputError("train.lr", f"got {self.lr}", "use a positive learning rate")
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if not 0 <= self.lr_decay < 1:
-            raise InputError("train.lr_decay", f"got {self.lr_decay}", "use a per-step decay in [0, 1), e.g. 1e-3")
+        check_train_settings(self)
         if not (self.beta > 0 and math.isfinite(self.beta)):
             raise InputError("train.beta", f"got {self.beta}",
                              "the boundary penalty must be a positive finite number, e.g. 1000")
