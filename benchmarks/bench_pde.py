@@ -246,10 +246,10 @@ def fmt_t(v):
 
 
 def table(rows):
-    lines = ["| model | params | CPU ms/step | steps in budget | CPU s to 1e-3 | wall s to 1e-3 | rel. L2 at budget | best rel. L2 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | seed | params | CPU ms/step | steps in budget | CPU s to 1e-3 | wall s to 1e-3 | rel. L2 at budget | best rel. L2 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['params']} | {r['cpu_ms_per_step']:.2f} | {r['steps']} | "
+        lines.append(f"| {r['name']} | {r.get('seed', 0)} | {r['params']} | {r['cpu_ms_per_step']:.2f} | {r['steps']} | "
                      f"{fmt_t(r['cpu_s_to_target'])} | {fmt_t(r['wall_s_to_target'])} | {r['final_rel_l2']:.2e} | "
                      f"{r['best_rel_l2']:.2e} |")
     return "\n".join(lines)
@@ -295,11 +295,15 @@ def main(argv=None):
         results[key] = rows
         print(f"\n{p['label']} — CPU budget {budget:g} s per run, one thread\n")
         print(table(rows))
-        best = {fw: min((r["cpu_s_to_target"] for r in rows if r["framework"] == fw and r["cpu_s_to_target"] is not None),
-                        default=None) for fw in ("deepxde", "simbias")}
-        if best["simbias"] is not None:
-            ratio = "" if best["deepxde"] is None else f" ({best['deepxde'] / best['simbias']:.1f}× faster than DeepXDE's best)"
-            print(f"\nbest time to 1e-3: simbias {best['simbias']:.1f} CPU s, DeepXDE {fmt_t(best['deepxde'])}{ratio}\n")
+        print()
+        for seed in sorted({r["seed"] for r in rows}):
+            best = {fw: min((r["cpu_s_to_target"] for r in rows if r["seed"] == seed and r["framework"] == fw
+                             and r["cpu_s_to_target"] is not None), default=None) for fw in ("deepxde", "simbias")}
+            ratio = ("" if best["deepxde"] is None or best["simbias"] is None
+                     else f" ({best['deepxde'] / best['simbias']:.1f}× faster than DeepXDE's best)")
+            print(f"seed {seed}: best CPU time to 1e-3 (s): simbias {fmt_t(best['simbias'])}, "
+                  f"DeepXDE {fmt_t(best['deepxde'])}{ratio}")
+        print()
     if args.ritz:
         out = run_ritz(args.ritz_steps)
         results["ritz"] = out

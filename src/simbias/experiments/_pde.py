@@ -8,11 +8,12 @@ solution.  The presets built on it (papers.md §4, T23–T26):
   (μ = ``problem.mu`` = 6π), normal 1-180-180-180-1 vs MscaleDNN-2 6 × 1-30-30-30-1 (sin),
   with a learning-rate decay;
 * ``mscale-fit`` — T24: fitting exp(−x²) sin(70x²) (``train.loss = "fit"``), normal vs
-  MscaleDNN-2 with sReLU, plus the same MscaleDNN with ReLU (``extra_activations``);
+  MscaleDNN-2 (sin, scales 1…64), plus the same MscaleDNN with s2ReLU and with ReLU
+  (``extra_activations``);
 * ``pb-1d`` — T25: Poisson–Boltzmann −u″ + λ²u = f (λ = 20, μ = 50), MscaleDNN-2 with scales
   1…32 vs the same network with all-ones scales;
 * ``multiscale-elliptic`` — T26 at CPU size: −(A_ε u′)′ = 1, A_ε = 1/(2 + cos(2πx/ε)), Ritz with
-  the MSDNN staged boundary penalty, tanh DNN vs MscaleDNN (s2ReLU);
+  the MSDNN staged boundary penalty, tanh DNN vs MscaleDNN-1 (sin first layer, s2ReLU, residual);
 * ``poisson-annulus`` — a 2-D complex domain: −Δu = f on the ring 1 ≤ |x| ≤ 3.
 
 Spec sections (keys equal constructor arguments where there is one):
