@@ -14,8 +14,9 @@ Inside ensembles a failing member is not an exception but an :class:`Outcome`.
 from __future__ import annotations
 
 import enum
+import math
 
-__all__ = ["SimbiasError", "InputError", "RunFailure", "DivergenceError", "Outcome"]
+__all__ = ["SimbiasError", "InputError", "RunFailure", "DivergenceError", "Outcome", "positive_number"]
 
 
 class SimbiasError(Exception):
@@ -31,6 +32,17 @@ class InputError(SimbiasError, ValueError):
         if fix:
             msg += f" ({fix})"
         super().__init__(msg)
+
+
+def positive_number(name: str, value) -> float:
+    """``value`` as a positive finite float, or an :class:`InputError` naming ``name``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(name, f"got {value!r}", "use a positive number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(name, f"got {value!r}", "use a positive finite number")
+    return v
 
 
 class RunFailure(SimbiasError, RuntimeError):

@@ -34,6 +34,7 @@ from torch import Tensor, nn
 
 from ..errors import InputError
 from ._activations import get_activation
+from ._mlp import _normal
 
 __all__ = ["DENSE_INITS", "init_dense_", "DenseStack", "ScaledLinear", "SinCosFirstLayer"]
 
@@ -70,11 +71,6 @@ def init_dense_(layer: nn.Linear, init: str, *, std: float | None = None, genera
             layer.bias.copy_(_normal(layer.bias, b_std, generator))
 
 
-def _normal(like: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
-    if std == 0:
-        return torch.zeros_like(like)
-    z = torch.randn(like.shape, generator=generator, dtype=torch.float64)
-    return (std * z).to(dtype=like.dtype, device=like.device)
 
 
 def resolve_activation(activation: Activation) -> tuple[str, Callable[[Tensor], Tensor]]:

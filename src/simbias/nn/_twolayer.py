@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import InputError
+from ..errors import positive_number as _scale
 from ..theory import phase_coordinates, two_layer_scales
 from ._activations import ACTIVATIONS, get_activation
 
@@ -37,16 +38,6 @@ def _posint(name: str, value) -> int:
     if value < 1:
         raise InputError(name, f"got {value}", "use a positive integer")
     return value
-
-
-def _scale(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, f"got {value!r}", "use a positive number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(name, f"got {value!r}", "use a positive finite number")
-    return v
 
 
 class TwoLayer(nn.Module):

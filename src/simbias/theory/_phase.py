@@ -25,20 +25,11 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
+from ..errors import positive_number as _positive
 
 __all__ = ["phase_coordinates", "phase_regime", "phase_scales", "two_layer_scales", "width_slope"]
 
 PRESETS = ("ntk", "mean_field", "lecun", "he", "xavier", "power")
-
-
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, f"got {value!r}", "use a positive number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(name, f"got {value!r}", "use a positive finite number")
-    return v
 
 
 def _width(value, *, minimum: int = 1, name: str = "width") -> int:

@@ -30,6 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import InputError
+from ..errors import positive_number as _positive
 from ..theory import ntk_learning_rate
 
 __all__ = ["LR_RULES", "resolve_lr", "scaled_learning_rate", "auto_learning_rate", "loss_increase",
@@ -43,16 +44,6 @@ def _scales(model: nn.Module) -> tuple[float, float, float]:
     if s is None:
         return float(getattr(model, "alpha", 1.0)), float(getattr(model, "beta1", 1.0)), float(getattr(model, "beta2", 1.0))
     return tuple(float(v) for v in s)  # type: ignore[return-value]
-
-
-def _positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, f"got {value!r}", "use a positive number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(name, f"got {value!r}", "use a positive finite number")
-    return v
 
 
 def auto_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_max: float | None = None) -> float:
