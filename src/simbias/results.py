@@ -177,8 +177,12 @@ class History:
         """``h["name"]``: a recorded or static array; ``h[i:j]``: records ``i … j−1`` (by record
         index) and the snapshots up to the last kept record's step."""
         if isinstance(name, slice):
-            kept = np.asarray(self.steps)[name]
-            return self.select(kept).until(int(kept.max())) if kept.size else self.select(kept)
+            idx = np.arange(len(self.steps))[name]
+            rec_keep = np.zeros(len(self.steps), dtype=bool)
+            rec_keep[idx] = True
+            last = int(np.asarray(self.steps)[idx].max()) if idx.size else -1
+            snap = np.asarray(self.static["snapshot_steps"]) if "snapshot_steps" in self.static else None
+            return self._take(rec_keep, None if snap is None else snap <= last, None, None)
         return self._get_array(name)
 
     @classmethod

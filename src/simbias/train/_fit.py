@@ -305,7 +305,7 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
                 take(step, None, snaps, values)
             if step in rec_set and not reuse:
                 take(step, None, cheap, values)
-            if stop is not None and (step in rec_set or step in snap_set) and \
+            if stop is not None and values and \
                     stop(step, {**values, "losses": losses[:step]}):
                 n_done = step
                 final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
