@@ -24,7 +24,8 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import InputError
-from ._activations import get_activation
+from ._activations import ACTIVATIONS, get_activation
+from ._plan import DenseLayer, DensePlan
 from ._init import INIT_ALIASES, INIT_SCHEMES, init_parameters_, resolve_init
 
 __all__ = ["MLP", "INITS", "init_linear_"]
@@ -99,6 +100,24 @@ class MLP(nn.Module):
             x = self.act(layer(x))
             out.append(x)
         return out
+
+    def dense_plan(self) -> DensePlan:
+        """This net described for the ensemble engine (:class:`~simbias.nn.DensePlan`).
+
+        Returns
+        -------
+        DensePlan
+            one ``nn.Linear`` per layer, the activation (named when it is the registered one).
+
+        Example
+        -------
+        >>> len(MLP(1, [8, 8], 1).dense_plan().layers)
+        3
+        """
+        layers = tuple(DenseLayer(f"layers.{j}.weight", f"layers.{j}.bias" if lin.bias is not None else None,
+                                  transposed=True, vector=False, fused_bias=True) for j, lin in enumerate(self.layers))
+        name = self.activation_name if self.act is ACTIVATIONS.get(self.activation_name) else None
+        return DensePlan(layers, self.act, name)
 
     def extra_repr(self) -> str:
         return f"widths={list(self.widths)}, activation={self.activation_name!r}"

@@ -203,28 +203,16 @@ class _DensePlan:
 
 
 def _dense_plan(module: nn.Module) -> _DensePlan | None:
-    from .. import nn as snn
-
-    if type(module) is snn.MLP:
-        layers = []
-        for j, lin in enumerate(module.layers):
-            layers.append(_Layer(f"layers.{j}.weight", f"layers.{j}.bias" if lin.bias is not None else None,
-                                 transposed=True, vector=False, fused_bias=True))
-        name = module.activation_name if module.act is _registered(module.activation_name) else None
-        return _DensePlan(tuple(layers), module.act, name)
-    if type(module) is snn.TwoLayer:
-        name = module.activation_name if module.activation is _registered(module.activation_name) else None
-        layers = (_Layer("w", "b" if module.b is not None else None, transposed=True, vector=False, fused_bias=False),
-                  _Layer("a", None, transposed=False, vector=module.a.ndim == 1, fused_bias=False))
-        return _DensePlan(layers, module.activation, name, divide_by="alpha",
-                          ignore_attrs=("alpha", "beta1", "beta2", "init_t", "antisymmetric"))
-    return None
-
-
-def _registered(name: str):
-    from ..nn import ACTIVATIONS
-
-    return ACTIVATIONS.get(name)
+    """The engine's plan from the model's own description (``module.dense_plan()``, see
+    :class:`simbias.nn.DensePlan`); ``None`` for models that do not describe themselves."""
+    describe = getattr(module, "dense_plan", None)
+    desc = describe() if callable(describe) else None
+    if desc is None:
+        return None
+    layers = tuple(_Layer(l.weight, l.bias, transposed=l.transposed, vector=l.vector, fused_bias=l.fused_bias)
+                   for l in desc.layers)
+    return _DensePlan(layers, desc.activation, desc.activation_name, divide_by=desc.output_divisor,
+                      ignore_attrs=tuple(desc.free_attributes))
 
 
 def _layer_forward(layer: _Layer, w: Tensor, b: Tensor | None, h: Tensor, exact: bool = True,
@@ -246,18 +234,13 @@ def _write(dst: Tensor, value: Tensor) -> None:
 # the ensemble
 # --------------------------------------------------------------------------------------------
 
-_MODULE_INTERNALS = {"_parameters", "_buffers", "_modules", "training", "_non_persistent_buffers_set",
-                     "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
-                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
-                     "_load_state_dict_post_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
-                     "_forward_pre_hooks_with_kwargs", "_is_full_backward_hook"}
-
-
 def _attr_signature(module: nn.Module, ignore: tuple[str, ...]) -> dict[str, Any]:
+    """The public plain attributes of the module and its submodules (tensors, submodules and
+    underscore-prefixed attributes left out), which members of one ensemble must share."""
     out = {}
     for prefix, sub in module.named_modules():
         for k, v in vars(sub).items():
-            if k in _MODULE_INTERNALS or (prefix == "" and k in ignore) or isinstance(v, Tensor):
+            if k.startswith("_") or k == "training" or (prefix == "" and k in ignore) or isinstance(v, (Tensor, nn.Module)):
                 continue
             out[f"{prefix}.{k}" if prefix else k] = v
     return out
@@ -296,8 +279,8 @@ class Ensemble:
         first = members[0]
         plan = _dense_plan(first) if kernel != "vmap" else None
         if kernel == "dense" and plan is None:
-            raise InputError("kernel", f"'dense' needs simbias.nn.MLP or TwoLayer members, got {type(first).__name__}",
-                             "use kernel='auto'")
+            raise InputError("kernel", f"'dense' needs members that describe their dense layers (dense_plan(), e.g. "
+                             f"simbias.nn.MLP or TwoLayer), got {type(first).__name__}", "use kernel='auto'")
         ref_params = [(n, tuple(p.shape), p.dtype, p.device) for n, p in first.named_parameters()]
         ref_buffers = [(n, tuple(b.shape), b.dtype, b.device) for n, b in first.named_buffers()]
         ignore = plan.ignore_attrs if plan is not None else ()
