@@ -119,3 +119,39 @@ def test_fit_stages_equals_one_long_run():
     short = train.fit_stages(m3, problem, o3, steps=50, stage_steps=10, record=rec, until=lambda h: h.steps[-1] >= 20)
     assert short.info["stopped_early"] and short.info["steps_done"] == 20
     np.testing.assert_array_equal(short["loss"], one["loss"][:20])
+
+
+def test_the_ensemble_reads_the_models_own_description():
+    """No class checks: a model that describes its dense layers gets the dense kernels, one that
+    declines (dense_plan() -> None) goes through torch.func; both train to the same numbers."""
+
+    class OwnNet(torch.nn.Module):  # not a simbias class
+        def __init__(self, seed):
+            super().__init__()
+            g = torch.Generator().manual_seed(seed)
+            self.hidden = torch.nn.Linear(1, 8)
+            self.out = torch.nn.Linear(8, 1)
+            for lin in (self.hidden, self.out):
+                snn.init_parameters_(lin, "xavier", generator=g)
+
+        def forward(self, x):
+            return self.out(torch.tanh(self.hidden(x)))
+
+        def dense_plan(self):
+            return snn.DensePlan((snn.DenseLayer("hidden.weight", "hidden.bias", True, False, True),
+                                  snn.DenseLayer("out.weight", "out.bias", True, False, True)), torch.tanh, "tanh")
+
+    class Declines(OwnNet):
+        def dense_plan(self):
+            return None
+
+    problem = _problem()
+    plan = snn.MLP(1, [8], 1).dense_plan()
+    assert [layer.weight for layer in plan.layers] == ["layers.0.weight", "layers.1.weight"]
+    assert snn.TwoLayer(1, 8).dense_plan().output_divisor == "alpha"
+    hs = {}
+    for cls in (OwnNet, Declines):
+        hs[cls] = train.fit_ensemble([cls(0), cls(1)], problem, "sgd", lr=1e-2, steps=20,
+                                     record=train.Record(every=5, probes=(train.TrainLoss(),)))
+    assert hs[OwnNet].info["kernel"] == "dense" and hs[Declines].info["kernel"] == "vmap"
+    np.testing.assert_allclose(hs[OwnNet]["train_loss"], hs[Declines]["train_loss"], rtol=1e-5)

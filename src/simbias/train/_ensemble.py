@@ -1058,7 +1058,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                     train_out[ch.sl] = oc
             if step in rec_set:
                 take(step, train_out if not custom else None, cheap, values)
-            if stop is not None and values and \
+            if stop is not None and (step in rec_set or values) and \
                     stop(step, {**values, "losses": losses[:step].T}):
                 n_done = step
                 final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
@@ -1106,7 +1106,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         steps=rec_steps, arrays=arrays, static=st,
         outcome=[Outcome.DIVERGED if d >= 0 else Outcome.COMPLETED for d in div],
         diverged_step=[int(d) if d >= 0 else None for d in div],
-        info={"steps_done": int(n_done), "wall_time_s": wall, **({"stopped_early": True} if n_done < steps else {}), "n_members": M, "chunks": [s.stop - s.start for s in chunks],
+        info={"steps_done": int(n_done), "wall_time_s": wall, **({"stopped_early": True} if n_done < steps else {}),
+              "n_members": M, "chunks": [s.stop - s.start for s in chunks],
               "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
               "kernel": "dense" if ensemble.plan is not None else "vmap",
               "backward": "manual" if manual else "autograd"})

@@ -119,7 +119,7 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
     batch_size : mini-batch size (``None``: full batch). Batches are drawn from ``generator``
         without replacement within an epoch.
     record : what to record and when (default: train loss every step).
-    stop : ``stop(step, values) -> bool``, called at every record step after its records (before
+    stop : ``stop(step, values) -> bool``, called at every record step (and every snapshot step that recorded), after its records (before
         that step's update) with the values just recorded and ``values["losses"]`` (the per-step
         losses of steps ``< step``); ``True`` ends training with the state after ``step`` updates
         as the final state (``info["stopped_early"]``).
@@ -305,7 +305,7 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
                 take(step, None, snaps, values)
             if step in rec_set and not reuse:
                 take(step, None, cheap, values)
-            if stop is not None and values and \
+            if stop is not None and (step in rec_set or values) and \
                     stop(step, {**values, "losses": losses[:step]}):
                 n_done = step
                 final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
