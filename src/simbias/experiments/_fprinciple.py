@@ -14,11 +14,12 @@ import numpy as np
 import torch
 
 from .. import train
-from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_optimizer, build_record,
+from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_record,
                       build_regression, converged_steps, seeds_for, torch_dtype)
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
-__all__ = ["FPrincipleSpec", "run_fprinciple", "fprinciple_summary"]
+__all__ = ["FPrincipleSpec", "FPRINCIPLE", "build_fprinciple", "fprinciple_summary"]
 
 
 @dataclass(frozen=True)
@@ -55,26 +56,44 @@ def fprinciple_summary(history, threshold: float) -> dict:
     return out
 
 
-@register("fprinciple", FPrincipleSpec, "1-D Frequency Principle: Δ_F at the target's DFT peaks over training")
-def run_fprinciple(spec: FPrincipleSpec, *, device="cpu", progress=False) -> Result:
+def _fit_options(t: TrainSpec, seeds: dict[str, int]) -> dict:
+    """The :func:`simbias.train.fit` keywords of a ``[train]`` section."""
+    opts = {"loss": t.loss, "derivative_weight": t.derivative_weight, "batch_size": t.batch_size,
+            "lr_decay": t.lr_decay, "generator": torch.Generator().manual_seed(seeds["batches"])}
+    if t.optimizer == "sgd" and t.momentum:
+        opts["optimizer_options"] = {"momentum": t.momentum}
+    return opts
+
+
+def build_fprinciple(spec: FPrincipleSpec, device: str = "cpu") -> Plan:
+    """The model, data, optimiser and probes of one F-Principle run."""
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_regression(spec.problem, seeds=seeds, dtype=dtype, device=device)
     model = build_mlp(spec.model, problem.in_features, problem.out_features, seed=seeds["init"], dtype=dtype, device=device)
-    opt = build_optimizer(spec.train, model.parameters())
     probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
               train.TestError(), train.Snapshots())
-    record = build_record(spec.record, probes)
-    gen = torch.Generator().manual_seed(seeds["batches"])
-    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                        derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
-                        record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
-    if history.diverged:
-        raise history.divergence_error(summary=fprinciple_summary(history, spec.record.threshold))
-    summary = fprinciple_summary(history, spec.record.threshold)
-    head = [f"peaks at ω ≈ {summary['frequencies']} converged (Δ_F < {spec.record.threshold}) at steps "
-            f"{summary['converged_step']}", f"final train loss {summary['final_train_loss']:.3e}"]
-    if spec.problem.noise_std > 0:
+    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps,
+                     build_record(spec.record, probes), _fit_options(spec.train, seeds))])
+
+
+def summarize_fprinciple(spec: FPrincipleSpec, plan: Plan, history) -> dict:
+    return fprinciple_summary(history, spec.record.threshold)
+
+
+def fprinciple_headline(spec: FPrincipleSpec, summary: dict) -> list[str]:
+    head = []
+    if "frequencies" in summary:
+        head.append(f"peaks at ω ≈ {summary['frequencies']} converged (Δ_F < {spec.record.threshold}) at steps "
+                    f"{summary['converged_step']}")
+    if "final_train_loss" in summary:
+        head.append(f"final train loss {summary['final_train_loss']:.3e}")
+    if spec.problem.noise_std > 0 and "best_test_error" in summary:
         head.append(f"best test error {summary['best_test_error']:.3e} at step {summary['best_test_step']}, "
                     f"final {summary['final_test_error']:.3e}")
-    return Result(history, summary, head)
+    return head
+
+
+FPRINCIPLE = register_kind(Kind("fprinciple", FPrincipleSpec, build_fprinciple, summarize_fprinciple,
+                                "1-D Frequency Principle: Δ_F at the target's DFT peaks over training",
+                                headline=fprinciple_headline))
