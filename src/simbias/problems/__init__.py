@@ -3,6 +3,9 @@
 from ._expr import FUNCTIONS as FUNCTIONS
 from ._expr import Expression as Expression
 from ._expr import parse_expression as parse_expression
+from ._expr import check_expression_on as check_expression_on
+from ._expr import MAX_DEPTH as MAX_EXPRESSION_DEPTH
+from ._expr import MAX_LENGTH as MAX_EXPRESSION_LENGTH
 from ._regression import SAMPLERS as SAMPLERS
 from ._regression import Regression as Regression
 from ._regression import make_regression as make_regression
