@@ -139,7 +139,7 @@ class Dataset:
         if self.y.ndim == 1:
             if len(self.y) and int(self.y.max()) >= MAX_CLASSES:
                 raise InputError("dataset.y", f"label {int(self.y.max())} would mean more than {MAX_CLASSES} classes "
-                                 "(MAX_CLASSES)", "use class labels 0 … n_classes-1 (renumber them)")
+                                 "(MAX_CLASSES)", "renumber the labels 0 … n_classes-1")
             if self.n_classes is None:
                 self.n_classes = int(self.y.max()) + 1 if len(self.y) else 0
             if len(self.y) and (int(self.y.min()) < 0 or int(self.y.max()) >= self.n_classes):
@@ -539,6 +539,15 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     if path.is_dir():
         raise InputError("npz", f"{path} is a directory, not an .npz file", fix)
     try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError:
+        raise InputError("npz", f"{path} does not exist", "check the path") from None
+    except OSError as e:
+        raise InputError("npz", f"cannot read {path}: {e.strerror or e}", "pass a readable file") from None
+    if not magic.startswith(b"PK") and not magic.startswith(b"\x93NUM"):
+        raise InputError("npz", f"{path} is not an .npz archive (it does not start like a zip file)", fix)
+    try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InputError("npz", f"{path} does not exist", "check the path") from None
@@ -589,7 +598,7 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     if labels and len(y) and int(y.max()) >= MAX_CLASSES:
         raise InputError("npz", f"array 'y' in {path} has label {int(y.max())}, which would mean {int(y.max()) + 1} "
                          f"classes (limit {MAX_CLASSES}, MAX_CLASSES)",
-                         "use class labels 0 … n_classes-1 (renumber them), or store float targets")
+                         "renumber the labels 0 … n_classes-1, or store float targets")
     idx = _subset_index(len(x), n, seed)
     if idx is not None:
         x, y = x[idx], y[idx]
@@ -628,7 +637,7 @@ def _check_npz_member(archive, key: str, path: Path, fix: str) -> None:
     nbytes = math.prod(shape) * dt.itemsize
     if nbytes > MAX_DATA_BYTES:
         raise InputError("npz", f"array {key!r} in {path} declares shape {shape} = {nbytes} bytes, more than the limit "
-                         f"of {MAX_DATA_BYTES} (MAX_DATA_BYTES)", "pass a smaller data set (or problem.n of a larger one)")
+                         f"of {MAX_DATA_BYTES} (MAX_DATA_BYTES)", "pass a smaller data set")
     if nbytes > info.file_size:
         raise InputError("npz", f"array {key!r} in {path} declares {nbytes} bytes but the archive holds "
                          f"{info.file_size}", "the file is truncated or damaged; " + fix)

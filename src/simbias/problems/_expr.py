@@ -251,7 +251,8 @@ def check_expression_on(expression, points, *, key: str = "problem.target", dtyp
         (best: the training and test inputs), or a domain — a :class:`~simbias.problems.Domain`,
         anything :func:`~simbias.problems.as_domain` accepts, e.g. ``[-1, 1]`` — on which ``n``
         points are placed: for an interval, ``n`` equally spaced points including both ends; for
-        other domains ``n`` interior and ``n // 4`` boundary points drawn with a fixed seed (0).
+        other domains ``n`` interior and ``n // 4`` boundary points drawn with a fixed seed (0);
+        plus the origin and the centre of a box when they lie in the domain.
     key : str
         The spec key the expression came from; it is named in every error.
     dtype : torch.dtype or str, optional
@@ -264,7 +265,7 @@ def check_expression_on(expression, points, *, key: str = "problem.target", dtyp
     Returns
     -------
     Tensor
-        The values, shape ``(n,)``, in ``dtype``.
+        The values at the points, shape ``(number of points,)``, in ``dtype``.
 
     Raises
     ------
@@ -307,6 +308,11 @@ def check_expression_on(expression, points, *, key: str = "problem.target", dtyp
             g = torch.Generator().manual_seed(0)
             x = torch.cat([domain.sample_interior(max(int(n), 1), g, dtype=torch.float64),
                            domain.sample_boundary(max(int(n) // 4, 1), g, dtype=torch.float64)])
+        # where formulas most often break: the origin (1/x, log(abs(x))) and the centre, when inside
+        extra = torch.zeros(1, domain.dim, dtype=torch.float64)
+        if isinstance(domain, Box):
+            extra = torch.cat([extra, (domain.lows + domain.highs)[None, :].to(torch.float64) / 2])
+        x = torch.cat([x, extra[domain.contains(extra, tol=0.0)]])
         x = x.to(dtype)
     expr = expression if isinstance(expression, Expression) else parse_expression(expression, dim=x.shape[1], name=key)
     limit = torch.finfo(dtype).max
