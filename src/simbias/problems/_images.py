@@ -89,8 +89,8 @@ def load_image(path, *, size=None, gray: bool = True, dtype=None, max_pixels: in
                 with Image.open(path) as im:
                     w, h = im.size
                     if w * h > limit:
-                        raise InputError("image", f"{path} is {w}×{h} = {w * h / 1e6:.1f} megapixels, more than the "
-                                         f"limit of {limit / 1e6:g} megapixels",
+                        raise InputError("image", f"{path} is {w}×{h} = {w * h} pixels ({w * h / 1e6:.1f} megapixels), "
+                                         f"more than the limit of {limit} pixels",
                                          "pass a smaller image, or raise the limit with problem.max_pixels")
                     im.load()
                     im = ImageOps.exif_transpose(im)
