@@ -275,8 +275,11 @@ def check_expression_on(expression, points, *, key: str = "problem.target", dtyp
 
     Examples
     --------
-    >>> check_expression_on("sin(x)", [-3.14, 3.14], key="problem.target").shape
-    torch.Size([1001])
+    >>> x_train = torch.linspace(-3.14, 3.14, 201)
+    >>> check_expression_on("sin(x) + sin(3*x)", x_train, key="problem.target", dtype=torch.float32).shape
+    torch.Size([201])
+    >>> check_expression_on("sin(x)", [-3.14, 3.14]).shape  # 1001 grid points, the origin and the centre
+    torch.Size([1003])
     >>> check_expression_on("sqrt(x)", [-1, 1], key="problem.solution")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     simbias.errors.InputError: problem.solution: ...
