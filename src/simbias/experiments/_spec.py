@@ -102,8 +102,8 @@ def _coerce(value: Any, tp, key: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = float(value)
-            if math.isnan(value):
-                raise InputError(key, "got nan", "give a number")
+            if not math.isfinite(value):  # no spec key means anything by nan or ±inf
+                raise InputError(key, f"got {value}", "give a finite number")
             return value
         raise _type_error(key, value, tp)
     if tp is str:
