@@ -113,7 +113,14 @@ def cmd_sweep(args) -> int:
 
 
 def sweep_report(path) -> Path:
-    """(Re)build the sweep-level figures and ``report.html`` of a sweep directory."""
+    """(Re)build the sweep-level figures and ``report.html`` of a sweep directory.
+
+    ``sweep.toml`` and ``results.csv`` are checked first: a damaged one is named in an
+    :class:`InputError`."""
+    from ..experiments import load_sweep
+    from ..io import SweepDir
     from ..viz import build_sweep_report
 
+    load_sweep(path)
+    SweepDir(path).read_results()
     return build_sweep_report(path)

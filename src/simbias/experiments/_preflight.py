@@ -153,11 +153,12 @@ def estimate_bytes(spec) -> tuple[int, str]:
     Counts the samples of every problem section (``n_train``, ``n_test``, …) times the input
     dimension plus one, and every network section (``widths`` of a section with an
     ``activation``, or a hidden ``width``): parameters ×4 (weights, gradient, two Adam moments)
-    and one forward pass of activations over ``n_train`` samples.
+    one forward pass of activations over ``n_train`` samples (every layer, kept for the backward
+    pass) and over every other sample set (its widest layer).
     """
     size = 8 if getattr(spec, "dtype", "float32") == "float64" else 4
     parts: dict[str, float] = {}
-    n_train = 0
+    samples: dict[str, int] = {}
     dim = 1
     for prefix, sec in _sections(spec):
         d = getattr(sec, "dim", None)
@@ -168,8 +169,7 @@ def estimate_bytes(spec) -> tuple[int, str]:
             v = getattr(sec, k, None)
             if isinstance(v, int) and not isinstance(v, bool) and v > 0:
                 parts[f"{prefix}{k}"] = float(v) * (dim + 1) * size
-                if k in ("n_train", "n_interior"):
-                    n_train = max(n_train, v)
+                samples[f"{prefix}{k}"] = v
     for prefix, sec in _sections(spec):
         widths = getattr(sec, "widths", None)
         hidden: list[int] = []
@@ -183,10 +183,12 @@ def estimate_bytes(spec) -> tuple[int, str]:
         layers = [dim, *hidden, 1]
         n_params = sum(float(a) * b + b for a, b in zip(layers[:-1], layers[1:]))
         parts[key] = parts.get(key, 0.0) + 4.0 * n_params * size
-        acts = float(max(n_train, 1)) * sum(hidden) * size
-        # the activations grow with both; name whichever factor is the larger one
-        blame = key if max(hidden) >= n_train else next((k for k in parts if k.endswith(("n_train", "n_interior"))), key)
-        parts[blame] = parts.get(blame, 0.0) + acts
+        # activations: training keeps every layer of n_train samples for the backward pass;
+        # every other sample set (test grid, boundary, ...) passes through at least its widest layer
+        for k, n in samples.items():
+            acts = float(n) * (sum(hidden) if k.endswith(("n_train", "n_interior")) else max(hidden)) * size
+            blame = key if max(hidden) >= n else k  # name whichever factor is the larger one
+            parts[blame] = parts.get(blame, 0.0) + acts
     if not parts:
         return 0, ""
     worst = max(parts, key=parts.get)

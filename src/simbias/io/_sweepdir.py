@@ -187,6 +187,23 @@ class SweepDir:
         atomic_write_text(self.results_file, buf.getvalue())
 
     def read_results(self) -> tuple[list[str], list[dict[str, str]]]:
-        if not self.results_file.exists():
+        """``(columns, rows)`` of ``results.csv``; a missing or damaged file raises
+        :class:`InputError` naming it."""
+        f = self.results_file
+        if not f.exists():
             raise InputError("DIR", f"{self.path} has no {RESULTS}", "run the sweep first (simbias sweep ... --out DIR)")
-        return read_csv(self.results_file)
+        fix = f"rebuild it with simbias sweep {self.sweep_file} --resume"
+        try:
+            cols, rows = read_csv(f)
+        except UnicodeDecodeError:
+            raise InputError(str(f), "is damaged (not UTF-8 text)", fix) from None
+        except csv.Error as exc:
+            raise InputError(str(f), f"is damaged ({' '.join(str(exc).split())[:100]})", fix) from None
+        if "member_id" not in cols or "outcome" not in cols:
+            raise InputError(str(f), "is damaged (no member_id and outcome columns)", fix)
+        for i, r in enumerate(rows):
+            if None in r or any(v is None for v in r.values()):
+                raise InputError(str(f), f"is damaged (row {i + 1} has {len(r.get(None, [])) + len(cols)} "
+                                         f"fields, the header {len(cols)})" if None in r else
+                                 f"is damaged (row {i + 1} has fewer fields than the header)", fix)
+        return cols, rows
