@@ -522,3 +522,24 @@ def test_a_killed_run_does_not_block_its_directory(tmp_path, capsys):
     rd.claim(h)
     rd.release()
     assert not (out / ".simbias.lock").exists()
+
+
+def test_two_sweep_claims_exclude_each_other_and_rollback_removes_a_fresh_folder(tmp_path):
+    from simbias.errors import InputError
+    from simbias.io import SweepDir
+
+    a, b = SweepDir(tmp_path / "s"), SweepDir(tmp_path / "s")
+    assert a.claim("h", resume=False) is False
+    with pytest.raises(InputError, match="in use"):
+        b.claim("h", resume=False)
+    a.rollback()
+    assert not (tmp_path / "s").exists()
+
+
+def test_sweep_refused_by_its_backend_after_the_claim_leaves_nothing(tmp_path, capsys):
+    pytest.importorskip("submitit")
+    out = tmp_path / "s"
+    code = main(["sweep", "fprinciple-1d", *TINY, "--seeds", "2", "--backend", "slurm", "--slurm", "cluster=local",
+                 "--slurm", "no_such_parameter=1", "--out", str(out)])
+    assert code == 2 and "--slurm" in _one_line(capsys.readouterr().err)
+    assert not out.exists()

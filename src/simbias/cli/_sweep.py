@@ -51,8 +51,12 @@ def _default_out(sweep) -> Path:
     from ..io import SweepDir
 
     base = Path("sweeps") / sweep.name
-    if not base.exists() or not any(base.iterdir()) or SweepDir(base).existing_hash() == sweep.hash:
-        return base
+    try:
+        if not base.exists() or not any(p.name != ".simbias.lock" for p in base.iterdir()) \
+                or SweepDir(base).existing_hash() == sweep.hash:
+            return base
+    except OSError:
+        return base  # the claim names the problem
     return Path("sweeps") / f"{sweep.name}-{sweep.hash[:8]}"
 
 

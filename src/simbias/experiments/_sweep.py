@@ -512,6 +512,19 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     validate_members(members, device=device)  # every member's own checks before anything is written
     sd = SweepDir(out)
     sd.claim(sweep.hash, resume=resume)
+    try:
+        return _run_claimed(sweep, sd, members, engine=engine, backend=backend, address=address, workers=workers,
+                            device=device, resume=resume, progress=progress, memory_budget=memory_budget,
+                            bucket_size=bucket_size, chunk_size=chunk_size, backend_options=backend_options)
+    except InputError:
+        sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
+        raise
+    finally:
+        sd.release()
+
+
+def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, backend, address, workers, device,
+                 resume, progress, memory_budget, bucket_size, chunk_size, backend_options) -> SweepResult:
     sd.write_definition(sweep.to_toml())
     writer = _Writer(sd, sweep, members, engine=engine, backend=backend, device=device)
     pending = []
