@@ -316,8 +316,8 @@ def test_enospc_while_writing_history_is_one_line_and_keeps_the_spec(tmp_path, c
 
     monkeypatch.setattr(store.np, "savez_compressed", full)
     assert main(["run", "fprinciple-1d", *TINY, "--no-figures", "--out", str(tmp_path / "o")]) == 1
-    err = capsys.readouterr().err
-    assert "no space left" in err.splitlines()[-1] and "Traceback" not in err
+    line = _one_line(capsys.readouterr().err)
+    assert "no space left" in line and "run directory (partial)" in line
     assert (tmp_path / "o" / "spec.toml").exists() and not (tmp_path / "o" / "manifest.json").exists()
 
 
@@ -327,8 +327,7 @@ def test_disk_full_on_a_tiny_file_system(tmpfs, tmp_path, capsys, size, figures)
     fs = tmpfs(size)
     args = ["run", "fprinciple-1d", *TINY, "--out", str(fs / "o")] + ([] if figures else ["--no-figures"])
     assert main(args) == 1
-    err = capsys.readouterr().err
-    assert "no space left" in err.splitlines()[-1] and "Traceback" not in err
+    assert "no space left" in _one_line(capsys.readouterr().err)
     assert not (fs / "o" / "manifest.json").exists()  # never "completed" without its files
     left = [p.name for p in (fs / "o").rglob("*") if ".tmp" in p.name or p.name == ".simbias.lock"]
     assert left == []
@@ -338,8 +337,7 @@ def test_disk_full_on_a_tiny_file_system(tmpfs, tmp_path, capsys, size, figures)
 def test_disk_full_during_a_sweep(tmpfs, capsys):
     fs = tmpfs("24k")
     assert main(["sweep", "fprinciple-1d", *TINY, "--seeds", "4", "--out", str(fs / "s")]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "no space left" in err.splitlines()[-1]
+    assert "no space left" in _one_line(capsys.readouterr().err)
 
 
 @pytest.mark.skipif(not CAN_MOUNT, reason=NO_MOUNT)
@@ -362,6 +360,7 @@ def test_report_is_written_before_the_manifest_says_completed(tmp_path, capsys, 
     monkeypatch.setattr(viz, "build_report", broken)
     out = tmp_path / "o"
     assert main(["run", "fprinciple-1d", *TINY, "--out", str(out)]) == 1
+    assert "Input/output error" in _one_line(capsys.readouterr().err)
     assert (out / "summary.json").exists() and not (out / "manifest.json").exists()
 
 
@@ -369,11 +368,13 @@ def test_stale_figure_temporaries_are_swept(tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["run", "fprinciple-1d", *TINY, "--out", str(out)]) == 0
     (out / "figures" / "training.tmp.gif").write_bytes(b"")
-    (out / "figures" / ".tmp-99999").mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process that drew figures and is gone
+    (out / "figures" / f".tmp-{dead.pid}").mkdir()
     (out / ".history.npz.abc.tmp").write_bytes(b"")
     assert main(["report", str(out)]) == 0
     names = {p.name for p in out.rglob("*")}
-    assert not {"training.tmp.gif", ".tmp-99999", ".history.npz.abc.tmp"} & names
+    assert not {"training.tmp.gif", f".tmp-{dead.pid}", ".history.npz.abc.tmp"} & names
     assert "training.gif" in names and "report.html" in names
 
 
@@ -543,3 +544,24 @@ def test_sweep_refused_by_its_backend_after_the_claim_leaves_nothing(tmp_path, c
                  "--slurm", "no_such_parameter=1", "--out", str(out)])
     assert code == 2 and "--slurm" in _one_line(capsys.readouterr().err)
     assert not out.exists()
+
+
+@pytest.mark.slow  # a real process drawing real figures (~10 s)
+def test_sigkill_while_drawing_figures_leaves_no_partial_figure_and_no_completed_manifest(tmp_path, capsys):
+    out = tmp_path / "o"
+    p = subprocess.Popen([sys.executable, "-m", "simbias", "run", "fprinciple-1d", *TINY, "--out", str(out)],
+                         env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.time()
+        while not list((out / "figures").glob(".tmp-*")) and p.poll() is None and time.time() - t0 < 120:
+            time.sleep(0.01)
+        assert p.poll() is None, "the run ended before its figures could be interrupted"
+        time.sleep(0.3)
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    assert not (out / "manifest.json").exists()  # not "completed" without its report
+    assert not (out / "report.html").exists()
+    assert not [f for f in (out / "figures").iterdir() if ".tmp" in f.name and not f.name.startswith(".tmp-")]
+    assert main(["report", str(out)]) == 0  # the next report sweeps the killed drawing's folder
+    assert not list((out / "figures").glob(".tmp-*"))

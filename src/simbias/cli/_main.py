@@ -111,10 +111,13 @@ def _cmd_run(args) -> int:
     try:
         result, rd = run(spec, out, device=args.device, progress=show,
                          finalize=None if args.no_figures else finalize)
-    except (RunFailure, OSError, MemoryError):
-        if out.is_dir():
-            print(f"run directory (partial): {out}", file=sys.stderr)
-        raise
+    except RunFailure as exc:  # one line: what failed, and where the partial run is
+        raise RunFailure(f"{exc}; run directory (partial): {out}") from exc
+    except OSError as exc:
+        raise RunFailure(f"{_os_error(exc)}; run directory (partial): {out}") from exc
+    except MemoryError:
+        raise RunFailure(f"out of memory; make the problem or the model smaller; run directory (partial): {out}") \
+            from None
     print(f"run directory: {rd.path}")
     for line in result.headline:
         print(f"  {line}")

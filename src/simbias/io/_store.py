@@ -293,7 +293,20 @@ def remove_stale_temporaries(path: str | os.PathLike) -> None:
         except OSError:
             pass
     for d in dirs:
+        pid = d.name[len(".tmp-"):]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue  # another live process is drawing there
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists
+        return True
+    return True
 
 
 def _hash_of_spec_file(path: Path) -> str | None:
