@@ -197,6 +197,11 @@ CASES = [
     Case("spec-is-directory", _adir_toml, 2, ("adir.toml", "is a directory")),
     Case("spec-missing", lambda d: ["run", str(d / "nope.toml")], 2, ("nope.toml", "does not exist")),
     Case("unknown-preset", lambda d: ["run", "no-such-preset"], 2, ("no-such-preset",)),
+    Case("data-file-missing", lambda d: ["run", "fprinciple-filtering", "--set", "problem.path=missing.npz",
+                                         "--out", str(d / "o")], 2, ("problem.path", "does not exist"), absent=("o",)),
+    Case("data-file-garbage-rolled-back", lambda d: (_w("bad.npz", bytes(range(256)) * 2)(d), [
+        "run", "fprinciple-filtering", "--set", "problem.path=bad.npz", "--no-figures", "--out", str(d / "o")])[1],
+         2, ("bad.npz",), absent=("o",)),
     Case("unknown-key", lambda d: [*RUN, "--set", "model.nope=1", "--out", str(d / "o")], 2, ("model.nope",),
          absent=("o",)),
     Case("out-under-a-file", _afile, 2, ("--out",), present=("afile",), absent=("afile/sub",)),
@@ -289,10 +294,10 @@ def test_input_error_inside_the_runner_rolls_the_claim_back(tmp_path, capsys, mo
     from simbias.errors import InputError
 
     _patched_runner(monkeypatch, InputError("problem.path", "found only while building", "fix it"))
-    out = tmp_path / "o"
+    out = tmp_path / "a" / "b" / "o"
     assert main(["run", "fprinciple-1d", *TINY, "--no-figures", "--out", str(out)]) == 2
     assert "problem.path" in _one_line(capsys.readouterr().err)
-    assert not out.exists()
+    assert not (tmp_path / "a").exists()  # every folder the claim created is gone
     assert main(["run", "fprinciple-1d", *TINY, "--no-figures", "--out", str(out)]) == 0  # the corrected rerun
     assert json.loads((out / "manifest.json").read_text())["outcome"] == "completed"
 

@@ -7,7 +7,8 @@
 * **expressions** (``target``, ``solution``, ``reference_target`` of a section with a ``domain``
   ``[lo, hi]``) evaluated in the spec's dtype on the points the run will use; a value that is
   NaN or infinite there (``log(x-x)``, ``sin(x)+0*1e39`` in float32) names the key;
-* **data files** (``path`` keys): they must exist, be files and be readable;
+* **data files** (``path``, ``labels`` keys): they must exist and be readable (the loaders
+  check their contents; an error they raise after the claim rolls the claim back);
 * **memory**: a lower-bound estimate of the problem (sample counts × dimensions) and the model
   (parameters with gradient and Adam state, one forward pass of activations) against the memory
   this machine has available (``MemAvailable`` of ``/proc/meminfo``).  ``SIMBIAS_MEMORY_CHECK=0``
@@ -117,19 +118,17 @@ def _check_expressions(spec) -> None:
 def _check_files(spec) -> None:
     for prefix, sec in _sections(spec):
         for f in dataclasses.fields(sec):
-            if f.name != "path" and not f.name.endswith("_path"):
+            if f.name not in ("path", "labels") and not f.name.endswith("_path"):
                 continue
             v = getattr(sec, f.name)
-            if not isinstance(v, str) or not v:
+            if not isinstance(v, str) or not v or (f.name == "labels" and not getattr(sec, "path", None)):
                 continue
             p = Path(v).expanduser()
             key = f"{prefix}{f.name}"
-            if p.is_dir():
-                raise InputError(key, f"{v} is a directory", "give a data file")
             if not p.exists():
-                raise InputError(key, f"{v} does not exist", "give the path of an existing data file")
-            if not os.access(p, os.R_OK):
-                raise InputError(key, f"{v} is not readable", "check the file's permissions")
+                raise InputError(key, f"{v} does not exist", "give the path of an existing data file or folder")
+            if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
+                raise InputError(key, f"{v} is not readable", "check its permissions")
 
 
 def available_memory() -> int | None:

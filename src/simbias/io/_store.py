@@ -148,10 +148,13 @@ class RunDir:
         process holds, raises :class:`InputError`.  Release with :meth:`release` (or undo with
         :meth:`rollback`).
         """
-        self._created = []
         if self.path.exists() and not self.path.is_dir():
             raise InputError(flag, f"{self.path} is a file", "give a directory path")
         made_dir = not self.path.exists()
+        top = self.path  # the outermost folder this claim creates (removed again by rollback)
+        while made_dir and not top.parent.exists() and top.parent != top:
+            top = top.parent
+        self._top = top
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -181,7 +184,7 @@ class RunDir:
         except BaseException:
             self.release()
             if made_dir:
-                _remove_tree_quietly(self.path)
+                _remove_tree_quietly(top)
             raise
 
     def release(self) -> None:
@@ -202,7 +205,7 @@ class RunDir:
         """
         if getattr(self, "_made_dir", False):
             self.release()
-            _remove_tree_quietly(self.path)
+            _remove_tree_quietly(self._top)
             self._made_dir = False
         else:
             self.release()
