@@ -50,11 +50,31 @@ class RunFailure(SimbiasError, RuntimeError):
 
 
 class DivergenceError(RunFailure):
-    """The loss became NaN or infinite at ``step``."""
+    """The loss became NaN or infinite at ``step``.
 
-    def __init__(self, step: int, loss: float, hint: str = "lower train.lr"):
+    Everything is given to the constructor, so the exception is raised once, fully formed:
+    ``hint`` (the fix the user reads), ``history`` (what was recorded before the step) and
+    ``summary`` (the experiment's numbers so far, written to ``summary.json``).  The message is
+    built when it is read, so it always shows the current ``hint``.
+
+    Example
+    -------
+    >>> str(DivergenceError(12, float("nan"), hint="lower train.lr_factor"))
+    'training diverged at step 12 (loss = nan); lower train.lr_factor'
+    """
+
+    def __init__(self, step: int, loss: float, hint: str = "lower train.lr", *, history=None,
+                 summary: dict | None = None):
         self.step, self.loss, self.hint = int(step), float(loss), hint
-        super().__init__(f"training diverged at step {self.step} (loss = {self.loss}); {hint}")
+        self.history = history
+        self.summary = dict(summary) if summary is not None else {}
+        super().__init__(self.step, self.loss)
+
+    def __str__(self) -> str:
+        return f"training diverged at step {self.step} (loss = {self.loss}); {self.hint}"
+
+    def __reduce__(self):  # pickles whole (sweep back-ends send failures between processes)
+        return (type(self), (self.step, self.loss, self.hint), {"history": self.history, "summary": self.summary})
 
 
 class Outcome(str, enum.Enum):

@@ -39,7 +39,7 @@ class History:
     diverged_step: int | None | list[int | None] = None
     info: dict[str, Any] = field(default_factory=dict)
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def _get_array(self, name: str) -> np.ndarray:
         if name in self.arrays:
             return self.arrays[name]
         if name in self.static:
@@ -67,3 +67,198 @@ class History:
             else:
                 arrays[k] = v
         return cls(steps=np.asarray(data["steps"]), arrays=arrays, static=static)
+
+    # ---- divergence, concatenation and slicing (engine) -----------------------------------
+    # A single run's arrays have the record axis first; an ensemble's (``info["n_members"]``) the
+    # member axis first and the record axis second.  Arrays named in ``info["snapshot_arrays"]``
+    # follow ``static["snapshot_steps"]``, every other array follows ``steps``.
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the run (for an ensemble: any member) diverged."""
+        if isinstance(self.outcome, list):
+            return any(str(o) == Outcome.DIVERGED.value for o in self.outcome)
+        return str(self.outcome) == Outcome.DIVERGED.value
+
+    def divergence_error(self, hint: str = "lower train.lr", *, summary: dict | None = None):
+        """The :class:`~simbias.errors.DivergenceError` describing this diverged single run.
+
+        Parameters
+        ----------
+        hint : the fix the user reads.
+        summary : the experiment's numbers so far (written to ``summary.json``).
+
+        Returns
+        -------
+        DivergenceError
+            carrying this history, ready to ``raise``.
+
+        Example
+        -------
+        >>> h = fit(model, problem, opt, steps=100)            # doctest: +SKIP
+        >>> if h.diverged:                                      # doctest: +SKIP
+        ...     raise h.divergence_error("lower train.lr")
+        """
+        from .errors import DivergenceError
+
+        step = self.diverged_step if not isinstance(self.diverged_step, list) else \
+            min(d for d in self.diverged_step if d is not None)
+        return DivergenceError(int(step), float(self.info.get("diverged_loss", float("nan"))), hint,
+                               history=self, summary=summary)
+
+    def _ensemble(self) -> bool:
+        return "n_members" in self.info
+
+    def _snapshot_keys(self) -> set[str]:
+        return set(self.info.get("snapshot_arrays", ()))
+
+    def _take(self, rec_keep: np.ndarray, snap_keep: np.ndarray | None, loss_stop: int | None,
+              steps_done: int | None) -> "History":
+        ax = 1 if self._ensemble() else 0
+        snaps = self._snapshot_keys()
+        arrays = {}
+        for k, v in self.arrays.items():
+            keep = snap_keep if k in snaps and snap_keep is not None else rec_keep
+            arrays[k] = np.compress(keep, v, axis=ax)
+        static = dict(self.static)
+        if snap_keep is not None and "snapshot_steps" in static:
+            static["snapshot_steps"] = np.asarray(static["snapshot_steps"])[snap_keep]
+        if loss_stop is not None and "loss" in static:
+            static["loss"] = np.asarray(static["loss"])[..., :loss_stop]
+        info = dict(self.info)
+        if steps_done is not None:
+            info["steps_done"] = int(steps_done)
+        return History(steps=np.asarray(self.steps)[rec_keep], arrays=arrays, static=static,
+                       outcome=self.outcome, diverged_step=self.diverged_step, info=info)
+
+    def until(self, step: int) -> "History":
+        """The history of the first ``step`` updates: records and snapshots at steps ≤ ``step``
+        and the per-step losses of steps < ``step``.
+
+        Parameters
+        ----------
+        step : the last state kept (number of updates).
+
+        Returns
+        -------
+        History
+
+        Example
+        -------
+        >>> h.until(100).steps[-1] <= 100                       # doctest: +SKIP
+        True
+        """
+        step = int(step)
+        snap = np.asarray(self.static["snapshot_steps"]) if "snapshot_steps" in self.static else None
+        return self._take(np.asarray(self.steps) <= step, None if snap is None else snap <= step, step,
+                          min(step, int(self.info.get("steps_done", step))))
+
+    def select(self, steps) -> "History":
+        """Only the records (and snapshots) taken at the given steps; static arrays unchanged.
+
+        Parameters
+        ----------
+        steps : iterable of step numbers.
+
+        Returns
+        -------
+        History
+
+        Example
+        -------
+        >>> h.select([0, 10, 20]).steps                         # doctest: +SKIP
+        array([ 0, 10, 20])
+        """
+        want = np.asarray(list(steps), dtype=np.int64)
+        snap = np.asarray(self.static["snapshot_steps"]) if "snapshot_steps" in self.static else None
+        return self._take(np.isin(self.steps, want), None if snap is None else np.isin(snap, want), None, None)
+
+    def __getitem__(self, name):
+        """``h["name"]``: a recorded or static array; ``h[i:j]``: records ``i … j−1`` (by record
+        index) and the snapshots up to the last kept record's step."""
+        if isinstance(name, slice):
+            idx = np.arange(len(self.steps))[name]
+            rec_keep = np.zeros(len(self.steps), dtype=bool)
+            rec_keep[idx] = True
+            last = int(np.asarray(self.steps)[idx].max()) if idx.size else -1
+            snap = np.asarray(self.static["snapshot_steps"]) if "snapshot_steps" in self.static else None
+            return self._take(rec_keep, None if snap is None else snap <= last, None, None)
+        return self._get_array(name)
+
+    @classmethod
+    def concat(cls, parts) -> "History":
+        """Join the histories of consecutive runs of one model (or one ensemble).
+
+        Part ``i + 1`` continued training where part ``i`` stopped, so its steps are shifted by the
+        steps done before it, and its first record (step 0, a repeat of the previous part's last
+        record) is dropped.  Per-step losses are joined; outcome and divergence come from the
+        parts (a member diverged in any part is diverged, at its first divergence step).
+
+        Parameters
+        ----------
+        parts : sequence of :class:`History`, in training order.
+
+        Returns
+        -------
+        History
+
+        Example
+        -------
+        >>> h = History.concat([fit(m, p, opt, steps=50), fit(m, p, opt, steps=50)])  # doctest: +SKIP
+        >>> h.info["steps_done"]                                                      # doctest: +SKIP
+        100
+        """
+        parts = list(parts)
+        if not parts:
+            raise ValueError("History.concat needs at least one history")
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+        ax = 1 if first._ensemble() else 0
+        offset, steps, snaps, loss = 0, [], [], []
+        arrays: dict[str, list[np.ndarray]] = {}
+        snap_keys = first._snapshot_keys()
+        outcome, diverged = first.outcome, first.diverged_step
+        if isinstance(outcome, list):
+            outcome, diverged = list(outcome), list(diverged)
+        for i, h in enumerate(parts):
+            r, s = np.asarray(h.steps), np.asarray(h.static.get("snapshot_steps", np.zeros(0, np.int64)))
+            r_skip = int(i > 0 and r.size > 0 and r[0] == 0)
+            s_skip = int(i > 0 and s.size > 0 and s[0] == 0)
+            steps.append(r[r_skip:] + offset)
+            snaps.append(s[s_skip:] + offset)
+            for k, v in h.arrays.items():
+                skip = s_skip if k in snap_keys else r_skip
+                arrays.setdefault(k, []).append(np.take(v, np.arange(skip, v.shape[ax]), axis=ax))
+            if "loss" in h.static:
+                loss.append(np.asarray(h.static["loss"]))
+            if i > 0:
+                if isinstance(outcome, list):
+                    for j, (o, d) in enumerate(zip(h.outcome, h.diverged_step)):
+                        if diverged[j] is None and d is not None:
+                            outcome[j], diverged[j] = o, d + offset
+                elif h.diverged_step is not None and diverged is None:
+                    outcome, diverged = h.outcome, h.diverged_step + offset
+                elif diverged is None:
+                    outcome = h.outcome
+            offset += int(h.info.get("steps_done", np.asarray(h.static.get("loss", [])).shape[-1]))
+        static = dict(first.static)
+        if loss:
+            static["loss"] = np.concatenate(loss, axis=-1)
+        if "snapshot_steps" in first.static:
+            static["snapshot_steps"] = np.concatenate(snaps)
+        info = dict(parts[-1].info)
+        info["steps_done"] = offset
+        info["wall_time_s"] = float(sum(h.info.get("wall_time_s", 0.0) for h in parts))
+        for h in parts:
+            if "diverged_loss" in h.info:
+                info["diverged_loss"] = h.info["diverged_loss"]
+                break
+        return cls(steps=np.concatenate(steps), arrays={k: np.concatenate(v, axis=ax) for k, v in arrays.items()},
+                   static=static, outcome=outcome, diverged_step=diverged, info=info)
+
+    def __add__(self, other: "History") -> "History":
+        """``h1 + h2`` = ``History.concat([h1, h2])``."""
+        if not isinstance(other, History):
+            return NotImplemented
+        return History.concat([self, other])

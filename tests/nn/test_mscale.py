@@ -57,7 +57,8 @@ def test_init_schemes_statistics():
     with pytest.raises(InputError, match="model.init_std"):
         init_dense_(layer, "normal")
     with pytest.raises(InputError, match="model.init"):
-        DenseStack(1, [4], 1, init="he")
+        DenseStack(1, [4], 1, init="kaiming")
+    DenseStack(1, [4], 1, init="he")  # one registry serves every model (nn/_init.py)
 
 
 def test_dense_stack_shapes_and_seed():

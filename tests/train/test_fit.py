@@ -69,13 +69,17 @@ def test_same_seed_same_numbers():
 
 def test_divergence_names_the_step(f64):
     problem, model = setup()
-    with pytest.raises(DivergenceError) as err:
-        fit(model, problem, make_optimizer("sgd", model.parameters(), lr=1e6), steps=50,
+    h = fit(model, problem, make_optimizer("sgd", model.parameters(), lr=1e6), steps=50,
             record=Record(every=1, probes=(TrainLoss(),)))
-    exc = err.value
-    assert 0 < exc.step < 50 and "train.lr" in str(exc)
-    assert np.isfinite(exc.history["loss"]).all() and len(exc.history["loss"]) == exc.step
-    assert len(exc.history["train_loss"]) == len(exc.history.steps) and np.isfinite(exc.history["train_loss"]).all()
+    assert h.diverged and str(h.outcome) == "diverged"
+    exc = h.divergence_error("lower train.lr please", summary={"x": 1})
+    assert isinstance(exc, DivergenceError) and exc.history is h and exc.summary == {"x": 1}
+    assert 0 < exc.step < 50 and str(exc).endswith("lower train.lr please")
+    assert not np.isfinite(exc.loss)
+    exc.hint = "changed"  # the message is built when read
+    assert str(exc).endswith("changed")
+    assert np.isfinite(h["loss"]).all() and len(h["loss"]) == exc.step
+    assert len(h["train_loss"]) == len(h.steps) and np.isfinite(h["train_loss"]).all()
 
 
 def test_minibatch_and_derivative_loss_train(f64):

@@ -51,7 +51,7 @@ import torch
 from .. import condensation as cond
 from .. import nn as snn
 from .. import problems, theory, train
-from ..errors import DivergenceError, InputError, Outcome
+from ..errors import InputError, Outcome
 from ..results import History
 from ._common import seeds_for, torch_dtype
 from ._registry import BaseSpec, Result, register
@@ -374,67 +374,35 @@ def _record(snapshot_every: int | None, steps: int, params: bool = True) -> trai
     return train.Record(every=None, snapshot_every=snapshot_every or None, probes=_probes(params))
 
 
-def _merge_histories(parts: list[History]) -> History:
-    """Concatenate the histories of consecutive :func:`fit` calls on one model (the first record of
-    every later part repeats the last record of the one before and is dropped)."""
-    first = parts[0]
-    if len(parts) == 1:
-        return first
-    offset, steps, snaps, loss = 0, [], [], []
-    arrays: dict[str, list[np.ndarray]] = {}
-    for i, h in enumerate(parts):
-        skip = 0 if i == 0 else 1
-        steps.append(np.asarray(h.steps)[skip:] + offset)
-        snaps.append(np.asarray(h.static["snapshot_steps"])[skip:] + offset)
-        for k, v in h.arrays.items():
-            arrays.setdefault(k, []).append(v[skip:])
-        loss.append(np.asarray(h.static["loss"]))
-        offset += int(h.info.get("steps_done", len(h.static["loss"])))
-    static = dict(first.static)
-    static["loss"] = np.concatenate(loss)
-    static["snapshot_steps"] = np.concatenate(snaps)
-    info = dict(parts[-1].info)
-    info["steps_done"] = offset
-    info["wall_time_s"] = float(sum(h.info.get("wall_time_s", 0.0) for h in parts))
-    return History(steps=np.concatenate(steps), arrays={k: np.concatenate(v) for k, v in arrays.items()},
-                   static=static, outcome=parts[-1].outcome, diverged_step=parts[-1].diverged_step, info=info)
-
-
 def _fit_stages(model, problem, opt, *, steps: int, snapshot_every: int | None, stop_ratio: float | None,
                 progress: bool = False, params: bool = True) -> History:
-    """:func:`fit` for ``steps`` updates; with ``stop_ratio`` in chunks of ``snapshot_every`` steps,
-    stopping after the first chunk whose final loss is below ``stop_ratio`` × the initial loss."""
+    """:func:`fit` for ``steps`` updates; with ``stop_ratio`` in stages of ``snapshot_every`` steps
+    (:func:`train.fit_stages`), stopping after the first stage whose final loss is below
+    ``stop_ratio`` × the initial loss."""
     if stop_ratio is None:
         return train.fit(model, problem, opt, steps=steps, record=_record(snapshot_every, steps, params),
                          progress=progress)
-    chunk = snapshot_every or max(1, steps // 50)  # 0 / None: automatic
-    parts: list[History] = []
-    done, l0 = 0, None
-    while done < steps:
-        k = min(chunk, steps - done)
-        h = train.fit(model, problem, opt, steps=k, record=train.Record(every=None, snapshot_every=k,
-                                                                        probes=_probes(params)))
-        parts.append(h)
-        done += k
-        if l0 is None:
-            l0 = float(h.static["loss"][0])
+
+    def condensed(h: History) -> bool:
         with torch.no_grad():
             now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
-        if now < stop_ratio * l0:
-            break
-    return _merge_histories(parts)
+        return now < stop_ratio * float(h.static["loss"][0])
+
+    return train.fit_stages(model, problem, opt, steps=steps, stage_steps=snapshot_every or max(1, steps // 50),
+                            record=lambda k: train.Record(every=None, snapshot_every=k, probes=_probes(params)),
+                            until=condensed)
 
 
 def train_two_layer(spec_model: TwoLayerSpec, t: TwoLayerTrainSpec, problem, *, seed: int, dtype, device,
                     snapshot_every: int | None, progress: bool = False,
-                    init: Callable[[snn.TwoLayer], None] | None = None,
-                    params: bool = True) -> tuple[History, snn.TwoLayer, float, int]:
+                    init: Callable[[snn.TwoLayer], None] | None = None, params: bool = True,
+                    hint: str = "lower train.lr", summary: dict | None = None) -> tuple[History, snn.TwoLayer, float, int]:
     """Build the net (``init`` may redraw its parameters), resolve the learning rate, train.
 
     Snapshots record the output on the evaluation grid and, with ``params``, the parameters.
 
     Returns ``(history, model, lr, restarts)``.  Raises :class:`DivergenceError` with the history
-    recorded so far.
+    recorded so far, ``hint`` and ``summary``.
     """
     def fresh() -> snn.TwoLayer:
         net = build_two_layer(spec_model, problem.in_features, seed=seed, dtype=dtype, device=device)
@@ -455,9 +423,13 @@ def train_two_layer(spec_model: TwoLayerSpec, t: TwoLayerTrainSpec, problem, *, 
 
     if t.backtrack:
         res = train.fit_with_restarts(build, lr, run, max_restarts=t.max_restarts)
-        return res.history, res.model, res.lr, res.restarts
-    net, opt = build(lr)
-    return run(net, opt), net, lr, 0
+        h, net, lr, restarts = res.history, res.model, res.lr, res.restarts
+    else:
+        net, opt = build(lr)
+        h, restarts = run(net, opt), 0
+    if h.diverged:
+        raise h.divergence_error(hint, summary=summary)
+    return h, net, lr, restarts
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,14 +557,10 @@ def run_condensation_1d(spec: Condensation1DSpec, *, device="cpu", progress=Fals
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_points(spec.problem, dtype=dtype, device=device)
-    try:
-        h, model, lr, restarts = train_two_layer(spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype,
-                                                 device=device, snapshot_every=spec.record.snapshot_every,
-                                                 progress=progress)
-    except DivergenceError as exc:
-        exc.summary = phase_info(spec.model)
-        exc.hint = "lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"
-        raise
+    h, model, lr, restarts = train_two_layer(
+        spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype, device=device,
+        snapshot_every=spec.record.snapshot_every, progress=progress, summary=phase_info(spec.model),
+        hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)")
     summary = condensation_summary(h, spec, lr=lr, restarts=restarts)
     return Result(h, summary, _headline_1d(summary))
 

@@ -29,7 +29,7 @@ import torch
 
 from .. import nn as snn
 from .. import problems, train
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..results import History
 from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_optimizer, build_record,
                       build_regression, seeds_for, torch_dtype)
@@ -119,13 +119,11 @@ def run_parity(spec: ParitySpec, *, device="cpu", progress=False) -> Result:
               train.DiagonalSpectrum(kappa, points=x_all, labels=y_all))
     record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=probes)
     gen = torch.Generator().manual_seed(seeds["batches"])
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                            batch_size=spec.train.batch_size, record=record, generator=gen, progress=progress,
-                            lr_decay=spec.train.lr_decay)
-    except DivergenceError as exc:
-        exc.summary = {}
-        raise
+    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
+                        batch_size=spec.train.batch_size, record=record, generator=gen, progress=progress,
+                        lr_decay=spec.train.lr_decay)
+    if history.diverged:
+        raise history.divergence_error()
     k = history["kappa"]
     low = k <= r.low_band + 1e-12
     top = int(np.argmin(np.abs(k - math.pi / 2)))
@@ -267,12 +265,10 @@ def run_deep_fprinciple(spec: DeepFPSpec, *, device="cpu", progress=False) -> Re
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if want_lfr else ()
                 snap_every = r.snapshot_every or max(1, t.steps // 50)
                 record = train.Record(every=snap_every if want_lfr else None, snapshot_every=snap_every, probes=probes)
-                try:
-                    h = train.fit(model, problem, opt, steps=t.steps, record=record, stop_loss=t.stop_loss,
-                                  progress=progress)
-                except DivergenceError as exc:
-                    exc.summary = {"diverged": f"{key} depth {depth} repeat {rep}"}
-                    raise
+                h = train.fit(model, problem, opt, steps=t.steps, record=record, stop_loss=t.stop_loss,
+                              progress=progress)
+                if h.diverged:
+                    raise h.divergence_error(summary={"diverged": f"{key} depth {depth} repeat {rep}"})
                 loss = h["loss"]
                 reached = np.nonzero(loss <= t.stop_loss)[0]
                 steps_all[key][depth].append(int(reached[0]) if reached.size else None)
@@ -393,11 +389,9 @@ def run_fprinciple_pso(spec: PSOSpec, *, device="cpu", progress=False) -> Result
     probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
               train.TestError(), train.Snapshots())
     record = build_record(spec.record, probes)
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, record=record, progress=progress)
-    except DivergenceError as exc:
-        exc.summary = fprinciple_summary(exc.history, spec.record.threshold)
-        raise
+    history = train.fit(model, problem, opt, steps=spec.train.steps, record=record, progress=progress)
+    if history.diverged:
+        raise history.divergence_error(summary=fprinciple_summary(history, spec.record.threshold))
     summary = fprinciple_summary(history, spec.record.threshold)
     evaluations = int(getattr(opt, "evaluations", spec.train.steps))
     summary.update(optimizer=spec.train.optimizer, loss_evaluations=evaluations,

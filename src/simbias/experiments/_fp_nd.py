@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from .. import problems, train
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..spectral import SCALES
 from ._common import MLPSpec, TrainSpec, build_mlp, build_optimizer, converged_steps, seeds_for, torch_dtype
 from ._fp_data import (DataSpec, DataTrainSpec, NetSpec, build_data_optimizer, build_data_problem, build_net)
@@ -147,13 +147,12 @@ def run_fprinciple_2d(spec: FP2DSpec, *, device="cpu", progress=False) -> Result
               train.TestError(), train.Snapshots())
     record = train.Record(every=spec.record.every, snapshot_every=spec.record.snapshot_every, probes=probes)
     gen = torch.Generator().manual_seed(seeds["batches"])
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                            derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
-                            record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
-    except DivergenceError as exc:
-        exc.summary = band_summary(exc.history, spec.record.threshold) if len(exc.history.steps) else {}
-        raise
+    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
+                        derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
+                        record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
+    if history.diverged:
+        raise history.divergence_error(
+            summary=band_summary(history, spec.record.threshold) if len(history.steps) else {})
     mask = ir.train_mask.cpu().numpy()
     history.static.update(image_shape=np.asarray(shape), train_shape=np.asarray(tshape), train_mask=mask)
     summary = band_summary(history, spec.record.threshold)
@@ -272,12 +271,10 @@ def run_fprinciple_projection(spec: ProjectionSpec, *, device="cpu", progress=Fa
                                output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
                                kind=r.error_kind)
     probes = _classification_probes(problem, loss) + [pe, train.ProjectionSpectrum(pe)]
-    try:
-        history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
-                            snapshot_every=r.snapshot_every)
-    except DivergenceError as exc:
-        exc.summary = projection_summary(exc.history, r.threshold)
-        raise
+    history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
+                        snapshot_every=r.snapshot_every)
+    if history.diverged:
+        raise history.divergence_error(summary=projection_summary(history, r.threshold))
     summary = projection_summary(history, r.threshold)
     summary.update(direction=source, component=r.component, loss=loss, data=problem.name, n=int(problem.x_train.shape[0]))
     head = [f"projection along {'the first principal component' if source == 'pc1' else 'the ' + source + ' direction'}"
@@ -364,12 +361,10 @@ def run_fprinciple_filtering(spec: FilteringSpec, *, device="cpu", progress=Fals
         chosen = "energy shares"
     model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
     probes = _classification_probes(problem, loss) + [train.FilterError(deltas, output=r.output, scale=r.scale)]
-    try:
-        history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
-                            snapshot_every=r.snapshot_every)
-    except DivergenceError as exc:
-        exc.summary = filtering_summary(exc.history)
-        raise
+    history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
+                        snapshot_every=r.snapshot_every)
+    if history.diverged:
+        raise history.divergence_error(summary=filtering_summary(history))
     summary = filtering_summary(history)
     summary.update(deltas_from=chosen, loss=loss, data=problem.name, n=int(problem.x_train.shape[0]))
     head = []

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from .. import train
-from ..errors import DivergenceError
 from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_optimizer, build_record,
                       build_regression, converged_steps, seeds_for, torch_dtype)
 from ._registry import BaseSpec, Result, register
@@ -67,13 +66,11 @@ def run_fprinciple(spec: FPrincipleSpec, *, device="cpu", progress=False) -> Res
               train.TestError(), train.Snapshots())
     record = build_record(spec.record, probes)
     gen = torch.Generator().manual_seed(seeds["batches"])
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                            derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
-                            record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
-    except DivergenceError as exc:
-        exc.summary = fprinciple_summary(exc.history, spec.record.threshold)
-        raise
+    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
+                        derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
+                        record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
+    if history.diverged:
+        raise history.divergence_error(summary=fprinciple_summary(history, spec.record.threshold))
     summary = fprinciple_summary(history, spec.record.threshold)
     head = [f"peaks at ω ≈ {summary['frequencies']} converged (Δ_F < {spec.record.threshold}) at steps "
             f"{summary['converged_step']}", f"final train loss {summary['final_train_loss']:.3e}"]

@@ -33,7 +33,7 @@ import torch
 
 from .. import nn as snn
 from .. import theory
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ._common import seeds_for, torch_dtype
 from ._condensation import CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points
 from ._registry import BaseSpec, Result, register
@@ -190,13 +190,10 @@ def run_lfp(spec: LFPSpec, *, device="cpu", progress=False) -> Result:
     ntk_pred = theory.linearized_prediction(K, y64, Kt.to(torch.float64).cpu(), f0_train=f0_train, f0_test=f0_grid)
     del net0
 
-    try:
-        h, model, lr, restarts = train_two_layer(net_spec, spec.train, problem, seed=seeds["init"], dtype=dtype,
-                                                 device=device, snapshot_every=spec.record.snapshot_every,
-                                                 progress=progress, init=init, params=False)
-    except DivergenceError as exc:
-        exc.hint = "lower train.lr_factor or train.momentum"
-        raise
+    h, model, lr, restarts = train_two_layer(net_spec, spec.train, problem, seed=seeds["init"], dtype=dtype,
+                                             device=device, snapshot_every=spec.record.snapshot_every,
+                                             progress=progress, init=init, params=False,
+                                             hint="lower train.lr_factor or train.momentum")
     with torch.no_grad():
         out = model(gd)[:, 0].to(torch.float64).cpu()
     gamma2 = lambda xi: theory.lfp_gamma2(xi, w=drawn["w"], a=drawn["a"])  # noqa: E731

@@ -399,14 +399,15 @@ def train_networks(nets: list[tuple[str, torch.nn.Module]], problem: problems.PD
         opt = train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr)
         gen = torch.Generator().manual_seed(data_seed)
         objective = make_objective(problem, t, gen, dtype=dtype, device=device)
-        try:
-            done[name] = train.fit(model, problem, opt, steps=t.steps, loss=objective, record=record,
-                                   lr_decay=t.lr_decay, progress=progress)
-        except DivergenceError as exc:
-            done[name] = exc.history
-            err = DivergenceError(exc.step, exc.loss, hint=f"network {name!r}; lower train.lr or train.beta")
-            err.history = merge_histories(done, extra_static)
-            raise err from None
+        h = train.fit(model, problem, opt, steps=t.steps, loss=objective, record=record, lr_decay=t.lr_decay,
+                      progress=progress)
+        done[name] = h
+        if h.diverged:
+            merged = merge_histories(done, extra_static)
+            names = [n for n in done if f"{n}/rel_l2" in merged]
+            raise DivergenceError(h.diverged_step, h.info.get("diverged_loss", float("nan")),
+                                  hint=f"network {name!r}; lower train.lr or train.beta", history=merged,
+                                  summary=pde_summary(merged, names) if names else {})
     return merge_histories(done, extra_static)
 
 
@@ -501,13 +502,8 @@ def run_pde_compare(spec: PDECompareSpec, *, device="cpu", progress=False) -> Re
         g = torch.Generator().manual_seed(seeds["init"] + i)
         nets.append((s.name, build_net(s, problem.dim, generator=g, dtype=dtype, device=device, section=section)))
     names = [n for n, _ in nets]
-    try:
-        history = train_networks(nets, problem, spec.train, spec.record, x_test=x_test, data_seed=seeds["data"],
-                                 dtype=dtype, device=device, progress=progress, extra_static=grid_static)
-    except DivergenceError as exc:
-        done = [n for n in names if f"{n}/rel_l2" in exc.history]
-        exc.summary = pde_summary(exc.history, done) if done else {}
-        raise
+    history = train_networks(nets, problem, spec.train, spec.record, x_test=x_test, data_seed=seeds["data"],
+                             dtype=dtype, device=device, progress=progress, extra_static=grid_static)
     summary = pde_summary(history, names)
     summary["problem"] = repr(problem)
     return Result(history, summary, headline(summary))

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from .. import problems, train
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..results import History
 from ._common import check_train_settings, converged_steps, seeds_for, torch_dtype
 from ._pde import NetSpec, build_net, check_net
@@ -219,12 +219,11 @@ def run_jacobi_vs_dnn(spec: JacobiVsDNNSpec, *, device="cpu", progress=False) ->
     objective = _grid_objective(system, spec.train.loss, dtype=dtype, device=device)
     record = train.Record(every=spec.record.every, probes=(probe,))
     static = {"exact": exact.numpy(), "jacobi_steps": jac_steps, "jacobi_peak_error": jac_err, "jacobi_rel_l2": jac_rel}
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, loss=objective, record=record,
-                            lr_decay=spec.train.lr_decay, progress=progress)
-    except DivergenceError as exc:
-        exc.history.static.update(static)
-        raise
+    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=objective, record=record,
+                        lr_decay=spec.train.lr_decay, progress=progress)
+    if history.diverged:
+        history.static.update(static)
+        raise history.divergence_error()
 
     n_net = spec.hybrid_steps()
     start = torch.as_tensor(history["grid_values"][int(np.searchsorted(history.steps, n_net))], dtype=torch.float64)

@@ -16,9 +16,9 @@ parameter); ``"paper"`` puts β₁ = 1, β₂ = m^(γ′), α = m^(γ+γ′) (Fi
 normalised dynamics (see :mod:`simbias.train._lr`), so the same S_w.
 
 Training: every width is one :func:`simbias.train.fit_ensemble` bucket holding all (γ, γ′, seed)
-members (and, in a sweep, the members of every run with the same static shape); it runs in chunks
-of ``train.check_every`` steps and stops when every member's MSE is below ``train.tol`` (or after
-``train.steps``).  ``train.backtrack`` (the authors' rule, with ``lr = "scaled"``): a member whose
+members (and, in a sweep, the members of every run with the same static shape); a ``stop``
+predicate checked every ``train.check_every`` steps ends training when every member's MSE is below
+``train.tol`` (or after ``train.steps``).  ``train.backtrack`` (the authors' rule, with ``lr = "scaled"``): a member whose
 loss increases is restarted from its initialisation with half the rate, in a later round.
 
 Data: the tutorial's 4 points (−1, −⅓, ⅓, 1) of 0.2·ReLU(x − ⅓) + 0.2·ReLU(−x − ⅓) — the paper's four
@@ -218,25 +218,33 @@ def _train_bucket(nets: list[_Net], specs: Sequence[PhaseDiagramSpec], t: PhaseT
         opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=[n.lr for n in group], **opts)
         stacked = train.stack_problems([n.problem for n in group])
         k = len(group)
-        done, prev_last = 0, None
         increased = np.zeros(k, dtype=bool)
-        while done < t.steps:
-            n_steps = min(t.check_every, t.steps - done)
-            h = train.fit_ensemble(ens, stacked, opt, steps=n_steps, record=train.Record(every=None, probes=()),
-                                   chunk_size=chunk_size)
-            loss = np.asarray(h.static["loss"], dtype=np.float64)  # (k, n_steps)
-            done += n_steps
-            if t.backtrack:
-                seq = loss if prev_last is None else np.concatenate([prev_last[:, None], loss], axis=1)
-                for j in range(k):
-                    if not increased[j] and train.loss_increase(seq[j], floor=t.tol) is not None:
-                        increased[j] = True
-                prev_last = loss[:, -1]
+        seen = [0]  # per-step losses already scanned for an increase
+
+        def status(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(final loss, bad, increased) per member from the per-step losses so far (increase
+            is sticky; each check scans the new steps and the pair across the last boundary)."""
             with torch.no_grad():
                 final = ((ens(stacked.x_train) - stacked.y_train) ** 2).mean(dim=(1, 2)).to(torch.float64).cpu().numpy()
-            bad = ~np.isfinite(final) | np.isnan(loss).any(axis=1)
-            if np.all((final < t.tol) | bad | increased):
-                break
+            bad = ~np.isfinite(final) | np.isnan(losses).any(axis=1)
+            if t.backtrack:
+                window = losses[:, max(seen[0] - 1, 0):]
+                for j in range(k):
+                    if not increased[j] and train.loss_increase(window[j], floor=t.tol) is not None:
+                        increased[j] = True
+            seen[0] = losses.shape[1]
+            return final, bad, increased.copy()
+
+        def settled(step: int, values: dict) -> bool:  # every member converged, diverged or rose
+            if step == 0:
+                return False
+            final, bad, increased = status(values["losses"].to(torch.float64).cpu().numpy())
+            return bool(np.all((final < t.tol) | bad | increased))
+
+        h = train.fit_ensemble(ens, stacked, opt, steps=t.steps, record=train.Record(every=t.check_every, probes=()),
+                               stop=settled, chunk_size=chunk_size)
+        done = int(h.info["steps_done"])
+        final, bad, increased = status(np.asarray(h.static["loss"], dtype=np.float64))
         total += done
         ens.write_back([n.model for n in group])
         retry = []

@@ -31,3 +31,11 @@ from ._fourier import MultiScaleFourierNet as MultiScaleFourierNet
 from ._cnn import CNN as CNN
 from ._cnn import CNN_INITS as CNN_INITS
 from ._cnn import init_layer_ as init_layer_
+from ._init import INIT_ALIASES as INIT_ALIASES
+from ._init import INIT_SCHEMES as INIT_SCHEMES
+from ._init import InitScheme as InitScheme
+from ._init import init_parameters_ as init_parameters_
+from ._init import register_init as register_init
+from ._init import resolve_init as resolve_init
+from ._plan import DenseLayer as DenseLayer
+from ._plan import DensePlan as DensePlan

@@ -19,6 +19,9 @@ device and dtype):
 * ``"normal"``  weights and biases N(0, ``init_std``²).
 * ``"glorot_uniform"`` weights U(±√(6/(n_in + n_out))), biases 0 (DeepXDE / Keras default).
 
+Every draw comes from the one registry :mod:`simbias.nn._init` (``std`` = ``normal``,
+``glorot_uniform`` = ``xavier_uniform``; ``he`` and ``lecun`` work here too).
+
 Design note: the brief named the MSDNN scheme "xavier"; here "xavier" keeps the meaning it has
 in :class:`~simbias.nn.MLP` (zero biases) and the MSDNN variant is called "msdnn", so that one
 name never means two initialisations.
@@ -26,7 +29,6 @@ name never means two initialisations.
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import torch
@@ -34,43 +36,27 @@ from torch import Tensor, nn
 
 from ..errors import InputError
 from ._activations import get_activation
-from ._mlp import _normal
+from ._init import INIT_ALIASES, INIT_SCHEMES, init_parameters_, resolve_init
 
 __all__ = ["DENSE_INITS", "init_dense_", "DenseStack", "ScaledLinear", "SinCosFirstLayer"]
 
-DENSE_INITS = ("xavier", "msdnn", "mscale", "normal", "glorot_uniform")
+#: the registry's draws (:mod:`simbias.nn._init`) and their aliases, the block schemes first
+DENSE_INITS = ("xavier", "msdnn", "mscale", "normal", "glorot_uniform",
+               *(n for n in (*INIT_SCHEMES, *INIT_ALIASES)
+                 if n not in ("xavier", "msdnn", "mscale", "normal", "glorot_uniform", "power")))
 
 Activation = str | Callable[[Tensor], Tensor]
 
 
 def check_init(init: str, init_std: float | None) -> None:
-    if init not in DENSE_INITS:
-        raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(DENSE_INITS)}")
-    if init == "normal" and (init_std is None or not init_std > 0):
-        raise InputError("model.init_std", f"got {init_std!r} with model.init='normal'", "give a positive standard deviation")
+    if resolve_init(init, accepted=DENSE_INITS) == "normal" and (init_std is None or not init_std > 0):
+        raise InputError("model.init_std", f"got {init_std!r} with model.init={init!r}", "give a positive standard deviation")
 
 
 def init_dense_(layer: nn.Linear, init: str, *, std: float | None = None, generator: torch.Generator | None = None) -> None:
     """Initialise one ``nn.Linear`` in place by a named scheme (module docstring)."""
     check_init(init, std)
-    fan_out, fan_in = layer.weight.shape
-    fans = fan_in + fan_out
-    with torch.no_grad():
-        if init == "glorot_uniform":
-            bound = math.sqrt(6.0 / fans)
-            u = torch.rand(layer.weight.shape, generator=generator, dtype=torch.float64)
-            layer.weight.copy_(((2 * u - 1) * bound).to(layer.weight))
-            if layer.bias is not None:
-                layer.bias.zero_()
-            return
-        w_std = {"xavier": math.sqrt(2.0 / fans), "msdnn": math.sqrt(2.0 / fans), "mscale": 2.0 / math.sqrt(fans),
-                 "normal": std}[init]
-        b_std = 0.0 if init == "xavier" else w_std
-        layer.weight.copy_(_normal(layer.weight, w_std, generator))
-        if layer.bias is not None:
-            layer.bias.copy_(_normal(layer.bias, b_std, generator))
-
-
+    init_parameters_(layer, init, std=std, generator=generator)
 
 
 def resolve_activation(activation: Activation) -> tuple[str, Callable[[Tensor], Tensor]]:

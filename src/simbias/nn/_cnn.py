@@ -20,6 +20,9 @@ fan_in = C_in·k^dim, fan_out = C_out·k^dim):
 * ``"he"``              weights N(0, 2/fan_in), biases 0
 * ``"lecun"``           weights N(0, 1/fan_in), biases 0
 * ``"std"``             weights and biases N(0, ``init_std``²)
+
+These are draws of the one registry :mod:`simbias.nn._init` (``std`` = ``normal``; every other
+registered draw works too).
 """
 
 from __future__ import annotations
@@ -32,44 +35,20 @@ from torch import Tensor, nn
 
 from ..errors import InputError
 from ._activations import get_activation
+from ._init import INIT_ALIASES, INIT_SCHEMES, init_parameters_, resolve_init
 
 __all__ = ["CNN", "CNN_INITS", "init_layer_"]
 
-CNN_INITS = ("xavier", "xavier_uniform", "he", "lecun", "std")
-
-
-def _fans(weight: Tensor) -> tuple[int, int]:
-    receptive = math.prod(weight.shape[2:]) if weight.ndim > 2 else 1
-    return weight.shape[1] * receptive, weight.shape[0] * receptive
+#: the registry's draws (:mod:`simbias.nn._init`) and their aliases, the tutorial's schemes first
+CNN_INITS = ("xavier", "xavier_uniform", "he", "lecun", "std",
+             *(n for n in (*INIT_SCHEMES, *INIT_ALIASES) if n not in ("xavier", "xavier_uniform", "he", "lecun", "std", "power")))
 
 
 def init_layer_(layer: nn.Module, *, init: str, std: float | None = None,
                 generator: torch.Generator | None = None) -> None:
     """Initialise one ``nn.Linear`` / ``nn.Conv1d`` / ``nn.Conv2d`` in place (module docstring)."""
-    if init not in CNN_INITS:
-        raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(CNN_INITS)}")
-    w = layer.weight
-    fan_in, fan_out = _fans(w)
-    with torch.no_grad():
-        if init == "xavier_uniform":
-            bound = math.sqrt(6.0 / (fan_in + fan_out))
-            u = torch.rand(w.shape, generator=generator, dtype=torch.float64)
-            w.copy_(((2 * u - 1) * bound).to(w))
-            b_std = 0.0
-        else:
-            w_std = {"xavier": math.sqrt(2.0 / (fan_in + fan_out)), "he": math.sqrt(2.0 / fan_in),
-                     "lecun": math.sqrt(1.0 / fan_in), "std": std}[init]
-            w.copy_(_normal(w, w_std, generator))
-            b_std = std if init == "std" else 0.0
-        if layer.bias is not None:
-            layer.bias.copy_(_normal(layer.bias, b_std, generator))
-
-
-def _normal(like: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
-    if not std:
-        return torch.zeros_like(like)
-    z = torch.randn(like.shape, generator=generator, dtype=torch.float64)
-    return (std * z).to(dtype=like.dtype, device=like.device)
+    resolve_init(init, accepted=CNN_INITS)
+    init_parameters_(layer, init, std=std, generator=generator)
 
 
 def _positive_int(name: str, v) -> int:
@@ -119,10 +98,8 @@ class CNN(nn.Module):
         p = _positive_int("model.pool", pool)
         if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
             raise InputError("model.padding", f"got {padding!r}", "use a non-negative integer")
-        if init not in CNN_INITS:
-            raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(CNN_INITS)}")
-        if init == "std" and (init_std is None or not init_std > 0):
-            raise InputError("model.init_std", f"got {init_std!r} with model.init='std'", "give a positive standard deviation")
+        if resolve_init(init, accepted=CNN_INITS) == "normal" and (init_std is None or not init_std > 0):
+            raise InputError("model.init_std", f"got {init_std!r} with model.init={init!r}", "give a positive standard deviation")
         dim = len(shape) - 1
         conv_cls = nn.Conv2d if dim == 2 else nn.Conv1d
         self.in_shape = shape

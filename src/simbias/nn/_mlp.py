@@ -11,22 +11,28 @@ Initialisation schemes (``init=``), all drawn from the ``generator`` passed in:
 * ``"xavier"`` — weights N(0, 2/(fan_in + fan_out)), biases 0.
 * ``"he"``    — weights N(0, 2/fan_in), biases 0.
 * ``"lecun"`` — weights N(0, 1/fan_in), biases 0.
+
+The draws are those of the one registry :mod:`simbias.nn._init` (every name there works here too:
+``normal`` = ``std``, ``xavier_uniform`` = ``glorot_uniform``, ``msdnn``, ``mscale``).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
 from torch import Tensor, nn
 
 from ..errors import InputError
-from ._activations import get_activation
+from ._activations import ACTIVATIONS, get_activation
+from ._plan import DenseLayer, DensePlan
+from ._init import INIT_ALIASES, INIT_SCHEMES, init_parameters_, resolve_init
 
 __all__ = ["MLP", "INITS", "init_linear_"]
 
-INITS = ("power", "std", "xavier", "he", "lecun")
+#: the schemes an MLP accepts: "power" (std = m^(−t)), the registry's draws and their aliases
+INITS = ("power", "std", "xavier", "he", "lecun",
+         *(n for n in (*INIT_SCHEMES, *INIT_ALIASES) if n not in ("power", "std", "xavier", "he", "lecun")))
 
 
 def init_linear_(layer: nn.Linear, *, init: str, std: float | None = None, generator: torch.Generator | None = None) -> None:
@@ -34,29 +40,8 @@ def init_linear_(layer: nn.Linear, *, init: str, std: float | None = None, gener
 
     ``std`` is the standard deviation of the ``"power"``/``"std"`` schemes (weights and biases alike).
     """
-    fan_out, fan_in = layer.weight.shape
-    with torch.no_grad():
-        if init in ("power", "std"):
-            w_std, b_std = std, std
-        elif init == "xavier":
-            w_std, b_std = math.sqrt(2.0 / (fan_in + fan_out)), 0.0
-        elif init == "he":
-            w_std, b_std = math.sqrt(2.0 / fan_in), 0.0
-        elif init == "lecun":
-            w_std, b_std = math.sqrt(1.0 / fan_in), 0.0
-        else:
-            raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(INITS)}")
-        layer.weight.copy_(_normal(layer.weight, w_std, generator))
-        if layer.bias is not None:
-            layer.bias.copy_(_normal(layer.bias, b_std, generator))
-
-
-def _normal(like: Tensor, std: float, generator: torch.Generator | None) -> Tensor:
-    if std == 0:
-        return torch.zeros_like(like)
-    # Draw on the CPU in float64 so that a seed gives the same network on every device and dtype.
-    z = torch.randn(like.shape, generator=generator, dtype=torch.float64)
-    return (std * z).to(dtype=like.dtype, device=like.device)
+    resolve_init(init, accepted=INITS)
+    init_parameters_(layer, init, std=std, generator=generator)
 
 
 class MLP(nn.Module):
@@ -83,10 +68,8 @@ class MLP(nn.Module):
                 raise InputError(f"model.{name}", f"got {v!r}", "use a positive integer")
         if any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
             raise InputError("model.widths", f"got {widths!r}", "use a list of positive integers, e.g. [200, 200, 100]")
-        if init not in INITS:
-            raise InputError("model.init", f"unknown scheme {init!r}", f"choose one of {', '.join(INITS)}")
-        if init == "std" and (init_std is None or not init_std > 0):
-            raise InputError("model.init_std", f"got {init_std!r} with model.init='std'", "give a positive standard deviation")
+        if init != "power" and resolve_init(init, accepted=INITS) == "normal" and (init_std is None or not init_std > 0):
+            raise InputError("model.init_std", f"got {init_std!r} with model.init={init!r}", "give a positive standard deviation")
         if init == "power" and not widths:
             raise InputError("model.init", "'power' needs at least one hidden layer", "give model.widths or another init")
         self.activation_name = activation
@@ -117,6 +100,24 @@ class MLP(nn.Module):
             x = self.act(layer(x))
             out.append(x)
         return out
+
+    def dense_plan(self) -> DensePlan:
+        """This net described for the ensemble engine (:class:`~simbias.nn.DensePlan`).
+
+        Returns
+        -------
+        DensePlan
+            one ``nn.Linear`` per layer, the activation (named when it is the registered one).
+
+        Example
+        -------
+        >>> len(MLP(1, [8, 8], 1).dense_plan().layers)
+        3
+        """
+        layers = tuple(DenseLayer(f"layers.{j}.weight", f"layers.{j}.bias" if lin.bias is not None else None,
+                                  transposed=True, vector=False, fused_bias=True) for j, lin in enumerate(self.layers))
+        name = self.activation_name if self.act is ACTIVATIONS.get(self.activation_name) else None
+        return DensePlan(layers, self.act, name)
 
     def extra_repr(self) -> str:
         return f"widths={list(self.widths)}, activation={self.activation_name!r}"

@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..errors import positive_number as _scale
 from ..theory import phase_coordinates, two_layer_scales
 from ._activations import ACTIVATIONS, get_activation
+from ._plan import DenseLayer, DensePlan
 
 __all__ = ["TwoLayer", "two_layer_scales"]
 
@@ -166,6 +167,27 @@ class TwoLayer(nn.Module):
             half = self.width // 2
             return (h[:, :half] @ a[:half] + h[:, half:] @ a[half:]) / self.alpha
         return (h @ a) / self.alpha
+
+    def dense_plan(self) -> DensePlan:
+        """This net described for the ensemble engine (:class:`~simbias.nn.DensePlan`): the hidden
+        layer ``(w, b)``, the output weights ``a`` stored ``(m,)``/``(m, c)``, the output divided by
+        ``alpha``; members may differ in ``alpha``, ``beta1``, ``beta2``, ``init_t`` and
+        ``antisymmetric`` (the mirrored pairs are a property of the drawn values).
+
+        Returns
+        -------
+        DensePlan
+
+        Example
+        -------
+        >>> TwoLayer(1, 8).dense_plan().output_divisor
+        'alpha'
+        """
+        name = self.activation_name if self.activation is ACTIVATIONS.get(self.activation_name) else None
+        layers = (DenseLayer("w", "b" if self.b is not None else None, transposed=True, vector=False, fused_bias=False),
+                  DenseLayer("a", None, transposed=False, vector=self.a.ndim == 1, fused_bias=False))
+        return DensePlan(layers, self.activation, name, output_divisor="alpha",
+                         free_attributes=("alpha", "beta1", "beta2", "init_t", "antisymmetric"))
 
     def extra_repr(self) -> str:
         s = f"in_features={self.in_features}, width={self.width}, activation={self.activation_name!r}, "

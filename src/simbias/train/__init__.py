@@ -44,6 +44,8 @@ from ._lr import LR_RULES as LR_RULES
 from ._lr import RestartResult as RestartResult
 from ._lr import auto_learning_rate as auto_learning_rate
 from ._lr import fit_with_restarts as fit_with_restarts
+from ._stages import fit_stages as fit_stages
+from ._checkpoint import Checkpoint as Checkpoint
 from ._lr import loss_increase as loss_increase
 from ._lr import resolve_lr as resolve_lr
 from ._lr import scaled_learning_rate as scaled_learning_rate

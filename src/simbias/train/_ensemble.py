@@ -65,6 +65,8 @@ from torch import Tensor, nn
 
 from ..errors import InputError, Outcome
 from ..results import History
+from ._checkpoint import Checkpoint, _check_every, _check_resume, _clone, _rng_state, _set_rng_state
+from ._checkpoint import _stack_records, _unstack_records
 from ._fit import supervised_loss
 from ._probes import PeakError
 from ._record import Record, RecordContext
@@ -201,28 +203,16 @@ class _DensePlan:
 
 
 def _dense_plan(module: nn.Module) -> _DensePlan | None:
-    from .. import nn as snn
-
-    if type(module) is snn.MLP:
-        layers = []
-        for j, lin in enumerate(module.layers):
-            layers.append(_Layer(f"layers.{j}.weight", f"layers.{j}.bias" if lin.bias is not None else None,
-                                 transposed=True, vector=False, fused_bias=True))
-        name = module.activation_name if module.act is _registered(module.activation_name) else None
-        return _DensePlan(tuple(layers), module.act, name)
-    if type(module) is snn.TwoLayer:
-        name = module.activation_name if module.activation is _registered(module.activation_name) else None
-        layers = (_Layer("w", "b" if module.b is not None else None, transposed=True, vector=False, fused_bias=False),
-                  _Layer("a", None, transposed=False, vector=module.a.ndim == 1, fused_bias=False))
-        return _DensePlan(layers, module.activation, name, divide_by="alpha",
-                          ignore_attrs=("alpha", "beta1", "beta2", "init_t", "antisymmetric"))
-    return None
-
-
-def _registered(name: str):
-    from ..nn import ACTIVATIONS
-
-    return ACTIVATIONS.get(name)
+    """The engine's plan from the model's own description (``module.dense_plan()``, see
+    :class:`simbias.nn.DensePlan`); ``None`` for models that do not describe themselves."""
+    describe = getattr(module, "dense_plan", None)
+    desc = describe() if callable(describe) else None
+    if desc is None:
+        return None
+    layers = tuple(_Layer(l.weight, l.bias, transposed=l.transposed, vector=l.vector, fused_bias=l.fused_bias)
+                   for l in desc.layers)
+    return _DensePlan(layers, desc.activation, desc.activation_name, divide_by=desc.output_divisor,
+                      ignore_attrs=tuple(desc.free_attributes))
 
 
 def _layer_forward(layer: _Layer, w: Tensor, b: Tensor | None, h: Tensor, exact: bool = True,
@@ -244,18 +234,13 @@ def _write(dst: Tensor, value: Tensor) -> None:
 # the ensemble
 # --------------------------------------------------------------------------------------------
 
-_MODULE_INTERNALS = {"_parameters", "_buffers", "_modules", "training", "_non_persistent_buffers_set",
-                     "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
-                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
-                     "_load_state_dict_post_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
-                     "_forward_pre_hooks_with_kwargs", "_is_full_backward_hook"}
-
-
 def _attr_signature(module: nn.Module, ignore: tuple[str, ...]) -> dict[str, Any]:
+    """The public plain attributes of the module and its submodules (tensors, submodules and
+    underscore-prefixed attributes left out), which members of one ensemble must share."""
     out = {}
     for prefix, sub in module.named_modules():
         for k, v in vars(sub).items():
-            if k in _MODULE_INTERNALS or (prefix == "" and k in ignore) or isinstance(v, Tensor):
+            if k.startswith("_") or k == "training" or (prefix == "" and k in ignore) or isinstance(v, (Tensor, nn.Module)):
                 continue
             out[f"{prefix}.{k}" if prefix else k] = v
     return out
@@ -294,8 +279,8 @@ class Ensemble:
         first = members[0]
         plan = _dense_plan(first) if kernel != "vmap" else None
         if kernel == "dense" and plan is None:
-            raise InputError("kernel", f"'dense' needs simbias.nn.MLP or TwoLayer members, got {type(first).__name__}",
-                             "use kernel='auto'")
+            raise InputError("kernel", f"'dense' needs members that describe their dense layers (dense_plan(), e.g. "
+                             f"simbias.nn.MLP or TwoLayer), got {type(first).__name__}", "use kernel='auto'")
         ref_params = [(n, tuple(p.shape), p.dtype, p.device) for n, p in first.named_parameters()]
         ref_buffers = [(n, tuple(b.shape), b.dtype, b.device) for n, b in first.named_buffers()]
         ignore = plan.ignore_attrs if plan is not None else ()
@@ -652,6 +637,15 @@ class _EnsembleOptimizer:
             raise InputError("params", "the stacked parameters disagree on the number of members", "pass ensemble.parameters()")
         self.lr = _lr_tensor(lr, self.n_members, self.params[0].device)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The optimiser's state (learning rates and moment buffers), for checkpoints."""
+        return {"lr": self.lr, **self._state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` (copied into this optimiser's own tensors)."""
+        self.lr.copy_(state["lr"])
+        self._load(state)
+
     def decay(self, factor: float) -> None:
         """Multiply every learning rate by ``factor`` (as ``fit``'s ``lr_decay`` does, in float64)."""
         self.lr.mul_(factor)
@@ -678,6 +672,14 @@ class EnsembleAdam(_EnsembleOptimizer):
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.t = 0
+
+    def _state(self) -> dict[str, Any]:
+        return {"t": self.t, "exp_avg": self.exp_avg, "exp_avg_sq": self.exp_avg_sq}
+
+    def _load(self, state: dict[str, Any]) -> None:
+        self.t = int(state["t"])
+        for dst, src in zip(self.exp_avg + self.exp_avg_sq, list(state["exp_avg"]) + list(state["exp_avg_sq"])):
+            dst.copy_(src)
 
     @torch.no_grad()
     def step(self, grads: Sequence[Tensor], active: Tensor | None = None) -> None:
@@ -716,6 +718,12 @@ class EnsembleSGD(_EnsembleOptimizer):
         self.momentum, self.dampening = float(momentum), float(dampening)
         self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
         self.buffers: list[Tensor | None] = [None] * len(self.params)
+
+    def _state(self) -> dict[str, Any]:
+        return {"momentum_buffers": self.buffers}
+
+    def _load(self, state: dict[str, Any]) -> None:
+        self.buffers = [None if b is None else b.to(p.device).clone() for b, p in zip(state["momentum_buffers"], self.params)]
 
     @torch.no_grad()
     def step(self, grads: Sequence[Tensor], active: Tensor | None = None) -> None:
@@ -853,10 +861,13 @@ def _ensemble_probe(probe):
 # --------------------------------------------------------------------------------------------
 
 def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="adam", *, steps: int,
-                 lr=None, optimizer_options: dict | None = None, loss: str | Callable = "mse",
-                 derivative_weight: float = 1.0, record: Record | None = None, progress: bool = False,
-                 on_step: Callable[[int], None] | None = None, on_record: Callable[[int, dict], None] | None = None,
-                 lr_decay: float = 0.0, chunk_size: int | None = None) -> History:
+                 loss: str | Callable = "mse", derivative_weight: float = 1.0, batch_size: int | None = None,
+                 record: Record | None = None, stop: Callable[[int, dict], bool] | None = None,
+                 on_record: Callable[[int, dict], None] | None = None, on_step: Callable[[int], None] | None = None,
+                 progress: bool = False, lr_decay: float = 0.0, checkpoint_every: int | None = None,
+                 on_checkpoint: Callable[[Checkpoint], None] | None = None, resume: Checkpoint | None = None,
+                 generator: torch.Generator | None = None, lr=None, optimizer_options: dict | None = None,
+                 chunk_size: int | None = None) -> History:
     """Train the M members of ``ensemble`` on ``problem`` in lockstep for ``steps`` updates.
 
     Args:
@@ -868,6 +879,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
             its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
         steps: number of updates (full batch).
+        batch_size: must be ``None`` (the ensemble trains full batch); present so that ``fit`` and
+            ``fit_ensemble`` share one signature.
         lr: with an optimiser name: one learning rate, or one per member.
         optimizer_options: with an optimiser name: e.g. ``{"momentum": 0.9}``.
         loss: ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
@@ -875,10 +888,21 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
         record: what to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
             ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
-        progress: show a progress bar over steps.
-        on_step: called as ``on_step(step)`` after each update (e.g. an outer progress bar).
+        stop: ``stop(step, values) -> bool`` for the whole ensemble ("all", not per member),
+            called at every record step after its records (before that step's update) with the
+            values just recorded (member axis first) and ``values["losses"]`` (``(M, step)``
+            per-step losses so far); ``True`` ends training with the state after ``step`` updates
+            as the final state (``info["stopped_early"]``).
         on_record: called as ``on_record(step, values)`` after each record.
+        on_step: called as ``on_step(step)`` after each update (e.g. an outer progress bar).
+        progress: show a progress bar over steps.
         lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
+        checkpoint_every, on_checkpoint: hand a :class:`~simbias.train.Checkpoint` (stacked
+            parameters, optimiser state, RNG, losses, records, member outcomes) to
+            ``on_checkpoint`` before every ``checkpoint_every``-th update.
+        resume: a checkpoint of this run: continue from it (bit for bit the uninterrupted run);
+            the ensemble and optimiser given are fresh ones of the same structure.
+        generator: unused (full batch); the shared signature.
         chunk_size: members per chunk within a step (``None``: cache-sized chunks on the CPU, all
             members on CUDA).  Does not change any number.
 
@@ -888,6 +912,14 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         ``diverged_step`` as per-member lists.  A diverged member's records from its divergence
         step on are NaN; :func:`member_history` cuts them off.  Divergence is never raised.
     """
+    if batch_size is not None:
+        raise InputError("train.batch_size", f"got {batch_size!r}; the ensemble engine trains full batch",
+                         "leave train.batch_size unset or train the members one by one (engine sequential)")
+    if stop is not None and not callable(stop):
+        raise InputError("stop", f"got {type(stop).__name__}", "give a callable stop(step, values) -> bool")
+    ckpt_every = _check_every(checkpoint_every, on_checkpoint)
+    if resume is not None:
+        resume = _check_resume(resume, "ensemble", steps)
     given_models = None
     if not isinstance(ensemble, Ensemble):
         given_models = list(ensemble)
@@ -958,10 +990,26 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
     rec_vals: dict[str, list[Tensor]] = {}
     snap_keys: set[str] = set()
     cpu = device.type == "cpu"
+    start = 0
+    if resume is not None:
+        with torch.no_grad():
+            for k, v in resume.model["params"].items():
+                ensemble.params[k].copy_(v)
+            for k, v in resume.model["buffers"].items():
+                ensemble.buffers[k].copy_(v)
+        optimizer.load_state_dict(resume.optimizer)
+        eng = resume.engine
+        start = resume.step
+        losses[:start] = eng["losses"].to(device)
+        active.copy_(eng["active"])
+        diverged_at.copy_(eng["diverged_at"])
+        rec_vals = _unstack_records(eng["records"], device, dim=1)
+        snap_keys = set(eng["snapshot_keys"])
+        _set_rng_state(resume.rng, generator, device)
 
-    def take(step: int, train_output: Tensor | None, which: list) -> None:
+    def take(step: int, train_output: Tensor | None, which: list, done: dict) -> None:
         ctx = RecordContext(step, ensemble, problem, train_output)
-        done: dict[str, Tensor] = {}
+        now: dict[str, Tensor] = {}
         for p in which:
             for k, v in p(ctx).items():
                 v = v.detach()
@@ -970,20 +1018,35 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                 rec_vals.setdefault(k, []).append(v.clone())
                 if p.snapshot:
                     snap_keys.add(k)
-                done[k] = v
-        if on_record is not None and done:
-            on_record(step, done)
+                now[k] = v
+        done.update(now)
+        if on_record is not None and now:
+            on_record(step, now)
+
+    def checkpoint(step: int) -> Checkpoint:
+        return Checkpoint(kind="ensemble", step=step, steps=steps,
+                          model={"params": _clone(ensemble.params), "buffers": _clone(ensemble.buffers)},
+                          optimizer=_clone(optimizer.state_dict()), rng=_rng_state(generator, device),
+                          engine={"losses": losses[:step].clone(), "active": active.clone(),
+                                  "diverged_at": diverged_at.clone(), "records": _stack_records(rec_vals, dim=1),
+                                  "snapshot_keys": sorted(snap_keys)})
 
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=steps, desc=f"training {M} members", unit="step", leave=False, dynamic_ncols=True)
+        bar = tqdm(total=steps, initial=start, desc=f"training {M} members", unit="step", leave=False,
+                   dynamic_ncols=True)
     t0 = time.perf_counter()
+    n_done = steps
+    final_done: set[str] = set()
     try:
-        for step in range(steps):
+        for step in range(start, steps):
+            if ckpt_every is not None and step > start and step % ckpt_every == 0:
+                on_checkpoint(checkpoint(step))
+            values: dict[str, Tensor] = {}
             if step in snap_set:
-                take(step, None, snaps)
+                take(step, None, snaps, values)
             step_loss = torch.empty(M, dtype=dtype, device=device)
             for ch in contexts:
                 if manual:
@@ -994,7 +1057,12 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                 if oc is not None:
                     train_out[ch.sl] = oc
             if step in rec_set:
-                take(step, train_out if not custom else None, cheap)
+                take(step, train_out if not custom else None, cheap, values)
+            if stop is not None and (step in rec_set or values) and \
+                    stop(step, {**values, "losses": losses[:step].T}):
+                n_done = step
+                final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
+                break
             losses[step] = step_loss
             finite = torch.isfinite(step_loss)
             diverged_at = torch.where(active & ~finite, step, diverged_at)
@@ -1008,7 +1076,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                 bar.update(1)
                 if step % max(1, steps // 100) == 0:
                     bar.set_postfix(active=int(active.sum()), refresh=False)
-        take(steps, None, probes)  # the final state is in both schedules
+        final = [p for p in probes if ("snap" if p.snapshot else "cheap") not in final_done]
+        take(n_done, None, final, {})  # the final state is in both schedules
     finally:
         if bar is not None:
             bar.close()
@@ -1016,6 +1085,9 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
     wall = time.perf_counter() - t0
 
     div = diverged_at.cpu().numpy()
+    if n_done < steps:  # stopped: the records below n_done, then the final state
+        rec_steps = np.append(rec_steps[rec_steps < n_done], n_done).astype(np.int64)
+        snap_steps = np.append(snap_steps[snap_steps < n_done], n_done).astype(np.int64)
     arrays: dict[str, np.ndarray] = {}
     for k, vals in rec_vals.items():
         a = torch.stack(vals, dim=1).cpu().numpy()  # (M, R, ...)
@@ -1026,7 +1098,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         arrays[k] = a
     st = dict(static)
     st.update(member_static)
-    st["loss"] = losses.T.cpu().numpy()
+    st["loss"] = losses[:n_done].T.cpu().numpy()
     st["snapshot_steps"] = snap_steps
     if given_models is not None:
         ensemble.write_back(given_models)
@@ -1034,7 +1106,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         steps=rec_steps, arrays=arrays, static=st,
         outcome=[Outcome.DIVERGED if d >= 0 else Outcome.COMPLETED for d in div],
         diverged_step=[int(d) if d >= 0 else None for d in div],
-        info={"steps_done": int(steps), "wall_time_s": wall, "n_members": M, "chunks": [s.stop - s.start for s in chunks],
+        info={"steps_done": int(n_done), "wall_time_s": wall, **({"stopped_early": True} if n_done < steps else {}),
+              "n_members": M, "chunks": [s.stop - s.start for s in chunks],
               "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
               "kernel": "dense" if ensemble.plan is not None else "vmap",
               "backward": "manual" if manual else "autograd"})

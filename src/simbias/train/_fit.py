@@ -4,8 +4,17 @@ The loop is written so that measuring costs almost nothing: in full-batch superv
 the forward pass of update ``s + 1`` *is* the output of the state after ``s`` updates, so cheap
 probes (loss, Δ_F at the peaks) reuse it instead of running the model again.  Losses are kept
 on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU); the first
-non-finite step is named in the :class:`~simbias.errors.DivergenceError`, which carries the
-history recorded up to that point.
+non-finite step ends training: the returned :class:`~simbias.results.History` has outcome
+``diverged``, ``diverged_step`` and what was recorded before that step (``history.divergence_error(hint)``
+builds the :class:`~simbias.errors.DivergenceError` a runner raises, once, fully formed).
+
+The engine contract, shared with :func:`~simbias.train.fit_ensemble` (same argument names, same
+order): ``(model(s), problem, optimizer, *, steps, loss, derivative_weight, batch_size, record,
+stop, on_record, on_step, progress, lr_decay, checkpoint_every, on_checkpoint, resume, generator,
+lr, optimizer_options)``.  ``stop(step, values)`` is called after the records of a record step
+(before that step's update) and ends training there when it returns ``True``; ``values`` holds the
+values just recorded plus ``"losses"``, the per-step losses so far.  Checkpoints:
+:mod:`simbias.train._checkpoint`.
 
 Hooks for other optimisers and experiments (ours):
 
@@ -29,8 +38,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..errors import DivergenceError, InputError, Outcome
+from ..errors import InputError, Outcome
 from ..results import History
+from ._checkpoint import Checkpoint, _check_every, _check_resume, _clone, _rng_state, _set_rng_state
+from ._checkpoint import _stack_records, _unstack_records
 from ._record import Record, RecordContext
 
 __all__ = ["fit", "LOSSES", "supervised_loss"]
@@ -80,46 +91,82 @@ def _cross_entropy(out: Tensor, y: Tensor) -> Tensor:
     return torch.nn.functional.cross_entropy(out, y)
 
 
-def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, steps: int, loss: str | Objective = "mse",
-        derivative_weight: float = 1.0, batch_size: int | None = None, record: Record | None = None,
-        generator: torch.Generator | None = None, progress: bool = False, check_every: int | None = None,
-        on_record: Callable[[int, dict], None] | None = None, lr_decay: float = 0.0,
-        stop_loss: float | None = None) -> History:
+Stop = Callable[[int, dict], bool]
+
+
+def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str" = "adam", *, steps: int,
+        loss: str | Objective = "mse", derivative_weight: float = 1.0, batch_size: int | None = None,
+        record: Record | None = None, stop: Stop | None = None,
+        on_record: Callable[[int, dict], None] | None = None, on_step: Callable[[int], None] | None = None,
+        progress: bool = False, lr_decay: float = 0.0, checkpoint_every: int | None = None,
+        on_checkpoint: Callable[[Checkpoint], None] | None = None, resume: Checkpoint | None = None,
+        generator: torch.Generator | None = None, lr: float | None = None, optimizer_options: dict | None = None,
+        check_every: int | None = None, stop_loss: float | None = None) -> History:
     """Train ``model`` on ``problem`` for ``steps`` updates of ``optimizer``.
 
-    Args:
-        model: any ``nn.Module`` mapping ``problem.x_train`` to outputs shaped like ``y_train``.
-        problem: a supervised problem (``x_train``, ``y_train``; see
-            :class:`simbias.problems.Regression`), or anything when ``loss`` is a callable.
-        optimizer: a ``torch.optim`` optimiser over the model's parameters (or any object with
-            ``step(closure)`` and ``zero_grad()``, e.g. a gradient-free optimiser).
-        steps: number of updates.
-        loss: ``"mse"``, ``"mse+derivative"``, ``"cross_entropy"`` (labels as ``long`` class
-            indices, outputs are logits) or a callable ``objective(model, step) -> loss``.
-        derivative_weight: λ of ``"mse+derivative"``.
-        batch_size: mini-batch size (``None``: full batch). Batches are drawn from ``generator``
-            without replacement within an epoch.
-        record: what to record and when (default: train loss every step).
-        progress: show a progress bar on stderr.
-        check_every: check the loss for NaN/Inf every this many steps (default 1 on CPU, 50 on CUDA).
-        on_record: called as ``on_record(step, values)`` after each record (e.g. live logging).
-        lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
-        stop_loss: stop once the loss of a state (``static["loss"][s]``, before update ``s``)
-            is ≤ this value; the history then ends with the state after that update (step
-            ``s + 1``), recorded by every probe, and ``info["stopped_early"]`` is ``True``.
+    Parameters
+    ----------
+    model : any ``nn.Module`` mapping ``problem.x_train`` to outputs shaped like ``y_train``.
+    problem : a supervised problem (``x_train``, ``y_train``; see
+        :class:`simbias.problems.Regression`), or anything when ``loss`` is a callable.
+    optimizer : a ``torch.optim`` optimiser over the model's parameters (or any object with
+        ``step(closure)`` and ``zero_grad()``, e.g. a gradient-free optimiser), or a name of
+        :data:`~simbias.train.OPTIMIZERS` built with ``lr`` and ``optimizer_options``.
+    steps : number of updates.
+    loss : ``"mse"``, ``"mse+derivative"``, ``"cross_entropy"`` (labels as ``long`` class
+        indices, outputs are logits) or a callable ``objective(model, step) -> loss``.
+    derivative_weight : λ of ``"mse+derivative"``.
+    batch_size : mini-batch size (``None``: full batch). Batches are drawn from ``generator``
+        without replacement within an epoch.
+    record : what to record and when (default: train loss every step).
+    stop : ``stop(step, values) -> bool``, called at every record step (and every snapshot step that recorded), after its records (before
+        that step's update) with the values just recorded and ``values["losses"]`` (the per-step
+        losses of steps ``< step``); ``True`` ends training with the state after ``step`` updates
+        as the final state (``info["stopped_early"]``).
+    on_record : called as ``on_record(step, values)`` after each record (e.g. live logging).
+    on_step : called as ``on_step(step)`` after each update.
+    progress : show a progress bar on stderr.
+    lr_decay : multiply every learning rate by ``(1 − lr_decay)`` after each step.
+    checkpoint_every, on_checkpoint : hand a :class:`~simbias.train.Checkpoint` of the full state
+        to ``on_checkpoint`` before every ``checkpoint_every``-th update (steps k, 2k, … < steps).
+    resume : a :class:`~simbias.train.Checkpoint` of this run; training continues from it and the
+        result equals the uninterrupted run bit for bit (same machine).
+    generator : the mini-batch generator.
+    lr, optimizer_options : with an optimiser name.
+    check_every : check the loss for NaN/Inf every this many steps (default 1 on CPU, 50 on CUDA).
+    stop_loss : stop once the loss of a state (``static["loss"][s]``, before update ``s``)
+        is ≤ this value; the history then ends with the state after that update (step
+        ``s + 1``), recorded by every probe, and ``info["stopped_early"]`` is ``True``.
 
-    Returns:
-        A :class:`~simbias.results.History`: recorded arrays, ``static["loss"]`` (the loss at
-        every step, before its update), and ``info`` with the wall time.
+    Returns
+    -------
+    History
+        recorded arrays, ``static["loss"]`` (the loss at every step, before its update), and
+        ``info`` with the wall time.  When the loss became NaN/Inf, ``outcome`` is ``diverged``,
+        ``diverged_step`` names the step, the history holds what was recorded before it and
+        ``history.divergence_error(hint)`` builds the exception to raise.
 
-    Raises:
-        DivergenceError: the loss became NaN/Inf; ``exc.step`` names the step and
-            ``exc.history`` holds what was recorded before it.
+    Example
+    -------
+    >>> h = fit(model, problem, "adam", lr=1e-3, steps=500)     # doctest: +SKIP
+    >>> h.outcome                                               # doctest: +SKIP
+    <Outcome.COMPLETED: 'completed'>
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise InputError("train.steps", f"got {steps!r}", "use a non-negative integer")
     if stop_loss is not None and (isinstance(stop_loss, bool) or not isinstance(stop_loss, (int, float))):
         raise InputError("stop_loss", f"got {stop_loss!r}", "use a number or None")
+    if stop is not None and not callable(stop):
+        raise InputError("stop", f"got {type(stop).__name__}", "give a callable stop(step, values) -> bool")
+    if isinstance(optimizer, str):
+        from ._optim import make_optimizer
+
+        if lr is None:
+            raise InputError("lr", "an optimiser given by name needs lr=", "e.g. fit(model, problem, 'adam', lr=1e-3, ...)")
+        optimizer = make_optimizer(optimizer, model.parameters(), lr=lr, **(optimizer_options or {}))
+    ckpt_every = _check_every(checkpoint_every, on_checkpoint)
+    if resume is not None:
+        resume = _check_resume(resume, "fit", steps)
     record = record if record is not None else Record(every=1, probes=())
     rec_steps, snap_steps = record.steps_for(steps)
     rec_set, snap_set = set(rec_steps.tolist()), set(snap_steps.tolist())
@@ -140,6 +187,9 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
         full_batch = batch_size is None or batch_size >= n
     else:
         full_batch = False
+    # cheap probes reuse the training forward (taken after the update) unless `stop` must see
+    # the records of a step before its update
+    reuse = full_batch and stop is None
     device = next(iter(model.parameters()), torch.empty(0)).device
     if check_every is None:
         check_every = 1 if device.type == "cpu" else 50
@@ -147,17 +197,38 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
     rec_vals: dict[str, list[Tensor]] = {}
     snap_vals: dict[str, list[Tensor]] = {}
     perm, pos = None, 0
+    start, last_checked = 0, 0
+    if resume is not None:
+        with torch.no_grad():
+            model.load_state_dict(resume.model)
+        optimizer.load_state_dict(resume.optimizer)
+        eng = resume.engine
+        start, last_checked, pos = resume.step, int(eng["last_checked"]), int(eng["pos"])
+        perm = None if eng["perm"] is None else eng["perm"].to(device)
+        losses[:start] = eng["losses"].to(device)
+        rec_vals = _unstack_records(eng["records"], device)
+        snap_vals = _unstack_records(eng["snapshots"], device)
+        _set_rng_state(resume.rng, generator, device)
 
-    def take(step: int, train_output: Tensor | None, probes: list) -> None:
+    def take(step: int, train_output: Tensor | None, probes: list, done: dict) -> None:
         ctx = RecordContext(step, model, problem, train_output)
-        done: dict[str, Tensor] = {}
+        now: dict[str, Tensor] = {}
         for p in probes:
             store = snap_vals if p.snapshot else rec_vals
             for k, v in p(ctx).items():
                 store.setdefault(k, []).append(v.detach())
-                done[k] = v
-        if on_record is not None and done:
-            on_record(step, done)
+                now[k] = v
+        done.update(now)
+        if on_record is not None and now:
+            on_record(step, now)
+
+    def checkpoint(step: int) -> Checkpoint:
+        return Checkpoint(kind="fit", step=step, steps=steps,
+                          model=_clone(model.state_dict()), optimizer=_clone(optimizer.state_dict()),
+                          rng=_rng_state(generator, device),
+                          engine={"losses": losses[:step].clone(), "last_checked": last_checked, "pos": pos,
+                                  "perm": None if perm is None else perm.clone(),
+                                  "records": _stack_records(rec_vals), "snapshots": _stack_records(snap_vals)})
 
     def history(outcome: Outcome, n_done: int, diverged_step=None) -> History:
         if diverged_step is None:  # records below n_done, then the final state (always recorded)
@@ -171,21 +242,27 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
         st = dict(static)
         st["loss"] = losses[:n_done].cpu().numpy()
         st["snapshot_steps"] = s_steps
-        return History(steps=r_steps, arrays=arrays, static=st, outcome=outcome, diverged_step=diverged_step,
-                       info={"steps_done": int(n_done), "wall_time_s": time.perf_counter() - t0,
-                             **({"stopped_early": True} if n_done < steps and diverged_step is None else {})})
+        info = {"steps_done": int(n_done), "wall_time_s": time.perf_counter() - t0,
+                "snapshot_arrays": sorted(snap_vals)}
+        if n_done < steps and diverged_step is None:
+            info["stopped_early"] = True
+        if diverged_step is not None:
+            info["diverged_loss"] = float(losses[diverged_step])
+        return History(steps=r_steps, arrays=arrays, static=st, outcome=outcome, diverged_step=diverged_step, info=info)
 
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=steps, desc="training", unit="step", leave=False, dynamic_ncols=True)
+        bar = tqdm(total=steps, initial=start, desc="training", unit="step", leave=False, dynamic_ncols=True)
     t0 = time.perf_counter()
     model.train()
-    last_checked = 0
     n_done = steps
+    final_done: set[str] = set()  # which schedules already recorded the final state (after `stop`)
     try:
-        for step in range(steps):
+        for step in range(start, steps):
+            if ckpt_every is not None and step > start and step % ckpt_every == 0:
+                on_checkpoint(checkpoint(step))
             holder: dict[str, Tensor] = {}
             if custom:
                 batch_x = None
@@ -223,13 +300,19 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
             # Probes see the state after `step` updates, i.e. before this update.  Snapshot
             # probes run their own forward passes first; in full-batch training the cheap ones
             # reuse the training forward of this update (its output is that same state's).
+            values: dict[str, Tensor] = {}
             if step in snap_set:
-                take(step, None, snaps)
-            if step in rec_set and not full_batch:
-                take(step, None, cheap)
+                take(step, None, snaps, values)
+            if step in rec_set and not reuse:
+                take(step, None, cheap, values)
+            if stop is not None and (step in rec_set or values) and \
+                    stop(step, {**values, "losses": losses[:step]}):
+                n_done = step
+                final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
+                break
             value = optimizer.step(closure)
-            if step in rec_set and full_batch:
-                take(step, holder.get("out"), cheap)
+            if step in rec_set and reuse:
+                take(step, holder.get("out"), cheap, values)
             losses[step] = holder["loss"] if "loss" in holder else value.detach()
             if lr_decay:
                 for group in optimizer.param_groups:
@@ -239,11 +322,10 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
                 bad = ~torch.isfinite(window)
                 if bool(bad.any()):
                     first = last_checked + int(bad.nonzero()[0, 0])
-                    hist = history(Outcome.DIVERGED, first, diverged_step=first)
-                    exc = DivergenceError(first, float(losses[first]))
-                    exc.history = hist
-                    raise exc
+                    return history(Outcome.DIVERGED, first, diverged_step=first)
                 last_checked = step + 1
+            if on_step is not None:
+                on_step(step)
             if bar is not None:
                 bar.update(1)
                 if step % max(1, steps // 100) == 0:
@@ -252,7 +334,8 @@ def fit(model: torch.nn.Module, problem, optimizer: torch.optim.Optimizer, *, st
                 n_done = step + 1
                 break
         model.eval()
-        take(n_done, None, list(record.probes))  # the final state is in both schedules
+        final = [p for p in record.probes if ("snap" if p.snapshot else "cheap") not in final_done]
+        take(n_done, None, final, {})  # the final state is in both schedules
     finally:
         if bar is not None:
             bar.close()

@@ -110,26 +110,19 @@ def fit_with_restarts(build: Callable[[float], tuple[nn.Module, object]], lr: fl
     ``build(lr)`` returns a fresh ``(model, optimizer)`` (same initialisation every call);
     ``train_fn(model, optimizer)`` trains and returns a :class:`~simbias.results.History` whose
     ``static["loss"]`` holds the loss of every step.  A run whose loss ever increases (see
-    :func:`loss_increase`) or diverges is discarded and restarted with η/2, at most
-    ``max_restarts`` times (the authors' phase-diagram code; papers.md §5.2).  When the budget is
-    spent the last run is returned as it is, with ``restarts = max_restarts``.
+    :func:`loss_increase`) or diverges (its history's outcome is ``diverged``) is discarded and
+    restarted with η/2, at most ``max_restarts`` times (the authors' phase-diagram code; papers.md
+    §5.2).  When the budget is spent the last run is returned as it is, with
+    ``restarts = max_restarts`` (a diverged last run is returned diverged: the caller raises).
     """
-    from ..errors import DivergenceError
-
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise InputError("train.max_restarts", f"got {max_restarts!r}", "use a non-negative integer")
     eta = float(lr)
     for k in range(max_restarts + 1):
         model, opt = build(eta)
-        try:
-            hist = train_fn(model, opt)
-        except DivergenceError:
-            if k == max_restarts:
-                raise
-            eta *= 0.5
-            continue
+        hist = train_fn(model, opt)
         bad = loss_increase(hist.static["loss"], rtol=rtol, floor=floor)
-        if bad is None or k == max_restarts:
+        if (bad is None and not hist.diverged) or k == max_restarts:
             hist.info["lr"] = eta
             hist.info["restarts"] = k
             return RestartResult(hist, model, eta, k, opt)

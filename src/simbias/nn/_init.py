@@ -1,0 +1,157 @@
+"""One registry of initialisation draws for every layer of every model (MLP, blocks, CNN).
+
+Each draw has one canonical name; the names older spec files use are aliases of it.  All draws
+come from the ``generator`` passed in (the global RNG when ``None``), in float64 on the CPU, then
+converted, so a seed gives the same net on every device and dtype; the weight is drawn first, then
+the bias (a bias of standard deviation 0 consumes no random numbers).  Fans of a weight of shape
+``(out, in, *kernel)`` are fan_in = in·∏kernel, fan_out = out·∏kernel.
+
+=================  ============================================  ==============  ==================
+name               weights                                       biases          aliases
+=================  ============================================  ==============  ==================
+``normal``         N(0, std²)                                    N(0, std²)      ``std``
+``xavier``         N(0, 2/(fan_in + fan_out))                    0
+``xavier_uniform`` U(±√(6/(fan_in + fan_out)))                   0               ``glorot_uniform``
+``he``             N(0, 2/fan_in)                                0
+``lecun``          N(0, 1/fan_in)                                0
+``msdnn``          N(0, 2/(fan_in + fan_out))                    same law
+``mscale``         N(0, 1)·2/√(fan_in + fan_out)                 same law
+=================  ============================================  ==============  ==================
+
+``"power"`` (the F-Principle/condensation convention of :class:`~simbias.nn.MLP`) is ``normal``
+with std = m^(−t) chosen by the model from its first hidden width; at the layer level it is an
+alias of ``normal``.  Register a new draw with :func:`register_init`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from ..errors import InputError
+
+__all__ = ["INIT_SCHEMES", "INIT_ALIASES", "InitScheme", "init_parameters_", "resolve_init", "register_init"]
+
+
+@dataclass(frozen=True)
+class InitScheme:
+    """A named draw: ``weight(fan_in, fan_out, std)`` → (law, scale) and the bias rule.
+
+    Parameters
+    ----------
+    law : ``"normal"`` (scale = standard deviation) or ``"uniform"`` (scale = bound of U(±bound)).
+    weight_scale : ``(fan_in, fan_out, std) -> float``.
+    bias_scale : ``(fan_in, fan_out, std, weight_scale) -> float`` (standard deviation, normal law).
+    needs_std : whether the scheme reads ``std`` (``init_std`` of the models).
+
+    Example
+    -------
+    >>> s = InitScheme("normal", lambda fi, fo, std: math.sqrt(1.0 / fi), lambda fi, fo, std, w: 0.0)
+    >>> s.weight_scale(4, 2, None)
+    0.5
+    """
+
+    law: str
+    weight_scale: Callable[[int, int, float | None], float]
+    bias_scale: Callable[[int, int, float | None, float], float]
+    needs_std: bool = False
+
+
+_ZERO = lambda fi, fo, std, w: 0.0  # noqa: E731
+_SAME = lambda fi, fo, std, w: w  # noqa: E731
+
+_SCHEMES: dict[str, InitScheme] = {
+    "normal": InitScheme("normal", lambda fi, fo, std: std, _SAME, needs_std=True),
+    "xavier": InitScheme("normal", lambda fi, fo, std: math.sqrt(2.0 / (fi + fo)), _ZERO),
+    "xavier_uniform": InitScheme("uniform", lambda fi, fo, std: math.sqrt(6.0 / (fi + fo)), _ZERO),
+    "he": InitScheme("normal", lambda fi, fo, std: math.sqrt(2.0 / fi), _ZERO),
+    "lecun": InitScheme("normal", lambda fi, fo, std: math.sqrt(1.0 / fi), _ZERO),
+    "msdnn": InitScheme("normal", lambda fi, fo, std: math.sqrt(2.0 / (fi + fo)), _SAME),
+    "mscale": InitScheme("normal", lambda fi, fo, std: 2.0 / math.sqrt(fi + fo), _SAME),
+}
+#: old name → canonical name (spec files written with the old names keep loading)
+INIT_ALIASES: dict[str, str] = {"std": "normal", "power": "normal", "glorot_uniform": "xavier_uniform"}
+#: the canonical names
+INIT_SCHEMES: tuple[str, ...] = tuple(_SCHEMES)
+
+
+def register_init(name: str, scheme: InitScheme) -> None:
+    """Add a draw under ``name`` (it then serves every model's ``init=``)."""
+    global INIT_SCHEMES
+    _SCHEMES[name] = scheme
+    INIT_SCHEMES = tuple(_SCHEMES)
+
+
+def resolve_init(name: str, *, key: str = "model.init", accepted: tuple[str, ...] | None = None) -> str:
+    """The canonical name of ``name`` (an alias or a canonical name), or an :class:`InputError`.
+
+    Parameters
+    ----------
+    name : a scheme name.
+    key : the spec key named in the error.
+    accepted : names (canonical or aliases) this caller accepts; default: all.
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> resolve_init("glorot_uniform")
+    'xavier_uniform'
+    """
+    allowed = accepted if accepted is not None else (*_SCHEMES, *INIT_ALIASES)
+    canonical = INIT_ALIASES.get(name, name) if isinstance(name, str) else None
+    if name not in allowed or canonical not in _SCHEMES:
+        raise InputError(key, f"unknown scheme {name!r}", f"choose one of {', '.join(allowed)}")
+    return canonical
+
+
+def _fans(weight: Tensor) -> tuple[int, int]:
+    receptive = math.prod(weight.shape[2:]) if weight.ndim > 2 else 1
+    return weight.shape[1] * receptive, weight.shape[0] * receptive
+
+
+def _normal(like: Tensor, std: float | None, generator: torch.Generator | None) -> Tensor:
+    if not std:
+        return torch.zeros_like(like)
+    z = torch.randn(like.shape, generator=generator, dtype=torch.float64)
+    return (std * z).to(dtype=like.dtype, device=like.device)
+
+
+def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = None,
+                     generator: torch.Generator | None = None) -> None:
+    """Initialise ``layer.weight`` (and ``layer.bias``) in place by a named draw (module docstring).
+
+    Parameters
+    ----------
+    layer : an ``nn.Linear``, ``nn.Conv1d``/``Conv2d`` or any module with ``weight`` (and ``bias``).
+    init : a scheme name or alias.
+    std : the standard deviation of ``normal`` (``init_std``).
+    generator : the random source.
+
+    Example
+    -------
+    >>> lin = torch.nn.Linear(3, 2)
+    >>> init_parameters_(lin, "xavier", generator=torch.Generator().manual_seed(0))
+    >>> bool((lin.bias == 0).all())
+    True
+    """
+    scheme = _SCHEMES[resolve_init(init)]
+    if scheme.needs_std and (std is None or not std > 0):
+        raise InputError("model.init_std", f"got {std!r} with model.init={init!r}", "give a positive standard deviation")
+    w = layer.weight
+    fan_in, fan_out = _fans(w)
+    w_scale = scheme.weight_scale(fan_in, fan_out, std)
+    with torch.no_grad():
+        if scheme.law == "uniform":
+            u = torch.rand(w.shape, generator=generator, dtype=torch.float64)
+            w.copy_(((2 * u - 1) * w_scale).to(w))
+        else:
+            w.copy_(_normal(w, w_scale, generator))
+        if getattr(layer, "bias", None) is not None:
+            layer.bias.copy_(_normal(layer.bias, scheme.bias_scale(fan_in, fan_out, std, w_scale), generator))
