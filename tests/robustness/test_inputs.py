@@ -329,7 +329,7 @@ CASES = [
     ("image-garbage", _image_case(lambda t: (t / "junk.png").write_bytes(b"GIF89a nothing") and t / "junk.png"),
      ["image", "cannot read"], False),
     ("image-directory", _image_case(lambda t: (t / "adir.png").mkdir() or t / "adir.png"), ["image", "directory"], False),
-    ("image-missing", _image_case(lambda t: t / "missing.png"), ["image", "does not exist"], False),
+    ("image-missing", _image_case(lambda t: t / "missing.png"), ["problem.path", "does not exist"], False),
 ]
 
 #: cases refused while the run is built: ``--out`` stays empty only once the CLI validates before claiming

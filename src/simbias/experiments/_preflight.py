@@ -97,19 +97,7 @@ def _check_expressions(spec) -> None:
                 g = torch.Generator().manual_seed(0)
                 pts.append(lo + (hi - lo) * torch.rand(2000, dim, generator=g, dtype=dtype))
             for x in pts:
-                try:
-                    with torch.no_grad():
-                        y = expr(x)
-                except (RuntimeError, OverflowError, ValueError, ZeroDivisionError) as exc:
-                    raise InputError(name, f"{text!r} cannot be evaluated in {spec.dtype} "
-                                           f"({' '.join(str(exc).split())[:100]})",
-                                     "keep constants within the dtype's range") from None
-                if not bool(torch.isfinite(y).all()):
-                    bad = int((~torch.isfinite(y)).nonzero()[0, 0])
-                    where = float(x[bad, 0]) if dim == 1 else [round(float(v), 4) for v in x[bad]]
-                    raise InputError(name, f"{text!r} is not finite on the domain [{lo:g}, {hi:g}] in {spec.dtype} "
-                                           f"(e.g. at x = {where})",
-                                     "give a formula with finite values on the whole domain")
+                problems.check_expression_on(expr, x, key=name, dtype=dtype)
             if len(_CHECKED) > 4096:
                 _CHECKED.clear()
             _CHECKED.add(memo)

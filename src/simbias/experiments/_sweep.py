@@ -284,7 +284,13 @@ def expand(sweep: Sweep) -> list[Member]:
                     set_dotted(data, a.key, copy.deepcopy(a.values[z]), flag="--zip")
                 if s is not None:
                     data["seed"] = s
-                spec = from_dict(cls, data)
+                try:
+                    spec = from_dict(cls, data)
+                except InputError as exc:
+                    vals = [f"{a.key}={v!r}" for a, v in zip(grid, combo)] + \
+                           [f"{a.key}={a.values[z]!r}" for a in zips] + ([f"seed={s}"] if s is not None else [])
+                    raise InputError(exc.what, f"member {len(members)} ({', '.join(vals)}): {exc.problem}",
+                                     exc.fix) from None
                 resolved = to_dict(spec)
                 mid = spec_hash(resolved)
                 if mid in seen:
