@@ -73,6 +73,9 @@ class DivergenceError(RunFailure):
     def __str__(self) -> str:
         return f"training diverged at step {self.step} (loss = {self.loss}); {self.hint}"
 
+    def __reduce__(self):  # pickles whole (sweep back-ends send failures between processes)
+        return (type(self), (self.step, self.loss, self.hint), {"history": self.history, "summary": self.summary})
+
 
 class Outcome(str, enum.Enum):
     """How a run (or one ensemble member) ended."""

@@ -54,10 +54,9 @@ def test_zip_and_seed_axes():
     ({"grid": ["problem.target=sin(x),import os"]}, None),
 ])
 def test_bad_sweeps_raise_one_line_input_errors(kw, match):
-    if match is None:  # a bad target is found when the members are planned, before anything trains
-        sw = make_sweep("fprinciple-1d", TINY, **kw)
+    if match is None:  # a bad target is found when the spec is validated (at the latest when planned), before training
         with pytest.raises(InputError) as exc:
-            plan(expand(sw))
+            plan(expand(make_sweep("fprinciple-1d", TINY, **kw)))
     else:
         with pytest.raises(InputError, match=match) as exc:
             make_sweep("fprinciple-1d", TINY, **kw)

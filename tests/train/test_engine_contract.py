@@ -155,3 +155,11 @@ def test_the_ensemble_reads_the_models_own_description():
                                      record=train.Record(every=5, probes=(train.TrainLoss(),)))
     assert hs[OwnNet].info["kernel"] == "dense" and hs[Declines].info["kernel"] == "vmap"
     np.testing.assert_allclose(hs[OwnNet]["train_loss"], hs[Declines]["train_loss"], rtol=1e-5)
+
+
+def test_divergence_error_pickles_whole():
+    import pickle
+
+    e = DivergenceError(3, float("nan"), "lower train.lr_factor", summary={"a": 1.0})
+    f = pickle.loads(pickle.dumps(e))
+    assert str(f) == str(e) and f.summary == {"a": 1.0} and f.step == 3

@@ -65,8 +65,12 @@ def _default_out(name: str, spec_data: dict) -> Path:
     h = spec_hash(spec_data)
     base = Path("runs") / name
     rd = RunDir(base)
-    if not base.exists() or not any(base.iterdir()) or rd.existing_hash() == h:
-        return base
+    try:
+        if not base.exists() or not any(p.name != ".simbias.lock" for p in base.iterdir()) \
+                or rd.existing_hash() == h:
+            return base
+    except OSError:
+        return base  # the claim names the problem
     return Path("runs") / f"{name}-{h[:8]}"
 
 
@@ -99,17 +103,26 @@ def _cmd_run(args) -> int:
     spec, name = resolve_spec(args.name, args.overrides)
     out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
     show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
+    reports: list[Path] = []
+
+    def finalize(path: Path, manifest: dict) -> None:  # the report exists before the manifest says completed
+        reports.append(build_report(path, manifest=manifest))
+
     try:
-        result, rd = run(spec, out, device=args.device, progress=show)
-    except RunFailure:
-        print(f"run directory (partial): {out}", file=sys.stderr)
-        raise
+        result, rd = run(spec, out, device=args.device, progress=show,
+                         finalize=None if args.no_figures else finalize)
+    except RunFailure as exc:  # one line: what failed, and where the partial run is
+        raise RunFailure(f"{exc}; run directory (partial): {out}") from exc
+    except OSError as exc:
+        raise RunFailure(f"{_os_error(exc)}; run directory (partial): {out}") from exc
+    except MemoryError:
+        raise RunFailure(f"out of memory; make the problem or the model smaller; run directory (partial): {out}") \
+            from None
     print(f"run directory: {rd.path}")
     for line in result.headline:
         print(f"  {line}")
-    if not args.no_figures:
-        report = build_report(rd.path)
-        print(f"  report: {report}")
+    if reports:
+        print(f"  report: {reports[0]}")
     return 0
 
 
@@ -126,31 +139,70 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _os_error(exc: OSError) -> str:
+    import errno
+
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device{where}; finished files are kept — free space and rerun"
+    return f"{what}{where}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``simbias`` and ``python -m simbias``; returns the exit code."""
+    """Entry point of ``simbias`` and ``python -m simbias``; returns the exit code.
+
+    Every error reaches the user as one line on stderr: bad input exits 2, a failure during the
+    run 1 (an unexpected one names its class and asks to be reported; ``SIMBIAS_DEBUG=1`` shows
+    the traceback instead).
+    """
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "list":
-            return _cmd_list()
-        if args.command == "show-config":
-            return _cmd_show_config(args)
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "report":
-            return _cmd_report(args)
-        if args.command == "sweep":
-            from ._sweep import cmd_sweep
-
-            return cmd_sweep(args)
+        return _dispatch(args)
     except InputError as exc:
-        print(f"simbias: error: {exc}", file=sys.stderr)
+        print(f"simbias: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except RunFailure as exc:
-        print(f"simbias: failed: {exc}", file=sys.stderr)
+        print(f"simbias: failed: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("simbias: interrupted; finished work is saved", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if os.environ.get("SIMBIAS_DEBUG") == "1":
+            raise
+        print(f"simbias: failed: {_one_line(_os_error(exc))}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        if os.environ.get("SIMBIAS_DEBUG") == "1":
+            raise
+        print("simbias: failed: out of memory; make the problem or the model smaller", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback for a user
+        if os.environ.get("SIMBIAS_DEBUG") == "1":
+            raise
+        print(f"simbias: failed: unexpected {type(exc).__name__}: {_one_line(exc)[:300]} "
+              f"(please report this; SIMBIAS_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args) -> int:
+    if args.command == "list":
+        return _cmd_list()
+    if args.command == "show-config":
+        return _cmd_show_config(args)
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "report":
+        return _cmd_report(args)
+    if args.command == "sweep":
+        from ._sweep import cmd_sweep
+
+        return cmd_sweep(args)
     return 2
 
 

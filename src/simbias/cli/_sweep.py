@@ -51,8 +51,12 @@ def _default_out(sweep) -> Path:
     from ..io import SweepDir
 
     base = Path("sweeps") / sweep.name
-    if not base.exists() or not any(base.iterdir()) or SweepDir(base).existing_hash() == sweep.hash:
-        return base
+    try:
+        if not base.exists() or not any(p.name != ".simbias.lock" for p in base.iterdir()) \
+                or SweepDir(base).existing_hash() == sweep.hash:
+            return base
+    except OSError:
+        return base  # the claim names the problem
     return Path("sweeps") / f"{sweep.name}-{sweep.hash[:8]}"
 
 
@@ -113,7 +117,14 @@ def cmd_sweep(args) -> int:
 
 
 def sweep_report(path) -> Path:
-    """(Re)build the sweep-level figures and ``report.html`` of a sweep directory."""
+    """(Re)build the sweep-level figures and ``report.html`` of a sweep directory.
+
+    ``sweep.toml`` and ``results.csv`` are checked first: a damaged one is named in an
+    :class:`InputError`."""
+    from ..experiments import load_sweep
+    from ..io import SweepDir
     from ..viz import build_sweep_report
 
+    load_sweep(path)
+    SweepDir(path).read_results()
     return build_sweep_report(path)

@@ -13,6 +13,7 @@ from ._registry import configs_dir as configs_dir
 from ._registry import list_presets as list_presets
 from ._registry import register as register
 from ._registry import resolve_spec as resolve_spec
+from ._preflight import preflight as preflight
 from ._run import check_device as check_device
 from ._run import run as run
 from ._spec import from_dict as from_dict

@@ -17,7 +17,7 @@ import torch
 
 from .. import nn as snn
 from .. import problems, train
-from ..errors import InputError
+from ..errors import InputError, positive_number
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp",
            "build_optimizer", "build_record", "check_train_settings", "seeds_for", "converged_steps", "torch_dtype"]
@@ -35,8 +35,20 @@ class RegressionSpec:
     noise_std: float = 0.0
 
     def validate(self):
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
+        if (len(self.domain) != 2 or not all(math.isfinite(v) for v in self.domain)
+                or not self.domain[0] < self.domain[1]):
+            raise InputError("problem.domain", f"got {list(self.domain)}", "give finite [lo, hi] with lo < hi")
+        for key in ("n_train", "n_test"):
+            if getattr(self, key) < 2:
+                raise InputError(f"problem.{key}", f"got {getattr(self, key)}", "use at least 2 points")
+        _finite_at_least("problem.noise_std", self.noise_std, 0.0, "use a finite non-negative standard deviation")
+        # the formula must be finite on its interval: found here, before any run directory or sweep member starts
+        problems.check_expression_on(self.target, list(self.domain), key="problem.target", dtype=torch.float64)
+
+
+def _finite_at_least(key: str, value, lo: float, fix: str) -> None:
+    if not (math.isfinite(value) and value >= lo):
+        raise InputError(key, f"got {value!r}", fix)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,9 @@ class MLPSpec:
             raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [200, 200, 100]")
         if self.activation not in snn.ACTIVATIONS:
             snn.get_activation(self.activation)
+        _finite_at_least("model.init_t", self.init_t, -1e6, "use a finite exponent, e.g. 0.5")
+        if self.init_std is not None:
+            positive_number("model.init_std", self.init_std)
 
 
 @dataclass(frozen=True)
@@ -72,15 +87,22 @@ class TrainSpec:
 
     def validate(self):
         check_train_settings(self)
+        _finite_at_least("train.derivative_weight", self.derivative_weight, 0.0, "use a finite weight ≥ 0")
 
 
 def check_train_settings(t) -> None:
-    """Validate the optimiser name, learning rate, step count and per-step decay of a train section."""
+    """Validate the optimiser name, learning rate, step count, per-step decay and — where the section
+    has them — momentum and batch size of a train section (NaN and ±inf are refused everywhere)."""
     if t.optimizer not in train.OPTIMIZERS:
         raise InputError("train.optimizer", f"unknown optimizer {t.optimizer!r}",
                          f"choose one of {', '.join(train.OPTIMIZERS)}")
-    if not t.lr > 0:
-        raise InputError("train.lr", f"got {t.lr}", "use a positive learning rate")
+    positive_number("train.lr", t.lr)
+    momentum = getattr(t, "momentum", 0.0)
+    if momentum is not None and not (math.isfinite(momentum) and 0 <= momentum < 1):
+        raise InputError("train.momentum", f"got {momentum!r}", "use a momentum in [0, 1), e.g. 0.9")
+    batch = getattr(t, "batch_size", None)
+    if batch is not None and batch < 1:
+        raise InputError("train.batch_size", f"got {batch}", "use a positive batch size or leave it unset")
     if t.steps < 1:
         raise InputError("train.steps", f"got {t.steps}", "use a positive number of steps")
     if not 0 <= t.lr_decay < 1:
@@ -103,6 +125,13 @@ class RecordSpec:
     error_kind: Literal["complex", "magnitude"] = "complex"
     threshold: float = 0.1
     max_peaks: int | None = 4
+
+    def validate(self):
+        for key in ("every", "log_points", "snapshot_every", "max_peaks"):
+            v = getattr(self, key)
+            if v is not None and v < 1:
+                raise InputError(f"record.{key}", f"got {v}", "use a positive integer, or leave it unset")
+        positive_number("record.threshold", self.threshold)
 
 
 def torch_dtype(name: str) -> torch.dtype:

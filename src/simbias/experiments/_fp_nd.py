@@ -55,7 +55,8 @@ class ImageSpec:
     to ``size × size`` (0 keeps a user image's pixels as they are).  ``holdout``: train on every
     other column (``columns``, the authors' choice), row, or on all pixels (``none``).
     ``scale``: pixel coordinates are divided by (H−1, W−1) (``unit``) or by this number (224 in
-    the authors' code).
+    the authors' code).  ``max_pixels``: the largest file (width × height) read, checked before
+    decoding (default 40 megapixels, :data:`simbias.problems.MAX_PIXELS`).
     """
 
     path: str | None = None
@@ -63,12 +64,15 @@ class ImageSpec:
     source: Literal["auto", "sklearn", "pattern"] = "auto"
     holdout: Literal["columns", "rows", "none"] = "columns"
     scale: Literal["unit"] | float = "unit"
+    max_pixels: int = problems.MAX_PIXELS
 
     def validate(self):
         if self.size < 0:
             raise InputError("problem.size", f"got {self.size}", "use a positive side length (0 keeps a file's size)")
         if self.size == 0 and self.path is None:
             raise InputError("problem.size", "0 keeps a file's size, but no problem.path is given", "use e.g. 64")
+        if self.max_pixels < 1:
+            raise InputError("problem.max_pixels", f"got {self.max_pixels}", "use a positive number of pixels")
         if not isinstance(self.scale, str) and not self.scale > 0:
             raise InputError("problem.scale", f"got {self.scale}", "use 'unit' or a positive number such as 224")
 
@@ -128,7 +132,8 @@ def run_fprinciple_2d(spec: FP2DSpec, *, device="cpu", progress=False) -> Result
     seeds = seeds_for(spec.seed)
     p = spec.problem
     if p.path is not None:
-        image = problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64)
+        image = problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64,
+                                    max_pixels=p.max_pixels)
     else:
         image = problems.default_image(p.size, source=p.source, dtype=torch.float64)
     ir = problems.image_to_regression(image, holdout=p.holdout, scale=p.scale, dtype=dtype)

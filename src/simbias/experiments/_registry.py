@@ -108,12 +108,28 @@ def list_presets() -> dict[str, tuple[Path, str]]:
     return out
 
 
+def read_spec_text(p: Path) -> str:
+    """The text of the spec file ``p``; a missing file, a directory, or bytes that are not UTF-8
+    raise :class:`InputError` naming the file."""
+    if p.is_dir():
+        raise InputError(str(p), "is a directory, not a spec file", "give a TOML file (or a preset name)")
+    if not p.exists():
+        raise InputError("NAME|FILE", f"{p} does not exist", "give a preset name (simbias list) or a TOML file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(str(p), f"cannot be read ({exc.strerror or exc})", "check the file's permissions") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(p), "is not UTF-8 TOML (binary or another encoding such as UTF-16)",
+                         "save the spec as UTF-8 text") from None
+
+
 def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:
     p = Path(name_or_file)
     if p.suffix == ".toml" or os.sep in name_or_file:
-        if not p.is_file():
-            raise InputError("NAME|FILE", f"{name_or_file} does not exist", "give a preset name (simbias list) or a TOML file")
-        return load_toml_text(p.read_text(encoding="utf-8"), str(p)), p.stem
+        return load_toml_text(read_spec_text(p), str(p)), p.stem
     presets = list_presets()
     if name_or_file not in presets:
         raise InputError("NAME|FILE", f"unknown experiment {name_or_file!r}",
@@ -135,7 +151,11 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
         raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
                          f"add experiment = one of {', '.join(sorted(EXPERIMENTS))}")
     cls = spec_class(kind)
-    return from_dict(cls, data), name
+    spec = from_dict(cls, data)
+    from ._preflight import check_seed
+
+    check_seed(spec)
+    return spec, name
 
 
 def spec_dict(spec) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from ..errors import DivergenceError, InputError
 from ..io import RunDir, environment_info, spec_hash
+from ._preflight import preflight
 from ._registry import EXPERIMENTS, Result
 from ._spec import to_dict, to_toml
 
@@ -28,20 +29,42 @@ def check_device(device: str) -> str:
     raise InputError("--device", f"got {device!r}", "use cpu or cuda")
 
 
-def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: bool = False) -> tuple[Result, RunDir | None]:
+def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: bool = False,
+        finalize: Callable[[Path, dict], Any] | None = None) -> tuple[Result, RunDir | None]:
     """Run the experiment described by ``spec``; when ``out`` is given, write the run directory.
 
     Returns ``(result, run_dir)``.  A diverged run still writes what it recorded (manifest
     outcome ``diverged``) and then re-raises the :class:`~simbias.errors.DivergenceError`.
+
+    Before anything is written the spec passes :func:`preflight` (seed, expressions on the
+    domain, data files, memory); then the directory is claimed atomically (an exclusive lock,
+    held until this function returns).  An :class:`~simbias.errors.InputError` raised by the
+    runner after the claim rolls it back, so the corrected rerun into the same ``out`` works.
+    ``finalize(path, manifest)`` (e.g. building the report) runs after history and summary are
+    written and before the manifest, so a manifest saying ``completed`` always has its report.
     """
     device = check_device(device)
+    preflight(spec, device=device)
     data = to_dict(spec)
     h = spec_hash(data)
     rd = None
     if out is not None:
         rd = RunDir(out)
         rd.claim(h)
-        rd.write_spec(to_toml(data))
+    try:
+        if rd is not None:
+            rd.write_spec(to_toml(data))
+        return _run_claimed(spec, rd, h, device, progress, finalize)
+    except InputError:
+        if rd is not None:
+            rd.rollback()
+        raise
+    finally:
+        if rd is not None:
+            rd.release()
+
+
+def _run_claimed(spec, rd, h, device, progress, finalize):
     exp = EXPERIMENTS[spec.experiment]
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -65,5 +88,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     if rd is not None:
         rd.write_history(result.history)
         rd.write_summary(result.summary)
+        if finalize is not None:
+            finalize(rd.path, manifest)
         rd.write_manifest(manifest)
     return result, rd

@@ -102,8 +102,8 @@ def _coerce(value: Any, tp, key: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = float(value)
-            if math.isnan(value):
-                raise InputError(key, "got nan", "give a number")
+            if not math.isfinite(value):  # no spec key means anything by nan or ±inf
+                raise InputError(key, f"got {value}", "give a finite number")
             return value
         raise _type_error(key, value, tp)
     if tp is str:
@@ -215,19 +215,62 @@ def to_toml(data: dict[str, Any]) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+MAX_NESTING = 64  # brackets/braces deep in a spec file or a --set value (TOML parsing recurses)
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside quoted strings and comments (an upper bound
+    of what the TOML parser will recurse into)."""
+    depth = deepest = 0
+    quote = None
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote or (ch == "\n" and quote in "\"'"):
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
 def load_toml_text(text: str, source: str) -> dict[str, Any]:
+    if _nesting(text) > MAX_NESTING:
+        raise InputError(source, f"nests lists or tables more than {MAX_NESTING} deep", "flatten the values")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"is not valid TOML ({exc})", "check the file's syntax") from None
+        raise InputError(source, f"is not valid TOML ({' '.join(str(exc).split())})", "check the file's syntax") from None
+    except RecursionError:  # pragma: no cover - the nesting cap comes first
+        raise InputError(source, "nests too deeply", "flatten the values") from None
 
 
-def parse_value(text: str) -> Any:
-    """Read ``text`` as a TOML value when it parses as one, else keep it as a string."""
+def parse_value(text: str, *, name: str = "--set") -> Any:
+    """Read ``text`` as a TOML value when it parses as one, else keep it as a string.
+
+    A value nested more than ``MAX_NESTING`` deep raises :class:`InputError` naming ``name``.
+    """
+    if _nesting(text) > MAX_NESTING:
+        raise InputError(name, f"the value nests lists more than {MAX_NESTING} deep", "flatten the value")
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:  # pragma: no cover - the nesting cap comes first
+        raise InputError(name, "the value nests too deeply", "flatten the value") from None
 
 
 def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:
@@ -236,11 +279,13 @@ def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set"
         raise InputError(flag, f"{assignment!r} is not key=value", f"write {flag} train.lr=1e-3")
     key, raw = assignment.split("=", 1)
     key = key.strip()
-    set_dotted(data, key, parse_value(raw.strip()), flag=flag)
+    set_dotted(data, key, parse_value(raw.strip(), name=key or flag), flag=flag)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set") -> None:
     parts = key.split(".")
+    if len(parts) > MAX_NESTING:
+        raise InputError(flag, f"the key has {len(parts)} dotted parts", f"spec keys have at most {MAX_NESTING}")
     if not key or any(not p for p in parts):
         raise InputError(flag, f"{key!r} is not a dotted spec key", "e.g. model.widths")
     node = data

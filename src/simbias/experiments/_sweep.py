@@ -45,16 +45,19 @@ from ..errors import InputError
 from ..io import SweepDir, environment_info, flatten_summary, spec_hash
 from ._ensemble_runners import MemberResult, run_members, static_key_of
 from ._registry import EXPERIMENTS, _load_source, spec_class
+from ._preflight import preflight
 from ._run import check_device
 from ._spec import (_toml_scalar, apply_override, from_dict, load_toml_text, parse_value, set_dotted,
                     split_grid_values, to_dict, to_toml, valid_keys)
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET"]
+           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS",
+           "validate_members"]
 
 ENGINES = ("ensemble", "sequential")
 BACKENDS = ("local", "ray", "slurm")
 DEFAULT_MEMORY_BUDGET = 2 << 30  # bytes per task
+MAX_MEMBERS = 100_000  # a sweep larger than this is refused at once (split it into several sweeps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,7 +118,7 @@ def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
         raise InputError(flag, f"{text!r} is not key=v1,v2,...", f"write e.g. {flag} train.lr=1e-3,1e-2")
     key, raw = text.split("=", 1)
     key = key.strip()
-    values = tuple(parse_value(v) for v in split_grid_values(raw.strip()))
+    values = tuple(parse_value(v, name=key) for v in split_grid_values(raw.strip()))
     if not values:
         raise InputError(flag, f"{key} has no values", f"give at least one value: {flag} {key}=v1,v2,...")
     return key, values
@@ -165,13 +168,27 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
             raise InputError("--seeds", f"got {seeds!r}", "give a positive number of seeds")
         if "seed" in seen:
             raise InputError("--seeds", "the grid already names seed", "give either --seeds N or --grid seed=...")
+        if seeds > MAX_MEMBERS:
+            raise InputError("--seeds", f"got {seeds}; a sweep has at most {MAX_MEMBERS} members",
+                             "split it into several sweeps")
         seed_list = tuple(range(seeds))
     if not axes and seed_list is None:
         raise InputError("--grid", "the sweep is empty (no --grid, --zip or --seeds)",
                          "give e.g. --grid train.lr=1e-3,1e-2 or --seeds 4")
     sweep = Sweep(name=name, experiment=kind, base=base, axes=tuple(axes), seeds=seed_list)
+    _check_size(sweep)
     expand(sweep)  # validate every member now (types, duplicates), before anything trains
     return sweep
+
+
+def _check_size(sweep: Sweep) -> None:
+    """Refuse a sweep of more than :data:`MAX_MEMBERS` members before expanding it."""
+    grid = [len(a.values) for a in sweep.axes if a.mode == "grid"]
+    zips = [len(a.values) for a in sweep.axes if a.mode == "zip"]
+    n = math.prod(grid) * (zips[0] if zips else 1) * (len(sweep.seeds) if sweep.seeds is not None else 1)
+    if n > MAX_MEMBERS:
+        raise InputError("--grid" if grid else "--zip" if zips else "--seeds",
+                         f"the sweep has {n} members; at most {MAX_MEMBERS} are allowed", "split it into several sweeps")
 
 
 def _is_sweep_file(p: Path) -> bool:
@@ -182,24 +199,33 @@ def _is_sweep_file(p: Path) -> bool:
 
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
-    """Read a ``sweep.toml`` (a file, or the sweep directory holding it)."""
+    """Read a ``sweep.toml`` (a file, or the sweep directory holding it); a missing or damaged
+    file raises :class:`InputError` naming it."""
+    from ._registry import read_spec_text
+
     p = Path(path)
     if p.is_dir():
         p = p / "sweep.toml"
     if not p.is_file():
         raise InputError("DIR", f"{p} does not exist", "give a sweep directory written by simbias sweep")
-    data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
+    data = load_toml_text(read_spec_text(p), str(p))
     sw = data.get("sweep")
-    if not isinstance(sw, dict) or "base" not in data:
+    if not isinstance(sw, dict) or not isinstance(data.get("base"), dict):
         raise InputError(str(p), "is not a sweep definition (no [sweep] and [base])", "give a sweep.toml")
-    axes = [Axis(k, tuple(v), "grid") for k, v in sw.get("grid", [])]
-    axes += [Axis(k, tuple(v), "zip") for k, v in sw.get("zip", [])]
-    seeds = tuple(int(s) for s in sw["seeds"]) if "seeds" in sw else None
-    sweep = Sweep(name=str(sw.get("name", p.parent.name)), experiment=str(sw["experiment"]), base=data["base"],
-                  axes=tuple(axes), seeds=seeds)
-    if sw.get("hash") and sw["hash"] != sweep.hash:
-        raise InputError(str(p), f"records hash {sw['hash']} but its contents hash to {sweep.hash}",
+    try:
+        axes = [Axis(str(k), tuple(v), "grid") for k, v in sw.get("grid", [])]
+        axes += [Axis(str(k), tuple(v), "zip") for k, v in sw.get("zip", [])]
+        seeds = tuple(int(s) for s in sw["seeds"]) if "seeds" in sw else None
+        sweep = Sweep(name=str(sw.get("name", p.parent.name)), experiment=str(sw["experiment"]), base=data["base"],
+                      axes=tuple(axes), seeds=seeds)
+        h = sweep.hash
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(str(p), f"is damaged or not written by simbias sweep ({type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:120]})", "restore it or start a new sweep") from None
+    if sw.get("hash") and sw["hash"] != h:
+        raise InputError(str(p), f"records hash {sw['hash']} but its contents hash to {h}",
                          "the file was edited; restore it or start a new sweep")
+    _check_size(sweep)
     return sweep
 
 
@@ -227,6 +253,18 @@ def _get_dotted(data: dict, key: str):
     return node
 
 
+def validate_members(members: Sequence[Member], *, device: str = "cpu") -> None:
+    """Run every member's checks (:func:`~simbias.experiments.preflight` and its bucket key, e.g.
+    the target expression) before anything is written; the error names the member and its values."""
+    for m in members:
+        try:
+            preflight(m.spec, device=device)
+            static_key_of(m.spec)
+        except InputError as exc:
+            vals = ", ".join(f"{k}={v!r}" for k, v in m.values.items()) or f"seed={m.seed}"
+            raise InputError(exc.what, f"member {m.index} ({vals}): {exc.problem}", exc.fix) from None
+
+
 def expand(sweep: Sweep) -> list[Member]:
     """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed)."""
     cls = spec_class(sweep.experiment)
@@ -246,7 +284,13 @@ def expand(sweep: Sweep) -> list[Member]:
                     set_dotted(data, a.key, copy.deepcopy(a.values[z]), flag="--zip")
                 if s is not None:
                     data["seed"] = s
-                spec = from_dict(cls, data)
+                try:
+                    spec = from_dict(cls, data)
+                except InputError as exc:
+                    vals = [f"{a.key}={v!r}" for a, v in zip(grid, combo)] + \
+                           [f"{a.key}={a.values[z]!r}" for a in zips] + ([f"seed={s}"] if s is not None else [])
+                    raise InputError(exc.what, f"member {len(members)} ({', '.join(vals)}): {exc.problem}",
+                                     exc.fix) from None
                 resolved = to_dict(spec)
                 mid = spec_hash(resolved)
                 if mid in seen:
@@ -319,8 +363,13 @@ def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None 
     """Run one task (what a worker does): rebuild the specs, train, return the member results."""
     cls = spec_class(payload["kind"])
     specs = [from_dict(cls, d) for d in payload["specs"]]
-    return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
-                       chunk_size=payload.get("chunk_size"))
+    results = run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
+                          chunk_size=payload.get("chunk_size"))
+    if len(specs) > 1 and all(str(r.outcome) == "failed" for r in results):
+        # an exception inside a bucket: retrain its members one by one, so a bad member fails alone
+        results = [run_members([s], engine=payload["engine"], device=payload["device"],
+                               chunk_size=payload.get("chunk_size"))[0] for s in specs]
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,9 +400,25 @@ class _Writer:
         self.counts = {"completed": 0, "diverged": 0, "failed": 0}
         self.failures: list[tuple[str, str]] = []
 
-    def load_done(self, m: Member) -> None:
-        summary, manifest = self.sd.read_member(m.id)
+    def load_done(self, m: Member) -> bool:
+        """Take a finished member's row from disk; ``False`` when its files are damaged or
+        missing (then it is retrained)."""
+        import zipfile
+
+        d = self.sd.member(m.id).path
+        try:
+            summary, manifest = self.sd.read_member(m.id)
+        except (OSError, ValueError, RecursionError):
+            return False
+        if not isinstance(summary, dict) or not isinstance(manifest, dict) or not (d / "summary.json").is_file():
+            return False
+        hist = d / "history.npz"
+        if hist.exists() and not zipfile.is_zipfile(hist):
+            return False
+        if not hist.exists() and manifest.get("outcome") == "completed":
+            return False
         self._add_row(m, manifest.get("outcome", "completed"), summary)
+        return True
 
     def _add_row(self, m: Member, outcome: str, summary: dict[str, Any]) -> None:
         flat = flatten_summary(summary)
@@ -363,12 +428,21 @@ class _Writer:
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
 
     def write(self, m: Member, mr: MemberResult, started: str) -> None:
-        from ..io import read_json
-
         rd = self.sd.member(m.id)
         data = to_dict(m.spec)
-        rd.claim(m.id)
-        (rd.path / "manifest.json").unlink(missing_ok=True)  # no old done-marker over new, half-written files
+        if rd.path.is_dir() and not self.sd.is_done(m.id):  # leftovers of a failed or damaged try: start clean
+            import shutil
+
+            shutil.rmtree(rd.path, ignore_errors=True)
+        rd.claim(m.id)  # removes an old done-marker, so it never stands over new, half-written files
+        try:
+            self._write_member(rd, m, mr, started, data)
+        finally:
+            rd.release()
+
+    def _write_member(self, rd, m: Member, mr: MemberResult, started: str, data: dict) -> None:
+        from ..io import read_json
+
         rd.write_spec(to_toml(data))
         hist = mr.result.history
         if hist is not None and len(hist.steps):
@@ -441,17 +515,27 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     if backend == "local":
         device = check_device(device)
     members = expand(sweep)
-    for m in members:  # every member's own checks (e.g. its target expression) before anything is written
-        static_key_of(m.spec)
+    validate_members(members, device=device)  # every member's own checks before anything is written
     sd = SweepDir(out)
     sd.claim(sweep.hash, resume=resume)
+    try:
+        return _run_claimed(sweep, sd, members, engine=engine, backend=backend, address=address, workers=workers,
+                            device=device, resume=resume, progress=progress, memory_budget=memory_budget,
+                            bucket_size=bucket_size, chunk_size=chunk_size, backend_options=backend_options)
+    except InputError:
+        sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
+        raise
+    finally:
+        sd.release()
+
+
+def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, backend, address, workers, device,
+                 resume, progress, memory_budget, bucket_size, chunk_size, backend_options) -> SweepResult:
     sd.write_definition(sweep.to_toml())
     writer = _Writer(sd, sweep, members, engine=engine, backend=backend, device=device)
     pending = []
     for m in members:
-        if resume and sd.is_done(m.id):
-            writer.load_done(m)
-        else:
+        if not (resume and sd.is_done(m.id) and writer.load_done(m)):
             pending.append(m)
     skipped = len(members) - len(pending)
     tasks = plan(pending, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)

@@ -5,7 +5,11 @@ from ._store import atomic_write_bytes as atomic_write_bytes
 from ._store import atomic_write_text as atomic_write_text
 from ._store import environment_info as environment_info
 from ._store import load_run as load_run
+from ._store import read_history_file as read_history_file
 from ._store import read_json as read_json
+from ._store import read_json_file as read_json_file
+from ._store import read_spec_file as read_spec_file
+from ._store import remove_stale_temporaries as remove_stale_temporaries
 from ._store import spec_hash as spec_hash
 from ._store import write_json as write_json
 from ._sweepdir import SweepDir as SweepDir

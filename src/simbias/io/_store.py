@@ -32,10 +32,12 @@ from ..errors import InputError
 from ..results import History
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "read_json", "RunDir", "load_run",
+           "remove_stale_temporaries", "read_spec_file", "read_json_file", "read_history_file",
            "environment_info", "spec_hash"]
 
 SPEC, MANIFEST, HISTORY, SUMMARY, FIGURES, REPORT = (
     "spec.toml", "manifest.json", "history.npz", "summary.json", "figures", "report.html")
+LOCK = ".simbias.lock"
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -136,21 +138,77 @@ class RunDir:
         return man.get("spec_hash") == spec_hash and man.get("outcome") in ("completed", "diverged")
 
     def claim(self, spec_hash: str, *, flag: str = "--out") -> None:
-        """Make sure the directory is empty, or holds this same spec (then it is overwritten).
+        """Claim the directory for the run ``spec_hash``, atomically.
 
-        A directory that holds a different run, or other files, raises :class:`InputError`.
+        The directory must be empty (or missing), or hold this same spec (then it is
+        overwritten).  The claim is an exclusive lock file (``.simbias.lock``, created with
+        ``O_EXCL`` and holding this process id) taken *before* the contents are checked, so two
+        processes can never both claim one directory; a lock left by a dead process is taken
+        over.  A directory that holds a different run, or other files, or that another live
+        process holds, raises :class:`InputError`.  Release with :meth:`release` (or undo with
+        :meth:`rollback`).
         """
         if self.path.exists() and not self.path.is_dir():
             raise InputError(flag, f"{self.path} is a file", "give a directory path")
-        if self.path.is_dir() and any(self.path.iterdir()):
-            old = self.existing_hash()
-            if old is None and (self.path / SPEC).exists():
-                old = _hash_of_spec_file(self.path / SPEC)
-            if old != spec_hash:
-                what = "a different run" if old else "other files"
-                raise InputError(flag, f"{self.path} already holds {what}",
-                                 "choose another --out directory or delete that one")
-        self.path.mkdir(parents=True, exist_ok=True)
+        made_dir = not self.path.exists()
+        top = self.path  # the outermost folder this claim creates (removed again by rollback)
+        while made_dir and not top.parent.exists() and top.parent != top:
+            top = top.parent
+        self._top = top
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            what = "a symbolic link that leads to no directory" if self.path.is_symlink() else "not a directory"
+            raise InputError(flag, f"{self.path} is {what}", "give a directory path") from None
+        except NotADirectoryError:
+            raise InputError(flag, f"a folder above {self.path} is a file", "give a directory path") from None
+        except OSError as exc:
+            raise InputError(flag, f"cannot create {self.path} ({exc.strerror or exc})",
+                             "choose a writable directory") from None
+        self._lock_fd = _take_lock(self.path / LOCK, flag)
+        self._locked = True
+        self._made_dir = made_dir
+        try:
+            remove_stale_temporaries(self.path)
+            if _has_contents(self.path):
+                old = self.existing_hash()
+                if old is None and (self.path / SPEC).exists():
+                    old = _hash_of_spec_file(self.path / SPEC)
+                if old != spec_hash:
+                    what = "a different run" if old else "other files"
+                    raise InputError(flag, f"{self.path} already holds {what}",
+                                     "choose another --out directory or delete that one")
+                # the same run again: the old done-marker must not stand over new, half-written files
+                (self.path / MANIFEST).unlink(missing_ok=True)
+                self._made_dir = False
+        except BaseException:
+            self.release()
+            if made_dir:
+                _remove_tree_quietly(top)
+            raise
+
+    def release(self) -> None:
+        """Give the claim up (remove this process's lock file); the files stay."""
+        if getattr(self, "_locked", False):
+            self._locked = False
+            try:
+                (self.path / LOCK).unlink()  # unlink while still holding it (see _take_lock)
+            except OSError:
+                pass
+            os.close(self._lock_fd)
+
+    def rollback(self) -> None:
+        """Undo a claim after refused input: remove what this process created, then release.
+
+        A directory this claim created is removed whole; in a directory that already held this
+        same run nothing is removed (its files describe the same spec).
+        """
+        if getattr(self, "_made_dir", False):
+            self.release()
+            _remove_tree_quietly(self._top)
+            self._made_dir = False
+        else:
+            self.release()
 
     def write_spec(self, toml_text: str) -> None:
         atomic_write_text(self.path / SPEC, toml_text)
@@ -165,6 +223,93 @@ class RunDir:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.path / MANIFEST, manifest)
+
+
+def _take_lock(lock: Path, flag: str) -> int:
+    """Hold ``lock`` exclusively and return its open descriptor.
+
+    An advisory ``flock`` on the lock file: the kernel releases it when the holder exits, however
+    it exits, so a lock left by a killed process never blocks.  After locking, the file must
+    still be the one at ``lock`` (a releaser unlinks it); else the lock is taken again.
+    """
+    import fcntl
+
+    for _ in range(20):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(flag, f"cannot write in {lock.parent} ({exc.strerror or exc})",
+                             "choose a writable directory") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = os.pread(fd, 64, 0).decode("utf-8", "replace").split()
+            except OSError:
+                holder = []
+            os.close(fd)
+            who = f" (pid {holder[0]})" if holder else ""
+            raise InputError(flag, f"{lock.parent} is in use by another simbias process{who}",
+                             "wait for it to finish or choose another --out") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # released and unlinked between our open and our lock: lock the new file
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {platform.node()}\n".encode(), 0)
+        return fd
+    raise InputError(flag, f"could not lock {lock.parent}", "another process keeps claiming it; try again")
+
+
+def _has_contents(path: Path) -> bool:
+    """Whether ``path`` holds anything but this process's lock and temporaries."""
+    for p in path.iterdir():
+        if p.name == LOCK:
+            continue
+        return True
+    return False
+
+
+def _remove_tree_quietly(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> None:
+    """Remove what interrupted atomic writes left in a run directory (``.*.tmp`` files and
+    ``figures/.tmp-*`` folders and ``*.tmp.*`` figure files); never raises."""
+    import shutil
+
+    p = Path(path)
+    try:
+        cands = list(p.glob(".*.tmp")) + list((p / FIGURES).glob(".*.tmp")) + list((p / FIGURES).glob("*.tmp.*"))
+        dirs = list((p / FIGURES).glob(".tmp-*"))
+    except OSError:
+        return
+    for c in cands:
+        try:
+            c.unlink()
+        except OSError:
+            pass
+    for d in dirs:
+        pid = d.name[len(".tmp-"):]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue  # another live process is drawing there
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists
+        return True
+    return True
 
 
 def _hash_of_spec_file(path: Path) -> str | None:
@@ -186,21 +331,80 @@ def spec_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
-def load_run(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a run directory: ``{"spec", "manifest", "summary", "history", "path"}``."""
+def _damaged(path: Path, why: str) -> InputError:
+    return InputError(str(path), f"is damaged or not written by simbias ({why})",
+                      "rerun the run (simbias run) to rewrite it, or restore the file")
+
+
+def read_spec_file(path: str | os.PathLike) -> dict[str, Any]:
+    """A run's ``spec.toml`` as a dict; a damaged file raises :class:`InputError` naming it."""
     try:
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover
         import tomli as tomllib
     p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _damaged(p, "not UTF-8 TOML") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _damaged(p, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise _damaged(p, "nested too deeply") from None
+
+
+def read_json_file(path: str | os.PathLike) -> dict[str, Any]:
+    """A JSON object file of a run; a damaged file raises :class:`InputError` naming it."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _damaged(p, "not UTF-8 JSON") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _damaged(p, f"not valid JSON: {str(exc).splitlines()[0][:120]}") from None
+    if not isinstance(data, dict):
+        raise _damaged(p, f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def read_history_file(path: str | os.PathLike) -> History:
+    """A run's ``history.npz``; damaged files, object arrays and pickles raise :class:`InputError`."""
+    import zipfile
+    import zlib
+
+    p = Path(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise _damaged(p, "a single array, not an npz archive")
+            return History.from_npz_dict({k: z[k] for k in z.files})
+    except InputError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            try:
+                with open(p, "rb") as fh:
+                    head = fh.read(2)
+            except OSError:
+                head = b""
+            if head[:1] == b"\x80":
+                raise _damaged(p, "it holds a pickled object, which simbias never loads (allow_pickle=False)") from None
+            raise _damaged(p, "not an npz archive") from None
+        raise _damaged(p, str(exc).splitlines()[0][:160]) from None
+    except (zipfile.BadZipFile, EOFError, KeyError, TypeError, IndexError, zlib.error) as exc:
+        raise _damaged(p, f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'truncated'}") from None
+
+
+def load_run(path: str | os.PathLike) -> dict[str, Any]:
+    """Load a run directory: ``{"spec", "manifest", "summary", "history", "path"}``.
+
+    A damaged file raises :class:`InputError` naming the file.
+    """
+    p = Path(path)
     if not (p / SPEC).exists():
         raise InputError("DIR", f"{p} is not a run directory (no {SPEC})", "give the directory simbias run wrote")
-    out: dict[str, Any] = {"path": p, "spec": tomllib.loads((p / SPEC).read_text(encoding="utf-8"))}
-    out["manifest"] = read_json(p / MANIFEST) if (p / MANIFEST).exists() else {}
-    out["summary"] = read_json(p / SUMMARY) if (p / SUMMARY).exists() else {}
-    if (p / HISTORY).exists():
-        with np.load(p / HISTORY, allow_pickle=False) as z:
-            out["history"] = History.from_npz_dict({k: z[k] for k in z.files})
-    else:
-        out["history"] = None
+    out: dict[str, Any] = {"path": p, "spec": read_spec_file(p / SPEC)}
+    out["manifest"] = read_json_file(p / MANIFEST) if (p / MANIFEST).exists() else {}
+    out["summary"] = read_json_file(p / SUMMARY) if (p / SUMMARY).exists() else {}
+    out["history"] = read_history_file(p / HISTORY) if (p / HISTORY).exists() else None
     return out

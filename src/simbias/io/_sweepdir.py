@@ -23,11 +23,12 @@ import io as _io
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
-from ._store import RunDir, atomic_write_text, read_json
+from ._store import LOCK, RunDir, _has_contents, _take_lock, atomic_write_text, read_json
 
 __all__ = ["SweepDir", "flatten_summary", "format_cell", "read_csv"]
 
@@ -114,24 +115,64 @@ class SweepDir:
 
         An empty or missing directory is fine.  A directory holding this same sweep is fine
         (with ``resume`` its finished members are kept; without, they are recomputed).  A
-        directory holding another sweep, or other files, raises :class:`InputError`.
+        directory holding another sweep, or other files, raises :class:`InputError`.  The claim
+        is an exclusive lock (see :meth:`RunDir.claim`), taken before the contents are checked
+        and held until :meth:`release`; :meth:`rollback` undoes a claim that created the folder.
         """
         if self.path.exists() and not self.path.is_dir():
             raise InputError(flag, f"{self.path} is a file", "give a directory path")
-        same = False
-        if self.path.is_dir() and any(self.path.iterdir()):
-            old = self.existing_hash()
-            if old is None:
-                raise InputError("--resume" if resume else flag, f"{self.path} holds other files, not a simbias sweep",
-                                 "choose another --out directory")
-            if old != sweep_hash:
-                raise InputError("--resume" if resume else flag,
-                                 f"{self.path} holds a different sweep (hash {old}, this one {sweep_hash})",
-                                 "give the same experiment, --set, --grid, --zip and --seeds, or another --out")
-            same = True
-            self._remove_stale_temporaries()
-        self.path.mkdir(parents=True, exist_ok=True)
+        made_dir = not self.path.exists()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise InputError(flag, f"{self.path} is not a directory", "give a directory path") from None
+        except NotADirectoryError:
+            raise InputError(flag, f"a folder above {self.path} is a file", "give a directory path") from None
+        except OSError as exc:
+            raise InputError(flag, f"cannot create {self.path} ({exc.strerror or exc})",
+                             "choose a writable directory") from None
+        self._lock_fd = _take_lock(self.path / LOCK, flag)
+        self._made_dir = made_dir
+        try:
+            same = False
+            if _has_contents(self.path):
+                old = self.existing_hash()
+                if old is None:
+                    raise InputError("--resume" if resume else flag,
+                                     f"{self.path} holds other files, not a simbias sweep",
+                                     "choose another --out directory")
+                if old != sweep_hash:
+                    raise InputError("--resume" if resume else flag,
+                                     f"{self.path} holds a different sweep (hash {old}, this one {sweep_hash})",
+                                     "give the same experiment, --set, --grid, --zip and --seeds, or another --out")
+                same = True
+                self._made_dir = False
+                self._remove_stale_temporaries()
+        except BaseException:
+            self.release()
+            if made_dir:
+                shutil.rmtree(self.path, ignore_errors=True)
+            raise
         return same
+
+    def release(self) -> None:
+        """Give the claim up (the files stay)."""
+        fd = getattr(self, "_lock_fd", None)
+        if fd is not None:
+            self._lock_fd = None
+            try:
+                (self.path / LOCK).unlink()
+            except OSError:
+                pass
+            os.close(fd)
+
+    def rollback(self) -> None:
+        """Undo a claim after refused input: a folder this claim created is removed whole (unless
+        a member was already written into it: finished work is kept)."""
+        self.release()
+        if getattr(self, "_made_dir", False) and not self.member_dirs():
+            self._made_dir = False
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def _remove_stale_temporaries(self) -> None:
         """Temporary files of atomic writes that a killed sweep left behind (never read)."""
@@ -187,6 +228,23 @@ class SweepDir:
         atomic_write_text(self.results_file, buf.getvalue())
 
     def read_results(self) -> tuple[list[str], list[dict[str, str]]]:
-        if not self.results_file.exists():
+        """``(columns, rows)`` of ``results.csv``; a missing or damaged file raises
+        :class:`InputError` naming it."""
+        f = self.results_file
+        if not f.exists():
             raise InputError("DIR", f"{self.path} has no {RESULTS}", "run the sweep first (simbias sweep ... --out DIR)")
-        return read_csv(self.results_file)
+        fix = f"rebuild it with simbias sweep {self.sweep_file} --resume"
+        try:
+            cols, rows = read_csv(f)
+        except UnicodeDecodeError:
+            raise InputError(str(f), "is damaged (not UTF-8 text)", fix) from None
+        except csv.Error as exc:
+            raise InputError(str(f), f"is damaged ({' '.join(str(exc).split())[:100]})", fix) from None
+        if "member_id" not in cols or "outcome" not in cols:
+            raise InputError(str(f), "is damaged (no member_id and outcome columns)", fix)
+        for i, r in enumerate(rows):
+            if None in r or any(v is None for v in r.values()):
+                raise InputError(str(f), f"is damaged (row {i + 1} has {len(r.get(None, [])) + len(cols)} "
+                                         f"fields, the header {len(cols)})" if None in r else
+                                 f"is damaged (row {i + 1} has fewer fields than the header)", fix)
+        return cols, rows

@@ -3,6 +3,9 @@
 from ._expr import FUNCTIONS as FUNCTIONS
 from ._expr import Expression as Expression
 from ._expr import parse_expression as parse_expression
+from ._expr import check_expression_on as check_expression_on
+from ._expr import MAX_DEPTH as MAX_EXPRESSION_DEPTH
+from ._expr import MAX_LENGTH as MAX_EXPRESSION_LENGTH
 from ._regression import SAMPLERS as SAMPLERS
 from ._regression import Regression as Regression
 from ._regression import make_regression as make_regression
@@ -19,6 +22,9 @@ from ._datasets import load_mnist as load_mnist
 from ._datasets import load_mnist1d as load_mnist1d
 from ._datasets import load_npz as load_npz
 from ._datasets import one_hot as one_hot
+from ._datasets import MAX_CLASSES as MAX_CLASSES
+from ._datasets import MAX_DATA_BYTES as MAX_DATA_BYTES
+from ._datasets import MAX_PICKLE_BYTES as MAX_PICKLE_BYTES
 from ._datasets import read_idx as read_idx
 from ._datasets import train_test_split as train_test_split
 from ._synthetic import load_synthetic_projection as load_synthetic_projection
@@ -27,6 +33,7 @@ from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image
 from ._images import image_to_regression as image_to_regression
 from ._images import load_image as load_image
+from ._images import MAX_PIXELS as MAX_PIXELS
 from ._images import pattern_image as pattern_image
 from ._domains import DOMAINS as DOMAINS
 from ._domains import Annulus as Annulus

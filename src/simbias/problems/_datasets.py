@@ -43,6 +43,7 @@ import pickle
 import random
 import re
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,7 +70,21 @@ __all__ = [
     "load_dataset",
     "DATASETS",
     "CIFAR10_CLASSES",
+    "MAX_DATA_BYTES",
+    "MAX_PICKLE_BYTES",
+    "MAX_CLASSES",
 ]
+
+#: Largest data block a user file may declare (an IDX body, one ``.npz`` array): 2 GiB.  The full
+#: MNIST training images are 47 MB, all of CIFAR-10 180 MB.  Checked from the file's header before
+#: anything is allocated; a gzip stream is read in chunks and refused once it exceeds its header.
+MAX_DATA_BYTES = 2**31
+#: Largest pickle (a CIFAR-10 batch is about 31 MB) and most pickle opcodes read before unpickling.
+MAX_PICKLE_BYTES = 2**28
+MAX_PICKLE_OPCODES = 2_000_000
+#: Most classes a label file may imply (the network gets one output per class): labels must lie in
+#: 0 … MAX_CLASSES-1.
+MAX_CLASSES = 100_000
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -122,6 +137,9 @@ class Dataset:
                 raise InputError("dataset.image_shape", f"{self.image_shape} has {math.prod(self.image_shape)} "
                                  f"values but x has {self.x.shape[1]} columns", "give the shape of one sample")
         if self.y.ndim == 1:
+            if len(self.y) and int(self.y.max()) >= MAX_CLASSES:
+                raise InputError("dataset.y", f"label {int(self.y.max())} would mean more than {MAX_CLASSES} classes "
+                                 "(MAX_CLASSES)", "renumber the labels 0 … n_classes-1")
             if self.n_classes is None:
                 self.n_classes = int(self.y.max()) + 1 if len(self.y) else 0
             if len(self.y) and (int(self.y.min()) < 0 or int(self.y.max()) >= self.n_classes):
@@ -243,19 +261,36 @@ def _labels(y: np.ndarray) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
 
 
-def _read_bytes(path: Path, what: str) -> bytes:
+def _open_maybe_gzip(path: Path, what: str, fix: str = "pass a readable file"):
+    """Open ``path`` for streamed reading; gzip is detected from the content, whatever the extension."""
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")
+        head = f.read(2)
+        f.seek(0)
     except FileNotFoundError:
         raise InputError(what, f"{path} does not exist", "check the path") from None
+    except IsADirectoryError:
+        raise InputError(what, f"{path} is a directory, not a file", fix) from None
     except OSError as e:
-        raise InputError(what, f"cannot read {path}: {e.strerror or e}", "pass a readable file") from None
-    if raw[:2] == b"\x1f\x8b":  # gzip magic, whatever the extension says
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise InputError(what, f"{path} is a damaged gzip file ({e})", "download or write the file again") from None
-    return raw
+        raise InputError(what, f"cannot read {path}: {e.strerror or e}", fix) from None
+    if head == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=f, mode="rb"), True
+    return f, False
+
+
+def _read_exactly(stream, n: int, path: Path, what: str, gz: bool) -> bytes:
+    """Read ``n`` bytes in chunks (nothing is allocated beyond what actually arrives)."""
+    out = bytearray()
+    try:
+        while len(out) < n:
+            chunk = stream.read(min(n - len(out), 1 << 24))
+            if not chunk:
+                break
+            out += chunk
+    except (OSError, EOFError, zlib.error) as e:
+        kind = "gzip " if gz else ""
+        raise InputError(what, f"{path} is a damaged {kind}file ({e})", "download or write the file again") from None
+    return bytes(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,29 +315,46 @@ def read_idx(path, *, what: str = "idx", magic: int | None = None) -> np.ndarray
     raises :class:`InputError` naming ``path``.
     """
     path = Path(path)
-    raw = _read_bytes(path, what)
-    if len(raw) < 4:
-        raise InputError(what, f"{path} is only {len(raw)} bytes long",
-                         "pass an IDX file (it starts with a 4-byte magic number)")
-    found = int.from_bytes(raw[:4], "big")
-    if magic is not None and found != magic:
-        hint = {IDX_IMAGES_MAGIC: "an images file", IDX_LABELS_MAGIC: "a labels file"}.get(found)
-        fix = f"pass an IDX file with magic {magic}"
-        if hint:
-            fix += f" (this looks like {hint}; are images and labels swapped?)"
-        raise InputError(what, f"{path} has magic number {found}, expected {magic}", fix)
-    if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise InputError(what, f"{path} is not an IDX file (magic number {found})", "pass an MNIST-format IDX file")
-    dtype, ndim = _IDX_TYPES[raw[2]], raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise InputError(what, f"{path} ends inside its header", "download or write the file again")
-    dims = struct.unpack(f">{ndim}I", raw[4:header])
-    count = math.prod(dims)
-    if len(raw) != header + count * dtype.itemsize:
-        raise InputError(what, f"{path} holds {len(raw) - header} data bytes but its header {dims} needs "
-                         f"{count * dtype.itemsize}", "the file is truncated or damaged; download or write it again")
-    return np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+    stream, gz = _open_maybe_gzip(path, what, "pass an MNIST-format IDX file")
+    with stream:
+        head = _read_exactly(stream, 4, path, what, gz)
+        if len(head) < 4:
+            raise InputError(what, f"{path} is only {len(head)} bytes long",
+                             "pass an IDX file (it starts with a 4-byte magic number)")
+        found = int.from_bytes(head, "big")
+        if magic is not None and found != magic:
+            hint = {IDX_IMAGES_MAGIC: "an images file", IDX_LABELS_MAGIC: "a labels file"}.get(found)
+            fix = f"pass an IDX file with magic {magic}"
+            if hint:
+                fix += f" (this looks like {hint}; are images and labels swapped?)"
+            raise InputError(what, f"{path} has magic number {found}, expected {magic}", fix)
+        if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES or head[3] == 0:
+            raise InputError(what, f"{path} is not an IDX file (magic number {found})", "pass an MNIST-format IDX file")
+        dtype, ndim = _IDX_TYPES[head[2]], head[3]
+        raw_dims = _read_exactly(stream, 4 * ndim, path, what, gz)
+        if len(raw_dims) < 4 * ndim:
+            raise InputError(what, f"{path} ends inside its header", "download or write the file again")
+        dims = struct.unpack(f">{ndim}I", raw_dims)
+        expected = math.prod(dims) * dtype.itemsize
+        if expected > MAX_DATA_BYTES:
+            raise InputError(what, f"the header of {path} declares {dims} = {expected} data bytes, more than the "
+                             f"limit of {MAX_DATA_BYTES} (MAX_DATA_BYTES)", "pass a smaller file, or split it")
+        if not gz:  # the size on disk says it all: no need to read before refusing
+            try:
+                size = path.stat().st_size
+            except OSError as e:  # pragma: no cover - it was just opened
+                raise InputError(what, f"cannot read {path}: {e.strerror or e}", "pass a readable file") from None
+            if size != 4 + 4 * ndim + expected:
+                raise InputError(what, f"{path} holds {size - 4 - 4 * ndim} data bytes but its header {dims} needs "
+                                 f"{expected}", "the file is truncated or damaged; download or write it again")
+        data = _read_exactly(stream, expected, path, what, gz)
+        extra = _read_exactly(stream, 1, path, what, gz) if len(data) == expected else b""
+    if len(data) != expected or extra:
+        got = f"{len(data)}" if not extra else f"more than {expected}"
+        kind = "decompressed stream of " if gz else ""
+        raise InputError(what, f"the {kind}{path} holds {got} data bytes but its header {dims} needs {expected}",
+                         "the file is truncated or damaged; download or write it again")
+    return np.frombuffer(data, dtype=dtype, count=math.prod(dims)).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 def _idx_dataset(images: Path, labels: Path, *, n, seed, dtype, name: str, what: str, info: dict) -> Dataset:
@@ -312,6 +364,8 @@ def _idx_dataset(images: Path, labels: Path, *, n, seed, dtype, name: str, what:
     if len(x) != len(y):
         raise InputError(what, f"{images} has {len(x)} images but {labels} has {len(y)} labels",
                          "pass an images file and the labels file that belongs to it")
+    if len(x) == 0 or x[0].size == 0:
+        raise InputError(f"{what}.images", f"{images} holds no pixels (shape {x.shape})", "pass a non-empty IDX file")
     idx = _subset_index(len(x), n, seed)
     if idx is not None:
         x, y = x[idx], y[idx]
@@ -482,12 +536,23 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     dtype = _float_dtype(dtype)
     path = Path(path)
     fix = "save it with np.savez(path, x=..., y=...)"
+    if path.is_dir():
+        raise InputError("npz", f"{path} is a directory, not an .npz file", fix)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError:
+        raise InputError("npz", f"{path} does not exist", "check the path") from None
+    except OSError as e:
+        raise InputError("npz", f"cannot read {path}: {e.strerror or e}", "pass a readable file") from None
+    if not magic.startswith(b"PK") and not magic.startswith(b"\x93NUM"):
+        raise InputError("npz", f"{path} is not an .npz archive (it does not start like a zip file)", fix)
     try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise InputError("npz", f"{path} does not exist", "check the path") from None
-    except (OSError, ValueError, EOFError, zlib.error) as e:
-        raise InputError("npz", f"{path} is not a readable .npz file ({e})", fix) from None
+    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError) as e:
+        raise InputError("npz", f"{path} is not a readable .npz file ({_one_line(e)})", fix) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise InputError("npz", f"{path} holds a single array, not an .npz archive", fix)
     with archive:
@@ -495,10 +560,11 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
         for key in ("x", "y"):
             if key not in archive.files:
                 raise InputError("npz", f"{path} has no array {key!r} (it has {', '.join(archive.files) or 'none'})", fix)
+            _check_npz_member(archive, key, path, fix)
             try:
                 arrays[key] = archive[key]
-            except (ValueError, OSError, zlib.error) as e:
-                raise InputError("npz", f"array {key!r} in {path} cannot be read ({e})",
+            except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError) as e:
+                raise InputError("npz", f"array {key!r} in {path} cannot be read ({_one_line(e)})",
                                  "store numbers only (no Python objects); " + fix) from None
     x, y = arrays["x"], arrays["y"]
     for key, a in (("x", x), ("y", y)):
@@ -512,6 +578,10 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     if len(x) != len(y):
         raise InputError("npz", f"in {path}, x has {len(x)} rows but y has {len(y)}",
                          "give x and y the same first dimension (one row per sample)")
+    if len(x) == 0:
+        raise InputError("npz", f"{path} has 0 rows (x has shape {x.shape})", "store at least one sample; " + fix)
+    if x.ndim < 2 or math.prod(x.shape[1:]) == 0:
+        raise InputError("npz", f"array 'x' in {path} has shape {x.shape}", "store x as (n, d) with d ≥ 1, or images")
     if y.ndim > 2:
         raise InputError("npz", f"array 'y' in {path} has shape {y.shape}", "store y as (n,) labels or (n, c) targets")
     if image_shape is None and x.ndim == 3:
@@ -525,6 +595,10 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     if labels and len(y) and int(y.min()) < 0:
         raise InputError("npz", f"array 'y' in {path} has negative labels (min {int(y.min())})",
                          "use class labels 0 … n_classes-1, or store float targets")
+    if labels and len(y) and int(y.max()) >= MAX_CLASSES:
+        raise InputError("npz", f"array 'y' in {path} has label {int(y.max())}, which would mean {int(y.max()) + 1} "
+                         f"classes (limit {MAX_CLASSES}, MAX_CLASSES)",
+                         "renumber the labels 0 … n_classes-1, or store float targets")
     idx = _subset_index(len(x), n, seed)
     if idx is not None:
         x, y = x[idx], y[idx]
@@ -534,6 +608,47 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     else:
         yt = torch.from_numpy(np.ascontiguousarray(y.reshape(len(y), -1), dtype=np.float64)).to(dtype)
     return Dataset(xt, yt, name=f"npz:{path.stem}", image_shape=image_shape, info={"source": str(path)})
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300] or type(e).__name__
+
+
+def _check_npz_member(archive, key: str, path: Path, fix: str) -> None:
+    """Refuse an array whose header declares more data than the archive holds or than MAX_DATA_BYTES,
+    reading only the .npy header (nothing is allocated for the data)."""
+    name = f"{key}.npy"
+    try:
+        info = archive.zip.getinfo(name)
+        with archive.zip.open(name) as f:
+            version = np.lib.format.read_magic(f)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is None:
+                return  # let numpy report versions it knows and we do not
+            shape, _fortran, dt = read_header(f)
+    except KeyError:
+        return  # an entry without the .npy suffix: numpy reads it (or refuses it) below
+    except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError) as e:
+        raise InputError("npz", f"array {key!r} in {path} cannot be read ({_one_line(e)})", fix) from None
+    if dt.hasobject:
+        raise InputError("npz", f"array {key!r} in {path} holds Python objects (dtype {dt}); they are not loaded",
+                         "store numbers only; " + fix)
+    nbytes = math.prod(shape) * dt.itemsize
+    if nbytes > MAX_DATA_BYTES:
+        raise InputError("npz", f"array {key!r} in {path} declares shape {shape} = {nbytes} bytes, more than the limit "
+                         f"of {MAX_DATA_BYTES} (MAX_DATA_BYTES)", "pass a smaller data set")
+    if nbytes > info.file_size:
+        raise InputError("npz", f"array {key!r} in {path} declares {nbytes} bytes but the archive holds "
+                         f"{info.file_size}", "the file is truncated or damaged; " + fix)
+
+
+def _plain_dtype(*args):
+    """``numpy.dtype`` for the unpickler, refusing object dtypes (arrays of Python references)."""
+    dt = np.dtype(*args)
+    if dt.hasobject:
+        raise pickle.UnpicklingError(f"an object array (dtype {dt}) is not allowed")
+    return dt
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -558,7 +673,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
                 numeric = importlib.import_module("numpy.core.numeric")
             import _codecs
 
-            allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+            allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): _plain_dtype,
                        ("_codecs", "encode"): _codecs.encode}
             for mod in ("numpy.core", "numpy._core"):  # pickles from either numpy generation
                 allowed[(f"{mod}.multiarray", "_reconstruct")] = multiarray._reconstruct
@@ -574,18 +689,80 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
 
 
-def _load_pickle(path: Path, what: str):
+# opcodes that leave a container on the stack (results of REDUCE are arrays, dtypes or bytes: only the
+# allowlisted globals can be called, and object dtypes — arrays of references — are refused)
+_CONTAINER_OPS = frozenset({"EMPTY_LIST", "EMPTY_DICT", "EMPTY_TUPLE", "EMPTY_SET", "LIST", "DICT", "TUPLE", "TUPLE1",
+                            "TUPLE2", "TUPLE3", "FROZENSET"})
+_MEMO_PUT = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+_MEMO_GET = frozenset({"GET", "BINGET", "LONG_BINGET"})
+_REFUSED_OPS = {"PERSID": "a persistent-id reference", "BINPERSID": "a persistent-id reference",
+                "EXT1": "an extension-registry reference", "EXT2": "an extension-registry reference",
+                "EXT4": "an extension-registry reference"}
+
+
+def _scan_pickle(raw: bytes) -> str | None:
+    """Why the pickle ``raw`` must not be unpickled, or ``None``; reads opcodes only (nothing runs).
+
+    Refused: persistent ids and extension codes (a data file needs neither), more than
+    :data:`MAX_PICKLE_OPCODES` opcodes, and a memo ``GET`` of a container (a list, dict, tuple or
+    rebuilt object).  Sharing containers by reference is how a few kilobytes of pickle describe
+    10⁹ nested items (a "billion laughs"); a CIFAR-10 batch never does it (it may share bytes), and without it the
+    unpickled structure grows at most linearly with the (capped) file size.
+    """
+    import pickletools
+
+    containers: set[int] = set()
+    prev = None
+    memo_next = 0
     try:
+        for count, (op, arg, _pos) in enumerate(pickletools.genops(raw)):
+            name = op.name
+            if count >= MAX_PICKLE_OPCODES:
+                return f"it has more than {MAX_PICKLE_OPCODES} pickle opcodes"
+            if name in _REFUSED_OPS:
+                return f"it holds {_REFUSED_OPS[name]} ({name} opcode)"
+            if name in _MEMO_PUT:
+                index = memo_next if name == "MEMOIZE" else int(arg)
+                memo_next = max(memo_next, index + 1) if name != "MEMOIZE" else memo_next + 1
+                if prev in _CONTAINER_OPS:
+                    containers.add(index)
+                else:
+                    containers.discard(index)
+            elif name in _MEMO_GET and int(arg) in containers:
+                return "it shares a container by reference (memo GET), which can expand exponentially"
+            if name not in ("FRAME", "MARK"):
+                prev = name
+            if name == "STOP":
+                return None
+    except (ValueError, EOFError) as e:  # truncated or garbled opcode stream
+        return f"it is not a readable pickle ({e})"
+    return "it is not a readable pickle (no STOP opcode)"
+
+
+def _load_pickle(path: Path, what: str):
+    fix = "use the original python-version files from cs.toronto.edu/~kriz/cifar.html"
+    try:
+        size = path.stat().st_size
+        if size > MAX_PICKLE_BYTES:
+            raise InputError(what, f"{path} is {size} bytes, more than the pickle limit of {MAX_PICKLE_BYTES} "
+                             "(MAX_PICKLE_BYTES); it was not loaded", "a CIFAR-10 batch is about 31 MB; " + fix)
         raw = path.read_bytes()
     except OSError as e:
         raise InputError(what, f"cannot read {path}: {e.strerror or e}", "pass a readable CIFAR-10 batch file") from None
+    why = _scan_pickle(raw)
+    if why is not None:
+        why = why.replace("\n", " ")
+        raise InputError(what, f"{path} is not a plain CIFAR-10 batch: {why}; it was not loaded", fix)
     try:
         return _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
     except pickle.UnpicklingError as e:
-        raise InputError(what, f"{path} is not a plain CIFAR-10 batch ({e}); it was not loaded",
-                         "use the original python-version files from cs.toronto.edu/~kriz/cifar.html") from None
+        msg = " ".join(str(e).split())
+        raise InputError(what, f"{path} is not a plain CIFAR-10 batch ({msg}); it was not loaded", fix) from None
+    except RecursionError:
+        raise InputError(what, f"{path} is nested too deeply to be a CIFAR-10 batch; it was not loaded", fix) from None
     except Exception as e:  # truncated or garbled data: EOFError, ValueError, TypeError, …
-        raise InputError(what, f"{path} is not a readable pickle ({type(e).__name__}: {e})",
+        msg = " ".join(str(e).split())[:200]
+        raise InputError(what, f"{path} is not a readable pickle ({type(e).__name__}: {msg})",
                          "use the original python-version CIFAR-10 batch files") from None
 
 
@@ -596,7 +773,7 @@ def _cifar_batch(path: Path, what: str) -> tuple[np.ndarray, np.ndarray]:
     get = lambda k: obj.get(k.encode(), obj.get(k))  # noqa: E731  (bytes keys from Python 2, str from 3)
     data, labels = get("data"), get("labels")
     if data is None or labels is None:
-        keys = ", ".join(repr(k) for k in obj)
+        keys = ", ".join(repr(k)[:40] for k in list(obj)[:10])
         raise InputError(what, f"{path} has no b'data' and b'labels' entries (it has {keys})", "pass a CIFAR-10 batch file")
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         raise InputError(what, f"b'data' in {path} is {_describe(data)}", "CIFAR-10 batches hold an N×3072 uint8 array")

@@ -12,6 +12,15 @@ tree is compiled into a closure of torch operations.
 Functions: sin cos tan exp log sqrt abs tanh sign floor round relu (one argument);
 min max (two arguments, element-wise).  Variables: ``x`` in one dimension; ``x1 … xd`` in d
 dimensions (``x`` is then an alias of ``x1`` only when d = 1).
+
+Limits (documented maxima; anything beyond raises ``InputError`` naming the spec key and the limit):
+
+* :data:`MAX_LENGTH` = 2000 characters of text;
+* :data:`MAX_DEPTH` = 64 levels of nesting in the syntax tree (``sin(sin(…))``, ``-(-(…))``);
+* :data:`MAX_LITERAL_CHARS` = 40 characters per number literal (a 401-digit integer is refused
+  before it is converted), and every literal must be a finite float64;
+* at evaluation, :func:`check_expression_on` also refuses literals beyond the range of the dtype
+  the run computes in (``1e39`` in a float32 run) and any non-finite value on the points.
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ from torch import Tensor
 
 from ..errors import InputError
 
-__all__ = ["Expression", "parse_expression", "FUNCTIONS"]
+__all__ = ["Expression", "parse_expression", "check_expression_on", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH",
+           "MAX_LITERAL_CHARS"]
 
 FUNCTIONS: dict[str, tuple[int, Callable[..., Tensor]]] = {
     "sin": (1, torch.sin),
@@ -54,10 +64,14 @@ _BINOPS = {
     ast.Pow: torch.pow,
     ast.Mod: torch.remainder,
 }
-_MAX_LEN = 2000
+MAX_LENGTH = 2000
+MAX_DEPTH = 64
+MAX_LITERAL_CHARS = 40
+_MAX_LEN = MAX_LENGTH  # old private name
 _VAR_RE = re.compile(r"^x([1-9][0-9]*)?$")
 
 Node = Callable[[Tensor], Tensor]
+_F64_MAX = torch.finfo(torch.float64).max
 
 
 class Expression:
@@ -68,8 +82,11 @@ class Expression:
     functions are (autograd sees ordinary torch operations).
     """
 
-    def __init__(self, text: str, dim: int, fn: Node, variables: frozenset[str], name: str):
+    def __init__(self, text: str, dim: int, fn: Node, variables: frozenset[str], name: str,
+                 max_constant: float = 0.0):
         self.text, self.dim, self._fn, self.variables, self.name = text, dim, fn, variables, name
+        #: the largest magnitude of a number literal or constant in the text (for dtype range checks)
+        self.max_constant = float(max_constant)
 
     def __call__(self, x: Tensor) -> Tensor:
         x = torch.as_tensor(x)
@@ -96,8 +113,9 @@ def parse_expression(text: str, *, dim: int = 1, name: str = "problem.target") -
     """
     if not isinstance(text, str):
         raise InputError(name, f"expected an expression string, got {text!r}", "quote it, e.g. 'sin(x)'")
-    if len(text) > _MAX_LEN:
-        raise InputError(name, f"expression is {len(text)} characters long", f"keep it under {_MAX_LEN}")
+    if len(text) > MAX_LENGTH:
+        raise InputError(name, f"expression is {len(text)} characters long (limit {MAX_LENGTH})",
+                         f"keep it to at most {MAX_LENGTH} characters")
     if not text.strip():
         raise InputError(name, "expression is empty", "give a formula such as 'sin(x) + sin(3*x)'")
     try:
@@ -108,13 +126,31 @@ def parse_expression(text: str, *, dim: int = 1, name: str = "problem.target") -
             "use numbers, x, + - * / **, and functions like sin(x)",
         ) from None
     except (RecursionError, MemoryError):
-        raise InputError(name, "expression is nested too deeply", "simplify it") from None
+        raise InputError(name, f"expression is nested more than {MAX_DEPTH} levels deep",
+                         f"simplify it to at most {MAX_DEPTH} levels") from None
+    depth = _depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise InputError(name, f"expression is nested {depth} levels deep (limit {MAX_DEPTH})",
+                         f"simplify it to at most {MAX_DEPTH} levels")
     used: set[str] = set()
+    consts: list[float] = [0.0]
     try:
-        fn = _compile(tree.body, text, dim, name, used)
-    except RecursionError:
-        raise InputError(name, "expression is nested too deeply", "simplify it") from None
-    return Expression(text, dim, fn, frozenset(used), name)
+        fn = _compile(tree.body, text.strip(), dim, name, used, consts)
+    except RecursionError:  # pragma: no cover - the depth limit above comes first
+        raise InputError(name, f"expression is nested more than {MAX_DEPTH} levels deep", "simplify it") from None
+    return Expression(text, dim, fn, frozenset(used), name, max(consts))
+
+
+def _depth(root: ast.AST) -> int:
+    """Depth of the syntax tree, walked without recursion (a hostile tree cannot exhaust the stack)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d <= MAX_DEPTH:  # no need to look further once the limit is passed
+            stack.extend((child, d + 1) for child in ast.iter_child_nodes(node)
+                         if not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)))
+    return deepest
 
 
 def _column(index: int) -> Node:
@@ -125,19 +161,32 @@ def _constant(value: float) -> Node:
     return lambda x: torch.full(x.shape[:1], value, dtype=x.dtype, device=x.device)
 
 
-def _compile(node: ast.AST, text: str, dim: int, name: str, used: set[str]) -> Node:
+def _compile(node: ast.AST, text: str, dim: int, name: str, used: set[str], consts: list[float]) -> Node:
     def bad(what: str, fix: str = "allowed: numbers, variables, + - * / ** %, and " + ", ".join(FUNCTIONS)):
         piece = ast.get_source_segment(text, node) or type(node).__name__
         raise InputError(name, f"{what} {piece!r} is not allowed in {text!r}", fix)
 
-    rec = lambda n: _compile(n, text, dim, name, used)  # noqa: E731
+    rec = lambda n: _compile(n, text, dim, name, used, consts)  # noqa: E731
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             bad("the constant")
-        return _constant(float(node.value))
+        piece = ast.get_source_segment(text, node) or ""
+        if len(piece) > MAX_LITERAL_CHARS:
+            raise InputError(name, f"a number literal is {len(piece)} characters long (limit {MAX_LITERAL_CHARS})",
+                             f"write it in scientific notation, e.g. 1.5e12, with at most {MAX_LITERAL_CHARS} characters")
+        try:
+            value = float(node.value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise InputError(name, f"the number {piece!r} is beyond the float64 range (±{_F64_MAX:.3g})",
+                             "use a smaller constant")
+        consts.append(abs(value))
+        return _constant(value)
     if isinstance(node, ast.Name):
         ident = node.id
         if ident in CONSTANTS:
+            consts.append(CONSTANTS[ident])
             return _constant(CONSTANTS[ident])
         m = _VAR_RE.match(ident)
         if m:
@@ -182,3 +231,107 @@ def _compile(node: ast.AST, text: str, dim: int, name: str, used: set[str]) -> N
         return lambda x: fn(a0(x), a1(x))
     bad("the construct")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_expression_on(expression, points, *, key: str = "problem.target", dtype=None, n: int = 1001) -> Tensor:
+    """Evaluate an expression on points of its domain and refuse it unless every value is finite.
+
+    This is the pre-flight check for user-typed formulas (``problem.target``, ``problem.solution``,
+    ``problem.coefficient``): call it *before* a run directory is claimed, so a formula such as
+    ``log(x-x)``, ``sqrt(x)`` on [−1, 1] or ``1/x`` on a grid through 0 is refused with one line
+    naming the spec key, instead of failing (or producing NaN) during training.
+
+    Parameters
+    ----------
+    expression : str or Expression
+        The text (parsed here with ``name=key`` and the points' dimension) or an already parsed
+        :class:`Expression`.
+    points : Tensor, Domain, or [lo, hi]
+        Where to evaluate: an ``(n, d)`` (or ``(n,)`` in 1-D) tensor of the run's own points
+        (best: the training and test inputs), or a domain — a :class:`~simbias.problems.Domain`,
+        anything :func:`~simbias.problems.as_domain` accepts, e.g. ``[-1, 1]`` — on which ``n``
+        points are placed: for an interval, ``n`` equally spaced points including both ends; for
+        other domains ``n`` interior and ``n // 4`` boundary points drawn with a fixed seed (0);
+        plus the origin and the centre of a box when they lie in the domain.
+    key : str
+        The spec key the expression came from; it is named in every error.
+    dtype : torch.dtype or str, optional
+        The float dtype the run computes in (default: the points' dtype, else
+        ``torch.get_default_dtype()``).  Literals beyond its range (``1e39`` in float32) are
+        refused, naming the limit.
+    n : int
+        How many points to place when ``points`` is a domain.
+
+    Returns
+    -------
+    Tensor
+        The values at the points, shape ``(number of points,)``, in ``dtype``.
+
+    Raises
+    ------
+    InputError
+        Naming ``key``: a parse error, a literal beyond the dtype's range, or a non-finite value
+        (with the first offending point).
+
+    Examples
+    --------
+    >>> x_train = torch.linspace(-3.14, 3.14, 201)
+    >>> check_expression_on("sin(x) + sin(3*x)", x_train, key="problem.target", dtype=torch.float32).shape
+    torch.Size([201])
+    >>> check_expression_on("sin(x)", [-3.14, 3.14]).shape  # 1001 grid points, the origin and the centre
+    torch.Size([1003])
+    >>> check_expression_on("sqrt(x)", [-1, 1], key="problem.solution")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    simbias.errors.InputError: problem.solution: ...
+    """
+    if isinstance(dtype, str):
+        dtype = getattr(torch, dtype.removeprefix("torch."), None)
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise InputError("dtype", f"got {dtype!r}", "use float32 or float64")
+    if isinstance(points, Tensor):
+        x = points
+        if not torch.is_floating_point(x):
+            x = x.to(dtype or torch.get_default_dtype())
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2:
+            raise InputError(f"points for {key}", f"expected shape (n, d), got {tuple(x.shape)}",
+                             "pass one column per input dimension")
+        dtype = dtype or x.dtype
+        x = x.to(dtype)
+    else:
+        from ._domains import Box, as_domain
+
+        domain = as_domain(points)
+        dtype = dtype or torch.get_default_dtype()
+        if isinstance(domain, Box) and domain.dim == 1:
+            lo, hi = float(domain.lows[0]), float(domain.highs[0])
+            x = torch.linspace(lo, hi, max(int(n), 2), dtype=torch.float64)[:, None]
+        else:
+            g = torch.Generator().manual_seed(0)
+            x = torch.cat([domain.sample_interior(max(int(n), 1), g, dtype=torch.float64),
+                           domain.sample_boundary(max(int(n) // 4, 1), g, dtype=torch.float64)])
+        # where formulas most often break: the origin (1/x, log(abs(x))) and the centre, when inside
+        extra = torch.zeros(1, domain.dim, dtype=torch.float64)
+        if isinstance(domain, Box):
+            extra = torch.cat([extra, (domain.lows + domain.highs)[None, :].to(torch.float64) / 2])
+        x = torch.cat([x, extra[domain.contains(extra, tol=0.0)]])
+        x = x.to(dtype)
+    expr = expression if isinstance(expression, Expression) else parse_expression(expression, dim=x.shape[1], name=key)
+    limit = torch.finfo(dtype).max
+    if expr.max_constant > limit:
+        kind = str(dtype).removeprefix("torch.")
+        raise InputError(key, f"a constant of magnitude {expr.max_constant:.3g} in {expr.text!r} is beyond the "
+                         f"{kind} range (±{limit:.3g})", "use a smaller constant, or dtype = \"float64\"")
+    with torch.no_grad():
+        try:
+            y = expr(x)
+        except (RuntimeError, OverflowError) as e:  # pragma: no cover - defensive: torch refusing an operation
+            raise InputError(key, f"{expr.text!r} cannot be evaluated ({e})".splitlines()[0], "change the expression") from None
+    bad = ~torch.isfinite(y)
+    if bool(bad.any()):
+        i = int(torch.nonzero(bad)[0, 0])
+        where = ", ".join(f"{float(v):.6g}" for v in x[i])
+        raise InputError(key, f"{expr.text!r} is {float(y[i])} at x = ({where}) ({int(bad.sum())} of {len(y)} points "
+                         "not finite)", "change the expression or the domain; log, sqrt and division need a safe range")
+    return y

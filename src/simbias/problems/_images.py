@@ -27,9 +27,13 @@ from torch import Tensor
 from ..errors import InputError
 from ._regression import Regression
 
-__all__ = ["load_image", "default_image", "pattern_image", "image_to_regression", "ImageRegression", "HOLDOUTS"]
+__all__ = ["load_image", "default_image", "pattern_image", "image_to_regression", "ImageRegression", "HOLDOUTS",
+           "MAX_PIXELS"]
 
 HOLDOUTS = ("columns", "rows", "none")
+#: Default limit on the pixels (width × height) of an image file, checked from its header before
+#: any pixel is decoded: 40 megapixels.  Raise it with ``max_pixels=`` (spec key ``problem.max_pixels``).
+MAX_PIXELS = 40_000_000
 
 
 def _check_size(size, what: str):
@@ -49,7 +53,7 @@ def _float_dtype(dtype):
     return f(dtype, "image.dtype")
 
 
-def load_image(path, *, size=None, gray: bool = True, dtype=None) -> Tensor:
+def load_image(path, *, size=None, gray: bool = True, dtype=None, max_pixels: int | None = None) -> Tensor:
     """Read an image file with Pillow into a float tensor with values in [0, 1].
 
     Args:
@@ -59,22 +63,46 @@ def load_image(path, *, size=None, gray: bool = True, dtype=None) -> Tensor:
         gray: ``True`` → (H, W) luminance (Pillow's ITU-R 601-2 ``L`` conversion; 16-bit gray
             images keep their precision, divided by 65535); ``False`` → (H, W, 3) RGB.
         dtype: float dtype of the result (default ``torch.get_default_dtype()``).
+        max_pixels: the most pixels (width × height) the file may have, checked from its header
+            before decoding (default :data:`MAX_PIXELS` = 40 megapixels; spec key
+            ``problem.max_pixels``).  Pillow's own decompression-bomb limit is replaced by this one.
 
-    An unreadable, missing or non-image file raises :class:`InputError` naming ``path``.
+    An unreadable, missing, non-image or too large file raises :class:`InputError` naming ``path``.
     """
+    import warnings
+
     from PIL import Image, ImageOps
 
     dtype = _float_dtype(dtype)
     size = _check_size(size, "image.size")
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        raise InputError("problem.max_pixels", f"got {max_pixels!r}", "pass a positive number of pixels")
     path = Path(path)
+    if path.is_dir():
+        raise InputError("image", f"{path} is a directory, not an image file", "pass a PNG, JPEG or other image file")
     try:
-        with Image.open(path) as im:
-            im.load()
-            im = ImageOps.exif_transpose(im)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            old, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # our limit below replaces Pillow's
+            try:
+                with Image.open(path) as im:
+                    w, h = im.size
+                    if w * h > limit:
+                        raise InputError("image", f"{path} is {w}×{h} = {w * h} pixels ({w * h / 1e6:.1f} megapixels), "
+                                         f"more than the limit of {limit} pixels",
+                                         "pass a smaller image, or raise the limit with problem.max_pixels")
+                    im.load()
+                    im = ImageOps.exif_transpose(im)
+            finally:
+                Image.MAX_IMAGE_PIXELS = old
+    except InputError:
+        raise
     except FileNotFoundError:
         raise InputError("image", f"{path} does not exist", "check the path") from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        raise InputError("image", f"cannot read {path} as an image ({type(e).__name__}: {e})",
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as e:
+        msg = " ".join(str(e).split())[:200]
+        raise InputError("image", f"cannot read {path} as an image ({type(e).__name__}: {msg})",
                          "pass a PNG, JPEG or other file Pillow can open") from None
     if gray and (im.mode.startswith("I;16") or im.mode == "I"):
         im, scale = im.convert("F"), 65535.0

@@ -44,7 +44,7 @@ from torch import Tensor
 
 from ..errors import InputError
 from ._domains import Box, Domain, Interval, as_domain
-from ._expr import parse_expression
+from ._expr import check_expression_on, parse_expression
 from ._pde_autograd import elliptic_operator
 
 __all__ = [
@@ -261,6 +261,10 @@ class Manufactured(PDEProblem):
         super().__init__(as_domain(domain), lam=lam, p=p)
         self._u = parse_expression(solution, dim=self.dim, name="problem.solution")
         self._a = None if coefficient is None else parse_expression(coefficient, dim=self.dim, name="problem.coefficient")
+        # refuse a formula that is not finite on the domain now, naming its key (not mid-training)
+        check_expression_on(self._u, self.domain, key="problem.solution", dtype=torch.float64, n=513)
+        if self._a is not None:
+            check_expression_on(self._a, self.domain, key="problem.coefficient", dtype=torch.float64, n=513)
         self.has_coefficient = self._a is not None
         self.solution = solution
         self.name = solution

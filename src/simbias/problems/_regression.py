@@ -9,6 +9,7 @@ same problem can be rebuilt exactly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -16,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InputError
-from ._expr import parse_expression
+from ._expr import Expression, check_expression_on, parse_expression
 
 __all__ = ["Regression", "make_regression", "uniform_grid", "random_points", "SAMPLERS"]
 
@@ -98,8 +99,8 @@ def make_regression(target: str | Callable[[Tensor], Tensor], *, domain: Sequenc
     fn = parse_expression(target, dim=1, name="problem.target") if isinstance(target, str) else target
     if sampler not in SAMPLERS:
         raise InputError("problem.sampler", f"unknown sampler {sampler!r}", f"choose one of {', '.join(SAMPLERS)}")
-    if not noise_std >= 0:
-        raise InputError("problem.noise_std", f"got {noise_std}", "use a non-negative standard deviation")
+    if not (isinstance(noise_std, (int, float)) and math.isfinite(noise_std) and noise_std >= 0):
+        raise InputError("problem.noise_std", f"got {noise_std!r}", "use a finite non-negative standard deviation")
     _check_count("problem.n_train", n_train)
     _check_count("problem.n_test", n_test)
     dtype = dtype or torch.get_default_dtype()
@@ -110,8 +111,12 @@ def make_regression(target: str | Callable[[Tensor], Tensor], *, domain: Sequenc
         x = random_points(domain, n_train, generator=g, dtype=dtype).sort(dim=0).values
     x_test = uniform_grid(domain, n_test, dtype=dtype)
     with torch.no_grad():
-        y_clean = _evaluate(fn, x)
-        y_test = _evaluate(fn, x_test)
+        if isinstance(fn, Expression):  # names problem.target and the dtype's range on failure
+            y_clean = check_expression_on(fn, x, key=fn.name, dtype=dtype).reshape(x.shape[0], -1)
+            y_test = check_expression_on(fn, x_test, key=fn.name, dtype=dtype).reshape(x_test.shape[0], -1)
+        else:
+            y_clean = _evaluate(fn, x)
+            y_test = _evaluate(fn, x_test)
     y = y_clean
     if noise_std > 0:
         g = torch.Generator().manual_seed(int(noise_seed))

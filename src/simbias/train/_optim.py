@@ -38,4 +38,7 @@ def make_optimizer(name: str, params: Iterable[torch.nn.Parameter], *, lr: float
         raise InputError("train.optimizer", f"unknown optimizer {name!r}", f"choose one of {', '.join(OPTIMIZERS)}")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
         raise InputError("train.lr", f"got {lr!r}", "use a positive learning rate, e.g. train.lr=1e-3")
+    m = options.get("momentum")
+    if m is not None and not (isinstance(m, (int, float)) and 0 <= m < 1):  # torch would raise a bare ValueError
+        raise InputError("train.momentum", f"got {m!r}", "use a momentum in [0, 1), e.g. 0.9")
     return OPTIMIZERS[name](list(params), float(lr), **options)

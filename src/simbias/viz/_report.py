@@ -8,27 +8,60 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from ..io import atomic_write_text, load_run
+from ..io import atomic_write_text, load_run, remove_stale_temporaries
 from ._common import FIGURES
 
 __all__ = ["build_report", "make_figures"]
 
 
 def make_figures(run: dict, figdir: Path) -> list[Path]:
+    """Draw the run's figures into ``figdir``.
+
+    They are drawn into a private temporary folder ``figdir/.tmp-<pid>`` and moved into place
+    one by one (``os.replace``), so an interrupted drawing never leaves a partial figure under
+    its final name; the temporary folder is removed on every exit path (and a killed process's
+    one by the next run or report, :func:`simbias.io.remove_stale_temporaries`).
+    """
+    import os
+    import shutil
+
     kind = run["spec"].get("experiment", "")
     fn = FIGURES.get(kind)
     if fn is None or run.get("history") is None:
         return []
     figdir.mkdir(parents=True, exist_ok=True)
-    return fn(run, figdir)
+    tmp = figdir / f".tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        drawn = fn(run, tmp)
+        out = []
+        for f in drawn:
+            f = Path(f)
+            final = figdir / f.relative_to(tmp) if f.is_relative_to(tmp) else f
+            if f != final:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, final)
+            out.append(final)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build_report(path: str | Path, *, figures: bool = True) -> Path:
-    """(Re)build ``figures/*`` and ``report.html`` of the run directory ``path``; return the report path."""
+def build_report(path: str | Path, *, figures: bool = True, manifest: dict | None = None) -> Path:
+    """(Re)build ``figures/*`` and ``report.html`` of the run directory ``path``; return the report path.
+
+    ``manifest`` (optional) is shown instead of the directory's ``manifest.json`` (``simbias run``
+    builds the report before it writes the manifest).  A damaged file raises
+    :class:`~simbias.errors.InputError` naming it.
+    """
     p = Path(path)
     if not p.is_dir():
         raise InputError("DIR", f"{p} is not a directory", "give a run directory written by simbias run")
+    remove_stale_temporaries(p)
     run = load_run(p)
+    if manifest is not None:
+        run["manifest"] = manifest
     figs = make_figures(run, p / "figures") if figures else sorted((p / "figures").glob("*.*"))
     spec_text = (p / "spec.toml").read_text(encoding="utf-8")
     rows = "".join(

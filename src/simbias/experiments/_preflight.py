@@ -1,0 +1,228 @@
+"""Checks a spec must pass before a run (or sweep) directory is claimed.
+
+``preflight(spec)`` catches what would otherwise only fail after files were written:
+
+* **seed** outside ``0 ≤ seed < 2**63`` (what numpy's ``SeedSequence`` and ``torch.manual_seed``
+  both accept);
+* **expressions** (``target``, ``solution``, ``reference_target`` of a section with a ``domain``
+  ``[lo, hi]``) evaluated in the spec's dtype on the points the run will use; a value that is
+  NaN or infinite there (``log(x-x)``, ``sin(x)+0*1e39`` in float32) names the key;
+* **data files** (``path``, ``labels`` keys): they must exist and be readable (the loaders
+  check their contents; an error they raise after the claim rolls the claim back);
+* **memory**: a lower-bound estimate of the problem (sample counts × dimensions) and the model
+  (parameters with gradient and Adam state, one forward pass of activations) against the memory
+  this machine has available (``MemAvailable`` of ``/proc/meminfo``).  ``SIMBIAS_MEMORY_CHECK=0``
+  turns this check off.
+
+Every failure is an :class:`~simbias.errors.InputError` naming the spec key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import InputError
+
+__all__ = ["preflight", "check_seed", "available_memory", "estimate_bytes"]
+
+SEED_LIMIT = 2**63
+_EXPR_KEYS = ("target", "solution", "reference_target")
+_SIZE_KEYS = ("n_train", "n_test", "n_points", "n_interior", "n_boundary", "n_collocation", "n_samples")
+_MAX_EVAL_POINTS = 100_000
+_CHECKED: set = set()  # expressions already found finite (a sweep checks many members of one target)
+
+
+def check_seed(spec) -> None:
+    """Refuse a ``seed`` outside ``0 ≤ seed < 2**63``."""
+    seed = getattr(spec, "seed", 0)
+    if isinstance(seed, int) and not 0 <= seed < SEED_LIMIT:
+        raise InputError("seed", f"got {seed}", "use a whole number with 0 <= seed < 2**63")
+
+
+def _sections(obj, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(dotted prefix, section)`` of ``obj`` and every nested spec section."""
+    yield prefix, obj
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            yield from _sections(v, f"{prefix}{f.name}.")
+
+
+def _dtype(spec):
+    import torch
+
+    return torch.float64 if getattr(spec, "dtype", "float32") == "float64" else torch.float32
+
+
+def _check_expressions(spec) -> None:
+    import torch
+
+    from .. import problems
+
+    dtype = _dtype(spec)
+    for prefix, sec in _sections(spec):
+        domain = getattr(sec, "domain", None)
+        if not (isinstance(domain, tuple) and len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain)):
+            continue
+        lo, hi = float(domain[0]), float(domain[1])
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            continue  # the section's own validate names it
+        dim = getattr(sec, "dim", 1)
+        dim = dim if isinstance(dim, int) and dim >= 1 else 1
+        counts = [getattr(sec, k) for k in ("n_train", "n_test") if isinstance(getattr(sec, k, None), int)]
+        for key in _EXPR_KEYS:
+            text = getattr(sec, key, None)
+            if not isinstance(text, str):
+                continue
+            name = f"{prefix}{key}"
+            try:
+                expr = problems.parse_expression(text, dim=dim, name=name)
+            except InputError:
+                if dim != 1:
+                    raise
+                continue  # not a 1-D formula here: the runner's own parser reports it
+            memo = (text, dim, lo, hi, tuple(counts), str(dtype))
+            if memo in _CHECKED:
+                continue
+            pts = []
+            if dim == 1:
+                for n in counts or [1001]:
+                    n = max(2, min(int(n), _MAX_EVAL_POINTS))
+                    pts.append(torch.linspace(lo, hi, n, dtype=dtype)[:, None])
+            else:
+                g = torch.Generator().manual_seed(0)
+                pts.append(lo + (hi - lo) * torch.rand(2000, dim, generator=g, dtype=dtype))
+            for x in pts:
+                problems.check_expression_on(expr, x, key=name, dtype=dtype)
+            if len(_CHECKED) > 4096:
+                _CHECKED.clear()
+            _CHECKED.add(memo)
+
+
+def _check_files(spec) -> None:
+    for prefix, sec in _sections(spec):
+        for f in dataclasses.fields(sec):
+            if f.name not in ("path", "labels") and not f.name.endswith("_path"):
+                continue
+            v = getattr(sec, f.name)
+            if not isinstance(v, str) or not v or (f.name == "labels" and not getattr(sec, "path", None)):
+                continue
+            p = Path(v).expanduser()
+            key = f"{prefix}{f.name}"
+            if not p.exists():
+                raise InputError(key, f"{v} does not exist", "give the path of an existing data file or folder")
+            if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
+                raise InputError(key, f"{v} is not readable", "check its permissions")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can give a new process now (``None``: unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def estimate_bytes(spec) -> tuple[int, str]:
+    """A lower bound of the bytes a run of ``spec`` needs, and the spec key that dominates it.
+
+    Counts the samples of every problem section (``n_train``, ``n_test``, …) times the input
+    dimension plus one, and every network section (``widths`` of a section with an
+    ``activation``, or a hidden ``width``): parameters ×4 (weights, gradient, two Adam moments)
+    one forward pass of activations over ``n_train`` samples (every layer, kept for the backward
+    pass) and over every other sample set (its widest layer).
+    """
+    size = 8 if getattr(spec, "dtype", "float32") == "float64" else 4
+    parts: dict[str, float] = {}
+    samples: dict[str, int] = {}
+    dim = 1
+    for prefix, sec in _sections(spec):
+        d = getattr(sec, "dim", None)
+        if isinstance(d, int) and d > dim:
+            dim = d
+    for prefix, sec in _sections(spec):
+        for k in _SIZE_KEYS:
+            v = getattr(sec, k, None)
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                parts[f"{prefix}{k}"] = float(v) * (dim + 1) * size
+                samples[f"{prefix}{k}"] = v
+    for prefix, sec in _sections(spec):
+        widths = getattr(sec, "widths", None)
+        hidden: list[int] = []
+        key = None
+        if hasattr(sec, "activation") and isinstance(widths, tuple) and all(isinstance(w, int) for w in widths):
+            hidden, key = [w for w in widths if w > 0], f"{prefix}widths"
+        elif isinstance(getattr(sec, "width", None), int) and getattr(sec, "width") > 0:
+            hidden, key = [getattr(sec, "width")], f"{prefix}width"
+        if not hidden:
+            continue
+        layers = [dim, *hidden, 1]
+        n_params = sum(float(a) * b + b for a, b in zip(layers[:-1], layers[1:]))
+        parts[key] = parts.get(key, 0.0) + 4.0 * n_params * size
+        # activations: training keeps every layer of n_train samples for the backward pass;
+        # every other sample set (test grid, boundary, ...) passes through at least its widest layer
+        for k, n in samples.items():
+            acts = float(n) * (sum(hidden) if k.endswith(("n_train", "n_interior")) else max(hidden)) * size
+            blame = key if max(hidden) >= n else k  # name whichever factor is the larger one
+            parts[blame] = parts.get(blame, 0.0) + acts
+    if not parts:
+        return 0, ""
+    worst = max(parts, key=parts.get)
+    total = sum(parts.values())
+    return int(min(total, 2.0**62)), worst
+
+
+def _fmt(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def _check_memory(spec, device: str) -> None:
+    if os.environ.get("SIMBIAS_MEMORY_CHECK", "1") == "0" or not str(device).startswith("cpu"):
+        return
+    need, key = estimate_bytes(spec)
+    have = available_memory()
+    if have is None or need <= have:
+        return
+    raise InputError(key, f"the run needs at least {_fmt(need)} of memory but {_fmt(have)} is available",
+                     "make it smaller; SIMBIAS_MEMORY_CHECK=0 skips this check")
+
+
+def preflight(spec, *, device: str = "cpu") -> None:
+    """Refuse ``spec`` before anything is written: seed range, expressions on the domain, data
+    files, and a memory estimate (see the module docstring).
+
+    Parameters
+    ----------
+    spec : a resolved experiment spec (from :func:`resolve_spec`).
+    device : the device the run will use (the memory check covers CPU runs).
+
+    Raises
+    ------
+    InputError
+        naming the spec key that is wrong.
+
+    Examples
+    --------
+    >>> spec, _ = resolve_spec("fprinciple-1d", ["problem.target=log(x-x)"])  # doctest: +SKIP
+    >>> preflight(spec)  # doctest: +SKIP
+    InputError: problem.target: 'log(x-x)' is not finite on the domain ...
+    """
+    check_seed(spec)
+    _check_files(spec)
+    _check_memory(spec, device)
+    _check_expressions(spec)
