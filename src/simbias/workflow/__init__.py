@@ -4,6 +4,8 @@ in a user's own training loop (``Monitor``, the Lightning callback) and one-shot
 Layer: above ``experiments`` and ``viz`` (it writes reports), below ``cli``.
 """
 
+from ._analyze import Analysis as Analysis
+from ._analyze import analyze as analyze
 from ._load import Run as Run
 from ._load import Sweep as Sweep
 from ._load import load as load
@@ -21,7 +23,7 @@ from ._sinks import replay as replay
 from ._sinks import scalars_of as scalars_of
 from . import _figures  # noqa: F401  (registers the monitor/analyze figures)
 
-__all__ = ["Run", "Sweep", "load", "Monitor", "CondensationProbe", "DataProblem", "PROBE_NAMES", "Sink",
+__all__ = ["analyze", "Analysis", "Run", "Sweep", "load", "Monitor", "CondensationProbe", "DataProblem", "PROBE_NAMES", "Sink",
            "TensorBoardSink", "MLflowSink", "SINKS", "make_sinks", "parse_log_option", "replay", "scalars_of",
            "MonitorCallback"]
 

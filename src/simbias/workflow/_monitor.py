@@ -322,7 +322,7 @@ class Monitor:
         if getattr(p, "n_classes", None):
             data["n_classes"] = int(p.n_classes)
         out: dict[str, Any] = {
-            "experiment": "monitor", "description": self.name, "seed": int(self.seed),
+            "experiment": getattr(self, "_kind", "monitor"), "description": self.name, "seed": int(self.seed),
             "model": {"class": type(self.model).__name__, "parameters": n_params},
             "data": data, "record": {"every": self.every, "snapshot_every": self.snapshot_every,
                                      "probes": list(self.probe_names)},
@@ -360,7 +360,7 @@ class Monitor:
         rd.write_history(hist)
         summary = self.summary()
         rd.write_summary(summary)
-        rd.write_manifest({"experiment": "monitor", "spec_hash": spec_hash(spec), "seed": self.seed,
+        rd.write_manifest({"experiment": spec["experiment"], "spec_hash": spec_hash(spec), "seed": self.seed,
                            "device": str(next(iter(self.model.parameters()), torch.empty(0)).device),
                            "dtype": str(next(iter(self.model.parameters()), torch.empty(0)).dtype).replace("torch.", ""),
                            "started": self._started, **environment_info(), "outcome": "completed",

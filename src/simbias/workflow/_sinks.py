@@ -167,6 +167,9 @@ class MLflowSink(Sink):
             raise InputError("--log mlflow", "needs the mlflow package",
                              "pip install 'simbias[mlflow]' (or pip install mlflow-skinny)") from None
         self.tracking_uri = tracking_uri
+        if tracking_uri.startswith("file:"):
+            # MLflow 3 keeps the plain-file store behind this opt-in; a run directory stays self-contained
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         self.client = MlflowClient(tracking_uri=tracking_uri)
         exp = self.client.get_experiment_by_name(experiment)
         exp_id = exp.experiment_id if exp is not None else self.client.create_experiment(experiment)
