@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ..workflow import _figures  # noqa: F401  (figures of monitor/analyze run dirs for simbias report)
 
 __all__ = ["add_log_flag", "prepare_logging", "log_run", "log_sweep", "add_analyze_parser", "cmd_analyze"]
 

@@ -125,6 +125,7 @@ def _cmd_run(args) -> int:
 
 def _cmd_report(args) -> int:
     from ..viz import build_report
+    from ..workflow import _figures  # noqa: F401  (figures of Monitor / analyze run directories)
 
     p = Path(args.dir)
     if (p / "sweep.toml").exists():

@@ -209,7 +209,9 @@ class Sweep:
     def __repr__(self) -> str:
         res = self.results
         outcomes = res["outcome"].value_counts().to_dict() if "outcome" in getattr(res, "columns", ()) else {}
-        return (f"Sweep({str(self.path)!r}: {len(self.members)} members, results {res.shape[0]}×{res.shape[1]}, "
+        sw = self.spec.get("sweep", {}) if isinstance(self.spec.get("sweep"), dict) else {}
+        what = f"{sw.get('experiment', '?')} sweep {sw.get('name', '')!r}, " if sw else ""
+        return (f"Sweep({str(self.path)!r}: {what}{len(self.members)} members, results {res.shape[0]}×{res.shape[1]}, "
                 f"outcomes {outcomes or 'n/a'})")
 
     def _repr_html_(self) -> str:
