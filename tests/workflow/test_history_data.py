@@ -44,6 +44,7 @@ def test_ensemble_member_axis():
     assert len(wide) == 12
     row = wide[(wide.member == 2) & (wide.step == 5)]
     assert float(row["peak_error[1]"].iloc[0]) == h["peak_error"][2, 1, 1]
+    pytest.importorskip("xarray")
     ds = h.to_xarray()
     assert ds["peak_error"].dims == ("member", "step", "peak")
     np.testing.assert_array_equal(ds["frequency"].values, [1.0, 3.0])
@@ -52,6 +53,7 @@ def test_ensemble_member_axis():
 
 
 def test_xarray_single_and_repr():
+    pytest.importorskip("xarray")
     h = _single()
     ds = h.to_xarray()
     assert ds["peak_error"].dims == ("step", "peak") and ds["output_test"].dims == ("snapshot_step", "output_test_dim0")

@@ -10,6 +10,10 @@ QUICK = ["--set", "model.widths=[12]", "--set", "train.steps=40", "--set", "prob
          "--set", "problem.n_test=100", "--set", "record.snapshot_every=10", "--quiet", "--no-figures"]
 
 
+pytest.importorskip("tensorboard")
+pytest.importorskip("mlflow")
+
+
 def _tb_scalars(logdir):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

@@ -92,3 +92,26 @@ def test_monitor_bad_input():
     mon.step(3)
     with pytest.raises(InputError, match="step"):
         mon.step(3)
+
+
+def test_simbias_report_rebuilds_a_monitor_directory(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    prob, model = _setup(2)
+    mon = simbias.Monitor(model, (prob.x_train, prob.y_train), probes=["loss", "peak_error"], every=2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for s in range(6):
+        mon.step(s)
+        opt.zero_grad()
+        ((model(prob.x_train) - prob.y_train) ** 2).mean().backward()
+        opt.step()
+    out = mon.finish(tmp_path / "m", step=6, figures=False)
+    assert not (out / "report.html").exists()
+    src = str(Path(simbias.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    res = subprocess.run([sys.executable, "-m", "simbias", "report", str(out)], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert (out / "report.html").exists() and (out / "figures" / "peak_error.png").exists()
