@@ -19,7 +19,7 @@ import datetime as _dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -35,6 +35,11 @@ from ._sinks import Sink, scalars_of
 __all__ = ["Monitor", "CondensationProbe", "DataProblem", "PROBE_NAMES"]
 
 PROBE_NAMES = ("loss", "accuracy", "peak_error", "projection", "filtering", "condensation")
+
+
+def _is_labels(y: Tensor) -> bool:
+    """Class labels: a 1-D integer tensor (the convention of simbias.train's probes)."""
+    return y.ndim == 1 and not (y.is_floating_point() or y.is_complex())
 
 
 @dataclass
@@ -74,7 +79,7 @@ class DataProblem:
             d = torch.diff(x[:, 0].double())
             slack = 64 * torch.finfo(x.dtype).eps * float(x.abs().max())  # rounding of the stored grid
             uniform = bool((d > 0).all()) and float((d - d.mean()).abs().max()) <= slack
-        n_classes = int(y.max()) + 1 if train._probes_nd.is_classification(y) else None
+        n_classes = int(y.max()) + 1 if _is_labels(y) else None
         return cls(x, y, xt, yt, uniform, n_classes)
 
 
@@ -148,7 +153,7 @@ class _Callable:
 
 
 def _named(name: str, problem) -> list:
-    labels = train._probes_nd.is_classification(problem.y_train)
+    labels = _is_labels(problem.y_train)
     if name == "loss":
         return [train.SupervisedLoss("cross_entropy" if labels else "mse")]
     if name == "accuracy":
