@@ -74,10 +74,15 @@ def test_load_sweep(tmp_path):
 
 
 def test_figure_thumbnails_inline(tmp_path):
-    from simbias.viz import build_report
+    import torch
 
-    spec, _ = resolve_spec("fprinciple-1d")
-    _, rd = run(shrink(spec), tmp_path / "f")
-    build_report(rd.path)
-    r = simbias.load(rd.path)
-    assert r.figures and r._repr_html_().count("data:image/png;base64,") == sum(p.suffix == ".png" for p in r.figures)
+    from simbias import nn, problems
+
+    prob = problems.make_regression("sin(x)+sin(3*x)", n_train=41, n_test=50)
+    model = nn.MLP(1, [16], 1, generator=torch.Generator().manual_seed(0))
+    mon = simbias.Monitor(model, (prob.x_train, prob.y_train), probes=["loss", "peak_error"], every=1)
+    for s in range(3):
+        mon.step(s, loss=1.0 / (s + 1))
+    r = simbias.load(mon.finish(tmp_path / "f", step=3))
+    assert len(r.figures) >= 2
+    assert r._repr_html_().count("data:image/png;base64,") == sum(p.suffix == ".png" for p in r.figures)
