@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[test,data,nufft,ray,slurm]"
+	$(PIP) install -q -e ".[test,data,nufft,ray,slurm,xarray,tensorboard,mlflow,lightning]"
 	touch $(STAMP)
 
 demo: $(STAMP)
