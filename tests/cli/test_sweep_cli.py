@@ -53,7 +53,7 @@ def test_sequential_engine_with_member_figures(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("args,what", [
     (["--grid", "model.depth=1,2"], "--grid: 'model.depth' is not a spec key"),
-    (["--grid", "train.lr=fast,slow"], "train.lr: expected float"),
+    (["--grid", "train.lr=fast,slow"], "train.lr: member 0 (train.lr='fast'): expected float"),
     (["--grid", "train.lr="], "--grid: train.lr has no values"),
     ([], "the sweep is empty"),
     (["--seeds", "two"], "invalid int value"),
