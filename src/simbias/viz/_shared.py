@@ -3,6 +3,7 @@ and Fourier space, and the training animation.  Each is a :class:`LinePlot` buil
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -208,25 +209,26 @@ class TrainingAnimation(Display):
 
     def save(self, path, *, dpi: int = 70) -> Path:
         """Write the animation (``.gif``) or the last frame (any other suffix: PNG)."""
-        from matplotlib.animation import FuncAnimation, PillowWriter
+        from PIL import Image
 
         from ..io import atomic_write_bytes
 
         path = Path(path)
         if path.suffix.lower() != ".gif":
             return super().save(path, dpi=dpi)
-        self.plot(frame=0)
-        self.figure_.canvas.draw()
-        self.figure_.set_layout_engine("none")  # frames share one layout: computed once
-
-        def update(i):  # every frame has the same lines: move their data, retitle the panels
-            for ax, panel in zip(self.axes_.flat, self.frames[i].panels):
+        fig = self.plot(frame=0).figure_
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        fig.set_layout_engine("none")  # the frames share one layout, computed once
+        images = []
+        for frame in self.frames:  # every frame has the same lines: move their data, retitle the panels
+            for ax, panel in zip(self.axes_.flat, frame.panels):
                 for artist, ln in zip(ax.get_lines(), panel.lines):
                     artist.set_data(ln.x, ln.y)
                 ax.set_title(panel.props.get("title", ""))
-
-        tmp = path.with_name(path.stem + ".tmp.gif")
-        FuncAnimation(self.figure_, update, frames=len(self.frames)).save(tmp, writer=PillowWriter(fps=self.fps), dpi=dpi)
-        atomic_write_bytes(path, tmp.read_bytes())
-        tmp.unlink()
+            fig.canvas.draw()
+            images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
+        buf = io.BytesIO()
+        images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=1000 // self.fps, loop=0)
+        atomic_write_bytes(path, buf.getvalue())
         return path
