@@ -83,7 +83,9 @@ class CosineSimilarityMaps(ImageGrid):
     @classmethod
     def from_history(cls, history, *, spec=None, summary=None, snapshots=(0, -1), titles=None, title=None,
                      colorbar: str | None = "cos(û_k, û_l)"):
-        """Parameters
+        """Ordered cosine-similarity maps at the chosen snapshots of ``history``.
+
+        Parameters
         ----------
         history : simbias.History with the parameter snapshots.
         snapshots : snapshot indices to draw.

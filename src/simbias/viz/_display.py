@@ -73,8 +73,12 @@ class Display:
     """Base of every figure: data in, ``plot(ax=None)`` out.
 
     Subclasses set the panel grid (``_shape``), draw into it (``_draw``) and build themselves from
-    recorded arrays (``from_history``).  After :meth:`plot`, ``ax_`` is the Axes (an array of Axes for
-    several panels) and ``figure_`` the figure.
+    recorded arrays (``from_history``); the constructor of each takes the arrays it draws.
+
+    Attributes
+    ----------
+    ax_ : the Axes drawn into by :meth:`plot` (an array of Axes for several panels).
+    figure_ : their figure.
 
     Examples
     --------
@@ -162,9 +166,13 @@ class Display:
 class Line:
     """One series of a :class:`Panel`.
 
-    ``x`` alone draws a vertical line, ``y`` alone a horizontal one; ``band = (lo, hi)`` shades
-    around the line, ``yerr`` draws error bars, ``twin`` puts the series on a right-hand y axis.
-    ``fmt`` and ``kw`` go to :meth:`matplotlib.axes.Axes.plot`.
+    Parameters
+    ----------
+    x, y : arrays; ``x`` alone draws a vertical line, ``y`` alone a horizontal one.
+    fmt, label, kw : format string, legend label and options of :meth:`matplotlib.axes.Axes.plot`.
+    band : ``(lo, hi)`` arrays shaded around the line.
+    yerr : error bars.
+    twin : draw on a right-hand y axis.
 
     Examples
     --------
@@ -183,9 +191,14 @@ class Line:
 
 @dataclass
 class Panel:
-    """One Axes of a :class:`LinePlot`: its lines and the Axes properties (``ax.set(**props)``:
-    title, labels, scales, limits, ticks; ``twin_props`` for the right-hand axis); ``legend=None``
-    draws no legend.
+    """One Axes of a :class:`LinePlot`.
+
+    Parameters
+    ----------
+    lines : list of Line
+    props : Axes properties, ``ax.set(**props)``: title, labels, scales (give them first), limits, ticks.
+    legend : legend options; ``None`` draws no legend.
+    twin_props : properties of the right-hand axis (lines with ``twin=True``).
 
     Examples
     --------
@@ -386,9 +399,11 @@ class DisplayGrid(Display):
 class FigureSet:
     """The figures of one experiment kind: file name → display factory.
 
-    ``run`` factories are called as ``factory(history, spec=..., summary=...)``, ``sweep`` factories
-    with the loaded sweep (``{"path", "meta", "columns", "rows"}``); a factory returns ``None`` when
-    its arrays were not recorded.
+    Parameters
+    ----------
+    run : file name → ``factory(history, spec=..., summary=...)``, a run's figures.
+    sweep : file name → ``factory(sweep)`` with the loaded sweep (``{"path", "meta", "columns", "rows",
+        "keys"}``), a sweep's own figures.  A factory returns ``None`` when its arrays were not recorded.
 
     Examples
     --------

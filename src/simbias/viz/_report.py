@@ -61,12 +61,41 @@ def _render(made: dict[str, Display], figdir: Path, dpi: int) -> list[Path]:
 
 
 def make_figures(run, figdir: Path) -> list[Path]:
-    """Draw every figure of a run (directory or loaded run) into ``figdir``; return the written paths."""
+    """Draw every figure of a run into ``figdir``.
+
+    Parameters
+    ----------
+    run : run directory or loaded run.
+    figdir : folder to write to (created when there is a figure).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> make_figures("runs/fprinciple-1d", Path("figs"))   # doctest: +SKIP
+    """
     return _render(displays(run), Path(figdir), 110)
 
 
 def sweep_figures(path) -> list[Path]:
-    """Draw ``figures/<key>.png`` for every swept key of a sweep directory, then the kind's own sweep figures."""
+    """Draw ``figures/<key>.png`` for every swept key of a sweep directory, then the kind's own sweep figures.
+
+    Parameters
+    ----------
+    path : sweep directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> sweep_figures("sweeps/condensation-1d")   # doctest: +SKIP
+    """
     return _render(displays(Path(path)), Path(path) / "figures", 90)
 
 
@@ -103,6 +132,10 @@ def build_report(path, *, figures: bool = True) -> Path:
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> build_report("runs/fprinciple-1d")   # doctest: +SKIP
     """
     p = Path(path)
     if not p.is_dir():
@@ -131,6 +164,10 @@ def build_sweep_report(path, *, figures: bool = True) -> Path:
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> build_sweep_report("sweeps/condensation-1d")   # doctest: +SKIP
     """
     sw = _load_sweep(Path(path))
     p, meta, columns, rows = sw["path"], sw["meta"], sw["columns"], sw["rows"]
