@@ -111,7 +111,9 @@ class Display:
         return cls.from_history(r["history"], spec=r["spec"], summary=r["summary"], **kw)
 
     def _shape(self) -> tuple[int, int]:
-        return 1, 1
+        n = len(getattr(self, "panels", [None]))
+        cols = getattr(self, "ncols", None) or max(1, n)
+        return max(1, math.ceil(n / cols)), cols
 
     def _draw(self, axes: np.ndarray, **kw) -> None:
         raise NotImplementedError
@@ -134,6 +136,8 @@ class Display:
         with plt.rc_context(_STYLE):
             axes, own = _grid_axes(ax, rows, cols, self.panel_size)
             self._draw(axes, **kw)
+            for unused in list(axes.flat)[len(getattr(self, "panels", [None])):]:
+                unused.axis("off")
             if own and self.title:
                 axes[0, 0].figure.suptitle(self.title)
         self.axes_, self.figure_ = axes, axes[0, 0].figure
@@ -255,16 +259,10 @@ class LinePlot(Display):
         self.panels, self.ncols, self.title = list(panels), ncols, title
         self.panel_size, self.sharey = panel_size, sharey
 
-    def _shape(self):
-        cols = self.ncols or max(1, len(self.panels))
-        return max(1, math.ceil(len(self.panels) / cols)), cols
-
     def _draw(self, axes, **kw):
         flat = list(axes.flat)
         for ax, p in zip(flat, self.panels):
             _draw_panel(ax, p)
-        for ax in flat[len(self.panels):]:
-            ax.axis("off")
         if self.sharey and self.panels:
             lims = np.array([ax.get_ylim() for ax in flat[:len(self.panels)]])
             for ax in flat[:len(self.panels)]:
@@ -293,8 +291,6 @@ class ImageGrid(Display):
         self.imshow, self.colorbar, self.ncols, self.title = dict(imshow or {}), colorbar, ncols, title
         self.panel_size, self.ticks = panel_size, ticks
 
-    _shape = LinePlot._shape
-
     def _draw(self, axes, **kw):
         flat, im = list(axes.flat), None
         for ax, (title, arr) in zip(flat, self.images):
@@ -302,8 +298,6 @@ class ImageGrid(Display):
             ax.set_title(title)
             if not self.ticks:
                 ax.set(xticks=[], yticks=[])
-        for ax in flat[len(self.images):]:
-            ax.axis("off")
         if self.colorbar is not None and im is not None:
             axes[0, 0].figure.colorbar(im, ax=flat, shrink=0.8, label=self.colorbar)
 
@@ -331,8 +325,6 @@ class FrequencyErrorHeatmap(Display):
         self.ncols, self.ylabel, self.colorbar, self.title, self.vmin, self.vmax = ncols, ylabel, colorbar, title, vmin, vmax
         wide = (ncols or len(self.panels)) == 1
         self.panel_size = (6.0 if wide else 4.5, 1.6 + 0.25 * max(len(p[3]) for p in self.panels))
-
-    _shape = LinePlot._shape
 
     @classmethod
     def from_history(cls, history, *, spec=None, summary=None, key: str = "peak_error",
@@ -363,8 +355,6 @@ class FrequencyErrorHeatmap(Display):
             ticks = np.linspace(0, len(steps) - 1, min(6, len(steps))).astype(int)
             ax.set(yticks=np.arange(e.shape[0]) + 0.5, yticklabels=labels, xticks=ticks + 0.5,
                    xticklabels=[str(int(steps[t])) for t in ticks], xlabel=xlabel, ylabel=self.ylabel, title=title)
-        for ax in flat[len(self.panels):]:
-            ax.axis("off")
         axes[0, 0].figure.colorbar(mesh, ax=flat, label=self.colorbar)
 
 
@@ -385,8 +375,6 @@ class DisplayGrid(Display):
     def __init__(self, displays: list[Display], *, ncols: int | None = None, title: str | None = None,
                  panel_size=(4.3, 3.3)):
         self.panels, self.ncols, self.title, self.panel_size = list(displays), ncols, title, panel_size
-
-    _shape = LinePlot._shape
 
     def _draw(self, axes, **kw):
         for ax, d in zip(axes.flat, self.panels):

@@ -180,6 +180,7 @@ class TrainingAnimation(Display):
 
     def __init__(self, frames: list[Display], *, fps: int = 6):
         self.frames, self.fps = list(frames), fps
+        self.panels, self.ncols = frames[0].panels, frames[0].ncols  # the panel grid of every frame
 
     @classmethod
     def from_history(cls, history, *, spec=None, summary=None, n_frames: int = 40):
@@ -200,9 +201,6 @@ class TrainingAnimation(Display):
             fourier.props["ylim"] = (1e-5, 2 * fourier.lines[0].y.max() + 1e-3)
             frames.append(f)
         return cls(frames)
-
-    def _shape(self):
-        return self.frames[0]._shape()
 
     def _draw(self, axes, frame: int = -1, **kw):
         self.frames[frame]._draw(axes)
