@@ -33,6 +33,7 @@ import copy
 import datetime as _dt
 import os
 import platform
+import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -80,14 +81,20 @@ def plain_loop(nets, x, y, steps: int, lr: float) -> float:
     return _clock() - t0
 
 
+INFO: dict = {}
+
+
 def ensemble(nets, x, y, steps: int, lr: float, **kw) -> float:
     kernel = kw.pop("kernel", "auto")
-    exact = kw.pop("exact", True)
-    ens = train.Ensemble([copy.deepcopy(n) for n in nets], kernel=kernel, exact=exact)
+    exact = kw.pop("exact", None)
+    fused = kw.pop("fused", None)
+    ens = train.Ensemble([copy.deepcopy(n) for n in nets], kernel=kernel, exact=exact, fused=fused)
     opt = train.EnsembleAdam(ens.parameters(), lr=lr)
     t0 = _clock()
-    train.fit_ensemble(ens, _Problem(x, y), opt, steps=steps, record=train.Record(every=1, probes=(train.TrainLoss(),)),
-                       **kw)
+    h = train.fit_ensemble(ens, _Problem(x, y), opt, steps=steps,
+                           record=train.Record(every=1, probes=(train.TrainLoss(),)), **kw)
+    INFO.clear()
+    INFO.update(h.info)
     return _clock() - t0
 
 
@@ -126,6 +133,9 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scaling-steps", type=int, default=20)
+    ap.add_argument("--all", action="store_true", help="also the unfused variants exact=False, chunk_size=M, vmap")
+    ap.add_argument("--scaling", type=int, nargs="*", default=[1, 8, 64, 512],
+                    help="ensemble sizes of the per-member-step table (none: skip it)")
     ap.add_argument("--model", choices=("twolayer", "mlp"), default="twolayer",
                     help="simbias.nn.TwoLayer (default) or simbias.nn.MLP with widths [width]")
     args = ap.parse_args()
@@ -141,13 +151,28 @@ def main() -> None:
     kind = "TwoLayer" if MODEL == "twolayer" else f"MLP widths [{m}]"
     print(f"setting: {M} two-layer ReLU nets ({kind}, width {m}, d = 1), {n} points, {steps} full-batch Adam steps")
 
+    # compilation of the fused step (train/_fused.py), timed apart: one short fit on the same shapes
+    w0 = time.perf_counter()
+    ensemble(nets[:2], x, y, 1, args.lr, fused=True)
+    compile_wall = time.perf_counter() - w0
+    fused_on = bool(INFO.get("fused"))
+    cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR", "inductor's default cache dir")
+    print(f"fused step: {'on' if fused_on else 'UNAVAILABLE (fallback kernels)'}; first compile in this process "
+          f"{INFO.get('compile_s', 0.0):.1f} s (wall {compile_wall:.1f} s; cached in {cache}; "
+          "a later process with a warm cache pays ~2 s)")
+
     variants = {
         "plain loop": lambda: plain_loop(nets, x, y, steps, args.lr),
         "fit_ensemble": lambda: ensemble(nets, x, y, steps, args.lr),
-        "fit_ensemble exact=False": lambda: ensemble(nets, x, y, steps, args.lr, exact=False),
-        "fit_ensemble chunk_size=M": lambda: ensemble(nets, x, y, steps, args.lr, chunk_size=M),
-        "fit_ensemble kernel=vmap": lambda: ensemble(nets, x, y, steps, args.lr, kernel="vmap"),
+        "fit_ensemble fused=False": lambda: ensemble(nets, x, y, steps, args.lr, fused=False),
     }
+    if args.all:
+        variants.update({
+            "fit_ensemble fused=False exact=False": lambda: ensemble(nets, x, y, steps, args.lr, fused=False, exact=False),
+            "fit_ensemble fused=False chunk_size=M": lambda: ensemble(nets, x, y, steps, args.lr, fused=False,
+                                                                      chunk_size=M),
+            "fit_ensemble kernel=vmap": lambda: ensemble(nets, x, y, steps, args.lr, kernel="vmap"),
+        })
     times: dict[str, list[float]] = {k: [] for k in variants}
     walls: dict[str, list[float]] = {k: [] for k in variants}
     for r in range(args.rounds):
@@ -155,16 +180,17 @@ def main() -> None:
             w0 = time.perf_counter()
             times[name].append(fn())
             walls[name].append(time.perf_counter() - w0)
-    base = min(times["plain loop"])
-    base_wall = min(walls["plain loop"])
-    print("\n| variant | CPU s (best round) | all rounds, CPU s | ms per step (all members) | speed-up vs plain loop "
-          "| wall s (best) | wall speed-up |")
+    base = statistics.median(times["plain loop"])
+    base_wall = statistics.median(walls["plain loop"])
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print("\n| variant | CPU s (median) | all rounds, CPU s | ms per step (all members) | speed-up vs plain loop "
+          "| wall s (median) | wall speed-up |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for name, ts in times.items():
-        best = min(ts)
-        bw = min(walls[name])
-        print(f"| {name} | {best:.2f} | {', '.join(f'{t:.2f}' for t in ts)} | {1e3 * best / steps:.2f} | "
-              f"**{base / best:.1f}×** | {bw:.2f} | {base_wall / bw:.1f}× |")
+        med = statistics.median(ts)
+        bw = statistics.median(walls[name])
+        print(f"| {name} | {med:.2f} | {', '.join(f'{t:.2f}' for t in ts)} | {1e3 * med / steps:.2f} | "
+              f"**{base / med:.1f}×** | {bw:.2f} | {base_wall / bw:.1f}× |")
 
     peak = sgemm_peak()
     bw_l2 = copy_bandwidth(512 << 10)
@@ -175,16 +201,23 @@ def main() -> None:
           f"copy bandwidth (read+write) {bw_l2 / 1e9:.1f} GB/s in L2 (512 KiB), {bw_mem / 1e9:.1f} GB/s "
           f"from memory (512 MiB)")
     print(f"work per member-step: {flop_ms / 1e6:.2f} MFLOP, ≈ {bytes_ms / 1e6:.1f} MB of activation traffic")
-    print("\n| M | s per member-step (fit_ensemble) | plain loop | GFLOP/s | % of sgemm peak | GB/s | % of L2 copy bw |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("(the fused step keeps no n×m activation in memory: its compulsory traffic is the parameters, "
+          "gradients and Adam moments, ~" f"{4 * 3 * m * 6 / 1e3:.0f} kB per member-step; so 'activation GB/s' below "
+          "is the traffic the unfused kernels would need for the same work, and % of L2 copy bw > 100 means "
+          "faster than any kernel that writes and re-reads the activations could be)")
+    print("\n| M | kernel | s per member-step | plain loop | GFLOP/s | % of sgemm peak | activation GB/s "
+          "| % of L2 copy bw |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     loop_per = base / (M * steps)
-    for k in (1, 8, 64, 512):
+    for k in args.scaling:
         nk = make_nets(k, m, seed0=1000)
         s = args.scaling_steps
-        best = min(ensemble(nk, x, y, s, args.lr) for _ in range(3))
-        per = best / (k * s)
-        print(f"| {k} | {per * 1e6:.1f} µs | {loop_per * 1e6:.1f} µs | {flop_ms / per / 1e9:.2f} | "
-              f"{100 * flop_ms / per / peak:.1f} | {bytes_ms / per / 1e9:.1f} | {100 * bytes_ms / per / bw_l2:.0f} |")
+        for fused in ((True, False) if fused_on else (False,)):
+            best = statistics.median([ensemble(nk, x, y, s, args.lr, fused=fused) for _ in range(3)])
+            per = best / (k * s)
+            print(f"| {k} | {'fused' if fused else 'unfused'} | {per * 1e6:.1f} µs | {loop_per * 1e6:.1f} µs | "
+                  f"{flop_ms / per / 1e9:.2f} | {100 * flop_ms / per / peak:.1f} | {bytes_ms / per / 1e9:.1f} | "
+                  f"{100 * bytes_ms / per / bw_l2:.0f} |")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ from torch import Tensor, nn
 
 from ..errors import InputError, Outcome
 from ..results import History
+from . import _fused
 from ._fit import supervised_loss
 from ._probes import PeakError
 from ._record import Record, RecordContext
@@ -278,6 +279,12 @@ class Ensemble:
             ``fit`` uses, so that dense members equal :func:`fit` bit for bit on the CPU; ``False``
             batches them too (differs from ``fit`` in the last bits).  Default: ``True`` on the
             CPU, ``False`` on CUDA (where per-member kernel launches would dominate).
+        fused: the compiled one-kernel MSE step of ``train/_fused.py`` for one-hidden-layer
+            members with a 1-D input and one output (``TwoLayer``, ``MLP`` with one hidden layer;
+            relu/tanh/sin/cos/identity): ``None`` (default) uses it when the fit is long enough
+            to repay its compilation and a compiler works, ``True`` whenever it applies, ``False``
+            never.  Fused members equal ``fit`` within the float32 tolerance table (relative
+            1e-5), not bit for bit; compilation failures fall back to these kernels (one warning).
 
     Attributes:
         params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
@@ -285,7 +292,7 @@ class Ensemble:
     """
 
     def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2,
-                 exact: bool | None = None):
+                 exact: bool | None = None, fused: bool | None = None):
         members = list(members)
         if not members:
             raise InputError("members", "got an empty list", "give at least one model")
@@ -335,6 +342,7 @@ class Ensemble:
             self.divisor = torch.tensor([float(getattr(m, plan.divide_by)) for m in members], dtype=self.dtype,
                                         device=self.device)
         self._template = copy.deepcopy(first) if plan is None else None
+        self.fused = None if fused is None else bool(fused)  # see train/_fused.py
         self._ws: dict[Any, Tensor] = {}
         self._ws_members = 0
         self._width = max([int(p.shape[1]) if p.ndim >= 2 else 1 for p in self.params.values()] + [1])
@@ -958,6 +966,10 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
     rec_vals: dict[str, list[Tensor]] = {}
     snap_keys: set[str] = set()
     cpu = device.type == "cpu"
+    fused = _fused.fused_step(ensemble, x_all, y_all, grads, loss=loss if manual else "", work=float(steps) * M *
+                              n_points * ensemble._width) if manual else None
+    fused_opt = _fused.fused_adam(optimizer) if fused is not None else None
+    compile_s = 0.0
 
     def take(step: int, train_output: Tensor | None, which: list) -> None:
         ctx = RecordContext(step, ensemble, problem, train_output)
@@ -985,7 +997,15 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             if step in snap_set:
                 take(step, None, snaps)
             step_loss = torch.empty(M, dtype=dtype, device=device)
-            for ch in contexts:
+            res = fused() if fused is not None else None
+            if res is not None:  # one fused kernel for all members (train/_fused.py)
+                step_loss.copy_(res[0])
+                train_out.view(M, -1).copy_(res[1])
+                if fused.compile_s:
+                    compile_s, fused.compile_s = fused.compile_s, 0.0
+            else:
+                fused = None  # compilation unavailable: the standard kernels from here on
+            for ch in contexts if fused is None else ():
                 if manual:
                     lc, oc = ensemble._mse_manual(ch, inv_n)
                 else:
@@ -999,7 +1019,12 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             finite = torch.isfinite(step_loss)
             diverged_at = torch.where(active & ~finite, step, diverged_at)
             active &= finite
-            optimizer.step(grad_list, active=None if (cpu and bool(active.all())) else active)
+            act = None if (cpu and bool(active.all())) else active
+            if fused_opt is None or not fused_opt.step(grad_list, act):
+                fused_opt = None
+                optimizer.step(grad_list, active=act)
+            elif fused_opt.compile_s:
+                compile_s, fused_opt.compile_s = compile_s + fused_opt.compile_s, 0.0
             if lr_decay:
                 optimizer.decay(1.0 - lr_decay)
             if on_step is not None:
@@ -1037,7 +1062,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         info={"steps_done": int(steps), "wall_time_s": wall, "n_members": M, "chunks": [s.stop - s.start for s in chunks],
               "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
               "kernel": "dense" if ensemble.plan is not None else "vmap",
-              "backward": "manual" if manual else "autograd"})
+              "backward": "manual" if manual else "autograd", "fused": fused is not None, "compile_s": compile_s})
 
 
 def _supervised_objective(kind: str, target_grad: Tensor | None, weight: float, ensemble: Ensemble):
