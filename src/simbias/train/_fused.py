@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import time
+import types
 import warnings
 from typing import Callable
 
@@ -82,6 +83,13 @@ def _make_step(name: str) -> Callable:
         return loss, out, gw, gb, ga, gc
 
     return step
+
+
+def _own_code(fn: Callable, tag: str) -> Callable:
+    """``fn`` with a code object of its own: dynamo keeps one cache (and one recompile limit) per
+    code object, so each activation / parameter layout gets its own instead of recompiling one."""
+    code = fn.__code__.replace(co_name=f"{fn.__code__.co_name}_{tag}")
+    return types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__, fn.__closure__)
 
 
 def _compile(fn: Callable) -> Callable:
@@ -159,9 +167,10 @@ class FusedStep:
         args = (self.x, self.y, self._arg("w", self.zero_m), self._arg("b", self.zero_m),
                 self._arg("a", self.zero_m), self._arg("c", self.zero_c), self.div, self.inv_n)
         if self._fn is None:
-            fn = _state["compiled"].get(self.name)
+            key = f"{self.name}_{str(self.x.dtype)[6:]}_{self.x.device.type}"
+            fn = _state["compiled"].get(key)
             if fn is None:
-                fn = _compile(_make_step(self.name))
+                fn = _compile(_own_code(_make_step(self.name), key))
             t0 = time.perf_counter()
             try:
                 res = fn(*args)
@@ -169,7 +178,7 @@ class FusedStep:
                 _fail(err)
                 return None
             self.compile_s = time.perf_counter() - t0
-            _state["compiled"][self.name] = self._fn = fn
+            _state["compiled"][key] = self._fn = fn
         else:
             res = self._fn(*args)
         loss, out, gw, gb, ga, gc = res
@@ -270,7 +279,8 @@ class FusedAdam:
         args = (o.params, list(grads), o.exp_avg, o.exp_avg_sq, neg_lr,
                 torch.tensor(bc2_sqrt, dtype=p0.dtype, device=p0.device), act, o.beta1, o.beta2, o.eps, o.weight_decay)
         if self._fn is None:
-            fn = _state["compiled"].get("adam") or _compile(_adam_update)
+            key = "adam_" + "_".join(f"{p.ndim}" for p in o.params) + f"_{str(p0.dtype)[6:]}_{p0.device.type}"
+            fn = _state["compiled"].get(key) or _compile(_own_code(_adam_update, key))
             t0 = time.perf_counter()
             try:
                 fn(*args)
@@ -278,7 +288,7 @@ class FusedAdam:
                 _fail(err)
                 return False
             self.compile_s = time.perf_counter() - t0
-            _state["compiled"]["adam"] = self._fn = fn
+            _state["compiled"][key] = self._fn = fn
         else:
             self._fn(*args)
         o.t = t
