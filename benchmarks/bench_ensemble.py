@@ -46,21 +46,24 @@ from simbias import train  # noqa: E402
 
 
 MODEL = "twolayer"
+DEVICE = torch.device("cpu")
 
 
 def make_nets(M: int, width: int, seed0: int = 0) -> list[torch.nn.Module]:
     """``TwoLayer`` (no output bias, h @ w.T + b) or an ``MLP`` with widths [width] (``nn.Linear`` layers)."""
     if MODEL == "mlp":
-        return [snn.MLP(1, [width], 1, activation="relu", init="power", init_t=0.5,
+        nets = [snn.MLP(1, [width], 1, activation="relu", init="power", init_t=0.5,
                         generator=torch.Generator().manual_seed(seed0 + i)) for i in range(M)]
-    return [snn.TwoLayer(1, width, activation="relu", init_t=0.5, generator=torch.Generator().manual_seed(seed0 + i))
-            for i in range(M)]
+    else:
+        nets = [snn.TwoLayer(1, width, activation="relu", init_t=0.5,
+                             generator=torch.Generator().manual_seed(seed0 + i)) for i in range(M)]
+    return [n.to(DEVICE) for n in nets]
 
 
 def data(n: int):
     x = torch.linspace(-1.0, 1.0, n)[:, None]
     y = torch.sin(3 * torch.pi * x) + 0.5 * torch.sin(7 * torch.pi * x)
-    return x, y
+    return x.to(DEVICE), y.to(DEVICE)
 
 
 class _Problem:
@@ -68,7 +71,13 @@ class _Problem:
         self.x_train, self.y_train = x, y
 
 
+LOOP_MEMBERS = 0  # > 0: time the plain loop on this many members and scale to all (it is linear in M)
+
+
 def plain_loop(nets, x, y, steps: int, lr: float) -> float:
+    scale = 1.0
+    if 0 < LOOP_MEMBERS < len(nets):
+        scale, nets = len(nets) / LOOP_MEMBERS, nets[:LOOP_MEMBERS]
     nets = [copy.deepcopy(n) for n in nets]
     t0 = _clock()
     for net in nets:
@@ -78,7 +87,7 @@ def plain_loop(nets, x, y, steps: int, lr: float) -> float:
             loss = ((net(x) - y) ** 2).mean()
             loss.backward()
             opt.step()
-    return _clock() - t0
+    return (_clock() - t0) * scale
 
 
 INFO: dict = {}
@@ -99,14 +108,16 @@ def ensemble(nets, x, y, steps: int, lr: float, **kw) -> float:
 
 
 def sgemm_peak(size: int = 2048, repeat: int = 5) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    if DEVICE.type == "cuda":
+        size = 8192
+    a, b = torch.randn(size, size, device=DEVICE), torch.randn(size, size, device=DEVICE)
     torch.mm(a, b)
     best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeat))
     return 2 * size ** 3 / best
 
 
 def copy_bandwidth(n_bytes: int, repeat: int = 5) -> float:
-    a = torch.empty(n_bytes // 4)
+    a = torch.empty(n_bytes // 4, device=DEVICE)
     b = torch.empty_like(a)
     a.fill_(1.0)
     b.copy_(a)
@@ -115,6 +126,9 @@ def copy_bandwidth(n_bytes: int, repeat: int = 5) -> float:
 
 
 def _clock() -> float:
+    if DEVICE.type == "cuda":  # wall time after the device has finished
+        torch.cuda.synchronize()
+        return time.perf_counter()
     return time.process_time()
 
 
@@ -138,9 +152,16 @@ def main() -> None:
                     help="ensemble sizes of the per-member-step table (none: skip it)")
     ap.add_argument("--model", choices=("twolayer", "mlp"), default="twolayer",
                     help="simbias.nn.TwoLayer (default) or simbias.nn.MLP with widths [width]")
+    ap.add_argument("--device", default="cpu", help="cpu (CPU seconds of this process) or cuda (wall seconds, synchronised)")
+    ap.add_argument("--loop-members", type=int, default=0,
+                    help="time the plain loop on this many members and scale to --members (0: all)")
     args = ap.parse_args()
-    global MODEL
+    global MODEL, DEVICE, LOOP_MEMBERS
     MODEL = args.model
+    DEVICE = torch.device(args.device)
+    LOOP_MEMBERS = args.loop_members
+    if DEVICE.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("bench_ensemble.py: --device cuda but torch.cuda.is_available() is False; use --device cpu")
     M, m, n, steps = args.members, args.width, args.points, args.steps
     x, y = data(n)
     nets = make_nets(M, m)
@@ -149,6 +170,10 @@ def main() -> None:
           f"torch {torch.__version__}, threads = {torch.get_num_threads()} (one thread), "
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
     kind = "TwoLayer" if MODEL == "twolayer" else f"MLP widths [{m}]"
+    if DEVICE.type == "cuda":
+        print(f"device: {torch.cuda.get_device_name()} (times are synchronised wall seconds)")
+    if LOOP_MEMBERS:
+        print(f"plain loop timed on {LOOP_MEMBERS} of the {M} members and scaled by {M / LOOP_MEMBERS:g} (linear in M)")
     print(f"setting: {M} two-layer ReLU nets ({kind}, width {m}, d = 1), {n} points, {steps} full-batch Adam steps")
 
     # compilation of the fused step (train/_fused.py), timed apart: one short fit on the same shapes
