@@ -49,6 +49,13 @@ in chunks whose activations stay in L2 (``chunk_size``, automatic: ~1.5 MiB per 
 the hidden activations and their gradients live in reusable buffers (a fresh 1 MiB tensor costs
 page faults every time).  benchmarks/README.md has the numbers; ``torch.func.vmap`` was ~2× slower
 than the hand-written kernels on the two-layer benchmark.
+
+The most common member — one hidden layer, a 1-D input and one output, MSE — has a fused step
+(``train/_fused.py``): the whole forward/backward as one ``torch.compile``d kernel that keeps no
+points × neurons array, and Adam as one more.  It is used automatically when the fit is long
+enough to repay the compilation (``Ensemble(fused=...)``); it equals ``fit`` within the float32
+tolerance table rather than bit for bit, and falls back to the kernels above (with one warning)
+where compilation fails.
 """
 
 from __future__ import annotations
