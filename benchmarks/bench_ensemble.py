@@ -3,20 +3,22 @@
     python benchmarks/bench_ensemble.py [--model twolayer|mlp] [--members 64] [--width 1000] [--points 50]
                                         [--steps 200] [--rounds 3]
 
-Setting (issue 3): M two-layer ReLU nets f(x) = Σ_k a_k relu(w_k x + b_k) (``simbias.nn.TwoLayer``,
+Setting (issues 3 and 13): M two-layer ReLU nets f(x) = Σ_k a_k relu(w_k x + b_k) (``simbias.nn.TwoLayer``,
 width 1000, 1-D input, init_t = 0.5), 50 training points, 200 full-batch Adam steps (lr 1e-3), MSE.
 
 * **plain loop**: the M nets one after another, each ``torch.optim.Adam`` + forward/backward/step
   — what a researcher writes today.
-* **fit_ensemble**: the M nets in lockstep (``simbias.train.fit_ensemble``, exact mode — every
-  member equals its ``fit`` bit for bit — recording the train loss every step).  Variants:
-  ``exact=False`` (matrix–vector products batched too), ``chunk_size=M`` (no cache-sized chunks),
-  and the generic ``torch.func.vmap`` kernel.
+* **fit_ensemble**: the M nets in lockstep (``simbias.train.fit_ensemble``, default settings:
+  the fused compiled step of ``train/_fused.py`` — equal to ``fit`` within the float32 tolerance
+  table — recording the train loss every step; its compilation is timed apart, before the rounds).
+  ``fused=False``: the hand-batched kernels (bit for bit equal to ``fit``); with ``--all`` also
+  ``exact=False``, ``chunk_size=M`` and the generic ``torch.func.vmap`` kernel.
 
 Times are CPU seconds of this process (``time.process_time``; one thread, so that is the time
 the work took on the core) — on a shared machine wall time also counts the time other processes
-held the core.  Rounds alternate the variants so that cache and memory-bandwidth contention from
-other processes hits all alike; the best round is reported (all rounds are printed, and wall
+held the core (``--device cuda``: synchronised wall seconds).  Rounds alternate the variants so
+that cache and memory-bandwidth contention from other processes hits all alike; the median round
+is reported (all rounds are printed, and wall
 times for reference).  Then the time per member-step for M = 1, 8, 64, 512, and
 the achieved FLOP/s and memory traffic against this machine's single-thread sgemm peak and copy
 bandwidth, measured in the same process.
@@ -183,8 +185,8 @@ def main() -> None:
     fused_on = bool(INFO.get("fused"))
     cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR", "inductor's default cache dir")
     print(f"fused step: {'on' if fused_on else 'UNAVAILABLE (fallback kernels)'}; first compile in this process "
-          f"{INFO.get('compile_s', 0.0):.1f} s (wall {compile_wall:.1f} s; cached in {cache}; "
-          "a later process with a warm cache pays ~2 s)")
+          f"{INFO.get('compile_s', 0.0):.1f} s (wall {compile_wall:.1f} s, not in the times below; compiled code cached "
+          f"in {cache})")
 
     variants = {
         "plain loop": lambda: plain_loop(nets, x, y, steps, args.lr),
