@@ -25,6 +25,7 @@ def summary(preset, overrides=()):
     return spec, result
 
 
+@pytest.mark.numerics
 def test_t9_jacobi_high_first_network_low_first_hybrid_faster():
     """T9: Jacobi converges the top peak first, the network the lowest; network-then-Jacobi needs fewer sweeps."""
     spec, result = summary("jacobi-vs-dnn")
@@ -36,7 +37,8 @@ def test_t9_jacobi_high_first_network_low_first_hybrid_faster():
     assert jac[-1] is not None and later(jac[-1]) < later(jac[0]), jac  # Jacobi: highest peak first
     assert net[0] is not None and net[0] < later(net[-1]), net  # network: lowest peak first
     s2t = s["hybrid"]["sweeps_to_target"]
-    assert s2t["hybrid"] is not None and s2t["hybrid"] < later(s2t["jacobi"]), s2t
+    # at least twice as fast (measured: 320 vs 5720 sweeps on AVX2 and on the default kernels; seeds 1, 2: 210, 2250)
+    assert s2t["hybrid"] is not None and 2 * s2t["hybrid"] <= later(s2t["jacobi"]), s2t
     assert s2t["jacobi"] is not None  # the comparison is real: Jacobi from zero gets there within the budget
     assert set(s["rel_l2"]) == {"jacobi", "network", "hybrid"}
     assert s["threshold"] == 0.1 and s["hybrid"]["network_steps"] == spec.train.steps
