@@ -35,8 +35,11 @@ def reference(tmp_path_factory):
 
 def _start(out: Path):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    # SIGINT back to its default in the child: a shell's background job (CI running test groups side by
+    # side) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
     return subprocess.Popen([sys.executable, "-m", "simbias", "sweep", *ARGS, "--bucket-size", "2", "--quiet",
-                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_members(out: Path, proc, k: int = 2, timeout: float = 120.0) -> int:
