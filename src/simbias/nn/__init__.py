@@ -31,3 +31,6 @@ from ._fourier import MultiScaleFourierNet as MultiScaleFourierNet
 from ._cnn import CNN as CNN
 from ._cnn import CNN_INITS as CNN_INITS
 from ._cnn import init_layer_ as init_layer_
+from ._coordinate import ENCODINGS as ENCODINGS
+from ._coordinate import CoordinateNet as CoordinateNet
+from ._coordinate import encoding_width as encoding_width

@@ -11,3 +11,5 @@ from ._sweep import sweep_figures as sweep_figures
 from . import _condensation  # noqa: F401  (registers the two-layer figure makers)
 from . import _fp_nd  # noqa: F401,E402  (figures of fprinciple-2d, -projection, -filtering, parity, deep, pso)
 from . import _pde  # noqa: F401,E402  (registers the PDE figure makers)
+from . import _fourier_image  # noqa: F401,E402  (figures of fourier-image)
+from . import _spectral_bias  # noqa: F401,E402  (figures of spectral-bias)
