@@ -103,3 +103,21 @@ def test_t27_encoding_ordering_full_size(image, sigma):
         test_psnr.append(run(spec)[0].summary["psnr_test"])
     assert test_psnr == sorted(test_psnr), dict(zip(ENCODINGS, test_psnr))
     assert test_psnr[3] - test_psnr[0] >= 4.0  # papers.md T27: Gaussian ≥ 4 dB above no mapping
+
+
+def test_sweep_over_encodings_buckets_by_shape(tmp_path):
+    from simbias.experiments import make_sweep, run_sweep
+
+    tiny = ["problem.size=16", "train.steps=20", "model.widths=[16]", "model.n_features=8", "model.sigma=1.5"]
+    sw = make_sweep("fourier-image", tiny, grid=["model.encoding=none,basic,positional,gaussian"])
+    res = run_sweep(sw, tmp_path / "sw")
+    assert res.counts["completed"] == 4
+    csv = (tmp_path / "sw" / "results.csv").read_text()
+    assert "psnr_test" in csv.splitlines()[0]
+    from simbias.io import SweepDir
+
+    from simbias.experiments import expand
+
+    sizes = {m.spec.model.encoding: SweepDir(tmp_path / "sw").read_member(m.id)[1]["sweep"].get("bucket_size")
+             for m in expand(sw)}
+    assert sizes["positional"] == sizes["gaussian"] == 2 and sizes["none"] == sizes["basic"] == 1, sizes
