@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Literal, Sequence
 
 import numpy as np
@@ -80,6 +81,8 @@ class FourierImageProblemSpec:
     text_seed: int = 0
 
     def validate(self):
+        if self.path is not None and not Path(self.path).is_file():
+            raise InputError("problem.path", f"{self.path} does not exist", "give an image file Pillow can read")
         if self.path is None and self.image not in (*problems.BUNDLED_IMAGES, "text"):
             raise InputError("problem.image", f"unknown image {self.image!r}",
                              f"choose one of {', '.join([*problems.BUNDLED_IMAGES, 'text'])} or give problem.path")

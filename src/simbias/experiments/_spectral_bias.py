@@ -52,7 +52,7 @@ __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec
 @dataclass(frozen=True)
 class SpectralBiasProblemSpec:
     """``n_points`` on [0, 1); ``frequencies`` k_i (integers, cycles on [0, 1)); ``amplitudes``:
-    ``equal`` (all ``amplitude``) or ``increasing`` (A_i = 0.1·i·``amplitude``·10/…: 0.1, 0.2, …)."""
+    ``equal`` (A_i = ``amplitude``) or ``increasing`` (A_i = 0.1·i·``amplitude``: 0.1, 0.2, … 1.0)."""
 
     n_points: int = 200
     frequencies: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
@@ -201,7 +201,10 @@ class NormalizedSpectrum:
     leading member axis, so :func:`~simbias.train.fit` and :func:`~simbias.train.fit_ensemble`
     share it).
 
-    >>> p = NormalizedSpectrum([5], [2.0]); _ = p.setup(None, spectral_bias_target(SpectralBiasProblemSpec(frequencies=(5,)), 0))
+    >>> p = SpectralBiasProblemSpec()
+    >>> probe = NormalizedSpectrum(p.frequencies, [1.0] * 10)
+    >>> sorted(probe.setup(None, spectral_bias_target(p, 0)))
+    ['amplitudes', 'frequencies']
     """
 
     snapshot = False
