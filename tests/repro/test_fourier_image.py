@@ -121,3 +121,16 @@ def test_sweep_over_encodings_buckets_by_shape(tmp_path):
     sizes = {m.spec.model.encoding: SweepDir(tmp_path / "sw").read_member(m.id)[1]["sweep"].get("bucket_size")
              for m in expand(sw)}
     assert sizes["positional"] == sizes["gaussian"] == 2 and sizes["none"] == sizes["basic"] == 1, sizes
+
+
+def test_coordinate_net_encodings():
+    from simbias.nn import CoordinateNet, encoding_width
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(7, 2, generator=g)
+    for enc, width in (("none", 2), ("basic", 4), ("positional", 2 * 8 * 2), ("gaussian", 2 * 8)):
+        net = CoordinateNet(2, [16], 3, encoding=enc, n_features=8, sigma=4.0, generator=g)
+        assert encoding_width(enc, 2, 8) == width == net.mlp.in_features
+        out = net(x)
+        assert out.shape == (7, 3) and bool(((out > 0) & (out < 1)).all())  # sigmoid output
+    assert CoordinateNet(2, [4], 1, encoding="none").B is None
