@@ -19,6 +19,7 @@ from ._condensation import CosineSimilarityMaps, NeuronFeatures, PhaseMap
 from ._sweep import SweepMetrics
 from ._report import build_report, build_sweep_report, displays, make_figures, sweep_figures
 from . import _fprinciple, _pde  # noqa: F401  (register the figures of their kinds)
+from . import _fourier_image, _spectral_bias  # noqa: F401,E402  (figures of fourier-image, spectral-bias)
 
 __all__ = ["Display", "Line", "Panel", "LinePlot", "ImageGrid", "FrequencyErrorHeatmap", "DisplayGrid",
            "LossCurve", "FrequencyErrorCurves", "FitSnapshots", "TrainingAnimation", "NeuronFeatures",

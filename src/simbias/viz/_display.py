@@ -311,7 +311,7 @@ class FrequencyErrorHeatmap(Display):
     panels : list of (title, steps, errors ``(steps, frequencies)``, labels[, xlabel])
     ncols : panels per row (default: all in one row).
     ylabel, colorbar, title : axis label, colour-bar label, figure title.
-    vmin, vmax : colour range.
+    vmin, vmax, cmap : colour range and map (default: blue = converged, red = not yet).
 
     Examples
     --------
@@ -319,10 +319,12 @@ class FrequencyErrorHeatmap(Display):
     """
 
     def __init__(self, panels, *, ncols: int | None = None, ylabel: str = "frequency",
-                 colorbar: str = "Δ_F (relative error)", title: str | None = None, vmin=0.1, vmax=1.0):
+                 colorbar: str = "Δ_F (relative error)", title: str | None = None, vmin=0.1, vmax=1.0,
+                 cmap: str = "RdBu_r"):
         self.panels = [(p[0], np.asarray(p[1]), np.asarray(p[2]), list(p[3]), p[4] if len(p) > 4 else "step")
                        for p in panels]
         self.ncols, self.ylabel, self.colorbar, self.title, self.vmin, self.vmax = ncols, ylabel, colorbar, title, vmin, vmax
+        self.cmap = cmap
         wide = (ncols or len(self.panels)) == 1
         self.panel_size = (6.0 if wide else 4.5, 1.6 + 0.25 * max(len(p[3]) for p in self.panels))
 
@@ -350,7 +352,7 @@ class FrequencyErrorHeatmap(Display):
         flat, mesh = list(axes.flat), None
         for ax, (title, steps, errs, labels, xlabel) in zip(flat, self.panels):
             e = errs.T
-            mesh = ax.pcolormesh(np.arange(len(steps) + 1), np.arange(e.shape[0] + 1), e, cmap="RdBu_r",
+            mesh = ax.pcolormesh(np.arange(len(steps) + 1), np.arange(e.shape[0] + 1), e, cmap=self.cmap,
                                  vmin=self.vmin, vmax=self.vmax, shading="flat", rasterized=True)
             ticks = np.linspace(0, len(steps) - 1, min(6, len(steps))).astype(int)
             ax.set(yticks=np.arange(e.shape[0]) + 0.5, yticklabels=labels, xticks=ticks + 0.5,
