@@ -8,7 +8,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test test-slow bench lint-imports clean venv
+.PHONY: demo test test-slow test-numerics bench lint-imports clean venv
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[test,data,nufft,ray,slurm]"
+	$(PIP) install -q -e ".[test,data,nufft,ray,slurm,xarray,tensorboard,mlflow,lightning]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,6 +28,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+# the floating-point-sensitive tests again under the kernels other CPU families use
+test-numerics: $(STAMP)
+	ATEN_CPU_CAPABILITY=default $(PY) -m pytest -m "numerics and not slow"
+	ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 $(PY) -m pytest -m "numerics and not slow"
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow

@@ -1,7 +1,7 @@
 """Cost of measuring: the fprinciple-1d training through simbias (Δ_F at every step) against a plain
 PyTorch loop of the same network, data and optimiser that records nothing.  Same process, one thread.
 
-    python benchmarks/bench_fprinciple.py [--steps 300] [--rounds 5]
+    python benchmarks/bench_fprinciple.py [--steps 300] [--rounds 5] [--wall] [--skip-notebook]
 
 Rounds alternate plain / simbias so that load from other processes hits both alike; the median
 time per step is reported.  Also times the original notebook's setting (author-code.md FP-1D-a:
@@ -27,6 +27,15 @@ from simbias.experiments import resolve_spec, run  # noqa: E402
 from simbias.experiments._common import build_mlp, build_regression, seeds_for, torch_dtype  # noqa: E402
 
 
+def _clock() -> float:
+    """CPU seconds of this process (one thread): on a shared machine wall time also counts the time
+    other processes held the core; ``--wall`` switches to wall time."""
+    return time.perf_counter() if WALL else time.process_time()
+
+
+WALL = False
+
+
 def build(spec):
     seeds = seeds_for(spec.seed)
     dtype = torch_dtype(spec.dtype)
@@ -39,22 +48,22 @@ def plain_loop(spec, steps):
     problem, model = build(spec)
     opt = torch.optim.Adam(model.parameters(), lr=spec.train.lr)
     x, y = problem.x_train, problem.y_train
-    t0 = time.perf_counter()
+    t0 = _clock()
     for _ in range(steps):
         opt.zero_grad(set_to_none=True)
         loss = ((model(x) - y) ** 2).mean()
         loss.backward()
         opt.step()
-    return (time.perf_counter() - t0) / steps
+    return (_clock() - t0) / steps
 
 
 def simbias_fit(spec, steps):
     problem, model = build(spec)
     opt = torch.optim.Adam(model.parameters(), lr=spec.train.lr)
     rec = train.Record(every=1, probes=(train.TrainLoss(), train.PeakError()))
-    t0 = time.perf_counter()
+    t0 = _clock()
     train.fit(model, problem, opt, steps=steps, record=rec)
-    return (time.perf_counter() - t0) / steps
+    return (_clock() - t0) / steps
 
 
 def simbias_run(spec, steps):
@@ -64,32 +73,42 @@ def simbias_run(spec, steps):
     every = spec.record.snapshot_every or max(1, spec.train.steps // 50)
     spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=steps),
                                record=dataclasses.replace(spec.record, snapshot_every=every))
-    t0 = time.perf_counter()
+    t0 = _clock()
     run(spec)
-    return (time.perf_counter() - t0) / steps
+    return (_clock() - t0) / steps
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--wall", action="store_true", help="time wall seconds instead of this process's CPU seconds")
+    ap.add_argument("--skip-notebook", action="store_true", help="skip the FP-1D-a timing")
     args = ap.parse_args()
+    global WALL
+    WALL = args.wall
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
           f"threads = {torch.get_num_threads()}")
     spec, _ = resolve_spec("fprinciple-1d")
     plain, fitted, full = [], [], []
     plain_loop(spec, 20)  # warm-up
+    simbias_fit(spec, 20)
     for _ in range(args.rounds):
         plain.append(plain_loop(spec, args.steps))
         fitted.append(simbias_fit(spec, args.steps))
         full.append(simbias_run(spec, args.steps))
     p, f, r = (statistics.median(v) * 1e3 for v in (plain, fitted, full))
+    print(f"clock: {'wall' if WALL else 'CPU time of this process'}; load average "
+          f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}; per-round ratios fit/plain: "
+          f"{', '.join(f'{b / a:.3f}' for a, b in zip(plain, fitted))}")
     print(f"fprinciple-1d ({spec.problem.n_train} points, widths {list(spec.model.widths)}), median of {args.rounds} "
           f"rounds × {args.steps} steps:")
     print(f"  plain PyTorch loop, records nothing      {p:7.3f} ms/step")
     print(f"  simbias fit, loss + Δ_F every step       {f:7.3f} ms/step   ratio {f / p:.3f}")
     print(f"  simbias run (+ snapshots every 40 steps) {r:7.3f} ms/step   ratio {r / p:.3f}")
 
+    if args.skip_notebook:
+        return
     a, _ = resolve_spec("fprinciple-1d", ["problem.domain=[-3.1415, 3.1415]", "problem.n_train=101",
                                           "train.lr=2e-4", "train.steps=1001", "record.snapshot_every=1"])
     t = simbias_run(a, 1001)

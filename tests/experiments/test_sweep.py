@@ -1,10 +1,17 @@
-"""Sweeps: expansion, member ids, seeds, bucketing, consistency with `simbias run`, results.csv, resume."""
+"""Sweeps: expansion, member ids, seeds, bucketing, consistency with `simbias run`, results.csv, resume.
+
+A sweep member trains in a batch (fit_ensemble), `simbias run` alone (fit): they agree within the per-dtype
+table of tests/helpers.py (float32: relative 1e-5 on every summary number and every recorded array), never
+asserted bitwise (DESIGN.md "Exactness contract").
+"""
 
 import json
 import shutil
 
 import numpy as np
 import pytest
+import torch
+from helpers import REL, assert_histories_close, assert_results_close
 
 from simbias.errors import InputError
 from simbias.experiments import (expand, load_sweep, make_sweep, plan, resolve_spec, run, run_sweep, to_dict)
@@ -80,6 +87,7 @@ def test_buckets_group_by_shape_and_split_to_budget():
                                                                          (2, "ensemble")]
 
 
+@pytest.mark.numerics
 def test_sweep_member_equals_simbias_run(tmp_path):
     """The consistency contract, on the issue's configuration: widths [32, 32], 200 steps, float32."""
     base = ["model.widths=[32,32]", "train.steps=200"]
@@ -96,19 +104,19 @@ def test_sweep_member_equals_simbias_run(tmp_path):
         assert got.keys() == want.keys()
         for k, v in want.items():
             a, b = np.array(v, dtype=float), np.array(got[k], dtype=float)  # None → nan
-            np.testing.assert_allclose(b, a, rtol=1e-5, atol=0, equal_nan=True)
-            assert np.array_equal(a, b, equal_nan=True), k  # in fact bit for bit
+            np.testing.assert_allclose(b, a, rtol=REL[torch.float32], atol=0, equal_nan=True, err_msg=k)
+        assert_histories_close(tmp_path / f"run-{m.index}" / "history.npz", sd.member(m.id).path / "history.npz")
         run_files = sorted(p.name for p in (tmp_path / f"run-{m.index}").iterdir())
         assert sorted(p.name for p in sd.member(m.id).path.iterdir()) == run_files  # the same files, no figures
 
 
+@pytest.mark.numerics
 def test_sequential_engine_and_results_csv(tmp_path):
     sw = make_sweep("fprinciple-1d", TINY, grid=["model.widths=[8],[12]"], seeds=2)
     a = run_sweep(sw, tmp_path / "ens", bucket_size=3)
     b = run_sweep(sw, tmp_path / "seq", engine="sequential")
     assert a.counts == b.counts == {"completed": 4, "diverged": 0, "failed": 0}
-    ta = (tmp_path / "ens" / "results.csv").read_text()
-    assert ta == (tmp_path / "seq" / "results.csv").read_text()  # ensemble == one at a time, bit for bit
+    assert_results_close(tmp_path / "ens" / "results.csv", tmp_path / "seq" / "results.csv")  # batched ≈ alone
     cols, rows = read_csv(tmp_path / "ens" / "results.csv")
     assert cols[:4] == ["member_id", "model.widths", "seed", "outcome"]
     assert "converged_step[0]" in cols and "final_train_loss" in cols and "frequencies[1]" in cols
@@ -124,10 +132,11 @@ def test_diverged_member_is_an_outcome_not_a_crash(tmp_path):
     assert [r["outcome"] for r in rows] == ["completed", "diverged"] and rows[1]["diverged_step"] != ""
 
 
+@pytest.mark.numerics
 def test_resume_finishes_only_what_is_missing(tmp_path):
     sw = make_sweep("fprinciple-1d", TINY, grid=["train.lr=1e-3,2e-3,3e-3"], seeds=2)
     full = tmp_path / "full"
-    run_sweep(sw, full)
+    run_sweep(sw, full, bucket_size=2)  # three tasks of two members
     part = tmp_path / "part"
     shutil.copytree(full, part)
     ms = expand(sw)
@@ -135,9 +144,12 @@ def test_resume_finishes_only_what_is_missing(tmp_path):
     shutil.rmtree(sd.member(ms[1].id).path)                 # never started
     (sd.member(ms[4].id).path / "manifest.json").unlink()   # killed before its done-marker
     (part / "results.csv").write_text("member_id\nhalf-writ")
-    res = run_sweep(sw, part, resume=True, bucket_size=1)
+    before = {m.id: (sd.member(m.id).path / "history.npz").read_bytes() for m in ms if m.index in (0, 5)}
+    res = run_sweep(sw, part, resume=True, bucket_size=2)
     assert res.skipped == 4 and res.counts["completed"] == 6
-    assert (part / "results.csv").read_text() == (full / "results.csv").read_text()
+    # members 1 and 4 are retrained in their planned tasks {0, 1} and {4, 5}; 0 and 5 are not rewritten
+    assert all((sd.member(i).path / "history.npz").read_bytes() == b for i, b in before.items())
+    assert (part / "results.csv").read_text() == (full / "results.csv").read_text()  # byte for byte
     with pytest.raises(InputError, match="different sweep"):
         run_sweep(make_sweep("fprinciple-1d", TINY, grid=["train.lr=1e-3,2e-3"]), part, resume=True)
     with pytest.raises(InputError, match="different sweep"):

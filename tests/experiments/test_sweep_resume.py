@@ -1,4 +1,8 @@
-"""Resume after a real interruption: a `simbias sweep` subprocess killed mid-run (SIGKILL, SIGINT)."""
+"""Resume after a real interruption: a `simbias sweep` subprocess killed mid-run (SIGKILL, SIGINT).
+
+The killed run, the resume and the reference plan the same tasks (``--bucket-size 2``): resume retrains
+an unfinished member in its planned task, so results.csv is byte-identical on every CPU.
+"""
 
 import os
 import signal
@@ -8,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.numerics
 
 from simbias.cli import main
 from simbias.experiments import make_sweep, run_sweep
@@ -20,17 +26,20 @@ ARGS = ["fprinciple-1d", "--set", "model.widths=[16]", "--set", "train.steps=150
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """The same sweep, uninterrupted (in this process, other bucket sizes: the numbers must not care)."""
+    """The same sweep, uninterrupted, in this process, with the same tasks (two members each)."""
     out = tmp_path_factory.mktemp("ref") / "full"
     sets = [ARGS[i + 1] for i in range(len(ARGS)) if ARGS[i] == "--set"]
-    run_sweep(make_sweep("fprinciple-1d", sets, grid=["train.lr=1e-3,2e-3,4e-3"], seeds=4), out)
+    run_sweep(make_sweep("fprinciple-1d", sets, grid=["train.lr=1e-3,2e-3,4e-3"], seeds=4), out, bucket_size=2)
     return (out / "results.csv").read_text()
 
 
 def _start(out: Path):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, "-m", "simbias", "sweep", *ARGS, "--bucket-size", "1", "--quiet",
-                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT back to its default in the child: a shell's background job (CI running test groups side by
+    # side) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
+    return subprocess.Popen([sys.executable, "-m", "simbias", "sweep", *ARGS, "--bucket-size", "2", "--quiet",
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_members(out: Path, proc, k: int = 2, timeout: float = 120.0) -> int:
@@ -59,7 +68,7 @@ def test_killed_sweep_resumes_to_the_uninterrupted_results(tmp_path, reference, 
     else:
         assert proc.returncode == -signal.SIGKILL
     finished_before = len(list(out.glob("members/*/manifest.json")))
-    assert main(["sweep", *ARGS, "--out", str(out), "--resume", "--quiet"]) == 0
+    assert main(["sweep", *ARGS, "--bucket-size", "2", "--out", str(out), "--resume", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert f"({finished_before} already done)" in text
     assert (out / "results.csv").read_text() == reference

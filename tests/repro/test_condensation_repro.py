@@ -16,6 +16,8 @@ from simbias.experiments import from_dict, resolve_spec, run_members, to_dict
 from simbias.experiments._condensation import (Condensation1DSpec, run_condensation_1d,
                                                run_initial_condensation, theory_directions)
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 
 def _with(spec, **sections):
     """Replace fields of spec sections: _with(spec, train={"steps": 100})."""

@@ -14,7 +14,11 @@ beyond depth 2 the gain is small against the spread of the runs (depth-3/4 runs 
 so the ordering is a statement about medians in this setting, not about every run.
 """
 
+import pytest
+
 from simbias.experiments import resolve_spec, run
+
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
 
 
 def test_t12_steps_to_loss_fall_with_depth_and_with_frequency():

@@ -9,6 +9,8 @@ to test; at k = (0.25, 0.75) the ordering is clear (steps 130/290, 105/265, 110/
 0–2, n = 1 000).  Thresholds: Δ < 0.1 (papers.md §1.1); peaks within one grid step (0.05).
 """
 
+import pytest
+
 import numpy as np
 import torch
 
@@ -16,6 +18,8 @@ from simbias import nn as snn
 from simbias.experiments import resolve_spec, run
 from simbias.problems import load_synthetic_projection
 from simbias.train import ProjectionError
+
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
 
 SYNTH = ["problem.dataset=synthetic-projection", "record.component=0", "record.endpoints=false",
          "record.rel_floor=0.2", "train.loss=auto"]

@@ -10,7 +10,11 @@ t = 70, 520, 5 600 (slow test).  The antithetic evolution strategy (``es``) give
 (slow test).
 """
 
+import pytest
+
 from simbias.experiments import resolve_spec, run
+
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
 
 
 def test_t14_pso_learns_low_frequencies_first():

@@ -16,6 +16,8 @@ from simbias.train import (Accuracy, BandError, DiagonalSpectrum, EffectiveTarge
                            ProjectionSpectrum, Record, RecordContext, SupervisedLoss, choose_deltas, fit,
                            make_optimizer, target_matrix)
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 
 def digits(n=300, dtype=torch.float64):
     ds = load_digits(n=n, dtype=dtype)

@@ -11,6 +11,8 @@ import pytest
 
 from simbias.experiments import resolve_spec, run
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 # T1's checked CI setting (papers.md §9): 201 points, tanh 1-100-100-100-1, std 0.1, Adam 1e-3.
 SMALL = ["model.widths=[100,100,100]", 'model.init="std"', "model.init_std=0.1", "train.lr=1e-3",
          "train.steps=1500", "record.snapshot_every=500"]

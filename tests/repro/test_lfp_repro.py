@@ -11,6 +11,8 @@ from simbias.errors import InputError
 from simbias.experiments import resolve_spec
 from simbias.experiments._lfp import relu_two_layer_ntk, run_lfp, uniform_mirrored_init
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 CASE_B = ["model.w_range=0.2", "model.b_range=1.0", "model.a_range=1.0", "train.momentum=0.9",
           "train.lr_factor=1.0", "train.steps=4000"]
 

@@ -14,6 +14,8 @@ from simbias import train
 from simbias.experiments import resolve_spec, run
 from simbias.problems import discretize_1d, iteration_peak_errors, jacobi_poisson
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 
 def later(step):
     return math.inf if step is None else step
@@ -36,7 +38,8 @@ def test_t9_jacobi_high_first_network_low_first_hybrid_faster():
     assert jac[-1] is not None and later(jac[-1]) < later(jac[0]), jac  # Jacobi: highest peak first
     assert net[0] is not None and net[0] < later(net[-1]), net  # network: lowest peak first
     s2t = s["hybrid"]["sweeps_to_target"]
-    assert s2t["hybrid"] is not None and s2t["hybrid"] < later(s2t["jacobi"]), s2t
+    # at least twice as fast (measured: 320 vs 5720 sweeps on AVX2 and on the default kernels; seeds 1, 2: 210, 2250)
+    assert s2t["hybrid"] is not None and 2 * s2t["hybrid"] <= later(s2t["jacobi"]), s2t
     assert s2t["jacobi"] is not None  # the comparison is real: Jacobi from zero gets there within the budget
     assert set(s["rel_l2"]) == {"jacobi", "network", "hybrid"}
     assert s["threshold"] == 0.1 and s["hybrid"]["network_steps"] == spec.train.steps

@@ -15,6 +15,8 @@ from simbias.experiments import resolve_spec
 from simbias.experiments._phase import point_scales, run_phase_diagram
 from simbias.nn import TwoLayer
 
+pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
+
 
 def _slopes(result):
     return {(s["gamma"], s["gamma_prime"]): s for s in result.summary["slopes"]}

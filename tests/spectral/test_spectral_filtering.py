@@ -82,6 +82,7 @@ def test_gaussian_filter_matches_dense_kernel(chunk):
     assert_close(low1, low[1, :, 0])
 
 
+@pytest.mark.numerics
 def test_filter_errors_match_dense_oracle_with_batch_and_several_deltas():
     g, x, y = data(n=120)
     h = y + 0.3 * torch.randn(4, 120, 2, generator=g, dtype=F64)
@@ -100,8 +101,11 @@ def test_filter_errors_match_dense_oracle_with_batch_and_several_deltas():
     el, eh = filter_errors(x, y, h[1], 0.2)
     assert el.shape == () and abs(float(el) - float(e_low[1, 1])) < 1e-12
     assert abs(float(eh) - float(e_high[1, 1])) < 1e-12
+    # h = y: zero up to rounding, not exactly (target and prediction are filtered as tensors of other
+    # shapes, whose kernels may round differently: 1.6e-16 seen on AVX2); a relative error, so the
+    # bound is a few hundred float64 eps
     el0, _ = filter_errors(x, y, y, [0.2])
-    assert el0.shape == (1,) and float(el0) == 0.0
+    assert el0.shape == (1,) and 0.0 <= float(el0) <= 1e-13
 
 
 def test_filter_float32_in_float32_out():

@@ -1,6 +1,14 @@
-"""fit_ensemble: M members in lockstep equal M fit calls; per-member lr; divergence isolation."""
+"""fit_ensemble: M members in lockstep equal M fit calls; per-member lr; divergence isolation.
+
+Exactness contract (DESIGN.md): a batched member equals its own ``fit`` within the per-dtype table of
+tests/helpers.py (float32: relative 1e-5 on every recorded array and every parameter; float64: 1e-10),
+never bitwise — batched and per-member kernels round differently on AVX2 and AVX-512 CPUs. Bitwise
+equality is asserted only for the same computation run twice.
+"""
 
 import copy
+import json
+import os
 
 import numpy as np
 import pytest
@@ -9,6 +17,10 @@ import torch
 from simbias import nn as snn
 from simbias import problems, train
 from simbias.errors import InputError, Outcome
+
+from helpers import REL
+
+pytestmark = pytest.mark.numerics
 
 
 def _problem(dtype, n=64, target="sin(x) + sin(3*x)", noise=0.0, seed=0):
@@ -51,7 +63,18 @@ def _compare(H, refs, ens, tol):
         for name, p in model.named_parameters():
             worst = max(worst, _rel(ens.params[name][i].detach(), p.detach()))
     assert worst <= tol, worst
+    _log_worst(H, worst)
     return worst
+
+
+def _log_worst(H, worst):
+    """Append the largest batched-vs-single difference to $SIMBIAS_NUMERICS_LOG (a JSON line), if set."""
+    path = os.environ.get("SIMBIAS_NUMERICS_LOG")
+    if path:
+        dtype = str(np.asarray(H["train_loss"]).dtype)
+        with open(path, "a") as f:
+            f.write(json.dumps({"dtype": dtype, "worst": worst,
+                                "cap": os.environ.get("ATEN_CPU_CAPABILITY", "native")}) + "\n")
 
 
 @pytest.mark.parametrize("kernel", ["dense", "vmap"])
@@ -64,10 +87,10 @@ def test_float64_ensemble_equals_fit_calls(kernel):
     ens = train.Ensemble([copy.deepcopy(m) for m in models], kernel=kernel)
     H = train.fit_ensemble(ens, prob, train.EnsembleAdam(ens.parameters(), lr=lrs), steps=40, record=_record(prob))
     assert H["train_loss"].shape == (3, 41) and H["output_test"].shape[0] == 3  # member axis first
-    _compare(H, refs, ens, 1e-10)
+    _compare(H, refs, ens, REL[torch.float64])
 
 
-def test_float32_ensemble_equals_fit_bit_for_bit():
+def test_float32_ensemble_equals_fit_within_tolerance():
     dt = torch.float32
     prob = _problem(dt, n=201, target="sin(x) + sin(3*x) + sin(5*x)")
     models = [_mlp(s, dt, widths=(32, 32)) for s in range(3)]
@@ -75,7 +98,7 @@ def test_float32_ensemble_equals_fit_bit_for_bit():
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     H = train.fit_ensemble(ens, prob, "adam", lr=1e-3, steps=100, record=_record(prob))
     assert H.info["kernel"] == "dense" and H.info["backward"] == "manual"
-    assert _compare(H, refs, ens, 0.0) == 0.0
+    _compare(H, refs, ens, REL[torch.float32])  # relative 1e-5; bitwise on some CPUs, never asserted
 
 
 def test_float32_vmap_kernel_within_tolerance():
@@ -85,11 +108,11 @@ def test_float32_vmap_kernel_within_tolerance():
     refs = _fit_each(models, prob, [1e-3] * 2, 60)
     ens = train.Ensemble([copy.deepcopy(m) for m in models], kernel="vmap")
     H = train.fit_ensemble(ens, prob, "adam", lr=1e-3, steps=60, record=_record(prob))
-    _compare(H, refs, ens, 1e-5)
+    _compare(H, refs, ens, REL[torch.float32])
 
 
 @pytest.mark.parametrize("act", ["relu", "sin", "sigmoid", "softplus", "gelu"])
-def test_activations_bit_for_bit(act):
+def test_activations_within_tolerance(act):
     """Kernels that compute the tail of a tensor with other code (sigmoid, softplus) run per member."""
     dt = torch.float32
     prob = _problem(dt, n=53)
@@ -97,7 +120,7 @@ def test_activations_bit_for_bit(act):
     refs = _fit_each(models, prob, [2e-3] * 3, 25)
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     H = train.fit_ensemble(ens, prob, "adam", lr=2e-3, steps=25, record=_record(prob))
-    assert _compare(H, refs, ens, 0.0) == 0.0
+    _compare(H, refs, ens, REL[torch.float32])
 
 
 def test_two_layer_members_with_per_member_alpha():
@@ -108,10 +131,10 @@ def test_two_layer_members_with_per_member_alpha():
     refs = _fit_each(models, prob, [1e-3] * 3, 50)
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     H = train.fit_ensemble(ens, prob, "adam", lr=1e-3, steps=50, record=_record(prob))
-    assert _compare(H, refs, ens, 0.0) == 0.0
+    _compare(H, refs, ens, REL[torch.float32])
     m1 = ens.member(1)
     assert isinstance(m1, snn.TwoLayer) and m1.alpha == 4.0
-    torch.testing.assert_close(m1(prob.x_test), ens(prob.x_test)[1], rtol=0, atol=0)
+    torch.testing.assert_close(m1(prob.x_test), ens(prob.x_test)[1], rtol=REL[torch.float32], atol=0)
 
 
 def test_sgd_momentum_derivative_loss_and_write_back():
@@ -122,9 +145,10 @@ def test_sgd_momentum_derivative_loss_and_write_back():
     trained = [copy.deepcopy(m) for m in models]
     H = train.fit_ensemble(trained, prob, "sgd", lr=1e-2, optimizer_options={"momentum": 0.9}, steps=30,
                            record=_record(prob))
-    for (ref, m), t in zip(refs, trained):  # a list of models gets the trained parameters back
+    for (ref, m), t, m0 in zip(refs, trained, models):  # a list of models gets the trained parameters back
+        assert not all(torch.equal(q, q0) for q, q0 in zip(t.parameters(), m0.parameters()))  # it moved
         for p, q in zip(m.parameters(), t.parameters()):
-            assert torch.equal(p, q)
+            assert _rel(q.detach(), p.detach()) <= REL[torch.float32]
     assert H.info["n_members"] == 2
     # the Sobolev loss goes through autograd with one input copy per member
     refs = []
@@ -186,11 +210,11 @@ def test_diverged_member_is_recorded_and_the_others_are_untouched():
     assert h1["loss"].shape == (d,) and h1.steps.max(initial=-1) < d and len(h1["train_loss"]) == len(h1.steps)
     without = train.fit_ensemble([copy.deepcopy(models[i]) for i in (0, 2, 3)], prob, "adam", lr=[lrs[i] for i in (0, 2, 3)],
                                  steps=60, record=_record(prob))
-    for a, b in ((0, 0), (2, 1), (3, 2)):
+    for a, b in ((0, 0), (2, 1), (3, 2)):  # another batch composition: equal within float32's relative 1e-5
         ha, hb = train.member_history(H, a), train.member_history(without, b)
         for k in ha.arrays:
-            assert np.array_equal(ha[k], hb[k]), k  # bit for bit
-        assert np.array_equal(ha["loss"], hb["loss"])
+            assert _rel(ha[k], hb[k]) <= REL[torch.float32], k
+        assert _rel(ha["loss"], hb["loss"]) <= REL[torch.float32]
 
 
 def test_results_do_not_depend_on_chunking_or_batch_composition():
@@ -200,12 +224,16 @@ def test_results_do_not_depend_on_chunking_or_batch_composition():
     runs = [train.fit_ensemble([copy.deepcopy(m) for m in models], prob, "adam", lr=1e-3, steps=30, chunk_size=c,
                                record=_record(prob)) for c in (1, 4, None)]
     assert [r.info["chunks"] for r in runs] == [[3, 2, 2], [4, 3], [7]]  # never a batch of one
-    for r in runs[1:]:
+    for r in runs[1:]:  # other chunkings are other computations: float32 relative 1e-5, not bitwise
         for k in runs[0].arrays:
-            assert np.array_equal(r[k], runs[0][k])
+            assert _rel(r[k], runs[0][k]) <= REL[torch.float32], k
     alone = train.fit_ensemble([copy.deepcopy(models[3])], prob, "adam", lr=1e-3, steps=30, record=_record(prob))
     for k in alone.arrays:
-        assert np.array_equal(alone[k][0], runs[0][k][3])
+        assert _rel(alone[k][0], runs[0][k][3]) <= REL[torch.float32], k
+    again = train.fit_ensemble([copy.deepcopy(m) for m in models], prob, "adam", lr=1e-3, steps=30, chunk_size=4,
+                               record=_record(prob))
+    for k in again.arrays:  # the same computation twice: bit for bit
+        assert np.array_equal(again[k], runs[1][k], equal_nan=True), k
 
 
 def test_per_member_labels_use_each_members_own_peaks():
@@ -226,7 +254,7 @@ def test_per_member_labels_use_each_members_own_peaks():
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     H = train.fit_ensemble(ens, stacked, "adam", lr=1e-3, steps=30, record=record())
     assert "target_spectrum" in H.info["member_static"] and "y_train" in H.info["member_static"]
-    assert _compare(H, refs, ens, 0.0) == 0.0
+    _compare(H, refs, ens, REL[torch.float32])
 
 
 def test_members_of_different_shapes_or_settings_are_refused():

@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("dir", metavar="DIR")
 
     _add_sweep(sub)
+    from ._analyze import add_analyze_parser, add_log_flag  # simbias.workflow hooks: --log, analyze
+
+    add_log_flag(r)
+    add_analyze_parser(sub)
+    if "sweep" in sub.choices:
+        add_log_flag(sub.choices["sweep"])
     return p
 
 
@@ -101,6 +107,9 @@ def _cmd_run(args) -> int:
     from ..viz import build_report
 
     spec, name = resolve_spec(args.name, args.overrides)
+    from ._analyze import log_run, prepare_logging
+
+    log_opts = prepare_logging(args)
     out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
     show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
     reports: list[Path] = []
@@ -123,11 +132,13 @@ def _cmd_run(args) -> int:
         print(f"  {line}")
     if reports:
         print(f"  report: {reports[0]}")
+    log_run(log_opts, rd.path, name)
     return 0
 
 
 def _cmd_report(args) -> int:
     from ..viz import build_report
+    from ..workflow import _figures  # noqa: F401  (figures of Monitor / analyze run directories)
 
     p = Path(args.dir)
     if (p / "sweep.toml").exists():
@@ -199,10 +210,19 @@ def _dispatch(args) -> int:
         return _cmd_run(args)
     if args.command == "report":
         return _cmd_report(args)
+    if args.command == "analyze":
+        from ._analyze import cmd_analyze
+
+        return cmd_analyze(args)
     if args.command == "sweep":
+        from ._analyze import log_sweep, prepare_logging
         from ._sweep import cmd_sweep
 
-        return cmd_sweep(args)
+        log_opts = prepare_logging(args)
+        code = cmd_sweep(args)
+        if code == 0:
+            log_sweep(log_opts, args)
+        return code
     return 2
 
 

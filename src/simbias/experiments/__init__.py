@@ -54,3 +54,7 @@ from . import _lfp  # noqa: F401  (registers lfp-1d)
 from ._lfp import LFPSpec as LFPSpec
 from . import _phase  # noqa: F401  (registers phase-diagram)
 from ._phase import PhaseDiagramSpec as PhaseDiagramSpec
+from . import _fourier_image  # noqa: F401,E402  (registers fourier-image)
+from ._fourier_image import FourierImageSpec as FourierImageSpec  # noqa: E402
+from . import _spectral_bias  # noqa: F401,E402  (registers spectral-bias)
+from ._spectral_bias import SpectralBiasSpec as SpectralBiasSpec  # noqa: E402

@@ -1,4 +1,4 @@
-"""The one name → object registry of experiments, and the presets in ``configs/``.
+"""The one name → object registry of experiments, and the presets (package data ``simbias/configs``).
 
 An experiment kind (``fprinciple``, ``condensation``, ...) is a spec class plus a runner
 ``runner(spec, *, device, progress) -> Result``.  A preset is a TOML file in ``configs/`` whose
@@ -8,6 +8,7 @@ An experiment kind (``fprinciple``, ``condensation``, ...) is a spec class plus 
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,24 +88,36 @@ def spec_class(kind: str) -> type:
 
 
 def configs_dir() -> Path:
-    """The presets folder: ``$SIMBIAS_CONFIGS`` or ``configs/`` of the source checkout."""
+    """The presets folder: ``$SIMBIAS_CONFIGS`` if set, else the package data ``simbias/configs``.
+
+    The presets ship inside the package (read through :mod:`importlib.resources`), so a
+    non-editable ``pip install`` lists and runs them from any folder; the checkout's top-level
+    ``configs`` is a link to the same folder.
+
+    Returns:
+        The folder (a :class:`~pathlib.Path`; for a package imported from a zip archive, the
+        :mod:`importlib.resources` traversable of that folder).
+
+    Example:
+        >>> sorted(p.name for p in configs_dir().iterdir())[:1]  # doctest: +SKIP
+        ['condensation-1d.toml']
+    """
     env = os.environ.get("SIMBIAS_CONFIGS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "configs").is_dir() and (parent / "pyproject.toml").exists():
-            return parent / "configs"
-    return Path.cwd() / "configs"
+    folder = importlib.resources.files("simbias").joinpath("configs")
+    return folder if not isinstance(folder, os.PathLike) else Path(os.fspath(folder))
 
 
 def list_presets() -> dict[str, tuple[Path, str]]:
-    """``{name: (path, description)}`` of every preset in :func:`configs_dir`."""
+    """``{name: (path, description)}`` of every preset (``*.toml``) in :func:`configs_dir`."""
     out = {}
     d = configs_dir()
-    for p in sorted(d.glob("*.toml")) if d.is_dir() else []:
+    files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
+        if d.is_dir() else []
+    for p in files:
         data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
-        out[p.stem] = (p, str(data.get("description", "")))
+        out[p.name[:-len(".toml")]] = (p, str(data.get("description", "")))
     return out
 
 

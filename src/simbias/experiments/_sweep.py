@@ -21,9 +21,11 @@
   has GPUs) and ``slurm`` (each task a submitit job).  Workers only compute; this process writes
   every file, atomically, so resuming does not depend on the backend or the engine.
 * **Resume.**  A member is done when its run directory's manifest says so; ``resume=True`` skips
-  done members and trains the rest.  Since a member's numbers do not depend on the other members
-  of its batch (:mod:`simbias.train._ensemble`), the final ``results.csv`` of an interrupted and
-  resumed sweep equals that of an uninterrupted one.
+  done members and trains the rest, each in the same task it was planned in (the whole task is
+  retrained, only its missing members are written): batched kernels may round a member's last
+  bits differently with another batch composition on some CPUs.  With the same ``engine``,
+  ``bucket_size`` and ``memory_budget`` the final ``results.csv`` of an interrupted and resumed
+  sweep equals that of an uninterrupted one byte for byte, on every CPU.
 """
 
 from __future__ import annotations
@@ -538,7 +540,11 @@ def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, b
         if not (resume and sd.is_done(m.id) and writer.load_done(m)):
             pending.append(m)
     skipped = len(members) - len(pending)
-    tasks = plan(pending, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)
+    # Resume retrains an unfinished member in the very bucket it was planned in (the whole bucket,
+    # writing only the missing members): batch composition may change the last bits on some CPUs.
+    todo = {m.id for m in pending}
+    tasks = [t for t in plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)
+             if any(m.id in todo for m in t.members)]
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     bar = None
@@ -556,7 +562,8 @@ def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, b
 
     def finished(task: Task, results: list[MemberResult]) -> None:
         for m, mr in zip(task.members, results):
-            writer.write(m, mr, started)
+            if m.id in todo:
+                writer.write(m, mr, started)
         writer.flush()
         postfix()
 

@@ -41,12 +41,19 @@ LOCK = ".simbias.lock"
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same directory, fsync, rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file in the same directory, fsync, rename).
+
+    The file gets the mode an ordinary ``open`` would give (``0o666 & ~umask``, e.g. 0644 under
+    umask 022), not ``mkstemp``'s private 0600, so colleagues on a shared file system can read it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            umask = os.umask(0o022)  # read the process umask (os.umask is the only portable way) …
+            os.umask(umask)  # … and put it back at once
+            os.fchmod(fh.fileno(), 0o666 & ~umask)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

@@ -39,3 +39,6 @@ from ._init import register_init as register_init
 from ._init import resolve_init as resolve_init
 from ._plan import DenseLayer as DenseLayer
 from ._plan import DensePlan as DensePlan
+from ._coordinate import ENCODINGS as ENCODINGS
+from ._coordinate import CoordinateNet as CoordinateNet
+from ._coordinate import encoding_width as encoding_width

@@ -35,6 +35,13 @@ from ._images import image_to_regression as image_to_regression
 from ._images import load_image as load_image
 from ._images import MAX_PIXELS as MAX_PIXELS
 from ._images import pattern_image as pattern_image
+from ._image_regression import BUNDLED_IMAGES as BUNDLED_IMAGES
+from ._image_regression import PUBLISHED_PSNR as PUBLISHED_PSNR
+from ._image_regression import GridImageRegression as GridImageRegression
+from ._image_regression import bundled_image_path as bundled_image_path
+from ._image_regression import grid_image_regression as grid_image_regression
+from ._image_regression import load_named_image as load_named_image
+from ._image_regression import text_image as text_image
 from ._domains import DOMAINS as DOMAINS
 from ._domains import Annulus as Annulus
 from ._domains import Box as Box

@@ -29,6 +29,8 @@ from ._ensemble import fit_ensemble as fit_ensemble
 from ._ensemble import make_ensemble_optimizer as make_ensemble_optimizer
 from ._ensemble import member_history as member_history
 from ._ensemble import stack_problems as stack_problems
+from ._fused import FUSED_ACTIVATIONS as FUSED_ACTIVATIONS
+from ._fused import fused_available as fused_available
 from ._probes_nd import Accuracy as Accuracy
 from ._probes_nd import BandError as BandError
 from ._probes_nd import DiagonalSpectrum as DiagonalSpectrum

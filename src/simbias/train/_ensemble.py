@@ -49,6 +49,13 @@ in chunks whose activations stay in L2 (``chunk_size``, automatic: ~1.5 MiB per 
 the hidden activations and their gradients live in reusable buffers (a fresh 1 MiB tensor costs
 page faults every time).  benchmarks/README.md has the numbers; ``torch.func.vmap`` was ~2× slower
 than the hand-written kernels on the two-layer benchmark.
+
+The most common member — one hidden layer, a 1-D input and one output, MSE — has a fused step
+(``train/_fused.py``): the whole forward/backward as one ``torch.compile``d kernel that keeps no
+points × neurons array, and Adam as one more.  It is used automatically when the fit is long
+enough to repay the compilation (``Ensemble(fused=...)``); it equals ``fit`` within the float32
+tolerance table rather than bit for bit, and falls back to the kernels above (with one warning)
+where compilation fails.
 """
 
 from __future__ import annotations
@@ -67,6 +74,7 @@ from ..errors import InputError, Outcome
 from ..results import History
 from ._checkpoint import Checkpoint, _check_every, _check_resume, _clone, _rng_state, _set_rng_state
 from ._checkpoint import _stack_records, _unstack_records
+from . import _fused
 from ._fit import supervised_loss
 from ._probes import PeakError
 from ._record import Record, RecordContext
@@ -263,6 +271,12 @@ class Ensemble:
             ``fit`` uses, so that dense members equal :func:`fit` bit for bit on the CPU; ``False``
             batches them too (differs from ``fit`` in the last bits).  Default: ``True`` on the
             CPU, ``False`` on CUDA (where per-member kernel launches would dominate).
+        fused: the compiled one-kernel MSE step of ``train/_fused.py`` for one-hidden-layer
+            members with a 1-D input and one output (``TwoLayer``, ``MLP`` with one hidden layer;
+            relu/tanh/sin/cos/identity): ``None`` (default) uses it when the fit is long enough
+            to repay its compilation and a compiler works, ``True`` whenever it applies, ``False``
+            never.  Fused members equal ``fit`` within the float32 tolerance table (relative
+            1e-5), not bit for bit; compilation failures fall back to these kernels (one warning).
 
     Attributes:
         params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
@@ -270,7 +284,7 @@ class Ensemble:
     """
 
     def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2,
-                 exact: bool | None = None):
+                 exact: bool | None = None, fused: bool | None = None):
         members = list(members)
         if not members:
             raise InputError("members", "got an empty list", "give at least one model")
@@ -320,6 +334,7 @@ class Ensemble:
             self.divisor = torch.tensor([float(getattr(m, plan.divide_by)) for m in members], dtype=self.dtype,
                                         device=self.device)
         self._template = copy.deepcopy(first) if plan is None else None
+        self.fused = None if fused is None else bool(fused)  # see train/_fused.py
         self._ws: dict[Any, Tensor] = {}
         self._ws_members = 0
         self._width = max([int(p.shape[1]) if p.ndim >= 2 else 1 for p in self.params.values()] + [1])
@@ -1006,6 +1021,10 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         rec_vals = _unstack_records(eng["records"], device, dim=1)
         snap_keys = set(eng["snapshot_keys"])
         _set_rng_state(resume.rng, generator, device)
+    fused = _fused.fused_step(ensemble, x_all, y_all, grads, loss=loss if manual else "", work=float(steps) * M *
+                              n_points * ensemble._width) if manual else None
+    fused_opt = _fused.fused_adam(optimizer) if fused is not None else None
+    compile_s = 0.0
 
     def take(step: int, train_output: Tensor | None, which: list, done: dict) -> None:
         ctx = RecordContext(step, ensemble, problem, train_output)
@@ -1048,7 +1067,15 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             if step in snap_set:
                 take(step, None, snaps, values)
             step_loss = torch.empty(M, dtype=dtype, device=device)
-            for ch in contexts:
+            res = fused() if fused is not None else None
+            if res is not None:  # one fused kernel for all members (train/_fused.py)
+                step_loss.copy_(res[0])
+                train_out.view(M, -1).copy_(res[1])
+                if fused.compile_s:
+                    compile_s, fused.compile_s = fused.compile_s, 0.0
+            else:
+                fused = None  # compilation unavailable: the standard kernels from here on
+            for ch in contexts if fused is None else ():
                 if manual:
                     lc, oc = ensemble._mse_manual(ch, inv_n)
                 else:
@@ -1067,7 +1094,12 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
             finite = torch.isfinite(step_loss)
             diverged_at = torch.where(active & ~finite, step, diverged_at)
             active &= finite
-            optimizer.step(grad_list, active=None if (cpu and bool(active.all())) else active)
+            act = None if (cpu and bool(active.all())) else active
+            if fused_opt is None or not fused_opt.step(grad_list, act):
+                fused_opt = None
+                optimizer.step(grad_list, active=act)
+            elif fused_opt.compile_s:
+                compile_s, fused_opt.compile_s = compile_s + fused_opt.compile_s, 0.0
             if lr_decay:
                 optimizer.decay(1.0 - lr_decay)
             if on_step is not None:
@@ -1110,7 +1142,7 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
               "n_members": M, "chunks": [s.stop - s.start for s in chunks],
               "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
               "kernel": "dense" if ensemble.plan is not None else "vmap",
-              "backward": "manual" if manual else "autograd"})
+              "backward": "manual" if manual else "autograd", "fused": fused is not None, "compile_s": compile_s})
 
 
 def _supervised_objective(kind: str, target_grad: Tensor | None, weight: float, ensemble: Ensemble):

@@ -1,13 +1,27 @@
-"""Figures and reports, drawn from results and run directories alone (plotting never trains)."""
+"""Figures as displays, and reports, drawn from results and run directories alone (plotting never trains).
 
-from . import _fprinciple  # noqa: F401  (registers figure makers)
-from ._common import FIGURES as FIGURES
-from ._common import heatmap as heatmap
-from ._common import register_figures as register_figures
-from ._report import build_report as build_report
-from ._report import make_figures as make_figures
-from ._sweep import build_sweep_report as build_sweep_report
-from ._sweep import sweep_figures as sweep_figures
-from . import _condensation  # noqa: F401  (registers the two-layer figure makers)
-from . import _fp_nd  # noqa: F401,E402  (figures of fprinciple-2d, -projection, -filtering, parity, deep, pso)
-from . import _pde  # noqa: F401,E402  (registers the PDE figure makers)
+Every figure is a :class:`Display`: built once from results (``from_history`` / ``from_run``), drawn
+any number of times with ``plot(ax=None)``, written with ``save(path)``.  :func:`displays` gives a
+run's or a sweep's figures by file name; :func:`build_report` writes them and ``report.html``.
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt                                   # doctest: +SKIP
+>>> from simbias.viz import FrequencyErrorHeatmap, LossCurve          # doctest: +SKIP
+>>> fig, (a, b) = plt.subplots(1, 2)                                  # doctest: +SKIP
+>>> FrequencyErrorHeatmap.from_run("runs/fprinciple-1d").plot(ax=a)   # doctest: +SKIP
+>>> LossCurve.from_run("runs/fprinciple-1d").plot(ax=b)               # doctest: +SKIP
+"""
+
+from ._display import FIGURES, Display, DisplayGrid, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel
+from ._shared import FitSnapshots, FrequencyErrorCurves, LossCurve, TrainingAnimation
+from ._condensation import CosineSimilarityMaps, NeuronFeatures, PhaseMap
+from ._sweep import SweepMetrics
+from ._report import build_report, build_sweep_report, displays, make_figures, sweep_figures
+from . import _fprinciple, _pde  # noqa: F401  (register the figures of their kinds)
+from . import _fourier_image, _spectral_bias  # noqa: F401,E402  (figures of fourier-image, spectral-bias)
+
+__all__ = ["Display", "Line", "Panel", "LinePlot", "ImageGrid", "FrequencyErrorHeatmap", "DisplayGrid",
+           "LossCurve", "FrequencyErrorCurves", "FitSnapshots", "TrainingAnimation", "NeuronFeatures",
+           "CosineSimilarityMaps", "PhaseMap", "SweepMetrics", "FigureSet", "FIGURES", "displays", "make_figures",
+           "sweep_figures", "build_report", "build_sweep_report"]

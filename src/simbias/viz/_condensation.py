@@ -1,6 +1,7 @@
-"""Figures of the two-layer experiments: condensation (fit, neuron features before/after, ordered
+"""The figures of the two-layer kinds: condensation (fit, neuron features before/after, ordered
 cosine-similarity maps), initial condensation, the phase diagram (RD against width, the sign map
-with the theoretical boundary) and the LFP comparison.  Drawn from run and sweep directories alone.
+with the theoretical boundary) and the LFP comparison; at sweep level the condensation regimes side
+by side and the pooled phase map.
 
 Features are recomputed from the recorded parameter snapshots (``param_w``, ``param_b``,
 ``param_a``) with :mod:`simbias.condensation`; nothing here trains.
@@ -9,365 +10,318 @@ Features are recomputed from the recorded parameter snapshots (``param_w``, ``pa
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from .. import condensation as cond
-from ..theory import phase_regime
-from ._common import plt, register_figures, save
-from ._sweep import register_sweep_figures
+from ._display import FIGURES, Display, DisplayGrid, FigureSet, ImageGrid, Line, LinePlot, Panel, _needs, _picks
+from ._shared import LossCurve
 
-__all__ = ["condensation_figures", "initial_condensation_figures", "phase_figures", "lfp_figures",
-           "condensation_sweep_figures", "phase_sweep_figures"]
-
-
-def _t(a) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(a), dtype=torch.float64)
+__all__ = ["NeuronFeatures", "CosineSimilarityMaps", "PhaseMap"]
 
 
 def _params(h, i: int):
-    b = _t(h["param_b"][i]) if "param_b" in h else None
-    return _t(h["param_w"][i]), b, _t(h["param_a"][i])
+    def t(name):
+        return torch.as_tensor(np.asarray(h[name][i]), dtype=torch.float64) if name in h else None
+
+    return t("param_w"), t("param_b"), t("param_a")
 
 
-def _features(h, i: int):
-    w, b, a = _params(h, i)
-    return cond.neuron_features(w, b, a)
+class NeuronFeatures(LinePlot):
+    """Neuron features before and after training: orientation of (w_k, b_k) (an angle in 1-D, the
+    projection on the all-ones direction beyond) against the amplitude |a_k|·‖(w_k, b_k)‖; a log
+    amplitude axis when they span more than three decades.
+
+    Examples
+    --------
+    >>> NeuronFeatures.from_run("runs/condensation-1d").plot(ax=ax)   # doctest: +SKIP
+    """
+
+    @classmethod
+    def from_history(cls, history, *, spec=None, summary=None, title: str | None = None):
+        """Features of the first and last parameter snapshots of ``history``.
+
+        Parameters
+        ----------
+        history : simbias.History with ``param_w``, ``param_a`` (and ``param_b``).
+        summary : the run's summary; its orientation count and amplitude share make the default title.
+        title : panel title.
+
+        Returns
+        -------
+        NeuronFeatures
+        """
+        f0, f1 = cond.neuron_features(*_params(history, 0)), cond.neuron_features(*_params(history, -1))
+        lines = [Line(f.orientation.numpy(), np.maximum(f.amplitude.numpy(), 1e-300), "o", lab,
+                      {"ms": 2.5, "color": c, "alpha": 0.7, "mew": 0}) for f, c, lab in ((f0, "c", "initial"), (f1, "r", "final"))]
+        amps = np.concatenate([f0.amplitude.numpy(), f1.amplitude.numpy()])
+        pos, props = amps[amps > 0], {}
+        if pos.size and pos.max() / max(pos.min(), 1e-300) > 1e3:
+            props = {"yscale": "log", "ylim": (max(pos.min(), pos.max() * 1e-8), pos.max() * 3)}
+        if f1.is_angle:
+            props.update(xlim=(-math.pi, math.pi), xlabel="orientation θ = atan2(b, w) (rad)")
+        else:
+            props.update(xlabel="û·p (p = 1/√(d+1)·(1, …, 1))")
+        s = summary or {}
+        if title is None and "amplitude_share" in s:
+            title = (f"neuron features: {s.get('n_orientations', '?')} orientation(s) carry "
+                     f"{100 * s['amplitude_share']:.1f} % of Σ A")
+        props.update(ylabel="amplitude |a|·‖(w, b)‖", title=title or "neuron features")
+        return cls([Panel(lines, props, {"markerscale": 2})], panel_size=(5.5, 3.8))
 
 
-def _feature_scatter(ax, h, *, title: str | None = None) -> None:
-    f0, f1 = _features(h, 0), _features(h, -1)
-    for f, color, label in ((f0, "c", "initial"), (f1, "r", "final")):
-        amp = f.amplitude.numpy()
-        ax.scatter(f.orientation.numpy(), np.maximum(amp, 1e-300), s=6, c=color, alpha=0.7, lw=0, label=label)
-    amps = np.concatenate([f0.amplitude.numpy(), f1.amplitude.numpy()])
-    pos = amps[amps > 0]
-    if pos.size and pos.max() / max(pos.min(), 1e-300) > 1e3:
-        ax.set_yscale("log")
-        ax.set_ylim(max(pos.min(), pos.max() * 1e-8), pos.max() * 3)
-    if f1.is_angle:
-        ax.set_xlim(-math.pi, math.pi)
-        ax.set_xlabel("orientation θ = atan2(b, w) (rad)")
-    else:
-        ax.set_xlabel("û·p (p = 1/√(d+1)·(1, …, 1))")
-    ax.set_ylabel("amplitude |a|·‖(w, b)‖")
-    ax.legend(fontsize=7, frameon=False, markerscale=2)
-    if title:
-        ax.set_title(title, fontsize=9)
+class CosineSimilarityMaps(ImageGrid):
+    """Cosine similarity of the neurons' input weights (w_k, b_k) at a few snapshots, neurons ordered
+    by the leading eigenvector, so that condensed groups show as blocks.
+
+    Examples
+    --------
+    >>> CosineSimilarityMaps.from_history(h, snapshots=(0, -1)).plot()   # doctest: +SKIP
+    """
+
+    @classmethod
+    def from_history(cls, history, *, spec=None, summary=None, snapshots=(0, -1), titles=None, title=None,
+                     colorbar: str | None = "cos(û_k, û_l)"):
+        """Ordered cosine-similarity maps at the chosen snapshots of ``history``.
+
+        Parameters
+        ----------
+        history : simbias.History with the parameter snapshots.
+        snapshots : snapshot indices to draw.
+        titles : one per snapshot (default ``"step N"``); ``title``: figure title.
+        colorbar : colour-bar label, ``None`` for none.
+
+        Returns
+        -------
+        CosineSimilarityMaps
+        """
+        snap = history["snapshot_steps"]
+        titles = titles or [f"step {int(snap[i])}" for i in snapshots]
+        images = []
+        for t, i in zip(titles, snapshots):
+            w, b, _ = _params(history, i)
+            images.append((t, cond.cosine_similarity_matrix(w, b, order=True)[0].numpy()))
+        return cls(images, imshow={"vmin": -1, "vmax": 1, "cmap": "YlGnBu"}, colorbar=colorbar, title=title,
+                   panel_size=(3.4, 3.4))
 
 
-def _cos_map(ax, h, i: int = -1, *, title: str | None = None):
-    w, b, _ = _params(h, i)
-    D, _ = cond.cosine_similarity_matrix(w, b, order=True)
-    # imshow (one image) rather than pcolormesh (m² patches): 1000 neurons draw in milliseconds
-    mesh = ax.imshow(D.numpy(), vmin=-1, vmax=1, cmap="YlGnBu", interpolation="nearest", aspect="equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
-    return mesh
-
-
-def _fit_panel(ax, h, *, title: str | None = None) -> None:
-    xt, yt = h["x_test"][:, 0], h["y_test"][:, 0]
-    xtr, ytr = h["x_train"][:, 0], h["y_train"][:, 0]
-    out = h["output_test"]
-    ax.plot(xt, yt, color="0.7", lw=1, label="reference")
-    ax.plot(xt, np.interp(xt, xtr, ytr), color="0.4", lw=0.8, ls="--", label="linear interpolant")
-    ax.plot(xt, out[0], color="c", lw=1, label="initial")
-    ax.plot(xt, out[-1], color="r", lw=1.5, label="final")
-    ax.plot(xtr, ytr, "o", color="k", ms=4, label="data")
+def _fit(h, title: str = "") -> LinePlot:
+    xt, yt, xtr, ytr, out = h["x_test"][:, 0], h["y_test"][:, 0], h["x_train"][:, 0], h["y_train"][:, 0], h["output_test"]
     lo, hi = float(min(ytr.min(), yt.min())), float(max(ytr.max(), yt.max()))
     pad = 0.3 * (hi - lo) + 1e-3
-    ax.set_ylim(lo - pad, hi + pad)
-    ax.set_xlabel("x")
-    ax.legend(fontsize=7, frameon=False)
-    if title:
-        ax.set_title(title, fontsize=9)
+    lines = [Line(xt, yt, label="reference", kw={"color": "0.7", "lw": 1}),
+             Line(xt, np.interp(xt, xtr, ytr), "--", "linear interpolant", {"color": "0.4", "lw": 0.8}),
+             Line(xt, out[0], label="initial", kw={"color": "c", "lw": 1}),
+             Line(xt, out[-1], label="final", kw={"color": "r", "lw": 1.5}),
+             Line(xtr, ytr, "o", "data", {"color": "k", "ms": 4})]
+    return LinePlot([Panel(lines, {"ylim": (lo - pad, hi + pad), "xlabel": "x", "title": title})], panel_size=(5.5, 3.8))
 
 
-def _loss_panel(ax, h) -> None:
-    loss = np.asarray(h["loss"])
-    if loss.size:
-        ax.loglog(np.arange(1, loss.size + 1), np.maximum(loss, 1e-300), color="k", lw=1)
-    ax.set_xlabel("step")
-    ax.set_ylabel("train MSE")
-    ax.set_title("loss", fontsize=9)
-
-
-def _regime_title(summary: dict, spec: dict) -> str:
-    t = spec.get("model", {}).get("init_t")
+def _regime_title(spec, summary) -> str:
+    t, s = (spec or {}).get("model", {}).get("init_t"), summary or {}
     parts = [f"init_t = {t:g}" if t is not None else ""]
-    if "gamma" in summary:
-        parts.append(f"(γ, γ′) = ({summary['gamma']:.3g}, {summary['gamma_prime']:.3g}) {summary.get('regime', '')}")
-    if "rd" in summary:
-        parts.append(f"RD = {summary['rd']:.3g}")
+    if "gamma" in s:
+        parts.append(f"(γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g}) {s.get('regime', '')}")
+    if "rd" in s:
+        parts.append(f"RD = {s['rd']:.3g}")
     return ", ".join(p for p in parts if p)
 
 
-@register_figures("condensation-1d")
-def condensation_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
-    h, s, spec = run["history"], run["summary"], run["spec"]
-    out: list[Path] = []
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    _fit_panel(ax, h, title=_regime_title(s, spec))
-    out.append(save(fig, figdir / "fit.png"))
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    _feature_scatter(ax, h, title=f"neuron features: {s.get('n_orientations', '?')} orientation(s) carry "
-                                  f"{100 * s.get('amplitude_share', float('nan')):.1f} % of Σ A")
-    out.append(save(fig, figdir / "features.png"))
-
-    fig, axes = plt.subplots(1, 2, figsize=(8, 4))
-    _cos_map(axes[0], h, 0, title="initial")
-    mesh = _cos_map(axes[1], h, -1, title=f"step {int(h['snapshot_steps'][-1])}")
-    fig.colorbar(mesh, ax=list(axes), shrink=0.8, label="cos(û_k, û_l)")
-    fig.suptitle("cosine similarity of (w_k, b_k), ordered by the leading eigenvector")
-    out.append(save(fig, figdir / "cosine_similarity.png"))
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    _loss_panel(ax, h)
-    out.append(save(fig, figdir / "loss.png"))
-    return out
+def _loss(h, **_):
+    return LossCurve.from_history(h, ylabel="train MSE", title="loss")
 
 
-def _snapshot_picks(n: int, k: int = 5) -> list[int]:
-    if n <= k:
-        return list(range(n))
-    return sorted(set(np.linspace(0, n - 1, k).round().astype(int).tolist()))
+def _sweep_members(sweep, *, max_rows: int = 6) -> list[tuple[dict, dict]]:
+    """(results row, loaded run) of the completed members of the first seed, ordered by the swept values."""
+    from ..io import load_run
 
-
-@register_figures("condensation-initial")
-def initial_condensation_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
-    h, s, spec = run["history"], run["summary"], run["spec"]
-    out: list[Path] = []
-    snaps = np.asarray(h["snapshot_steps"])
-    picks = _snapshot_picks(len(snaps))
-    fig, axes = plt.subplots(1, len(picks), figsize=(3.0 * len(picks), 3.3), squeeze=False)
-    mesh = None
-    for ax, i in zip(axes[0], picks):
-        mesh = _cos_map(ax, h, i, title=f"step {int(snaps[i])}")
-    if mesh is not None:
-        fig.colorbar(mesh, ax=list(axes[0]), shrink=0.8)
-    p = s.get("multiplicity")
-    act = spec.get("model", {}).get("activation", "?")
-    fig.suptitle(f"{act} (multiplicity p = {p}): {s.get('n_orientations', '?')} orientation(s) at the end"
-                 + (f", claim ≤ 2p = {2 * p}" if p else ""), fontsize=10)
-    out.append(save(fig, figdir / "cosine_similarity.png"))
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    _feature_scatter(ax, h, title="neuron features (projection on the all-ones direction)")
-    out.append(save(fig, figdir / "features.png"))
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    _loss_panel(ax, h)
-    out.append(save(fig, figdir / "loss.png"))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# phase diagram
-# --------------------------------------------------------------------------------------------
-
-def _boundary(ax) -> None:
-    """The theoretical boundary γ = 1 for γ′ ≤ 0 and γ′ = γ − 1 for γ′ ≥ 0 (arXiv 2007.07497),
-    drawn across the axes' current limits."""
-    (g_lo, g_hi), (gp_lo, gp_hi) = ax.get_xlim(), ax.get_ylim()
-    ax.plot([1.0, 1.0], [min(gp_lo, 0.0), 0.0], color="k", lw=1.5)
-    g_end = max(1.0, min(g_hi, gp_hi + 1.0))
-    ax.plot([1.0, g_end], [0.0, g_end - 1.0], color="k", lw=1.5, label="theory: boundary")
-    ax.set_xlim(g_lo, g_hi)
-    ax.set_ylim(gp_lo, gp_hi)
-
-
-def phase_rd_panel(ax, widths, rd_by_point: dict, slopes: dict) -> None:
-    """RD against width on log-log axes, one line (fit) per (γ, γ′)."""
-    for ci, (key, rds) in enumerate(sorted(rd_by_point.items())):
-        rds = np.asarray(rds, dtype=float)
-        color = f"C{ci % 10}"
-        ws = np.asarray(widths, dtype=float)
-        if rds.ndim == 2:  # seeds × widths
-            for r in rds:
-                ax.plot(ws, r, "o", color=color, ms=3, alpha=0.5)
-            mean = np.exp(np.nanmean(np.log(rds), axis=0))
-        else:
-            mean = rds
-            ax.plot(ws, mean, "o", color=color, ms=4)
-        slope = slopes.get(key)
-        if slope is not None and np.all(np.isfinite(mean)) and np.all(mean > 0):
-            c = np.mean(np.log(mean)) - slope * np.mean(np.log(ws))
-            ax.plot(ws, np.exp(c) * ws ** slope, "-", color=color, lw=1.2,
-                    label=f"γ = {key[0]:g}, γ′ = {key[1]:g}: S_w = {slope:.3f}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("width m")
-    ax.set_ylabel("RD(θ_w*)")
-    ax.legend(fontsize=7, frameon=False)
-
-
-def phase_map_panel(ax, slopes: list[dict]) -> None:
-    """sign(S_w) over (γ, γ′) with the theoretical boundary."""
-    g = np.array([s["gamma"] for s in slopes], dtype=float)
-    gp = np.array([s["gamma_prime"] for s in slopes], dtype=float)
-    sw = np.array([np.nan if s.get("slope") is None else s["slope"] for s in slopes], dtype=float)
-    lim = max(0.1, float(np.nanmax(np.abs(sw)))) if np.isfinite(sw).any() else 1.0
-    sc = ax.scatter(g, gp, c=sw, cmap="coolwarm", vmin=-lim, vmax=lim, s=90, edgecolors="k", linewidths=0.5)
-    for gi, gpi, si in zip(g, gp, sw):
-        if np.isfinite(si):
-            ax.annotate("+" if si > 0 else "−", (gi, gpi), ha="center", va="center", fontsize=9)
-    pad = 0.25
-    ax.set_xlim(min(g.min(), 0.9) - pad, max(g.max(), 1.1) + pad)
-    ax.set_ylim(min(gp.min(), -0.1) - pad, max(gp.max(), 0.1) + pad)
-    _boundary(ax)
-    ax.text(ax.get_xlim()[0] + 0.05, ax.get_ylim()[1] - 0.1, "linear (S_w < 0)", fontsize=8, va="top")
-    ax.text(ax.get_xlim()[1] - 0.05, ax.get_ylim()[0] + 0.1, "condensed (S_w > 0)", fontsize=8, ha="right")
-    ax.set_xlabel("γ")
-    ax.set_ylabel("γ′")
-    ax.legend(fontsize=7, frameon=False, loc="lower left")
-    plt.colorbar(sc, ax=ax, label="S_w")
-
-
-@register_figures("phase-diagram")
-def phase_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
-    h, s = run["history"], run["summary"]
-    out: list[Path] = []
-    widths = np.asarray(h["widths"])
-    rd = np.asarray(h["rd"])  # (points, seeds, widths)
-    pts = np.asarray(h["points"])  # (points, 2)
-    rd_by = {(float(p[0]), float(p[1])): rd[i] for i, p in enumerate(pts)}
-    slopes = {(float(x["gamma"]), float(x["gamma_prime"])): x["slope"] for x in s.get("slopes", [])}
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    phase_rd_panel(ax, widths, rd_by, slopes)
-    ax.set_title("relative distance of the input weights at the end of training", fontsize=9)
-    out.append(save(fig, figdir / "rd_vs_width.png"))
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    phase_map_panel(ax, s.get("slopes", []))
-    ax.set_title("sign of S_w = d log RD / d log m", fontsize=9)
-    out.append(save(fig, figdir / "phase_map.png"))
-    if "final_loss" in h:
-        fig, ax = plt.subplots(figsize=(5.5, 3.5))
-        fl = np.asarray(h["final_loss"])
-        for i, p in enumerate(pts):
-            ax.loglog(widths, np.nanmax(fl[i], axis=0), "o-", ms=3, label=f"γ = {p[0]:g}, γ′ = {p[1]:g}")
-        ax.set_xlabel("width m")
-        ax.set_ylabel("final train MSE (worst seed)")
-        ax.legend(fontsize=7, frameon=False)
-        out.append(save(fig, figdir / "final_loss.png"))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# LFP
-# --------------------------------------------------------------------------------------------
-
-@register_figures("lfp-1d")
-def lfp_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
-    h, s = run["history"], run["summary"]
-    out: list[Path] = []
-    xg = np.asarray(h["lfp_grid"])
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(xg, h["lfp_cubic"], color="C0", lw=1, ls="--", label=f"natural cubic spline ({s.get('rel_error_vs_cubic', 0):.2%})")
-    ax.plot(xg, h["lfp_linear"], color="C2", lw=1, ls=":", label=f"linear interpolant ({s.get('rel_error_vs_linear', 0):.2%})")
-    ax.plot(xg, h["lfp_prediction"], color="C1", lw=1.5, label=f"LFP / FP-norm prediction ({s.get('rel_error_vs_lfp', 0):.2%})")
-    ax.plot(xg, h["lfp_network"], color="r", lw=1.2, alpha=0.8, label="trained network")
-    ax.plot(h["x_train"][:, 0], h["y_train"][:, 0], "o", color="k", ms=5, label="data")
-    ax.set_xlabel("x")
-    ax.set_title("wide two-layer ReLU net in the linear regime (relative L2 distance to the net)", fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
-    out.append(save(fig, figdir / "lfp_fit.png"))
-    if "lfp_xi" in h:
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        ax.loglog(h["lfp_xi"], h["lfp_gamma2"], color="k", lw=1.2, label="γ(ξ)² from the initial parameters")
-        xi = np.asarray(h["lfp_xi"])
-        g2 = np.asarray(h["lfp_gamma2"])
-        ax.loglog(xi, g2[0] * (xi / xi[0]) ** -4, color="C0", ls="--", lw=0.8, label="∝ ξ⁻⁴ (cubic spline)")
-        ax.loglog(xi, g2[-1] * (xi / xi[-1]) ** -2, color="C2", ls=":", lw=0.8, label="∝ ξ⁻² (linear)")
-        ax.set_xlabel("frequency ξ (cycles)")
-        ax.set_ylabel("γ(ξ)² (normalised)")
-        ax.legend(fontsize=7, frameon=False)
-        out.append(save(fig, figdir / "lfp_weight.png"))
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    _loss_panel(ax, h)
-    out.append(save(fig, figdir / "loss.png"))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# sweep-level figures (called with the sweep directory)
-# --------------------------------------------------------------------------------------------
-
-def _sweep_members(path: Path, meta: dict, *, max_rows: int = 6) -> list[tuple[dict, dict]]:
-    from ..io import SweepDir, load_run
-
-    _, rows = SweepDir(path).read_results()
-    rows = [r for r in rows if r.get("outcome") == "completed"]
+    rows = [r for r in sweep["rows"] if r.get("outcome") == "completed"]
     seeds = sorted({r.get("seed") for r in rows}, key=lambda v: float(v) if v not in (None, "") else 0.0)
-    if len(seeds) > 1:
-        rows = [r for r in rows if r.get("seed") == seeds[0]]
-    out = []
-    for r in rows[:max_rows]:
-        d = path / "members" / r["member_id"]
-        if (d / "history.npz").exists():
-            out.append((r, load_run(d)))
-    return out
+    rows = [r for r in rows if len(seeds) < 2 or r.get("seed") == seeds[0]]
+
+    def num(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return math.nan
+
+    rows.sort(key=lambda r: [num(r.get(k)) for k in sweep["keys"]])
+    dirs = [(r, sweep["path"] / "members" / r["member_id"]) for r in rows[:max_rows]]
+    return [(r, load_run(d)) for r, d in dirs if (d / "history.npz").exists()]
 
 
-@register_sweep_figures("condensation-1d")
-def condensation_sweep_figures(path: Path, meta: dict) -> list[Path]:
-    """One row per member (first seed): fit, feature scatter, ordered cosine similarity — e.g. the
-    linear / critical / condensed regimes of ``--grid model.init_t=0.1,0.5,1`` side by side."""
-    members = _sweep_members(path, meta)
-    if not members:
-        return []
-    keys = [k for k, _ in meta.get("grid", [])] + [k for k, _ in meta.get("zip", [])]
-
-    def sort_key(item):
-        r = item[0]
-        vals = []
-        for k in keys:
-            try:
-                vals.append(float(r.get(k, "nan")))
-            except ValueError:
-                vals.append(float("nan"))
-        return vals
-
-    members.sort(key=sort_key)
-    n = len(members)
-    fig, axes = plt.subplots(n, 3, figsize=(13, 3.3 * n), squeeze=False)
-    for row, (r, run) in zip(axes, members):
+def _regimes(sweep):
+    cells = []
+    for r, run in _sweep_members(sweep):
         h, s = run["history"], run["summary"]
-        label = ", ".join(f"{k} = {r.get(k)}" for k in keys if k != "seed")
-        _fit_panel(row[0], h, title=f"{label}: RD = {s.get('rd', float('nan')):.3g} ({s.get('regime', '?')})")
-        _feature_scatter(row[1], h, title=f"{s.get('n_orientations', '?')} orientation(s), "
-                                          f"{100 * s.get('amplitude_share', float('nan')):.1f} % of Σ A")
-        _cos_map(row[2], h, -1, title="cosine similarity (final)")
-    fig.suptitle("condensation regimes across the sweep (first seed)", fontsize=11)
-    fig.subplots_adjust(hspace=0.45, wspace=0.3, top=1 - 0.35 / n)  # fixed layout: tight_layout doubles the cost
-    return [save(fig, path / "figures" / "condensation_regimes.png")]
+        label = ", ".join(f"{k} = {r.get(k)}" for k in sweep["keys"] if k != "seed")
+        cells += [_fit(h, f"{label}: RD = {s.get('rd', float('nan')):.3g} ({s.get('regime', '?')})"),
+                  NeuronFeatures.from_history(h, summary=s),
+                  CosineSimilarityMaps.from_history(h, snapshots=(-1,), titles=["cosine similarity (final)"], colorbar=None)]
+    return DisplayGrid(cells, ncols=3, title="condensation regimes across the sweep (first seed)") if cells else None
 
 
-@register_sweep_figures("phase-diagram")
-def phase_sweep_figures(path: Path, meta: dict) -> list[Path]:
-    """Slopes of every member pooled: the sign map over (γ, γ′) with the theoretical boundary."""
-    from ..io import SweepDir, load_run
+FIGURES["condensation-1d"] = FigureSet(run={
+    "fit.png": lambda h, spec=None, summary=None: _fit(h, _regime_title(spec, summary)),
+    "features.png": NeuronFeatures.from_history,
+    "cosine_similarity.png": lambda h, **_: CosineSimilarityMaps.from_history(
+        h, titles=["initial", f"step {int(h['snapshot_steps'][-1])}"],
+        title="cosine similarity of (w_k, b_k), ordered by the leading eigenvector"),
+    "loss.png": _loss,
+}, sweep={"condensation_regimes.png": _regimes})
 
-    _, rows = SweepDir(path).read_results()
-    pts: dict[tuple[float, float], list[float]] = {}
-    for r in rows:
-        if r.get("outcome") != "completed":
-            continue
-        run = load_run(path / "members" / r["member_id"])
-        for sl in run["summary"].get("slopes", []):
-            if sl.get("slope") is not None:
-                pts.setdefault((float(sl["gamma"]), float(sl["gamma_prime"])), []).append(float(sl["slope"]))
-    if not pts:
-        return []
-    slopes = [{"gamma": g, "gamma_prime": gp, "slope": float(np.mean(v)), "regime": phase_regime(g, gp)}
-              for (g, gp), v in sorted(pts.items())]
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    phase_map_panel(ax, slopes)
-    ax.set_title("S_w over (γ, γ′), mean over the sweep's members", fontsize=9)
-    return [save(fig, path / "figures" / "phase_map.png")]
+
+def _initial_cosine(h, spec=None, summary=None):
+    p, s = (summary or {}).get("multiplicity"), summary or {}
+    act = (spec or {}).get("model", {}).get("activation", "?")
+    return CosineSimilarityMaps.from_history(
+        h, snapshots=_picks(len(h["snapshot_steps"]), 5, log=False), colorbar="",
+        title=f"{act} (multiplicity p = {p}): {s.get('n_orientations', '?')} orientation(s) at the end"
+              + (f", claim ≤ 2p = {2 * p}" if p else ""))
+
+
+FIGURES["condensation-initial"] = FigureSet(run={
+    "cosine_similarity.png": _initial_cosine,
+    "features.png": lambda h, **_: NeuronFeatures.from_history(h, title="neuron features (projection on the all-ones direction)"),
+    "loss.png": _loss,
+})
+
+
+class PhaseMap(Display):
+    """The phase diagram: sign of the slope S_w = d log RD / d log m over (γ, γ′), with the
+    theoretical boundary γ = 1 (γ′ ≤ 0), γ′ = γ − 1 (γ′ ≥ 0) of arXiv 2007.07497.
+
+    Parameters
+    ----------
+    gamma, gamma_prime, slope : arrays, one value per point (``nan`` slope: not measured).
+    label : panel title.
+
+    Examples
+    --------
+    >>> PhaseMap.from_run("runs/phase-diagram").plot(ax=ax)   # doctest: +SKIP
+    """
+
+    panel_size = (5.5, 4.2)
+
+    def __init__(self, gamma, gamma_prime, slope, *, label: str = "sign of S_w = d log RD / d log m"):
+        self.gamma, self.gamma_prime = np.asarray(gamma, dtype=float), np.asarray(gamma_prime, dtype=float)
+        self.slope, self.label = np.asarray(slope, dtype=float), label
+
+    @classmethod
+    def from_slopes(cls, slopes: list[dict], **kw):
+        """From ``[{"gamma", "gamma_prime", "slope"}, ...]`` (a phase-diagram summary's ``slopes``).
+
+        Returns
+        -------
+        PhaseMap
+        """
+        get = [[s[k] if s.get(k) is not None else np.nan for s in slopes] for k in ("gamma", "gamma_prime", "slope")]
+        return cls(*get, **kw)
+
+    @classmethod
+    def from_history(cls, history, *, spec=None, summary=None, **kw):
+        """The slopes of a phase-diagram run (read from its summary).
+
+        Returns
+        -------
+        PhaseMap
+        """
+        return cls.from_slopes((summary or {}).get("slopes", []), **kw)
+
+    @classmethod
+    def from_sweep(cls, sweep) -> "PhaseMap | None":
+        """Every completed member's slopes pooled: the mean slope per (γ, γ′).
+
+        Returns
+        -------
+        PhaseMap or None (no member measured a slope)
+        """
+        from ..io import load_run
+
+        pts: dict[tuple[float, float], list[float]] = {}
+        for r in sweep["rows"]:
+            if r.get("outcome") == "completed":
+                for sl in load_run(sweep["path"] / "members" / r["member_id"])["summary"].get("slopes", []):
+                    if sl.get("slope") is not None:
+                        pts.setdefault((float(sl["gamma"]), float(sl["gamma_prime"])), []).append(float(sl["slope"]))
+        slopes = [{"gamma": g, "gamma_prime": gp, "slope": float(np.mean(v))} for (g, gp), v in sorted(pts.items())]
+        return cls.from_slopes(slopes, label="S_w over (γ, γ′), mean over the sweep's members") if slopes else None
+
+    def _draw(self, axes, **kw):
+        ax, g, gp, sw = axes[0, 0], self.gamma, self.gamma_prime, self.slope
+        lim = max(0.1, float(np.nanmax(np.abs(sw)))) if np.isfinite(sw).any() else 1.0
+        sc = ax.scatter(g, gp, c=sw, cmap="coolwarm", vmin=-lim, vmax=lim, s=90, edgecolors="k", linewidths=0.5)
+        for gi, gpi, si in zip(g, gp, sw):
+            if np.isfinite(si):
+                ax.annotate("+" if si > 0 else "−", (gi, gpi), ha="center", va="center", fontsize=9)
+        (g_lo, g_hi), (gp_lo, gp_hi) = (min(g.min(), 0.9) - 0.25, max(g.max(), 1.1) + 0.25), \
+            (min(gp.min(), -0.1) - 0.25, max(gp.max(), 0.1) + 0.25)
+        g_end = max(1.0, min(g_hi, gp_hi + 1.0))
+        ax.plot([1.0, 1.0], [min(gp_lo, 0.0), 0.0], color="k", lw=1.5)
+        ax.plot([1.0, g_end], [0.0, g_end - 1.0], color="k", lw=1.5, label="theory: boundary")
+        ax.set(xlim=(g_lo, g_hi), ylim=(gp_lo, gp_hi), xlabel="γ", ylabel="γ′", title=self.label)
+        ax.text(g_lo + 0.05, gp_hi - 0.1, "linear (S_w < 0)", fontsize=8, va="top")
+        ax.text(g_hi - 0.05, gp_lo + 0.1, "condensed (S_w > 0)", fontsize=8, ha="right")
+        ax.legend(loc="lower left")
+        ax.figure.colorbar(sc, ax=ax, label="S_w")
+
+
+def _rd_vs_width(h, summary=None, **_):
+    widths, lines = np.asarray(h["widths"], dtype=float), []
+    slopes = {(float(x["gamma"]), float(x["gamma_prime"])): x["slope"] for x in (summary or {}).get("slopes", [])}
+    for ci, (p, rds) in enumerate(zip(h["points"], np.asarray(h["rd"], dtype=float))):  # rd: points × seeds × widths
+        color = f"C{ci % 10}"
+        lines.append(Line(np.tile(widths, len(rds)), rds.ravel(), "o", None, {"color": color, "ms": 3, "alpha": 0.5}))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.exp(np.nanmean(np.log(rds), axis=0))
+        slope = slopes.get((float(p[0]), float(p[1])))
+        if slope is not None and np.all(np.isfinite(mean)) and np.all(mean > 0):
+            c = np.mean(np.log(mean)) - slope * np.mean(np.log(widths))
+            lines.append(Line(widths, np.exp(c) * widths ** slope, label=f"γ = {p[0]:g}, γ′ = {p[1]:g}: S_w = {slope:.3f}",
+                              kw={"color": color, "lw": 1.2}))
+    return LinePlot([Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": "width m", "ylabel": "RD(θ_w*)",
+                                   "title": "relative distance of the input weights at the end of training"})],
+                    panel_size=(6.0, 4.2))
+
+
+def _final_loss(h, **_):
+    lines = [Line(h["widths"], np.nanmax(h["final_loss"][i], axis=0), "o-", f"γ = {p[0]:g}, γ′ = {p[1]:g}", {"ms": 3})
+             for i, p in enumerate(h["points"])]
+    return LinePlot([Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": "width m",
+                                   "ylabel": "final train MSE (worst seed)"})], panel_size=(5.5, 3.5))
+
+
+FIGURES["phase-diagram"] = FigureSet(run={
+    "rd_vs_width.png": _rd_vs_width,
+    "phase_map.png": PhaseMap.from_history,
+    "final_loss.png": _needs("final_loss", _final_loss),
+}, sweep={"phase_map.png": PhaseMap.from_sweep})
+
+
+def _lfp_fit(h, summary=None, **_):
+    s, xg = summary or {}, h["lfp_grid"]
+    lines = [Line(xg, h["lfp_cubic"], "--", f"natural cubic spline ({s.get('rel_error_vs_cubic', 0):.2%})", {"color": "C0", "lw": 1}),
+             Line(xg, h["lfp_linear"], ":", f"linear interpolant ({s.get('rel_error_vs_linear', 0):.2%})", {"color": "C2", "lw": 1}),
+             Line(xg, h["lfp_prediction"], label=f"LFP / FP-norm prediction ({s.get('rel_error_vs_lfp', 0):.2%})",
+                  kw={"color": "C1", "lw": 1.5}),
+             Line(xg, h["lfp_network"], label="trained network", kw={"color": "r", "lw": 1.2, "alpha": 0.8}),
+             Line(h["x_train"][:, 0], h["y_train"][:, 0], "o", "data", {"color": "k", "ms": 5})]
+    return LinePlot([Panel(lines, {"xlabel": "x", "title": "wide two-layer ReLU net in the linear regime "
+                                                            "(relative L2 distance to the net)"})], panel_size=(6.0, 4.0))
+
+
+def _lfp_weight(h, **_):
+    xi, g2 = np.asarray(h["lfp_xi"]), np.asarray(h["lfp_gamma2"])
+    lines = [Line(xi, g2, label="γ(ξ)² from the initial parameters", kw={"color": "k", "lw": 1.2}),
+             Line(xi, g2[0] * (xi / xi[0]) ** -4, "--", "∝ ξ⁻⁴ (cubic spline)", {"color": "C0", "lw": 0.8}),
+             Line(xi, g2[-1] * (xi / xi[-1]) ** -2, ":", "∝ ξ⁻² (linear)", {"color": "C2", "lw": 0.8})]
+    return LinePlot([Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": "frequency ξ (cycles)",
+                                   "ylabel": "γ(ξ)² (normalised)"})], panel_size=(5.0, 3.5))
+
+
+FIGURES["lfp-1d"] = FigureSet(run={
+    "lfp_fit.png": _lfp_fit,
+    "lfp_weight.png": _needs("lfp_xi", _lfp_weight),
+    "loss.png": _loss,
+})

@@ -1,137 +1,212 @@
-"""Figures of the 1-D Frequency Principle: fits in real and Fourier space, the Δ_F heat map,
-loss curves and an animation.  Everything is drawn from a run directory's arrays alone."""
+"""The figures of the Frequency Principle kinds, as display factories over the recorded arrays.
+
+* ``fprinciple``: fits in real and Fourier space, the Δ_F heat map and curves, loss, animation.
+* ``fprinciple-pso``: the same without the animation (gradient-free runs have many snapshots).
+* ``fprinciple-2d``: target, training pixels and output snapshots; radial-band error heat map and
+  curves (training grid and whole image); 2-D spectra; loss.
+* ``fprinciple-projection``: the spectrum along the direction with its peaks and the output's at a
+  few snapshots; Δ heat map and curves at the peaks; loss/accuracy.
+* ``fprinciple-filtering``: e_low and e_high against the step for every δ (with the low band's
+  share of the energy) as curves and as the two-row heat maps of the authors' figure; loss.
+* ``parity``: |F| along the diagonal of the parity (all inputs), of the training labels and of
+  the output; training and unseen-input accuracy.
+* ``deep-fprinciple``: steps to the loss against depth; loss curves; LFR of the effective targets
+  by layer (initial vs final) and over training.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import math
+from functools import partial
 
 import numpy as np
 
-from ._common import heatmap, plt, register_figures, save
+from ._display import (FIGURES, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel, _needs, _picks,
+                       _threshold, plt)
+from ._shared import FitSnapshots, FrequencyErrorCurves, LossCurve, TrainingAnimation, _error_panel
 
-__all__ = ["fprinciple_figures"]
-
-
-def _snapshot_picks(snap_steps: np.ndarray, n: int = 4) -> list[int]:
-    if len(snap_steps) <= n:
-        return list(range(len(snap_steps)))
-    # log-spaced picks show the early (low-frequency) phase as well as the end
-    pos = np.unique(np.round(np.geomspace(1, len(snap_steps), n)).astype(int) - 1)
-    pos[0] = 0
-    pos[-1] = len(snap_steps) - 1
-    return sorted(set(pos.tolist()))
+__all__: list[str] = []
 
 
-def _spectrum(values: np.ndarray, n_keep: int) -> np.ndarray:
-    return np.abs(np.fft.fft(values, axis=-1))[..., :n_keep] / values.shape[-1]
+def _shade(j: int, n: int, lo: float = 0.35):
+    """Snapshot ``j`` of ``n`` in reds, light (early) to dark (late)."""
+    return plt.cm.Reds(lo + (1 - lo) * j / max(1, n - 1))
 
 
-@register_figures("fprinciple")
-def fprinciple_figures(run: dict[str, Any], figdir: Path) -> list[Path]:
-    h = run["history"]
-    spec = run["spec"]
-    out: list[Path] = []
-    thr = float(spec.get("record", {}).get("threshold", 0.1))
+FIGURES["fprinciple"] = FigureSet(run={
+    "fit_snapshots.png": FitSnapshots.from_history,
+    "spectrum_snapshots.png": partial(FitSnapshots.from_history, spaces=("fourier",)),
+    "peak_error_heatmap.png": _needs("peak_error", FrequencyErrorHeatmap.from_history),
+    "peak_error_curves.png": _needs("peak_error", FrequencyErrorCurves.from_history),
+    "loss.png": partial(LossCurve.from_history, ylabel="MSE"),
+    "training.gif": TrainingAnimation.from_history,
+})
+
+
+def _opt(spec) -> str:
+    return str((spec or {}).get("train", {}).get("optimizer", "pso"))
+
+
+FIGURES["fprinciple-pso"] = FigureSet(run={
+    "fit_snapshots.png": lambda h, spec=None, **_: FitSnapshots.from_history(
+        h, spaces=("real", "fourier"), title=f"Training by {_opt(spec)}: fit in real and Fourier space"),
+    "peak_error_heatmap.png": lambda h, spec=None, **_: FrequencyErrorHeatmap.from_history(
+        h, title=f"Δ_F at the target's peaks ({_opt(spec)})"),
+    "peak_error_curves.png": lambda h, spec=None, **_: FrequencyErrorCurves.from_history(
+        h, spec=spec, title=f"Per-frequency relative error ({_opt(spec)})"),
+    "loss.png": lambda h, spec=None, **_: LossCurve.from_history(h, title=f"Training loss ({_opt(spec)})"),
+})
+
+
+def _image(h, values):
+    return np.asarray(values).reshape(*(int(v) for v in h["image_shape"]))
+
+
+def _image_snapshots(h, **_):
+    target, snap = _image(h, h["y_test"][:, 0]), h["snapshot_steps"]
+    mask = _image(h, h["train_mask"]).astype(bool)
+    images = [("target", target), ("training pixels", np.where(mask, target, np.nan))]
+    images += [(f"step {int(snap[i])}", _image(h, h["output_test"][i])) for i in _picks(len(snap), 4)]
+    return ImageGrid(images, imshow={"cmap": "gray", "vmin": float(target.min()), "vmax": float(target.max())},
+                     title="Network output on the whole image during training", panel_size=(2.6, 2.9))
+
+
+def _band_curves(h, spec=None, **_):
+    thr = _threshold(spec, 0.2)
+    panels = [_error_panel(h.steps, h["band_error"], [f"{f:.2f}" for f in h["band_frequencies"]], thr,
+                           ylabel="band error (training grid)", title="training pixels")]
+    if "test_band_error" in h:
+        panels.append(_error_panel(h["snapshot_steps"], h["test_band_error"],
+                                   [f"{f:.2f}" for f in h["test_band_frequencies"]], thr,
+                                   ylabel="band error (whole image)", title="whole image (incl. held-out columns)"))
+    return FrequencyErrorCurves(panels, panel_size=(5.5, 3.6))
+
+
+def _spectrum_2d(h, **_):
+    def logmag(img):
+        return np.log10(np.fft.fftshift(np.abs(np.fft.fft2(img))) + 1e-3)
+
+    last = int(h["snapshot_steps"][-1])
+    return ImageGrid([("|DFT| target", logmag(_image(h, h["y_test"][:, 0]))),
+                      (f"|DFT| output, step {last}", logmag(_image(h, h["output_test"][-1])))],
+                     imshow={"cmap": "magma"}, panel_size=(3.5, 3.2))
+
+
+FIGURES["fprinciple-2d"] = FigureSet(run={
+    "image_snapshots.png": _image_snapshots,
+    "band_error_heatmap.png": partial(FrequencyErrorHeatmap.from_history, key="band_error",
+                                      frequencies="band_frequencies", fmt="{:.2f}",
+                                      title="relative error per radial DFT band (training grid)",
+                                      ylabel="band centre (cycles/sample)", colorbar="relative error"),
+    "band_error_curves.png": _band_curves,
+    "spectrum_2d.png": _spectrum_2d,
+    "loss.png": LossCurve.from_history,
+})
+
+
+def _projection_spectrum(h, **_):
+    k, tgt, peaks, snap = h["projection_k"], h["projection_target_spectrum"] + 1e-6, h["projection_peaks"].astype(int), \
+        h["snapshot_steps"]
+    lines = [Line(k, tgt, label="target", kw={"color": "k", "lw": 1.5}),
+             Line(k[peaks], tgt[peaks], "o", "peaks", {"mfc": "none", "color": "C0", "ms": 8})]
+    if "projection_spectrum" in h:
+        picks = _picks(len(snap), 4)
+        lines += [Line(k, h["projection_spectrum"][i] + 1e-6, label=f"output, step {int(snap[i])}",
+                       kw={"lw": 1, "color": _shade(j, len(picks))}) for j, i in enumerate(picks)]
+    return LinePlot([Panel(lines, {"yscale": "log", "xlabel": "k (cycles per unit of p·x)", "ylabel": "|ŷ_p(k)|",
+                                   "title": "Spectrum along the projection direction"})])
+
+
+FIGURES["fprinciple-projection"] = FigureSet(run={
+    "projection_spectrum.png": _projection_spectrum,
+    "projection_error_heatmap.png": partial(FrequencyErrorHeatmap.from_history, key="projection_error",
+                                            frequencies="projection_frequencies", title="Δ at the projected peaks",
+                                            ylabel="k", colorbar="relative error"),
+    "projection_error_curves.png": partial(FrequencyErrorCurves.from_history, key="projection_error",
+                                           frequencies="projection_frequencies", label="k ≈ {:.3g}", ylabel="Δ(k)",
+                                           title="Relative error at the projected peaks"),
+    "loss.png": LossCurve.from_history,
+})
+
+
+def _filter_title(h, j: int) -> str:
+    return f"δ = {h['filter_deltas'][j]:.3g} (low band: {100 * h['low_energy_share'][j]:.0f} % of energy)"
+
+
+def _filter_errors(h, **_):
     snap = h["snapshot_steps"]
-    x_tr, y_tr = h["x_train"][:, 0], h["y_train"][:, 0]
-    x_te, y_te = h["x_test"][:, 0], h["y_test"][:, 0]
-    has_peaks = "peak_error" in h
-    freqs = h["peak_frequencies"] if has_peaks else np.array([])
-    labels = [f"{f:.3g}" for f in freqs]
-    picks = _snapshot_picks(snap)
-
-    # real-space snapshots
-    fig, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3), sharey=True, squeeze=False)
-    for ax, i in zip(axes[0], picks):
-        ax.plot(x_te, y_te, color="0.6", lw=1, label="target")
-        ax.plot(x_tr, y_tr, ".", color="k", ms=2, label="training data")
-        ax.plot(x_te, h["output_test"][i], color="C3", lw=1.5, label="network")
-        ax.set_title(f"step {int(snap[i])}")
-        ax.set_xlabel("x")
-    axes[0, 0].legend(loc="best", fontsize=7, frameon=False)
-    fig.suptitle("Fit in real space")
-    out.append(save(fig, figdir / "fit_snapshots.png"))
-
-    # Fourier-space snapshots
-    n_keep = min(40, len(y_tr) // 2)
-    ft = _spectrum(y_tr, n_keep)
-    fig, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3), sharey=True, squeeze=False)
-    for ax, i in zip(axes[0], picks):
-        ax.semilogy(ft + 1e-5, color="k", lw=1, label="|DFT| target")
-        ax.semilogy(_spectrum(h["output_train"][i], n_keep) + 1e-5, color="C3", lw=1, label="|DFT| network")
-        if has_peaks:
-            ax.plot(h["peaks"], ft[h["peaks"]] + 1e-5, "o", mfc="none", color="C0", label="peaks")
-        ax.set_title(f"step {int(snap[i])}")
-        ax.set_xlabel("DFT index k")
-    axes[0, 0].legend(loc="best", fontsize=7, frameon=False)
-    fig.suptitle("Fit in Fourier space")
-    out.append(save(fig, figdir / "spectrum_snapshots.png"))
-
-    if has_peaks:
-        fig, ax = plt.subplots(figsize=(6, 2.6 + 0.25 * len(freqs)))
-        mesh = heatmap(ax, h.steps, h["peak_error"], labels)
-        fig.colorbar(mesh, ax=ax, label="Δ_F (relative error)")
-        out.append(save(fig, figdir / "peak_error_heatmap.png"))
-
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        steps = np.maximum(h.steps, 1)
-        for j, lab in enumerate(labels):
-            ax.loglog(steps, h["peak_error"][:, j], label=f"ω ≈ {lab}")
-        ax.axhline(thr, color="0.5", ls="--", lw=1, label=f"threshold {thr:g}")
-        ax.set_xlabel("step")
-        ax.set_ylabel("Δ_F")
-        ax.legend(frameon=False, fontsize=8)
-        ax.set_title("Per-frequency relative error")
-        out.append(save(fig, figdir / "peak_error_curves.png"))
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    loss = h["loss"]
-    ax.loglog(np.arange(1, len(loss) + 1), loss, color="k", lw=1, label="train loss")
-    if "test_error" in h:
-        te = h["test_error"]
-        ax.loglog(np.maximum(snap, 1), te, "o-", ms=3, color="C1", lw=1, label="test error (clean target)")
-        i = int(np.nanargmin(te))
-        ax.axvline(max(int(snap[i]), 1), color="C1", ls=":", lw=1, label=f"best test at step {int(snap[i])}")
-    ax.set_xlabel("step")
-    ax.set_ylabel("MSE")
-    ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Loss")
-    out.append(save(fig, figdir / "loss.png"))
-
-    out.append(_animation(h, x_tr, y_tr, x_te, y_te, ft, n_keep, figdir / "training.gif"))
-    return out
+    panels = [Panel([Line(snap, h["e_low"][:, j], label="e_low", kw={"color": "C3", "lw": 1.5}),
+                     Line(snap, h["e_high"][:, j], label="e_high", kw={"color": "C0", "lw": 1.5})],
+                    {"title": _filter_title(h, j), "xlabel": "step", "ylabel": "" if j else "relative error"},
+                    None if j else {}) for j in range(len(h["filter_deltas"]))]
+    return LinePlot(panels, title="Filtering method: low- and high-frequency parts of the error",
+                    panel_size=(3.6, 3.2), sharey=True)
 
 
-def _animation(h, x_tr, y_tr, x_te, y_te, ft, n_keep, path: Path) -> Path:
-    from matplotlib.animation import FuncAnimation, PillowWriter
+def _filter_heatmap(h, **_):
+    panels = [(_filter_title(h, j), h["snapshot_steps"], np.stack([h["e_low"][:, j], h["e_high"][:, j]], axis=1),
+               ["low", "high"]) for j in range(len(h["filter_deltas"]))]
+    return FrequencyErrorHeatmap(panels, ncols=1, ylabel="", colorbar="relative error")
 
-    from ..io import atomic_write_bytes
 
-    snap = h["snapshot_steps"]
-    frames = np.unique(np.linspace(0, len(snap) - 1, min(40, len(snap))).astype(int))
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3))
-    a1.plot(x_te, y_te, color="0.6", lw=1)
-    a1.plot(x_tr, y_tr, ".", color="k", ms=2)
-    (l1,) = a1.plot(x_te, h["output_test"][0], color="C3")
-    a1.set_ylim(1.2 * min(y_te.min(), 0) - 0.1, 1.2 * max(y_te.max(), 0) + 0.1)
-    a1.set_xlabel("x")
-    a2.semilogy(ft + 1e-5, color="k", lw=1)
-    (l2,) = a2.semilogy(_spectrum(h["output_train"][0], n_keep) + 1e-5, color="C3")
-    a2.set_ylim(1e-5, 2 * ft.max() + 1e-3)
-    a2.set_xlabel("DFT index k")
-    title = fig.suptitle("")
+FIGURES["fprinciple-filtering"] = FigureSet(run={
+    "filter_errors.png": _filter_errors,
+    "filter_heatmap.png": _filter_heatmap,
+    "loss.png": LossCurve.from_history,
+})
 
-    def update(i):
-        l1.set_ydata(h["output_test"][i])
-        l2.set_ydata(_spectrum(h["output_train"][i], n_keep) + 1e-5)
-        title.set_text(f"step {int(snap[i])}")
-        return l1, l2, title
 
-    anim = FuncAnimation(fig, update, frames=frames, blit=False)
-    tmp = path.with_suffix(".tmp.gif")
-    anim.save(tmp, writer=PillowWriter(fps=6), dpi=70)
-    plt.close(fig)
-    atomic_write_bytes(path, tmp.read_bytes())
-    tmp.unlink()
-    return path
+def _parity_spectrum(h, spec=None, **_):
+    d = int((spec or {}).get("problem", {}).get("n_bits", 10))
+    x, snap = h["kappa"] * math.sqrt(d) / (2 * math.pi), h["snapshot_steps"]
+    picks = _picks(len(snap), 3)
+    lines = [Line(x, h["target_spectrum"], label="parity, all inputs", kw={"color": "k", "lw": 2}),
+             Line(x, h["train_target_spectrum"], "--", "parity, training inputs", {"color": "0.5", "lw": 1})]
+    lines += [Line(x, h["diagonal_spectrum"][i], label=f"network, step {int(snap[i])}",
+                   kw={"lw": 1.3, "color": _shade(j, len(picks), 0.4)}) for j, i in enumerate(picks)]
+    return LinePlot([Panel(lines, {"xlabel": "κ√n / (2π)", "ylabel": "|F(κ)| along the diagonal",
+                                   "title": f"{d}-bit parity is high-frequency"})])
+
+
+FIGURES["parity"] = FigureSet(run={
+    "diagonal_spectrum.png": _parity_spectrum,
+    "accuracy.png": partial(LossCurve.from_history, title="Loss and accuracy"),
+})
+
+
+def _steps_to_loss(h, summary=None, **_):
+    depths, lines = np.asarray(h["depths"]), []
+    for key, lab, col in (("steps_to_loss_all", "target", "C3"), ("steps_to_loss_reference_all", "reference", "C0")):
+        if key in h:
+            allv = np.where(np.asarray(h[key], dtype=float) < 0, np.nan, h[key])  # < 0: never reached the loss
+            med = [np.median(r[np.isfinite(r)]) if np.isfinite(r).any() else np.nan for r in allv]
+            lines += [Line(np.repeat(depths, allv.shape[1]), allv.ravel(), ".", None, {"color": col, "alpha": 0.4}),
+                      Line(depths, med, "o-", f"{lab} (median of the runs that reached it)", {"color": col})]
+    return LinePlot([Panel(lines, {"yscale": "log", "xticks": depths, "xlabel": "hidden layers (equal width)",
+                                   "ylabel": f"steps to train MSE ≤ {(summary or {}).get('target_loss', '?')}",
+                                   "title": "Steps to a fixed training loss against depth"})])
+
+
+def _effective_lfr(h, **_):
+    lfr, layers, deltas, snap = h["effective_lfr"], h["lfr_layers"], h["lfr_deltas"], h["snapshot_steps"]
+    left = []
+    for j, dl in enumerate(deltas):
+        col = plt.cm.plasma(0.85 * j / max(1, len(deltas) - 1))
+        left += [Line(layers, lfr[0, :, j], "o--", None, {"color": col, "lw": 1, "mfc": "none"}),
+                 Line(layers, lfr[-1, :, j], "o-", f"δ = {dl:g}", {"color": col, "lw": 1.5})]
+    jm = len(deltas) // 2
+    right = [Line(snap, lfr[:, i, jm], label=f"layer {lay}", kw={"color": plt.cm.viridis(i / max(1, len(layers) - 1))})
+             for i, lay in enumerate(layers)]
+    return LinePlot([Panel(left, {"xticks": layers, "xlabel": "layer l (0 = input)",
+                                  "ylabel": "LFR(δ) of the effective target"}, {"title": "dashed: initial, solid: final"}),
+                     Panel(right, {"xlabel": "step", "ylabel": f"LFR(δ = {deltas[jm]:g})"})],
+                    title="Low-frequency ratio of the effective target of each layer (deepest net)", panel_size=(5.5, 3.8))
+
+
+FIGURES["deep-fprinciple"] = FigureSet(run={
+    "steps_to_loss.png": _steps_to_loss,
+    "loss_curves.png": lambda h, **_: LossCurve.from_history(
+        h, keys=[f"loss_target_depth{d}" for d in h["depths"]], labels=[f"depth {d}" for d in h["depths"]],
+        ylabel="train MSE", title="Loss curves (first initialisation)"),
+    "effective_lfr.png": _needs("effective_lfr", _effective_lfr),
+})

@@ -1,59 +1,146 @@
-"""``build_report(run_dir)``: figures and a self-contained ``report.html`` from a run directory alone."""
+"""Reports composed of displays: ``figures/*`` and a self-contained ``report.html`` of a run or a
+sweep directory, rebuilt from the directory alone (plotting never trains)."""
 
 from __future__ import annotations
 
 import base64
 import html
 import json
+import os
 from pathlib import Path
 
 from ..errors import InputError
 from ..io import atomic_write_text, load_run, remove_stale_temporaries
-from ._common import FIGURES
+from ._display import FIGURES, Display, _as_run, plt
+from ._sweep import SweepMetrics, _load_sweep, _safe_name
 
-__all__ = ["build_report", "make_figures"]
+__all__ = ["displays", "make_figures", "sweep_figures", "build_report", "build_sweep_report"]
 
 
-def make_figures(run: dict, figdir: Path) -> list[Path]:
-    """Draw the run's figures into ``figdir``.
+def displays(source) -> dict[str, Display]:
+    """The figures of a run or a sweep, as displays by file name (nothing is drawn yet).
 
-    They are drawn into a private temporary folder ``figdir/.tmp-<pid>`` and moved into place
-    one by one (``os.replace``), so an interrupted drawing never leaves a partial figure under
-    its final name; the temporary folder is removed on every exit path (and a killed process's
-    one by the next run or report, :func:`simbias.io.remove_stale_temporaries`).
+    Parameters
+    ----------
+    source : a run directory, a loaded run (``simbias.io.load_run``) or a sweep directory.
+
+    Returns
+    -------
+    dict
+        file name (as written under ``figures/``) → :class:`Display`.
+
+    Examples
+    --------
+    >>> displays("runs/fprinciple-1d")["peak_error_heatmap.png"].plot(ax=ax)   # doctest: +SKIP
     """
-    import os
-    import shutil
-
-    kind = run["spec"].get("experiment", "")
-    fn = FIGURES.get(kind)
-    if fn is None or run.get("history") is None:
-        return []
-    figdir.mkdir(parents=True, exist_ok=True)
-    tmp = figdir / f".tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        drawn = fn(run, tmp)
-        out = []
-        for f in drawn:
-            f = Path(f)
-            final = figdir / f.relative_to(tmp) if f.is_relative_to(tmp) else f
-            if f != final:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(f, final)
-            out.append(final)
-        return out
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if isinstance(source, (str, os.PathLike)) and (Path(source) / "sweep.toml").exists():
+        sw = _load_sweep(source)
+        made = {f"{_safe_name(k)}.png": SweepMetrics.from_sweep(sw, key=k) for k in sw["keys"] if k != "seed"}
+        if any(r.get("outcome") in ("completed", "diverged") for r in sw["rows"]):
+            fs = FIGURES.get(str(sw["meta"].get("experiment", "")))
+            made.update({name: make(sw) for name, make in (fs.sweep.items() if fs else ())})
+    else:
+        run = _as_run(source)
+        fs, h = FIGURES.get(str(run["spec"].get("experiment", ""))), run.get("history")
+        made = {name: make(h, spec=run["spec"], summary=run["summary"])
+                for name, make in (fs.run.items() if fs and h is not None else ())}
+    return {name: d for name, d in made.items() if d is not None}
 
 
-def build_report(path: str | Path, *, figures: bool = True, manifest: dict | None = None) -> Path:
+def _render(made: dict[str, Display], figdir: Path, dpi: int) -> list[Path]:
+    out = []
+    if made:
+        figdir.mkdir(parents=True, exist_ok=True)
+    for name, d in made.items():
+        try:
+            out.append(d.save(figdir / name, dpi=dpi))
+        finally:
+            if hasattr(d, "figure_"):
+                plt.close(d.figure_)
+    return out
+
+
+def make_figures(run, figdir: Path) -> list[Path]:
+    """Draw every figure of a run into ``figdir``.
+
+    Parameters
+    ----------
+    run : run directory or loaded run.
+    figdir : folder to write to (created when there is a figure).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> make_figures("runs/fprinciple-1d", Path("figs"))   # doctest: +SKIP
+    """
+    return _render(displays(run), Path(figdir), 110)
+
+
+def sweep_figures(path) -> list[Path]:
+    """Draw ``figures/<key>.png`` for every swept key of a sweep directory, then the kind's own sweep figures.
+
+    Parameters
+    ----------
+    path : sweep directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> sweep_figures("sweeps/condensation-1d")   # doctest: +SKIP
+    """
+    return _render(displays(Path(path)), Path(path) / "figures", 90)
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:13px} th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}
+figure{margin:0} img{max-width:100%} figcaption{font-size:12px;color:#555}
+pre{background:#f6f6f6;padding:1em;overflow:auto} .scroll{overflow:auto;max-height:40em}"""
+
+
+def _page(path: Path, title: str, intro: str, sections: list[tuple[str, str]]) -> Path:
+    body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
+    page = (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>simbias — {title}</title>\n<style>\n{_CSS}\n'
+            f"</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n{body}\n</body></html>\n")
+    atomic_write_text(path / "report.html", page)
+    return path / "report.html"
+
+
+def _figures_html(figs: list[Path], empty: str) -> str:
+    tags = "".join(f'<figure><img src="data:image/{"gif" if f.suffix == ".gif" else "png"};base64,'
+                   f'{base64.b64encode(f.read_bytes()).decode()}" alt="{html.escape(f.stem)}">'
+                   f"<figcaption>{html.escape(f.name)}</figcaption></figure>" for f in map(Path, figs))
+    return f'<div class="figs">{tags}</div>' if tags else f"<p>{empty}</p>"
+
+
+def build_report(path, *, figures: bool = True, manifest: dict | None = None) -> Path:
     """(Re)build ``figures/*`` and ``report.html`` of the run directory ``path``; return the report path.
 
-    ``manifest`` (optional) is shown instead of the directory's ``manifest.json`` (``simbias run``
-    builds the report before it writes the manifest).  A damaged file raises
-    :class:`~simbias.errors.InputError` naming it.
+    Figures are written atomically (temporary names that a killed process leaves are removed by
+    the next run or report); a damaged file raises :class:`~simbias.errors.InputError` naming it.
+
+    Parameters
+    ----------
+    path : run directory written by ``simbias run``.
+    figures : redraw the figures (else embed the ones on disk).
+    manifest : shown instead of the directory's ``manifest.json`` (``simbias run`` builds the
+        report before it writes the manifest).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> build_report("runs/fprinciple-1d")   # doctest: +SKIP
     """
     p = Path(path)
     if not p.is_dir():
@@ -63,36 +150,47 @@ def build_report(path: str | Path, *, figures: bool = True, manifest: dict | Non
     if manifest is not None:
         run["manifest"] = manifest
     figs = make_figures(run, p / "figures") if figures else sorted((p / "figures").glob("*.*"))
-    spec_text = (p / "spec.toml").read_text(encoding="utf-8")
-    rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td><code>{html.escape(json.dumps(v))}</code></td></tr>"
-        for k, v in run["summary"].items())
-    man = run["manifest"]
-    imgs = []
-    for f in figs:
-        mime = "image/gif" if f.suffix == ".gif" else "image/png"
-        data = base64.b64encode(Path(f).read_bytes()).decode()
-        imgs.append(f'<figure><img src="data:{mime};base64,{data}" alt="{html.escape(f.stem)}">'
-                    f"<figcaption>{html.escape(f.name)}</figcaption></figure>")
-    title = html.escape(str(run["spec"].get("description") or run["spec"].get("experiment", "run")))
-    page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>simbias — {title}</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse}} th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
-figure{{display:inline-block;margin:0.5em}} img{{max-width:100%}} pre{{background:#f6f6f6;padding:1em;overflow:auto}}
-</style></head><body>
-<h1>{title}</h1>
-<p>experiment <code>{html.escape(str(run['spec'].get('experiment')))}</code> · outcome
-<b>{html.escape(str(man.get('outcome', '?')))}</b> · device {html.escape(str(man.get('device', '?')))} ·
-seed {html.escape(str(man.get('seed', '?')))} · wall time {html.escape(str(man.get('wall_time_s', '?')))} s ·
-spec hash <code>{html.escape(str(man.get('spec_hash', '?')))}</code></p>
-<h2>Headline numbers</h2><table>{rows}</table>
-<h2>Figures</h2>{''.join(imgs) or '<p>(none)</p>'}
-<h2>Spec</h2><pre>{html.escape(spec_text)}</pre>
-<h2>Environment</h2><pre>{html.escape(json.dumps(man, indent=2))}</pre>
-</body></html>
-"""
-    out = p / "report.html"
-    atomic_write_text(out, page)
-    return out
+    man, e = run["manifest"], lambda v: html.escape(str(v))
+    rows = "".join(f"<tr><th>{e(k)}</th><td><code>{e(json.dumps(v))}</code></td></tr>" for k, v in run["summary"].items())
+    intro = (f"experiment <code>{e(run['spec'].get('experiment'))}</code> · outcome <b>{e(man.get('outcome', '?'))}</b> · "
+             f"device {e(man.get('device', '?'))} · seed {e(man.get('seed', '?'))} · wall time "
+             f"{e(man.get('wall_time_s', '?'))} s · spec hash <code>{e(man.get('spec_hash', '?'))}</code>")
+    return _page(p, e(run["spec"].get("description") or run["spec"].get("experiment", "run")), intro, [
+        ("Headline numbers", f"<table>{rows}</table>"), ("Figures", _figures_html(figs, "(none)")),
+        ("Spec", f"<pre>{e((p / 'spec.toml').read_text(encoding='utf-8'))}</pre>"),
+        ("Environment", f"<pre>{e(json.dumps(man, indent=2))}</pre>")])
+
+
+def build_sweep_report(path, *, figures: bool = True) -> Path:
+    """(Re)build the sweep figures and ``report.html`` of the sweep directory ``path``; return the report path.
+
+    Parameters
+    ----------
+    path : sweep directory written by ``simbias sweep``.
+    figures : redraw the figures (else embed the ones on disk).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> build_sweep_report("sweeps/condensation-1d")   # doctest: +SKIP
+    """
+    sw = _load_sweep(Path(path))
+    p, meta, columns, rows = sw["path"], sw["meta"], sw["columns"], sw["rows"]
+    figs = sweep_figures(p) if figures else sorted((p / "figures").glob("*.png"))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.get("outcome", "?")] = counts.get(r.get("outcome", "?"), 0) + 1
+    e = html.escape
+    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(r.get(c, '') or '')}</td>" for c in columns) + "</tr>" for r in rows[:500])
+    more = f"<p>… {len(rows) - 500} more rows in results.csv</p>" if len(rows) > 500 else ""
+    intro = (f"experiment <code>{e(str(meta.get('experiment', '?')))}</code> · {len(rows)} members "
+             f"({', '.join(f'{v} {e(k)}' for k, v in sorted(counts.items()))}) · sweep hash "
+             f"<code>{e(str(meta.get('hash', '?')))}</code> · one run directory per member under <code>members/</code>")
+    return _page(p, e(f"sweep {meta.get('name', p.name)}"), intro, [
+        ("Figures", _figures_html(figs, "(none: nothing varies, or no member finished)")),
+        ("results.csv", f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>{more}'),
+        ("Sweep", f"<pre>{e((p / 'sweep.toml').read_text(encoding='utf-8'))}</pre>")])

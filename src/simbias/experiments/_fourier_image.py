@@ -1,0 +1,355 @@
+"""``fourier-image``: Fourier features on 2-D image regression (Tancik et al. 2020, Table 1; papers.md T27).
+
+A coordinate network (:class:`simbias.nn.CoordinateNet`: encoding → ReLU layers of 256 →
+sigmoid, one output per colour channel) is fitted to an image with Adam on the subgrid of every
+other pixel in each axis and tested on all the other pixels
+(:func:`simbias.problems.grid_image_regression`).  ``model.encoding`` chooses the input mapping:
+
+* ``none`` — γ(x) = x;  ``basic`` — [cos 2πx, sin 2πx];
+* ``positional`` — [cos 2πσ^{j/m}x_i, sin 2πσ^{j/m}x_i], m = ``model.n_features``/2 per axis (so
+  the mapping has as many rows as the Gaussian one, and the two share a static shape);
+* ``gaussian`` — [cos 2πBx, sin 2πBx], B ∈ ℝ^{m×2}, B_ij ~ N(0, σ²), m = ``model.n_features`` (256).
+
+PSNR, as the authors define it (their notebook): with MSE = 0.5·mean((ŷ − y)²) over pixels and
+channels of [0, 1]-valued images, **PSNR = −10·log10(2·MSE)** (i.e. −10·log10 of the plain mean
+squared error).  ``psnr_train`` is on the training subgrid, ``psnr_test`` on the held-out pixels.
+The network has Tancik's "4 layers of 256 channels": ``model.widths = [256, 256, 256]`` ReLU
+layers plus the output layer, as in their notebook (``network_depth = 4``).  Their loss is the
+0.5·MSE above; we minimise the plain MSE (Adam is invariant to that factor up to its ε).
+
+Recorded: ``psnr_train_curve`` every ``record.every`` steps (from the training output the step
+computes anyway), and at snapshots ``psnr_test_curve`` and ``band_error`` — the relative error
+per radial band of the 2-D DFT of the output on the whole image (all channels combined;
+:func:`simbias.spectral.radial_bands`, ``record.n_bands`` bands).  ``static["output_image"]`` is
+the final reconstruction.
+
+Sweeps over ``model.encoding`` (or σ, seeds, learning rates) train the members of one static
+shape together with :func:`simbias.train.fit_ensemble`: Gaussian and positional encodings share a
+shape, ``none`` and ``basic`` each have their own.
+
+Build (:func:`build_fourier_image`), probes, summary (:func:`fourier_image_summary`) and the
+ensemble runner are separate functions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .. import problems, spectral, train
+from ..errors import DivergenceError, InputError, Outcome
+from ..nn import CoordinateNet, ENCODINGS
+from ._common import check_train_settings, seeds_for, torch_dtype
+from ._ensemble_runners import MemberResult, register_ensemble
+from ._registry import BaseSpec, Result, register
+
+__all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec", "FourierImageTrainSpec",
+           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "run_fourier_image",
+           "run_fourier_image_ensemble", "fourier_image_static_key", "psnr", "PUBLISHED_PSNR"]
+
+PUBLISHED_PSNR = problems.PUBLISHED_PSNR
+
+
+def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
+    """PSNR (dB) of [0, 1] images, Tancik et al.'s definition: −10·log10(2·MSE), MSE = 0.5·mean((pred − target)²).
+
+    >>> float(psnr(torch.zeros(4, 1), torch.full((4, 1), 0.1)))  # doctest: +ELLIPSIS
+    20.0...
+    """
+    mse = 0.5 * ((pred - target) ** 2).mean(dim=dim)
+    return -10.0 * torch.log10(2.0 * mse)
+
+
+@dataclass(frozen=True)
+class FourierImageProblemSpec:
+    """The image: ``path`` (any file Pillow reads) else ``image`` = a photograph bundled with
+    scikit-image (``astronaut``, ``coffee``, ``chelsea``, ``rocket``, ``camera``) or ``text``
+    (:func:`simbias.problems.text_image`, drawn from ``text_seed``).  ``size``: central square crop
+    resized to ``size × size`` (0 keeps a file's or photograph's pixels).  ``gray``: one channel."""
+
+    image: str = "astronaut"
+    path: str | None = None
+    size: int = 512
+    gray: bool = False
+    text_seed: int = 0
+
+    def validate(self):
+        if self.path is not None and not Path(self.path).is_file():
+            raise InputError("problem.path", f"{self.path} does not exist", "give an image file Pillow can read")
+        if self.path is None and self.image not in (*problems.BUNDLED_IMAGES, "text"):
+            raise InputError("problem.image", f"unknown image {self.image!r}",
+                             f"choose one of {', '.join([*problems.BUNDLED_IMAGES, 'text'])} or give problem.path")
+        if self.size < 0 or (self.size == 0 and self.image == "text" and self.path is None) or 0 < self.size < 4:
+            raise InputError("problem.size", f"got {self.size}", "use a side of at least 4 pixels (0 keeps a file's size)")
+
+
+@dataclass(frozen=True)
+class FourierImageModelSpec:
+    """``encoding``: none | basic | positional | gaussian; ``sigma``: Gaussian σ (and the positional
+    encoding's largest frequency), in cycles per image side; ``n_features``: mapping size m;
+    ``widths``: hidden ReLU widths (the output layer and sigmoid come after)."""
+
+    encoding: Literal["none", "basic", "positional", "gaussian"] = "gaussian"
+    sigma: float = 10.0
+    n_features: int = 256
+    widths: tuple[int, ...] = (256, 256, 256)
+    init: Literal["xavier", "he", "lecun", "glorot_uniform"] = "xavier"
+
+    def validate(self):
+        if self.encoding not in ENCODINGS:
+            raise InputError("model.encoding", f"unknown encoding {self.encoding!r}", f"choose one of {', '.join(ENCODINGS)}")
+        if not (self.sigma > 0 and math.isfinite(self.sigma)):
+            raise InputError("model.sigma", f"got {self.sigma}", "use a positive number, e.g. 10")
+        if self.n_features < 2 or self.n_features % 2:
+            raise InputError("model.n_features", f"got {self.n_features}", "use an even number ≥ 2, e.g. 256")
+        if not self.widths or any(w < 1 for w in self.widths):
+            raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [256, 256, 256]")
+
+
+@dataclass(frozen=True)
+class FourierImageTrainSpec:
+    """Adam (or SGD), full batch on the training subgrid."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    steps: int = 2000
+    lr_decay: float = 0.0
+
+    def validate(self):
+        check_train_settings(self)
+        if self.optimizer not in train.ENSEMBLE_OPTIMIZERS:
+            raise InputError("train.optimizer", f"got {self.optimizer!r}",
+                             f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
+
+
+@dataclass(frozen=True)
+class FourierImageRecordSpec:
+    """``every``: train PSNR every this many steps; ``snapshot_every``: test PSNR and band errors on
+    the whole image (default ≈ 25 snapshots); ``n_bands``: radial DFT bands."""
+
+    every: int = 10
+    snapshot_every: int | None = None
+    n_bands: int = 8
+
+    def validate(self):
+        if self.n_bands < 1:
+            raise InputError("record.n_bands", f"got {self.n_bands}", "use a positive number of bands, e.g. 8")
+
+
+@dataclass(frozen=True)
+class FourierImageSpec(BaseSpec):
+    experiment: str = "fourier-image"
+    problem: FourierImageProblemSpec = field(default_factory=FourierImageProblemSpec)
+    model: FourierImageModelSpec = field(default_factory=FourierImageModelSpec)
+    train: FourierImageTrainSpec = field(default_factory=FourierImageTrainSpec)
+    record: FourierImageRecordSpec = field(default_factory=FourierImageRecordSpec)
+
+
+# --------------------------------------------------------------------------------------------
+# build
+# --------------------------------------------------------------------------------------------
+
+def _image(spec: FourierImageSpec, dtype) -> problems.GridImageRegression:
+    p = spec.problem
+    img = problems.load_named_image(p.image, path=p.path, size=p.size or None, gray=p.gray, seed=p.text_seed,
+                                    dtype=torch.float64)
+    return problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
+
+
+def _n_features(m: FourierImageModelSpec) -> int:
+    return m.n_features // 2 if m.encoding == "positional" else m.n_features
+
+
+def build_fourier_image(spec: FourierImageSpec, *, device="cpu", image=None):
+    """``(grid image regression, model)`` of ``spec``: the image split and the initialised network."""
+    dtype = torch_dtype(spec.dtype)
+    gr = image if image is not None else _image(spec, dtype)
+    m = spec.model
+    gen = torch.Generator().manual_seed(seeds_for(spec.seed)["init"])
+    model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=_n_features(m), sigma=m.sigma,
+                          init=m.init, generator=gen, dtype=dtype, device=device)
+    return gr, model
+
+
+# --------------------------------------------------------------------------------------------
+# probes (written for a leading member axis too, so fit and fit_ensemble share them)
+# --------------------------------------------------------------------------------------------
+
+class _TrainPSNR:
+    """``psnr_train_curve`` from the output on the training subgrid (no extra forward pass)."""
+
+    snapshot = False
+
+    def setup(self, model, problem):
+        return {}
+
+    def __call__(self, ctx):
+        return {"psnr_train_curve": psnr(ctx.output_on_train(), ctx.problem.y_train)}
+
+
+class _ImageProbe:
+    """At snapshots, on the whole image: ``psnr_test_curve`` (held-out pixels) and ``band_error``
+    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band)."""
+
+    snapshot = True
+
+    def __init__(self, gr: problems.GridImageRegression, n_bands: int):
+        self.gr, self.n_bands = gr, n_bands
+
+    def setup(self, model, problem):
+        h, w = self.gr.shape
+        y = problem.y_test
+        self._held = (~self.gr.train_mask).to(y.device)
+        self._bands = spectral.radial_bands((h, w), self.n_bands, device=y.device).flatten()
+        self._f = spectral.dft2(self._img(y.double()))
+        self._den = self._band_sum(self._f.abs().square())
+        rmax = float(torch.sqrt(torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2
+                                + torch.fft.fftfreq(w, dtype=torch.float64)[None, :] ** 2).max())
+        centres = (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands
+        return {"band_frequencies": centres, "band_counts": torch.bincount(self._bands.cpu(), minlength=self.n_bands).numpy()}
+
+    def _img(self, v: Tensor) -> Tensor:
+        h, w = self.gr.shape
+        return v.reshape(*v.shape[:-2], h, w, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
+
+    def _band_sum(self, sq: Tensor) -> Tensor:
+        sq = sq.sum(-3).reshape(*sq.shape[:-3], -1)  # channels combined, (..., H·W)
+        out = torch.zeros(*sq.shape[:-1], self.n_bands, dtype=sq.dtype, device=sq.device)
+        return out.index_add_(-1, self._bands, sq)
+
+    def __call__(self, ctx):
+        out = ctx.output_on_test()
+        y = ctx.problem.y_test
+        held = out[..., self._held, :]
+        num = self._band_sum((spectral.dft2(self._img(out.double())) - self._f).abs().square())
+        return {"psnr_test_curve": psnr(held, y[self._held]), "band_error": (num / self._den).sqrt().to(out.dtype)}
+
+
+def _probes(gr, spec: FourierImageSpec):
+    return (_TrainPSNR(), _ImageProbe(gr, spec.record.n_bands))
+
+
+def _record(spec: FourierImageSpec, probes) -> train.Record:
+    snap = spec.record.snapshot_every or max(1, spec.train.steps // 25)
+    return train.Record(every=spec.record.every, snapshot_every=snap, probes=probes)
+
+
+# --------------------------------------------------------------------------------------------
+# summary
+# --------------------------------------------------------------------------------------------
+
+def fourier_image_summary(history, gr: problems.GridImageRegression, final_output: np.ndarray) -> dict:
+    """``psnr_train`` / ``psnr_test`` of the final reconstruction (dB, Tancik's definition) and the
+    band errors over training (``band_error_steps`` × bands)."""
+    y = gr.problem.y_test.detach().cpu().double()
+    out = torch.as_tensor(final_output, dtype=torch.float64)
+    m = gr.train_mask.cpu()
+    summary = {
+        "psnr_train": float(psnr(out[m], y[m])),
+        "psnr_test": float(psnr(out[~m], y[~m])),
+        "image_shape": list(gr.shape),
+        "channels": int(gr.channels),
+        "band_frequencies": [round(float(f), 6) for f in history["band_frequencies"]],
+        "band_error_steps": [int(s) for s in history["snapshot_steps"]],
+        "band_error": [[float(e) for e in row] for row in history["band_error"]],
+        "final_band_error": [float(e) for e in history["band_error"][-1]],
+    }
+    return summary
+
+
+def _headline(summary: dict, spec: FourierImageSpec) -> list[str]:
+    m = spec.model
+    enc = m.encoding + (f" (σ = {m.sigma:g})" if m.encoding in ("gaussian", "positional") else "")
+    return [f"{enc}: PSNR train {summary['psnr_train']:.2f} dB, test {summary['psnr_test']:.2f} dB "
+            f"(every other pixel held out, image {summary['image_shape'][0]}×{summary['image_shape'][1]})",
+            f"band errors (low → high) at the end: {[round(e, 3) for e in summary['final_band_error']]}"]
+
+
+def _final_output(model, gr) -> np.ndarray:
+    with torch.no_grad():
+        return model(gr.problem.x_test).detach().cpu().numpy()
+
+
+def _finish(history, gr, final_out: np.ndarray):
+    h, w = gr.shape
+    history.static.update(image_shape=np.asarray(gr.shape), train_mask=gr.train_mask.cpu().numpy(),
+                          target_image=gr.problem.y_test.cpu().numpy().reshape(h, w, gr.channels),
+                          output_image=final_out.reshape(h, w, gr.channels))
+
+
+# --------------------------------------------------------------------------------------------
+# runners
+# --------------------------------------------------------------------------------------------
+
+@register("fourier-image", FourierImageSpec, "Fourier features (Tancik et al. 2020): fit an image from every other "
+          "pixel with no / basic / positional / Gaussian input encoding; PSNR and radial-band errors")
+def run_fourier_image(spec: FourierImageSpec, *, device="cpu", progress=False) -> Result:
+    gr, model = build_fourier_image(spec, device=device)
+    problem = gr.problem.to(device=device)
+    opt = train.make_optimizer(spec.train.optimizer, model.parameters(), lr=spec.train.lr)
+    record = _record(spec, _probes(gr, spec))
+    try:
+        history = train.fit(model, problem, opt, steps=spec.train.steps, loss="mse", record=record, progress=progress,
+                            lr_decay=spec.train.lr_decay)
+    except DivergenceError as exc:
+        exc.summary = {}
+        raise
+    out = _final_output(model, gr._replace(problem=problem))
+    _finish(history, gr, out)
+    summary = fourier_image_summary(history, gr, out)
+    return Result(history, summary, _headline(summary, spec))
+
+
+def fourier_image_static_key(spec: FourierImageSpec):
+    """Members with equal keys have one network structure, one image and one schedule."""
+    spec.problem.validate()
+    m, t, r = spec.model, spec.train, spec.record
+    from ..nn import encoding_width
+
+    width = encoding_width(m.encoding, 2, _n_features(m))
+    return (spec.dtype, spec.problem, width, m.encoding == "none", tuple(m.widths), t.optimizer, t.steps, t.lr_decay,
+            r.every, r.snapshot_every, r.n_bands)
+
+
+def run_fourier_image_ensemble(specs: Sequence[FourierImageSpec], *, device: str = "cpu",
+                               on_step: Callable[[int], None] | None = None,
+                               chunk_size: int | None = None) -> list[MemberResult]:
+    """Train ``fourier-image`` members of one static key together (:func:`simbias.train.fit_ensemble`);
+    each member is built exactly as :func:`run_fourier_image` builds it."""
+    specs = list(specs)
+    s0 = specs[0]
+    t0 = time.perf_counter()
+    gr = _image(s0, torch_dtype(s0.dtype))
+    models = [build_fourier_image(s, device=device, image=gr)[1] for s in specs]
+    problem = gr.problem.to(device=device)
+    ens = train.Ensemble(models)
+    opt = train.make_ensemble_optimizer(s0.train.optimizer, ens, lr=[s.train.lr for s in specs])
+    k = len(specs)
+    hist = train.fit_ensemble(ens, problem, opt, steps=s0.train.steps, record=_record(s0, _probes(gr, s0)),
+                              lr_decay=s0.train.lr_decay, chunk_size=chunk_size,
+                              on_step=None if on_step is None else (lambda _s: on_step(k)))
+    wall = time.perf_counter() - t0
+    out = []
+    for i, spec in enumerate(specs):
+        h = train.member_history(hist, i)
+        d = hist.diverged_step[i]
+        if d is not None:
+            out.append(MemberResult(Result(h, {"diverged_step": d}, [f"training diverged at step {d}; lower train.lr"]),
+                                    Outcome.DIVERGED, d, wall, bucket_size=k))
+            continue
+        fo = _final_output(ens.member(i), gr._replace(problem=problem))
+        _finish(h, gr, fo)
+        summary = fourier_image_summary(h, gr, fo)
+        out.append(MemberResult(Result(h, summary, _headline(summary, spec)), Outcome.COMPLETED, None, wall,
+                                bucket_size=k))
+    return out
+
+
+register_ensemble("fourier-image", run_fourier_image_ensemble, static_key=fourier_image_static_key)

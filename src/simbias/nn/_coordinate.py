@@ -1,0 +1,89 @@
+"""A coordinate network with an input encoding and a bounded output (Tancik et al. 2020, image regression).
+
+:class:`CoordinateNet` = encoding γ(x) → ReLU :class:`~simbias.nn.DenseStack` → linear → sigmoid.
+The encodings are those of :class:`~simbias.nn.FourierFeatures` (``basic``, ``positional``,
+``gaussian``; the matrix B is built there) plus ``none`` (γ(x) = x).
+
+Unlike :class:`~simbias.nn.FourierFeatureNet` the encoding's *kind* and σ are not attributes of the
+module: they live only in the buffer B.  So nets that differ only in B (Gaussian and positional
+encodings with the same number of rows, or Gaussians of different σ) have one structure and can
+be trained together by :class:`simbias.train.Ensemble` (B is stacked per member).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import InputError
+from ._blocks import DenseStack, as_batch
+from ._fourier import FOURIER_KINDS, FourierFeatures
+
+__all__ = ["CoordinateNet", "ENCODINGS", "encoding_width"]
+
+ENCODINGS = ("none", *FOURIER_KINDS)
+
+
+def encoding_width(encoding: str, in_features: int, n_features: int) -> int:
+    """Width of γ(x): d (``none``), 2d (``basic``), 2·m·d (``positional``), 2·m (``gaussian``)."""
+    if encoding not in ENCODINGS:
+        raise InputError("model.encoding", f"unknown encoding {encoding!r}", f"choose one of {', '.join(ENCODINGS)}")
+    return {"none": in_features, "basic": 2 * in_features, "positional": 2 * n_features * in_features,
+            "gaussian": 2 * n_features}[encoding]
+
+
+class CoordinateNet(nn.Module):
+    """γ(x) → ``widths`` ReLU layers → ``out_features`` → sigmoid (module docstring).
+
+    Args:
+        in_features: input dimension d.
+        widths: hidden widths (Tancik's image net: [256, 256, 256], i.e. 4 dense layers of 256
+            channels counting the output layer).
+        out_features: outputs (one per colour channel).
+        encoding: ``none`` | ``basic`` | ``positional`` | ``gaussian``.
+        n_features: m (Gaussian rows; positional frequencies per axis).
+        sigma: Gaussian standard deviation / largest positional frequency (cycles per unit).
+        output: ``"sigmoid"`` (values in (0, 1)) or ``"identity"``.
+        init: hidden and output initialisation (:class:`~simbias.nn.DenseStack`; default Xavier).
+        generator: random source of B and the weights.
+
+    Example:
+        >>> net = CoordinateNet(2, [32, 32], 3, encoding="gaussian", n_features=16, sigma=10.0,
+        ...                     generator=torch.Generator().manual_seed(0))
+        >>> net(torch.rand(5, 2)).shape
+        torch.Size([5, 3])
+    """
+
+    def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, encoding: str = "gaussian",
+                 n_features: int = 256, sigma: float = 10.0, output: str = "sigmoid", activation: str = "relu",
+                 init: str = "xavier", generator: torch.Generator | None = None, dtype: torch.dtype | None = None,
+                 device=None):
+        super().__init__()
+        width = encoding_width(encoding, in_features, n_features)
+        if output not in ("sigmoid", "identity"):
+            raise InputError("model.output", f"got {output!r}", "choose 'sigmoid' or 'identity'")
+        if encoding == "none":
+            self.register_buffer("B", None)
+        else:
+            ff = FourierFeatures(in_features, encoding, n_features, sigma, generator=generator, dtype=dtype,
+                                 device=device)
+            self.register_buffer("B", ff.B.detach().clone())
+        self.mlp = DenseStack(width, widths, out_features, activation, init=init, generator=generator, dtype=dtype,
+                              device=device)
+        self.sigmoid = output == "sigmoid"
+        self.in_features, self.out_features = in_features, out_features
+
+    def encode(self, x: Tensor) -> Tensor:
+        """γ(x): x itself, or [cos 2πBx, sin 2πBx]."""
+        x = as_batch(x, self.in_features)
+        if self.B is None:
+            return x
+        z = (2 * math.pi) * (x @ self.B.T)
+        return torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.mlp(self.encode(x))
+        return torch.sigmoid(out) if self.sigmoid else out

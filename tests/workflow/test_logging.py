@@ -1,0 +1,103 @@
+"""--log tensorboard / mlflow: read back with TensorBoard's EventAccumulator and MlflowClient."""
+
+import numpy as np
+import pytest
+
+import simbias
+from simbias.cli import main
+
+QUICK = ["--set", "model.widths=[12]", "--set", "train.steps=40", "--set", "problem.n_train=64",
+         "--set", "problem.n_test=100", "--set", "record.snapshot_every=10", "--quiet", "--no-figures"]
+
+
+pytest.importorskip("tensorboard")
+pytest.importorskip("mlflow")
+
+
+def _tb_scalars(logdir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(logdir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return acc, {t: acc.Scalars(t) for t in acc.Tags()["scalars"]}
+
+
+def test_run_log_tensorboard_and_mlflow(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["run", "fprinciple-1d", *QUICK, "--out", str(out), "--log", "tensorboard", "--log", "mlflow"]) == 0
+    h = simbias.load(out).history
+    n_rec = len(h.steps)
+    n_peaks = h["peak_error"].shape[1]
+    _, sc = _tb_scalars(out / "tensorboard")
+    assert [e.step for e in sc["train_loss"]] == list(h.steps)
+    for i in range(n_peaks):
+        vals = [e.value for e in sc[f"peak_error/{i}"]]
+        np.testing.assert_allclose(vals, h["peak_error"][:, i], rtol=1e-6)
+    assert len(sc["test_error"]) == len(h.static["snapshot_steps"])
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=(out / "mlruns").resolve().as_uri())
+    exp = client.get_experiment_by_name("fprinciple-1d")
+    (r,) = client.search_runs([exp.experiment_id])
+    hist = client.get_metric_history(r.info.run_id, "peak_error/0")
+    assert sorted(m.step for m in hist) == list(h.steps) and len(hist) == n_rec
+    assert r.data.params["train.steps"] == "40" and r.info.status == "FINISHED"
+    assert "summary.final_train_loss" in r.data.metrics
+
+
+def test_sweep_log_groups_members(tmp_path):
+    out = tmp_path / "sw"
+    assert main(["sweep", "fprinciple-1d", *QUICK[:-1], "--grid", "train.lr=1e-3,3e-3", "--out", str(out),
+                 "--log", "mlflow", "--log", "tensorboard"]) == 0
+    sw = simbias.load(out)
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=(out / "mlruns").resolve().as_uri())
+    runs = client.search_runs([client.get_experiment_by_name(out.name).experiment_id])
+    assert sorted(r.data.tags["simbias.member"] for r in runs) == sorted(m.path.name for m in sw.members)
+    for m in sw.members:
+        _, sc = _tb_scalars(out / "tensorboard" / m.path.name)
+        assert [e.step for e in sc["train_loss"]] == list(m.history.steps)
+
+
+@pytest.mark.parametrize("flag,msg", [("wandb", "--log: unknown sink 'wandb'"),
+                                      ("tensorboard=x", "tensorboard takes no argument")])
+def test_bad_log_flag(tmp_path, capsys, flag, msg):
+    out = tmp_path / "bad"
+    assert main(["run", "fprinciple-1d", *QUICK, "--out", str(out), "--log", flag]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_missing_package_is_one_line(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "mlflow" else real(n, *a))
+    out = tmp_path / "m"
+    assert main(["run", "fprinciple-1d", *QUICK, "--out", str(out), "--log", "mlflow"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the mlflow package" in err and "simbias[mlflow]" in err and not out.exists()
+
+
+def test_monitor_streams_live(tmp_path):
+    import torch
+
+    from simbias import nn, problems
+    from simbias.workflow import TensorBoardSink
+
+    prob = problems.make_regression("sin(x)+sin(3*x)", n_train=41, n_test=50)
+    model = nn.MLP(1, [16], 1, generator=torch.Generator().manual_seed(0))
+    sink = TensorBoardSink(tmp_path / "tb")
+    mon = simbias.Monitor(model, (prob.x_train, prob.y_train), probes=["loss", "peak_error"], every=3, sinks=[sink])
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for s in range(10):
+        mon.step(s)
+        opt.zero_grad()
+        ((model(prob.x_train) - prob.y_train) ** 2).mean().backward()
+        opt.step()
+    mon.finish(tmp_path / "run", step=10)
+    acc, sc = _tb_scalars(tmp_path / "tb")
+    assert [e.step for e in sc["train_loss"]] == [0, 3, 6, 9, 10]
+    assert acc.Tags()["images"]  # the final figures
