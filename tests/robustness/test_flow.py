@@ -274,19 +274,20 @@ def test_bad_input(case: Case, tmp_path, capsys, monkeypatch, request):
 # --------------------------------------------------------------------------------------------
 
 def _patched_runner(monkeypatch, exc: BaseException, *, times: int = 1):
-    from simbias.experiments import EXPERIMENTS
+    """Make the fprinciple kind raise ``exc`` after training (the run directory is claimed by then)."""
+    from simbias.experiments._kind import KINDS
     import dataclasses
 
-    exp = EXPERIMENTS["fprinciple"]
+    kind = KINDS["fprinciple"]
     calls = {"n": 0}
 
-    def runner(spec, **kw):
+    def summarize(spec, plan, history):
         calls["n"] += 1
         if calls["n"] <= times:
             raise exc
-        return exp.runner(spec, **kw)
+        return kind.summarize(spec, plan, history)
 
-    monkeypatch.setitem(EXPERIMENTS, "fprinciple", dataclasses.replace(exp, runner=runner))
+    monkeypatch.setitem(KINDS, "fprinciple", dataclasses.replace(kind, summarize=summarize))
     return calls
 
 
@@ -404,16 +405,16 @@ def test_two_claims_of_one_directory_exclude_each_other(tmp_path):
 def test_a_member_failing_in_its_bucket_fails_alone(tmp_path, capsys, monkeypatch):
     import dataclasses
 
-    from simbias.experiments import EXPERIMENTS
+    from simbias.experiments._kind import KINDS
 
-    exp = EXPERIMENTS["fprinciple"]
+    kind = KINDS["fprinciple"]
 
-    def fragile(specs, **kw):
-        if any(s.train.lr == 0.005 for s in specs):
+    def fragile(spec, plan, history):
+        if spec.train.lr == 0.005:
             raise RuntimeError("member blew up")
-        return exp.ensemble_runner(specs, **kw)
+        return kind.summarize(spec, plan, history)
 
-    monkeypatch.setitem(EXPERIMENTS, "fprinciple", dataclasses.replace(exp, ensemble_runner=fragile))
+    monkeypatch.setitem(KINDS, "fprinciple", dataclasses.replace(kind, summarize=fragile))
     out = tmp_path / "s"
     assert main(["sweep", "fprinciple-1d", *TINY, "--grid", "train.lr=0.001,0.005,0.002", "--out", str(out)]) == 1
     from simbias.io import SweepDir

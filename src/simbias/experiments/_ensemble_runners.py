@@ -24,21 +24,23 @@ Kinds without an ensemble runner are swept one member at a time (:func:`run_memb
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import problems, train
 from ..errors import DivergenceError, Outcome
 from ..results import History
-from ._common import build_mlp, build_record, build_regression, seeds_for, torch_dtype
-from ._fprinciple import FPrincipleSpec, fprinciple_summary
+from ..io import spec_hash
+from ._kind import KINDS, lockstep_key, train_plans
+from ._preflight import estimate_bytes
 from ._registry import EXPERIMENTS, Result
+from ._run import result_of
+from ._spec import to_dict
 
-__all__ = ["MemberResult", "register_ensemble", "run_member", "run_members", "run_fprinciple_ensemble",
-           "fprinciple_static_key", "fprinciple_member_bytes", "static_key_of"]
+__all__ = ["MemberResult", "register_ensemble", "run_member", "run_members", "static_key_of", "member_bytes_of"]
 
 
 @dataclass
@@ -61,7 +63,14 @@ def register_ensemble(kind: str, runner: Callable[..., list[MemberResult]], *, s
 
 
 def static_key_of(spec) -> Any:
-    """The bucket key of ``spec`` (``None``: no ensemble runner, or the member must run alone)."""
+    """The bucket key of ``spec`` (``None``: no ensemble runner, or the member must run alone).
+
+    For a registered :class:`~simbias.experiments.Kind` the member's plan is built once and the
+    key is the :func:`~simbias.experiments.lockstep_key` of each of its jobs: members share a
+    bucket exactly when all their jobs can train in lockstep.  Building also validates the member
+    (data opened, model built) before anything is written."""
+    if spec.experiment in KINDS:
+        return _kind_key(spec)
     exp = EXPERIMENTS[spec.experiment]
     if exp.ensemble_runner is None or exp.static_key is None:
         return None
@@ -77,9 +86,53 @@ def _steps_of(spec) -> int:
     return int(getattr(getattr(spec, "train", None), "steps", 1) or 1)
 
 
+def _kind_key(spec) -> Any:
+    h = spec_hash(to_dict(spec))
+    if h not in _KEYS:
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        keys = tuple(lockstep_key(f) for f in KINDS[spec.experiment].build(spec, "cpu").fits)
+        _KEYS[h] = None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
+    return _KEYS[h]
+
+
+_KEYS: dict[str, Any] = {}
+
+
+def member_bytes_of(spec) -> int | None:
+    """Estimated bytes of one member in a bucket (the kind's own estimate, else the pre-flight's)."""
+    exp = EXPERIMENTS[spec.experiment]
+    if exp.member_bytes is not None:
+        return exp.member_bytes(spec)
+    return estimate_bytes(spec)[0] or None
+
+
+def _kind_members(specs: list, *, lockstep: bool, device: str, on_step, chunk_size) -> list[MemberResult]:
+    kind = KINDS[specs[0].experiment]
+    t0 = time.perf_counter()
+    plans = [kind.build(s, device) for s in specs]
+    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, lockstep=lockstep)
+    wall = (time.perf_counter() - t0) / len(specs)
+    out = []
+    for spec, plan, h in zip(specs, plans, hists):
+        res = result_of(kind, spec, plan, h)
+        if h.diverged:
+            res.headline = [str(h.divergence_error(kind.hint))]
+            out.append(MemberResult(res, Outcome.DIVERGED, h.diverged_step, wall, bucket_size=len(specs)))
+        else:
+            out.append(MemberResult(res, Outcome.COMPLETED, None, wall, bucket_size=len(specs)))
+    return out
+
+
 def run_member(spec, *, device: str = "cpu") -> MemberResult:
     """Run one member through its kind's ordinary runner (what ``simbias run`` does), catching
     divergence as an outcome and other run failures as ``failed``."""
+    if spec.experiment in KINDS:
+        try:
+            return _kind_members([spec], lockstep=False, device=device, on_step=None, chunk_size=None)[0]
+        except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
+            return MemberResult(Result(_empty_history(), {}, []), Outcome.FAILED, None, 0.0,
+                                error=f"{type(exc).__name__}: {exc}")
     exp = EXPERIMENTS[spec.experiment]
     t0 = time.perf_counter()
     try:
@@ -100,6 +153,13 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
     share a static key, else one at a time.  An exception inside an ensemble marks every member of
     the bucket ``failed`` (a resumed sweep retries them)."""
     specs = list(specs)
+    if specs[0].experiment in KINDS and engine == "ensemble" and len(specs) > 1:
+        t0 = time.perf_counter()
+        try:
+            return _kind_members(specs, lockstep=True, device=device, on_step=on_step, chunk_size=chunk_size)
+        except Exception as exc:  # noqa: BLE001 - the sweep retries the bucket's members one by one
+            return [MemberResult(Result(_empty_history(), {}, []), Outcome.FAILED, None, time.perf_counter() - t0,
+                                 error=f"{type(exc).__name__}: {exc}", bucket_size=len(specs)) for _ in specs]
     exp = EXPERIMENTS[specs[0].experiment]
     keys = {static_key_of(s) for s in specs} if engine == "ensemble" else {None}
     if len(keys) == 1 and None not in keys and exp.ensemble_runner is not None:
@@ -119,105 +179,3 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# fprinciple
-# --------------------------------------------------------------------------------------------
-
-def fprinciple_static_key(spec: FPrincipleSpec):
-    """Everything that fixes shapes or the schedule of an F-Principle run."""
-    p, m, t, r = spec.problem, spec.model, spec.train, spec.record
-    problems.parse_expression(p.target, dim=1, name="problem.target")  # fail before training, not mid-sweep
-    if t.batch_size is not None and t.batch_size < p.n_train:
-        return None  # per-member mini-batches: run alone
-    if t.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-        return None
-    return (spec.dtype, tuple(m.widths), m.activation, m.output_bias, p.n_train, p.n_test, t.optimizer,
-            t.momentum if t.optimizer == "sgd" else None, t.steps, t.loss,
-            t.derivative_weight if t.loss != "mse" else None, t.lr_decay, r.every, r.log_points, r.snapshot_every,
-            r.error_kind, r.max_peaks)
-
-
-def fprinciple_member_bytes(spec: FPrincipleSpec) -> int:
-    """Rough bytes of one member in a bucket: parameters with gradient and Adam state, the
-    activations of a step, the data, and the recorded history."""
-    p, m, t, r = spec.problem, spec.model, spec.train, spec.record
-    size = torch_dtype(spec.dtype).itemsize
-    sizes = [1, *m.widths, 1]
-    n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    acts = 3 * p.n_train * sum(m.widths)
-    records = t.steps // max(1, r.every) + (r.log_points or 0) + 2
-    snaps = t.steps // max(1, r.snapshot_every or max(1, t.steps // 50)) + 2
-    history = 8 * records * (2 + (r.max_peaks or 8)) + size * snaps * (p.n_test + p.n_train + 1)
-    return int(4 * n_params * size + acts * size + 4 * (p.n_train + p.n_test) * size + history)
-
-
-def _headline(summary: dict, spec: FPrincipleSpec) -> list[str]:
-    head = []
-    if "frequencies" in summary:
-        head.append(f"peaks at ω ≈ {summary['frequencies']} converged (Δ_F < {spec.record.threshold}) at steps "
-                    f"{summary['converged_step']}")
-    if "final_train_loss" in summary:
-        head.append(f"final train loss {summary['final_train_loss']:.3e}")
-    if spec.problem.noise_std > 0 and "best_test_error" in summary:
-        head.append(f"best test error {summary['best_test_error']:.3e} at step {summary['best_test_step']}, "
-                    f"final {summary['final_test_error']:.3e}")
-    return head
-
-
-def run_fprinciple_ensemble(specs: Sequence[FPrincipleSpec], *, device: str = "cpu",
-                            on_step: Callable[[int], None] | None = None,
-                            chunk_size: int | None = None) -> list[MemberResult]:
-    """Train F-Principle members of one static key together (see :func:`fit_ensemble`).
-
-    Each member is built exactly as :func:`run_fprinciple` builds it (same seeds, data, init);
-    members whose labels have different DFT peaks are trained in separate ensembles.
-    """
-    specs = list(specs)
-    s0 = specs[0]
-    dtype = torch_dtype(s0.dtype)
-    probs, models = [], []
-    for spec in specs:
-        seeds = seeds_for(spec.seed)
-        pr = build_regression(spec.problem, seeds=seeds, dtype=dtype, device=device)
-        probs.append(pr)
-        models.append(build_mlp(spec.model, pr.in_features, pr.out_features, seed=seeds["init"], dtype=dtype,
-                                device=device))
-    # group by DFT peaks (the per-frequency probe needs one set of peaks per ensemble)
-    groups: dict[tuple, list[int]] = {}
-    for i, pr in enumerate(probs):
-        peaks = train.PeakError(kind=s0.record.error_kind, max_peaks=s0.record.max_peaks).setup(None, pr)["peaks"]
-        groups.setdefault(tuple(int(k) for k in peaks), []).append(i)
-    out: list[MemberResult | None] = [None] * len(specs)
-    for idx in groups.values():
-        t0 = time.perf_counter()
-        ens = train.Ensemble([models[i] for i in idx])
-        t = s0.train
-        opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-        opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=[specs[i].train.lr for i in idx], **opts)
-        probes = (train.TrainLoss(), train.PeakError(kind=s0.record.error_kind, max_peaks=s0.record.max_peaks),
-                  train.TestError(), train.Snapshots())
-        record = build_record(s0.record, probes)
-        k = len(idx)
-        hist = train.fit_ensemble(ens, train.stack_problems([probs[i] for i in idx]), opt, steps=t.steps, loss=t.loss,
-                                  derivative_weight=t.derivative_weight, record=record, lr_decay=t.lr_decay,
-                                  on_step=None if on_step is None else (lambda _s: on_step(k)), chunk_size=chunk_size)
-        wall = time.perf_counter() - t0
-        for j, i in enumerate(idx):
-            h = train.member_history(hist, j)
-            d = hist.diverged_step[j]
-            try:
-                summary = fprinciple_summary(h, specs[i].record.threshold)
-            except (IndexError, ValueError):  # nothing recorded before an immediate divergence
-                summary = {"threshold": float(specs[i].record.threshold)}
-            if d is not None:
-                summary = {**summary, "diverged_step": d}
-                res = Result(h, summary, [f"training diverged at step {d}; lower train.lr"])
-                out[i] = MemberResult(res, Outcome.DIVERGED, d, wall, bucket_size=k)
-            else:
-                out[i] = MemberResult(Result(h, summary, _headline(summary, specs[i])), Outcome.COMPLETED, None, wall,
-                                      bucket_size=k)
-    return out  # type: ignore[return-value]
-
-
-register_ensemble("fprinciple", run_fprinciple_ensemble, static_key=fprinciple_static_key,
-                  member_bytes=fprinciple_member_bytes)

@@ -150,6 +150,9 @@ def register_kind(kind: Kind) -> Kind:
         raise InputError(f"kind {kind.name!r}", "its spec is not a BaseSpec dataclass",
                          "derive the spec from simbias.experiments.BaseSpec")
     KINDS[kind.name] = kind
+    from ._registry import EXPERIMENTS, Experiment  # the name index of `simbias list` and spec loading
+
+    EXPERIMENTS[kind.name] = Experiment(kind.name, kind.spec, None, kind.description)
     for a in kind.aliases:
         _ALIASES[a] = kind.name
     return kind
@@ -203,6 +206,21 @@ def _shape_sig(t) -> Any:
     return (tuple(t.shape), str(t.dtype), str(t.device)) if isinstance(t, torch.Tensor) else None
 
 
+def _settings(obj) -> Any:
+    """The plain settings of an object (a probe, a record): its class and simple attributes."""
+    simple = (int, float, str, bool, type(None))
+    items = vars(obj).items() if hasattr(obj, "__dict__") else ()
+    return (type(obj).__qualname__, tuple(sorted((k, v if isinstance(v, simple) else repr(v) if isinstance(v, tuple)
+                                                  and all(isinstance(x, simple) for x in v) else type(v).__name__)
+                                                 for k, v in items if not k.startswith("_"))))
+
+
+def _record_sig(r) -> Any:
+    if r is None:
+        return None
+    return (r.every, r.log_points, r.snapshot_every, tuple(_settings(p) for p in r.probes))
+
+
 def lockstep_key(f: Fit) -> Any:
     """Jobs with equal keys train together in one :func:`~simbias.train.fit_ensemble` call.
 
@@ -227,7 +245,7 @@ def lockstep_key(f: Fit) -> Any:
     data = tuple((k, _shape_sig(v)) for k, v in sorted(vars(f.problem).items()) if isinstance(v, torch.Tensor)) \
         if hasattr(f.problem, "__dict__") else ()
     return (type(model).__module__, type(model).__qualname__, repr(dense), params, buffers, f.optimizer, f.steps,
-            repr(f.record), repr(sorted(opts.items())), data, f.name)
+            _record_sig(f.record), repr(sorted(opts.items())), data, f.name)
 
 
 def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None = None,

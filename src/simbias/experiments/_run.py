@@ -11,11 +11,12 @@ import torch
 
 from ..errors import DivergenceError, InputError
 from ..io import RunDir, environment_info, spec_hash
+from ._kind import KINDS, Kind, Plan, train_plan
 from ._preflight import preflight
 from ._registry import EXPERIMENTS, Result
 from ._spec import to_dict, to_toml
 
-__all__ = ["run", "check_device"]
+__all__ = ["run", "check_device", "result_of"]
 
 
 def check_device(device: str) -> str:
@@ -45,6 +46,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     """
     device = check_device(device)
     preflight(spec, device=device)
+    kind = KINDS.get(spec.experiment)
+    plan = kind.build(spec, device) if kind is not None else None  # builds model and data: before the claim
     data = to_dict(spec)
     h = spec_hash(data)
     rd = None
@@ -54,7 +57,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     try:
         if rd is not None:
             rd.write_spec(to_toml(data))
-        return _run_claimed(spec, rd, h, device, progress, finalize)
+        return _run_claimed(spec, rd, h, device, progress, finalize, kind, plan)
     except InputError:
         if rd is not None:
             rd.rollback()
@@ -64,8 +67,27 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
             rd.release()
 
 
-def _run_claimed(spec, rd, h, device, progress, finalize):
-    exp = EXPERIMENTS[spec.experiment]
+def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
+    """The summary and headline of a trained plan; a diverged history keeps what can be summarised."""
+    if not history.diverged:
+        summary = kind.summarize(spec, plan, history)
+        return Result(history, summary, kind.headline(spec, summary))
+    try:
+        summary = kind.summarize(spec, plan, history)
+    except (IndexError, ValueError, KeyError, TypeError):  # too little was recorded before the divergence
+        summary = {}
+    return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
+
+
+def _train_kind(kind: Kind, spec, plan: Plan, progress: bool) -> Result:
+    result = result_of(kind, spec, plan, train_plan(plan, progress=progress))
+    if result.history.diverged:
+        raise result.history.divergence_error(kind.hint, summary=result.summary)
+    return result
+
+
+def _run_claimed(spec, rd, h, device, progress, finalize, kind=None, plan=None):
+    exp = EXPERIMENTS.get(spec.experiment)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     manifest: dict[str, Any] = {
@@ -73,7 +95,8 @@ def _run_claimed(spec, rd, h, device, progress, finalize):
         "dtype": spec.dtype, "started": started, **environment_info(),
     }
     try:
-        result = exp.runner(spec, device=device, progress=progress)
+        result = _train_kind(kind, spec, plan, progress) if kind is not None else \
+            exp.runner(spec, device=device, progress=progress)
     except DivergenceError as exc:
         if rd is not None:
             hist = getattr(exc, "history", None)

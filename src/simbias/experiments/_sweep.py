@@ -45,7 +45,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import InputError
 from ..io import SweepDir, environment_info, flatten_summary, spec_hash
-from ._ensemble_runners import MemberResult, run_members, static_key_of
+from ._ensemble_runners import MemberResult, member_bytes_of, run_members, static_key_of
 from ._registry import EXPERIMENTS, _load_source, spec_class
 from ._preflight import preflight
 from ._run import check_device
@@ -340,8 +340,7 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
             buckets.setdefault(key, []).append(m)
     tasks = list(singles)
     for ms in buckets.values():
-        exp = EXPERIMENTS[ms[0].spec.experiment]
-        per = exp.member_bytes(ms[0].spec) if exp.member_bytes is not None else 0
+        per = member_bytes_of(ms[0].spec) or 0
         cap = len(ms) if per <= 0 else max(1, budget // per)
         if bucket_size is not None:
             cap = min(cap, bucket_size)
