@@ -221,6 +221,15 @@ def _record_sig(r) -> Any:
     return (r.every, r.log_points, r.snapshot_every, tuple(_settings(p) for p in r.probes))
 
 
+def _lockstep_options(f: Fit) -> dict[str, Any] | None:
+    """The fit options an ensemble takes (full batch: a batch as large as the data is no mini-batch)."""
+    opts = {k: v for k, v in f.options.items() if k not in ("generator", "batch_size")}
+    bs, x = f.options.get("batch_size"), getattr(f.problem, "x_train", None)
+    if bs is not None and not (isinstance(x, torch.Tensor) and bs >= x.shape[0]):
+        return None
+    return opts
+
+
 def lockstep_key(f: Fit) -> Any:
     """Jobs with equal keys train together in one :func:`~simbias.train.fit_ensemble` call.
 
@@ -232,10 +241,9 @@ def lockstep_key(f: Fit) -> Any:
     """
     if f.trainer is not None or f.optimizer not in train.ENSEMBLE_OPTIMIZERS:
         return None
-    opts = dict(f.options)
-    if opts.get("batch_size") is not None or "generator" in opts and opts.get("batch_size") is not None:
+    opts = _lockstep_options(f)
+    if opts is None:
         return None
-    opts.pop("generator", None)
     if any(callable(v) for v in opts.values()):
         return None
     model = f.model
@@ -274,7 +282,7 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
                     per[i].append(_train_one(f, on_step=on_step))
                 continue
             f0 = fits[0]
-            opts = {k: v for k, v in f0.options.items() if k != "generator"}
+            opts = _lockstep_options(f0)
             hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
                                       f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
                                       on_step=None if on_step is None else (lambda _s, k=len(idx): on_step(k)),
