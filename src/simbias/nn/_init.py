@@ -80,7 +80,27 @@ INIT_SCHEMES: tuple[str, ...] = tuple(_SCHEMES)
 
 
 def register_init(name: str, scheme: InitScheme) -> None:
-    """Add a draw under ``name`` (it then serves every model's ``init=``)."""
+    """Add a draw under ``name`` (it then serves every model's ``init=``).
+
+    An existing name is replaced.  The registry is process-wide.
+
+    Parameters
+    ----------
+    name : str
+        The new scheme name.
+    scheme : InitScheme
+        Its law, weight scale and bias rule.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> register_init("half_lecun", InitScheme("normal", lambda fi, fo, std: 0.5 / math.sqrt(fi),
+    ...                                        lambda fi, fo, std, w: 0.0))  # doctest: +SKIP
+    >>> MLP(1, [64], 1, init="half_lecun")  # doctest: +SKIP
+    """
     global INIT_SCHEMES
     _SCHEMES[name] = scheme
     INIT_SCHEMES = tuple(_SCHEMES)
@@ -133,6 +153,11 @@ def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = N
     init : a scheme name or alias.
     std : the standard deviation of ``normal`` (``init_std``).
     generator : the random source.
+
+    Returns
+    -------
+    None
+        The layer is modified in place.
 
     Example
     -------
