@@ -118,6 +118,12 @@ class Outcome(str, enum.Enum):
     A string enum: ``COMPLETED``, ``DIVERGED`` (the loss became non-finite) or ``FAILED`` (any
     other failure); ``str()`` gives the plain value written to CSV and JSON.
 
+    Parameters
+    ----------
+    value : str
+        ``Outcome(value)`` looks a member up by its value: ``"completed"``, ``"diverged"`` or
+        ``"failed"`` (anything else raises :class:`ValueError`).
+
     Examples
     --------
     >>> str(Outcome.DIVERGED), Outcome("completed") is Outcome.COMPLETED
