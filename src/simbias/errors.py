@@ -92,8 +92,21 @@ class DivergenceError(RunFailure):
     ``summary`` (the experiment's numbers so far, written to ``summary.json``).  The message is
     built when it is read, so it always shows the current ``hint``.
 
-    Example
-    -------
+    Parameters
+    ----------
+    step : int
+        The step at which the loss became non-finite.
+    loss : float
+        The loss value there (NaN or ±inf).
+    hint : str, default "lower train.lr"
+        The fix shown to the user.
+    history : History, optional
+        What was recorded before the step.
+    summary : dict, optional
+        The experiment's numbers so far.
+
+    Examples
+    --------
     >>> str(DivergenceError(12, float("nan"), hint="lower train.lr_factor"))
     'training diverged at step 12 (loss = nan); lower train.lr_factor'
     """

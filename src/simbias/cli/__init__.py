@@ -17,11 +17,15 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        The exit code: 0 on success, 2 for bad input, 1 for a failed run.
+        The exit code: 0 on success, 2 for bad input, 1 for a failed run, 130 when interrupted.
+        Malformed flags are argparse's: it prints the usage and raises ``SystemExit(2)``.
 
     Examples
     --------
-    >>> main(["--help"])  # doctest: +SKIP
+    >>> main(["list"])  # prints the presets and experiment kinds  # doctest: +SKIP
+    0
+    >>> main(["run", "fprinciple-1d", "--out", "runs/f1"])  # trains; writes the run directory  # doctest: +SKIP
+    0
     """
     from ._main import main as _main
 

@@ -143,10 +143,10 @@ class MLP(nn.Module):
         Returns
         -------
         DensePlan
-            one ``nn.Linear`` per layer, the activation (named when it is the registered one).
+            One ``nn.Linear`` per layer, the activation (named when it is the registered one).
 
-        Example
-        -------
+        Examples
+        --------
         >>> len(MLP(1, [8, 8], 1).dense_plan().layers)
         3
         """

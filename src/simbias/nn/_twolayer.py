@@ -232,9 +232,10 @@ class TwoLayer(nn.Module):
         Returns
         -------
         DensePlan
+            The hidden layer and the output weights, output divided by ``alpha``.
 
-        Example
-        -------
+        Examples
+        --------
         >>> TwoLayer(1, 8).dense_plan().output_divisor
         'alpha'
         """
