@@ -115,6 +115,7 @@ class MergedNet:
 
     @property
     def width(self) -> int:
+        """Number k of merged neurons."""
         return self.w.shape[0]
 
 

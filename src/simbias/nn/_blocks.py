@@ -152,6 +152,7 @@ class DenseStack(nn.Module):
             init_dense_(layer, init, std=init_std, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features); the last hidden activation when ``out_features=None``."""
         x = as_batch(x, self.in_features)
         for layer in self.hidden:
             y = self.act(layer(x))
@@ -222,6 +223,7 @@ class ScaledLinear(nn.Module):
         self.out_features = out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """z = K ⊙ (W x) + b (or K ⊙ (W x + b)), shape (n, out_features)."""
         x = as_batch(x, self.in_features)
         if self.scale_bias or self.linear.bias is None:
             return self.scales * self.linear(x)
@@ -288,6 +290,7 @@ class SinCosFirstLayer(nn.Module):
         self.in_features, self.out_features = in_features, 2 * width
 
     def forward(self, x: Tensor) -> Tensor:
+        """s·[cos z, sin z], shape (n, 2·width)."""
         z = self.proj(x)
         return self.amplitude * torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
 

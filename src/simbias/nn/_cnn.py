@@ -188,6 +188,7 @@ class CNN(nn.Module):
         return (y[0] if squeeze else y), out
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x flattened (n, C·H·W) or shaped (n, *in_shape)."""
         return self._stages(x, keep=False)[0]
 
     def hidden_outputs(self, x: Tensor) -> list[Tensor]:

@@ -103,5 +103,6 @@ class CoordinateNet(nn.Module):
         return torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features); in (0, 1) with ``output='sigmoid'``."""
         out = self.mlp(self.encode(x))
         return torch.sigmoid(out) if self.sigmoid else out

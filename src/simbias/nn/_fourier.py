@@ -103,6 +103,7 @@ class FourierFeatures(nn.Module):
         self.in_features, self.out_features = d, 2 * b.shape[0]
 
     def forward(self, x: Tensor) -> Tensor:
+        """γ(x) = [cos(c B x), sin(c B x)], shape (n, 2·rows(B))."""
         z = as_batch(x, self.in_features) @ self.B.T
         if self.two_pi:
             z = 2 * math.pi * z
@@ -170,6 +171,7 @@ class FourierFeatureNet(nn.Module):
         self.in_features, self.out_features = in_features, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features)."""
         return self.mlp(self.features(x))
 
 
@@ -239,6 +241,7 @@ class MultiScaleFourierNet(nn.Module):
         self.sigmas, self.in_features, self.out_features = sigmas, in_features, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features): the head applied to the concatenated trunk outputs of every σ."""
         return self.head(torch.cat([self.trunk(emb(x)) for emb in self.embeddings], dim=-1))
 
     def extra_repr(self) -> str:

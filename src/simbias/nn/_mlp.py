@@ -110,6 +110,7 @@ class MLP(nn.Module):
             init_linear_(layer, init=init, std=std, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) outputs for x of shape (n, in_features) (or (n,) when in_features = 1)."""
         if x.ndim == 1:
             x = x[:, None]
         for layer in self.layers[:-1]:

@@ -186,6 +186,7 @@ class MscaleDNN1(nn.Module):
         self.widths, self.out_features = widths, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features) (or (n,) when in_features = 1)."""
         h = self.first(as_batch(x, self.in_features))
         if self.first_act is not None:
             h = self.first_act(h)
@@ -270,6 +271,7 @@ class MscaleDNN2(nn.Module):
         return torch.stack([net(a * x) for a, net in zip(self.scales, self.subnets)])
 
     def forward(self, x: Tensor) -> Tensor:
+        """Σ_i f_{θ_i}(a_i x), shape (n, out_features); the sub-networks run as one batched product."""
         # Same numbers as ``subnet_outputs(x).sum(0)``, but the N sub-networks run as one batched
         # matrix product per layer (their weights stacked on the fly, so gradients still reach each
         # sub-network's own parameters): ~3x faster for the 6 x 1-30-30-30-1 Ritz example.

@@ -206,6 +206,7 @@ class TwoLayer(nn.Module):
         return phase_coordinates(self.alpha, self.beta1, self.beta2, self.width)
 
     def forward(self, x: Tensor) -> Tensor:
+        """f(x), shape (n, 1) (or (n, c)), for x of shape (n, d) (or (n,) when d = 1)."""
         if x.ndim == 1:
             if self.in_features != 1:
                 raise InputError("x", f"has shape {tuple(x.shape)} but in_features = {self.in_features}", "give x as (n, d)")
