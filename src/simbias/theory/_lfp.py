@@ -143,7 +143,7 @@ def lfp_gamma2(
     Returns
     -------
     torch.Tensor
-        γ(ξ)², shape (k,).
+        γ(ξ)² (float64), one value per frequency.
 
     Examples
     --------
@@ -247,7 +247,7 @@ class FPInterpolant:
     freqs : numpy.ndarray
         ξ_j, cycles.
     cos_coef, sin_coef : numpy.ndarray
-        c_j and s_j, shape (n_freq,) or (n_freq, c).
+        c_j and s_j, shape (n_freq,).
     period : float
         Period L of the basis.
     center : float
@@ -322,7 +322,7 @@ def fp_norm_interpolant(
     Parameters
     ----------
     x : array_like
-        Data points (n,), distinct.
+        Data points (n,), n ≥ 2, distinct (any order).
     y : array_like
         Values at the points (n,).
     gamma2 : callable
