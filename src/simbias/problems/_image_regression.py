@@ -79,6 +79,22 @@ def text_image(size=512, *, seed: int = 0, dtype=None) -> Tensor:
     (``ImageFont.load_default``) at 4× the size and reduced with a box filter (anti-aliased
     edges).  Same ``size`` and ``seed`` → same pixels with the same Pillow version.
 
+    Parameters
+    ----------
+    size : int
+        Side length in pixels (≥ 8).
+    seed : int
+        Seed of the line order, offsets and colours.
+    dtype : torch.dtype, optional
+        Float dtype (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Tensor
+        (size, size, 3) RGB values in [0, 1].
+
+    Examples
+    --------
     >>> text_image(64).shape
     torch.Size([64, 64, 3])
     """
