@@ -86,7 +86,17 @@ class Probe(Protocol):
     indices); ``__call__`` returns tensors keyed by name, recorded with the record axis first.
     ``snapshot = False`` probes run at every record step (they should be cheap, e.g. reuse
     ``ctx.output_on_train()``); ``snapshot = True`` probes run at the sparser snapshot steps.
-    Any object with these three members is a probe (a structural protocol).
+    Any object with these three members is a probe (a structural protocol; it has no
+    constructor of its own).
+
+    Parameters
+    ----------
+    model
+        (of ``setup``) the model before training.
+    problem
+        (of ``setup``) the problem being trained on.
+    ctx : RecordContext
+        (of ``__call__``) the state at a record step.
 
     Examples
     --------
