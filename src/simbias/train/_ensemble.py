@@ -1023,47 +1023,83 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                  chunk_size: int | None = None) -> History:
     """Train the M members of ``ensemble`` on ``problem`` in lockstep for ``steps`` updates.
 
-    Args:
-        ensemble: an :class:`Ensemble`, or a list of same-shape models (then the trained
-            parameters are written back into them at the end, as M :func:`fit` calls would).
-        problem: one supervised problem shared by every member, or a :class:`StackedProblem`
-            (:func:`stack_problems`) with per-member data (e.g. per-member label noise).
-        optimizer: an element-wise ensemble optimiser over ``ensemble.parameters()``
-            (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
-            its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
-        steps: number of updates (full batch).
-        batch_size: must be ``None`` (the ensemble trains full batch); present so that ``fit`` and
-            ``fit_ensemble`` share one signature.
-        lr: with an optimiser name: one learning rate, or one per member.
-        optimizer_options: with an optimiser name: e.g. ``{"momentum": 0.9}``.
-        loss: ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
-            callable ``loss(forward, x, y, members, step) -> (losses (C,), output or None)`` for a
-            chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
-        record: what to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
-            ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
-        stop: ``stop(step, values) -> bool`` for the whole ensemble ("all", not per member),
-            called at every record step after its records (before that step's update) with the
-            values just recorded (member axis first) and ``values["losses"]`` (``(M, step)``
-            per-step losses so far); ``True`` ends training with the state after ``step`` updates
-            as the final state (``info["stopped_early"]``).
-        on_record: called as ``on_record(step, values)`` after each record.
-        on_step: called as ``on_step(step)`` after each update (e.g. an outer progress bar).
-        progress: show a progress bar over steps.
-        lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
-        checkpoint_every, on_checkpoint: hand a :class:`~simbias.train.Checkpoint` (stacked
-            parameters, optimiser state, RNG, losses, records, member outcomes) to
-            ``on_checkpoint`` before every ``checkpoint_every``-th update.
-        resume: a checkpoint of this run: continue from it (bit for bit the uninterrupted run);
-            the ensemble and optimiser given are fresh ones of the same structure.
-        generator: unused (full batch); the shared signature.
-        chunk_size: members per chunk within a step (``None``: cache-sized chunks on the CPU, all
-            members on CUDA).  Does not change any number.
+    Parameters
+    ----------
+    ensemble
+        An :class:`Ensemble`, or a list of same-shape models (then the trained
+        parameters are written back into them at the end, as M :func:`fit` calls would).
+    problem
+        One supervised problem shared by every member, or a :class:`StackedProblem`
+        (:func:`stack_problems`) with per-member data (e.g. per-member label noise).
+    optimizer
+        An element-wise ensemble optimiser over ``ensemble.parameters()``
+        (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
+        its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
+    steps
+        Number of updates (full batch).
+    batch_size
+        Must be ``None`` (the ensemble trains full batch); present so that ``fit`` and
+        ``fit_ensemble`` share one signature.
+    lr
+        With an optimiser name: one learning rate, or one per member.
+    optimizer_options
+        With an optimiser name: e.g. ``{"momentum": 0.9}``.
+    loss
+        ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
+        callable ``loss(forward, x, y, members, step) -> (losses (C,), output or None)`` for a
+        chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
+    derivative_weight
+        λ of ``"mse+derivative"``.
+    record
+        What to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
+        ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
+    stop
+        ``stop(step, values) -> bool`` for the whole ensemble ("all", not per member),
+        called at every record step after its records (before that step's update) with the
+        values just recorded (member axis first) and ``values["losses"]`` (``(M, step)``
+        per-step losses so far); ``True`` ends training with the state after ``step`` updates
+        as the final state (``info["stopped_early"]``).
+    on_record
+        Called as ``on_record(step, values)`` after each record.
+    on_step
+        Called as ``on_step(step)`` after each update (e.g. an outer progress bar).
+    progress
+        Show a progress bar over steps.
+    lr_decay
+        Multiply every learning rate by ``(1 − lr_decay)`` after each step.
+    checkpoint_every, on_checkpoint
+        Hand a :class:`~simbias.train.Checkpoint` (stacked
+        parameters, optimiser state, RNG, losses, records, member outcomes) to
+        ``on_checkpoint`` before every ``checkpoint_every``-th update.
+    resume
+        A checkpoint of this run: continue from it (bit for bit the uninterrupted run);
+        the ensemble and optimiser given are fresh ones of the same structure.
+    generator
+        Unused (full batch); the shared signature.
+    chunk_size
+        Members per chunk within a step (``None``: cache-sized chunks on the CPU, all
+        members on CUDA).  Does not change any number.
 
-    Returns:
-        A :class:`~simbias.results.History` with the member axis first in every recorded array
-        (``(M, n_records, …)``), ``static["loss"]`` of shape ``(M, steps)``, ``outcome`` and
-        ``diverged_step`` as per-member lists.  A diverged member's records from its divergence
-        step on are NaN; :func:`member_history` cuts them off.  Divergence is never raised.
+    Returns
+    -------
+    History
+        The member axis first in every recorded array (``(M, n_records, …)``),
+        ``static["loss"]`` of shape ``(M, steps)``, ``outcome`` and ``diverged_step`` as
+        per-member lists.  A diverged member's records from its divergence step on are NaN;
+        :func:`member_history` cuts them off.  Divergence is never raised.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, default_probes
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64)
+    >>> nets = [TwoLayer(1, 50, generator=torch.Generator().manual_seed(s)) for s in range(4)]
+    >>> h = fit_ensemble(nets, prob, "adam", lr=[1e-3, 1e-3, 1e-2, 1e-2], steps=20,
+    ...                  record=Record(every=10, probes=default_probes(prob)))
+    >>> h.arrays["peak_error"].shape, h.static["loss"].shape
+    ((4, 3, 2), (4, 20))
     """
     if batch_size is not None:
         raise InputError("train.batch_size", f"got {batch_size!r}; the ensemble engine trains full batch",
@@ -1305,6 +1341,32 @@ def member_history(history: History, i: int) -> History:
     A diverged member keeps only what was recorded before its divergence step (and its
     ``static["loss"]`` up to that step), like the history carried by a
     :class:`~simbias.errors.DivergenceError`.
+
+    Parameters
+    ----------
+    history : History
+        What :func:`fit_ensemble` returned.
+    i : int
+        The member, 0 … M − 1.
+
+    Returns
+    -------
+    History
+        Member ``i``'s arrays without the member axis, its ``static["loss"]``, ``outcome`` and
+        ``diverged_step``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, TrainLoss
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> nets = [TwoLayer(1, 20, generator=torch.Generator().manual_seed(s)) for s in range(3)]
+    >>> h = fit_ensemble(nets, prob, "sgd", lr=0.01, steps=10, record=Record(every=5, probes=[TrainLoss()]))
+    >>> one = member_history(h, 1)
+    >>> one.arrays["train_loss"].shape, one.static["loss"].shape, one.outcome.value
+    ((3,), (10,), 'completed')
     """
     M = int(history.info.get("n_members", 0))
     if not 0 <= i < M:
