@@ -155,12 +155,19 @@ def load_named_image(name: str | None = "astronaut", *, path: str | None = None,
 class GridImageRegression(NamedTuple):
     """An image as coordinates → values with the every-other-pixel split (module docstring).
 
-    Attributes:
-        problem: a :class:`~simbias.problems.Regression`: ``x_train``/``y_train`` the training
-            subgrid (row-major, shape ``train_shape``), ``x_test``/``y_test`` every pixel of the
-            image (row-major, shape ``shape``).
-        train_mask: (H·W,) bool, ``True`` on the training pixels (rows of ``x_test``).
-        shape: ``(H, W)``; train_shape: ``(⌈H/2⌉, ⌈W/2⌉)``; channels: C.
+    Parameters
+    ----------
+    problem : Regression
+        ``x_train``/``y_train`` the training subgrid (row-major, shape ``train_shape``),
+        ``x_test``/``y_test`` every pixel of the image (row-major, shape ``shape``).
+    train_mask : Tensor
+        (H·W,) bool, ``True`` on the training pixels (rows of ``x_test``).
+    shape : (int, int)
+        ``(H, W)``.
+    train_shape : (int, int)
+        ``(⌈H/2⌉, ⌈W/2⌉)``.
+    channels : int
+        C.
     """
 
     problem: Regression
