@@ -49,8 +49,9 @@ def register_optimizer(name: str, factory: Callable[..., torch.optim.Optimizer])
     --------
     >>> import torch
     >>> register_optimizer("rmsprop", lambda params, lr, **kw: torch.optim.RMSprop(params, lr=lr, **kw))
-    >>> make_optimizer("rmsprop", torch.nn.Linear(2, 1).parameters(), lr=1e-3)
+    >>> make_optimizer("rmsprop", torch.nn.Linear(2, 1).parameters(), lr=1e-3)  # doctest: +ELLIPSIS
     RMSprop (...)
+    >>> del OPTIMIZERS["rmsprop"]  # the registry is global: undo the example
     """
     OPTIMIZERS[name] = factory
 
