@@ -153,8 +153,9 @@ class Poisson(PDEProblem):
     """−Δu = f from a manufactured solution (``kind``, see the module docstring), default [−1, 1]^d.
 
     Closed forms: ``sin``: f = μ² Σ sin(μx_i); ``sin_square``: f = Σ (4μ²x_i² sin(μx_i²) −
-    2μ cos(μx_i²)); ``product``: f = dμ² Π sin(μx_i); ``quadratic``: f = −2d.  Manufactured
-    solutions of Liu, Cai & Xu (MscaleDNN, arXiv 2007.11207).  ``lam = 0``, ``p = 2``.
+    2μ cos(μx_i²)); ``product``: f = dμ² Π sin(μx_i); ``quadratic``: f = −2d.  The sources
+    (MscaleDNN, arXiv 2007.11207, and the authors' scripts) are in the module docstring.
+    ``lam = 0``, ``p = 2``.
 
     Parameters
     ----------

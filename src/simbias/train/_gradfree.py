@@ -135,7 +135,8 @@ class GradientFreeOptimizer(torch.optim.Optimizer):
     params : iterable of Parameter or dict
         As for ``torch.optim.Optimizer``.
     defaults : dict
-        Per-group defaults (must hold ``lr``).
+        Per-group defaults, as for ``torch.optim.Optimizer``; the ``lr`` property reads the
+        first group's ``"lr"``.
     seed : int
         Seeds the optimiser's own ``torch.Generator`` (on the parameters' device).
     chunk_size : int, optional
