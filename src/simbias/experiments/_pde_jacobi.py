@@ -34,7 +34,6 @@ import numpy as np
 import torch
 
 from .. import problems, train
-from ..errors import InputError
 from ..results import History
 from ._common import check_train_settings, converged_steps, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
