@@ -41,8 +41,10 @@ Design notes (ours):
   3e-4 vs 1.2e-2 after 3000 steps).  Non-box domains fall back to i.i.d. points.
 * Every network sees the same points at every step (one data generator per network, same
   seed), so the comparison is paired.
-* Histories of the networks are merged into one: arrays ``<name>/<key>`` (``<name>/rel_l2``…),
-  the per-step loss in ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.
+* Each network is one :class:`~simbias.experiments.Fit` (its objective as the ``loss`` callable);
+  the plan's ``combine`` (:func:`merge_histories`) joins their histories side by side: arrays
+  ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in ``static["<name>/loss"]``;
+  ``x_test``/``u_test`` are shared.  The architectures are a registry, :data:`ARCHS` (name → builder).
 """
 
 from __future__ import annotations
