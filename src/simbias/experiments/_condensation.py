@@ -41,9 +41,8 @@ orientations for an activation of multiplicity p.  What was checked (README, tes
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence, Union
+from typing import Callable, Literal, Union
 
 import numpy as np
 import torch
@@ -51,16 +50,16 @@ import torch
 from .. import condensation as cond
 from .. import nn as snn
 from .. import problems, theory, train
-from ..errors import InputError, Outcome
+from ..errors import InputError
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
            "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
-           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "train_two_layer",
-           "condensation_summary", "initial_condensation_summary", "run_condensation_1d",
-           "run_initial_condensation", "run_condensation_1d_ensemble"]
+           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "two_layer_fit",
+           "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D", "CONDENSATION_INITIAL"]
 
 TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
 E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
@@ -366,71 +365,80 @@ class TwoLayerParams:
         return out
 
 
-def _probes(params: bool = True) -> tuple:
-    return (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
+def _record(snapshot_every: int | None, params: bool = True) -> train.Record:
+    probes = (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
+    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=probes)
 
 
-def _record(snapshot_every: int | None, steps: int, params: bool = True) -> train.Record:
-    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=_probes(params))
+def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params: bool) -> Callable[..., History]:
+    """The :class:`Fit` trainer of ``train.backtrack`` (restarts from the same initialisation with
+    half the rate, :func:`train.fit_with_restarts`) and ``train.stop_loss_ratio`` (stages of
+    ``snapshot_every`` steps, :func:`train.fit_stages`, ending after the first stage whose final
+    loss is below that fraction of the initial loss).  The fit's model ends trained."""
+
+    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
+        start = {k: v.detach().clone() for k, v in f.model.state_dict().items()}
+        model, problem = f.model, f.problem
+
+        def build(eta: float):  # the same initialisation on every call
+            with torch.no_grad():
+                model.load_state_dict(start)
+            return model, train.make_optimizer(f.optimizer, model.parameters(), lr=eta,
+                                               **f.options.get("optimizer_options", {}))
+
+        def condensed(h: History) -> bool:
+            with torch.no_grad():
+                now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
+            return now < t.stop_loss_ratio * float(h.static["loss"][0])
+
+        def run(net, opt) -> History:
+            if t.stop_loss_ratio is None:
+                return train.fit(net, problem, opt, steps=f.steps, record=f.record, progress=progress,
+                                 on_record=on_record)
+            return train.fit_stages(net, problem, opt, steps=f.steps,
+                                    stage_steps=snapshot_every or max(1, f.steps // 50),
+                                    record=lambda k: _record(k, params), until=condensed, on_record=on_record)
+
+        if t.backtrack:
+            return train.fit_with_restarts(build, f.lr, run, max_restarts=t.max_restarts).history
+        return run(*build(f.lr))
+
+    return trainer
 
 
-def _fit_stages(model, problem, opt, *, steps: int, snapshot_every: int | None, stop_ratio: float | None,
-                progress: bool = False, params: bool = True) -> History:
-    """:func:`fit` for ``steps`` updates; with ``stop_ratio`` in stages of ``snapshot_every`` steps
-    (:func:`train.fit_stages`), stopping after the first stage whose final loss is below
-    ``stop_ratio`` × the initial loss."""
-    if stop_ratio is None:
-        return train.fit(model, problem, opt, steps=steps, record=_record(snapshot_every, steps, params),
-                         progress=progress)
+def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapshot_every: int | None,
+                  params: bool = True) -> Fit:
+    """The training job of a two-layer net: the learning rate resolved on the initial net
+    (``"auto"``/``"scaled"``, :func:`simbias.train.resolve_lr`), snapshots of the output on the
+    evaluation grid (and, with ``params``, of the parameters).  A plain :class:`Fit` (sweeps train
+    such members in lockstep) unless ``train.backtrack`` or ``train.stop_loss_ratio`` is set.
 
-    def condensed(h: History) -> bool:
-        with torch.no_grad():
-            now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
-        return now < stop_ratio * float(h.static["loss"][0])
+    Parameters
+    ----------
+    model : the initialised net (trained in place).
+    problem : its data (``x_train``, ``y_train``, ``x_test``).
+    t : the ``[train]`` section.
+    snapshot_every : snapshot period (``None``/0: about 50 over the run).
+    params : also snapshot the parameters.
 
-    return train.fit_stages(model, problem, opt, steps=steps, stage_steps=snapshot_every or max(1, steps // 50),
-                            record=lambda k: train.Record(every=None, snapshot_every=k, probes=_probes(params)),
-                            until=condensed)
+    Returns
+    -------
+    Fit
 
-
-def train_two_layer(spec_model: TwoLayerSpec, t: TwoLayerTrainSpec, problem, *, seed: int, dtype, device,
-                    snapshot_every: int | None, progress: bool = False,
-                    init: Callable[[snn.TwoLayer], None] | None = None, params: bool = True,
-                    hint: str = "lower train.lr", summary: dict | None = None) -> tuple[History, snn.TwoLayer, float, int]:
-    """Build the net (``init`` may redraw its parameters), resolve the learning rate, train.
-
-    Snapshots record the output on the evaluation grid and, with ``params``, the parameters.
-
-    Returns ``(history, model, lr, restarts)``.  Raises :class:`DivergenceError` with the history
-    recorded so far, ``hint`` and ``summary``.
+    Example
+    -------
+    >>> f = two_layer_fit(net, problem, TwoLayerTrainSpec(steps=100), snapshot_every=10)  # doctest: +SKIP
     """
-    def fresh() -> snn.TwoLayer:
-        net = build_two_layer(spec_model, problem.in_features, seed=seed, dtype=dtype, device=device)
-        if init is not None:
-            init(net)
-        return net
+    lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
+    opts = {"optimizer_options": {"momentum": t.momentum}} if t.optimizer == "sgd" and t.momentum else {}
+    plain = not t.backtrack and t.stop_loss_ratio is None
+    return Fit(model, problem, t.optimizer, lr, t.steps, _record(snapshot_every, params), opts,
+               trainer=None if plain else _two_layer_trainer(t, snapshot_every, params))
 
-    lr = train.resolve_lr(t.lr, fresh(), problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
 
-    def build(eta: float):  # the same initialisation on every call (seeded)
-        net = fresh()
-        return net, train.make_optimizer(t.optimizer, net.parameters(), lr=eta, **opts)
-
-    def run(net, opt):
-        return _fit_stages(net, problem, opt, steps=t.steps, snapshot_every=snapshot_every,
-                           stop_ratio=t.stop_loss_ratio, progress=progress, params=params)
-
-    if t.backtrack:
-        res = train.fit_with_restarts(build, lr, run, max_restarts=t.max_restarts)
-        h, net, lr, restarts = res.history, res.model, res.lr, res.restarts
-    else:
-        net, opt = build(lr)
-        h, restarts = run(net, opt), 0
-    if h.diverged:
-        raise h.divergence_error(hint, summary=summary)
-    return h, net, lr, restarts
-
+def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
+    """(learning rate, restarts) of a two-layer plan's accepted training."""
+    return float(history.info.get("lr", plan.fits[0].lr)), int(history.info.get("restarts", 0))
 
 # --------------------------------------------------------------------------------------------
 # condensation-1d
@@ -542,7 +550,7 @@ def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> d
     return out
 
 
-def _headline_1d(s: dict) -> list[str]:
+def _headline_1d(spec, s: dict) -> list[str]:
     reg = f" — theory: {s['regime']} at (γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g})" if "regime" in s else ""
     return [f"RD = {s['rd']:.4g}{reg}",
             f"{100 * s['amplitude_share']:.1f} % of the amplitude on {s['n_orientations']} orientation(s)",
@@ -551,79 +559,27 @@ def _headline_1d(s: dict) -> list[str]:
             f"final train loss {s['final_train_loss']:.3e} (lr {s['lr']:.3g})"]
 
 
-@register("condensation-1d", Condensation1DSpec,
-          "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)")
-def run_condensation_1d(spec: Condensation1DSpec, *, device="cpu", progress=False) -> Result:
+def build_condensation_1d(spec: Condensation1DSpec, device: str = "cpu") -> Plan:
+    """The tutorial points, the two-layer net and its training job (lr resolved per member)."""
     dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
     problem = build_points(spec.problem, dtype=dtype, device=device)
-    h, model, lr, restarts = train_two_layer(
-        spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype, device=device,
-        snapshot_every=spec.record.snapshot_every, progress=progress, summary=phase_info(spec.model),
-        hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)")
-    summary = condensation_summary(h, spec, lr=lr, restarts=restarts)
-    return Result(h, summary, _headline_1d(summary))
+    net = build_two_layer(spec.model, problem.in_features, seed=seeds_for(spec.seed)["init"], dtype=dtype,
+                          device=device)
+    return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
 
-# ---- ensemble runner (sweeps) -------------------------------------------------------------
-
-def condensation_static_key(spec: Condensation1DSpec):
-    """Members with one width, activation, data size, optimiser and schedule train together."""
-    t, m, p = spec.train, spec.model, spec.problem
-    if t.backtrack or t.stop_loss_ratio is not None or t.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-        return None
-    return (spec.dtype, m.width, m.activation, m.bias, p.size, p.n_test, t.optimizer,
-            t.momentum if t.optimizer == "sgd" else None, t.steps, spec.record.snapshot_every)
+def summarize_condensation_1d(spec: Condensation1DSpec, plan: Plan, history: History) -> dict:
+    lr, restarts = fit_lr(plan, history)
+    if history.diverged:
+        return {**phase_info(spec.model), "lr": lr}
+    return condensation_summary(history, spec, lr=lr, restarts=restarts)
 
 
-def condensation_member_bytes(spec: Condensation1DSpec) -> int:
-    m, p, t = spec.model, spec.problem, spec.train
-    size = torch_dtype(spec.dtype).itemsize
-    snaps = t.steps // max(1, spec.record.snapshot_every or max(1, t.steps // 50)) + 2
-    return int(size * (8 * 3 * m.width + 4 * p.size * m.width + snaps * (3 * m.width + p.n_test + p.size)))
-
-
-def run_condensation_1d_ensemble(specs: Sequence[Condensation1DSpec], *, device: str = "cpu",
-                                 on_step: Callable[[int], None] | None = None,
-                                 chunk_size: int | None = None) -> list:
-    """Train condensation-1d members of one static key together (per-member init scale, data,
-    learning rate); each member equals :func:`run_condensation_1d` up to float rounding."""
-    from ._ensemble_runners import MemberResult
-
-    specs = list(specs)
-    s0 = specs[0]
-    dtype = torch_dtype(s0.dtype)
-    t0 = time.perf_counter()
-    probs, models, lrs = [], [], []
-    for spec in specs:
-        seeds = seeds_for(spec.seed)
-        pr = build_points(spec.problem, dtype=dtype, device=device)
-        net = build_two_layer(spec.model, pr.in_features, seed=seeds["init"], dtype=dtype, device=device)
-        t = spec.train
-        lrs.append(train.resolve_lr(t.lr, net, pr.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0))
-        probs.append(pr)
-        models.append(net)
-    ens = train.Ensemble(models)
-    t = s0.train
-    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-    opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=lrs, **opts)
-    k = len(specs)
-    hist = train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=t.steps,
-                              record=_record(s0.record.snapshot_every, t.steps),
-                              on_step=None if on_step is None else (lambda _s: on_step(k)), chunk_size=chunk_size)
-    wall = time.perf_counter() - t0
-    out = []
-    for j, spec in enumerate(specs):
-        h = train.member_history(hist, j)
-        d = hist.diverged_step[j]
-        if d is not None:
-            summary = {**phase_info(spec.model), "lr": lrs[j], "diverged_step": d}
-            out.append(MemberResult(Result(h, summary, [f"training diverged at step {d}; lower train.lr_max"]),
-                                    Outcome.DIVERGED, d, wall, bucket_size=k))
-            continue
-        summary = condensation_summary(h, spec, lr=lrs[j])
-        out.append(MemberResult(Result(h, summary, _headline_1d(summary)), Outcome.COMPLETED, None, wall, bucket_size=k))
-    return out
+CONDENSATION_1D = register_kind(Kind(
+    "condensation-1d", Condensation1DSpec, build_condensation_1d, summarize_condensation_1d,
+    "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
+    headline=_headline_1d,
+    hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,30 +690,30 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
     return out
 
 
-@register("condensation-initial", InitialCondensationSpec,
-          "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)")
-def run_initial_condensation(spec: InitialCondensationSpec, *, device="cpu", progress=False) -> Result:
+def build_initial_condensation(spec: InitialCondensationSpec, device: str = "cpu") -> Plan:
+    """The box data, the small-init net and its training job."""
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_box_data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
-    h, model, lr, restarts = train_two_layer(spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype,
-                                             device=device, snapshot_every=spec.record.snapshot_every,
-                                             progress=progress)
-    s = initial_condensation_summary(h, spec, lr=lr, restarts=restarts)
+    net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
+    return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
+
+
+def summarize_initial_condensation(spec: InitialCondensationSpec, plan: Plan, history: History) -> dict:
+    lr, restarts = fit_lr(plan, history)
+    return {} if history.diverged else initial_condensation_summary(history, spec, lr=lr, restarts=restarts)
+
+
+def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
     p = s["multiplicity"]
-    head = [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
+    return [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
             f"{s['n_orientations']} orientation(s) carry {100 * spec.analysis.share:.0f} % of the amplitude"
             + (f" (claim: ≤ 2p = {2 * p})" if p is not None else "")
             + f"; {100 * s['pair_fraction']:.1f} % of neuron pairs have |cos| ≥ {spec.analysis.cos_threshold}",
             f"loss at {100 * s['loss_ratio']:.1f} % of its initial value after {s['steps_done']} steps"]
-    return Result(h, s, head)
 
 
-def _register_ensembles() -> None:
-    from ._ensemble_runners import register_ensemble
-
-    register_ensemble("condensation-1d", run_condensation_1d_ensemble, static_key=condensation_static_key,
-                      member_bytes=condensation_member_bytes)
-
-
-_register_ensembles()
+CONDENSATION_INITIAL = register_kind(Kind(
+    "condensation-initial", InitialCondensationSpec, build_initial_condensation, summarize_initial_condensation,
+    "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
+    headline=_initial_headline))
