@@ -67,6 +67,16 @@ E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1)
 HOMOGENEOUS = ("relu", "identity")
 
 
+def require(ok, key: str, problem: str, fix: str) -> None:
+    """The spec check of the two-layer kinds: raise ``InputError(key, problem, fix)`` unless ``ok``."""
+    if not ok:
+        raise InputError(key, problem, fix)
+
+
+def _interval(key: str, v, fix: str = "give [lo, hi] with lo < hi") -> None:
+    require(len(v) == 2 and v[0] < v[1], key, f"got {list(v)}", fix)
+
+
 # --------------------------------------------------------------------------------------------
 # spec sections shared by the two-layer kinds
 # --------------------------------------------------------------------------------------------
@@ -93,21 +103,17 @@ class PointsSpec:
     test_domain: tuple[float, ...] = ()
 
     def validate(self):
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
-        if self.test_domain and (len(self.test_domain) != 2 or not self.test_domain[0] < self.test_domain[1]):
-            raise InputError("problem.test_domain", f"got {list(self.test_domain)}", "give [lo, hi] with lo < hi, or []")
-        if self.y is not None and self.x is None:
-            raise InputError("problem.y", "given without problem.x", "give the points problem.x too")
+        _interval("problem.domain", self.domain)
+        if self.test_domain:
+            _interval("problem.test_domain", self.test_domain, "give [lo, hi] with lo < hi, or []")
+        require(self.y is None or self.x is not None, "problem.y", "given without problem.x", "give the points problem.x too")
         if self.x is not None:
-            if len(self.x) < 2 or len(set(self.x)) != len(self.x):
-                raise InputError("problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
-            if self.y is not None and len(self.y) != len(self.x):
-                raise InputError("problem.y", f"has {len(self.y)} values for {len(self.x)} points", "give one y per x")
-        elif self.n_train < 2:
-            raise InputError("problem.n_train", f"got {self.n_train}", "use at least 2 points")
-        if self.n_test < 2:
-            raise InputError("problem.n_test", f"got {self.n_test}", "use at least 2 points")
+            require(len(set(self.x)) == len(self.x) >= 2, "problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
+            if self.y is not None:
+                require(len(self.y) == len(self.x), "problem.y", f"has {len(self.y)} values for {len(self.x)} points",
+                      "give one y per x")
+        require(self.x is not None or self.n_train >= 2, "problem.n_train", f"got {self.n_train}", "use at least 2 points")
+        require(self.n_test >= 2, "problem.n_test", f"got {self.n_test}", "use at least 2 points")
         if self.y is None:
             problems.parse_expression(self.target, dim=1, name="problem.target")
 
@@ -128,12 +134,10 @@ class BoxDataSpec:
     n_test: int = 1000
 
     def validate(self):
-        if self.dim < 1:
-            raise InputError("problem.dim", f"got {self.dim}", "use a positive input dimension")
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
-        if self.n_train < 2 or self.n_test < 2:
-            raise InputError("problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}", "use at least 2 points")
+        require(self.dim >= 1, "problem.dim", f"got {self.dim}", "use a positive input dimension")
+        _interval("problem.domain", self.domain)
+        require(min(self.n_train, self.n_test) >= 2, "problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}",
+              "use at least 2 points")
         problems.parse_expression(self.target, dim=self.dim, name="problem.target")
 
 
@@ -163,24 +167,18 @@ class TwoLayerSpec:
         return None if self.init_t == "none" else float(self.init_t)
 
     def validate(self):
-        if self.width < 1:
-            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
+        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
         snn.get_activation(self.activation)
-        for name in ("alpha", "beta1", "beta2"):
+        given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
+        for name in given:
             v = getattr(self, name)
-            if v is not None and not (math.isfinite(v) and v > 0):
-                raise InputError(f"model.{name}", f"got {v}", "use a positive scale")
+            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive scale")
         if self.t is not None:
-            if not math.isfinite(self.t):
-                raise InputError("model.init_t", f"got {self.init_t}", "use a finite number")
-            given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
-            if given:
-                raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
-                                 "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to "
-                                 "give alpha/beta1/beta2")
-        if self.antisymmetric and self.width % 2:
-            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true",
-                             "use an even width (mirrored pairs)")
+            require(math.isfinite(self.t), "model.init_t", f"got {self.init_t}", "use a finite number")
+            require(not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
+                  "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
+        require(not (self.antisymmetric and self.width % 2), "model.width", f"got {self.width} with model.antisymmetric=true",
+              "use an even width (mirrored pairs)")
 
 
 @dataclass(frozen=True)
@@ -207,23 +205,24 @@ class TwoLayerTrainSpec:
     stop_loss_ratio: float | None = None
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not isinstance(self.lr, str) and not (math.isfinite(self.lr) and self.lr > 0):
-            raise InputError("train.lr", f"got {self.lr}", "use a positive number, 'auto' or 'scaled'")
-        if not 0 < self.lr_factor < 2:
-            raise InputError("train.lr_factor", f"got {self.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
-        for name in ("lr_max", "lr0"):
-            v = getattr(self, name)
-            if v != "none" and not (math.isfinite(v) and v > 0):
-                raise InputError(f"train.{name}", f"got {v}", "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if self.max_restarts < 0:
-            raise InputError("train.max_restarts", f"got {self.max_restarts}", "use a non-negative integer")
-        if self.stop_loss_ratio is not None and not 0 < self.stop_loss_ratio < 1:
-            raise InputError("train.stop_loss_ratio", f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
+        require(self.optimizer in train.OPTIMIZERS, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
+              f"choose one of {', '.join(train.OPTIMIZERS)}")
+        check_lr_rule(self)
+        require(self.stop_loss_ratio is None or 0 < self.stop_loss_ratio < 1, "train.stop_loss_ratio",
+              f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
+
+
+def check_lr_rule(t) -> None:
+    """Check the learning-rate rule, steps and restarts of a two-layer ``[train]`` section."""
+    require(isinstance(t.lr, str) or (math.isfinite(t.lr) and t.lr > 0), "train.lr", f"got {t.lr}",
+          "use a positive number, 'auto' or 'scaled'")
+    require(0 < t.lr_factor < 2, "train.lr_factor", f"got {t.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
+    for name in ("lr_max", "lr0"):
+        v = getattr(t, name)
+        require(v == "none" or (math.isfinite(v) and v > 0), f"train.{name}", f"got {v}",
+              "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
+    require(t.steps >= 1, "train.steps", f"got {t.steps}", "use a positive number of steps")
+    require(t.max_restarts >= 0, "train.max_restarts", f"got {t.max_restarts}", "use a non-negative integer")
 
 
 @dataclass(frozen=True)
@@ -234,8 +233,8 @@ class CondensationRecordSpec:
     snapshot_every: int = 0
 
     def validate(self):
-        if self.snapshot_every < 0:
-            raise InputError("record.snapshot_every", f"got {self.snapshot_every}", "use a positive integer (0: automatic)")
+        require(self.snapshot_every >= 0, "record.snapshot_every", f"got {self.snapshot_every}",
+              "use a positive integer (0: automatic)")
 
 
 @dataclass(frozen=True)
@@ -257,16 +256,12 @@ class CondensationAnalysisSpec:
     cos_threshold: float = 0.95
 
     def validate(self):
-        if not 0 < self.tol_angle <= math.pi:
-            raise InputError("analysis.tol_angle", f"got {self.tol_angle}", "use an angle in (0, π] radians")
-        if not 0 < self.share <= 1:
-            raise InputError("analysis.share", f"got {self.share}", "use a fraction in (0, 1]")
-        if not 0 <= self.merge_tol <= math.pi:
-            raise InputError("analysis.merge_tol", f"got {self.merge_tol}", "use an angle in [0, π] radians")
-        if not 0 < self.compress_tol < 1:
-            raise InputError("analysis.compress_tol", f"got {self.compress_tol}", "use a fraction in (0, 1), e.g. 0.01")
-        if not 0 < self.cos_threshold <= 1:
-            raise InputError("analysis.cos_threshold", f"got {self.cos_threshold}", "use a number in (0, 1]")
+        for key, ok, fix in (("tol_angle", 0 < self.tol_angle <= math.pi, "use an angle in (0, π] radians"),
+                             ("share", 0 < self.share <= 1, "use a fraction in (0, 1]"),
+                             ("merge_tol", 0 <= self.merge_tol <= math.pi, "use an angle in [0, π] radians"),
+                             ("compress_tol", 0 < self.compress_tol < 1, "use a fraction in (0, 1), e.g. 0.01"),
+                             ("cos_threshold", 0 < self.cos_threshold <= 1, "use a number in (0, 1]")):
+            require(ok, f"analysis.{key}", f"got {getattr(self, key)}", fix)
 
 
 # --------------------------------------------------------------------------------------------

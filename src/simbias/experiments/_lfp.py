@@ -33,10 +33,9 @@ import torch
 
 from .. import nn as snn
 from .. import theory
-from ..errors import InputError
 from ._common import seeds_for, torch_dtype
 from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points,
-                            build_two_layer, fit_lr, two_layer_fit)
+                            build_two_layer, fit_lr, require, two_layer_fit)
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 
@@ -58,14 +57,12 @@ class LFPModelSpec:
     antisymmetric: bool = True
 
     def validate(self):
-        if self.width < 1:
-            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
-        if self.antisymmetric and self.width % 2:
-            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true", "use an even width")
+        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
+        require(not (self.antisymmetric and self.width % 2), "model.width",
+                f"got {self.width} with model.antisymmetric=true", "use an even width")
         for name in ("w_range", "b_range", "a_range"):
             v = getattr(self, name)
-            if not (math.isfinite(v) and v > 0):
-                raise InputError(f"model.{name}", f"got {v}", "use a positive half-width")
+            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive half-width")
 
 
 @dataclass(frozen=True)
@@ -78,12 +75,9 @@ class LFPAnalysisSpec:
     n_grid: int = 500
 
     def validate(self):
-        if self.n_freq < 2:
-            raise InputError("analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
-        if self.n_grid < 2:
-            raise InputError("analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
-        if self.period is not None and not self.period > 0:
-            raise InputError("analysis.period", f"got {self.period}", "use a positive period")
+        require(self.n_freq >= 2, "analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
+        require(self.n_grid >= 2, "analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
+        require(self.period is None or self.period > 0, "analysis.period", f"got {self.period}", "use a positive period")
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,9 @@ import torch
 from .. import condensation as cond
 from .. import nn as snn
 from .. import theory, train
-from ..errors import InputError
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._condensation import TutorialPointsSpec, build_points
+from ._condensation import TutorialPointsSpec, build_points, check_lr_rule, require
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 
@@ -60,21 +59,17 @@ class PhaseGridSpec:
     parametrisation: Literal["unit_alpha", "paper"] = "unit_alpha"
 
     def validate(self):
-        if not self.gammas or not self.gamma_primes:
-            raise InputError("phase.gammas", "no (γ, γ′) points", "give at least one gamma and one gamma_prime")
+        require(self.gammas and self.gamma_primes, "phase.gammas", "no (γ, γ′) points",
+              "give at least one gamma and one gamma_prime")
         for name in ("gammas", "gamma_primes"):
             vals = getattr(self, name)
-            if not all(math.isfinite(v) for v in vals):
-                raise InputError(f"phase.{name}", f"got {list(vals)}", "use finite numbers")
-            if len(set(vals)) != len(vals):
-                raise InputError(f"phase.{name}", f"got {list(vals)}", "remove repeated values")
-        if any(w < 2 for w in self.widths):
-            raise InputError("phase.widths", f"got {list(self.widths)}", "use widths ≥ 2 (positive, and log m > 0)")
-        if len(set(self.widths)) < 3:
-            raise InputError("phase.widths", f"got {len(set(self.widths))} distinct width(s) {list(self.widths)}",
-                             "give ≥ 3 widths to fit the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
-        if self.seeds < 1:
-            raise InputError("phase.seeds", f"got {self.seeds}", "use a positive number of initialisations")
+            require(all(math.isfinite(v) for v in vals), f"phase.{name}", f"got {list(vals)}", "use finite numbers")
+            require(len(set(vals)) == len(vals), f"phase.{name}", f"got {list(vals)}", "remove repeated values")
+        require(all(w >= 2 for w in self.widths), "phase.widths", f"got {list(self.widths)}",
+              "use widths ≥ 2 (positive, and log m > 0)")
+        require(len(set(self.widths)) >= 3, "phase.widths", f"got {len(set(self.widths))} distinct width(s) "
+              f"{list(self.widths)}", "give ≥ 3 widths to fit the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
+        require(self.seeds >= 1, "phase.seeds", f"got {self.seeds}", "use a positive number of initialisations")
 
 
 @dataclass(frozen=True)
@@ -106,22 +101,11 @@ class PhaseTrainSpec:
     momentum: float = 0.0
 
     def validate(self):
-        if self.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-            raise InputError("train.optimizer", f"got {self.optimizer!r}",
-                             f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
-        if not isinstance(self.lr, str) and not (math.isfinite(self.lr) and self.lr > 0):
-            raise InputError("train.lr", f"got {self.lr}", "use a positive number, 'auto' or 'scaled'")
-        if not 0 < self.lr_factor < 2:
-            raise InputError("train.lr_factor", f"got {self.lr_factor}", "use 0 < factor < 2")
-        for name in ("lr_max", "lr0", "tol"):
-            v = getattr(self, name)
-            if v != "none" and not (math.isfinite(v) and v > 0):
-                raise InputError(f"train.{name}", f"got {v}", "use a positive number")
-        if self.steps < 1 or self.check_every < 1:
-            raise InputError("train.steps", f"got steps={self.steps}, check_every={self.check_every}",
-                             "use positive integers")
-        if self.max_restarts < 0:
-            raise InputError("train.max_restarts", f"got {self.max_restarts}", "use a non-negative integer")
+        require(self.optimizer in train.ENSEMBLE_OPTIMIZERS, "train.optimizer", f"got {self.optimizer!r}",
+              f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
+        check_lr_rule(self)
+        require(math.isfinite(self.tol) and self.tol > 0, "train.tol", f"got {self.tol}", "use a positive number")
+        require(self.check_every >= 1, "train.check_every", f"got {self.check_every}", "use a positive integer")
 
 
 @dataclass(frozen=True)
@@ -171,13 +155,13 @@ def _net(spec: PhaseDiagramSpec, point: int, seed: int, width: int, problem, *, 
 
 def _build_nets(spec: PhaseDiagramSpec, problem, *, dtype, device) -> list[_Net]:
     t, m = spec.train, spec.model
+    odd = [w for w in spec.phase.widths if w % 2]
+    require(not (m.antisymmetric and odd), "phase.widths", f"contains the odd width {(odd or [0])[0]} with "
+            "model.antisymmetric=true", "use even widths (mirrored pairs)")
     nets = []
     for pi in range(len(_points(spec))):
         for s in range(spec.phase.seeds):
             for wi, width in enumerate(spec.phase.widths):
-                if m.antisymmetric and width % 2:
-                    raise InputError("phase.widths", f"contains the odd width {width} with model.antisymmetric=true",
-                                     "use even widths (mirrored pairs)")
                 net = _net(spec, pi, s, width, problem, dtype=dtype, device=device)
                 lr = train.resolve_lr(t.lr, net, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
                 half = width // 2 if m.antisymmetric else width
