@@ -435,6 +435,24 @@ def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
     """(learning rate, restarts) of a two-layer plan's accepted training."""
     return float(history.info.get("lr", plan.fits[0].lr)), int(history.info.get("restarts", 0))
 
+
+def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tuple[Callable, Callable]:
+    """``build``/``summarize`` of a kind that trains ``spec.model`` on ``data(spec, seeds, dtype, device)``
+    and reports ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
+
+    def build(spec, device: str = "cpu") -> Plan:
+        dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
+        problem = data(spec, seeds, dtype, device)
+        net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
+        return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
+
+    def summarize(spec, plan: Plan, history: History) -> dict:
+        lr, restarts = fit_lr(plan, history)
+        return diverged(spec, lr) if history.diverged else summary(history, spec, lr=lr, restarts=restarts)
+
+    return build, summarize
+
+
 # --------------------------------------------------------------------------------------------
 # condensation-1d
 # --------------------------------------------------------------------------------------------
@@ -554,24 +572,10 @@ def _headline_1d(spec, s: dict) -> list[str]:
             f"final train loss {s['final_train_loss']:.3e} (lr {s['lr']:.3g})"]
 
 
-def build_condensation_1d(spec: Condensation1DSpec, device: str = "cpu") -> Plan:
-    """The tutorial points, the two-layer net and its training job (lr resolved per member)."""
-    dtype = torch_dtype(spec.dtype)
-    problem = build_points(spec.problem, dtype=dtype, device=device)
-    net = build_two_layer(spec.model, problem.in_features, seed=seeds_for(spec.seed)["init"], dtype=dtype,
-                          device=device)
-    return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
-
-
-def summarize_condensation_1d(spec: Condensation1DSpec, plan: Plan, history: History) -> dict:
-    lr, restarts = fit_lr(plan, history)
-    if history.diverged:
-        return {**phase_info(spec.model), "lr": lr}
-    return condensation_summary(history, spec, lr=lr, restarts=restarts)
-
-
 CONDENSATION_1D = register_kind(Kind(
-    "condensation-1d", Condensation1DSpec, build_condensation_1d, summarize_condensation_1d,
+    "condensation-1d", Condensation1DSpec,
+    *_two_layer_kind(lambda spec, seeds, dtype, device: build_points(spec.problem, dtype=dtype, device=device),
+                     condensation_summary, lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
     "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
     headline=_headline_1d,
     hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
@@ -685,20 +689,6 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
     return out
 
 
-def build_initial_condensation(spec: InitialCondensationSpec, device: str = "cpu") -> Plan:
-    """The box data, the small-init net and its training job."""
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    problem = build_box_data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
-    net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
-    return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
-
-
-def summarize_initial_condensation(spec: InitialCondensationSpec, plan: Plan, history: History) -> dict:
-    lr, restarts = fit_lr(plan, history)
-    return {} if history.diverged else initial_condensation_summary(history, spec, lr=lr, restarts=restarts)
-
-
 def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
     p = s["multiplicity"]
     return [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
@@ -709,6 +699,9 @@ def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
 
 
 CONDENSATION_INITIAL = register_kind(Kind(
-    "condensation-initial", InitialCondensationSpec, build_initial_condensation, summarize_initial_condensation,
+    "condensation-initial", InitialCondensationSpec,
+    *_two_layer_kind(lambda spec, seeds, dtype, device: build_box_data(spec.problem, seed=seeds["data"], dtype=dtype,
+                                                                       device=device),
+                     initial_condensation_summary, lambda spec, lr: {}),
     "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
     headline=_initial_headline))

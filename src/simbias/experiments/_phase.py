@@ -130,9 +130,9 @@ class _Net:
     width_index: int
     model: snn.TwoLayer
     lr: float
-    w0: torch.Tensor
-    b0: torch.Tensor | None
+    half: int            # neurons of the first copy of the mirrored pairs (all without ASI)
     problem: object
+    start: dict = field(default_factory=dict)   # the initial parameters, for RD and restarts
     restarts: int = 0
     final_loss: float = float("nan")
     diverged: bool = False
@@ -140,17 +140,6 @@ class _Net:
 
 def _points(spec: PhaseDiagramSpec) -> list[tuple[float, float]]:
     return [(float(g), float(gp)) for g in spec.phase.gammas for gp in spec.phase.gamma_primes]
-
-
-def _net(spec: PhaseDiagramSpec, point: int, seed: int, width: int, problem, *, dtype, device) -> snn.TwoLayer:
-    """The net of ``point`` at ``width``: the same normalised initialisation for every (γ, γ′) at a
-    width and seed (drawn from the member seed, so a restart redraws it exactly)."""
-    a, b1, b2 = point_scales(*_points(spec)[point], width, spec.phase.parametrisation)
-    ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), int(seed), int(width)])
-    gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
-    m = spec.model
-    return snn.TwoLayer(problem.in_features, width, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
-                        antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device)
 
 
 def _build_nets(spec: PhaseDiagramSpec, problem, *, dtype, device) -> list[_Net]:
@@ -162,27 +151,20 @@ def _build_nets(spec: PhaseDiagramSpec, problem, *, dtype, device) -> list[_Net]
     for pi in range(len(_points(spec))):
         for s in range(spec.phase.seeds):
             for wi, width in enumerate(spec.phase.widths):
-                net = _net(spec, pi, s, width, problem, dtype=dtype, device=device)
+                # the same normalised initialisation for every (γ, γ′) at a width and seed
+                a, b1, b2 = point_scales(*_points(spec)[pi], width, spec.phase.parametrisation)
+                ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), int(s), int(width)])
+                gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
+                net = snn.TwoLayer(problem.in_features, width, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
+                                   antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device)
                 lr = train.resolve_lr(t.lr, net, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-                half = width // 2 if m.antisymmetric else width
-                w0 = net.w.detach()[:half].clone()
-                b0 = net.b.detach()[:half].clone() if net.b is not None else None
-                nets.append(_Net(pi, s, wi, net, lr, w0, b0, problem))
+                start = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                nets.append(_Net(pi, s, wi, net, lr, width // 2 if m.antisymmetric else width, problem, start))
     return nets
 
 
-def _reset(n: _Net, spec: PhaseDiagramSpec) -> None:
-    """Back to the initialisation (recomputed from the member seed)."""
-    fresh = _net(spec, n.point, n.seed, spec.phase.widths[n.width_index], n.problem, dtype=n.model.w.dtype,
-                 device=n.model.w.device)
-    with torch.no_grad():
-        for (_, p), (_, q) in zip(n.model.named_parameters(), fresh.named_parameters()):
-            p.copy_(q)
-
-
-def _train_bucket(nets: list[_Net], spec: PhaseDiagramSpec) -> int:
+def _train_bucket(nets: list[_Net], t: PhaseTrainSpec) -> int:
     """Train nets of one width together (rounds of restarts with ``backtrack``); returns steps run."""
-    t = spec.train
     todo = list(range(len(nets)))
     total = 0
     for rnd in range(t.max_restarts + 1 if t.backtrack else 1):
@@ -228,7 +210,8 @@ def _train_bucket(nets: list[_Net], spec: PhaseDiagramSpec) -> int:
             if (bad[j] or increased[j]) and t.backtrack and rnd < t.max_restarts:
                 n.lr *= 0.5
                 n.restarts += 1
-                _reset(n, spec)
+                with torch.no_grad():
+                    n.model.load_state_dict(n.start)   # back to the initialisation
                 retry.append(todo[j])
             else:
                 n.diverged = bool(bad[j])
@@ -240,10 +223,9 @@ def _rd(n: _Net) -> float:
     """RD of (w, b) of the first copy (all neurons without ASI); NaN for a diverged net."""
     if n.diverged:
         return float("nan")
-    half = n.w0.shape[0]
-    if n.b0 is None:
-        return cond.relative_distance(n.w0, n.model.w.detach()[:half])
-    return cond.relative_distance((n.w0, n.b0), (n.model.w.detach()[:half], n.model.b.detach()[:half]))
+    keys = [k for k in ("w", "b") if k in n.start]
+    return cond.relative_distance(tuple(n.start[k][:n.half] for k in keys),
+                                  tuple(getattr(n.model, k).detach()[:n.half] for k in keys))
 
 
 def _phase_trainer(spec: PhaseDiagramSpec, nets: list[_Net]):
@@ -256,7 +238,7 @@ def _phase_trainer(spec: PhaseDiagramSpec, nets: list[_Net]):
             by_width.setdefault(n.model.width, []).append(n)
         steps_run: dict[int, int] = {}
         for width in sorted(by_width):
-            done = _train_bucket(by_width[width], spec)
+            done = _train_bucket(by_width[width], spec.train)
             steps_run.update({n.width_index: done for n in by_width[width]})
         shape = (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))
         static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float)}
