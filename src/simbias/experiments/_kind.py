@@ -83,9 +83,8 @@ class Plan:
     ----------
     fits : the jobs, trained in order.
     context : anything ``summarize`` or ``combine`` reads (the problem, theory curves, …).
-    combine : ``combine(histories) -> History`` joins the jobs' histories (default: the only one).
-    extra : ``extra(plan, history) -> History`` computes what follows training without a model
-        update (e.g. a classical solver), given the combined history.
+    combine : ``combine(histories) -> History`` joins the jobs' histories (default: the only one);
+        after a divergence it gets the histories of the jobs that ran.
     """
 
     fits: list[Fit]
@@ -93,11 +92,13 @@ class Plan:
     combine: Callable[[list[History]], History] | None = None
 
     def history(self, histories: Sequence[History]) -> History:
+        """The run's history from its jobs' histories: ``combine`` gets the jobs that ran (all of
+        them, or those up to and including the first that diverged); without ``combine``, the last."""
         if self.combine is not None:
             return self.combine(list(histories))
-        if len(histories) != 1:
+        if len(self.fits) > 1 and len(histories) == len(self.fits):
             raise ValueError("a plan with several fits needs combine=")
-        return histories[0]
+        return histories[-1]
 
 
 def _no_headline(spec, summary) -> list[str]:
@@ -197,9 +198,7 @@ def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) 
         hs.append(_train_one(f, progress=progress, on_record=on_record, **engine))
         if hs[-1].diverged:
             break
-    if len(hs) < len(plan.fits) and plan.combine is None:
-        return hs[-1]
-    return plan.history(hs) if len(hs) == len(plan.fits) else hs[-1]
+    return plan.history(hs)
 
 
 def _shape_sig(t) -> Any:
@@ -292,7 +291,7 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
         alive = [i for i in alive if not per[i][-1].diverged] if todo else alive
     out = []
     for p, hs in zip(plans, per):
-        out.append(p.history(hs) if len(hs) == len(p.fits) else hs[-1])
+        out.append(p.history(hs))
     return out
 
 

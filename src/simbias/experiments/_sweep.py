@@ -91,7 +91,7 @@ class Sweep:
         return [a.key for a in self.axes if a.key != "seed"]
 
     def identity(self) -> dict[str, Any]:
-        base = {k: v for k, v in self.base.items() if k != "description"}
+        base = _pruned({k: v for k, v in self.base.items() if k != "description"})
         return {"experiment": self.experiment, "base": base,
                 "grid": [[a.key, list(a.values)] for a in self.axes if a.mode == "grid"],
                 "zip": [[a.key, list(a.values)] for a in self.axes if a.mode == "zip"],
@@ -113,6 +113,19 @@ class Sweep:
         if self.seeds is not None:
             head.append(f"seeds = {_toml_scalar(list(self.seeds))}")
         return "\n".join(head) + "\n\n" + to_toml({"base": self.base})
+
+
+def _pruned(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` without ``None`` values and empty tables, at every depth: what ``sweep.toml`` can hold."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            v = _pruned(v)
+            if not v:
+                continue
+        if v is not None:
+            out[k] = v
+    return out
 
 
 def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
