@@ -10,7 +10,7 @@
   command that drifted from the CLI fails the build.
 * MathJax 3 is served from the site itself (copied from the ``django-static-mathjax`` wheel), and
   the CDN MathJax/mermaid scripts that nbconvert puts in notebook pages are removed; a page that
-  still loads a script from another host fails the build.
+  still loads a script or stylesheet from another host fails the build.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 _MARKERS = ("cli", "specs", "presets")
+_API = re.compile(r"<!-- simbias:api ([\w.]+) -->")
 
 
 # --------------------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ def on_files(files, config):
 
 
 _CDN_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
+_REMOTE_LINK = re.compile(r"<link[^>]*\brel=\"(?:stylesheet|preconnect|preload)\"[^>]*\bhref=\"https?://[^\"]*\"[^>]*>", re.I)
 _MATHJAX2_CONFIG = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 _MERMAID = re.compile(r"<script type=\"module\">\s*document\.addEventListener\(\"DOMContentLoaded\".*?</script>", re.S)
 
@@ -57,9 +59,9 @@ def on_post_page(output, page, config):
     if page.file.src_uri.endswith(".ipynb"):
         output = _MATHJAX2_CONFIG.sub("", output)  # nbconvert's MathJax 2 from a CDN; the site's MathJax 3 typesets
         output = _MERMAID.sub(lambda m: "" if "https://" in m.group(0) else m.group(0), output)
-    remote = _CDN_SCRIPT.search(output)
+    remote = _CDN_SCRIPT.search(output) or _REMOTE_LINK.search(output)
     if remote:
-        raise PluginError(f"{page.file.src_uri}: loads a script from another host ({remote.group(0)[:120]}); "
+        raise PluginError(f"{page.file.src_uri}: loads a script or stylesheet from another host ({remote.group(0)[:120]}); "
                           "the site must work offline — vendor it")
     return output
 
@@ -74,8 +76,29 @@ def on_page_markdown(markdown, page, config, files):
         if marker in markdown:
             markdown = markdown.replace(marker, {"cli": _cli_reference, "specs": _spec_reference,
                                                  "presets": _preset_table}[name]())
+    markdown = _API.sub(lambda m: _api_directives(m.group(1)), markdown)
     _check_commands(markdown, page.file.src_uri)
     return markdown
+
+
+def _api_directives(package: str) -> str:
+    """One mkdocstrings ``:::`` block per public class and function of ``package`` (its ``__all__``,
+    else every public name it imports from simbias), so the reference follows the code."""
+    import importlib
+
+    module = importlib.import_module(package)
+    names = list(getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")])
+    blocks = []
+    for name in names:
+        obj = getattr(module, name, None)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if not getattr(obj, "__module__", "").startswith("simbias"):
+            continue
+        blocks.append(f"::: {package}.{name}\n")
+    if not blocks:
+        raise PluginError(f"reference/api.md: {package} exports no documented class or function")
+    return "\n".join(blocks)
 
 
 def _parser() -> argparse.ArgumentParser:
