@@ -55,6 +55,27 @@ _MATHJAX2_CONFIG = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax conf
 _MERMAID = re.compile(r"<script type=\"module\">\s*document\.addEventListener\(\"DOMContentLoaded\".*?</script>", re.S)
 
 
+_NB_LINK = re.compile(r'href="(?![a-z]+:|#|/)([^"#]+\.(?:md|ipynb))(#[^"]*)?"')
+
+
+def on_page_content(html, page, config, files):
+    """Links in notebook markdown cells are written as in the repository (``../concepts/x.md``);
+    mkdocs-jupyter leaves them as they are, so point them at the built pages here (a missing target
+    fails the build)."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    import posixpath
+
+    def fix(m):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), m.group(1)))
+        f = files.get_file_from_path(target)
+        if f is None:
+            raise PluginError(f"{page.file.src_uri}: link to {m.group(1)} — no such page ({target})")
+        return f'href="{f.url_relative_to(page.file)}{m.group(2) or ""}"'
+
+    return _NB_LINK.sub(fix, html)
+
+
 def on_post_page(output, page, config):
     if page.file.src_uri.endswith(".ipynb"):
         output = _MATHJAX2_CONFIG.sub("", output)  # nbconvert's MathJax 2 from a CDN; the site's MathJax 3 typesets

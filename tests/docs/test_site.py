@@ -107,6 +107,18 @@ def browser():
     driver.quit()
 
 
+def test_every_notebook_page_shows_its_figures(site_dir):
+    """Each gallery notebook was executed at build time and its plots are on its page."""
+    notebooks = sorted((ROOT / "docs" / "gallery").glob("*.ipynb"))
+    assert notebooks, "no notebooks in docs/gallery"
+    empty = []
+    for nb in notebooks:
+        html = (site_dir / "gallery" / nb.stem / "index.html").read_text(encoding="utf-8")
+        if html.count("<img") < 1 or "jp-OutputArea-output" not in html:
+            empty.append(nb.name)
+    assert not empty, f"notebook pages without figures or outputs: {empty}"
+
+
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=30) as resp:
@@ -141,7 +153,7 @@ def test_page_in_browser(browser, base_url, path, name, has_math):
     broken = [img for img in images if not (img[1] and img[2] > 0 and img[3] > 0)]
     assert not broken, f"{url}: images that did not load: {broken}"
     if name.startswith("notebook"):
-        assert images, f"{url}: the executed notebook shows no figure"
+        assert len(images) >= 3, f"{url}: the executed notebook shows {len(images)} figures, expected its plots"
 
     if has_math:
         typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
