@@ -68,3 +68,16 @@ def test_command_check_accepts_valid_and_refuses_drifted_commands(hooks):
         hooks._check_commands("```bash\nsimbias run fprinciple-1d --no-such-flag\n```\n", "bad.md")
     with pytest.raises(PluginError, match="train.lr"):
         hooks._check_commands("```bash\nsimbias sweep fprinciple-1d --grid train.lr=1e-3,oops\n```\n", "bad.md")
+
+
+def test_notebooks_are_stored_without_outputs_and_read_the_size():
+    nbformat = pytest.importorskip("nbformat")
+    notebooks = sorted((ROOT / "docs" / "gallery").glob("*.ipynb"))
+    assert len(notebooks) >= 10
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} is stored with outputs"
+        header = code[0].source
+        assert 'find_spec("simbias")' in header and "%pip install" in header, f"{path.name}: no install header"
+        assert "SIMBIAS_DOCS_SIZE" in header, f"{path.name}: does not read SIMBIAS_DOCS_SIZE"
