@@ -16,10 +16,9 @@ import pytest
 import torch
 
 from simbias import problems
-from simbias.experiments import run, run_members
+from simbias.experiments import run, run_members, static_key_of
 from simbias.experiments._fourier_image import (FourierImageModelSpec, FourierImageProblemSpec, FourierImageRecordSpec,
-                                                FourierImageSpec, FourierImageTrainSpec, fourier_image_static_key,
-                                                psnr)
+                                                FourierImageSpec, FourierImageTrainSpec, psnr)
 
 ENCODINGS = ("none", "basic", "positional", "gaussian")
 
@@ -80,8 +79,8 @@ def test_gaussian_and_positional_train_together_like_alone():
     specs = [ci_spec("coffee", "positional", size=32, steps=100, width=32, m=16),
              ci_spec("coffee", "gaussian", size=32, steps=100, width=32, m=16),
              dataclasses.replace(ci_spec("coffee", "gaussian", size=32, steps=100, width=32, m=16), seed=1)]
-    assert len({fourier_image_static_key(s) for s in specs}) == 1
-    assert fourier_image_static_key(ci_spec("coffee", "none", size=32, width=32, m=16)) != fourier_image_static_key(specs[0])
+    assert len({static_key_of(s) for s in specs}) == 1
+    assert static_key_of(ci_spec("coffee", "none", size=32, width=32, m=16)) != static_key_of(specs[0])
     together = run_members(specs, engine="ensemble")
     assert all(r.bucket_size == 3 and r.outcome == "completed" for r in together)
     for spec, r in zip(specs, together):

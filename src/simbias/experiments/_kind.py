@@ -188,18 +188,69 @@ def _train_one(f: Fit, *, progress: bool = False, on_record=None, on_step=None, 
                      **engine, **kw)
 
 
-def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) -> History:
-    """Train every job of ``plan`` with :func:`simbias.train.fit` and combine their histories.
+def _train_group(fits: list[Fit], *, count: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                 **engine) -> list[History]:
+    """Train jobs of one lockstep key: one job through ``fit`` (or its trainer), several through one
+    ``fit_ensemble`` call.  ``count(k)`` reports ``k`` member-steps after every update."""
+    if count is not None:
+        engine["on_step"] = lambda _step, k=len(fits): count(k)
+    if len(fits) == 1:
+        return [_train_one(fits[0], **engine)]
+    f0 = fits[0]
+    hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]), f0.optimizer,
+                              steps=f0.steps, record=f0.record, lr=[f.lr for f in fits], chunk_size=chunk_size,
+                              **engine, **_lockstep_options(f0))
+    return [train.member_history(hist, m) for m in range(len(fits))]
 
-    A diverged job ends the plan (the combined history says ``diverged``)."""
-    hs: list[History] = []
-    for f in plan.fits:
-        hs.append(_train_one(f, progress=progress, on_record=on_record, **engine))
-        if hs[-1].diverged:
-            break
-    if len(hs) < len(plan.fits) and plan.combine is None:
-        return hs[-1]
-    return plan.history(hs) if len(hs) == len(plan.fits) else hs[-1]
+
+def _groups(plans: Sequence[Plan], across: bool) -> list[list[tuple[int, int]]]:
+    """The ``(plan, job)`` pairs that train together, in training order (by first job index).
+
+    Jobs of one plan with equal :func:`lockstep_key` always group (``across``: also jobs of
+    different plans).  A job whose model object appears in another job of its plan (continued
+    training) trains alone, in order."""
+    groups: dict[Any, list[tuple[int, int]]] = {}
+    for i, p in enumerate(plans):
+        ids = [id(f.model) for f in p.fits]
+        for j, f in enumerate(p.fits):
+            key = lockstep_key(f) if ids.count(id(f.model)) == 1 else None
+            key = ("alone", i, j) if key is None else key if across else (i, key)
+            groups.setdefault(key, []).append((i, j))
+    return sorted(groups.values(), key=lambda g: (min(j for _, j in g), g[0][0]))
+
+
+def _train_jobs(plans: Sequence[Plan], *, across: bool, **kw) -> list[History]:
+    """Train the jobs of ``plans`` group by group; a plan whose job diverged trains no further job."""
+    done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
+    dead: set[int] = set()
+    for group in _groups(plans, across):
+        group = [(i, j) for i, j in group if i not in dead]
+        for (i, j), h in zip(group, _train_group([plans[i].fits[j] for i, j in group], **kw) if group else ()):
+            done[i][j] = h
+            if h.diverged:
+                dead.add(i)
+    out = []
+    for p, hs in zip(plans, done):
+        bad = next((h for h in hs if h is not None and h.diverged), None)
+        whole = p.history(hs) if all(h is not None for h in hs) else bad
+        out.append(bad if bad is not None and not whole.diverged else whole)
+    return out
+
+
+def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) -> History:
+    """Train every job of ``plan`` and combine their histories.
+
+    Jobs that share a :func:`lockstep_key` (e.g. the repeats of one run, each its own seed) train
+    together through one :func:`simbias.train.fit_ensemble` call, every other job through
+    :func:`simbias.train.fit` (or its own trainer), in the plan's order.  A diverged job ends the
+    plan: the history returned says ``diverged`` (the plan's combined history when every job
+    trained and ``combine`` keeps the divergence, else the first diverged job's history).
+
+    Example
+    -------
+    >>> history = train_plan(kind.build(spec, "cpu"))  # doctest: +SKIP
+    """
+    return _train_jobs([plan], across=False, progress=progress, on_record=on_record, **engine)[0]
 
 
 def _shape_sig(t) -> Any:
@@ -263,37 +314,10 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     Returns one combined history per plan, in order.  Each member's numbers equal its own
     :func:`train_plan` within the float tolerance table (bitwise where the CPU's batched kernels
     agree with the per-member ones).  A member that diverges is recorded as diverged; its
-    bucket-mates go on.
+    bucket-mates go on.  ``lockstep=False`` trains each plan as :func:`train_plan` does (its own
+    same-key jobs still together); ``on_step(k)`` reports ``k`` member-steps of progress.
     """
-    plans = list(plans)
-    n_jobs = {len(p.fits) for p in plans}
-    per: list[list[History]] = [[] for _ in plans]
-    alive = list(range(len(plans)))
-    for j in range(max(n_jobs) if n_jobs else 0):
-        todo = [i for i in alive if j < len(plans[i].fits)]
-        groups: dict[Any, list[int]] = {}
-        for i in todo:
-            key = lockstep_key(plans[i].fits[j]) if lockstep else None
-            groups.setdefault(key if key is not None else ("alone", i), []).append(i)
-        for key, idx in groups.items():
-            fits = [plans[i].fits[j] for i in idx]
-            if len(idx) == 1 or key[0] == "alone":
-                for i, f in zip(idx, fits):
-                    per[i].append(_train_one(f, on_step=on_step))
-                continue
-            f0 = fits[0]
-            opts = _lockstep_options(f0)
-            hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
-                                      f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
-                                      on_step=None if on_step is None else (lambda _s, k=len(idx): on_step(k)),
-                                      chunk_size=chunk_size, **opts)
-            for m, i in enumerate(idx):
-                per[i].append(train.member_history(hist, m))
-        alive = [i for i in alive if not per[i][-1].diverged] if todo else alive
-    out = []
-    for p, hs in zip(plans, per):
-        out.append(p.history(hs) if len(hs) == len(p.fits) else hs[-1])
-    return out
+    return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size)
 
 
 # ---------------------------------------------------------------------------------------------
