@@ -133,3 +133,14 @@ def test_coordinate_net_encodings():
         out = net(x)
         assert out.shape == (7, 3) and bool(((out > 0) & (out < 1)).all())  # sigmoid output
     assert CoordinateNet(2, [4], 1, encoding="none").B is None
+
+
+def test_members_fitting_different_images_of_one_size_share_a_bucket():
+    specs = [ci_spec(img, "gaussian", size=16, steps=30, width=16, m=8) for img in ("astronaut", "coffee")]
+    assert static_key_of(specs[0]) == static_key_of(specs[1])
+    together = run_members(specs, engine="ensemble")
+    assert all(r.bucket_size == 2 and r.outcome == "completed" for r in together)
+    for spec, r in zip(specs, together):
+        alone = run(spec)[0].summary
+        assert r.result.summary["psnr_test"] == pytest.approx(alone["psnr_test"], abs=1e-3)
+        assert r.result.summary["final_band_error"] == pytest.approx(alone["final_band_error"], rel=1e-4)

@@ -208,28 +208,27 @@ class _TrainPSNR:
 
 class _ImageProbe:
     """At snapshots, on the whole image: ``psnr_test_curve`` (held-out pixels) and ``band_error``
-    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band)."""
+    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band).  The target is
+    read from the problem at each snapshot, so members of one ensemble may fit different images
+    of one ``shape`` (a setting, hence part of the lockstep key)."""
 
     snapshot = True
 
     def __init__(self, gr: problems.GridImageRegression, n_bands: int):
-        self.gr, self.n_bands = gr, n_bands
+        self.shape, self.n_bands, self._mask = tuple(gr.shape), n_bands, gr.train_mask
 
     def setup(self, model, problem):
-        h, w = self.gr.shape
-        y = problem.y_test
-        self._held = (~self.gr.train_mask).to(y.device)
-        self._bands = spectral.radial_bands((h, w), self.n_bands, device=y.device).flatten()
-        self._f = spectral.dft2(self._img(y.double()))
-        self._den = self._band_sum(self._f.abs().square())
+        h, w = self.shape
+        dev = problem.y_test.device
+        self._held = (~self._mask).to(dev)
+        self._bands = spectral.radial_bands((h, w), self.n_bands, device=dev).flatten()
         rmax = float(torch.sqrt(torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2
                                 + torch.fft.fftfreq(w, dtype=torch.float64)[None, :] ** 2).max())
         centres = (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands
         return {"band_frequencies": centres, "band_counts": torch.bincount(self._bands.cpu(), minlength=self.n_bands).numpy()}
 
     def _img(self, v: Tensor) -> Tensor:
-        h, w = self.gr.shape
-        return v.reshape(*v.shape[:-2], h, w, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
+        return v.reshape(*v.shape[:-2], *self.shape, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
 
     def _band_sum(self, sq: Tensor) -> Tensor:
         sq = sq.sum(-3).reshape(*sq.shape[:-3], -1)  # channels combined, (..., H·W)
@@ -237,11 +236,11 @@ class _ImageProbe:
         return out.index_add_(-1, self._bands, sq)
 
     def __call__(self, ctx):
-        out = ctx.output_on_test()
-        y = ctx.problem.y_test
-        held = out[..., self._held, :]
-        num = self._band_sum((spectral.dft2(self._img(out.double())) - self._f).abs().square())
-        return {"psnr_test_curve": psnr(held, y[self._held]), "band_error": (num / self._den).sqrt().to(out.dtype)}
+        out, y = ctx.output_on_test(), ctx.problem.y_test  # y: (n, C), or (M, n, C) with one image per member
+        f = spectral.dft2(self._img(y.double()))
+        num = self._band_sum((spectral.dft2(self._img(out.double())) - f).abs().square())
+        return {"psnr_test_curve": psnr(out[..., self._held, :], y[..., self._held, :]),
+                "band_error": (num / self._band_sum(f.abs().square())).sqrt().to(out.dtype)}
 
 
 def _probes(gr, spec: FourierImageSpec):
