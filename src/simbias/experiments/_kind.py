@@ -36,8 +36,8 @@ from .. import train
 from ..errors import InputError
 from ..results import History
 
-__all__ = ["Fit", "Plan", "Kind", "KINDS", "register_kind", "get_kind", "lockstep_key", "train_plan",
-           "train_plans", "load_plugin", "load_entry_points"]
+__all__ = ["Fit", "Plan", "Kind", "KINDS", "PLUGINS", "register_kind", "get_kind", "lockstep_key", "train_plan",
+           "train_plans", "load_plugin", "load_entry_points", "ensure_entry_points"]
 
 
 @dataclass
@@ -118,8 +118,11 @@ class Kind:
     description : one line for ``simbias list``.
     headline : ``headline(spec, summary) -> list[str]`` printed after ``simbias run``.
     hint : what to do when training diverges (the one-line error ends with it).
-    figures : optional ``[(file_stem, display_factory), ...]``: ``display_factory(run)`` returns a
-        :class:`simbias.viz.Display`; built-in kinds register theirs in :mod:`simbias.viz`.
+    figures : optional ``((file_name, factory), ...)``: ``factory(history, spec=..., summary=...)``
+        returns a :class:`simbias.viz.Display` (or ``None``), e.g. a display's ``from_history``;
+        ``file_name`` without a suffix gets ``.png``.  The CLI draws them into the run's report
+        when :mod:`simbias.viz` has no figures of its own for the kind (built-in kinds register
+        theirs there).
     aliases : older names of this kind that spec files may still use.
 
     Example
@@ -324,53 +327,115 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
 # plugins
 # ---------------------------------------------------------------------------------------------
 
+PLUGINS: list[str] = []  # the plugin files loaded in this process (sweep workers load them too)
+
+
 def load_plugin(path: str | Path) -> list[str]:
     """Import a user's kind file (``--plugin FILE.py``); returns the names of the kinds it registered.
 
     The file is ordinary Python that the user chose to run (like ``python FILE.py``); it
-    registers its kinds with :func:`register_kind`.
+    registers its kinds with :func:`register_kind`.  Loading one file twice is a no-op.
+
+    Parameters
+    ----------
+    path : the ``.py`` file.
+
+    Returns
+    -------
+    list of str
+        The kind names it registered.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not ``.py``, fails to import, registers no kind or replaces an
+        already registered one.
+
+    Example
+    -------
+    >>> load_plugin("examples/plugin_experiment.py")  # doctest: +SKIP
+    ['fprinciple-family']
     """
     p = Path(path)
+    fix = "give the path of a Python file that calls simbias.experiments.register_kind"
     if p.is_dir() or not p.is_file():
-        what = "is a directory" if p.is_dir() else "does not exist"
-        raise InputError("--plugin", f"{p} {what}", "give the path of a Python file that calls register_kind")
+        raise InputError("--plugin", f"{p} {'is a directory' if p.is_dir() else 'does not exist'}", fix)
     if p.suffix != ".py":
-        raise InputError("--plugin", f"{p} is not a .py file", "give the path of a Python file that calls register_kind")
-    before = set(KINDS)
+        raise InputError("--plugin", f"{p} is not a .py file", fix)
     name = "simbias_plugin_" + hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:12]
     if name in sys.modules:
-        return sorted(getattr(sys.modules[name], "__simbias_kinds__", []))
+        return list(getattr(sys.modules[name], "__simbias_kinds__", []))
     spec = importlib.util.spec_from_file_location(name, p)
     if spec is None or spec.loader is None:
-        raise InputError("--plugin", f"{p} cannot be imported", "give the path of a Python file")
+        raise InputError("--plugin", f"{p} cannot be imported", fix)
     mod = importlib.util.module_from_spec(spec)
+    before, aliases = dict(KINDS), dict(_ALIASES)
     sys.modules[name] = mod
     try:
         spec.loader.exec_module(mod)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a broken plugin is the user's input
+        replaced = sorted(k for k, v in before.items() if KINDS.get(k) is not v)
+        if replaced:
+            raise InputError("--plugin", f"{p} registers the kind {replaced[0]!r} that is already registered",
+                             "give the plugin's kind a name of its own")
+    except BaseException as exc:
         sys.modules.pop(name, None)
+        _restore(before, aliases)
+        if isinstance(exc, (InputError, KeyboardInterrupt)):
+            raise
         raise InputError("--plugin", f"{p} failed to import: {type(exc).__name__}: {exc}",
                          "fix the plugin file (run it with python to see the traceback)") from None
-    added = sorted(set(KINDS) - before)
-    mod.__simbias_kinds__ = added
+    added = sorted(set(KINDS) - set(before))
     if not added:
+        sys.modules.pop(name, None)
         raise InputError("--plugin", f"{p} registered no experiment kind",
                          "call simbias.experiments.register_kind(Kind(...)) in the file")
+    mod.__simbias_kinds__ = added
+    PLUGINS.append(str(p.resolve()))
     return added
+
+
+def _restore(kinds: dict[str, Kind], aliases: dict[str, str]) -> None:
+    """Undo what a failed plugin registered."""
+    from ._registry import EXPERIMENTS
+
+    for k in set(KINDS) - set(kinds):
+        del KINDS[k]
+        EXPERIMENTS.pop(k, None)
+    for k, v in kinds.items():
+        if KINDS.get(k) is not v:
+            register_kind(v)
+    _ALIASES.clear()
+    _ALIASES.update(aliases)
 
 
 def load_entry_points() -> list[str]:
     """Register the kinds of installed packages (entry-point group ``simbias.experiments``).
 
     Each entry point names a module (imported: it registers its kinds) or a callable returning
-    a :class:`Kind` or a list of them.  A broken package is skipped with a warning line.
+    a :class:`Kind` or a list of them.  A broken package is skipped with one warning line on
+    stderr; this never fails.
+
+    Returns
+    -------
+    list of str
+        The kind names registered.
+
+    Example
+    -------
+    In the plugin package's ``pyproject.toml``::
+
+        [project.entry-points."simbias.experiments"]
+        my-kind = "my_package.kinds"
     """
     from importlib.metadata import entry_points
 
+    try:
+        eps = list(entry_points(group="simbias.experiments"))
+    except Exception as exc:  # noqa: BLE001 - damaged package metadata must not stop simbias
+        print(f"simbias: skipped the installed experiment kinds: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return []
     added: list[str] = []
-    for ep in entry_points(group="simbias.experiments"):
+    for ep in eps:
         before = set(KINDS)
         try:
             obj = ep.load()
@@ -378,8 +443,19 @@ def load_entry_points() -> list[str]:
             for k in made if isinstance(made, (list, tuple)) else [made]:
                 if isinstance(k, Kind):
                     register_kind(k)
-        except Exception as exc:  # noqa: BLE001
-            print(f"simbias: skipped the experiments of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001
+            print(f"simbias: skipped the experiment kinds of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         added += sorted(set(KINDS) - before)
     return added
+
+
+_ENTRY_POINTS_LOADED = False
+
+
+def ensure_entry_points() -> None:
+    """:func:`load_entry_points` once per process (called when the registry is first used)."""
+    global _ENTRY_POINTS_LOADED
+    if not _ENTRY_POINTS_LOADED:
+        _ENTRY_POINTS_LOADED = True
+        load_entry_points()
