@@ -252,26 +252,16 @@ def probes_for(spec: SpectralBiasSpec) -> tuple:
 # summary
 # --------------------------------------------------------------------------------------------
 
-def _first_reach(steps: np.ndarray, spectrum: np.ndarray, threshold: float) -> list[int | None]:
-    out = []
-    for j in range(spectrum.shape[-1]):
-        hit = np.nonzero(spectrum[:, j] >= threshold)[0]
-        out.append(int(steps[hit[0]]) if hit.size else None)
-    return out
-
-
 def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndarray, spec: SpectralBiasSpec) -> dict:
     """``step_to_90`` per k (median over repeats), per-repeat steps, final spectrum and loss.
 
     ``spectrum`` is (repeats, records, K); ``loss`` (repeats, steps).
     """
     thr = spec.record.threshold
-    per = [_first_reach(steps, s, thr) for s in spectrum]
-    med = []
-    for j in range(len(spec.problem.frequencies)):
-        vals = np.array([np.inf if r[j] is None else r[j] for r in per], dtype=np.float64)
-        m = float(np.median(vals))
-        med.append(None if not np.isfinite(m) else int(round(m)))
+    hit = spectrum >= thr  # (repeats, records, K); the first hit's step per repeat and k, else inf
+    reach = np.where(hit.any(1), np.asarray(steps)[hit.argmax(1)], np.inf)
+    per = [[None if np.isinf(v) else int(v) for v in r] for r in reach]
+    med = [None if np.isinf(m) else int(round(m)) for m in np.median(reach, axis=0)]
     reached = [m for m in med if m is not None]
     return {
         "frequencies": [int(k) for k in spec.problem.frequencies],
