@@ -369,12 +369,18 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
 
 
 def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
+    from ._kind import PLUGINS
+
     return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size}
+            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS)}
 
 
 def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
     """Run one task (what a worker does): rebuild the specs, train, return the member results."""
+    from ._kind import load_plugin
+
+    for p in payload.get("plugins", ()):  # a worker process loads the --plugin files of the sweep
+        load_plugin(p)
     cls = spec_class(payload["kind"])
     specs = [from_dict(cls, d) for d in payload["specs"]]
     results = run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
