@@ -77,6 +77,7 @@ from ._checkpoint import _stack_records, _unstack_records
 from . import _fused
 from ._fit import supervised_loss
 from ._probes import PeakError
+from . import _probes_nd
 from ._record import Record, RecordContext
 
 __all__ = ["Ensemble", "StackedProblem", "stack_problems", "EnsembleAdam", "EnsembleSGD", "ENSEMBLE_OPTIMIZERS",
@@ -865,8 +866,13 @@ def _per_distinct(items: list, fn: Callable) -> list:
     return [cache[id(x)] if id(x) in cache else cache.setdefault(id(x), fn(x)) for x in items]
 
 
+# probes written for one member's output (the high-dimensional ones): run per member
+_ONE_MEMBER = (PeakError, _probes_nd.SupervisedLoss, _probes_nd.Accuracy, _probes_nd.ProjectionError,
+               _probes_nd.ProjectionSpectrum, _probes_nd.FilterError, _probes_nd.BandError, _probes_nd.DiagonalSpectrum)
+
+
 def _ensemble_probe(probe):
-    if isinstance(probe, PeakError):
+    if isinstance(probe, _ONE_MEMBER):
         return PerMember(probe)
     return probe
 
