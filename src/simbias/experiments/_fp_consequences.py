@@ -291,21 +291,22 @@ def _median_steps(values: list[int], cap: int) -> int | None:
 
 def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     m, t = spec.model, spec.train
-    runs = {str(d): [None if s < 0 else int(s) for s in row] for d, row in zip(m.depths, history["steps_to_loss_all"])}
+
+    def per_depth(name, fn):
+        return {str(d): fn(row) for d, row in zip(m.depths, history[name])}
+
     summary: dict = {
         "depths": list(m.depths), "width": m.width, "target_loss": float(t.stop_loss), "repeats": t.repeats,
-        "steps_to_loss": {str(d): _median_steps(row, t.steps) for d, row in zip(m.depths, history["steps_to_loss_all"])},
-        "steps_to_loss_runs": runs,
-    }
+        "steps_to_loss": per_depth("steps_to_loss_all", lambda row: _median_steps(row, t.steps)),
+        "steps_to_loss_runs": per_depth("steps_to_loss_all", lambda row: [None if s < 0 else int(s) for s in row])}
     if "steps_to_loss_reference_all" in history:
-        summary["steps_to_loss_reference"] = {str(d): _median_steps(row, t.steps) for d, row in
-                                              zip(m.depths, history["steps_to_loss_reference_all"])}
+        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all",
+                                                       lambda row: _median_steps(row, t.steps))
     if "effective_lfr" in history:
         lfr = history["effective_lfr"]  # (snapshots, layers, deltas)
-        summary["lfr_deltas"] = [float(d) for d in history["lfr_deltas"]]
-        summary["lfr_layers"] = [int(v) for v in history["lfr_layers"]]
-        summary["lfr_initial"] = np.round(lfr[0], 6).tolist()
-        summary["lfr_final"] = np.round(lfr[-1], 6).tolist()
+        summary.update(lfr_deltas=[float(d) for d in history["lfr_deltas"]],
+                       lfr_layers=[int(v) for v in history["lfr_layers"]],
+                       lfr_initial=np.round(lfr[0], 6).tolist(), lfr_final=np.round(lfr[-1], 6).tolist())
     return summary
 
 
@@ -398,14 +399,13 @@ def _build_pso(spec: PSOSpec, device: str = "cpu") -> Plan:
                       device=device)
     probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
               train.TestError(), train.Snapshots())
-    lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))
-    if fields is None:  # a gradient optimiser, for comparison: a plain fit
-        return Plan([Fit(model, problem, t.optimizer, t.lr or lr, t.steps, build_record(spec.record, probes))])
-    options = {"optimizer_options": {"seed": seeds["optimizer"], **{k: getattr(t, k) for k in fields}}}
-    # built once here (it leaves the parameters as they are) so that bad settings are found before the claim
-    train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr or lr, **options["optimizer_options"])
+    lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))  # None: a gradient optimiser, for comparison
+    options = {} if fields is None else {"optimizer_options": {"seed": seeds["optimizer"],
+                                                               **{k: getattr(t, k) for k in fields}}}
+    if fields is not None:  # built once here (the parameters stay as they are): bad settings fail before the claim
+        train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr or lr, **options["optimizer_options"])
     return Plan([Fit(model, problem, t.optimizer, t.lr or lr, t.steps, build_record(spec.record, probes), options,
-                     trainer=_fit_counting)])
+                     trainer=None if fields is None else _fit_counting)])
 
 
 def _summarize_pso(spec: PSOSpec, plan: Plan, history) -> dict:

@@ -107,17 +107,13 @@ class FP2DSpec(BaseSpec):
 _HALF = {"columns": (0, 1), "rows": (1, 0), "none": (0, 0)}  # holdout -> (rows, columns) halved
 
 
-def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies") -> dict:
-    """F-Principle-format numbers of a band-error history (rows = records, columns = bands)."""
+def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies",
+                 final: str = "final_band_error") -> dict:
+    """F-Principle-format numbers of a per-band (or per-peak) error history (rows = records)."""
     err = history[key]
     first, stays = converged_steps(history.steps, err, threshold)
-    return {
-        "frequencies": [round(float(f), 6) for f in history[freq_key]],
-        "converged_step": first,
-        "stays_converged_step": stays,
-        "threshold": float(threshold),
-        "final_band_error": [float(e) for e in err[-1]],
-    }
+    return {"frequencies": [round(float(f), 6) for f in history[freq_key]], "converged_step": first,
+            "stays_converged_step": stays, "threshold": float(threshold), final: [float(e) for e in err[-1]]}
 
 
 def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
@@ -211,20 +207,15 @@ class ProjectionRecordSpec:
 
 
 @dataclass(frozen=True)
-class ProjectionSpec(BaseSpec):
-    experiment: str = "fprinciple-projection"
+class _DataKindSpec(BaseSpec):
     problem: DataSpec = field(default_factory=DataSpec)
     model: NetSpec = field(default_factory=NetSpec)
     train: DataTrainSpec = field(default_factory=DataTrainSpec)
-    record: ProjectionRecordSpec = field(default_factory=ProjectionRecordSpec)
 
 
 @dataclass(frozen=True)
-class ProjectionSpec(BaseSpec):
+class ProjectionSpec(_DataKindSpec):
     experiment: str = "fprinciple-projection"
-    problem: DataSpec = field(default_factory=DataSpec)
-    model: NetSpec = field(default_factory=NetSpec)
-    train: DataTrainSpec = field(default_factory=DataTrainSpec)
     record: ProjectionRecordSpec = field(default_factory=ProjectionRecordSpec)
 
 
@@ -257,11 +248,8 @@ class FilteringRecordSpec:
 
 
 @dataclass(frozen=True)
-class FilteringSpec(BaseSpec):
+class FilteringSpec(_DataKindSpec):
     experiment: str = "fprinciple-filtering"
-    problem: DataSpec = field(default_factory=DataSpec)
-    model: NetSpec = field(default_factory=NetSpec)
-    train: DataTrainSpec = field(default_factory=DataTrainSpec)
     record: FilteringRecordSpec = field(default_factory=FilteringRecordSpec)
 
 
@@ -285,12 +273,7 @@ def _loss_line(s: dict) -> str:
 
 
 def _fit_summary(history) -> dict:
-    out = {}
-    if "train_loss" in history:
-        out["final_train_loss"] = float(history["train_loss"][-1])
-    if "train_accuracy" in history:
-        out["final_train_accuracy"] = float(history["train_accuracy"][-1])
-    return out
+    return {f"final_{k}": float(history[k][-1]) for k in ("train_loss", "train_accuracy") if k in history}
 
 
 def _projection_probes(problem, r: ProjectionRecordSpec):
@@ -307,16 +290,9 @@ def _projection_probes(problem, r: ProjectionRecordSpec):
 
 
 def projection_summary(history, threshold: float) -> dict:
-    """F-Principle-format numbers of a ``projection_error`` history."""
-    out: dict = {}
-    if "projection_error" in history:
-        err = history["projection_error"]
-        first, stays = converged_steps(history.steps, err, threshold)
-        out["frequencies"] = [round(float(f), 6) for f in history["projection_frequencies"]]
-        out["converged_step"] = first
-        out["stays_converged_step"] = stays
-        out["final_peak_error"] = [float(e) for e in err[-1]]
-    out["threshold"] = float(threshold)
+    """F-Principle-format numbers of a ``projection_error`` history, with the final loss (and accuracy)."""
+    out = band_summary(history, threshold, key="projection_error", freq_key="projection_frequencies",
+                       final="final_peak_error") if "projection_error" in history else {"threshold": float(threshold)}
     return {**out, **_fit_summary(history)}
 
 
