@@ -238,6 +238,12 @@ def _median_steps(values: list[int | None], cap: int) -> int | None:
     return None if m > cap else int(round(m))
 
 
+def _fit_named(f: Fit, **kw) -> History:
+    history = fit_alone(f, **kw)
+    history.info["job"] = f.name  # a diverged job's history is the plan's: the summary names the job
+    return history
+
+
 def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     """One job per (target, repeat, depth); the deepest net's first repeat on the target records the LFR."""
     dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
@@ -258,7 +264,7 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
                 fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, dict(opts),
-                                name=f"{key}/repeat{rep}/depth{depth}", trainer=fit_alone))
+                                name=f"{key} depth {depth} repeat {rep}", trainer=_fit_named))
                 jobs.append((key, rep, depth, lfr))
 
     def combine(hs: list[History]) -> History:
@@ -291,6 +297,8 @@ def _median_steps(values: list[int], cap: int) -> int | None:
 
 def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     m, t = spec.model, spec.train
+    if "steps_to_loss_all" not in history:
+        return {"diverged": history.info.get("job")}
 
     def per_depth(name, fn):
         return {str(d): fn(row) for d, row in zip(m.depths, history[name])}
