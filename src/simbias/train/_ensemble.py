@@ -789,8 +789,8 @@ class PerMember:
     probes that use ``ctx.output_on_train()``).
     """
 
-    def __init__(self, probe):
-        self.probe = probe
+    def __init__(self, probe, *, batched: bool = True):
+        self.probe, self.batched = probe, batched  # batched: the probe also takes a member axis (GPU fast path)
         self.snapshot = bool(getattr(probe, "snapshot", False))
         self._instances: list = []
         self._problems: list = []
@@ -814,7 +814,7 @@ class PerMember:
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         out = ctx.output_on_train() if not self.snapshot else None
         shared = all(inst is self._instances[0] for inst in self._instances)
-        if shared and out is not None and out.device.type != "cpu":
+        if self.batched and shared and out is not None and out.device.type != "cpu":
             return self._instances[0](ctx)  # one batched call: on a GPU, per-member launches dominate
         vals: dict[str, list[Tensor]] = {}
         for i, (inst, pr) in enumerate(zip(self._instances, self._problems)):
@@ -873,7 +873,7 @@ _ONE_MEMBER = (PeakError, _probes_nd.SupervisedLoss, _probes_nd.Accuracy, _probe
 
 def _ensemble_probe(probe):
     if isinstance(probe, _ONE_MEMBER):
-        return PerMember(probe)
+        return PerMember(probe, batched=isinstance(probe, PeakError))
     return probe
 
 
