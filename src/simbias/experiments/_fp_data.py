@@ -202,13 +202,47 @@ def build_net(m: NetSpec, problem: DataProblem, *, seed: int, dtype, device) -> 
 
 def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
     """A :class:`Fit` trainer: one plain :func:`simbias.train.fit` call, for a job the ensemble
-    engine cannot take (cross-entropy, ``stop_loss``); such a job never trains in lockstep."""
+    engine cannot take (cross-entropy, ``stop_loss``); such a job never trains in lockstep.
+
+    Parameters
+    ----------
+    f : the job (its ``options`` are :func:`~simbias.train.fit` keywords).
+    progress, on_record : as in :func:`~simbias.train.fit`.
+
+    Returns
+    -------
+    History
+        what ``fit`` returns.
+
+    Example
+    -------
+    >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
+    """
     return train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
                      on_record=on_record, **f.options)
 
 
 def data_fit(t: DataTrainSpec, model, problem: DataProblem, loss: str, record: train.Record, *, seed: int) -> Fit:
-    """The :class:`Fit` of a ``[train]`` section on a data set (mini-batches drawn from ``seed``)."""
+    """The :class:`Fit` of a ``[train]`` section on a data set.
+
+    Parameters
+    ----------
+    t : the ``[train]`` section (optimiser, lr, steps, batch size, SGD momentum/Nesterov, decay).
+    model, problem : what to train on what (:func:`build_net`, :func:`build_data_problem`).
+    loss : the resolved loss; cross-entropy jobs train alone (the ensemble engine has no cross-entropy).
+    record : what to record.
+    seed : seeds the mini-batch draws.
+
+    Returns
+    -------
+    Fit
+
+    Example
+    -------
+    >>> problem, loss = build_data_problem(DataSpec(n=100), "auto", seed=0, dtype=torch.float32, device="cpu")
+    >>> fit = data_fit(DataTrainSpec(steps=10), build_net(NetSpec(), problem, seed=0, dtype=torch.float32,
+    ...                device="cpu"), problem, loss, train.Record(every=5), seed=0)  # doctest: +SKIP
+    """
     opts = {"loss": loss, "batch_size": t.batch_size, "lr_decay": t.lr_decay,
             "generator": torch.Generator().manual_seed(seed)}
     if t.optimizer == "sgd" and t.momentum:
