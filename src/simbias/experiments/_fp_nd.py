@@ -143,15 +143,12 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
 
 
 def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:
-    summary = band_summary(history, spec.record.threshold)
-    mask = plan.context["train_mask"]
-    out, target = history["output_test"][-1], history["y_test"][:, 0]
-    summary["final_train_loss"] = float(history["train_loss"][-1])
-    summary["test_error"] = float(np.mean((out - target) ** 2))
-    summary["held_out_error"] = float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None
-    summary["final_test_band_error"] = [float(e) for e in history["test_band_error"][-1]]
-    summary["image_shape"] = [int(n) for n in plan.context["image_shape"]]
-    return summary
+    mask, out, target = plan.context["train_mask"], history["output_test"][-1], history["y_test"][:, 0]
+    return {**band_summary(history, spec.record.threshold), "final_train_loss": float(history["train_loss"][-1]),
+            "test_error": float(np.mean((out - target) ** 2)),
+            "held_out_error": float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None,
+            "final_test_band_error": [float(e) for e in history["test_band_error"][-1]],
+            "image_shape": [int(n) for n in plan.context["image_shape"]]}
 
 
 def _headline_2d(spec: FP2DSpec, s: dict) -> list[str]:
@@ -323,14 +320,10 @@ def filtering_summary(history) -> dict:
     out: dict = {}
     if "e_low" in history:
         lo, hi = history["e_low"], history["e_high"]
-        out["deltas"] = [float(d) for d in history["filter_deltas"]]
-        out["low_energy_share"] = [float(s) for s in history["low_energy_share"]]
-        out["e_low"] = [float(v) for v in lo[-1]]
-        out["e_high"] = [float(v) for v in hi[-1]]
-        out["initial_e_low"] = [float(v) for v in lo[0]]
-        out["initial_e_high"] = [float(v) for v in hi[0]]
-        later = slice(1, None) if lo.shape[0] > 1 else slice(0, None)
-        out["low_below_high_fraction"] = [float(np.mean(lo[later, j] < hi[later, j])) for j in range(lo.shape[1])]
+        below = lo[1:] < hi[1:] if lo.shape[0] > 1 else lo < hi  # after the first snapshot, when there are more
+        out = {"deltas": history["filter_deltas"], "low_energy_share": history["low_energy_share"], "e_low": lo[-1],
+               "e_high": hi[-1], "initial_e_low": lo[0], "initial_e_high": hi[0], "low_below_high_fraction": below.mean(0)}
+        out = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in out.items()}
     return {**out, **_fit_summary(history)}
 
 
