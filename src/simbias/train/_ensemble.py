@@ -77,6 +77,7 @@ from ._checkpoint import _stack_records, _unstack_records
 from . import _fused
 from ._fit import supervised_loss
 from ._probes import PeakError
+from . import _probes_nd
 from ._record import Record, RecordContext
 
 __all__ = ["Ensemble", "StackedProblem", "stack_problems", "EnsembleAdam", "EnsembleSGD", "ENSEMBLE_OPTIMIZERS",
@@ -926,8 +927,8 @@ class PerMember:
     probes that use ``ctx.output_on_train()``).
     """
 
-    def __init__(self, probe):
-        self.probe = probe
+    def __init__(self, probe, *, batched: bool = True):
+        self.probe, self.batched = probe, batched  # batched: the probe also takes a member axis (GPU fast path)
         self.snapshot = bool(getattr(probe, "snapshot", False))
         self._instances: list = []
         self._problems: list = []
@@ -951,7 +952,7 @@ class PerMember:
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         out = ctx.output_on_train() if not self.snapshot else None
         shared = all(inst is self._instances[0] for inst in self._instances)
-        if shared and out is not None and out.device.type != "cpu":
+        if self.batched and shared and out is not None and out.device.type != "cpu":
             return self._instances[0](ctx)  # one batched call: on a GPU, per-member launches dominate
         vals: dict[str, list[Tensor]] = {}
         for i, (inst, pr) in enumerate(zip(self._instances, self._problems)):
@@ -1003,9 +1004,14 @@ def _per_distinct(items: list, fn: Callable) -> list:
     return [cache[id(x)] if id(x) in cache else cache.setdefault(id(x), fn(x)) for x in items]
 
 
+# probes written for one member's output (the high-dimensional ones): run per member
+_ONE_MEMBER = (PeakError, _probes_nd.SupervisedLoss, _probes_nd.Accuracy, _probes_nd.ProjectionError,
+               _probes_nd.ProjectionSpectrum, _probes_nd.FilterError, _probes_nd.BandError, _probes_nd.DiagonalSpectrum)
+
+
 def _ensemble_probe(probe):
-    if isinstance(probe, PeakError):
-        return PerMember(probe)
+    if isinstance(probe, _ONE_MEMBER):
+        return PerMember(probe, batched=isinstance(probe, PeakError))
     return probe
 
 
