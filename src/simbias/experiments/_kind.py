@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -286,7 +287,13 @@ def _lockstep_options(f: Fit) -> dict[str, Any] | None:
     bs, x = f.options.get("batch_size"), getattr(f.problem, "x_train", None)
     if bs is not None and not (isinstance(x, torch.Tensor) and bs >= x.shape[0]):
         return None
+    if not set(opts) <= _ENSEMBLE_KEYWORDS or opts.get("loss", "mse") not in _ENSEMBLE_LOSSES:
+        return None  # an option or a loss the ensemble engine does not take (e.g. cross_entropy, stop_loss)
     return opts
+
+
+_ENSEMBLE_KEYWORDS = set(inspect.signature(train.fit_ensemble).parameters)
+_ENSEMBLE_LOSSES = ("mse", "mse+derivative")
 
 
 def lockstep_key(f: Fit) -> Any:
