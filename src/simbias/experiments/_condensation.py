@@ -477,6 +477,38 @@ class Condensation1DTrainSpec(TwoLayerTrainSpec):
 
 @dataclass(frozen=True)
 class Condensation1DSpec(BaseSpec):
+    """Spec of ``condensation-1d``: the 4-point condensation example (papers.md T20/T22).
+
+    A two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) trained by full-batch GD on the tutorial's
+    4 points; ``model.init_t`` = 0.1 / 0.5 / 1 gives the linear / critical / condensed regime
+    ((γ, γ′) = (2t, 0); module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "condensation-1d"
+        The experiment kind.
+    problem : TutorialPointsSpec
+        The data points and the evaluation grid of the figures (``problem.*``).
+    model : TwoLayerSpec
+        Width, activation and initialisation scales of the two-layer net (``model.*``).
+    train : Condensation1DTrainSpec
+        Full-batch training and its learning-rate rule (``train.*``; ``lr = "auto"`` capped at
+        the tutorial's 0.05).
+    record : CondensationRecordSpec
+        Parameter and output snapshots (``record.*``).
+    analysis : CondensationAnalysisSpec
+        Thresholds of the condensation measures (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import Condensation1DSpec
+    >>> spec = Condensation1DSpec()
+    >>> spec.model.width, spec.model.init_t, spec.train.lr
+    (1000, 1.0, 'auto')
+    """
+
     experiment: str = "condensation-1d"
     problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
     model: TwoLayerSpec = field(default_factory=TwoLayerSpec)
@@ -617,6 +649,40 @@ class InitialAnalysisSpec(CondensationAnalysisSpec):
 
 @dataclass(frozen=True)
 class InitialCondensationSpec(BaseSpec):
+    """Spec of ``condensation-initial``: initial condensation onto at most 2p orientations
+    (papers.md T21; arXiv 2105.11686; author-code.md E13).
+
+    A two-layer net of width 50 with tiny initialisation (std 50^(−4)) trained with Adam on 80
+    points in 5-D; the cosine similarity of the input vectors (w_k, b_k) shows condensation for an
+    activation of multiplicity p (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "condensation-initial"
+        The experiment kind.
+    dtype : {"float32", "float64"}, default "float64"
+        Floating-point type of models and data (float64 here: the weights start at ~10⁻⁷).
+    problem : BoxDataSpec
+        Points uniform in a box and their labels (``problem.*``).
+    model : InitialModelSpec
+        The two-layer net (``model.*``).
+    train : InitialTrainSpec
+        Optimiser and steps (``train.*``).
+    record : InitialRecordSpec
+        Snapshot interval (``record.*``).
+    analysis : InitialAnalysisSpec
+        Thresholds of the condensation measures (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import InitialCondensationSpec
+    >>> spec = InitialCondensationSpec()
+    >>> spec.dtype, spec.model.width, spec.problem.dim
+    ('float64', 50, 5)
+    """
+
     experiment: str = "condensation-initial"
     dtype: Literal["float32", "float64"] = "float64"
     problem: BoxDataSpec = field(default_factory=BoxDataSpec)

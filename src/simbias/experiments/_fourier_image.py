@@ -142,6 +142,36 @@ class FourierImageRecordSpec:
 
 @dataclass(frozen=True)
 class FourierImageSpec(BaseSpec):
+    """Spec of ``fourier-image``: Fourier features on 2-D image regression (Tancik et al. 2020,
+    Table 1; papers.md T27).
+
+    A coordinate network (encoding → ReLU layers → sigmoid) is fitted on every other pixel and
+    tested on the rest; PSNR = −10·log10(mean squared error) on [0, 1] images (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "fourier-image"
+        The experiment kind.
+    problem : FourierImageProblemSpec
+        The image: a file, a bundled photograph or drawn text, its size and channels (``problem.*``).
+    model : FourierImageModelSpec
+        Input encoding (none, basic, positional, gaussian), its scale σ and size, hidden widths
+        (``model.*``).
+    train : FourierImageTrainSpec
+        Full-batch optimiser and steps (``train.*``).
+    record : FourierImageRecordSpec
+        PSNR and radial-band error intervals (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import FourierImageSpec
+    >>> spec = FourierImageSpec()
+    >>> spec.model.widths
+    (256, 256, 256)
+    """
+
     experiment: str = "fourier-image"
     problem: FourierImageProblemSpec = field(default_factory=FourierImageProblemSpec)
     model: FourierImageModelSpec = field(default_factory=FourierImageModelSpec)

@@ -109,6 +109,38 @@ class LFPTrainSpec(TwoLayerTrainSpec):
 
 @dataclass(frozen=True)
 class LFPSpec(BaseSpec):
+    """Spec of ``lfp-1d``: a wide two-layer ReLU net against the linear frequency principle
+    (papers.md T15/T16; arXiv 1905.10264).
+
+    The long-time output is compared with the FP-norm minimiser of the LFP, the natural cubic
+    spline / piecewise-linear interpolant and kernel regression with the initial NTK (module
+    docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "lfp-1d"
+        The experiment kind.
+    problem : LFPPointsSpec
+        The data points and the figure's evaluation grid (``problem.*``).
+    model : LFPModelSpec
+        Width and the uniform initialisation ranges (``model.*``; defaults: T15 case A).
+    train : LFPTrainSpec
+        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``).
+    record : CondensationRecordSpec
+        Parameter and output snapshots (``record.*``).
+    analysis : LFPAnalysisSpec
+        The FP-norm solver and the comparison grid (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import LFPSpec
+    >>> spec = LFPSpec()
+    >>> spec.train.momentum, spec.train.steps
+    (0.99, 3000)
+    """
+
     experiment: str = "lfp-1d"
     problem: LFPPointsSpec = field(default_factory=LFPPointsSpec)
     model: LFPModelSpec = field(default_factory=LFPModelSpec)

@@ -139,6 +139,40 @@ class GridRecordSpec:
 
 @dataclass(frozen=True)
 class JacobiVsDNNSpec(BaseSpec):
+    """Spec of ``jacobi-vs-dnn``: Jacobi iteration, a network and their hybrid on one discrete
+    Poisson problem (papers.md §2.5, T9).
+
+    Each method is tracked by Δ_F(k) = |ĥ_k − û_k| / |û_k| at the DFT peaks of the discrete
+    solution û = A⁻¹b: Jacobi removes high frequencies first, the network low ones (module
+    docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "jacobi-vs-dnn"
+        The experiment kind.
+    problem : JacobiProblemSpec
+        The PDE, its exact solution and the finite-difference grid (``problem.*``).
+    model : JacobiNetSpec
+        The network (``model.*``; default the tanh DNN 1-64-64-64-1).
+    train : GridTrainSpec
+        Training on the grid with the discrete Ritz energy or the residual (``train.*``).
+    jacobi : JacobiIterSpec
+        Number of sweeps, weight ω and record interval of the iteration (``jacobi.*``).
+    hybrid : HybridSpec
+        When the network hands over to Jacobi and the error to reach (``hybrid.*``).
+    record : GridRecordSpec
+        Δ_F record interval and convergence threshold (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import JacobiVsDNNSpec
+    >>> spec = JacobiVsDNNSpec()
+    >>> spec.model.widths, spec.train.loss
+    ((64, 64, 64), 'energy')
+    """
+
     experiment: str = "jacobi-vs-dnn"
     problem: JacobiProblemSpec = field(default_factory=JacobiProblemSpec)
     model: JacobiNetSpec = field(default_factory=JacobiNetSpec)

@@ -110,6 +110,37 @@ class PhaseTrainSpec:
 
 @dataclass(frozen=True)
 class PhaseDiagramSpec(BaseSpec):
+    """Spec of ``phase-diagram``: the regime of two-layer ReLU nets from RD against width
+    (papers.md T18/T19; Luo, Xu, Ma & Zhang, JMLR 2021, arXiv 2007.07497).
+
+    For every (γ, γ′), width m and seed a net is trained to ``train.tol``;
+    RD = ‖θ_w* − θ_w(0)‖/‖θ_w(0)‖ of the input weights and biases is measured and the slope S_w
+    of log RD against log m separates the linear (S_w < 0) and condensed (S_w > 0) regimes
+    (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "phase-diagram"
+        The experiment kind.
+    problem : TutorialPointsSpec
+        The data points and the evaluation grid (``problem.*``).
+    phase : PhaseGridSpec
+        The points (γ, γ′), widths, seeds per point and parametrisation (``phase.*``).
+    model : PhaseModelSpec
+        Activation, antisymmetric (mirrored-pair) initialisation and bias (``model.*``).
+    train : PhaseTrainSpec
+        Full-batch training to ``train.tol`` and the learning-rate rule (``train.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import PhaseDiagramSpec
+    >>> spec = PhaseDiagramSpec()
+    >>> spec.phase.gammas, spec.phase.parametrisation
+    ((0.5, 1.0, 1.75), 'unit_alpha')
+    """
+
     experiment: str = "phase-diagram"
     problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
     phase: PhaseGridSpec = field(default_factory=PhaseGridSpec)
