@@ -100,7 +100,7 @@ class MLPSpec:
     init_t : float, default 0.5
         Exponent t of ``"power"``: std = widths[0]^(−t).
     init_std : float, optional
-        Standard deviation of ``"std"`` (required there; unset otherwise).
+        Standard deviation of ``"std"`` (required there).
     output_bias : bool, default True
         Whether the last layer has a bias (the condensation code drops it).
 

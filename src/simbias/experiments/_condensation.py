@@ -125,7 +125,21 @@ class PointsSpec:
 @dataclass(frozen=True)
 class BoxDataSpec:
     """``n_train`` points uniform in the box ``domain``^dim (drawn with the run's data seed), labels
-    ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way."""
+    ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way.
+
+    Parameters
+    ----------
+    target : str
+        Labels as an expression in x1 … xd (default: Σ_k 3.5 sin(5x_k + 1), author-code.md E13).
+    dim : int, default 5
+        Input dimension d (≥ 1).
+    domain : list of float, default [-4.0, 2.0]
+        ``[lo, hi]`` of every coordinate.
+    n_train : int, default 80
+        Training points (≥ 2).
+    n_test : int, default 1000
+        Held-out points (≥ 2).
+    """
 
     target: str = E13_TARGET
     dim: int = 5
@@ -191,6 +205,33 @@ class TwoLayerTrainSpec:
     half the rate whenever the loss increases (at most ``max_restarts`` times).
     ``stop_loss_ratio``: stop once the loss falls below this fraction of its initial value (the end
     of the initial stage); checked every ``record.snapshot_every`` steps.
+
+    Parameters
+    ----------
+    optimizer : str, default "sgd"
+        A name of :data:`simbias.train.OPTIMIZERS` (``sgd`` with the default momentum 0 is plain GD).
+    lr : float or {"auto", "scaled"}, default "auto"
+        A number, ``"auto"`` (``lr_factor``/λ_max of the initial empirical NTK, capped at
+        ``lr_max``·α when ``lr_max`` is set) or ``"scaled"`` (η₀·α·√(β₁β₂) with η₀ = ``lr0``, the
+        authors' phase-diagram rule); see :mod:`simbias.train._lr`.
+    lr_factor : float, default 0.5
+        c of ``"auto"``: lr = c/λ_max of the initial empirical NTK (0 < c < 2).
+    lr_max : float or "none", default "none"
+        Cap of ``"auto"``: lr ≤ ``lr_max``·α (``"none"``: no cap).
+    lr0 : float, default 1e-3
+        η₀ of ``"scaled"``.
+    backtrack : bool, default False
+        Restart from the same initialisation with half the rate whenever the loss increases (at
+        most ``max_restarts`` times).
+    max_restarts : int, default 20
+        The most restarts of ``backtrack`` (≥ 0).
+    steps : int, default 10000
+        Number of full-batch updates (≥ 1).
+    momentum : float, default 0.0
+        Heavy-ball momentum of ``sgd`` (ignored by the other optimisers).
+    stop_loss_ratio : float, optional
+        Stop once the loss falls below this fraction (in (0, 1)) of its initial value (the end of the
+        initial stage); checked every ``record.snapshot_every`` steps.
     """
 
     optimizer: str = "sgd"
@@ -488,7 +529,7 @@ class Condensation1DSpec(BaseSpec):
     Parameters
     ----------
     experiment : str, default "condensation-1d"
-        The experiment kind.
+        The experiment kind (see ``simbias list``).
     problem : TutorialPointsSpec
         The data points and the evaluation grid of the figures (``problem.*``).
     model : TwoLayerSpec
@@ -661,7 +702,7 @@ class InitialCondensationSpec(BaseSpec):
     Parameters
     ----------
     experiment : str, default "condensation-initial"
-        The experiment kind.
+        The experiment kind (see ``simbias list``).
     dtype : {"float32", "float64"}, default "float64"
         Floating-point type of models and data (float64 here: the weights start at ~10⁻⁷).
     problem : BoxDataSpec

@@ -34,7 +34,7 @@ class FPrincipleSpec(BaseSpec):
     Parameters
     ----------
     experiment : str, default "fprinciple"
-        The experiment kind.
+        The experiment kind (see ``simbias list``).
     problem : RegressionSpec
         The target and its sampling (``problem.*``).
     model : MLPSpec

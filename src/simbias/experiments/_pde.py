@@ -83,6 +83,28 @@ class DomainSpec:
     ``annulus`` (r_inner, r_outer, center), ``box_with_holes`` (lows, highs, holes).  ``holes`` is
     a list of ``[c_1, …, c_d, r]`` rows (centre then radius; the constructor's ``(center, radius)``
     pairs written flat for TOML).
+
+    Parameters
+    ----------
+    name : str, optional
+        A key of :data:`simbias.problems.DOMAINS` (``interval``, ``box``, ``annulus``,
+        ``box_with_holes``); unset: the problem's own domain.
+    lo : float, optional
+        Left end of ``interval`` (its default −1).
+    hi : float, optional
+        Right end of ``interval`` (its default 1).
+    lows : list of float, optional
+        Lower corner of ``box`` / ``box_with_holes``.
+    highs : list of float, optional
+        Upper corner of ``box`` / ``box_with_holes``.
+    r_inner : float, optional
+        Inner radius of ``annulus`` (its default 1).
+    r_outer : float, optional
+        Outer radius of ``annulus`` (its default 3).
+    center : list of float, optional
+        Centre of ``annulus`` (its default [0, 0]).
+    holes : list of list of float, optional
+        Holes of ``box_with_holes``, rows ``[c_1, …, c_d, r]`` (centre then radius).
     """
 
     name: str | None = None
@@ -369,7 +391,37 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype
 # -- training --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PDETrainSpec:
-    """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0)."""
+    """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of updates (≥ 1).
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+    loss : {"ritz", "residual", "fit"}, default "ritz"
+        ``ritz``: the Deep Ritz energy |Ω|·mean((1/p)A|∇u|^p + ½λ²u² − f u) + β·mean((u − g)²)
+        (E & Yu, arXiv 1710.00211); ``residual``: the PINN least squares mean((L u − f)²) +
+        β·mean((u − g)²); ``fit``: mean((u − u_exact)²) on the interior points.
+    beta : float, default 1000.0
+        The boundary penalty β (> 0).
+    beta_schedule : {"constant", "staged"}, default "constant"
+        ``staged``: β × 1, 10, 50, 100, 200, 500 on the step fractions [0, .1), [.1, .2),
+        [.2, .25), [.25, .5), [.5, .75), [.75, 1] (the MSDNN stage penalty).
+    n_interior : int, default 1000
+        Interior points per step (≥ 1).
+    n_boundary : int, default 100
+        Boundary points per step (≥ 1).
+    sampler : {"random", "stratified"}, default "stratified"
+        Interior points of a box: Latin hypercube (``stratified``) or i.i.d. uniform (``random``,
+        the authors' code); other domains always draw i.i.d.
+    resample : bool, default True
+        Draw new points every step (False: one draw for the whole run).
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -393,7 +445,15 @@ class PDETrainSpec:
 
 @dataclass(frozen=True)
 class PDERecordSpec:
-    """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default)."""
+    """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default).
+
+    Parameters
+    ----------
+    every : int, default 100
+        Errors on the test points every this many steps.
+    snapshot_every : int, optional
+        Solution snapshots every this many steps (unset: about 20 over the run).
+    """
 
     every: int = 100
     snapshot_every: int | None = None
@@ -554,7 +614,7 @@ class PDECompareSpec(BaseSpec):
     Parameters
     ----------
     experiment : str, default "pde-compare"
-        The experiment kind.
+        The experiment kind (see ``simbias list``).
     problem : PDESpec
         The PDE problem, its domain and the test points (``problem.*``).
     model : NetSpec

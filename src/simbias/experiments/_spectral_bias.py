@@ -81,7 +81,19 @@ class SpectralBiasProblemSpec:
 
 @dataclass(frozen=True)
 class SpectralBiasModelSpec:
-    """A ReLU MLP 1 → ``widths`` → 1."""
+    """A ReLU MLP 1 → ``widths`` → 1.
+
+    Parameters
+    ----------
+    widths : list of int, default [256, 256, 256, 256, 256, 256]
+        Hidden widths (non-empty).
+    activation : str, default "relu"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : {"torch", "he", "lecun", "xavier"}, default "torch"
+        ``torch``: weights and biases U(−1/√fan_in, 1/√fan_in), the default of ``torch.nn.Linear``
+        that the authors' code relied on, drawn from the run's seed; the others as in
+        :class:`simbias.nn.MLP` (zero biases).
+    """
 
     widths: tuple[int, ...] = (256, 256, 256, 256, 256, 256)
     activation: str = "relu"
@@ -128,7 +140,7 @@ class SpectralBiasSpec(BaseSpec):
     Parameters
     ----------
     experiment : str, default "spectral-bias"
-        The experiment kind.
+        The experiment kind (see ``simbias list``).
     repeats : int, default 10
         Runs with seeds ``seed … seed+repeats−1`` (each its own phases and initialisation),
         trained as one ensemble (≥ 1).
