@@ -206,6 +206,12 @@ def _field_docs(cls) -> dict[str, str]:
         if klass is object or not dataclasses.is_dataclass(klass):
             continue
         doc = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
+        m = re.search(r"^Parameters\n-+\n(.*?)(?=\n\S[^\n]*\n-+\n|\Z)", doc, re.S | re.M)
+        if m:  # numpy style: "name : type, default …" then the indented meaning
+            for name, text in re.findall(r"^(\w+)\s*:[^\n]*\n((?:[ \t]+[^\n]*\n?)+)", m.group(1), re.M):
+                if name in names and name not in docs:
+                    docs[name] = re.sub(r"\s+", " ", text).strip()
+            doc = doc[:m.start()] + doc[m.end():]  # its "name : type" lines are not meanings
         body = " ".join(doc.split("\n\n", 1)[1:]) if "\n\n" in doc else ""
         body = re.sub(r"\s+", " ", body)
         for line in doc.splitlines():  # Attributes: name: text (Google style)

@@ -82,3 +82,13 @@ def test_notebooks_are_stored_without_outputs_and_read_the_size():
         header = code[0].source
         assert 'find_spec("simbias")' in header and "%pip install" in header, f"{path.name}: no install header"
         assert "SIMBIAS_DOCS_SIZE" in header, f"{path.name}: does not read SIMBIAS_DOCS_SIZE"
+
+
+def test_spec_reference_reads_numpy_parameters_of_spec_classes(hooks):
+    """A spec class's numpy ``Parameters`` entry is the key's meaning (not its ``name : type`` line)."""
+    page = hooks._spec_reference()
+    section = page.split("## `fprinciple`", 1)[1].split("\n## `", 1)[0]
+    row = next(line for line in section.splitlines() if line.startswith("| `train.lr_decay` |"))
+    assert "(1 − `lr_decay`)" in row and "default 0.0" not in row
+    section = page.split("## `pde-compare`", 1)[1].split("\n## `", 1)[0]
+    assert "no field doc yet" not in section

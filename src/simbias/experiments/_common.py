@@ -25,7 +25,35 @@ __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regres
 
 @dataclass(frozen=True)
 class RegressionSpec:
-    """A 1-D target sampled on an interval (see :func:`simbias.problems.make_regression`)."""
+    """A 1-D target sampled on an interval (see :func:`simbias.problems.make_regression`).
+
+    The ``problem`` section of ``fprinciple``; each field is the argument of the same name of
+    :func:`~simbias.problems.make_regression` (the seeds come from the spec's ``seed``).
+
+    Parameters
+    ----------
+    target : str, default "sin(x) + sin(3*x) + sin(5*x)"
+        The target f as an expression in ``x`` (parsed by a whitelisting parser, never executed);
+        it must be finite on ``domain``.
+    domain : list of float, default [-π, π]
+        The interval ``[lo, hi]`` (finite, lo < hi).
+    n_train : int, default 201
+        Number of training points (≥ 2).
+    n_test : int, default 1000
+        Size of the dense uniform evaluation grid on the same interval, endpoints included (≥ 2).
+    sampler : {"uniform", "random"}, default "uniform"
+        ``"uniform"``: training points ``linspace(lo, hi, n_train)`` (endpoints included, as the
+        original experiments); ``"random"``: drawn uniformly from the run's data seed, then sorted.
+    noise_std : float, default 0.0
+        Standard deviation of Gaussian label noise added to the training labels (≥ 0; drawn from
+        the run's noise seed).
+
+    Examples
+    --------
+    >>> from simbias.experiments import RegressionSpec
+    >>> RegressionSpec(target="sin(2*x)", n_train=64).domain[1]
+    3.141592653589793
+    """
 
     target: str = "sin(x) + sin(3*x) + sin(5*x)"
     domain: tuple[float, ...] = (-math.pi, math.pi)
@@ -53,7 +81,35 @@ def _finite_at_least(key: str, value, lo: float, fix: str) -> None:
 
 @dataclass(frozen=True)
 class MLPSpec:
-    """A fully connected network (see :class:`simbias.nn.MLP`)."""
+    """A fully connected network (see :class:`simbias.nn.MLP`).
+
+    The ``model`` section of ``fprinciple``; each field is the argument of the same name of
+    :class:`~simbias.nn.MLP` (input and output sizes come from the problem).
+
+    Parameters
+    ----------
+    widths : list of int, default [200, 200, 200, 100]
+        Hidden widths, e.g. ``[200, 200, 200, 100]`` (may be empty: a linear model).
+    activation : str, default "tanh"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : {"power", "std", "xavier", "he", "lecun"}, default "power"
+        Initialisation scheme: ``"power"`` draws every weight and bias from N(0, σ²) with
+        σ = widths[0]^(−t) (the F-Principle/condensation code's convention); ``"std"`` from
+        N(0, ``init_std``²); ``"xavier"``/``"he"``/``"lecun"`` weights from N(0, 2/(fan_in + fan_out)) /
+        N(0, 2/fan_in) / N(0, 1/fan_in) with zero biases.
+    init_t : float, default 0.5
+        Exponent t of ``"power"``: std = widths[0]^(−t).
+    init_std : float, optional
+        Standard deviation of ``"std"`` (required there).
+    output_bias : bool, default True
+        Whether the last layer has a bias (the condensation code drops it).
+
+    Examples
+    --------
+    >>> from simbias.experiments import MLPSpec
+    >>> MLPSpec(widths=(64, 64), init_t=1.0).activation
+    'tanh'
+    """
 
     widths: tuple[int, ...] = (200, 200, 200, 100)
     activation: str = "tanh"
@@ -74,7 +130,39 @@ class MLPSpec:
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """Optimiser, loss and length of training."""
+    """Optimiser, loss and length of training.
+
+    The ``train`` section of ``fprinciple``: fed to :func:`simbias.train.make_optimizer` and
+    :func:`simbias.train.fit`.
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS` (``adam``, ``sgd``, ``es``, ``one_plus_one``, ``pso``).
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of updates (≥ 1).
+    loss : {"mse", "mse+derivative"}, default "mse"
+        ``"mse"``: mean of (h − y)²; ``"mse+derivative"`` adds λ·mean(|∇h − ∇f|²) with
+        λ = ``derivative_weight`` (the first-order Sobolev loss of arXiv 1811.10146, which weights
+        frequency ξ by 1 + λ|ξ|²).
+    derivative_weight : float, default 1.0
+        λ of ``"mse+derivative"`` (≥ 0).
+    batch_size : int, optional
+        Mini-batch size, drawn without replacement within an epoch from the run's batch seed
+        (unset: full batch).
+    momentum : float, default 0.0
+        Heavy-ball momentum of ``sgd``, in [0, 1) (ignored by the other optimisers).
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+
+    Examples
+    --------
+    >>> from simbias.experiments import TrainSpec
+    >>> TrainSpec(optimizer="sgd", lr=0.1, momentum=0.9).steps
+    2000
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -113,10 +201,31 @@ def check_train_settings(t) -> None:
 class RecordSpec:
     """What is recorded and when.
 
-    ``every``: cheap probes (loss, Δ_F) every this many steps; ``log_points``: extra log-spaced
-    records; ``snapshot_every``: outputs on the dense grid (default ≈ 50 snapshots);
-    ``error_kind``: Δ_F variant (``complex`` = papers, ``magnitude`` = original code);
-    ``threshold``: Δ_F level that counts as converged; ``max_peaks``: peaks tracked.
+    The ``record`` section of ``fprinciple`` (see :class:`simbias.train.Record` and
+    :class:`simbias.train.PeakError`).  Step 0 and the last step are always recorded.
+
+    Parameters
+    ----------
+    every : int, default 1
+        Cheap probes (loss, Δ_F) every this many steps.
+    log_points : int, optional
+        Extra records at this many log-spaced steps.
+    snapshot_every : int, optional
+        Outputs on the dense grid every this many steps (unset: max(1, steps // 50), about 50
+        snapshots).
+    error_kind : {"complex", "magnitude"}, default "complex"
+        Δ_F variant: ``complex`` = |ĥ_k − f̂_k| / |f̂_k| (the papers' definition), ``magnitude`` =
+        ||ĥ_k| − |f̂_k|| / |f̂_k| (what the original code plotted), at the peaks k of the target's DFT.
+    threshold : float, default 0.1
+        Δ_F level that counts as converged (the ``converged_step`` of ``summary.json``).
+    max_peaks : int, optional, default 4
+        Track at most this many DFT peaks, the lowest frequencies (unset: every peak found).
+
+    Examples
+    --------
+    >>> from simbias.experiments import RecordSpec
+    >>> RecordSpec(every=10, threshold=0.05).error_kind
+    'complex'
     """
 
     every: int = 1

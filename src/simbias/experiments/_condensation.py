@@ -125,7 +125,21 @@ class PointsSpec:
 @dataclass(frozen=True)
 class BoxDataSpec:
     """``n_train`` points uniform in the box ``domain``^dim (drawn with the run's data seed), labels
-    ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way."""
+    ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way.
+
+    Parameters
+    ----------
+    target : str
+        Labels as an expression in x1 … xd (default: Σ_k 3.5 sin(5x_k + 1), author-code.md E13).
+    dim : int, default 5
+        Input dimension d (≥ 1).
+    domain : list of float, default [-4.0, 2.0]
+        ``[lo, hi]`` of every coordinate.
+    n_train : int, default 80
+        Training points (≥ 2).
+    n_test : int, default 1000
+        Held-out points (≥ 2).
+    """
 
     target: str = E13_TARGET
     dim: int = 5
@@ -191,6 +205,33 @@ class TwoLayerTrainSpec:
     half the rate whenever the loss increases (at most ``max_restarts`` times).
     ``stop_loss_ratio``: stop once the loss falls below this fraction of its initial value (the end
     of the initial stage); checked every ``record.snapshot_every`` steps.
+
+    Parameters
+    ----------
+    optimizer : str, default "sgd"
+        A name of :data:`simbias.train.OPTIMIZERS` (``sgd`` with the default momentum 0 is plain GD).
+    lr : float or {"auto", "scaled"}, default "auto"
+        A number, ``"auto"`` (``lr_factor``/λ_max of the initial empirical NTK, capped at
+        ``lr_max``·α when ``lr_max`` is set) or ``"scaled"`` (η₀·α·√(β₁β₂) with η₀ = ``lr0``, the
+        authors' phase-diagram rule); see :mod:`simbias.train._lr`.
+    lr_factor : float, default 0.5
+        c of ``"auto"``: lr = c/λ_max of the initial empirical NTK (0 < c < 2).
+    lr_max : float or "none", default "none"
+        Cap of ``"auto"``: lr ≤ ``lr_max``·α (``"none"``: no cap).
+    lr0 : float, default 1e-3
+        η₀ of ``"scaled"``.
+    backtrack : bool, default False
+        Restart from the same initialisation with half the rate whenever the loss increases (at
+        most ``max_restarts`` times).
+    max_restarts : int, default 20
+        The most restarts of ``backtrack`` (≥ 0).
+    steps : int, default 10000
+        Number of full-batch updates (≥ 1).
+    momentum : float, default 0.0
+        Heavy-ball momentum of ``sgd`` (ignored by the other optimisers).
+    stop_loss_ratio : float, optional
+        Stop once the loss falls below this fraction (in (0, 1)) of its initial value (the end of the
+        initial stage); checked every ``record.snapshot_every`` steps.
     """
 
     optimizer: str = "sgd"
@@ -477,6 +518,38 @@ class Condensation1DTrainSpec(TwoLayerTrainSpec):
 
 @dataclass(frozen=True)
 class Condensation1DSpec(BaseSpec):
+    """Spec of ``condensation-1d``: the 4-point condensation example (papers.md T20/T22).
+
+    A two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) trained by full-batch GD on the tutorial's
+    4 points; ``model.init_t`` = 0.1 / 0.5 / 1 gives the linear / critical / condensed regime
+    ((γ, γ′) = (2t, 0); module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "condensation-1d"
+        The experiment kind (see ``simbias list``).
+    problem : TutorialPointsSpec
+        The data points and the evaluation grid of the figures (``problem.*``).
+    model : TwoLayerSpec
+        Width, activation and initialisation scales of the two-layer net (``model.*``).
+    train : Condensation1DTrainSpec
+        Full-batch training and its learning-rate rule (``train.*``; ``lr = "auto"`` capped at
+        the tutorial's 0.05).
+    record : CondensationRecordSpec
+        Parameter and output snapshots (``record.*``).
+    analysis : CondensationAnalysisSpec
+        Thresholds of the condensation measures (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import Condensation1DSpec
+    >>> spec = Condensation1DSpec()
+    >>> spec.model.width, spec.model.init_t, spec.train.lr
+    (1000, 1.0, 'auto')
+    """
+
     experiment: str = "condensation-1d"
     problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
     model: TwoLayerSpec = field(default_factory=TwoLayerSpec)
@@ -617,6 +690,40 @@ class InitialAnalysisSpec(CondensationAnalysisSpec):
 
 @dataclass(frozen=True)
 class InitialCondensationSpec(BaseSpec):
+    """Spec of ``condensation-initial``: initial condensation onto at most 2p orientations
+    (papers.md T21; arXiv 2105.11686; author-code.md E13).
+
+    A two-layer net of width 50 with tiny initialisation (std 50^(−4)) trained with Adam on 80
+    points in 5-D; the cosine similarity of the input vectors (w_k, b_k) shows condensation for an
+    activation of multiplicity p (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "condensation-initial"
+        The experiment kind (see ``simbias list``).
+    dtype : {"float32", "float64"}, default "float64"
+        Floating-point type of models and data (float64 here: the weights start at ~10⁻⁷).
+    problem : BoxDataSpec
+        Points uniform in a box and their labels (``problem.*``).
+    model : InitialModelSpec
+        The two-layer net (``model.*``).
+    train : InitialTrainSpec
+        Optimiser and steps (``train.*``).
+    record : InitialRecordSpec
+        Snapshot interval (``record.*``).
+    analysis : InitialAnalysisSpec
+        Thresholds of the condensation measures (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import InitialCondensationSpec
+    >>> spec = InitialCondensationSpec()
+    >>> spec.dtype, spec.model.width, spec.problem.dim
+    ('float64', 50, 5)
+    """
+
     experiment: str = "condensation-initial"
     dtype: Literal["float32", "float64"] = "float64"
     problem: BoxDataSpec = field(default_factory=BoxDataSpec)

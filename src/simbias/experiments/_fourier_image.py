@@ -91,7 +91,24 @@ class FourierImageProblemSpec:
 class FourierImageModelSpec:
     """``encoding``: none | basic | positional | gaussian; ``sigma``: Gaussian σ (and the positional
     encoding's largest frequency), in cycles per image side; ``n_features``: mapping size m;
-    ``widths``: hidden ReLU widths (the output layer and sigmoid come after)."""
+    ``widths``: hidden ReLU widths (the output layer and sigmoid come after).
+
+    Parameters
+    ----------
+    encoding : {"none", "basic", "positional", "gaussian"}, default "gaussian"
+        The input mapping γ(x): ``none`` x; ``basic`` [cos 2πx, sin 2πx]; ``positional``
+        [cos 2πσ^{j/m}x_i, sin 2πσ^{j/m}x_i], m = ``n_features``/2 per axis; ``gaussian``
+        [cos 2πBx, sin 2πBx], B ∈ ℝ^{m×2}, B_ij ~ N(0, σ²), m = ``n_features``.
+    sigma : float, default 10.0
+        Gaussian σ (and the positional encoding's largest frequency), in cycles per image side (> 0).
+    n_features : int, default 256
+        Mapping size m (even, ≥ 2).
+    widths : list of int, default [256, 256, 256]
+        Hidden ReLU widths (non-empty).
+    init : {"xavier", "he", "lecun", "glorot_uniform"}, default "xavier"
+        Initialisation of the layers (:mod:`simbias.nn._init`): weights N(0, 2/(fan_in + fan_out)) /
+        N(0, 2/fan_in) / N(0, 1/fan_in) / U(±√(6/(fan_in + fan_out))), biases 0.
+    """
 
     encoding: Literal["none", "basic", "positional", "gaussian"] = "gaussian"
     sigma: float = 10.0
@@ -112,7 +129,19 @@ class FourierImageModelSpec:
 
 @dataclass(frozen=True)
 class FourierImageTrainSpec:
-    """Adam (or SGD), full batch on the training subgrid."""
+    """Adam (or SGD), full batch on the training subgrid.
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.ENSEMBLE_OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of full-batch updates (≥ 1).
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -142,6 +171,36 @@ class FourierImageRecordSpec:
 
 @dataclass(frozen=True)
 class FourierImageSpec(BaseSpec):
+    """Spec of ``fourier-image``: Fourier features on 2-D image regression (Tancik et al. 2020,
+    Table 1; papers.md T27).
+
+    A coordinate network (encoding → ReLU layers → sigmoid) is fitted on every other pixel and
+    tested on the rest; PSNR = −10·log10(mean squared error) on [0, 1] images (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "fourier-image"
+        The experiment kind (see ``simbias list``).
+    problem : FourierImageProblemSpec
+        The image: a file, a bundled photograph or drawn text, its size and channels (``problem.*``).
+    model : FourierImageModelSpec
+        Input encoding (none, basic, positional, gaussian), its scale σ and size, hidden widths
+        (``model.*``).
+    train : FourierImageTrainSpec
+        Full-batch optimiser and steps (``train.*``).
+    record : FourierImageRecordSpec
+        PSNR and radial-band error intervals (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import FourierImageSpec
+    >>> spec = FourierImageSpec()
+    >>> spec.model.widths
+    (256, 256, 256)
+    """
+
     experiment: str = "fourier-image"
     problem: FourierImageProblemSpec = field(default_factory=FourierImageProblemSpec)
     model: FourierImageModelSpec = field(default_factory=FourierImageModelSpec)

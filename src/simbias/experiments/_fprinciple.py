@@ -24,6 +24,34 @@ __all__ = ["FPrincipleSpec", "FPRINCIPLE", "build_fprinciple", "fprinciple_summa
 
 @dataclass(frozen=True)
 class FPrincipleSpec(BaseSpec):
+    """Spec of ``fprinciple``: the 1-D Frequency Principle (arXiv 1807.01251, 1901.06523).
+
+    An MLP trained on a 1-D target sampled on a uniform grid; Δ_F(k) = |ĥ_k − f̂_k| / |f̂_k| at the
+    peaks k of the target's DFT is recorded over training (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "fprinciple"
+        The experiment kind (see ``simbias list``).
+    problem : RegressionSpec
+        The target and its sampling (``problem.*``).
+    model : MLPSpec
+        The fully connected network (``model.*``).
+    train : TrainSpec
+        Optimiser, loss and number of steps (``train.*``).
+    record : RecordSpec
+        What is recorded and when, and the Δ_F convergence threshold (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import FPrincipleSpec, from_dict
+    >>> spec = from_dict(FPrincipleSpec, {"seed": 1, "train": {"steps": 500}})
+    >>> spec.train.steps, spec.train.lr, spec.model.widths
+    (500, 0.001, (200, 200, 200, 100))
+    """
+
     experiment: str = "fprinciple"
     problem: RegressionSpec = field(default_factory=RegressionSpec)
     model: MLPSpec = field(default_factory=MLPSpec)

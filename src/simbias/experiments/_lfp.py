@@ -48,7 +48,21 @@ T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
 @dataclass(frozen=True)
 class LFPModelSpec:
     """Two-layer ReLU net h(x) = Σ_k a_k ReLU(w_k x + b_k) with uniform initialisation in mirrored
-    pairs (``antisymmetric``): w ~ U(±w_range), b ~ U(±b_range), a ~ U(±a_range).  Defaults: T15 case A."""
+    pairs (``antisymmetric``): w ~ U(±w_range), b ~ U(±b_range), a ~ U(±a_range).  Defaults: T15 case A.
+
+    Parameters
+    ----------
+    width : int, default 10000
+        Number of hidden neurons m (even when ``antisymmetric``).
+    w_range : float, default 3.0
+        Half-width of the uniform draw of the input weights w_k (> 0).
+    b_range : float, default 3.0
+        Half-width of the uniform draw of the biases b_k (> 0).
+    a_range : float, default 0.1
+        Half-width of the uniform draw of the output weights a_k (> 0).
+    antisymmetric : bool, default True
+        Mirrored pairs, h ≡ 0 at the start.
+    """
 
     width: int = 10000
     w_range: float = 3.0
@@ -68,7 +82,17 @@ class LFPModelSpec:
 @dataclass(frozen=True)
 class LFPAnalysisSpec:
     """The FP-norm solver (``n_freq`` frequencies j/period, period default 20 × the data span) and the
-    comparison grid (``n_grid`` points on [x_1, x_n])."""
+    comparison grid (``n_grid`` points on [x_1, x_n]).
+
+    Parameters
+    ----------
+    n_freq : int, default 2000
+        Number of frequencies j/period of the FP-norm solver (≥ 2).
+    period : float, optional
+        The period of the solver's Fourier basis (unset: 20 × the data span).
+    n_grid : int, default 500
+        Points of the comparison grid on [x_1, x_n] (≥ 2).
+    """
 
     n_freq: int = 2000
     period: float | None = None
@@ -83,7 +107,19 @@ class LFPAnalysisSpec:
 @dataclass(frozen=True)
 class LFPPointsSpec:
     """Explicit data points (default: the five points of T15, from the authors' LFP code) and the
-    range of the figure's evaluation grid (``n_test`` points)."""
+    range of the figure's evaluation grid (``n_test`` points).
+
+    Parameters
+    ----------
+    x : list of float
+        The data points (≥ 2, distinct; default T15's five points).
+    y : list of float
+        Their labels, one per point.
+    test_domain : list of float, default [-1.0, 0.3]
+        ``[lo, hi]`` of the figure's evaluation grid.
+    n_test : int, default 1000
+        Points of the evaluation grid (≥ 2).
+    """
 
     x: tuple[float, ...] = T15_X
     y: tuple[float, ...] = T15_Y
@@ -109,6 +145,38 @@ class LFPTrainSpec(TwoLayerTrainSpec):
 
 @dataclass(frozen=True)
 class LFPSpec(BaseSpec):
+    """Spec of ``lfp-1d``: a wide two-layer ReLU net against the linear frequency principle
+    (papers.md T15/T16; arXiv 1905.10264).
+
+    The long-time output is compared with the FP-norm minimiser of the LFP, the natural cubic
+    spline / piecewise-linear interpolant and kernel regression with the initial NTK (module
+    docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "lfp-1d"
+        The experiment kind (see ``simbias list``).
+    problem : LFPPointsSpec
+        The data points and the figure's evaluation grid (``problem.*``).
+    model : LFPModelSpec
+        Width and the uniform initialisation ranges (``model.*``; defaults: T15 case A).
+    train : LFPTrainSpec
+        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``).
+    record : CondensationRecordSpec
+        Parameter and output snapshots (``record.*``).
+    analysis : LFPAnalysisSpec
+        The FP-norm solver and the comparison grid (``analysis.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import LFPSpec
+    >>> spec = LFPSpec()
+    >>> spec.train.momentum, spec.train.steps
+    (0.99, 3000)
+    """
+
     experiment: str = "lfp-1d"
     problem: LFPPointsSpec = field(default_factory=LFPPointsSpec)
     model: LFPModelSpec = field(default_factory=LFPModelSpec)

@@ -83,6 +83,28 @@ class DomainSpec:
     ``annulus`` (r_inner, r_outer, center), ``box_with_holes`` (lows, highs, holes).  ``holes`` is
     a list of ``[c_1, …, c_d, r]`` rows (centre then radius; the constructor's ``(center, radius)``
     pairs written flat for TOML).
+
+    Parameters
+    ----------
+    name : str, optional
+        A key of :data:`simbias.problems.DOMAINS` (``interval``, ``box``, ``annulus``,
+        ``box_with_holes``); unset: the problem's own domain.
+    lo : float, optional
+        Left end of ``interval`` (its default −1).
+    hi : float, optional
+        Right end of ``interval`` (its default 1).
+    lows : list of float, optional
+        Lower corner of ``box`` / ``box_with_holes``.
+    highs : list of float, optional
+        Upper corner of ``box`` / ``box_with_holes``.
+    r_inner : float, optional
+        Inner radius of ``annulus`` (its default 1).
+    r_outer : float, optional
+        Outer radius of ``annulus`` (its default 3).
+    center : list of float, optional
+        Centre of ``annulus`` (its default [0, 0]).
+    holes : list of list of float, optional
+        Holes of ``box_with_holes``, rows ``[c_1, …, c_d, r]`` (centre then radius).
     """
 
     name: str | None = None
@@ -118,8 +140,51 @@ def build_domain(d: DomainSpec) -> problems.Domain | None:
 class PDESpec:
     """A PDE problem of :func:`simbias.problems.make_pde`: ``name`` plus the arguments that are set.
 
-    ``n_test``: test points per axis (a uniform grid in 1-D; a grid over the bounding box, kept
-    inside the domain, in 2-D; ``n_test²`` uniform random points in 3-D and above).
+    The ``problem`` section of ``pde-compare``.  Only the arguments that are set (not ``None``) are
+    passed to the problem's constructor, so each problem keeps its own defaults; an argument the
+    problem does not take is refused naming ``problem.<argument>``.
+
+    Parameters
+    ----------
+    name : str, default "ritz_poisson"
+        A key of :data:`simbias.problems.PDE_PROBLEMS`: ``poisson`` (−Δu = f from a manufactured
+        solution), ``ritz_poisson`` (−u″ = μ² sin μx on [−1, 1], T23), ``poisson_boltzmann``
+        (−Δu + λ²u = f, T25), ``multiscale_elliptic`` (−(A_ε |u′|^{p−2} u′)′ = f on [0, 1],
+        A_ε = 1/(2 + cos(2πx/ε)), T26), ``manufactured`` (from a typed ``solution``),
+        ``jacobi_poisson`` (the T9 problem), ``two_scale_poisson`` (u = sin(πax) + 0.1 sin(πbx), T28).
+    solution : str, optional
+        The exact solution u as an expression in x (x1 … xd in d dimensions) of ``manufactured``;
+        f = −∇·(A|∇u|^{p−2}∇u) + λ²u by autograd and g = u on the boundary.
+    dim : int, optional
+        Space dimension of ``poisson`` and ``poisson_boltzmann`` (must agree with ``domain``).
+    kind : str, optional
+        The manufactured solution of ``poisson``: ``sin``, ``sin_square``, ``product`` or ``quadratic``.
+    mu : float, optional
+        Frequency μ of ``poisson``, ``ritz_poisson`` (default 6π) and ``poisson_boltzmann``.
+    lam : float, optional
+        λ ≥ 0 of the reaction term λ²u (``poisson_boltzmann``: > 0; ``manufactured``).
+    eps : float, optional
+        Scale ε of the oscillating coefficient of ``multiscale_elliptic``.
+    p : float, optional
+        Exponent p ≥ 2 of the p-Laplacian of ``multiscale_elliptic`` and ``manufactured`` (2: linear).
+    a : float, optional
+        Low frequency a of ``two_scale_poisson``.
+    b : float, optional
+        High frequency b of ``two_scale_poisson``.
+    coefficient : str, optional
+        The diffusion coefficient A(x) of ``manufactured`` as an expression (unset: A = 1).
+    domain : DomainSpec
+        The domain (``problem.domain.*``; unset: the problem's own, [−1, 1]^d for most).
+    n_test : int, default 201
+        Test points per axis (a uniform grid in 1-D; a grid over the bounding box, kept inside the
+        domain, in 2-D; ``n_test²`` uniform random points in 3-D and above; ≥ 2).
+
+    Examples
+    --------
+    >>> from simbias.experiments import PDESpec
+    >>> from simbias.experiments._pde import build_pde
+    >>> build_pde(PDESpec(name="poisson", dim=2, kind="product", mu=7.0)).dim
+    2
     """
 
     name: str = "ritz_poisson"
@@ -159,11 +224,68 @@ def build_pde(p: PDESpec) -> problems.PDEProblem:
 class NetSpec:
     """One network (module docstring).  ``name`` labels it in ``summary.json``.
 
-    ``arch``: ``mlp`` (:class:`~simbias.nn.DenseStack`), ``mscale1`` / ``mscale2``
-    (:class:`~simbias.nn.MscaleDNN1` / ``MscaleDNN2``; ``scales``, ``first_layer``,
-    ``scale_bias``, ``amplitude``), ``fourier`` (:class:`~simbias.nn.FourierFeatureNet`; ``kind``,
-    ``n_features``, ``sigma``, ``two_pi``), ``msffn`` (:class:`~simbias.nn.MultiScaleFourierNet`;
-    ``sigmas``, ``two_pi``; ``widths[0]`` is the embedding width).
+    The ``model`` (and, as :class:`BaselineNetSpec`, ``baseline``) section of ``pde-compare``: a
+    network of :mod:`simbias.nn` with one output, chosen by ``arch``.  Fields that the chosen
+    architecture does not use are ignored.
+
+    Parameters
+    ----------
+    name : str, default "mscale"
+        Label of the network in ``summary.json`` and the history (letters, digits, ``-``, ``_``,
+        ``.``; not ``static``).
+    arch : str, default "mscale2"
+        ``mlp`` (:class:`~simbias.nn.DenseStack`), ``mscale1`` / ``mscale2``
+        (:class:`~simbias.nn.MscaleDNN1` / ``MscaleDNN2``; ``scales``, ``first_layer``,
+        ``scale_bias``, ``amplitude``), ``fourier`` (:class:`~simbias.nn.FourierFeatureNet`;
+        ``kind``, ``n_features``, ``sigma``, ``two_pi``), ``msffn``
+        (:class:`~simbias.nn.MultiScaleFourierNet`; ``sigmas``, ``two_pi``; ``widths[0]`` is the
+        embedding width).
+    widths : list of int, default [30, 30, 30]
+        Hidden widths (of every sub-network for ``mscale2``; non-empty).
+    activation : str, default "sin"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : {"xavier", "msdnn", "mscale", "normal", "glorot_uniform"}, default "mscale"
+        Initialisation scheme (:mod:`simbias.nn._blocks`): ``xavier`` weights N(0, 2/(n_in + n_out)),
+        biases 0; ``msdnn`` weights and biases N(0, 2/(n_in + n_out)); ``mscale`` weights and
+        biases N(0, 1)·2/√(n_in + n_out) (the ``mscalednn`` code); ``normal`` N(0, ``init_std``²);
+        ``glorot_uniform`` weights U(±√(6/(n_in + n_out))), biases 0.
+    init_std : float, optional
+        Standard deviation of ``"normal"`` (required there).
+    residual : bool, default False
+        Add the identity, h ← σ(W h + b) + h, whenever a hidden layer keeps the width (the MSDNN
+        code's skips; ``mlp``, ``mscale1``, ``mscale2``).
+    scales : list of float or str, default [1, 2, 4, 8, 16, 32]
+        The N scales a_i of ``mscale1``/``mscale2``: a list, or a rule of
+        :func:`simbias.nn.make_scales` (``geometric`` 1, 2, 4, …; ``linear`` 1, 2, …, n; ``msdnn``
+        1, 1, 2, …, n − 1) with ``n_scales`` scales.
+    n_scales : int, default 6
+        Number of scales when ``scales`` names a rule.
+    first_layer : {"activation", "sin", "sincos"}, default "activation"
+        First hidden layer of ``mscale1``: σ as everywhere, sin, or the [cos, sin] layer.
+    scale_bias : bool, default False
+        Scale the first-layer bias too, σ(K ⊙ (W₀x + b₀)) (SD2NN; ``mscale1``).
+    amplitude : float, default 1.0
+        The factor s of the ``"sincos"`` first layer.
+    kind : {"gaussian", "basic", "positional"}, default "gaussian"
+        Embedding kind of ``fourier`` (see :class:`simbias.nn.FourierFeatures`).
+    n_features : int, default 32
+        Number of frequencies m of ``fourier``.
+    sigma : float, default 10.0
+        Embedding scale σ of ``fourier``.
+    sigmas : list of float, default [1.0, 10.0]
+        The scales σ of the Gaussian embeddings of ``msffn`` (positive; DeepXDE demo: [1, 10]).
+    two_pi : bool, default False
+        Include 2π in the embedding (``fourier``, ``msffn``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.experiments import NetSpec
+    >>> from simbias.experiments._pde import build_net
+    >>> net = build_net(NetSpec(widths=(8,), scales="geometric", n_scales=3), 1,
+    ...                 generator=torch.Generator().manual_seed(0))
+    >>> net(torch.zeros(5, 1)).shape
+    torch.Size([5, 1])
     """
 
     name: str = "mscale"
@@ -269,7 +391,37 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype
 # -- training --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PDETrainSpec:
-    """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0)."""
+    """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of updates (≥ 1).
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+    loss : {"ritz", "residual", "fit"}, default "ritz"
+        ``ritz``: the Deep Ritz energy |Ω|·mean((1/p)A|∇u|^p + ½λ²u² − f u) + β·mean((u − g)²)
+        (E & Yu, arXiv 1710.00211); ``residual``: the PINN least squares mean((L u − f)²) +
+        β·mean((u − g)²); ``fit``: mean((u − u_exact)²) on the interior points.
+    beta : float, default 1000.0
+        The boundary penalty β (> 0).
+    beta_schedule : {"constant", "staged"}, default "constant"
+        ``staged``: β × 1, 10, 50, 100, 200, 500 on the step fractions [0, .1), [.1, .2),
+        [.2, .25), [.25, .5), [.5, .75), [.75, 1] (the MSDNN stage penalty).
+    n_interior : int, default 1000
+        Interior points per step (≥ 1).
+    n_boundary : int, default 100
+        Boundary points per step (≥ 1).
+    sampler : {"random", "stratified"}, default "stratified"
+        Interior points of a box: Latin hypercube (``stratified``) or i.i.d. uniform (``random``,
+        the authors' code); other domains always draw i.i.d.
+    resample : bool, default True
+        Draw new points every step (False: one draw for the whole run).
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -293,7 +445,15 @@ class PDETrainSpec:
 
 @dataclass(frozen=True)
 class PDERecordSpec:
-    """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default)."""
+    """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default).
+
+    Parameters
+    ----------
+    every : int, default 100
+        Errors on the test points every this many steps.
+    snapshot_every : int, optional
+        Solution snapshots every this many steps (unset: about 20 over the run).
+    """
 
     every: int = 100
     snapshot_every: int | None = None
@@ -444,10 +604,37 @@ def _headline(spec, summary: dict[str, Any]) -> list[str]:
 # -- the pde-compare kind ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class PDECompareSpec(BaseSpec):
-    """Train ``model`` and ``baseline`` on one PDE problem (module docstring).
+    """Spec of ``pde-compare``: train ``model`` and ``baseline`` on one PDE problem (papers.md T23–T26).
 
-    ``extra_activations``: also train ``model`` with each of these activations (named
-    ``<model.name>-<activation>``), e.g. T24's sReLU/φ vs ReLU inside the MscaleDNN structure.
+    Both networks see the same sample points at every step, the same optimiser and budget; their
+    errors against the exact solution are recorded (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "pde-compare"
+        The experiment kind (see ``simbias list``).
+    problem : PDESpec
+        The PDE problem, its domain and the test points (``problem.*``).
+    model : NetSpec
+        The network under study (``model.*``; default an MscaleDNN-2).
+    baseline : BaselineNetSpec
+        The network compared against (``baseline.*``; default the plain 1-180-180-180-1 sin net).
+    train : PDETrainSpec
+        Optimiser, loss (``ritz``, ``residual`` or ``fit``), boundary penalty and sampling (``train.*``).
+    record : PDERecordSpec
+        Error and snapshot intervals (``record.*``).
+    extra_activations : list of str, default []
+        Also train ``model`` with each of these activations (named
+        ``<model.name>-<activation>``), e.g. T24's sReLU/φ vs ReLU inside the MscaleDNN structure.
+
+    Examples
+    --------
+    >>> from simbias.experiments import PDECompareSpec
+    >>> spec = PDECompareSpec()
+    >>> spec.problem.name, spec.model.arch, spec.baseline.arch
+    ('ritz_poisson', 'mscale2', 'mlp')
     """
 
     experiment: str = "pde-compare"

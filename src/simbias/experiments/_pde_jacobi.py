@@ -52,6 +52,19 @@ class JacobiProblemSpec:
 
     ``n_grid`` interior grid points.  Default: papers.md §2.5, −u″ = sin x + 4 sin 4x − 8 sin 8x +
     16 sin 24x on [−1, 1] with u(±1) = 0.
+
+    Parameters
+    ----------
+    solution : str
+        The exact solution u as an expression in x (default: the §2.5 problem's solution).
+    domain : list of float, default [-1.0, 1.0]
+        ``[lo, hi]``.
+    n_grid : int, default 127
+        Interior grid points n (≥ 8; spacing h = (hi − lo)/(n + 1)).
+    lam : float, default 0.0
+        λ ≥ 0 of the reaction term λ²u.
+    coefficient : str, optional
+        The diffusion coefficient A(x) as an expression (unset: A = 1).
     """
 
     solution: str = JACOBI_SOLUTION
@@ -84,7 +97,22 @@ class JacobiNetSpec(NetSpec):
 
 @dataclass(frozen=True)
 class GridTrainSpec:
-    """Training of the network on the grid: ``loss`` ``energy`` (discrete Ritz) or ``residual`` (least squares)."""
+    """Training of the network on the grid: ``loss`` ``energy`` (discrete Ritz) or ``residual`` (least squares).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of updates (≥ 1).
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+    loss : {"energy", "residual"}, default "energy"
+        ``energy``: the discrete Ritz energy h·(½ vᵀAv − bᵀv); ``residual``: mean(r²)/mean(b²) with
+        r = b − A v (module docstring).
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -98,7 +126,17 @@ class GridTrainSpec:
 
 @dataclass(frozen=True)
 class JacobiIterSpec:
-    """Jacobi sweeps (from zero, and after the network in the hybrid), weight ω, recorded every ``record_every``."""
+    """Jacobi sweeps (from zero, and after the network in the hybrid), weight ω, recorded every ``record_every``.
+
+    Parameters
+    ----------
+    sweeps : int, default 6000
+        Number of Jacobi sweeps (≥ 1).
+    omega : float, default 1.0
+        Relaxation weight ω in (0, 1] of u ← u + ω D⁻¹(b − A u).
+    record_every : int, default 10
+        Sweeps between records (≥ 1).
+    """
 
     sweeps: int = 6000
     omega: float = 1.0
@@ -113,7 +151,16 @@ class JacobiIterSpec:
 @dataclass(frozen=True)
 class HybridSpec:
     """``steps`` network steps before Jacobi takes over (default: all of ``train.steps``; must be a recorded
-    step: a multiple of ``record.every`` or ``train.steps``); ``target_error``: relative error to reach."""
+    step: a multiple of ``record.every`` or ``train.steps``); ``target_error``: relative error to reach.
+
+    Parameters
+    ----------
+    steps : int, optional
+        Network steps before Jacobi takes over (unset: ``train.steps``); a recorded step, i.e. a
+        multiple of ``record.every`` or ``train.steps`` itself.
+    target_error : float, default 1e-3
+        Relative error in (0, 1) whose first recorded sweep is reported.
+    """
 
     steps: int | None = None
     target_error: float = 1e-3
@@ -127,7 +174,15 @@ class HybridSpec:
 
 @dataclass(frozen=True)
 class GridRecordSpec:
-    """The network's Δ_F every ``every`` steps; ``threshold``: the Δ_F level that counts as converged."""
+    """The network's Δ_F every ``every`` steps; ``threshold``: the Δ_F level that counts as converged.
+
+    Parameters
+    ----------
+    every : int, default 10
+        Steps between records of the network's Δ_F (≥ 1).
+    threshold : float, default 0.1
+        Δ_F level in (0, 1) that counts as converged.
+    """
 
     every: int = 10
     threshold: float = 0.1
@@ -139,6 +194,40 @@ class GridRecordSpec:
 
 @dataclass(frozen=True)
 class JacobiVsDNNSpec(BaseSpec):
+    """Spec of ``jacobi-vs-dnn``: Jacobi iteration, a network and their hybrid on one discrete
+    Poisson problem (papers.md §2.5, T9).
+
+    Each method is tracked by Δ_F(k) = |ĥ_k − û_k| / |û_k| at the DFT peaks of the discrete
+    solution û = A⁻¹b: Jacobi removes high frequencies first, the network low ones (module
+    docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "jacobi-vs-dnn"
+        The experiment kind (see ``simbias list``).
+    problem : JacobiProblemSpec
+        The PDE, its exact solution and the finite-difference grid (``problem.*``).
+    model : JacobiNetSpec
+        The network (``model.*``; default the tanh DNN 1-64-64-64-1).
+    train : GridTrainSpec
+        Training on the grid with the discrete Ritz energy or the residual (``train.*``).
+    jacobi : JacobiIterSpec
+        Number of sweeps, weight ω and record interval of the iteration (``jacobi.*``).
+    hybrid : HybridSpec
+        When the network hands over to Jacobi and the error to reach (``hybrid.*``).
+    record : GridRecordSpec
+        Δ_F record interval and convergence threshold (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import JacobiVsDNNSpec
+    >>> spec = JacobiVsDNNSpec()
+    >>> spec.model.widths, spec.train.loss
+    ((64, 64, 64), 'energy')
+    """
+
     experiment: str = "jacobi-vs-dnn"
     problem: JacobiProblemSpec = field(default_factory=JacobiProblemSpec)
     model: JacobiNetSpec = field(default_factory=JacobiNetSpec)

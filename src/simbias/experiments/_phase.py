@@ -50,7 +50,22 @@ __all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpe
 
 @dataclass(frozen=True)
 class PhaseGridSpec:
-    """The points (γ, γ′) (crossed), the widths (≥ 3 for a slope) and initialisations per point."""
+    """The points (γ, γ′) (crossed), the widths (≥ 3 for a slope) and initialisations per point.
+
+    Parameters
+    ----------
+    gammas : list of float, default [0.5, 1.0, 1.75]
+        The values of γ (finite, distinct).
+    gamma_primes : list of float, default [0.0]
+        The values of γ′ (finite, distinct); every (γ, γ′) pair is a point.
+    widths : list of int, default [1000, 5000, 10000, 20000, 40000]
+        The widths m (≥ 2; at least 3 distinct for the slope of log RD against log m).
+    seeds : int, default 3
+        Initialisations per point and width (seeds ``seed``, ``seed+1``, …).
+    parametrisation : {"unit_alpha", "paper"}, default "unit_alpha"
+        ``unit_alpha``: α = 1, β₁ = m^(−(γ+γ′)/2), β₂ = m^(−(γ−γ′)/2); ``paper``: β₁ = 1,
+        β₂ = m^(γ′), α = m^(γ+γ′) (module docstring).
+    """
 
     gammas: tuple[float, ...] = (0.5, 1.0, 1.75)
     gamma_primes: tuple[float, ...] = (0.0,)
@@ -74,7 +89,17 @@ class PhaseGridSpec:
 
 @dataclass(frozen=True)
 class PhaseModelSpec:
-    """ReLU (the theorems' activation) or another registered activation; ASI by mirrored pairs."""
+    """ReLU (the theorems' activation) or another registered activation; ASI by mirrored pairs.
+
+    Parameters
+    ----------
+    activation : str, default "relu"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    antisymmetric : bool, default True
+        Antisymmetric initialisation (ASI): mirrored pairs, f ≡ 0 at the start.
+    bias : bool, default True
+        Hidden biases b_k.
+    """
 
     activation: str = "relu"
     antisymmetric: bool = True
@@ -86,7 +111,35 @@ class PhaseModelSpec:
 
 @dataclass(frozen=True)
 class PhaseTrainSpec:
-    """Full-batch training to ``tol`` (see the module docstring and :mod:`simbias.train._lr`)."""
+    """Full-batch training to ``tol`` (see the module docstring and :mod:`simbias.train._lr`).
+
+    Parameters
+    ----------
+    optimizer : str, default "sgd"
+        A name of :data:`simbias.train.ENSEMBLE_OPTIMIZERS` (the widths train as ensembles).
+    lr : float or {"auto", "scaled"}, default "auto"
+        A number, ``"auto"`` (``lr_factor``/λ_max of the initial empirical NTK, capped at
+        ``lr_max``·α) or ``"scaled"`` (η₀·α·√(β₁β₂) with η₀ = ``lr0``, the authors' rule).
+    lr_factor : float, default 0.5
+        c of ``"auto"`` (0 < c < 2).
+    lr_max : float or "none", default 0.5
+        Cap of ``"auto"``: lr ≤ ``lr_max``·α (``"none"``: no cap).
+    lr0 : float, default 1e-3
+        η₀ of ``"scaled"``.
+    backtrack : bool, default False
+        The authors' rule: a member whose loss increases is restarted from its initialisation with
+        half the rate, in a later round.
+    max_restarts : int, default 20
+        The most restarts of ``backtrack`` (≥ 0).
+    steps : int, default 20000
+        The most full-batch updates.
+    tol : float, default 1e-8
+        Training ends once every member's MSE is below this (> 0).
+    check_every : int, default 500
+        Steps between checks of ``tol``.
+    momentum : float, default 0.0
+        Heavy-ball momentum of ``sgd``.
+    """
 
     optimizer: str = "sgd"
     lr: Union[float, Literal["auto", "scaled"]] = "auto"
@@ -110,6 +163,37 @@ class PhaseTrainSpec:
 
 @dataclass(frozen=True)
 class PhaseDiagramSpec(BaseSpec):
+    """Spec of ``phase-diagram``: the regime of two-layer ReLU nets from RD against width
+    (papers.md T18/T19; Luo, Xu, Ma & Zhang, JMLR 2021, arXiv 2007.07497).
+
+    For every (γ, γ′), width m and seed a net is trained to ``train.tol``;
+    RD = ‖θ_w* − θ_w(0)‖/‖θ_w(0)‖ of the input weights and biases is measured and the slope S_w
+    of log RD against log m separates the linear (S_w < 0) and condensed (S_w > 0) regimes
+    (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "phase-diagram"
+        The experiment kind (see ``simbias list``).
+    problem : TutorialPointsSpec
+        The data points and the evaluation grid (``problem.*``).
+    phase : PhaseGridSpec
+        The points (γ, γ′), widths, seeds per point and parametrisation (``phase.*``).
+    model : PhaseModelSpec
+        Activation, antisymmetric (mirrored-pair) initialisation and bias (``model.*``).
+    train : PhaseTrainSpec
+        Full-batch training to ``train.tol`` and the learning-rate rule (``train.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import PhaseDiagramSpec
+    >>> spec = PhaseDiagramSpec()
+    >>> spec.phase.gammas, spec.phase.parametrisation
+    ((0.5, 1.0, 1.75), 'unit_alpha')
+    """
+
     experiment: str = "phase-diagram"
     problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
     phase: PhaseGridSpec = field(default_factory=PhaseGridSpec)

@@ -208,19 +208,31 @@ def preflight(spec, *, device: str = "cpu") -> None:
 
     Parameters
     ----------
-    spec : a resolved experiment spec (from :func:`resolve_spec`).
-    device : the device the run will use (the memory check covers CPU runs).
+    spec : BaseSpec
+        A resolved experiment spec (from :func:`resolve_spec`).
+    device : str, default "cpu"
+        The device the run will use (the memory check covers CPU runs).
+
+    Returns
+    -------
+    None
+        The spec passed every check.
 
     Raises
     ------
     InputError
-        naming the spec key that is wrong.
+        Naming the spec key that is wrong.
 
     Examples
     --------
-    >>> spec, _ = resolve_spec("fprinciple-1d", ["problem.target=log(x-x)"])  # doctest: +SKIP
-    >>> preflight(spec)  # doctest: +SKIP
-    InputError: problem.target: 'log(x-x)' is not finite on the domain ...
+    >>> from simbias.experiments import preflight, resolve_spec
+    >>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=10"])
+    >>> preflight(spec)
+    >>> import dataclasses
+    >>> preflight(dataclasses.replace(spec, seed=-1))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simbias.errors.InputError: seed: got -1 ...
     """
     check_seed(spec)
     _check_files(spec)

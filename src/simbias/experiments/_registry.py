@@ -26,11 +26,25 @@ __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "config
 class BaseSpec:
     """Keys every experiment has.
 
-    Attributes:
-        experiment: the experiment kind (see ``simbias list``).
-        description: one line shown by ``simbias list``.
-        seed: the seed every random draw of the run is derived from.
-        dtype: floating-point type of models and data.
+    The base class of every kind's spec (a frozen dataclass; a kind adds its sections).  An older
+    kind name in ``experiment`` is replaced by the kind's name (:data:`KIND_ALIASES`).
+
+    Parameters
+    ----------
+    experiment : str, default ""
+        The experiment kind (see ``simbias list``).
+    description : str, default ""
+        One line shown by ``simbias list``.
+    seed : int, default 0
+        The seed every random draw of the run is derived from (0 ≤ seed < 2**63).
+    dtype : {"float32", "float64"}, default "float32"
+        Floating-point type of models and data.
+
+    Examples
+    --------
+    >>> from simbias.experiments import BaseSpec
+    >>> BaseSpec(experiment="fprinciple", seed=3).dtype
+    'float32'
     """
 
     experiment: str = ""
@@ -45,7 +59,27 @@ class BaseSpec:
 
 @dataclass
 class Result:
-    """What a runner returns: the history, the headline numbers, and extra arrays for figures."""
+    """What a runner returns: the history, the headline numbers, and extra arrays for figures.
+
+    Parameters
+    ----------
+    history : History
+        The recorded arrays of the run (:class:`simbias.results.History`; written as
+        ``history.npz``).
+    summary : dict
+        The headline numbers (written as ``summary.json``).
+    headline : list of str, default []
+        Short lines printed at the end of ``simbias run``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simbias.experiments import Result
+    >>> from simbias.results import History
+    >>> r = Result(History(steps=np.arange(3)), {"final_train_loss": 0.1})
+    >>> r.summary["final_train_loss"], r.headline
+    (0.1, [])
+    """
 
     history: History
     summary: dict[str, Any]
@@ -95,7 +129,21 @@ def configs_dir() -> Path:
 
 
 def list_presets() -> dict[str, tuple[Path, str]]:
-    """``{name: (path, description)}`` of every preset (``*.toml``) in :func:`configs_dir`."""
+    """``{name: (path, description)}`` of every preset (``*.toml``) in :func:`configs_dir`.
+
+    Returns
+    -------
+    dict of str to (Path, str)
+        Preset name (the file name without ``.toml``) → its file and its ``description`` key
+        (``""`` when it has none), sorted by file name.
+
+    Examples
+    --------
+    >>> from simbias.experiments import list_presets
+    >>> presets = list_presets()
+    >>> "fprinciple-1d" in presets, presets["fprinciple-1d"][0].name
+    (True, 'fprinciple-1d.toml')
+    """
     out = {}
     d = configs_dir()
     files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
@@ -137,7 +185,38 @@ def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:
 
 
 def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[str, Any] | None = None):
-    """Load a preset or TOML file, apply ``--set`` overrides, and validate: ``(spec, name)``."""
+    """Load a preset or TOML file, apply ``--set`` overrides, and validate: ``(spec, name)``.
+
+    Parameters
+    ----------
+    name_or_file : str
+        A preset name (``simbias list``) or a path to a TOML spec file (ends in ``.toml`` or
+        contains a path separator).
+    overrides : list of str, default ()
+        ``key=value`` assignments applied in order, as ``--set`` does (``value`` read as TOML when
+        it parses, else as a string).
+    extra : dict, optional
+        Top-level keys set after the overrides.
+
+    Returns
+    -------
+    spec : BaseSpec
+        The validated, frozen spec of the file's ``experiment`` kind.
+    name : str
+        The preset name, or the file's stem.
+
+    Raises
+    ------
+    InputError
+        Naming the file or spec key that is wrong (unknown preset, key or kind, bad type or value).
+
+    Examples
+    --------
+    >>> from simbias.experiments import resolve_spec
+    >>> spec, name = resolve_spec("fprinciple-1d", ["train.steps=200", "model.widths=[64, 64]"])
+    >>> name, spec.experiment, spec.train.steps, spec.model.widths
+    ('fprinciple-1d', 'fprinciple', 200, (64, 64))
+    """
     data, name = _load_source(name_or_file)
     for a in overrides:
         apply_override(data, a)

@@ -128,7 +128,41 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     Keys missing from ``data`` take their values from ``base`` (an instance of ``cls``) when
     given, else from the class defaults.  A nested section given only in part is completed from
     the *enclosing* spec's default for that section (its ``default_factory``), so a kind whose
-    ``train`` section defaults differ from the generic section class keeps them.
+    ``train`` section defaults differ from the generic section class keeps them.  Every built
+    section's ``validate()`` runs.
+
+    Parameters
+    ----------
+    cls : type
+        A spec dataclass (a kind's spec or one section).
+    data : dict
+        Nested plain values, as read from TOML (lists become tuples; an integral float is
+        accepted for an ``int`` key; ``"none"`` gives ``None`` for an optional key).
+    prefix : str, default ""
+        Dotted key prefix used in error messages (``"model."`` for a section).
+    base : object, optional
+        An instance of ``cls`` that supplies the keys missing from ``data``.
+
+    Returns
+    -------
+    object
+        The frozen ``cls`` instance.
+
+    Raises
+    ------
+    InputError
+        Naming the dotted key: an unknown key (listing the valid ones), a value of the wrong type,
+        a non-finite number, or a value its section's ``validate`` refuses.
+
+    Examples
+    --------
+    >>> from simbias.experiments import TrainSpec, from_dict
+    >>> from_dict(TrainSpec, {"lr": 1e-2, "steps": 100.0}).steps
+    100
+    >>> from_dict(TrainSpec, {"stepz": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simbias.errors.InputError: stepz: unknown spec key ...
     """
     hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -165,6 +199,22 @@ def to_dict(spec) -> dict[str, Any]:
     TOML has no null: a ``None`` whose field defaults to ``None`` is left out, and a ``None`` whose
     field defaults to something else is written as the string ``"none"`` (read back as ``None``),
     so every spec round-trips.
+
+    Parameters
+    ----------
+    spec : object
+        A spec dataclass instance (or one section).
+
+    Returns
+    -------
+    dict
+        Nested plain values: ``from_dict(type(spec), to_dict(spec)) == spec``.
+
+    Examples
+    --------
+    >>> from simbias.experiments import MLPSpec, to_dict
+    >>> to_dict(MLPSpec(widths=(8, 8)))["widths"]
+    [8, 8]
     """
     out: dict[str, Any] = {}
     for f in dataclasses.fields(spec):
@@ -198,7 +248,29 @@ def _toml_scalar(v: Any) -> str:
 
 
 def to_toml(data: dict[str, Any]) -> str:
-    """Write a nested dict of scalars, lists and tables as TOML (top-level scalars first)."""
+    """Write a nested dict of scalars, lists and tables as TOML (top-level scalars first).
+
+    Parameters
+    ----------
+    data : dict
+        Nested dict of bools, ints, floats, strings, lists of them and dicts (tables), e.g. from
+        :func:`to_dict`; a nested dict becomes a ``[dotted.table]``.
+
+    Returns
+    -------
+    str
+        The TOML text (ends with a newline); ``tomllib.loads`` of it gives ``data`` back.
+
+    Examples
+    --------
+    >>> from simbias.experiments import to_toml
+    >>> print(to_toml({"seed": 1, "train": {"lr": 0.001, "optimizer": "adam"}}), end="")
+    seed = 1
+    <BLANKLINE>
+    [train]
+    lr = 0.001
+    optimizer = "adam"
+    """
     lines: list[str] = []
 
     def table(d: dict[str, Any], path: str) -> None:

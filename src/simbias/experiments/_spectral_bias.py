@@ -81,7 +81,19 @@ class SpectralBiasProblemSpec:
 
 @dataclass(frozen=True)
 class SpectralBiasModelSpec:
-    """A ReLU MLP 1 → ``widths`` → 1."""
+    """A ReLU MLP 1 → ``widths`` → 1.
+
+    Parameters
+    ----------
+    widths : list of int, default [256, 256, 256, 256, 256, 256]
+        Hidden widths (non-empty).
+    activation : str, default "relu"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : {"torch", "he", "lecun", "xavier"}, default "torch"
+        ``torch``: weights and biases U(−1/√fan_in, 1/√fan_in), the default of ``torch.nn.Linear``
+        that the authors' code relied on, drawn from the run's seed; the others as in
+        :class:`simbias.nn.MLP` (zero biases).
+    """
 
     widths: tuple[int, ...] = (256, 256, 256, 256, 256, 256)
     activation: str = "relu"
@@ -116,7 +128,38 @@ class SpectralBiasRecordSpec:
 
 @dataclass(frozen=True)
 class SpectralBiasSpec(BaseSpec):
-    """``repeats``: runs with seeds ``seed … seed+repeats−1`` trained as one ensemble."""
+    """Spec of ``spectral-bias``: Rahaman et al. (2019), "On the Spectral Bias of Neural
+    Networks", figure 1 (papers.md T5).
+
+    A ReLU MLP is trained full batch on f(x) = Σ_i A_i sin(2π k_i x + φ_i); the normalised
+    spectrum s(k_i) = 2·|λ̂(k_i)| / A_i with λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n} is recorded
+    over training (module docstring).
+    ``description``, ``seed`` and ``dtype`` are the keys every kind has (see
+    :class:`~simbias.experiments.BaseSpec`).
+
+    Parameters
+    ----------
+    experiment : str, default "spectral-bias"
+        The experiment kind (see ``simbias list``).
+    repeats : int, default 10
+        Runs with seeds ``seed … seed+repeats−1`` (each its own phases and initialisation),
+        trained as one ensemble (≥ 1).
+    problem : SpectralBiasProblemSpec
+        Grid size, frequencies k_i and amplitudes (``problem.*``).
+    model : SpectralBiasModelSpec
+        Hidden widths, activation and initialisation of the MLP (``model.*``).
+    train : SpectralBiasTrainSpec
+        Optimiser, learning rate and steps (``train.*``).
+    record : SpectralBiasRecordSpec
+        Spectrum interval and the s(k) level counted as learnt (``record.*``).
+
+    Examples
+    --------
+    >>> from simbias.experiments import SpectralBiasSpec
+    >>> spec = SpectralBiasSpec(repeats=2)
+    >>> spec.repeats, spec.problem.frequencies[:3]
+    (2, (5, 10, 15))
+    """
 
     experiment: str = "spectral-bias"
     repeats: int = 10
