@@ -28,6 +28,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+	# the examples in the docstrings run too (one thread, a few seconds)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest --doctest-modules src/simbias -p no:cacheprovider
 
 # the floating-point-sensitive tests again under the kernels other CPU families use
 test-numerics: $(STAMP)
