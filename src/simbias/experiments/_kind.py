@@ -188,15 +188,47 @@ def _train_one(f: Fit, *, progress: bool = False, on_record=None, on_step=None, 
                      **engine, **kw)
 
 
-def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) -> History:
+def _job_record(f: Fit, plan: Plan, on_record):
+    """``on_record`` for one job: a plan of several named jobs prefixes the names (``job/name``)."""
+    if on_record is None or len(plan.fits) == 1 or not f.name:
+        return on_record
+    return lambda step, values, p=f.name: on_record(step, {f"{p}/{k}": v for k, v in values.items()})
+
+
+def train_plan(plan: Plan, *, progress: bool = False, on_record=None, checkpoint_every: int | None = None,
+               on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None, **engine) -> History:
     """Train every job of ``plan`` with :func:`simbias.train.fit` and combine their histories.
 
-    A diverged job ends the plan (the combined history says ``diverged``)."""
+    A diverged job ends the plan (the combined history says ``diverged``).  ``on_record(step,
+    values)`` sees every record as it is taken (live logging).  With ``checkpoint_every`` the
+    state of the plan (:mod:`simbias.experiments._resume`: the job index, the running job's
+    :class:`~simbias.train.Checkpoint`, the finished jobs' histories, RNG states) goes to
+    ``on_checkpoint(state)`` every ``checkpoint_every`` steps of a job and between jobs;
+    ``resume=state`` continues from it, bit for bit.  A job with its own ``trainer`` is not
+    checkpointed inside: a resume restarts it from its beginning."""
+    from . import _resume as R
+
     hs: list[History] = []
-    for f in plan.fits:
-        hs.append(_train_one(f, progress=progress, on_record=on_record, **engine))
+    if resume is not None:
+        hs = [R.unpack_history(d) for d in resume["histories"]]
+        R.set_rng_state(resume["rng"], plan.fits)
+
+    def state(j: int, ckpt) -> dict:
+        return {"job": j, "histories": [R.pack_history(h) for h in hs], "rng": R.rng_state(plan.fits),
+                "checkpoint": None if ckpt is None else ckpt.to_dict()}
+
+    for j in range(len(hs), len(plan.fits)):
+        f = plan.fits[j]
+        ck: dict[str, Any] = {}
+        if on_checkpoint is not None and checkpoint_every and f.trainer is None:
+            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, j=j: on_checkpoint(state(j, c)))
+        if resume is not None and j == resume["job"] and resume["checkpoint"] is not None and f.trainer is None:
+            ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
+        hs.append(_train_one(f, progress=progress, on_record=_job_record(f, plan, on_record), **ck, **engine))
         if hs[-1].diverged:
             break
+        if on_checkpoint is not None and checkpoint_every and j + 1 < len(plan.fits):
+            on_checkpoint(state(j + 1, None))
     if len(hs) < len(plan.fits) and plan.combine is None:
         return hs[-1]
     return plan.history(hs) if len(hs) == len(plan.fits) else hs[-1]
@@ -257,38 +289,64 @@ def lockstep_key(f: Fit) -> Any:
 
 
 def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None = None,
-                chunk_size: int | None = None, lockstep: bool = True) -> list[History]:
+                chunk_size: int | None = None, lockstep: bool = True, checkpoint_every: int | None = None,
+                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None) -> list[History]:
     """Train many members' plans; jobs that share a :func:`lockstep_key` train as one ensemble.
 
     Returns one combined history per plan, in order.  Each member's numbers equal its own
     :func:`train_plan` within the float tolerance table (bitwise where the CPU's batched kernels
     agree with the per-member ones).  A member that diverges is recorded as diverged; its
-    bucket-mates go on.
+    bucket-mates go on.  ``checkpoint_every``/``on_checkpoint``/``resume`` as in
+    :func:`train_plan`; the state also says which lockstep group of the job was training.
     """
+    from . import _resume as R
+
     plans = list(plans)
+    all_fits = [f for p in plans for f in p.fits]
     n_jobs = {len(p.fits) for p in plans}
     per: list[list[History]] = [[] for _ in plans]
     alive = list(range(len(plans)))
-    for j in range(max(n_jobs) if n_jobs else 0):
+    at = (0, 0)
+    if resume is not None:
+        per = [[R.unpack_history(d) for d in hs] for hs in resume["histories"]]
+        alive, at = list(resume["alive"]), (int(resume["job"]), int(resume["group"]))
+        R.set_rng_state(resume["rng"], all_fits)
+    saving = on_checkpoint is not None and bool(checkpoint_every)
+
+    def state(j: int, g: int, ckpt) -> dict:
+        return {"job": j, "group": g, "alive": list(alive), "rng": R.rng_state(all_fits),
+                "histories": [[R.pack_history(h) for h in hs] for hs in per],
+                "checkpoint": None if ckpt is None else ckpt.to_dict()}
+
+    for j in range(at[0], max(n_jobs) if n_jobs else 0):
         todo = [i for i in alive if j < len(plans[i].fits)]
         groups: dict[Any, list[int]] = {}
         for i in todo:
             key = lockstep_key(plans[i].fits[j]) if lockstep else None
             groups.setdefault(key if key is not None else ("alone", i), []).append(i)
-        for key, idx in groups.items():
+        for g, (key, idx) in enumerate(groups.items()):
+            if (j, g) < at:
+                continue
             fits = [plans[i].fits[j] for i in idx]
+            ck: dict[str, Any] = {}
+            if saving and all(f.trainer is None for f in fits):
+                ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, j=j, g=g: on_checkpoint(state(j, g, c)))
+            if resume is not None and (j, g) == at and resume["checkpoint"] is not None and ck:
+                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
             if len(idx) == 1 or key[0] == "alone":
                 for i, f in zip(idx, fits):
-                    per[i].append(_train_one(f, on_step=on_step))
-                continue
-            f0 = fits[0]
-            opts = _lockstep_options(f0)
-            hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
-                                      f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
-                                      on_step=None if on_step is None else (lambda _s, k=len(idx): on_step(k)),
-                                      chunk_size=chunk_size, **opts)
-            for m, i in enumerate(idx):
-                per[i].append(train.member_history(hist, m))
+                    per[i].append(_train_one(f, on_step=on_step, **(ck if f.trainer is None else {})))
+            else:
+                f0 = fits[0]
+                opts = _lockstep_options(f0)
+                hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
+                                          f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
+                                          on_step=None if on_step is None else (lambda _s, k=len(idx): on_step(k)),
+                                          chunk_size=chunk_size, **ck, **opts)
+                for m, i in enumerate(idx):
+                    per[i].append(train.member_history(hist, m))
+            if saving:
+                on_checkpoint(state(j, g + 1, None))
         alive = [i for i in alive if not per[i][-1].diverged] if todo else alive
     out = []
     for p, hs in zip(plans, per):
