@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -107,11 +108,29 @@ def member_bytes_of(spec) -> int | None:
     return estimate_bytes(spec)[0] or None
 
 
-def _kind_members(specs: list, *, lockstep: bool, device: str, on_step, chunk_size) -> list[MemberResult]:
+def _task_checkpoints(plans, checkpoint: dict | None) -> dict[str, Any]:
+    """train_plans keywords for a task checkpoint ``{"path", "every", "resume", "task"}`` (or none)."""
+    if not checkpoint:
+        return {}
+    from ._resume import checkpoint_interval, load_state, save_state
+
+    path, tid = checkpoint["path"], checkpoint["task"]
+    kw: dict[str, Any] = {}
+    n = checkpoint_interval(checkpoint.get("every", "auto"), max((f.steps for p in plans for f in p.fits), default=0))
+    if n is not None:
+        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"task": tid, **state}))
+    if checkpoint.get("resume") and os.path.exists(path):
+        kw["resume"] = load_state(path, task=tid)
+    return kw
+
+
+def _kind_members(specs: list, *, lockstep: bool, device: str, on_step, chunk_size,
+                  checkpoint: dict | None = None) -> list[MemberResult]:
     kind = KINDS[specs[0].experiment]
     t0 = time.perf_counter()
     plans = [kind.build(s, device) for s in specs]
-    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, lockstep=lockstep)
+    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, lockstep=lockstep,
+                        **_task_checkpoints(plans, checkpoint))
     wall = (time.perf_counter() - t0) / len(specs)
     out = []
     for spec, plan, h in zip(specs, plans, hists):
@@ -124,12 +143,13 @@ def _kind_members(specs: list, *, lockstep: bool, device: str, on_step, chunk_si
     return out
 
 
-def run_member(spec, *, device: str = "cpu") -> MemberResult:
+def run_member(spec, *, device: str = "cpu", checkpoint: dict | None = None) -> MemberResult:
     """Run one member through its kind's ordinary runner (what ``simbias run`` does), catching
     divergence as an outcome and other run failures as ``failed``."""
     if spec.experiment in KINDS:
         try:
-            return _kind_members([spec], lockstep=False, device=device, on_step=None, chunk_size=None)[0]
+            return _kind_members([spec], lockstep=False, device=device, on_step=None, chunk_size=None,
+                                 checkpoint=checkpoint)[0]
         except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
             return MemberResult(Result(_empty_history(), {}, []), Outcome.FAILED, None, 0.0,
                                 error=f"{type(exc).__name__}: {exc}")
@@ -148,15 +168,18 @@ def run_member(spec, *, device: str = "cpu") -> MemberResult:
 
 
 def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
-                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None) -> list[MemberResult]:
+                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                checkpoint: dict | None = None) -> list[MemberResult]:
     """Run a bucket: with its kind's ensemble runner when ``engine="ensemble"`` and the members
     share a static key, else one at a time.  An exception inside an ensemble marks every member of
-    the bucket ``failed`` (a resumed sweep retries them)."""
+    the bucket ``failed`` (a resumed sweep retries them).  ``checkpoint`` (``{"path", "every",
+    "resume", "task"}``) checkpoints a registered kind's task into ``path`` and resumes from it."""
     specs = list(specs)
     if specs[0].experiment in KINDS and engine == "ensemble" and len(specs) > 1:
         t0 = time.perf_counter()
         try:
-            return _kind_members(specs, lockstep=True, device=device, on_step=on_step, chunk_size=chunk_size)
+            return _kind_members(specs, lockstep=True, device=device, on_step=on_step, chunk_size=chunk_size,
+                                 checkpoint=checkpoint)
         except Exception as exc:  # noqa: BLE001 - the sweep retries the bucket's members one by one
             return [MemberResult(Result(_empty_history(), {}, []), Outcome.FAILED, None, time.perf_counter() - t0,
                                  error=f"{type(exc).__name__}: {exc}", bucket_size=len(specs)) for _ in specs]
@@ -173,7 +196,7 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
                                  bucket_size=len(specs)) for _ in specs]
     out = []
     for s in specs:
-        out.append(run_member(s, device=device))
+        out.append(run_member(s, device=device, checkpoint=checkpoint if len(specs) == 1 else None))
         if on_step is not None:
             on_step(_steps_of(s))
     return out
