@@ -136,3 +136,52 @@ def test_on_record_streams_during_training(tmp_path):
     assert set(int(s) for s in h.steps) <= set(steps)
     assert set(int(s) for s in h.static["snapshot_steps"]) <= set(steps)
     assert not any(done for _, done in seen)
+
+
+class _Killed(BaseException):
+    pass
+
+
+def _two_job_plan():
+    """Two named fprinciple jobs in one plan (the second with a mini-batch generator of its own)."""
+    from simbias.experiments._kind import Plan, get_kind
+    from simbias.results import History
+
+    kind = get_kind("fprinciple")
+    fits = []
+    for name, seed, extra in (("a", 0, []), ("b", 1, ["train.batch_size=16"])):
+        spec, _ = resolve_spec("fprinciple-1d", ["train.steps=40", "model.widths=[8]", "problem.n_train=40",
+                                                 "problem.n_test=50", f"seed={seed}", *extra])
+        f = kind.build(spec, "cpu").fits[0]
+        f.name = name
+        fits.append(f)
+
+    def combine(hs):
+        return History(steps=hs[1].steps, arrays={**{f"a_{k}": v for k, v in hs[0].arrays.items()}, **hs[1].arrays},
+                       static={**{f"a_{k}": v for k, v in hs[0].static.items()}, **hs[1].static})
+    return Plan(fits, combine=combine)
+
+
+@pytest.mark.parametrize("kill_at", [1, 3, 4, 6])
+def test_plan_of_two_jobs_resumes_bitwise_from_every_kind_of_state(tmp_path, kill_at):
+    """Killed inside job a, at the job boundary, and inside job b (mini-batches): the same history."""
+    from simbias.experiments._kind import train_plan
+    from simbias.experiments._resume import load_state, save_state
+
+    ref = train_plan(_two_job_plan()).to_npz_dict()
+    path = tmp_path / "ckpt.pt"
+    n = [0]
+
+    def on_checkpoint(state):
+        save_state(path, state)
+        n[0] += 1
+        if n[0] == kill_at:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        train_plan(_two_job_plan(), checkpoint_every=10, on_checkpoint=on_checkpoint)
+    state = load_state(path)
+    got = train_plan(_two_job_plan(), checkpoint_every=10, on_checkpoint=lambda s: None, resume=state).to_npz_dict()
+    assert sorted(got) == sorted(ref)
+    for k in ref:
+        assert np.array_equal(ref[k], got[k]), k

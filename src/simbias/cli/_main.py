@@ -146,6 +146,8 @@ def _cmd_run(args) -> int:
                          finalize=None if args.no_figures else finalize, on_record=live,
                          checkpoint_every=args.checkpoint_every, resume=args.resume)
     except RunFailure as exc:  # one line: what failed, and where the partial run is
+        if live is not None and live.sinks is not None:
+            live.finish({})  # what streamed before the failure is kept (TensorBoard/MLflow closed)
         raise RunFailure(f"{exc}; run directory (partial): {out}") from exc
     except OSError as exc:
         raise RunFailure(f"{_os_error(exc)}; run directory (partial): {out}") from exc

@@ -25,7 +25,10 @@
   retrained, only its missing members are written): batched kernels may round a member's last
   bits differently with another batch composition on some CPUs.  With the same ``engine``,
   ``bucket_size`` and ``memory_budget`` the final ``results.csv`` of an interrupted and resumed
-  sweep equals that of an uninterrupted one byte for byte, on every CPU.
+  sweep equals that of an uninterrupted one byte for byte, on every CPU.  With checkpoints
+  (``checkpoint_every``; the local backend) a task writes ``checkpoints/<task>.pt`` under the
+  sweep directory as it trains, and a resumed sweep continues a killed task from it instead of
+  retraining it (bit for bit on one machine); the file goes once the task's members are written.
 """
 
 from __future__ import annotations
