@@ -112,7 +112,7 @@ def set_rng_state(state: dict[str, Any], fits: Sequence[Any]) -> None:
 
 def save_state(path: str | os.PathLike, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically (a temporary file, fsync, rename)."""
-    from ..io._store import atomic_write_bytes
+    from ..io import atomic_write_bytes
 
     buf = io.BytesIO()
     torch.save({"format": _FORMAT, **state}, buf)
