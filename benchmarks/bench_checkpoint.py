@@ -10,6 +10,12 @@ the median wall time and the ratio to the run without checkpoints are reported, 
 of one checkpoint write at the end of the run (the largest: the history so far is in it), its
 size, and from it the overhead at the interval (write time / time of the steps between two
 checkpoints), which is insensitive to the machine's load.
+
+Measured (Mon Nov 30 2026, AMD EPYC, 2 shared cores, load average ≈ 8, torch 2.13.0+cpu, one thread):
+``--steps 20000 --rounds 1 --only-on``: 6.05 ms/step, 3 checkpoints of 20.6 / 65.0 / 63.0 ms
+(file write 12–25 ms, last file 1.79 MB): 0.22 % at the default interval.  The wall-time
+ratio of whole runs (``--steps 20000 --rounds 1``: off 204.2 s, on 227.1 s, off again 197.9 s)
+is dominated by the load of other processes on that machine, not by the checkpoints.
 """
 
 from __future__ import annotations
