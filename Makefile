@@ -8,7 +8,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test test-slow test-numerics bench lint-imports clean venv
+.PHONY: demo test test-slow test-numerics bench lint-imports clean venv docs docs-serve docs-test
 
 venv: $(STAMP)
 
@@ -40,5 +40,25 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_fprinciple.py
 
+# docs: the site (MkDocs Material, notebooks executed at build) into site/, warnings as errors.
+# SIMBIAS_DOCS_SIZE=ci runs the gallery notebooks at tiny sizes (CI sets CI=true → ci).
+DOCS_STAMP := $(VENV)/.docs-installed
+SIMBIAS_DOCS_SIZE ?= $(if $(CI),ci,full)
+export SIMBIAS_DOCS_SIZE
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PIP) install -q -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
+
+# the browser check: builds the site unless SIMBIAS_SITE_DIR points at a built one
+docs-test: $(DOCS_STAMP)
+	$(PY) -m pytest -m docs tests/docs
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache site site-screenshots

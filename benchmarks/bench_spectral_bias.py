@@ -81,7 +81,8 @@ def main() -> None:
     ap.add_argument("--full-steps", type=int, default=60000)
     args = ap.parse_args()
     spec, _ = resolve_spec("spectral-bias", [f"repeats={args.repeats}"])
-    probs, models = build_spectral_bias(spec)
+    plan = build_spectral_bias(spec)
+    probs, models = [f.problem for f in plan.fits], [f.model for f in plan.fits]
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:

@@ -20,11 +20,37 @@ __all__ = ["SimbiasError", "InputError", "RunFailure", "DivergenceError", "Outco
 
 
 class SimbiasError(Exception):
-    """Base class of every error simbias raises on purpose."""
+    """Base class of every error simbias raises on purpose.
+
+    Catch it to handle every deliberate simbias failure at once; the two kinds a user meets are
+    :class:`InputError` (exit code 2) and :class:`RunFailure` (exit code 1).
+
+    Examples
+    --------
+    >>> issubclass(InputError, SimbiasError) and issubclass(RunFailure, SimbiasError)
+    True
+    """
 
 
 class InputError(SimbiasError, ValueError):
-    """Bad user input: one line naming the input, what came, and the fix."""
+    """Bad user input: one line naming the input, what came, and the fix.
+
+    Also a :class:`ValueError`, so code that catches ``ValueError`` keeps working.
+
+    Parameters
+    ----------
+    what : str
+        The input at fault: a spec key (``"model.width"``), a flag or a file path.
+    problem : str
+        What was wrong with it (``"got -3"``).
+    fix : str, optional
+        How to fix it; shown in parentheses after the problem.
+
+    Examples
+    --------
+    >>> str(InputError("model.width", "got -3", "use a positive integer"))
+    'model.width: got -3 (use a positive integer)'
+    """
 
     def __init__(self, what: str, problem: str, fix: str | None = None):
         self.what, self.problem, self.fix = what, problem, fix
@@ -46,7 +72,16 @@ def positive_number(name: str, value) -> float:
 
 
 class RunFailure(SimbiasError, RuntimeError):
-    """A run that started but could not finish."""
+    """A run that started but could not finish.
+
+    Takes the usual :class:`RuntimeError` arguments (a message).  The CLI prints it as one line
+    and exits 1; :class:`DivergenceError` is the most common subclass.
+
+    Examples
+    --------
+    >>> str(RunFailure("the checkpoint file is truncated"))
+    'the checkpoint file is truncated'
+    """
 
 
 class DivergenceError(RunFailure):
@@ -57,8 +92,21 @@ class DivergenceError(RunFailure):
     ``summary`` (the experiment's numbers so far, written to ``summary.json``).  The message is
     built when it is read, so it always shows the current ``hint``.
 
-    Example
-    -------
+    Parameters
+    ----------
+    step : int
+        The step at which the loss became non-finite.
+    loss : float
+        The loss value there (NaN or ±inf).
+    hint : str, default "lower train.lr"
+        The fix shown to the user.
+    history : History, optional
+        What was recorded before the step.
+    summary : dict, optional
+        The experiment's numbers so far.
+
+    Examples
+    --------
     >>> str(DivergenceError(12, float("nan"), hint="lower train.lr_factor"))
     'training diverged at step 12 (loss = nan); lower train.lr_factor'
     """
@@ -78,7 +126,22 @@ class DivergenceError(RunFailure):
 
 
 class Outcome(str, enum.Enum):
-    """How a run (or one ensemble member) ended."""
+    """How a run (or one ensemble member) ended.
+
+    A string enum: ``COMPLETED``, ``DIVERGED`` (the loss became non-finite) or ``FAILED`` (any
+    other failure); ``str()`` gives the plain value written to CSV and JSON.
+
+    Parameters
+    ----------
+    value : str
+        ``Outcome(value)`` looks a member up by its value: ``"completed"``, ``"diverged"`` or
+        ``"failed"`` (anything else raises :class:`ValueError`).
+
+    Examples
+    --------
+    >>> str(Outcome.DIVERGED), Outcome("completed") is Outcome.COMPLETED
+    ('diverged', True)
+    """
 
     COMPLETED = "completed"
     DIVERGED = "diverged"

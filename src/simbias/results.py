@@ -22,14 +22,28 @@ __all__ = ["History"]
 class History:
     """Arrays recorded during training.
 
-    Attributes:
-        steps: ``(n_records,)`` int array, the step at which each record was taken (step 0 is
-            the initial state, before any update).
-        arrays: recorded arrays by name, record axis first (member axis first for ensembles).
-        static: arrays that do not change during training (grids, targets, peak indices).
-        outcome: how the run ended (per member for ensembles: a list).
-        diverged_step: step at which the loss became non-finite, or ``None``.
-        info: small JSON-able facts about the run (wall time, steps done, ...).
+    Parameters
+    ----------
+    steps : numpy.ndarray
+        ``(n_records,)`` int array, the step at which each record was taken (step 0 is the
+        initial state, before any update).
+    arrays : dict of str to numpy.ndarray, optional
+        Recorded arrays by name, record axis first (member axis first for ensembles).
+    static : dict of str to numpy.ndarray, optional
+        Arrays that do not change during training (grids, targets, peak indices).
+    outcome : Outcome or list of Outcome, default Outcome.COMPLETED
+        How the run ended (per member for ensembles: a list).
+    diverged_step : int or None or list, optional
+        Step at which the loss became non-finite, or ``None``.
+    info : dict, optional
+        Small JSON-able facts about the run (wall time, steps done, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = History(steps=np.array([0, 10, 20]), arrays={"loss": np.array([1.0, 0.5, 0.2])})
+    >>> "loss" in h, h.diverged
+    (True, False)
     """
 
     steps: np.ndarray

@@ -184,3 +184,17 @@ def test_bad_input_is_one_line_and_exit_2(make, needle, tmp_path, capsys):
     assert cli("run", *make(tmp_path), "--out", tmp_path / "o", "--quiet") == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and needle in err, err
+
+
+def test_parity_sweep_trains_in_lockstep_and_a_member_equals_its_run(tmp_path):
+    args = sets("problem.n_bits=6", "problem.n_train=20", "model.widths=[16]", "train.steps=30", "record.every=5")
+    assert cli("sweep", "parity", *args, "--grid", "seed=0,1", "--out", tmp_path / "sw", "--quiet") == 0
+    members = sorted((tmp_path / "sw" / "members").iterdir())
+    manifests = [json.loads((m / "manifest.json").read_text()) for m in members]
+    assert all(m["outcome"] == "completed" and m["sweep"]["bucket_size"] == 2 for m in manifests)
+    one = next(m for m, man in zip(members, manifests) if man["seed"] == 1)
+    assert cli("run", "parity", *args, "--set", "seed=1", "--out", tmp_path / "run", "--quiet", "--no-figures") == 0
+    got, want = summary(one), summary(tmp_path / "run")
+    assert set(got) == set(want)
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k

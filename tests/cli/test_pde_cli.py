@@ -4,9 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from helpers import assert_histories_close
 
 from simbias.cli import main
-from simbias.experiments import resolve_spec, run, to_dict, to_toml
+from simbias.experiments import make_sweep, resolve_spec, run, run_sweep, to_dict, to_toml
+from simbias.io import read_csv
 
 PDE_PRESETS = ["jacobi-vs-dnn", "mscale-fit", "mscale-poisson", "pb-1d", "multiscale-elliptic", "poisson-annulus"]
 
@@ -96,9 +98,31 @@ def test_annulus_figures_and_holes(tmp_path):
     (["run", "jacobi-vs-dnn", "--set", "jacobi.omega=1.5"], "jacobi.omega"),
     (["show-config", "mscale-fit", "--set", "extra_activations=[\"nope\"]"], "extra_activations"),
     (["show-config", "poisson-annulus", "--set", "problem.domain.r_inner=5.0"], "problem.domain"),
+    (["show-config", "mscale-poisson", "--set", "model.arch=transformer"], "model.arch"),
+    (["show-config", "pb-1d", "--set", "baseline.arch=msffn", "--set", "baseline.widths=[7, 8]"], "baseline.widths"),
+    (["show-config", "pb-1d", "--set", "baseline.arch=msffn", "--set", "baseline.sigmas=[1, -2]"], "baseline.sigmas"),
+    (["run", "mscale-poisson", "--set", "baseline.arch=fourier", "--set", "baseline.sigma=0"], "baseline.sigma"),
+    (["run", "jacobi-vs-dnn", "--set", "model.widths=[]"], "model.widths"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, capsys, tmp_path):
     assert cli(*args, *(["--out", str(tmp_path / "o")] if args[0] == "run" else [])) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and needle in err, err
     assert not (tmp_path / "o").exists()  # rejected before anything is written
+
+
+@pytest.mark.parametrize("preset,quick", [
+    ("mscale-poisson", ["train.steps=12", "train.n_interior=32", "train.n_boundary=8", "record.every=4",
+                        "model.widths=[8, 8]", "baseline.widths=[16, 16]"]),
+    ("jacobi-vs-dnn", ["train.steps=20", "hybrid.steps=10", "jacobi.sweeps=40", "problem.n_grid=31",
+                       "model.widths=[16, 16]"]),
+])
+def test_sweep_member_equals_its_run(preset, quick, tmp_path):
+    """A sweep over seeds completes every member, and member seed=1 is `simbias run --set seed=1`
+    (float32 tolerance table; each network's objective resamples its points, so members train one by one)."""
+    run_sweep(make_sweep(preset, quick, grid=["seed=0,1"]), tmp_path / "sw")
+    _, rows = read_csv(tmp_path / "sw" / "results.csv")
+    assert [(r["seed"], r["outcome"]) for r in rows] == [("0", "completed"), ("1", "completed")]
+    spec, _ = resolve_spec(preset, [*quick, "seed=1"])
+    run(spec, tmp_path / "one")
+    assert_histories_close(tmp_path / "one" / "history.npz", tmp_path / "sw" / "members" / rows[1]["member_id"] / "history.npz")

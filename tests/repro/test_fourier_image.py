@@ -16,10 +16,9 @@ import pytest
 import torch
 
 from simbias import problems
-from simbias.experiments import run, run_members
+from simbias.experiments import run, run_members, static_key_of
 from simbias.experiments._fourier_image import (FourierImageModelSpec, FourierImageProblemSpec, FourierImageRecordSpec,
-                                                FourierImageSpec, FourierImageTrainSpec, fourier_image_static_key,
-                                                psnr)
+                                                FourierImageSpec, FourierImageTrainSpec, psnr)
 
 ENCODINGS = ("none", "basic", "positional", "gaussian")
 
@@ -80,8 +79,8 @@ def test_gaussian_and_positional_train_together_like_alone():
     specs = [ci_spec("coffee", "positional", size=32, steps=100, width=32, m=16),
              ci_spec("coffee", "gaussian", size=32, steps=100, width=32, m=16),
              dataclasses.replace(ci_spec("coffee", "gaussian", size=32, steps=100, width=32, m=16), seed=1)]
-    assert len({fourier_image_static_key(s) for s in specs}) == 1
-    assert fourier_image_static_key(ci_spec("coffee", "none", size=32, width=32, m=16)) != fourier_image_static_key(specs[0])
+    assert len({static_key_of(s) for s in specs}) == 1
+    assert static_key_of(ci_spec("coffee", "none", size=32, width=32, m=16)) != static_key_of(specs[0])
     together = run_members(specs, engine="ensemble")
     assert all(r.bucket_size == 3 and r.outcome == "completed" for r in together)
     for spec, r in zip(specs, together):
@@ -134,3 +133,14 @@ def test_coordinate_net_encodings():
         out = net(x)
         assert out.shape == (7, 3) and bool(((out > 0) & (out < 1)).all())  # sigmoid output
     assert CoordinateNet(2, [4], 1, encoding="none").B is None
+
+
+def test_members_fitting_different_images_of_one_size_share_a_bucket():
+    specs = [ci_spec(img, "gaussian", size=16, steps=30, width=16, m=8) for img in ("astronaut", "coffee")]
+    assert static_key_of(specs[0]) == static_key_of(specs[1])
+    together = run_members(specs, engine="ensemble")
+    assert all(r.bucket_size == 2 and r.outcome == "completed" for r in together)
+    for spec, r in zip(specs, together):
+        alone = run(spec)[0].summary
+        assert r.result.summary["psnr_test"] == pytest.approx(alone["psnr_test"], abs=1e-3)
+        assert r.result.summary["final_band_error"] == pytest.approx(alone["final_band_error"], rel=1e-4)

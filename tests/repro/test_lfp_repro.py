@@ -5,11 +5,17 @@ weights (case A), the linear interpolant for large output and small input weight
 T16 (the FP-norm solver alone) is tested in tests/theory; here the network is trained.
 """
 
+import dataclasses
+
+import numpy as np
 import pytest
+import torch
 
 from simbias.errors import InputError
-from simbias.experiments import resolve_spec
-from simbias.experiments._lfp import relu_two_layer_ntk, run_lfp, uniform_mirrored_init
+from simbias.experiments import resolve_spec, run, run_members
+from simbias.experiments._lfp import relu_two_layer_ntk, uniform_mirrored_init
+
+from helpers import REL
 
 pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
 
@@ -19,7 +25,7 @@ CASE_B = ["model.w_range=0.2", "model.b_range=1.0", "model.a_range=1.0", "train.
 
 def test_case_a_small_net_reaches_the_kernel_limit_near_the_cubic_spline():
     spec, _ = resolve_spec("lfp-1d", ["model.width=1000", "train.steps=1500"])
-    r = run_lfp(spec)
+    r = run(spec)[0]
     s = r.summary
     assert s["final_train_loss"] < 1e-8
     assert s["rel_error_vs_ntk"] < 0.03                 # linear regime: the NTK kernel-regression limit
@@ -32,8 +38,6 @@ def test_case_a_small_net_reaches_the_kernel_limit_near_the_cubic_spline():
 
 
 def test_closed_form_ntk_equals_the_autograd_ntk():
-    import torch
-
     from simbias import theory
     from simbias.nn import TwoLayer
 
@@ -43,6 +47,24 @@ def test_closed_form_ntk_equals_the_autograd_ntk():
     x1 = torch.linspace(-1, 1, 7, dtype=torch.float64)[:, None]
     x2 = torch.linspace(-0.9, 0.4, 5, dtype=torch.float64)[:, None]
     torch.testing.assert_close(relu_two_layer_ntk(net, x1, x2), theory.empirical_ntk(net, x1, x2))
+
+
+def test_sweep_members_train_in_lockstep_and_keep_the_lfp_curves():
+    """Members that differ in seed and init ranges share one fit_ensemble bucket; each keeps its own
+    NTK limit and LFP curves and equals its own run within the float64 tolerance (float64: heavy-ball
+    momentum 0.99 near the stability edge amplifies float32 rounding to ~1e-5 within 100 steps)."""
+    spec, _ = resolve_spec("lfp-1d", ["model.width=200", "train.steps=100", "analysis.n_grid=50", "dtype=float64"])
+    specs = [spec, dataclasses.replace(spec, seed=1),
+             dataclasses.replace(spec, model=dataclasses.replace(spec.model, a_range=0.5))]
+    members = run_members(specs)
+    assert [m.bucket_size for m in members] == [3, 3, 3] and all(str(m.outcome) == "completed" for m in members)
+    for sp, m in zip(specs, members):
+        single = run(sp)[0]
+        for k in ("rel_error_vs_ntk", "rel_error_vs_lfp", "final_train_loss", "lr", "crossover_frequency"):
+            assert m.result.summary[k] == pytest.approx(single.summary[k], rel=REL[torch.float64]), k
+        a, b = m.result.history.static["lfp_network"], single.history.static["lfp_network"]
+        assert np.abs(a - b).max() <= REL[torch.float64] * np.abs(b).max()
+    assert members[0].result.summary["lr"] != members[2].result.summary["lr"]   # lr = auto per member
 
 
 def test_bad_lfp_input():
@@ -55,7 +77,7 @@ def test_bad_lfp_input():
 
 @pytest.mark.slow
 def test_t15_case_a_cubic_spline():
-    s = run_lfp(resolve_spec("lfp-1d")[0]).summary           # width 10 000, w, b ~ U(±3), a ~ U(±0.1)
+    s = run(resolve_spec("lfp-1d")[0])[0].summary           # width 10 000, w, b ~ U(±3), a ~ U(±0.1)
     print(s)
     assert s["rel_error_vs_cubic"] < 0.1
     assert s["rel_error_vs_lfp"] < s["rel_error_vs_linear"]
@@ -64,7 +86,7 @@ def test_t15_case_a_cubic_spline():
 
 @pytest.mark.slow
 def test_t15_case_b_linear_interpolant():
-    s = run_lfp(resolve_spec("lfp-1d", CASE_B)[0]).summary   # w ~ U(±0.2), b ~ U(±1), a ~ U(±1)
+    s = run(resolve_spec("lfp-1d", CASE_B)[0])[0].summary   # w ~ U(±0.2), b ~ U(±1), a ~ U(±1)
     print(s)
     assert s["rel_error_vs_linear"] < 0.1
     assert s["rel_error_vs_lfp"] < s["rel_error_vs_cubic"]

@@ -12,7 +12,8 @@ import torch
 from simbias import theory, train
 from simbias.errors import InputError
 from simbias.experiments import resolve_spec
-from simbias.experiments._phase import point_scales, run_phase_diagram
+from simbias.experiments import run as run_experiment
+from simbias.experiments._phase import point_scales
 from simbias.nn import TwoLayer
 
 pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
@@ -25,7 +26,7 @@ def _slopes(result):
 def test_t18_ci_signs_of_the_width_slope():
     spec, _ = resolve_spec("phase-diagram", ["phase.gammas=[0.5, 1.75]", "phase.widths=[500, 1000, 2000, 4000]",
                                              "phase.seeds=1", "train.steps=10000"])
-    res = run_phase_diagram(spec)
+    res = run_experiment(spec)[0]
     sl = _slopes(res)
     assert sl[(0.5, 0.0)]["regime"] == "linear" and sl[(1.75, 0.0)]["regime"] == "condensed"
     assert sl[(0.5, 0.0)]["slope"] < 0                     # linear: RD → 0 with width (research: −0.54)
@@ -41,10 +42,28 @@ def test_parametrisations_with_the_same_coordinates_give_the_same_rd():
     is on η/α), so RD agrees to rounding — including the capped condensed case."""
     common = ["phase.gammas=[0.5, 1.75]", "phase.widths=[40, 80, 160]", "phase.seeds=1", "train.steps=400",
               "train.check_every=400", "dtype=float64"]
-    a = run_phase_diagram(resolve_spec("phase-diagram", common)[0])
-    b = run_phase_diagram(resolve_spec("phase-diagram", common + ["phase.parametrisation=paper"])[0])
+    a = run_experiment(resolve_spec("phase-diagram", common)[0])[0]
+    b = run_experiment(resolve_spec("phase-diagram", common + ["phase.parametrisation=paper"])[0])[0]
     torch.testing.assert_close(torch.as_tensor(a.history["rd"]), torch.as_tensor(b.history["rd"]), rtol=1e-6, atol=0)
     assert point_scales(1.75, 0.0, 100, "paper")[0] == pytest.approx(100 ** 1.75)
+
+
+def test_sweep_member_equals_its_run():
+    """The phase diagram is one job with its own trainer (it batches every width internally); a
+    sweep member gives the numbers of its own run."""
+    from simbias.experiments import run_members
+
+    quick = ["phase.gammas=[0.5, 1.75]", "phase.widths=[20, 40, 80]", "phase.seeds=1", "train.steps=200",
+             "train.check_every=50"]
+    specs = [resolve_spec("phase-diagram", quick + [f"seed={s}"])[0] for s in (0, 1)]
+    members = run_members(specs)
+    assert all(str(m.outcome) == "completed" for m in members)
+    for sp, m in zip(specs, members):
+        single = run_experiment(sp)[0]
+        assert m.result.summary["steps_run"] == single.summary["steps_run"]
+        torch.testing.assert_close(torch.as_tensor(m.result.history["rd"]), torch.as_tensor(single.history["rd"]),
+                                   rtol=1e-5, atol=0)
+    assert not (members[0].result.history["rd"] == members[1].result.history["rd"]).all()   # seeds differ
 
 
 @pytest.mark.parametrize("bad,key", [
@@ -133,7 +152,7 @@ def test_loss_increase_and_restarts_halve_the_rate():
 def test_t18_full_slopes():
     """Preset: widths 1 000 … 40 000, 3 seeds, γ ∈ {0.5, 1, 1.75} (paper: −0.506, 0.007, 0.372)."""
     spec, _ = resolve_spec("phase-diagram")
-    res = run_phase_diagram(spec)
+    res = run_experiment(spec)[0]
     print(res.headline)
     sl = _slopes(res)
     assert -0.6 <= sl[(0.5, 0.0)]["slope"] <= -0.4
@@ -147,7 +166,7 @@ def test_t19_sign_map_follows_the_theoretical_boundary():
     spec, _ = resolve_spec("phase-diagram", ["phase.gammas=[0.6, 1.4]", "phase.gamma_primes=[-0.4, 0.0, 0.6]",
                                              "phase.widths=[1000, 2000, 4000, 8000]", "phase.seeds=2",
                                              "train.steps=40000"])
-    res = run_phase_diagram(spec)
+    res = run_experiment(spec)[0]
     print(res.headline)
     for s in res.summary["slopes"]:
         margin = s["gamma"] - 1 - max(0.0, s["gamma_prime"])

@@ -87,3 +87,24 @@ def test_t5_ordering_full_setting(amplitudes):
     # our threshold: k = 5 first, k = 50 last, at most one inversion between neighbouring k
     # (Rahaman's fig. 1 shows near-neighbours within noise of each other)
     assert med[0] < med[-1] and sum(a > b for a, b in zip(med, med[1:])) <= 1, s["step_to_90"]
+
+
+def test_sweep_members_and_their_repeats_train_as_one_ensemble(tmp_path, monkeypatch):
+    """2 members × 2 repeats: one fit_ensemble call of 4; a member equals its own run (float32 table)."""
+    from simbias import train
+    from simbias.experiments import make_sweep, run_sweep
+    from simbias.io import SweepDir
+
+    sizes, real = [], train.fit_ensemble
+    monkeypatch.setattr(train, "fit_ensemble", lambda models, *a, **kw: sizes.append(len(models)) or real(models, *a, **kw))
+    tiny = ["repeats=2", "train.steps=40", "model.widths=[16,16]", "record.every=10", "problem.n_points=32",
+            "problem.frequencies=[1,2,3]"]
+    res = run_sweep(make_sweep("spectral-bias", tiny, grid=["seed=0,1"]), tmp_path / "sw")
+    assert res.counts["completed"] == 2 and sizes == [4]
+    spec, _ = resolve_spec("spectral-bias", tiny + ["seed=1"])
+    alone = run(spec)[0].summary
+    sd = SweepDir(tmp_path / "sw")
+    member = next(sd.read_member(d.name)[0] for d in (tmp_path / "sw" / "members").iterdir()
+                  if "seed = 1" in (d / "spec.toml").read_text())
+    assert_close(member["final_spectrum"], alone["final_spectrum"], torch.float32)
+    assert member["repeats"] == 2 and sizes == [4, 2]  # the run trained its 2 repeats together too

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("name", metavar="NAME|FILE.toml", help="a preset name (simbias list) or a TOML spec file")
         sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a spec key, e.g. --set train.lr=1e-3 (repeatable)")
+        add_plugin_flag(sp)
 
     r = sub.add_parser("run", help="train, measure, and write a run directory")
     spec_args(r)
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="(re)build figures and report.html of a run or sweep directory")
     rep.add_argument("dir", metavar="DIR")
+    add_plugin_flag(rep)
 
     _add_sweep(sub)
     from ._analyze import add_analyze_parser, add_log_flag  # simbias.workflow hooks: --log, analyze
@@ -77,6 +79,29 @@ def add_checkpoint_flag(parser) -> None:
     parser.add_argument("--checkpoint-every", type=checkpoint_every, default="auto", metavar="N",
                         help="write a checkpoint every N steps (0: none; default auto: every 5000 steps "
                              "for runs of at least 20000 steps); --resume continues from it")
+
+
+def add_plugin_flag(sp) -> None:
+    """``--plugin FILE.py`` (repeatable): a user's experiment kind from one Python file."""
+    sp.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                    help="load experiment kinds from this Python file first (repeatable)")
+
+
+def load_plugins(paths, *, figures: bool = True) -> None:
+    """Installed packages' kinds (entry points, once), then the ``--plugin`` files; a kind's own
+    figures become its report figures when :mod:`simbias.viz` has none for it."""
+    from ..experiments import load_plugin
+    from ..experiments._kind import KINDS, ensure_entry_points
+
+    ensure_entry_points()
+    for p in paths:
+        load_plugin(p)
+    if figures and any(k.figures for k in KINDS.values()):
+        from ..viz import FIGURES, FigureSet
+
+        for k in KINDS.values():
+            if k.figures and k.name not in FIGURES:
+                FIGURES[k.name] = FigureSet(run={n if Path(n).suffix else f"{n}.png": f for n, f in k.figures})
 
 
 def _add_sweep(sub) -> None:
@@ -231,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
+    load_plugins(getattr(args, "plugin", None) or [], figures=args.command in ("run", "sweep", "report"))
     if args.command == "list":
         return _cmd_list()
     if args.command == "show-config":

@@ -45,9 +45,10 @@ def add_sweep_parser(sub) -> None:
                    help="submitit executor parameter, e.g. --slurm slurm_partition=gpu --slurm timeout_min=120 "
                         "(cluster=local runs jobs as local processes)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
-    from ._main import add_checkpoint_flag
+    from ._main import add_checkpoint_flag, add_plugin_flag
 
     add_checkpoint_flag(s)
+    add_plugin_flag(s)
 
 
 def _default_out(sweep) -> Path:

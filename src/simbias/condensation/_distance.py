@@ -48,6 +48,29 @@ def relative_distance(theta0: Blocks, theta: Blocks, *, scales: Sequence[float] 
     ``theta0`` and ``theta`` are tensors or equally long sequences of tensors (blocks, flattened and
     concatenated), e.g. ``(w0, b0)`` and ``(w, b)`` for the paper's RD(θ_w).  ``scales`` divides each
     block by its scale first — the authors' rescaled RD on [w/β₂; b/β₂; a/β₁].
+
+    Parameters
+    ----------
+    theta0 : torch.Tensor or sequence of torch.Tensor
+        Initial parameters θ₀ (non-zero norm).
+    theta : torch.Tensor or sequence of torch.Tensor
+        Current parameters θ, the same blocks and sizes.
+    scales : sequence of float, optional
+        One positive scale per block.
+
+    Returns
+    -------
+    float
+        RD.
+
+    Examples
+    --------
+    >>> import torch
+    >>> relative_distance(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 5.0]))
+    0.2
+    >>> w0, b0, a0 = torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([0.1])
+    >>> round(relative_distance((w0, b0, a0), (w0, b0, 2 * a0), scales=(1.0, 1.0, 0.1)), 6)
+    0.707107
     """
     t0 = _flat("theta0", theta0, scales)
     t1 = _flat("theta", theta, scales)

@@ -36,7 +36,27 @@ __all__ = [
 
 
 def input_vectors(w: Tensor, b: Tensor | None = None) -> Tensor:
-    """u_k = (w_k, b_k) as an (m, d + 1) tensor (or (m, d) without bias); w may be (m,) for d = 1."""
+    """u_k = (w_k, b_k) as an (m, d + 1) tensor (or (m, d) without bias); w may be (m,) for d = 1.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Input weights (m, d), or (m,) for d = 1.
+    b : torch.Tensor, optional
+        Biases (m,).
+
+    Returns
+    -------
+    torch.Tensor
+        (m, d + 1) with bias, else (m, d).
+
+    Examples
+    --------
+    >>> import torch
+    >>> input_vectors(torch.tensor([1.0, 2.0]), torch.tensor([0.5, -1.0]))
+    tensor([[ 1.0000,  0.5000],
+            [ 2.0000, -1.0000]])
+    """
     w = torch.as_tensor(w)
     if w.ndim == 1:
         w = w[:, None]
@@ -65,7 +85,30 @@ def _output_weights(a: Tensor, m: int, like: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class NeuronFeatures:
-    """Per-neuron features (see the module docstring). All tensors have leading dimension m."""
+    """Per-neuron features (see the module docstring). All tensors have leading dimension m.
+
+    Parameters
+    ----------
+    direction : torch.Tensor
+        (m, d + 1) unit vectors û_k (zero rows for zero u_k).
+    norm : torch.Tensor
+        (m,) ‖u_k‖.
+    orientation : torch.Tensor
+        (m,) angle atan2(b, w) for d = 1 with bias, else the projection û·p.
+    amplitude : torch.Tensor
+        (m,) A_k = |a_k|·‖u_k‖ (‖a_k‖·‖u_k‖ for vector outputs).
+    signed_amplitude : torch.Tensor or None
+        (m,) a_k·‖u_k‖ for scalar outputs, else ``None``.
+    is_angle : bool
+        Whether ``orientation`` is an angle in (−π, π].
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = neuron_features(torch.tensor([1.0]), torch.tensor([1.0]), torch.tensor([-2.0]))
+    >>> f.is_angle, round(float(f.orientation), 4), round(float(f.amplitude), 4)
+    (True, 0.7854, 2.8284)
+    """
 
     direction: Tensor  # (m, d + 1) unit vectors û_k (zero rows for zero u_k)
     norm: Tensor  # (m,) ‖u_k‖
@@ -81,6 +124,29 @@ def neuron_features(w: Tensor, b: Tensor | None, a: Tensor, *, reference: Tensor
     ``w`` (m, d) or (m,), ``b`` (m,) or None, ``a`` (m,) or (m, c).  With 1-D input and a bias the
     orientation is the angle atan2(b, w); otherwise it is û·p with p = ``reference`` normalised
     (default 1/√(d+1)·(1, …, 1)).  Inputs are detached.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Input weights (m, d) or (m,).
+    b : torch.Tensor or None
+        Biases (m,).
+    a : torch.Tensor
+        Output weights (m,) or (m, c).
+    reference : torch.Tensor, optional
+        Non-zero reference vector p (length d + 1 with bias, else d).
+
+    Returns
+    -------
+    NeuronFeatures
+        Directions, norms, orientations and amplitudes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = neuron_features(torch.tensor([[1.0, 0.0], [0.0, 2.0]]), None, torch.tensor([1.0, 1.0]))
+    >>> f.is_angle, f.amplitude
+    (False, tensor([1., 2.]))
     """
     u = input_vectors(torch.as_tensor(w).detach(), None if b is None else torch.as_tensor(b).detach())
     direction, norm = _unit(u)
@@ -106,6 +172,30 @@ def cosine_similarity_matrix(w: Tensor, b: Tensor | None = None, *, order: bool 
     condensed groups show as ±1 blocks; the eigenvector's sign is fixed so that its largest-magnitude
     entry is positive (deterministic order).  Returns (D permuted by the order, order) — D[i, j] is
     the similarity of neurons order[i] and order[j].  Zero vectors give zero rows and columns.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Input weights (m, d) or (m,).
+    b : torch.Tensor, optional
+        Biases (m,).
+    order : bool, default True
+        Sort the neurons by the leading eigenvector; ``False`` keeps their order.
+
+    Returns
+    -------
+    D : torch.Tensor
+        (m, m) cosine similarities, permuted by ``order``.
+    order : torch.Tensor
+        (m,) long, the neuron order (``arange(m)`` when ``order=False``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> D, idx = cosine_similarity_matrix(torch.tensor([[1.0, 0.0], [-2.0, 0.0]]), order=False)
+    >>> D
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
     """
     u = input_vectors(torch.as_tensor(w).detach(), None if b is None else torch.as_tensor(b).detach())
     direction, _ = _unit(u)
@@ -123,7 +213,26 @@ def cosine_similarity_matrix(w: Tensor, b: Tensor | None = None, *, order: bool 
 
 @dataclass(frozen=True)
 class Cluster:
-    """One orientation cluster: members (indices), centre direction, share of the total amplitude."""
+    """One orientation cluster: members (indices), centre direction, share of the total amplitude.
+
+    Parameters
+    ----------
+    members : torch.Tensor
+        (k,) long, sorted indices of the member neurons.
+    direction : torch.Tensor
+        (d + 1,) unit centre: amplitude-weighted mean of the members' directions.
+    share : float
+        Σ_{members} A_k / Σ_all A_k.
+    amplitude : float
+        Σ_{members} A_k.
+
+    Examples
+    --------
+    >>> import torch
+    >>> c = orientation_clusters(torch.eye(2), torch.tensor([3.0, 1.0]))[0]
+    >>> c.members, c.share
+    (tensor([0]), 0.75)
+    """
 
     members: Tensor  # (k,) long, sorted
     direction: Tensor  # (d + 1,) unit centre (amplitude-weighted mean of the members' directions)
@@ -198,6 +307,32 @@ def orientation_clusters(
     Returned sorted by share, largest first.
 
     ``features`` is a :class:`NeuronFeatures`, or unit vectors (m, d + 1) together with ``amplitude``.
+
+    Parameters
+    ----------
+    features : NeuronFeatures or torch.Tensor
+        Neuron features, or directions (m, d + 1).
+    amplitude : torch.Tensor, optional
+        Non-negative amplitudes (m,); only with raw directions.
+    tol_angle : float, default 0.1
+        Angle tolerance in radians, in [0, π].
+    lines : bool, default False
+        Identify û and −û.
+
+    Returns
+    -------
+    list of Cluster
+        Sorted by share, largest first.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([[1.0, 0.0], [1.0, 0.01], [0.0, 1.0], [-1.0, 0.0]])
+    >>> f = neuron_features(w, None, torch.ones(4))
+    >>> [c.members.tolist() for c in orientation_clusters(f)]
+    [[0, 1], [2], [3]]
+    >>> [c.members.tolist() for c in orientation_clusters(f, lines=True)]
+    [[0, 1, 3], [2]]
     """
     dirs, amp = _dirs_amps(features, amplitude)
     tol = _check_tol(tol_angle)
@@ -230,6 +365,31 @@ def effective_width(
 
     A condensed wide net has a small effective width (the number of distinct neurons it acts like);
     in the linear regime it is of order m.  Returns 0 when the total amplitude is 0.
+
+    Parameters
+    ----------
+    features : NeuronFeatures or torch.Tensor
+        Neuron features, or directions (m, d + 1).
+    amplitude : torch.Tensor, optional
+        Non-negative amplitudes (m,); only with raw directions.
+    tol_angle : float, default 0.1
+        Angle tolerance of the clusters, radians.
+    share : float, default 0.9
+        Fraction of the total amplitude to cover, in (0, 1].
+    lines : bool, default False
+        Identify û and −û.
+
+    Returns
+    -------
+    int
+        The effective width.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([[1.0, 0.0], [1.0, 0.01], [0.0, 1.0]])
+    >>> effective_width(neuron_features(w, None, torch.tensor([1.0, 1.0, 0.1])))
+    1
     """
     s = float(share)
     if not (0 < s <= 1):

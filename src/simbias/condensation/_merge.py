@@ -37,7 +37,36 @@ __all__ = ["MergedNet", "merge_neurons", "split_neuron", "two_layer_forward"]
 def two_layer_forward(
     x: Tensor, w: Tensor, b: Tensor | None, a: Tensor, activation: Callable[[Tensor], Tensor], alpha: float = 1.0
 ) -> Tensor:
-    """f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) for explicit weights; x (n, d) or (n,) → (n, 1) or (n, c)."""
+    """f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) for explicit weights; x (n, d) or (n,) → (n, 1) or (n, c).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Inputs (n, d) or (n,).
+    w : torch.Tensor
+        Input weights (m, d) or (m,).
+    b : torch.Tensor or None
+        Biases (m,).
+    a : torch.Tensor
+        Output weights (m,) or (m, c).
+    activation : callable
+        σ, elementwise.
+    alpha : float, default 1.0
+        Output normalisation α.
+
+    Returns
+    -------
+    torch.Tensor
+        (n, 1) or (n, c).
+
+    Examples
+    --------
+    >>> import torch
+    >>> two_layer_forward(torch.tensor([-1.0, 2.0]), torch.tensor([1.0]), torch.tensor([0.0]),
+    ...                   torch.tensor([3.0]), torch.relu)
+    tensor([[0.],
+            [6.]])
+    """
     w = torch.as_tensor(w)
     if w.ndim == 1:
         w = w[:, None]
@@ -58,7 +87,26 @@ def two_layer_forward(
 
 @dataclass(frozen=True)
 class MergedNet:
-    """A merged two-layer net: weights of k ≤ m neurons and, for each original neuron, its merged index."""
+    """A merged two-layer net: weights of k ≤ m neurons and, for each original neuron, its merged index.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        (k, d) input weights of the merged neurons.
+    b : torch.Tensor or None
+        (k,) biases.
+    a : torch.Tensor
+        (k,) or (k, c) output weights.
+    assignment : torch.Tensor
+        (m,) long: original neuron → merged neuron.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = merge_neurons(torch.tensor([1.0, 2.0, -1.0]), None, torch.tensor([1.0, 1.0, 1.0]))
+    >>> net.width, net.assignment.tolist()
+    (2, [0, 0, 1])
+    """
 
     w: Tensor  # (k, d)
     b: Tensor | None  # (k,)
@@ -67,6 +115,7 @@ class MergedNet:
 
     @property
     def width(self) -> int:
+        """Number k of merged neurons."""
         return self.w.shape[0]
 
 
@@ -86,6 +135,34 @@ def merge_neurons(
     amplitude-weighted mean direction and output weight Σ_k a_k‖u_k‖ (zero input vectors merge to a
     zero neuron).  Non-homogeneous case: a cluster = neurons with ‖u_k − u_seed‖ ≤ tol_angle·‖u_seed‖;
     merged input vector = the members' mean, output weight Σ a_k.  Inputs are detached.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Input weights (m, d) or (m,).
+    b : torch.Tensor or None
+        Biases (m,).
+    a : torch.Tensor
+        Output weights (m,) or (m, c).
+    tol_angle : float, default 0.05
+        Angle tolerance in radians (homogeneous case) or relative distance (otherwise).
+    activation_homogeneous : bool, default True
+        Whether σ is positively 1-homogeneous (ReLU); ``False`` merges only equal input vectors.
+
+    Returns
+    -------
+    MergedNet
+        The merged weights and the assignment of the original neurons.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w, b, a = torch.tensor([1.0, 2.0, -1.0]), torch.tensor([0.5, 1.0, 0.0]), torch.tensor([1.0, 1.0, 1.0])
+    >>> net = merge_neurons(w, b, a)
+    >>> x = torch.linspace(-2, 2, 9)
+    >>> torch.allclose(two_layer_forward(x, w, b, a, torch.relu),
+    ...                two_layer_forward(x, net.w, net.b, net.a, torch.relu), atol=1e-6)
+    True
     """
     w = torch.as_tensor(w).detach()
     d = 1 if w.ndim == 1 else w.shape[1]
@@ -132,6 +209,31 @@ def split_neuron(w: Tensor, b: Tensor | None, a: Tensor, index: int, lam: float)
 
     Returns new (w, b, a) of width m + 1 (tensors are new; inputs are not modified and autograd
     history is kept).  The output function of the net is unchanged for every λ.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        Input weights (m, d) or (m,).
+    b : torch.Tensor or None
+        Biases (m,).
+    a : torch.Tensor
+        Output weights (m,) or (m, c).
+    index : int
+        Neuron to split (negative counts from the end).
+    lam : float
+        Share λ kept by the original neuron.
+
+    Returns
+    -------
+    tuple
+        (w, b, a) of width m + 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w2, b2, a2 = split_neuron(torch.tensor([1.0, 2.0]), None, torch.tensor([4.0, 1.0]), 0, 0.25)
+    >>> w2, a2
+    (tensor([1., 2., 1.]), tensor([1., 1., 3.]))
     """
     w = torch.as_tensor(w)
     m = w.shape[0]

@@ -7,6 +7,13 @@ from ._common import RegressionSpec as RegressionSpec
 from ._common import TrainSpec as TrainSpec
 from ._fprinciple import FPrincipleSpec as FPrincipleSpec
 from ._registry import EXPERIMENTS as EXPERIMENTS
+from ._kind import Fit as Fit
+from ._kind import Kind as Kind
+from ._kind import Plan as Plan
+from ._kind import load_entry_points as load_entry_points
+from ._kind import load_plugin as load_plugin
+from ._kind import register_kind as register_kind
+from ._kind import train_plan as train_plan
 from ._registry import BaseSpec as BaseSpec
 from ._registry import Result as Result
 from ._registry import configs_dir as configs_dir

@@ -41,9 +41,8 @@ orientations for an activation of multiplicity p.  What was checked (README, tes
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence, Union
+from typing import Callable, Literal, Union
 
 import numpy as np
 import torch
@@ -51,21 +50,31 @@ import torch
 from .. import condensation as cond
 from .. import nn as snn
 from .. import problems, theory, train
-from ..errors import InputError, Outcome
+from ..errors import InputError
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
            "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
-           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "train_two_layer",
-           "condensation_summary", "initial_condensation_summary", "run_condensation_1d",
-           "run_initial_condensation", "run_condensation_1d_ensemble"]
+           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "two_layer_fit",
+           "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D", "CONDENSATION_INITIAL"]
 
 TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
 E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
 # positively 1-homogeneous activations: neurons of one orientation merge exactly (condensation._merge)
 HOMOGENEOUS = ("relu", "identity")
+
+
+def require(ok, key: str, problem: str, fix: str) -> None:
+    """The spec check of the two-layer kinds: raise ``InputError(key, problem, fix)`` unless ``ok``."""
+    if not ok:
+        raise InputError(key, problem, fix)
+
+
+def _interval(key: str, v, fix: str = "give [lo, hi] with lo < hi") -> None:
+    require(len(v) == 2 and v[0] < v[1], key, f"got {list(v)}", fix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,21 +103,17 @@ class PointsSpec:
     test_domain: tuple[float, ...] = ()
 
     def validate(self):
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
-        if self.test_domain and (len(self.test_domain) != 2 or not self.test_domain[0] < self.test_domain[1]):
-            raise InputError("problem.test_domain", f"got {list(self.test_domain)}", "give [lo, hi] with lo < hi, or []")
-        if self.y is not None and self.x is None:
-            raise InputError("problem.y", "given without problem.x", "give the points problem.x too")
+        _interval("problem.domain", self.domain)
+        if self.test_domain:
+            _interval("problem.test_domain", self.test_domain, "give [lo, hi] with lo < hi, or []")
+        require(self.y is None or self.x is not None, "problem.y", "given without problem.x", "give the points problem.x too")
         if self.x is not None:
-            if len(self.x) < 2 or len(set(self.x)) != len(self.x):
-                raise InputError("problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
-            if self.y is not None and len(self.y) != len(self.x):
-                raise InputError("problem.y", f"has {len(self.y)} values for {len(self.x)} points", "give one y per x")
-        elif self.n_train < 2:
-            raise InputError("problem.n_train", f"got {self.n_train}", "use at least 2 points")
-        if self.n_test < 2:
-            raise InputError("problem.n_test", f"got {self.n_test}", "use at least 2 points")
+            require(len(set(self.x)) == len(self.x) >= 2, "problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
+            if self.y is not None:
+                require(len(self.y) == len(self.x), "problem.y", f"has {len(self.y)} values for {len(self.x)} points",
+                      "give one y per x")
+        require(self.x is not None or self.n_train >= 2, "problem.n_train", f"got {self.n_train}", "use at least 2 points")
+        require(self.n_test >= 2, "problem.n_test", f"got {self.n_test}", "use at least 2 points")
         if self.y is None:
             problems.parse_expression(self.target, dim=1, name="problem.target")
 
@@ -129,12 +134,10 @@ class BoxDataSpec:
     n_test: int = 1000
 
     def validate(self):
-        if self.dim < 1:
-            raise InputError("problem.dim", f"got {self.dim}", "use a positive input dimension")
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
-        if self.n_train < 2 or self.n_test < 2:
-            raise InputError("problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}", "use at least 2 points")
+        require(self.dim >= 1, "problem.dim", f"got {self.dim}", "use a positive input dimension")
+        _interval("problem.domain", self.domain)
+        require(min(self.n_train, self.n_test) >= 2, "problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}",
+              "use at least 2 points")
         problems.parse_expression(self.target, dim=self.dim, name="problem.target")
 
 
@@ -164,24 +167,18 @@ class TwoLayerSpec:
         return None if self.init_t == "none" else float(self.init_t)
 
     def validate(self):
-        if self.width < 1:
-            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
+        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
         snn.get_activation(self.activation)
-        for name in ("alpha", "beta1", "beta2"):
+        given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
+        for name in given:
             v = getattr(self, name)
-            if v is not None and not (math.isfinite(v) and v > 0):
-                raise InputError(f"model.{name}", f"got {v}", "use a positive scale")
+            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive scale")
         if self.t is not None:
-            if not math.isfinite(self.t):
-                raise InputError("model.init_t", f"got {self.init_t}", "use a finite number")
-            given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
-            if given:
-                raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
-                                 "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to "
-                                 "give alpha/beta1/beta2")
-        if self.antisymmetric and self.width % 2:
-            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true",
-                             "use an even width (mirrored pairs)")
+            require(math.isfinite(self.t), "model.init_t", f"got {self.init_t}", "use a finite number")
+            require(not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
+                  "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
+        require(not (self.antisymmetric and self.width % 2), "model.width", f"got {self.width} with model.antisymmetric=true",
+              "use an even width (mirrored pairs)")
 
 
 @dataclass(frozen=True)
@@ -208,23 +205,24 @@ class TwoLayerTrainSpec:
     stop_loss_ratio: float | None = None
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not isinstance(self.lr, str) and not (math.isfinite(self.lr) and self.lr > 0):
-            raise InputError("train.lr", f"got {self.lr}", "use a positive number, 'auto' or 'scaled'")
-        if not 0 < self.lr_factor < 2:
-            raise InputError("train.lr_factor", f"got {self.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
-        for name in ("lr_max", "lr0"):
-            v = getattr(self, name)
-            if v != "none" and not (math.isfinite(v) and v > 0):
-                raise InputError(f"train.{name}", f"got {v}", "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if self.max_restarts < 0:
-            raise InputError("train.max_restarts", f"got {self.max_restarts}", "use a non-negative integer")
-        if self.stop_loss_ratio is not None and not 0 < self.stop_loss_ratio < 1:
-            raise InputError("train.stop_loss_ratio", f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
+        require(self.optimizer in train.OPTIMIZERS, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
+              f"choose one of {', '.join(train.OPTIMIZERS)}")
+        check_lr_rule(self)
+        require(self.stop_loss_ratio is None or 0 < self.stop_loss_ratio < 1, "train.stop_loss_ratio",
+              f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
+
+
+def check_lr_rule(t) -> None:
+    """Check the learning-rate rule, steps and restarts of a two-layer ``[train]`` section."""
+    require(isinstance(t.lr, str) or (math.isfinite(t.lr) and t.lr > 0), "train.lr", f"got {t.lr}",
+          "use a positive number, 'auto' or 'scaled'")
+    require(0 < t.lr_factor < 2, "train.lr_factor", f"got {t.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
+    for name in ("lr_max", "lr0"):
+        v = getattr(t, name)
+        require(v == "none" or (math.isfinite(v) and v > 0), f"train.{name}", f"got {v}",
+              "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
+    require(t.steps >= 1, "train.steps", f"got {t.steps}", "use a positive number of steps")
+    require(t.max_restarts >= 0, "train.max_restarts", f"got {t.max_restarts}", "use a non-negative integer")
 
 
 @dataclass(frozen=True)
@@ -235,8 +233,8 @@ class CondensationRecordSpec:
     snapshot_every: int = 0
 
     def validate(self):
-        if self.snapshot_every < 0:
-            raise InputError("record.snapshot_every", f"got {self.snapshot_every}", "use a positive integer (0: automatic)")
+        require(self.snapshot_every >= 0, "record.snapshot_every", f"got {self.snapshot_every}",
+              "use a positive integer (0: automatic)")
 
 
 @dataclass(frozen=True)
@@ -258,16 +256,12 @@ class CondensationAnalysisSpec:
     cos_threshold: float = 0.95
 
     def validate(self):
-        if not 0 < self.tol_angle <= math.pi:
-            raise InputError("analysis.tol_angle", f"got {self.tol_angle}", "use an angle in (0, π] radians")
-        if not 0 < self.share <= 1:
-            raise InputError("analysis.share", f"got {self.share}", "use a fraction in (0, 1]")
-        if not 0 <= self.merge_tol <= math.pi:
-            raise InputError("analysis.merge_tol", f"got {self.merge_tol}", "use an angle in [0, π] radians")
-        if not 0 < self.compress_tol < 1:
-            raise InputError("analysis.compress_tol", f"got {self.compress_tol}", "use a fraction in (0, 1), e.g. 0.01")
-        if not 0 < self.cos_threshold <= 1:
-            raise InputError("analysis.cos_threshold", f"got {self.cos_threshold}", "use a number in (0, 1]")
+        for key, ok, fix in (("tol_angle", 0 < self.tol_angle <= math.pi, "use an angle in (0, π] radians"),
+                             ("share", 0 < self.share <= 1, "use a fraction in (0, 1]"),
+                             ("merge_tol", 0 <= self.merge_tol <= math.pi, "use an angle in [0, π] radians"),
+                             ("compress_tol", 0 < self.compress_tol < 1, "use a fraction in (0, 1), e.g. 0.01"),
+                             ("cos_threshold", 0 < self.cos_threshold <= 1, "use a number in (0, 1]")):
+            require(ok, f"analysis.{key}", f"got {getattr(self, key)}", fix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,70 +360,97 @@ class TwoLayerParams:
         return out
 
 
-def _probes(params: bool = True) -> tuple:
-    return (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
+def _record(snapshot_every: int | None, params: bool = True) -> train.Record:
+    probes = (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
+    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=probes)
 
 
-def _record(snapshot_every: int | None, steps: int, params: bool = True) -> train.Record:
-    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=_probes(params))
+def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params: bool) -> Callable[..., History]:
+    """The :class:`Fit` trainer of ``train.backtrack`` (restarts from the same initialisation with
+    half the rate, :func:`train.fit_with_restarts`) and ``train.stop_loss_ratio`` (stages of
+    ``snapshot_every`` steps, :func:`train.fit_stages`, ending after the first stage whose final
+    loss is below that fraction of the initial loss).  The fit's model ends trained."""
+
+    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
+        start = {k: v.detach().clone() for k, v in f.model.state_dict().items()}
+        model, problem = f.model, f.problem
+
+        def build(eta: float):  # the same initialisation on every call
+            with torch.no_grad():
+                model.load_state_dict(start)
+            return model, train.make_optimizer(f.optimizer, model.parameters(), lr=eta,
+                                               **f.options.get("optimizer_options", {}))
+
+        def condensed(h: History) -> bool:
+            with torch.no_grad():
+                now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
+            return now < t.stop_loss_ratio * float(h.static["loss"][0])
+
+        def run(net, opt) -> History:
+            if t.stop_loss_ratio is None:
+                return train.fit(net, problem, opt, steps=f.steps, record=f.record, progress=progress,
+                                 on_record=on_record)
+            return train.fit_stages(net, problem, opt, steps=f.steps,
+                                    stage_steps=snapshot_every or max(1, f.steps // 50),
+                                    record=lambda k: _record(k, params), until=condensed, on_record=on_record)
+
+        if t.backtrack:
+            return train.fit_with_restarts(build, f.lr, run, max_restarts=t.max_restarts).history
+        return run(*build(f.lr))
+
+    return trainer
 
 
-def _fit_stages(model, problem, opt, *, steps: int, snapshot_every: int | None, stop_ratio: float | None,
-                progress: bool = False, params: bool = True) -> History:
-    """:func:`fit` for ``steps`` updates; with ``stop_ratio`` in stages of ``snapshot_every`` steps
-    (:func:`train.fit_stages`), stopping after the first stage whose final loss is below
-    ``stop_ratio`` × the initial loss."""
-    if stop_ratio is None:
-        return train.fit(model, problem, opt, steps=steps, record=_record(snapshot_every, steps, params),
-                         progress=progress)
+def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapshot_every: int | None,
+                  params: bool = True) -> Fit:
+    """The training job of a two-layer net: the learning rate resolved on the initial net
+    (``"auto"``/``"scaled"``, :func:`simbias.train.resolve_lr`), snapshots of the output on the
+    evaluation grid (and, with ``params``, of the parameters).  A plain :class:`Fit` (sweeps train
+    such members in lockstep) unless ``train.backtrack`` or ``train.stop_loss_ratio`` is set.
 
-    def condensed(h: History) -> bool:
-        with torch.no_grad():
-            now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
-        return now < stop_ratio * float(h.static["loss"][0])
+    Parameters
+    ----------
+    model : the initialised net (trained in place).
+    problem : its data (``x_train``, ``y_train``, ``x_test``).
+    t : the ``[train]`` section.
+    snapshot_every : snapshot period (``None``/0: about 50 over the run).
+    params : also snapshot the parameters.
 
-    return train.fit_stages(model, problem, opt, steps=steps, stage_steps=snapshot_every or max(1, steps // 50),
-                            record=lambda k: train.Record(every=None, snapshot_every=k, probes=_probes(params)),
-                            until=condensed)
+    Returns
+    -------
+    Fit
 
-
-def train_two_layer(spec_model: TwoLayerSpec, t: TwoLayerTrainSpec, problem, *, seed: int, dtype, device,
-                    snapshot_every: int | None, progress: bool = False,
-                    init: Callable[[snn.TwoLayer], None] | None = None, params: bool = True,
-                    hint: str = "lower train.lr", summary: dict | None = None) -> tuple[History, snn.TwoLayer, float, int]:
-    """Build the net (``init`` may redraw its parameters), resolve the learning rate, train.
-
-    Snapshots record the output on the evaluation grid and, with ``params``, the parameters.
-
-    Returns ``(history, model, lr, restarts)``.  Raises :class:`DivergenceError` with the history
-    recorded so far, ``hint`` and ``summary``.
+    Example
+    -------
+    >>> f = two_layer_fit(net, problem, TwoLayerTrainSpec(steps=100), snapshot_every=10)  # doctest: +SKIP
     """
-    def fresh() -> snn.TwoLayer:
-        net = build_two_layer(spec_model, problem.in_features, seed=seed, dtype=dtype, device=device)
-        if init is not None:
-            init(net)
-        return net
+    lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
+    opts = {"optimizer_options": {"momentum": t.momentum}} if t.optimizer == "sgd" and t.momentum else {}
+    plain = not t.backtrack and t.stop_loss_ratio is None
+    return Fit(model, problem, t.optimizer, lr, t.steps, _record(snapshot_every, params), opts,
+               trainer=None if plain else _two_layer_trainer(t, snapshot_every, params))
 
-    lr = train.resolve_lr(t.lr, fresh(), problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
 
-    def build(eta: float):  # the same initialisation on every call (seeded)
-        net = fresh()
-        return net, train.make_optimizer(t.optimizer, net.parameters(), lr=eta, **opts)
+def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
+    """(learning rate, restarts) of a two-layer plan's accepted training."""
+    return float(history.info.get("lr", plan.fits[0].lr)), int(history.info.get("restarts", 0))
 
-    def run(net, opt):
-        return _fit_stages(net, problem, opt, steps=t.steps, snapshot_every=snapshot_every,
-                           stop_ratio=t.stop_loss_ratio, progress=progress, params=params)
 
-    if t.backtrack:
-        res = train.fit_with_restarts(build, lr, run, max_restarts=t.max_restarts)
-        h, net, lr, restarts = res.history, res.model, res.lr, res.restarts
-    else:
-        net, opt = build(lr)
-        h, restarts = run(net, opt), 0
-    if h.diverged:
-        raise h.divergence_error(hint, summary=summary)
-    return h, net, lr, restarts
+def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tuple[Callable, Callable]:
+    """``build``/``summarize`` of a kind that trains ``spec.model`` on ``data(spec, seeds, dtype, device)``
+    and reports ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
+
+    def build(spec, device: str = "cpu") -> Plan:
+        dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
+        problem = data(spec, seeds, dtype, device)
+        net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
+        return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
+
+    def summarize(spec, plan: Plan, history: History) -> dict:
+        lr, restarts = fit_lr(plan, history)
+        return diverged(spec, lr) if history.diverged else summary(history, spec, lr=lr, restarts=restarts)
+
+    return build, summarize
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,7 +563,7 @@ def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> d
     return out
 
 
-def _headline_1d(s: dict) -> list[str]:
+def _headline_1d(spec, s: dict) -> list[str]:
     reg = f" — theory: {s['regime']} at (γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g})" if "regime" in s else ""
     return [f"RD = {s['rd']:.4g}{reg}",
             f"{100 * s['amplitude_share']:.1f} % of the amplitude on {s['n_orientations']} orientation(s)",
@@ -551,79 +572,13 @@ def _headline_1d(s: dict) -> list[str]:
             f"final train loss {s['final_train_loss']:.3e} (lr {s['lr']:.3g})"]
 
 
-@register("condensation-1d", Condensation1DSpec,
-          "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)")
-def run_condensation_1d(spec: Condensation1DSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    problem = build_points(spec.problem, dtype=dtype, device=device)
-    h, model, lr, restarts = train_two_layer(
-        spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype, device=device,
-        snapshot_every=spec.record.snapshot_every, progress=progress, summary=phase_info(spec.model),
-        hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)")
-    summary = condensation_summary(h, spec, lr=lr, restarts=restarts)
-    return Result(h, summary, _headline_1d(summary))
-
-
-# ---- ensemble runner (sweeps) -------------------------------------------------------------
-
-def condensation_static_key(spec: Condensation1DSpec):
-    """Members with one width, activation, data size, optimiser and schedule train together."""
-    t, m, p = spec.train, spec.model, spec.problem
-    if t.backtrack or t.stop_loss_ratio is not None or t.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-        return None
-    return (spec.dtype, m.width, m.activation, m.bias, p.size, p.n_test, t.optimizer,
-            t.momentum if t.optimizer == "sgd" else None, t.steps, spec.record.snapshot_every)
-
-
-def condensation_member_bytes(spec: Condensation1DSpec) -> int:
-    m, p, t = spec.model, spec.problem, spec.train
-    size = torch_dtype(spec.dtype).itemsize
-    snaps = t.steps // max(1, spec.record.snapshot_every or max(1, t.steps // 50)) + 2
-    return int(size * (8 * 3 * m.width + 4 * p.size * m.width + snaps * (3 * m.width + p.n_test + p.size)))
-
-
-def run_condensation_1d_ensemble(specs: Sequence[Condensation1DSpec], *, device: str = "cpu",
-                                 on_step: Callable[[int], None] | None = None,
-                                 chunk_size: int | None = None) -> list:
-    """Train condensation-1d members of one static key together (per-member init scale, data,
-    learning rate); each member equals :func:`run_condensation_1d` up to float rounding."""
-    from ._ensemble_runners import MemberResult
-
-    specs = list(specs)
-    s0 = specs[0]
-    dtype = torch_dtype(s0.dtype)
-    t0 = time.perf_counter()
-    probs, models, lrs = [], [], []
-    for spec in specs:
-        seeds = seeds_for(spec.seed)
-        pr = build_points(spec.problem, dtype=dtype, device=device)
-        net = build_two_layer(spec.model, pr.in_features, seed=seeds["init"], dtype=dtype, device=device)
-        t = spec.train
-        lrs.append(train.resolve_lr(t.lr, net, pr.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0))
-        probs.append(pr)
-        models.append(net)
-    ens = train.Ensemble(models)
-    t = s0.train
-    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-    opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=lrs, **opts)
-    k = len(specs)
-    hist = train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=t.steps,
-                              record=_record(s0.record.snapshot_every, t.steps),
-                              on_step=None if on_step is None else (lambda _s: on_step(k)), chunk_size=chunk_size)
-    wall = time.perf_counter() - t0
-    out = []
-    for j, spec in enumerate(specs):
-        h = train.member_history(hist, j)
-        d = hist.diverged_step[j]
-        if d is not None:
-            summary = {**phase_info(spec.model), "lr": lrs[j], "diverged_step": d}
-            out.append(MemberResult(Result(h, summary, [f"training diverged at step {d}; lower train.lr_max"]),
-                                    Outcome.DIVERGED, d, wall, bucket_size=k))
-            continue
-        summary = condensation_summary(h, spec, lr=lrs[j])
-        out.append(MemberResult(Result(h, summary, _headline_1d(summary)), Outcome.COMPLETED, None, wall, bucket_size=k))
-    return out
+CONDENSATION_1D = register_kind(Kind(
+    "condensation-1d", Condensation1DSpec,
+    *_two_layer_kind(lambda spec, seeds, dtype, device: build_points(spec.problem, dtype=dtype, device=device),
+                     condensation_summary, lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
+    "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
+    headline=_headline_1d,
+    hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,30 +689,19 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
     return out
 
 
-@register("condensation-initial", InitialCondensationSpec,
-          "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)")
-def run_initial_condensation(spec: InitialCondensationSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    problem = build_box_data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
-    h, model, lr, restarts = train_two_layer(spec.model, spec.train, problem, seed=seeds["init"], dtype=dtype,
-                                             device=device, snapshot_every=spec.record.snapshot_every,
-                                             progress=progress)
-    s = initial_condensation_summary(h, spec, lr=lr, restarts=restarts)
+def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
     p = s["multiplicity"]
-    head = [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
+    return [f"activation {spec.model.activation}: multiplicity p = {p if p is not None else 'n/a (not smooth at 0)'}",
             f"{s['n_orientations']} orientation(s) carry {100 * spec.analysis.share:.0f} % of the amplitude"
             + (f" (claim: ≤ 2p = {2 * p})" if p is not None else "")
             + f"; {100 * s['pair_fraction']:.1f} % of neuron pairs have |cos| ≥ {spec.analysis.cos_threshold}",
             f"loss at {100 * s['loss_ratio']:.1f} % of its initial value after {s['steps_done']} steps"]
-    return Result(h, s, head)
 
 
-def _register_ensembles() -> None:
-    from ._ensemble_runners import register_ensemble
-
-    register_ensemble("condensation-1d", run_condensation_1d_ensemble, static_key=condensation_static_key,
-                      member_bytes=condensation_member_bytes)
-
-
-_register_ensembles()
+CONDENSATION_INITIAL = register_kind(Kind(
+    "condensation-initial", InitialCondensationSpec,
+    *_two_layer_kind(lambda spec, seeds, dtype, device: build_box_data(spec.problem, seed=seeds["data"], dtype=dtype,
+                                                                       device=device),
+                     initial_condensation_summary, lambda spec, lr: {}),
+    "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
+    headline=_initial_headline))

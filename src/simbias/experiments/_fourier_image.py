@@ -23,36 +23,33 @@ per radial band of the 2-D DFT of the output on the whole image (all channels co
 :func:`simbias.spectral.radial_bands`, ``record.n_bands`` bands).  ``static["output_image"]`` is
 the final reconstruction.
 
-Sweeps over ``model.encoding`` (or σ, seeds, learning rates) train the members of one static
-shape together with :func:`simbias.train.fit_ensemble`: Gaussian and positional encodings share a
-shape, ``none`` and ``basic`` each have their own.
-
-Build (:func:`build_fourier_image`), probes, summary (:func:`fourier_image_summary`) and the
-ensemble runner are separate functions.
+Sweeps over ``model.encoding`` (or σ, seeds, learning rates, images of one size) train the
+members of one static shape together with :func:`simbias.train.fit_ensemble` — the core sees
+equal shapes, no code here: Gaussian and positional encodings share a shape (B has m rows for
+both), ``none`` and ``basic`` each have their own.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from .. import problems, spectral, train
-from ..errors import DivergenceError, InputError, Outcome
+from ..errors import InputError
 from ..nn import CoordinateNet, ENCODINGS
 from ._common import check_train_settings, seeds_for, torch_dtype
-from ._ensemble_runners import MemberResult, register_ensemble
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec", "FourierImageTrainSpec",
-           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "run_fourier_image",
-           "run_fourier_image_ensemble", "fourier_image_static_key", "psnr", "PUBLISHED_PSNR"]
+           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "psnr", "PUBLISHED_PSNR",
+           "FOURIER_IMAGE"]
 
 PUBLISHED_PSNR = problems.PUBLISHED_PSNR
 
@@ -156,26 +153,41 @@ class FourierImageSpec(BaseSpec):
 # build
 # --------------------------------------------------------------------------------------------
 
-def _image(spec: FourierImageSpec, dtype) -> problems.GridImageRegression:
-    p = spec.problem
-    img = problems.load_named_image(p.image, path=p.path, size=p.size or None, gray=p.gray, seed=p.text_seed,
-                                    dtype=torch.float64)
-    return problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
-
-
 def _n_features(m: FourierImageModelSpec) -> int:
     return m.n_features // 2 if m.encoding == "positional" else m.n_features
 
 
-def build_fourier_image(spec: FourierImageSpec, *, device="cpu", image=None):
-    """``(grid image regression, model)`` of ``spec``: the image split and the initialised network."""
-    dtype = torch_dtype(spec.dtype)
-    gr = image if image is not None else _image(spec, dtype)
+def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
+    """The image split and the initialised network of ``spec``, as a one-job plan (``context["image"]``:
+    the :class:`~simbias.problems.GridImageRegression`).
+
+    >>> spec = FourierImageSpec(problem=FourierImageProblemSpec(size=8), model=FourierImageModelSpec(widths=(4,)))
+    >>> tuple(build_fourier_image(spec).context["image"].shape)
+    (8, 8)
+    """
+    dtype, p = torch_dtype(spec.dtype), spec.problem
+    img = problems.load_named_image(p.image, path=p.path, size=p.size or None, gray=p.gray, seed=p.text_seed,
+                                    dtype=torch.float64)
+    gr = problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
+    gr = gr._replace(problem=gr.problem.to(device=device))
     m = spec.model
     gen = torch.Generator().manual_seed(seeds_for(spec.seed)["init"])
     model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=_n_features(m), sigma=m.sigma,
                           init=m.init, generator=gen, dtype=dtype, device=device)
-    return gr, model
+
+    def finish(hs):  # the final reconstruction, for the summary and the figures
+        h, (rows, cols), c = hs[0], gr.shape, gr.channels
+        if not h.diverged:
+            with torch.no_grad():
+                out = model(gr.problem.x_test).cpu().numpy()
+            h.static.update(image_shape=np.asarray(gr.shape), train_mask=gr.train_mask.cpu().numpy(),
+                            target_image=gr.problem.y_test.cpu().numpy().reshape(rows, cols, c),
+                            output_image=out.reshape(rows, cols, c))
+        return h
+
+    fit = Fit(model, gr.problem, spec.train.optimizer, spec.train.lr, spec.train.steps,
+              _record(spec, _probes(gr, spec)), {"loss": "mse", "lr_decay": spec.train.lr_decay})
+    return Plan([fit], context={"image": gr}, combine=finish)
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,28 +208,27 @@ class _TrainPSNR:
 
 class _ImageProbe:
     """At snapshots, on the whole image: ``psnr_test_curve`` (held-out pixels) and ``band_error``
-    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band)."""
+    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band).  The target is
+    read from the problem at each snapshot, so members of one ensemble may fit different images
+    of one ``shape`` (a setting, hence part of the lockstep key)."""
 
     snapshot = True
 
     def __init__(self, gr: problems.GridImageRegression, n_bands: int):
-        self.gr, self.n_bands = gr, n_bands
+        self.shape, self.n_bands, self._mask = tuple(gr.shape), n_bands, gr.train_mask
 
     def setup(self, model, problem):
-        h, w = self.gr.shape
-        y = problem.y_test
-        self._held = (~self.gr.train_mask).to(y.device)
-        self._bands = spectral.radial_bands((h, w), self.n_bands, device=y.device).flatten()
-        self._f = spectral.dft2(self._img(y.double()))
-        self._den = self._band_sum(self._f.abs().square())
+        h, w = self.shape
+        dev = problem.y_test.device
+        self._held = (~self._mask).to(dev)
+        self._bands = spectral.radial_bands((h, w), self.n_bands, device=dev).flatten()
         rmax = float(torch.sqrt(torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2
                                 + torch.fft.fftfreq(w, dtype=torch.float64)[None, :] ** 2).max())
         centres = (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands
         return {"band_frequencies": centres, "band_counts": torch.bincount(self._bands.cpu(), minlength=self.n_bands).numpy()}
 
     def _img(self, v: Tensor) -> Tensor:
-        h, w = self.gr.shape
-        return v.reshape(*v.shape[:-2], h, w, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
+        return v.reshape(*v.shape[:-2], *self.shape, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
 
     def _band_sum(self, sq: Tensor) -> Tensor:
         sq = sq.sum(-3).reshape(*sq.shape[:-3], -1)  # channels combined, (..., H·W)
@@ -225,11 +236,11 @@ class _ImageProbe:
         return out.index_add_(-1, self._bands, sq)
 
     def __call__(self, ctx):
-        out = ctx.output_on_test()
-        y = ctx.problem.y_test
-        held = out[..., self._held, :]
-        num = self._band_sum((spectral.dft2(self._img(out.double())) - self._f).abs().square())
-        return {"psnr_test_curve": psnr(held, y[self._held]), "band_error": (num / self._den).sqrt().to(out.dtype)}
+        out, y = ctx.output_on_test(), ctx.problem.y_test  # y: (n, C), or (M, n, C) with one image per member
+        f = spectral.dft2(self._img(y.double()))
+        num = self._band_sum((spectral.dft2(self._img(out.double())) - f).abs().square())
+        return {"psnr_test_curve": psnr(out[..., self._held, :], y[..., self._held, :]),
+                "band_error": (num / self._band_sum(f.abs().square())).sqrt().to(out.dtype)}
 
 
 def _probes(gr, spec: FourierImageSpec):
@@ -245,13 +256,13 @@ def _record(spec: FourierImageSpec, probes) -> train.Record:
 # summary
 # --------------------------------------------------------------------------------------------
 
-def fourier_image_summary(history, gr: problems.GridImageRegression, final_output: np.ndarray) -> dict:
-    """``psnr_train`` / ``psnr_test`` of the final reconstruction (dB, Tancik's definition) and the
-    band errors over training (``band_error_steps`` × bands)."""
+def fourier_image_summary(history, gr: problems.GridImageRegression) -> dict:
+    """``psnr_train`` / ``psnr_test`` of the final reconstruction ``history["output_image"]`` (dB,
+    Tancik's definition) and the band errors over training (``band_error_steps`` × bands)."""
     y = gr.problem.y_test.detach().cpu().double()
-    out = torch.as_tensor(final_output, dtype=torch.float64)
+    out = torch.as_tensor(history["output_image"], dtype=torch.float64).reshape(y.shape)
     m = gr.train_mask.cpu()
-    summary = {
+    return {
         "psnr_train": float(psnr(out[m], y[m])),
         "psnr_test": float(psnr(out[~m], y[~m])),
         "image_shape": list(gr.shape),
@@ -261,10 +272,13 @@ def fourier_image_summary(history, gr: problems.GridImageRegression, final_outpu
         "band_error": [[float(e) for e in row] for row in history["band_error"]],
         "final_band_error": [float(e) for e in history["band_error"][-1]],
     }
-    return summary
 
 
-def _headline(summary: dict, spec: FourierImageSpec) -> list[str]:
+def summarize_fourier_image(spec: FourierImageSpec, plan: Plan, history) -> dict:
+    return {} if history.diverged else fourier_image_summary(history, plan.context["image"])
+
+
+def fourier_image_headline(spec: FourierImageSpec, summary: dict) -> list[str]:
     m = spec.model
     enc = m.encoding + (f" (σ = {m.sigma:g})" if m.encoding in ("gaussian", "positional") else "")
     return [f"{enc}: PSNR train {summary['psnr_train']:.2f} dB, test {summary['psnr_test']:.2f} dB "
@@ -272,84 +286,7 @@ def _headline(summary: dict, spec: FourierImageSpec) -> list[str]:
             f"band errors (low → high) at the end: {[round(e, 3) for e in summary['final_band_error']]}"]
 
 
-def _final_output(model, gr) -> np.ndarray:
-    with torch.no_grad():
-        return model(gr.problem.x_test).detach().cpu().numpy()
-
-
-def _finish(history, gr, final_out: np.ndarray):
-    h, w = gr.shape
-    history.static.update(image_shape=np.asarray(gr.shape), train_mask=gr.train_mask.cpu().numpy(),
-                          target_image=gr.problem.y_test.cpu().numpy().reshape(h, w, gr.channels),
-                          output_image=final_out.reshape(h, w, gr.channels))
-
-
-# --------------------------------------------------------------------------------------------
-# runners
-# --------------------------------------------------------------------------------------------
-
-@register("fourier-image", FourierImageSpec, "Fourier features (Tancik et al. 2020): fit an image from every other "
-          "pixel with no / basic / positional / Gaussian input encoding; PSNR and radial-band errors")
-def run_fourier_image(spec: FourierImageSpec, *, device="cpu", progress=False) -> Result:
-    gr, model = build_fourier_image(spec, device=device)
-    problem = gr.problem.to(device=device)
-    opt = train.make_optimizer(spec.train.optimizer, model.parameters(), lr=spec.train.lr)
-    record = _record(spec, _probes(gr, spec))
-    try:
-        history = train.fit(model, problem, opt, steps=spec.train.steps, loss="mse", record=record, progress=progress,
-                            lr_decay=spec.train.lr_decay)
-    except DivergenceError as exc:
-        exc.summary = {}
-        raise
-    out = _final_output(model, gr._replace(problem=problem))
-    _finish(history, gr, out)
-    summary = fourier_image_summary(history, gr, out)
-    return Result(history, summary, _headline(summary, spec))
-
-
-def fourier_image_static_key(spec: FourierImageSpec):
-    """Members with equal keys have one network structure, one image and one schedule."""
-    spec.problem.validate()
-    m, t, r = spec.model, spec.train, spec.record
-    from ..nn import encoding_width
-
-    width = encoding_width(m.encoding, 2, _n_features(m))
-    return (spec.dtype, spec.problem, width, m.encoding == "none", tuple(m.widths), t.optimizer, t.steps, t.lr_decay,
-            r.every, r.snapshot_every, r.n_bands)
-
-
-def run_fourier_image_ensemble(specs: Sequence[FourierImageSpec], *, device: str = "cpu",
-                               on_step: Callable[[int], None] | None = None,
-                               chunk_size: int | None = None) -> list[MemberResult]:
-    """Train ``fourier-image`` members of one static key together (:func:`simbias.train.fit_ensemble`);
-    each member is built exactly as :func:`run_fourier_image` builds it."""
-    specs = list(specs)
-    s0 = specs[0]
-    t0 = time.perf_counter()
-    gr = _image(s0, torch_dtype(s0.dtype))
-    models = [build_fourier_image(s, device=device, image=gr)[1] for s in specs]
-    problem = gr.problem.to(device=device)
-    ens = train.Ensemble(models)
-    opt = train.make_ensemble_optimizer(s0.train.optimizer, ens, lr=[s.train.lr for s in specs])
-    k = len(specs)
-    hist = train.fit_ensemble(ens, problem, opt, steps=s0.train.steps, record=_record(s0, _probes(gr, s0)),
-                              lr_decay=s0.train.lr_decay, chunk_size=chunk_size,
-                              on_step=None if on_step is None else (lambda _s: on_step(k)))
-    wall = time.perf_counter() - t0
-    out = []
-    for i, spec in enumerate(specs):
-        h = train.member_history(hist, i)
-        d = hist.diverged_step[i]
-        if d is not None:
-            out.append(MemberResult(Result(h, {"diverged_step": d}, [f"training diverged at step {d}; lower train.lr"]),
-                                    Outcome.DIVERGED, d, wall, bucket_size=k))
-            continue
-        fo = _final_output(ens.member(i), gr._replace(problem=problem))
-        _finish(h, gr, fo)
-        summary = fourier_image_summary(h, gr, fo)
-        out.append(MemberResult(Result(h, summary, _headline(summary, spec)), Outcome.COMPLETED, None, wall,
-                                bucket_size=k))
-    return out
-
-
-register_ensemble("fourier-image", run_fourier_image_ensemble, static_key=fourier_image_static_key)
+FOURIER_IMAGE = register_kind(Kind(
+    "fourier-image", FourierImageSpec, build_fourier_image, summarize_fourier_image,
+    "Fourier features (Tancik et al. 2020): fit an image from every other pixel with no / basic / positional / "
+    "Gaussian input encoding; PSNR and radial-band errors", headline=fourier_image_headline))

@@ -13,9 +13,10 @@
   trained by a gradient-free optimiser — particle swarm (``pso``), an evolution strategy
   (``es``) or the (1+1)-ES (``one_plus_one``) — with the Δ_F heat map.
 
-Design note: ``deep-fprinciple`` trains one :func:`simbias.train.fit` per depth and repeat and
-stops each at ``train.stop_loss``; the ensemble engine batches only same-shape models and has no
-early stop, so per-depth runs are both simpler and cheaper here.
+Design note: ``deep-fprinciple`` plans one :class:`Fit` per target, repeat and depth, each stopped
+at ``train.stop_loss`` (the ensemble engine has no early stop, so these jobs train alone), and
+joins them with ``combine``.  ``fprinciple-pso`` builds its optimiser from :data:`_GRADFREE` (name →
+default learning rate and the ``[train]`` fields it takes) and counts its loss evaluations.
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_optimizer, build_record,
-                      build_regression, seeds_for, torch_dtype)
-from ._fprinciple import fprinciple_summary
-from ._registry import BaseSpec, Result, register
+from ._common import MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_record, build_regression, \
+    seeds_for, torch_dtype
+from ._fp_data import fit_alone
+from ._fprinciple import _fit_options, fprinciple_summary
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["ParitySpec", "ParityProblemSpec", "ParityRecordSpec", "DeepFPSpec", "DeepProblemSpec", "DeepModelSpec",
-           "DeepTrainSpec", "DeepRecordSpec", "PSOSpec", "GradFreeTrainSpec", "parity_data", "run_parity",
-           "run_deep_fprinciple", "run_fprinciple_pso"]
+           "DeepTrainSpec", "DeepRecordSpec", "PSOSpec", "GradFreeTrainSpec", "parity_data", "PARITY", "DEEP_FPRINCIPLE",
+           "FPRINCIPLE_PSO"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,46 +108,42 @@ def parity_data(n_bits: int, n_train: int, *, seed: int, dtype=None, device=None
     return prob, x.to(device), y.to(device)
 
 
-@register("parity", ParitySpec, "Parity is high-frequency: the net fits the training bits, is at chance on unseen "
-          "inputs, and its spectrum along the diagonal stays low-frequency")
-def run_parity(spec: ParitySpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    p, r = spec.problem, spec.record
+def _build_parity(spec: ParitySpec, device: str = "cpu") -> Plan:
+    dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
     problem, x_all, y_all = parity_data(p.n_bits, p.n_train, seed=seeds["data"], dtype=dtype, device=device)
     model = build_mlp(spec.model, p.n_bits, 1, seed=seeds["init"], dtype=dtype, device=device)
-    opt = build_optimizer(spec.train, model.parameters())
     kappa = torch.linspace(0, math.pi / 2, r.n_kappa, dtype=torch.float64)
     probes = (train.TrainLoss(), train.Accuracy("train"), train.Accuracy("test"),
               train.DiagonalSpectrum(kappa, points=x_all, labels=y_all))
     record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=probes)
-    gen = torch.Generator().manual_seed(seeds["batches"])
-    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                        batch_size=spec.train.batch_size, record=record, generator=gen, progress=progress,
-                        lr_decay=spec.train.lr_decay)
-    if history.diverged:
-        raise history.divergence_error()
-    k = history["kappa"]
+    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps, record,
+                     _fit_options(spec.train, seeds))])
+
+
+def _summarize_parity(spec: ParitySpec, plan: Plan, history) -> dict:
+    p, r = spec.problem, spec.record
+    k, out, parity = history["kappa"], history["diagonal_spectrum"][-1], history["parity_spectrum"]
     low = k <= r.low_band + 1e-12
     top = int(np.argmin(np.abs(k - math.pi / 2)))
-    spec_out = history["diagonal_spectrum"][-1]
-    summary = {
-        "train_accuracy": float(history["train_accuracy"][-1]),
-        "test_accuracy": float(history["test_accuracy"][-1]),
-        "n_train": p.n_train, "n_test": 2**p.n_bits - p.n_train,
-        "final_train_loss": float(history["train_loss"][-1]),
-        "low_band": float(r.low_band),
-        "low_band_output": float(spec_out[low].mean()),
-        "low_band_parity": float(history["parity_spectrum"][low].mean()),
-        "peak_output": float(spec_out[top]),
-        "peak_parity": float(history["parity_spectrum"][top]),
-        "kappa_of_output_max": float(k[int(np.argmax(spec_out))]),
+    return {
+        "train_accuracy": float(history["train_accuracy"][-1]), "test_accuracy": float(history["test_accuracy"][-1]),
+        "n_train": p.n_train, "n_test": 2**p.n_bits - p.n_train, "final_train_loss": float(history["train_loss"][-1]),
+        "low_band": float(r.low_band), "low_band_output": float(out[low].mean()),
+        "low_band_parity": float(parity[low].mean()), "peak_output": float(out[top]), "peak_parity": float(parity[top]),
+        "kappa_of_output_max": float(k[int(np.argmax(out))]),
     }
-    head = [f"{p.n_bits}-bit parity: train accuracy {summary['train_accuracy']:.3f}, accuracy on the "
-            f"{summary['n_test']} unseen inputs {summary['test_accuracy']:.3f}",
-            f"diagonal spectrum: mean |F| for κ ≤ {r.low_band:.3g} is {summary['low_band_output']:.3g} (parity "
-            f"{summary['low_band_parity']:.3g}); |F(π/2)| = {summary['peak_output']:.3g} (parity 1)"]
-    return Result(history, summary, head)
+
+
+def _headline_parity(spec: ParitySpec, s: dict) -> list[str]:
+    return [f"{spec.problem.n_bits}-bit parity: train accuracy {s['train_accuracy']:.3f}, accuracy on the "
+            f"{s['n_test']} unseen inputs {s['test_accuracy']:.3f}",
+            f"diagonal spectrum: mean |F| for κ ≤ {s['low_band']:.3g} is {s['low_band_output']:.3g} (parity "
+            f"{s['low_band_parity']:.3g}); |F(π/2)| = {s['peak_output']:.3g} (parity 1)"]
+
+
+PARITY = register_kind(Kind("parity", ParitySpec, _build_parity, _summarize_parity,
+                            "Parity is high-frequency: the net fits the training bits, is at chance on unseen inputs, "
+                            "and its spectrum along the diagonal stays low-frequency", headline=_headline_parity))
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,88 +238,117 @@ def _median_steps(values: list[int | None], cap: int) -> int | None:
     return None if m > cap else int(round(m))
 
 
-@register("deep-fprinciple", DeepFPSpec, "Deep frequency principle: deeper nets reach a fixed loss in fewer steps; "
-          "effective targets of deeper layers are lower-frequency")
-def run_deep_fprinciple(spec: DeepFPSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    p, m, t, r = spec.problem, spec.model, spec.train, spec.record
-    targets = {"target": p.target}
-    if p.reference_target.strip():
-        targets["reference"] = p.reference_target
-    steps_all: dict[str, dict[int, list]] = {k: {d: [] for d in m.depths} for k in targets}
-    curves: dict[str, np.ndarray] = {}
-    deepest = max(m.depths)
-    lfr_history = None
+def _fit_named(f: Fit, **kw) -> History:
+    history = fit_alone(f, **kw)
+    history.info["job"] = f.name  # a diverged job's history is the plan's: the summary names the job
+    return history
+
+
+def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
+    """One job per (target, repeat, depth); the deepest net's first repeat on the target records the LFR."""
+    dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
+    targets = {"target": p.target, **({"reference": p.reference_target} if p.reference_target.strip() else {})}
+    snap_every = r.snapshot_every or max(1, t.steps // 50)
+    opts = {"stop_loss": t.stop_loss, **({"optimizer_options": {"momentum": t.momentum}}
+                                         if t.optimizer == "sgd" and t.momentum else {})}
+    fits, jobs = [], []
     for key, expr in targets.items():
+        problem = problems.make_regression(expr, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
         for rep in range(t.repeats):
-            seeds = seeds_for(spec.seed + rep)
-            problem = problems.make_regression(expr, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
+            init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
-                g = torch.Generator().manual_seed(seeds["init"])
                 model = snn.MLP(1, [m.width] * depth, 1, activation=m.activation, init=m.init, init_t=m.init_t,
-                                init_std=m.init_std, generator=g, dtype=dtype, device=device)
-                opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-                opt = train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr, **opts)
-                want_lfr = key == "target" and rep == 0 and depth == deepest
-                probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if want_lfr else ()
-                snap_every = r.snapshot_every or max(1, t.steps // 50)
-                record = train.Record(every=snap_every if want_lfr else None, snapshot_every=snap_every, probes=probes)
-                h = train.fit(model, problem, opt, steps=t.steps, record=record, stop_loss=t.stop_loss,
-                              progress=progress)
-                if h.diverged:
-                    raise h.divergence_error(summary={"diverged": f"{key} depth {depth} repeat {rep}"})
-                loss = h["loss"]
-                reached = np.nonzero(loss <= t.stop_loss)[0]
-                steps_all[key][depth].append(int(reached[0]) if reached.size else None)
-                if rep == 0:
-                    curves[f"loss_{key}_depth{depth}"] = loss
-                if want_lfr:
-                    lfr_history = h
-    cap = t.steps
-    med = {k: {d: _median_steps(v, cap) for d, v in per.items()} for k, per in steps_all.items()}
-    static: dict[str, np.ndarray] = {"depths": np.asarray(m.depths), **curves,
-                                     "steps_to_loss_all": np.asarray([[-1 if s is None else s for s in steps_all["target"][d]]
-                                                                       for d in m.depths])}
-    arrays: dict[str, np.ndarray] = {}
-    steps_axis = np.asarray([0])
+                                init_std=m.init_std, generator=torch.Generator().manual_seed(init), dtype=dtype,
+                                device=device)
+                lfr = key == "target" and rep == 0 and depth == max(m.depths)
+                probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
+                record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
+                fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, dict(opts),
+                                name=f"{key} depth {depth} repeat {rep}", trainer=_fit_named))
+                jobs.append((key, rep, depth, lfr))
+
+    def combine(hs: list[History]) -> History:
+        reached = {}  # (key, depth) -> steps to the loss of every repeat (-1: never)
+        static: dict[str, np.ndarray] = {"depths": np.asarray(m.depths)}
+        lfr = None
+        for (key, rep, depth, want), h in zip(jobs, hs):
+            hit = np.nonzero(h["loss"] <= t.stop_loss)[0]
+            reached.setdefault((key, depth), []).append(int(hit[0]) if hit.size else -1)
+            if rep == 0:
+                static[f"loss_{key}_depth{depth}"] = h["loss"]
+            lfr = h if want else lfr
+        for key, name in (("target", "steps_to_loss_all"), ("reference", "steps_to_loss_reference_all")):
+            if key in targets:
+                static[name] = np.asarray([reached[key, d] for d in m.depths])
+        if lfr is None or "effective_lfr" not in lfr:
+            return History(steps=np.asarray([0]), static=static)
+        static.update({k: lfr[k] for k in ("snapshot_steps", "lfr_deltas", "lfr_layers")})
+        return History(steps=np.asarray(lfr.steps), static=static,
+                       arrays={"effective_lfr": lfr["effective_lfr"], "train_loss": lfr["train_loss"]})
+
+    return Plan(fits, combine=combine)
+
+
+def _median_steps(values: list[int], cap: int) -> int | None:
+    v = sorted(cap + 1 if s < 0 else s for s in values)
+    m = v[(len(v) - 1) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
+    return None if m > cap else int(round(m))
+
+
+def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
+    m, t = spec.model, spec.train
+    if "steps_to_loss_all" not in history:
+        return {"diverged": history.info.get("job")}
+
+    def per_depth(name, fn):
+        return {str(d): fn(row) for d, row in zip(m.depths, history[name])}
+
     summary: dict = {
         "depths": list(m.depths), "width": m.width, "target_loss": float(t.stop_loss), "repeats": t.repeats,
-        "steps_to_loss": {str(d): med["target"][d] for d in m.depths},
-        "steps_to_loss_runs": {str(d): steps_all["target"][d] for d in m.depths},
-    }
-    if "reference" in med:
-        summary["steps_to_loss_reference"] = {str(d): med["reference"][d] for d in m.depths}
-        static["steps_to_loss_reference_all"] = np.asarray(
-            [[-1 if s is None else s for s in steps_all["reference"][d]] for d in m.depths])
-    if lfr_history is not None and "effective_lfr" in lfr_history:
-        lfr = lfr_history["effective_lfr"]  # (snapshots, layers, deltas)
-        arrays["effective_lfr"] = lfr
-        arrays["train_loss"] = lfr_history["train_loss"]
-        steps_axis = lfr_history.steps
-        static.update(snapshot_steps=lfr_history["snapshot_steps"], lfr_deltas=lfr_history["lfr_deltas"],
-                      lfr_layers=lfr_history["lfr_layers"])
-        summary["lfr_deltas"] = [float(d) for d in lfr_history["lfr_deltas"]]
-        summary["lfr_layers"] = [int(v) for v in lfr_history["lfr_layers"]]
-        summary["lfr_initial"] = np.round(lfr[0], 6).tolist()
-        summary["lfr_final"] = np.round(lfr[-1], 6).tolist()
-    history = History(steps=np.asarray(steps_axis), arrays=arrays, static=static)
-    head = [f"steps to training MSE ≤ {t.stop_loss:g} (median of {t.repeats}) by depth "
-            f"{list(m.depths)} at width {m.width}: {[med['target'][d] for d in m.depths]} for {p.target}"]
-    if "reference" in med:
-        head.append(f"  … and {[med['reference'][d] for d in m.depths]} for the lower-frequency {p.reference_target}")
-    if "lfr_final" in summary:
-        j = len(r.deltas) // 2
-        head.append(f"LFR(δ = {r.deltas[j]:g}) of the effective target by layer (0 = input), deepest net: initial "
-                    f"{[round(row[j], 3) for row in summary['lfr_initial']]}, final "
-                    f"{[round(row[j], 3) for row in summary['lfr_final']]}")
-    return Result(history, summary, head)
+        "steps_to_loss": per_depth("steps_to_loss_all", lambda row: _median_steps(row, t.steps)),
+        "steps_to_loss_runs": per_depth("steps_to_loss_all", lambda row: [None if s < 0 else int(s) for s in row])}
+    if "steps_to_loss_reference_all" in history:
+        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all",
+                                                       lambda row: _median_steps(row, t.steps))
+    if "effective_lfr" in history:
+        lfr = history["effective_lfr"]  # (snapshots, layers, deltas)
+        summary.update(lfr_deltas=[float(d) for d in history["lfr_deltas"]],
+                       lfr_layers=[int(v) for v in history["lfr_layers"]],
+                       lfr_initial=np.round(lfr[0], 6).tolist(), lfr_final=np.round(lfr[-1], 6).tolist())
+    return summary
+
+
+def _headline_deep(spec: DeepFPSpec, s: dict) -> list[str]:
+    p, depths = spec.problem, spec.model.depths
+    head = [f"steps to training MSE ≤ {s['target_loss']:g} (median of {s['repeats']}) by depth {list(depths)} at width "
+            f"{s['width']}: {[s['steps_to_loss'][str(d)] for d in depths]} for {p.target}"]
+    if "steps_to_loss_reference" in s:
+        head.append(f"  … and {[s['steps_to_loss_reference'][str(d)] for d in depths]} for the lower-frequency "
+                    f"{p.reference_target}")
+    if "lfr_final" in s:
+        j = len(spec.record.deltas) // 2
+        head.append(f"LFR(δ = {spec.record.deltas[j]:g}) of the effective target by layer (0 = input), deepest net: "
+                    f"initial {[round(row[j], 3) for row in s['lfr_initial']]}, final "
+                    f"{[round(row[j], 3) for row in s['lfr_final']]}")
+    return head
+
+
+DEEP_FPRINCIPLE = register_kind(Kind(
+    "deep-fprinciple", DeepFPSpec, _build_deep, _summarize_deep,
+    "Deep frequency principle: deeper nets reach a fixed loss in fewer steps; effective targets of deeper layers "
+    "are lower-frequency", headline=_headline_deep))
 
 
 # --------------------------------------------------------------------------------------------
 # fprinciple-pso
 # --------------------------------------------------------------------------------------------
 
-_GRADFREE_LR = {"pso": 1.0, "es": 0.02, "one_plus_one": 0.05}
+# optimiser -> (default learning rate, the [train] fields it takes); others (adam, sgd): lr 1e-3, no options
+_GRADFREE: dict[str, tuple[float, tuple[str, ...]]] = {
+    "pso": (1.0, ("particles", "inertia", "cognitive", "social", "spread", "v_max", "chunk_size")),
+    "es": (0.02, ("population", "sigma", "chunk_size")),
+    "one_plus_one": (0.05, ()),
+}
 
 
 @dataclass(frozen=True)
@@ -363,40 +391,44 @@ class PSOSpec(BaseSpec):
     record: RecordSpec = field(default_factory=lambda: RecordSpec(every=10, max_peaks=3))
 
 
-def build_gradfree_optimizer(t: GradFreeTrainSpec, params, *, seed: int):
-    lr = t.lr if t.lr is not None else _GRADFREE_LR.get(t.optimizer, 1e-3)
-    if t.optimizer == "pso":
-        opts = dict(particles=t.particles, inertia=t.inertia, cognitive=t.cognitive, social=t.social,
-                    spread=t.spread, v_max=t.v_max, seed=seed, chunk_size=t.chunk_size)
-    elif t.optimizer == "es":
-        opts = dict(population=t.population, sigma=t.sigma, seed=seed, chunk_size=t.chunk_size)
-    elif t.optimizer == "one_plus_one":
-        opts = dict(seed=seed)
-    else:
-        opts = {}
-    return train.make_optimizer(t.optimizer, params, lr=lr, **opts)
+def _fit_counting(f: Fit, *, progress: bool = False, on_record=None) -> History:
+    """Train with a gradient-free optimiser and keep its number of loss evaluations in ``info``."""
+    opt = train.make_optimizer(f.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
+    history = train.fit(f.model, f.problem, opt, steps=f.steps, record=f.record, progress=progress,
+                        on_record=on_record)
+    history.info["loss_evaluations"] = int(opt.evaluations)
+    return history
 
 
-@register("fprinciple-pso", PSOSpec, "F-Principle without gradients: particle swarm (or an evolution strategy) "
-          "trains a small tanh net on sin x + sin 3x + sin 5x")
-def run_fprinciple_pso(spec: PSOSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
+def _build_pso(spec: PSOSpec, device: str = "cpu") -> Plan:
+    dtype, seeds, t = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.train
     problem = build_regression(spec.problem, seeds=seeds, dtype=dtype, device=device)
     model = build_mlp(spec.model, problem.in_features, problem.out_features, seed=seeds["init"], dtype=dtype,
                       device=device)
-    opt = build_gradfree_optimizer(spec.train, model.parameters(), seed=seeds["optimizer"])
     probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
               train.TestError(), train.Snapshots())
-    record = build_record(spec.record, probes)
-    history = train.fit(model, problem, opt, steps=spec.train.steps, record=record, progress=progress)
-    if history.diverged:
-        raise history.divergence_error(summary=fprinciple_summary(history, spec.record.threshold))
-    summary = fprinciple_summary(history, spec.record.threshold)
-    evaluations = int(getattr(opt, "evaluations", spec.train.steps))
-    summary.update(optimizer=spec.train.optimizer, loss_evaluations=evaluations,
-                   wall_time_s=round(float(history.info.get("wall_time_s", 0.0)), 3))
-    head = [f"{spec.train.optimizer}: peaks at ω ≈ {summary['frequencies']} converged (Δ_F < {spec.record.threshold}) "
-            f"at steps {summary['converged_step']}",
-            f"final train loss {summary['final_train_loss']:.3e} after {evaluations} loss evaluations"]
-    return Result(history, summary, head)
+    lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))  # None: a gradient optimiser, for comparison
+    options = {} if fields is None else {"optimizer_options": {"seed": seeds["optimizer"],
+                                                               **{k: getattr(t, k) for k in fields}}}
+    if fields is not None:  # built once here (the parameters stay as they are): bad settings fail before the claim
+        train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr or lr, **options["optimizer_options"])
+    return Plan([Fit(model, problem, t.optimizer, t.lr or lr, t.steps, build_record(spec.record, probes), options,
+                     trainer=None if fields is None else _fit_counting)])
+
+
+def _summarize_pso(spec: PSOSpec, plan: Plan, history) -> dict:
+    return {**fprinciple_summary(history, spec.record.threshold), "optimizer": spec.train.optimizer,
+            "loss_evaluations": int(history.info.get("loss_evaluations", spec.train.steps)),
+            "wall_time_s": round(float(history.info.get("wall_time_s", 0.0)), 3)}
+
+
+def _headline_pso(spec: PSOSpec, s: dict) -> list[str]:
+    return [f"{s['optimizer']}: peaks at ω ≈ {s['frequencies']} converged (Δ_F < {s['threshold']}) "
+            f"at steps {s['converged_step']}",
+            f"final train loss {s['final_train_loss']:.3e} after {s['loss_evaluations']} loss evaluations"]
+
+
+FPRINCIPLE_PSO = register_kind(Kind(
+    "fprinciple-pso", PSOSpec, _build_pso, _summarize_pso,
+    "F-Principle without gradients: particle swarm (or an evolution strategy) trains a small tanh net on "
+    "sin x + sin 3x + sin 5x", headline=_headline_pso))

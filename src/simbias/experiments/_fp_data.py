@@ -19,13 +19,22 @@ from torch import Tensor
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
+from ..results import History
 from ._common import check_train_settings
+from ._kind import Fit
 
-__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net",
-           "build_data_optimizer", "resolve_loss", "INIT_NAMES"]
+__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net", "data_fit",
+           "fit_alone"]
 
-INIT_NAMES = ("power", "std", "xavier", "xavier_uniform", "he", "lecun")
-_NEEDS_PATH = ("npz", "idx", "cifar10")
+# data set -> {load_dataset keyword: problem.* field}; the fields a data set cannot do without, with the fix
+_DATASET_ARGS: dict[str, dict[str, str]] = {
+    "digits": {}, "mnist1d": {}, "mnist": {"root": "path"}, "synthetic-projection": {"d": "d", "frequencies": "frequencies"},
+    "npz": {"path": "path"}, "idx": {"images": "path", "labels": "labels"}, "cifar10": {"root": "path"}}
+_REQUIRED: dict[str, dict[str, str]] = {
+    "npz": {"path": "set problem.path=FILE.npz (arrays x and y)"},
+    "idx": {"path": "set problem.path=IMAGES-idx3-ubyte and problem.labels=LABELS-idx1-ubyte",
+            "labels": "set problem.labels=LABELS-idx1-ubyte"},
+    "cifar10": {"path": "set problem.path=DIR/cifar-10-batches-py"}}
 
 
 @dataclass(frozen=True)
@@ -149,76 +158,94 @@ def _dataset_name(p: DataSpec) -> str:
     return p.dataset
 
 
-def load_spec_dataset(p: DataSpec, *, seed: int, dtype) -> problems.Dataset:
-    """Load the data set a :class:`DataSpec` names (the same rows for the same seed)."""
+def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> tuple[DataProblem, str]:
+    """(problem, resolved loss) of a ``[problem]`` section: the data set's rows (the same for the same
+    ``seed``); labels stay ``long`` for cross-entropy and become one-hot for MSE; ``loss="auto"``
+    resolves to cross-entropy for class labels, MSE for float targets."""
     name = _dataset_name(p)
-    if name in _NEEDS_PATH and p.path is None:
-        raise InputError("problem.path", f"data set {name!r} reads the user's files but no path was given",
-                         {"npz": "set problem.path=FILE.npz (arrays x and y)",
-                          "idx": "set problem.path=IMAGES-idx3-ubyte and problem.labels=LABELS-idx1-ubyte",
-                          "cifar10": "set problem.path=DIR/cifar-10-batches-py"}[name])
-    kw: dict = {"n": p.n, "dtype": dtype}
-    if name == "digits":
-        pass
-    elif name == "mnist":
-        kw["root"] = p.path
-    elif name == "mnist1d":
-        pass
-    elif name == "synthetic-projection":
-        kw.update(d=p.d, frequencies=p.frequencies)
-    elif name == "npz":
-        kw["path"] = p.path
-    elif name == "idx":
-        if p.labels is None:
-            raise InputError("problem.labels", "data set 'idx' needs the labels file", "set problem.labels=FILE")
-        kw.update(images=p.path, labels=p.labels)
-    elif name == "cifar10":
-        kw["root"] = p.path
-    kw["seed"] = int(seed)
-    return problems.load_dataset(name, **kw)
-
-
-def resolve_loss(loss: str, ds_is_classification: bool) -> str:
+    for key, fix in _REQUIRED.get(name, {}).items():
+        if getattr(p, key) is None:
+            raise InputError(f"problem.{key}", f"data set {name!r} reads the user's files but no {key} was given", fix)
+    kw = {arg: getattr(p, key) for arg, key in _DATASET_ARGS.get(name, {}).items()}
+    ds = problems.load_dataset(name, n=p.n, dtype=dtype, seed=int(seed), **kw)
     if loss == "auto":
-        return "cross_entropy" if ds_is_classification else "mse"
-    if loss == "cross_entropy" and not ds_is_classification:
+        loss = "cross_entropy" if ds.is_classification else "mse"
+    elif loss == "cross_entropy" and not ds.is_classification:
         raise InputError("train.loss", "'cross_entropy' needs class labels but the data have float targets",
                          "use train.loss='mse' (or 'auto')")
-    return loss
+    y = problems.one_hot(ds.y, ds.n_classes, dtype=dtype) if ds.is_classification and loss == "mse" else ds.y
+    info = {k: v for k, v in ds.info.items() if isinstance(v, (str, int, float, tuple, list)) or k == "direction"}
+    return DataProblem(ds.x.to(device), y.to(device), name=ds.name, n_classes=ds.n_classes,
+                       image_shape=ds.image_shape, info=info), loss
 
 
-def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> tuple[DataProblem, str]:
-    """(problem, resolved loss): labels stay ``long`` for cross-entropy, become one-hot for MSE."""
-    ds = load_spec_dataset(p, seed=seed, dtype=dtype)
-    loss = resolve_loss(loss, ds.is_classification)
-    y = ds.y
-    if ds.is_classification and loss == "mse":
-        y = problems.one_hot(y, ds.n_classes, dtype=dtype)
-    info = {k: v for k, v in ds.info.items() if isinstance(v, (str, int, float, tuple, list))}
-    if "direction" in ds.info:
-        info["direction"] = ds.info["direction"]
-    prob = DataProblem(ds.x.to(device), y.to(device), name=ds.name, n_classes=ds.n_classes,
-                       image_shape=ds.image_shape, info=info)
-    return prob, loss
+def _cnn(m: NetSpec, problem: DataProblem, **kw) -> torch.nn.Module:
+    if problem.image_shape is None or len(problem.image_shape) not in (2, 3):
+        raise InputError("model.kind", f"'cnn' needs image-shaped data but {problem.name!r} has plain vectors",
+                         "use model.kind='mlp', or a data set with an image shape")
+    return snn.CNN(problem.image_shape, problem.out_features, channels=m.channels, kernel_size=m.kernel_size,
+                   pool=m.pool, hidden=m.hidden, activation=m.activation, init=m.init, init_std=m.init_std, **kw)
+
+
+def _mlp(m: NetSpec, problem: DataProblem, **kw) -> torch.nn.Module:
+    return snn.MLP(problem.in_features, m.widths, problem.out_features, activation=m.activation, init=m.init,
+                   init_t=m.init_t, init_std=m.init_std, output_bias=m.output_bias, **kw)
+
+
+_NETS = {"mlp": _mlp, "cnn": _cnn}  # model.kind -> builder
 
 
 def build_net(m: NetSpec, problem: DataProblem, *, seed: int, dtype, device) -> torch.nn.Module:
-    g = torch.Generator().manual_seed(seed)
-    if m.kind == "cnn":
-        if problem.image_shape is None or len(problem.image_shape) not in (2, 3):
-            raise InputError("model.kind", f"'cnn' needs image-shaped data but {problem.name!r} has plain vectors",
-                             "use model.kind='mlp', or a data set with an image shape")
-        init = m.init
-        return snn.CNN(problem.image_shape, problem.out_features, channels=m.channels, kernel_size=m.kernel_size,
-                       pool=m.pool, hidden=m.hidden, activation=m.activation, init=init, init_std=m.init_std,
-                       generator=g, dtype=dtype, device=device)
-    return snn.MLP(problem.in_features, m.widths, problem.out_features, activation=m.activation, init=m.init,
-                   init_t=m.init_t, init_std=m.init_std, output_bias=m.output_bias, generator=g, dtype=dtype,
-                   device=device)
+    """The network a ``[model]`` section names, initialised from ``seed``, sized for ``problem``."""
+    return _NETS[m.kind](m, problem, generator=torch.Generator().manual_seed(seed), dtype=dtype, device=device)
 
 
-def build_data_optimizer(t: DataTrainSpec, params):
-    opts = {}
+def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
+    """A :class:`Fit` trainer: one plain :func:`simbias.train.fit` call, for a job the ensemble
+    engine cannot take (cross-entropy, ``stop_loss``); such a job never trains in lockstep.
+
+    Parameters
+    ----------
+    f : the job (its ``options`` are :func:`~simbias.train.fit` keywords).
+    progress, on_record : as in :func:`~simbias.train.fit`.
+
+    Returns
+    -------
+    History
+        what ``fit`` returns.
+
+    Example
+    -------
+    >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
+    """
+    return train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
+                     on_record=on_record, **f.options)
+
+
+def data_fit(t: DataTrainSpec, model, problem: DataProblem, loss: str, record: train.Record, *, seed: int) -> Fit:
+    """The :class:`Fit` of a ``[train]`` section on a data set.
+
+    Parameters
+    ----------
+    t : the ``[train]`` section (optimiser, lr, steps, batch size, SGD momentum/Nesterov, decay).
+    model, problem : what to train on what (:func:`build_net`, :func:`build_data_problem`).
+    loss : the resolved loss; cross-entropy jobs train alone (the ensemble engine has no cross-entropy).
+    record : what to record.
+    seed : seeds the mini-batch draws.
+
+    Returns
+    -------
+    Fit
+
+    Example
+    -------
+    >>> problem, loss = build_data_problem(DataSpec(n=100), "auto", seed=0, dtype=torch.float32, device="cpu")
+    >>> fit = data_fit(DataTrainSpec(steps=10), build_net(NetSpec(), problem, seed=0, dtype=torch.float32,
+    ...                device="cpu"), problem, loss, train.Record(every=5), seed=0)  # doctest: +SKIP
+    """
+    opts = {"loss": loss, "batch_size": t.batch_size, "lr_decay": t.lr_decay,
+            "generator": torch.Generator().manual_seed(seed)}
     if t.optimizer == "sgd" and t.momentum:
-        opts = {"momentum": t.momentum, "nesterov": t.nesterov}
-    return train.make_optimizer(t.optimizer, params, lr=t.lr, **opts)
+        opts["optimizer_options"] = {"momentum": t.momentum, "nesterov": t.nesterov}
+    return Fit(model, problem, t.optimizer, t.lr, t.steps, record, opts,
+               trainer=fit_alone if loss == "cross_entropy" else None)

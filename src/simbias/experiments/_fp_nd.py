@@ -31,13 +31,14 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..spectral import SCALES
-from ._common import MLPSpec, TrainSpec, build_mlp, build_optimizer, converged_steps, seeds_for, torch_dtype
-from ._fp_data import (DataSpec, DataTrainSpec, NetSpec, build_data_optimizer, build_data_problem, build_net)
-from ._registry import BaseSpec, Result, register
+from ._common import MLPSpec, TrainSpec, build_mlp, converged_steps, seeds_for, torch_dtype
+from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, data_fit
+from ._fprinciple import _fit_options
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["FP2DSpec", "ProjectionSpec", "FilteringSpec", "ImageSpec", "Record2DSpec", "ProjectionRecordSpec",
-           "FilteringRecordSpec", "run_fprinciple_2d", "run_fprinciple_projection", "run_fprinciple_filtering",
-           "band_summary"]
+           "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING", "band_summary"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,34 +104,20 @@ class FP2DSpec(BaseSpec):
     record: Record2DSpec = field(default_factory=Record2DSpec)
 
 
-def _train_shape(shape: tuple[int, int], holdout: str) -> tuple[int, int]:
-    h, w = shape
-    if holdout == "columns":
-        return h, (w + 1) // 2
-    if holdout == "rows":
-        return (h + 1) // 2, w
-    return h, w
+_HALF = {"columns": (0, 1), "rows": (1, 0), "none": (0, 0)}  # holdout -> (rows, columns) halved
 
 
-def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies") -> dict:
-    """F-Principle-format numbers of a band-error history (rows = records, columns = bands)."""
+def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies",
+                 final: str = "final_band_error") -> dict:
+    """F-Principle-format numbers of a per-band (or per-peak) error history (rows = records)."""
     err = history[key]
     first, stays = converged_steps(history.steps, err, threshold)
-    return {
-        "frequencies": [round(float(f), 6) for f in history[freq_key]],
-        "converged_step": first,
-        "stays_converged_step": stays,
-        "threshold": float(threshold),
-        "final_band_error": [float(e) for e in err[-1]],
-    }
+    return {"frequencies": [round(float(f), 6) for f in history[freq_key]], "converged_step": first,
+            "stays_converged_step": stays, "threshold": float(threshold), final: [float(e) for e in err[-1]]}
 
 
-@register("fprinciple-2d", FP2DSpec, "2-D Frequency Principle: fit an image (every other column held out), "
-          "relative error per radial DFT band over training")
-def run_fprinciple_2d(spec: FP2DSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    p = spec.problem
+def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
+    dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
     if p.path is not None:
         image = problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64,
                                     max_pixels=p.max_pixels)
@@ -139,40 +126,45 @@ def run_fprinciple_2d(spec: FP2DSpec, *, device="cpu", progress=False) -> Result
     ir = problems.image_to_regression(image, holdout=p.holdout, scale=p.scale, dtype=dtype)
     problem = ir.as_regression(name=p.path or f"default image ({p.source})").to(device=device)
     shape = tuple(ir.shape)
-    tshape = _train_shape(shape, p.holdout)
+    tshape = tuple((n + 1) // 2 if half else n for n, half in zip(shape, _HALF[p.holdout]))
     model = build_mlp(spec.model, 2, 1, seed=seeds["init"], dtype=dtype, device=device)
-    opt = build_optimizer(spec.train, model.parameters())
-    probes = (train.TrainLoss(), train.BandError(tshape, spec.record.n_bands, kind=spec.record.error_kind),
-              train.BandError(shape, spec.record.n_bands, split="test", kind=spec.record.error_kind),
-              train.TestError(), train.Snapshots())
-    record = train.Record(every=spec.record.every, snapshot_every=spec.record.snapshot_every, probes=probes)
-    gen = torch.Generator().manual_seed(seeds["batches"])
-    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=spec.train.loss,
-                        derivative_weight=spec.train.derivative_weight, batch_size=spec.train.batch_size,
-                        record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
-    if history.diverged:
-        raise history.divergence_error(
-            summary=band_summary(history, spec.record.threshold) if len(history.steps) else {})
-    mask = ir.train_mask.cpu().numpy()
-    history.static.update(image_shape=np.asarray(shape), train_shape=np.asarray(tshape), train_mask=mask)
-    summary = band_summary(history, spec.record.threshold)
-    out = history["output_test"][-1]
-    target = history["y_test"][:, 0]
-    summary["final_train_loss"] = float(history["train_loss"][-1])
-    summary["test_error"] = float(np.mean((out - target) ** 2))
-    summary["held_out_error"] = float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None
-    summary["final_test_band_error"] = [float(e) for e in history["test_band_error"][-1]]
-    summary["image_shape"] = list(shape)
-    c = summary["converged_step"]
-    head = [f"radial bands (centres {summary['frequencies'][0]:.3g} … {summary['frequencies'][-1]:.3g} cycles/sample) "
-            f"reached error < {spec.record.threshold} at steps {c}",
-            f"final train loss {summary['final_train_loss']:.3e}, whole-image MSE {summary['test_error']:.3e}"
-            + (f", held-out columns {summary['held_out_error']:.3e}" if summary["held_out_error"] is not None else "")]
-    return Result(history, summary, head)
+    probes = (train.TrainLoss(), train.BandError(tshape, r.n_bands, kind=r.error_kind),
+              train.BandError(shape, r.n_bands, split="test", kind=r.error_kind), train.TestError(), train.Snapshots())
+    record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=probes)
+    static = {"image_shape": np.asarray(shape), "train_shape": np.asarray(tshape),
+              "train_mask": ir.train_mask.cpu().numpy()}
+
+    def combine(hs):
+        hs[0].static.update(static)
+        return hs[0]
+
+    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps, record,
+                     _fit_options(spec.train, seeds))], context=static, combine=combine)
+
+
+def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:
+    mask, out, target = plan.context["train_mask"], history["output_test"][-1], history["y_test"][:, 0]
+    return {**band_summary(history, spec.record.threshold), "final_train_loss": float(history["train_loss"][-1]),
+            "test_error": float(np.mean((out - target) ** 2)),
+            "held_out_error": float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None,
+            "final_test_band_error": [float(e) for e in history["test_band_error"][-1]],
+            "image_shape": [int(n) for n in plan.context["image_shape"]]}
+
+
+def _headline_2d(spec: FP2DSpec, s: dict) -> list[str]:
+    held = f", held-out columns {s['held_out_error']:.3e}" if s["held_out_error"] is not None else ""
+    return [f"radial bands (centres {s['frequencies'][0]:.3g} … {s['frequencies'][-1]:.3g} cycles/sample) "
+            f"reached error < {spec.record.threshold} at steps {s['converged_step']}",
+            f"final train loss {s['final_train_loss']:.3e}, whole-image MSE {s['test_error']:.3e}{held}"]
+
+
+FP2D = register_kind(Kind("fprinciple-2d", FP2DSpec, _build_2d, _summarize_2d,
+                          "2-D Frequency Principle: fit an image (every other column held out), "
+                          "relative error per radial DFT band over training", headline=_headline_2d))
 
 
 # --------------------------------------------------------------------------------------------
-# fprinciple-projection
+# fprinciple-projection and fprinciple-filtering: an MLP or CNN on a data set
 # --------------------------------------------------------------------------------------------
 
 
@@ -212,82 +204,16 @@ class ProjectionRecordSpec:
 
 
 @dataclass(frozen=True)
-class ProjectionSpec(BaseSpec):
-    experiment: str = "fprinciple-projection"
+class _DataKindSpec(BaseSpec):
     problem: DataSpec = field(default_factory=DataSpec)
     model: NetSpec = field(default_factory=NetSpec)
     train: DataTrainSpec = field(default_factory=DataTrainSpec)
+
+
+@dataclass(frozen=True)
+class ProjectionSpec(_DataKindSpec):
+    experiment: str = "fprinciple-projection"
     record: ProjectionRecordSpec = field(default_factory=ProjectionRecordSpec)
-
-
-def _classification_probes(problem, loss: str) -> list:
-    probes = [train.SupervisedLoss(loss)]
-    y = problem.y_train
-    if train.target_matrix(y).shape[1] > 1 or y.ndim == 1:
-        probes.append(train.Accuracy())
-    return probes
-
-
-def _fit_data(spec, problem, model, loss: str, probes, *, seeds, progress, every, snapshot_every):
-    opt = build_data_optimizer(spec.train, model.parameters())
-    record = train.Record(every=every, snapshot_every=snapshot_every, probes=tuple(probes))
-    gen = torch.Generator().manual_seed(seeds["batches"])
-    return train.fit(model, problem, opt, steps=spec.train.steps, loss=loss, batch_size=spec.train.batch_size,
-                     record=record, generator=gen, progress=progress, lr_decay=spec.train.lr_decay)
-
-
-def projection_summary(history, threshold: float) -> dict:
-    out: dict = {}
-    if "projection_error" in history:
-        err = history["projection_error"]
-        first, stays = converged_steps(history.steps, err, threshold)
-        out["frequencies"] = [round(float(f), 6) for f in history["projection_frequencies"]]
-        out["converged_step"] = first
-        out["stays_converged_step"] = stays
-        out["final_peak_error"] = [float(e) for e in err[-1]]
-    out["threshold"] = float(threshold)
-    if "train_loss" in history:
-        out["final_train_loss"] = float(history["train_loss"][-1])
-    if "train_accuracy" in history:
-        out["final_train_accuracy"] = float(history["train_accuracy"][-1])
-    return out
-
-
-@register("fprinciple-projection", ProjectionSpec, "Projection method: Δ at the peaks of the target's spectrum "
-          "along the first principal component of real data (digits by default; MLP or CNN)")
-def run_fprinciple_projection(spec: ProjectionSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    problem, loss = build_data_problem(spec.problem, spec.train.loss, seed=seeds["data"], dtype=dtype, device=device)
-    r = spec.record
-    if r.direction is not None:
-        direction, source = list(r.direction), "given"
-    elif problem.info and "direction" in problem.info:
-        direction, source = problem.info["direction"], "data"
-    else:
-        direction, source = None, "pc1"
-    model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
-    pe = train.ProjectionError(direction=direction, k_max=r.k_max, n_k=r.n_k, component=r.component,
-                               output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
-                               kind=r.error_kind)
-    probes = _classification_probes(problem, loss) + [pe, train.ProjectionSpectrum(pe)]
-    history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
-                        snapshot_every=r.snapshot_every)
-    if history.diverged:
-        raise history.divergence_error(summary=projection_summary(history, r.threshold))
-    summary = projection_summary(history, r.threshold)
-    summary.update(direction=source, component=r.component, loss=loss, data=problem.name, n=int(problem.x_train.shape[0]))
-    head = [f"projection along {'the first principal component' if source == 'pc1' else 'the ' + source + ' direction'}"
-            f" (output {r.component}): peaks at k ≈ {[round(f, 3) for f in summary['frequencies']]} reached "
-            f"Δ < {r.threshold} at steps {summary['converged_step']}",
-            f"final train loss {summary['final_train_loss']:.3e}"
-            + (f", train accuracy {summary['final_train_accuracy']:.3f}" if "final_train_accuracy" in summary else "")]
-    return Result(history, summary, head)
-
-
-# --------------------------------------------------------------------------------------------
-# fprinciple-filtering
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -319,59 +245,97 @@ class FilteringRecordSpec:
 
 
 @dataclass(frozen=True)
-class FilteringSpec(BaseSpec):
+class FilteringSpec(_DataKindSpec):
     experiment: str = "fprinciple-filtering"
-    problem: DataSpec = field(default_factory=DataSpec)
-    model: NetSpec = field(default_factory=NetSpec)
-    train: DataTrainSpec = field(default_factory=DataTrainSpec)
     record: FilteringRecordSpec = field(default_factory=FilteringRecordSpec)
 
 
-def filtering_summary(history) -> dict:
-    out: dict = {}
-    if "e_low" in history:
-        lo, hi = history["e_low"], history["e_high"]
-        out["deltas"] = [float(d) for d in history["filter_deltas"]]
-        out["low_energy_share"] = [float(s) for s in history["low_energy_share"]]
-        out["e_low"] = [float(v) for v in lo[-1]]
-        out["e_high"] = [float(v) for v in hi[-1]]
-        out["initial_e_low"] = [float(v) for v in lo[0]]
-        out["initial_e_high"] = [float(v) for v in hi[0]]
-        later = slice(1, None) if lo.shape[0] > 1 else slice(0, None)
-        out["low_below_high_fraction"] = [float(np.mean(lo[later, j] < hi[later, j])) for j in range(lo.shape[1])]
-    if "train_loss" in history:
-        out["final_train_loss"] = float(history["train_loss"][-1])
-    if "train_accuracy" in history:
-        out["final_train_accuracy"] = float(history["train_accuracy"][-1])
-    return out
-
-
-@register("fprinciple-filtering", FilteringSpec, "Filtering method: e_low and e_high of a Gaussian low/high split "
-          "over real data for several δ (digits by default; MLP or CNN)")
-def run_fprinciple_filtering(spec: FilteringSpec, *, device="cpu", progress=False) -> Result:
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
+def _data_plan(spec, device: str, probes) -> Plan:
+    """The plan of a data-set kind; ``probes(problem, record_spec) -> (probes, context)`` adds the kind's own."""
+    dtype, seeds, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.record
     problem, loss = build_data_problem(spec.problem, spec.train.loss, seed=seeds["data"], dtype=dtype, device=device)
-    r = spec.record
+    own, ctx = probes(problem, r)
+    model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
+    y = problem.y_train
+    common = [train.SupervisedLoss(loss)] + ([train.Accuracy()] if y.ndim == 1 or train.target_matrix(y).shape[1] > 1
+                                             else [])
+    record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=tuple(common + own))
+    return Plan([data_fit(spec.train, model, problem, loss, record, seed=seeds["batches"])],
+                context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
+
+
+def _loss_line(s: dict) -> str:
+    acc = f", train accuracy {s['final_train_accuracy']:.3f}" if "final_train_accuracy" in s else ""
+    return f"final train loss {s['final_train_loss']:.3e}{acc}"
+
+
+def _fit_summary(history) -> dict:
+    return {f"final_{k}": float(history[k][-1]) for k in ("train_loss", "train_accuracy") if k in history}
+
+
+def _projection_probes(problem, r: ProjectionRecordSpec):
+    if r.direction is not None:
+        direction, source = list(r.direction), "given"
+    elif problem.info and "direction" in problem.info:
+        direction, source = problem.info["direction"], "data"
+    else:
+        direction, source = None, "pc1"
+    pe = train.ProjectionError(direction=direction, k_max=r.k_max, n_k=r.n_k, component=r.component,
+                               output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
+                               kind=r.error_kind)
+    return [pe, train.ProjectionSpectrum(pe)], {"direction": source, "component": r.component}
+
+
+def projection_summary(history, threshold: float) -> dict:
+    """F-Principle-format numbers of a ``projection_error`` history, with the final loss (and accuracy)."""
+    out = band_summary(history, threshold, key="projection_error", freq_key="projection_frequencies",
+                       final="final_peak_error") if "projection_error" in history else {"threshold": float(threshold)}
+    return {**out, **_fit_summary(history)}
+
+
+def _headline_projection(spec: ProjectionSpec, s: dict) -> list[str]:
+    along = "the first principal component" if s["direction"] == "pc1" else f"the {s['direction']} direction"
+    return [f"projection along {along} (output {s['component']}): peaks at k ≈ {[round(f, 3) for f in s['frequencies']]}"
+            f" reached Δ < {spec.record.threshold} at steps {s['converged_step']}", _loss_line(s)]
+
+
+PROJECTION = register_kind(Kind(
+    "fprinciple-projection", ProjectionSpec, lambda spec, device="cpu": _data_plan(spec, device, _projection_probes),
+    lambda spec, plan, h: {**projection_summary(h, spec.record.threshold), **plan.context},
+    "Projection method: Δ at the peaks of the target's spectrum along the first principal component of real data "
+    "(digits by default; MLP or CNN)", headline=_headline_projection))
+
+
+def _filtering_probes(problem, r: FilteringRecordSpec):
     if r.deltas:
         deltas, chosen = list(r.deltas), "given"
     else:
         y = train.target_matrix(problem.y_train, problem.n_classes, dtype=problem.x_train.dtype)
-        deltas, _ = train.choose_deltas(problem.x_train, y, r.shares)
-        chosen = "energy shares"
-    model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
-    probes = _classification_probes(problem, loss) + [train.FilterError(deltas, output=r.output, scale=r.scale)]
-    history = _fit_data(spec, problem, model, loss, probes, seeds=seeds, progress=progress, every=r.every,
-                        snapshot_every=r.snapshot_every)
-    if history.diverged:
-        raise history.divergence_error(summary=filtering_summary(history))
-    summary = filtering_summary(history)
-    summary.update(deltas_from=chosen, loss=loss, data=problem.name, n=int(problem.x_train.shape[0]))
-    head = []
-    for d, s, lo, hi, fr in zip(summary["deltas"], summary["low_energy_share"], summary["e_low"], summary["e_high"],
-                                summary["low_below_high_fraction"]):
-        head.append(f"δ = {d:.4g}: low band holds {100 * s:.1f} % of the target energy; final e_low {lo:.3f}, "
-                    f"e_high {hi:.3f}; e_low < e_high at {100 * fr:.0f} % of the later snapshots")
-    head.append(f"final train loss {summary['final_train_loss']:.3e}"
-                + (f", train accuracy {summary['final_train_accuracy']:.3f}" if "final_train_accuracy" in summary else ""))
-    return Result(history, summary, head)
+        deltas, chosen = train.choose_deltas(problem.x_train, y, r.shares)[0], "energy shares"
+    return [train.FilterError(deltas, output=r.output, scale=r.scale)], {"deltas_from": chosen}
+
+
+def filtering_summary(history) -> dict:
+    """e_low / e_high numbers of a filtering history (final, initial, how often low < high)."""
+    out: dict = {}
+    if "e_low" in history:
+        lo, hi = history["e_low"], history["e_high"]
+        below = lo[1:] < hi[1:] if lo.shape[0] > 1 else lo < hi  # after the first snapshot, when there are more
+        out = {"deltas": history["filter_deltas"], "low_energy_share": history["low_energy_share"], "e_low": lo[-1],
+               "e_high": hi[-1], "initial_e_low": lo[0], "initial_e_high": hi[0], "low_below_high_fraction": below.mean(0)}
+        out = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in out.items()}
+    return {**out, **_fit_summary(history)}
+
+
+def _headline_filtering(spec: FilteringSpec, s: dict) -> list[str]:
+    return [f"δ = {d:.4g}: low band holds {100 * sh:.1f} % of the target energy; final e_low {lo:.3f}, e_high {hi:.3f}; "
+            f"e_low < e_high at {100 * fr:.0f} % of the later snapshots"
+            for d, sh, lo, hi, fr in zip(s["deltas"], s["low_energy_share"], s["e_low"], s["e_high"],
+                                         s["low_below_high_fraction"])] + [_loss_line(s)]
+
+
+FILTERING = register_kind(Kind(
+    "fprinciple-filtering", FilteringSpec, lambda spec, device="cpu": _data_plan(spec, device, _filtering_probes),
+    lambda spec, plan, h: {**filtering_summary(h), **plan.context},
+    "Filtering method: e_low and e_high of a Gaussian low/high split over real data for several δ "
+    "(digits by default; MLP or CNN)", headline=_headline_filtering))

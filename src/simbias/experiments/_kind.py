@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ from .. import train
 from ..errors import InputError
 from ..results import History
 
-__all__ = ["Fit", "Plan", "Kind", "KINDS", "register_kind", "get_kind", "lockstep_key", "train_plan",
-           "train_plans", "load_plugin", "load_entry_points"]
+__all__ = ["Fit", "Plan", "Kind", "KINDS", "PLUGINS", "register_kind", "get_kind", "lockstep_key", "train_plan",
+           "train_plans", "load_plugin", "load_entry_points", "ensure_entry_points"]
 
 
 @dataclass
@@ -83,9 +84,8 @@ class Plan:
     ----------
     fits : the jobs, trained in order.
     context : anything ``summarize`` or ``combine`` reads (the problem, theory curves, …).
-    combine : ``combine(histories) -> History`` joins the jobs' histories (default: the only one).
-    extra : ``extra(plan, history) -> History`` computes what follows training without a model
-        update (e.g. a classical solver), given the combined history.
+    combine : ``combine(histories) -> History`` joins the jobs' histories (default: the only one);
+        after a divergence it gets the histories of the jobs that ran.
     """
 
     fits: list[Fit]
@@ -93,11 +93,13 @@ class Plan:
     combine: Callable[[list[History]], History] | None = None
 
     def history(self, histories: Sequence[History]) -> History:
+        """The run's history from its jobs' histories: ``combine`` gets the jobs that ran (all of
+        them, or those up to and including the first that diverged); without ``combine``, the last."""
         if self.combine is not None:
             return self.combine(list(histories))
-        if len(histories) != 1:
+        if len(self.fits) > 1 and len(histories) == len(self.fits):
             raise ValueError("a plan with several fits needs combine=")
-        return histories[0]
+        return histories[-1]
 
 
 def _no_headline(spec, summary) -> list[str]:
@@ -118,8 +120,11 @@ class Kind:
     description : one line for ``simbias list``.
     headline : ``headline(spec, summary) -> list[str]`` printed after ``simbias run``.
     hint : what to do when training diverges (the one-line error ends with it).
-    figures : optional ``[(file_stem, display_factory), ...]``: ``display_factory(run)`` returns a
-        :class:`simbias.viz.Display`; built-in kinds register theirs in :mod:`simbias.viz`.
+    figures : optional ``((file_name, factory), ...)``: ``factory(history, spec=..., summary=...)``
+        returns a :class:`simbias.viz.Display` (or ``None``), e.g. a display's ``from_history``;
+        ``file_name`` without a suffix gets ``.png``.  The CLI draws them into the run's report
+        when :mod:`simbias.viz` has no figures of its own for the kind (built-in kinds register
+        theirs there).
     aliases : older names of this kind that spec files may still use.
 
     Example
@@ -188,50 +193,110 @@ def _train_one(f: Fit, *, progress: bool = False, on_record=None, on_step=None, 
                      **engine, **kw)
 
 
-def _job_record(f: Fit, plan: Plan, on_record):
-    """``on_record`` for one job: a plan of several named jobs prefixes the names (``job/name``)."""
-    if on_record is None or len(plan.fits) == 1 or not f.name:
-        return on_record
-    return lambda step, values, p=f.name: on_record(step, {f"{p}/{k}": v for k, v in values.items()})
+def _train_group(fits: list[Fit], *, count: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                 **engine) -> list[History]:
+    """Train jobs of one lockstep key: one job through ``fit`` (or its trainer), several through one
+    ``fit_ensemble`` call.  ``count(k)`` reports ``k`` member-steps after every update."""
+    if count is not None:
+        engine["on_step"] = lambda _step, k=len(fits): count(k)
+    if len(fits) == 1:
+        return [_train_one(fits[0], **engine)]
+    f0 = fits[0]
+    hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]), f0.optimizer,
+                              steps=f0.steps, record=f0.record, lr=[f.lr for f in fits], chunk_size=chunk_size,
+                              **engine, **_lockstep_options(f0))
+    return [train.member_history(hist, m) for m in range(len(fits))]
 
 
-def train_plan(plan: Plan, *, progress: bool = False, on_record=None, checkpoint_every: int | None = None,
-               on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None, **engine) -> History:
-    """Train every job of ``plan`` with :func:`simbias.train.fit` and combine their histories.
+def _groups(plans: Sequence[Plan], across: bool) -> list[list[tuple[int, int]]]:
+    """The ``(plan, job)`` pairs that train together, in training order (by first job index).
 
-    A diverged job ends the plan (the combined history says ``diverged``).  ``on_record(step,
-    values)`` sees every record as it is taken (live logging).  With ``checkpoint_every`` the
-    state of the plan (:mod:`simbias.experiments._resume`: the job index, the running job's
-    :class:`~simbias.train.Checkpoint`, the finished jobs' histories, RNG states) goes to
-    ``on_checkpoint(state)`` every ``checkpoint_every`` steps of a job and between jobs;
-    ``resume=state`` continues from it, bit for bit.  A job with its own ``trainer`` is not
-    checkpointed inside: a resume restarts it from its beginning."""
+    Jobs of one plan with equal :func:`lockstep_key` always group (``across``: also jobs of
+    different plans).  A job whose model object appears in another job of its plan (continued
+    training) trains alone, in order."""
+    groups: dict[Any, list[tuple[int, int]]] = {}
+    for i, p in enumerate(plans):
+        ids = [id(f.model) for f in p.fits]
+        for j, f in enumerate(p.fits):
+            key = lockstep_key(f) if ids.count(id(f.model)) == 1 else None
+            key = ("alone", i, j) if key is None else key if across else (i, key)
+            groups.setdefault(key, []).append((i, j))
+    return sorted(groups.values(), key=lambda g: (min(j for _, j in g), g[0][0]))
+
+
+def _train_jobs(plans: Sequence[Plan], *, across: bool, checkpoint_every: int | None = None,
+                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None, **kw) -> list[History]:
+    """Train the jobs of ``plans`` group by group; a plan whose job diverged trains no further job.
+
+    With ``checkpoint_every`` the state of the whole (:mod:`simbias.experiments._resume`: the
+    group index, the running group's :class:`~simbias.train.Checkpoint`, the finished jobs'
+    histories, which plans diverged, the RNG states) goes to ``on_checkpoint(state)`` every
+    ``checkpoint_every`` steps of a group and after each group; ``resume=state`` continues from
+    it, bit for bit.  A job with its own ``trainer`` is not checkpointed inside: it restarts."""
     from . import _resume as R
 
-    hs: list[History] = []
+    done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
+    dead: set[int] = set()
+    all_fits = [f for p in plans for f in p.fits]
+    start = 0
     if resume is not None:
-        hs = [R.unpack_history(d) for d in resume["histories"]]
-        R.set_rng_state(resume["rng"], plan.fits)
+        done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in resume["histories"]]
+        dead, start = set(resume["dead"]), int(resume["group"])
+        R.set_rng_state(resume["rng"], all_fits)
+    saving = on_checkpoint is not None and bool(checkpoint_every)
 
-    def state(j: int, ckpt) -> dict:
-        return {"job": j, "histories": [R.pack_history(h) for h in hs], "rng": R.rng_state(plan.fits),
+    def state(g: int, ckpt) -> dict:
+        return {"group": g, "dead": sorted(dead), "rng": R.rng_state(all_fits),
+                "histories": [[None if h is None else R.pack_history(h) for h in hs] for hs in done],
                 "checkpoint": None if ckpt is None else ckpt.to_dict()}
 
-    for j in range(len(hs), len(plan.fits)):
-        f = plan.fits[j]
+    for g, group in enumerate(_groups(plans, across)):
+        if g < start:
+            continue
+        group = [(i, j) for i, j in group if i not in dead]
+        fits = [plans[i].fits[j] for i, j in group]
         ck: dict[str, Any] = {}
-        if on_checkpoint is not None and checkpoint_every and f.trainer is None:
-            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, j=j: on_checkpoint(state(j, c)))
-        if resume is not None and j == resume["job"] and resume["checkpoint"] is not None and f.trainer is None:
-            ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
-        hs.append(_train_one(f, progress=progress, on_record=_job_record(f, plan, on_record), **ck, **engine))
-        if hs[-1].diverged:
-            break
-        if on_checkpoint is not None and checkpoint_every and j + 1 < len(plan.fits):
-            on_checkpoint(state(j + 1, None))
-    if len(hs) < len(plan.fits) and plan.combine is None:
-        return hs[-1]
-    return plan.history(hs) if len(hs) == len(plan.fits) else hs[-1]
+        if saving and fits and all(f.trainer is None for f in fits):
+            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, g=g: on_checkpoint(state(g, c)))
+            if resume is not None and g == start and resume["checkpoint"] is not None:
+                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
+        for (i, j), h in zip(group, _train_group(fits, **ck, **kw) if group else ()):
+            done[i][j] = h
+            if h.diverged:
+                dead.add(i)
+        if saving:
+            on_checkpoint(state(g + 1, None))
+    out = []
+    for p, hs in zip(plans, done):
+        ran = [h for h in hs if h is not None]
+        bad = next((h for h in ran if h.diverged), None)
+        if len(ran) < len(hs) and p.combine is None:
+            out.append(bad)
+            continue
+        whole = p.history(ran)  # combine also joins a diverged run's partial histories
+        out.append(bad if bad is not None and not whole.diverged else whole)
+    return out
+
+
+def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) -> History:
+    """Train every job of ``plan`` and combine their histories.
+
+    Jobs that share a :func:`lockstep_key` (e.g. the repeats of one run, each its own seed) train
+    together through one :func:`simbias.train.fit_ensemble` call, every other job through
+    :func:`simbias.train.fit` (or its own trainer), in the plan's order.  A diverged job ends the
+    plan: the history returned says ``diverged`` (the plan's combined history when every job
+    trained and ``combine`` keeps the divergence, else the first diverged job's history).
+
+    Example
+    -------
+    >>> history = train_plan(kind.build(spec, "cpu"))  # doctest: +SKIP
+
+    ``on_record(step, values)`` sees every record as it is taken (live logging).
+    ``checkpoint_every``/``on_checkpoint``/``resume`` (keywords passed on to the training
+    loop): checkpoints of the plan's state and a bit-for-bit resume from one; a job with a
+    trainer of its own restarts from its beginning (see :mod:`simbias.experiments._resume`).
+    """
+    return _train_jobs([plan], across=False, progress=progress, on_record=on_record, **engine)[0]
 
 
 def _shape_sig(t) -> Any:
@@ -259,7 +324,13 @@ def _lockstep_options(f: Fit) -> dict[str, Any] | None:
     bs, x = f.options.get("batch_size"), getattr(f.problem, "x_train", None)
     if bs is not None and not (isinstance(x, torch.Tensor) and bs >= x.shape[0]):
         return None
+    if not set(opts) <= _ENSEMBLE_KEYWORDS or opts.get("loss", "mse") not in _ENSEMBLE_LOSSES:
+        return None  # an option or a loss the ensemble engine does not take (e.g. cross_entropy, stop_loss)
     return opts
+
+
+_ENSEMBLE_KEYWORDS = set(inspect.signature(train.fit_ensemble).parameters)
+_ENSEMBLE_LOSSES = ("mse", "mse+derivative")
 
 
 def lockstep_key(f: Fit) -> Any:
@@ -296,115 +367,128 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     Returns one combined history per plan, in order.  Each member's numbers equal its own
     :func:`train_plan` within the float tolerance table (bitwise where the CPU's batched kernels
     agree with the per-member ones).  A member that diverges is recorded as diverged; its
-    bucket-mates go on.  ``checkpoint_every``/``on_checkpoint``/``resume`` as in
-    :func:`train_plan`; the state also says which lockstep group of the job was training.
+    bucket-mates go on.  ``lockstep=False`` trains each plan as :func:`train_plan` does (its own
+    same-key jobs still together); ``on_step(k)`` reports ``k`` member-steps of progress.
+    ``checkpoint_every``/``on_checkpoint``/``resume`` as in :func:`train_plan` (a sweep task's
+    checkpoint).
     """
-    from . import _resume as R
-
-    plans = list(plans)
-    all_fits = [f for p in plans for f in p.fits]
-    n_jobs = {len(p.fits) for p in plans}
-    per: list[list[History]] = [[] for _ in plans]
-    alive = list(range(len(plans)))
-    at = (0, 0)
-    if resume is not None:
-        per = [[R.unpack_history(d) for d in hs] for hs in resume["histories"]]
-        alive, at = list(resume["alive"]), (int(resume["job"]), int(resume["group"]))
-        R.set_rng_state(resume["rng"], all_fits)
-    saving = on_checkpoint is not None and bool(checkpoint_every)
-
-    def state(j: int, g: int, ckpt) -> dict:
-        return {"job": j, "group": g, "alive": list(alive), "rng": R.rng_state(all_fits),
-                "histories": [[R.pack_history(h) for h in hs] for hs in per],
-                "checkpoint": None if ckpt is None else ckpt.to_dict()}
-
-    for j in range(at[0], max(n_jobs) if n_jobs else 0):
-        todo = [i for i in alive if j < len(plans[i].fits)]
-        groups: dict[Any, list[int]] = {}
-        for i in todo:
-            key = lockstep_key(plans[i].fits[j]) if lockstep else None
-            groups.setdefault(key if key is not None else ("alone", i), []).append(i)
-        for g, (key, idx) in enumerate(groups.items()):
-            if (j, g) < at:
-                continue
-            fits = [plans[i].fits[j] for i in idx]
-            ck: dict[str, Any] = {}
-            if saving and all(f.trainer is None for f in fits):
-                ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, j=j, g=g: on_checkpoint(state(j, g, c)))
-            if resume is not None and (j, g) == at and resume["checkpoint"] is not None and ck:
-                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
-            if len(idx) == 1 or key[0] == "alone":
-                for i, f in zip(idx, fits):
-                    per[i].append(_train_one(f, on_step=on_step, **(ck if f.trainer is None else {})))
-            else:
-                f0 = fits[0]
-                opts = _lockstep_options(f0)
-                hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
-                                          f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
-                                          on_step=None if on_step is None else (lambda _s, k=len(idx): on_step(k)),
-                                          chunk_size=chunk_size, **ck, **opts)
-                for m, i in enumerate(idx):
-                    per[i].append(train.member_history(hist, m))
-            if saving:
-                on_checkpoint(state(j, g + 1, None))
-        alive = [i for i in alive if not per[i][-1].diverged] if todo else alive
-    out = []
-    for p, hs in zip(plans, per):
-        out.append(p.history(hs) if len(hs) == len(p.fits) else hs[-1])
-    return out
+    return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size,
+                       checkpoint_every=checkpoint_every, on_checkpoint=on_checkpoint, resume=resume)
 
 
 # ---------------------------------------------------------------------------------------------
 # plugins
 # ---------------------------------------------------------------------------------------------
 
+PLUGINS: list[str] = []  # the plugin files loaded in this process (sweep workers load them too)
+
+
 def load_plugin(path: str | Path) -> list[str]:
     """Import a user's kind file (``--plugin FILE.py``); returns the names of the kinds it registered.
 
     The file is ordinary Python that the user chose to run (like ``python FILE.py``); it
-    registers its kinds with :func:`register_kind`.
+    registers its kinds with :func:`register_kind`.  Loading one file twice is a no-op.
+
+    Parameters
+    ----------
+    path : the ``.py`` file.
+
+    Returns
+    -------
+    list of str
+        The kind names it registered.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not ``.py``, fails to import, registers no kind or replaces an
+        already registered one.
+
+    Example
+    -------
+    >>> load_plugin("examples/plugin_experiment.py")  # doctest: +SKIP
+    ['fprinciple-family']
     """
     p = Path(path)
+    fix = "give the path of a Python file that calls simbias.experiments.register_kind"
     if p.is_dir() or not p.is_file():
-        what = "is a directory" if p.is_dir() else "does not exist"
-        raise InputError("--plugin", f"{p} {what}", "give the path of a Python file that calls register_kind")
+        raise InputError("--plugin", f"{p} {'is a directory' if p.is_dir() else 'does not exist'}", fix)
     if p.suffix != ".py":
-        raise InputError("--plugin", f"{p} is not a .py file", "give the path of a Python file that calls register_kind")
-    before = set(KINDS)
+        raise InputError("--plugin", f"{p} is not a .py file", fix)
     name = "simbias_plugin_" + hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:12]
     if name in sys.modules:
-        return sorted(getattr(sys.modules[name], "__simbias_kinds__", []))
+        return list(getattr(sys.modules[name], "__simbias_kinds__", []))
     spec = importlib.util.spec_from_file_location(name, p)
     if spec is None or spec.loader is None:
-        raise InputError("--plugin", f"{p} cannot be imported", "give the path of a Python file")
+        raise InputError("--plugin", f"{p} cannot be imported", fix)
     mod = importlib.util.module_from_spec(spec)
+    before, aliases = dict(KINDS), dict(_ALIASES)
     sys.modules[name] = mod
     try:
         spec.loader.exec_module(mod)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a broken plugin is the user's input
+        replaced = sorted(k for k, v in before.items() if KINDS.get(k) is not v)
+        if replaced:
+            raise InputError("--plugin", f"{p} registers the kind {replaced[0]!r} that is already registered",
+                             "give the plugin's kind a name of its own")
+    except BaseException as exc:
         sys.modules.pop(name, None)
+        _restore(before, aliases)
+        if isinstance(exc, (InputError, KeyboardInterrupt)):
+            raise
         raise InputError("--plugin", f"{p} failed to import: {type(exc).__name__}: {exc}",
                          "fix the plugin file (run it with python to see the traceback)") from None
-    added = sorted(set(KINDS) - before)
-    mod.__simbias_kinds__ = added
+    added = sorted(set(KINDS) - set(before))
     if not added:
+        sys.modules.pop(name, None)
         raise InputError("--plugin", f"{p} registered no experiment kind",
                          "call simbias.experiments.register_kind(Kind(...)) in the file")
+    mod.__simbias_kinds__ = added
+    PLUGINS.append(str(p.resolve()))
     return added
+
+
+def _restore(kinds: dict[str, Kind], aliases: dict[str, str]) -> None:
+    """Undo what a failed plugin registered."""
+    from ._registry import EXPERIMENTS
+
+    for k in set(KINDS) - set(kinds):
+        del KINDS[k]
+        EXPERIMENTS.pop(k, None)
+    for k, v in kinds.items():
+        if KINDS.get(k) is not v:
+            register_kind(v)
+    _ALIASES.clear()
+    _ALIASES.update(aliases)
 
 
 def load_entry_points() -> list[str]:
     """Register the kinds of installed packages (entry-point group ``simbias.experiments``).
 
     Each entry point names a module (imported: it registers its kinds) or a callable returning
-    a :class:`Kind` or a list of them.  A broken package is skipped with a warning line.
+    a :class:`Kind` or a list of them.  A broken package is skipped with one warning line on
+    stderr; this never fails.
+
+    Returns
+    -------
+    list of str
+        The kind names registered.
+
+    Example
+    -------
+    In the plugin package's ``pyproject.toml``::
+
+        [project.entry-points."simbias.experiments"]
+        my-kind = "my_package.kinds"
     """
     from importlib.metadata import entry_points
 
+    try:
+        eps = list(entry_points(group="simbias.experiments"))
+    except Exception as exc:  # noqa: BLE001 - damaged package metadata must not stop simbias
+        print(f"simbias: skipped the installed experiment kinds: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return []
     added: list[str] = []
-    for ep in entry_points(group="simbias.experiments"):
+    for ep in eps:
         before = set(KINDS)
         try:
             obj = ep.load()
@@ -412,8 +496,19 @@ def load_entry_points() -> list[str]:
             for k in made if isinstance(made, (list, tuple)) else [made]:
                 if isinstance(k, Kind):
                     register_kind(k)
-        except Exception as exc:  # noqa: BLE001
-            print(f"simbias: skipped the experiments of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001
+            print(f"simbias: skipped the experiment kinds of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         added += sorted(set(KINDS) - before)
     return added
+
+
+_ENTRY_POINTS_LOADED = False
+
+
+def ensure_entry_points() -> None:
+    """:func:`load_entry_points` once per process (called when the registry is first used)."""
+    global _ENTRY_POINTS_LOADED
+    if not _ENTRY_POINTS_LOADED:
+        _ENTRY_POINTS_LOADED = True
+        load_entry_points()

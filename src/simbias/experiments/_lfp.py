@@ -33,12 +33,13 @@ import torch
 
 from .. import nn as snn
 from .. import theory
-from ..errors import InputError
 from ._common import seeds_for, torch_dtype
-from ._condensation import CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points
-from ._registry import BaseSpec, Result, register
+from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points,
+                            build_two_layer, fit_lr, require, two_layer_fit)
+from ._kind import Kind, Plan, register_kind
+from ._registry import BaseSpec
 
-__all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "run_lfp", "uniform_mirrored_init", "relu_two_layer_ntk"]
+__all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp", "uniform_mirrored_init", "relu_two_layer_ntk"]
 
 T15_X = (-0.8, -0.6, -0.3, -0.06, 0.1)
 T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
@@ -56,14 +57,12 @@ class LFPModelSpec:
     antisymmetric: bool = True
 
     def validate(self):
-        if self.width < 1:
-            raise InputError("model.width", f"got {self.width}", "use a positive number of neurons")
-        if self.antisymmetric and self.width % 2:
-            raise InputError("model.width", f"got {self.width} with model.antisymmetric=true", "use an even width")
+        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
+        require(not (self.antisymmetric and self.width % 2), "model.width",
+                f"got {self.width} with model.antisymmetric=true", "use an even width")
         for name in ("w_range", "b_range", "a_range"):
             v = getattr(self, name)
-            if not (math.isfinite(v) and v > 0):
-                raise InputError(f"model.{name}", f"got {v}", "use a positive half-width")
+            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive half-width")
 
 
 @dataclass(frozen=True)
@@ -76,12 +75,9 @@ class LFPAnalysisSpec:
     n_grid: int = 500
 
     def validate(self):
-        if self.n_freq < 2:
-            raise InputError("analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
-        if self.n_grid < 2:
-            raise InputError("analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
-        if self.period is not None and not self.period > 0:
-            raise InputError("analysis.period", f"got {self.period}", "use a positive period")
+        require(self.n_freq >= 2, "analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
+        require(self.n_grid >= 2, "analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
+        require(self.period is None or self.period > 0, "analysis.period", f"got {self.period}", "use a positive period")
 
 
 @dataclass(frozen=True)
@@ -157,77 +153,93 @@ def _rel(a: torch.Tensor, ref: torch.Tensor) -> float:
     return float((a - ref).norm()) / n if n > 0 else float("nan")
 
 
-@register("lfp-1d", LFPSpec,
-          "linear frequency principle: a wide ReLU net in the linear regime vs the LFP prediction and splines")
-def run_lfp(spec: LFPSpec, *, device="cpu", progress=False) -> Result:
+def build_lfp(spec: LFPSpec, device: str = "cpu") -> Plan:
+    """The T15 points, the uniformly initialised net, its training job, and (context) the drawn
+    initial parameters, the comparison grid and the NTK kernel-regression limit of the initial net."""
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_points(spec.problem.points(), dtype=dtype, device=device)
     ms = spec.model
-    net_spec = TwoLayerSpec(width=ms.width, activation="relu", init_t="none", antisymmetric=ms.antisymmetric)
-    drawn: dict[str, torch.Tensor] = {}
-
-    def init(net: snn.TwoLayer) -> None:
-        g = torch.Generator().manual_seed(seeds["init"])
-        drawn["w"], drawn["b"], drawn["a"] = uniform_mirrored_init(net, ms.w_range, ms.b_range, ms.a_range, generator=g)
-
-    from ._condensation import train_two_layer
-
+    net = build_two_layer(TwoLayerSpec(width=ms.width, activation="relu", init_t="none",
+                                       antisymmetric=ms.antisymmetric), 1, seed=seeds["init"], dtype=dtype, device=device)
+    w, b, a = uniform_mirrored_init(net, ms.w_range, ms.b_range, ms.a_range,
+                                    generator=torch.Generator().manual_seed(seeds["init"]))
     x64 = problem.x_train[:, 0].detach().cpu().to(torch.float64)
     y64 = problem.y_train[:, 0].detach().cpu().to(torch.float64)
     grid = torch.linspace(float(x64.min()), float(x64.max()), spec.analysis.n_grid, dtype=torch.float64)
-    # the NTK limit, from the initial net (kernel regression on the residual; f0 = 0 with ASI)
-    from ._condensation import build_two_layer
-
-    net0 = build_two_layer(net_spec, 1, seed=seeds["init"], dtype=dtype, device=device)
-    init(net0)
-    K = relu_two_layer_ntk(net0, problem.x_train, problem.x_train).cpu()
     gd = grid.to(dtype=dtype, device=device)[:, None]
-    Kt = relu_two_layer_ntk(net0, gd, problem.x_train)
+    # the NTK limit, from the initial net (kernel regression on the residual; f0 = 0 with ASI)
+    K = relu_two_layer_ntk(net, problem.x_train, problem.x_train).cpu()
+    Kt = relu_two_layer_ntk(net, gd, problem.x_train).to(torch.float64).cpu()
     with torch.no_grad():
-        f0_train = net0(problem.x_train)[:, 0].to(torch.float64).cpu()
-        f0_grid = net0(gd)[:, 0].to(torch.float64).cpu()
-    ntk_pred = theory.linearized_prediction(K, y64, Kt.to(torch.float64).cpu(), f0_train=f0_train, f0_test=f0_grid)
-    del net0
+        f0_train = net(problem.x_train)[:, 0].to(torch.float64).cpu()
+        f0_grid = net(gd)[:, 0].to(torch.float64).cpu()
+    ntk = theory.linearized_prediction(K, y64, Kt, f0_train=f0_train, f0_test=f0_grid)
+    fit = two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every, params=False)
+    plan = Plan([fit], context={"w": w, "a": a, "x": x64, "y": y64, "grid": grid, "ntk": ntk})
+    plan.combine = lambda hs: _with_lfp_curves(spec, plan, hs[0])
+    return plan
 
-    h, model, lr, restarts = train_two_layer(net_spec, spec.train, problem, seed=seeds["init"], dtype=dtype,
-                                             device=device, snapshot_every=spec.record.snapshot_every,
-                                             progress=progress, init=init, params=False,
-                                             hint="lower train.lr_factor or train.momentum")
+
+def _with_lfp_curves(spec: LFPSpec, plan: Plan, h):
+    """The trained net and the predictions on the comparison grid, and γ(ξ)², as ``lfp_*`` arrays."""
+    if h.diverged:
+        return h
+    c, model = plan.context, plan.fits[0].model
     with torch.no_grad():
-        out = model(gd)[:, 0].to(torch.float64).cpu()
-    gamma2 = lambda xi: theory.lfp_gamma2(xi, w=drawn["w"], a=drawn["a"])  # noqa: E731
-    fp = theory.fp_norm_interpolant(x64, y64, gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
-    pred = fp(grid)
-    cubic = theory.natural_cubic_spline(x64, y64)(grid)
-    linear = theory.linear_interpolant(x64, y64)(grid)
-    w, a = drawn["w"].abs(), drawn["a"]
+        out = model(c["grid"].to(model.w)[:, None])[:, 0].to(torch.float64).cpu()
+    gamma2 = lambda xi: theory.lfp_gamma2(xi, w=c["w"], a=c["a"])  # noqa: E731
+    fp = theory.fp_norm_interpolant(c["x"], c["y"], gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
+    xi = np.geomspace(0.1, max(10.0, 10 * _crossover(c["w"], c["a"])), 200)
+    g2 = gamma2(torch.as_tensor(xi)).numpy()
+    h.static.update({"lfp_grid": c["grid"].numpy(), "lfp_network": out.numpy(), "lfp_prediction": fp(c["grid"]).numpy(),
+                     "lfp_cubic": theory.natural_cubic_spline(c["x"], c["y"])(c["grid"]).numpy(),
+                     "lfp_linear": theory.linear_interpolant(c["x"], c["y"])(c["grid"]).numpy(),
+                     "lfp_ntk": c["ntk"].numpy(), "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
+    return h
+
+
+def _crossover(w: torch.Tensor, a: torch.Tensor) -> float:
+    """ξ where the two terms of γ(ξ)² are equal: √(E|w|³ / (4π² E a² E|w|))."""
+    w = w.abs()
     e_w3, e_a2, e_w1 = float((w ** 3).mean()), float((a ** 2).mean()), float(w.mean())
-    crossover = math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
-    errs = {"lfp": _rel(out, pred), "cubic": _rel(out, cubic), "linear": _rel(out, linear)}
+    return math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
+
+
+def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
+    lr, restarts = fit_lr(plan, history)
+    if history.diverged:
+        return {}
+    t = {k: torch.as_tensor(history.static["lfp_" + k]) for k in ("network", "prediction", "cubic", "linear", "ntk")}
+    out = t["network"]
+    errs = {"lfp": _rel(out, t["prediction"]), "cubic": _rel(out, t["cubic"]), "linear": _rel(out, t["linear"])}
     summary = {
         "rel_error_vs_lfp": errs["lfp"],
         "rel_error_vs_cubic": errs["cubic"],
         "rel_error_vs_linear": errs["linear"],
-        "rel_error_vs_ntk": _rel(out, ntk_pred),
+        "rel_error_vs_ntk": _rel(out, t["ntk"]),
         "closest": min(errs, key=errs.get),
-        "lfp_vs_cubic": _rel(pred, cubic),
-        "lfp_vs_linear": _rel(pred, linear),
-        "crossover_frequency": crossover,
-        "final_train_loss": float(h.static["loss"][-1]),
-        "lr": float(lr),
+        "lfp_vs_cubic": _rel(t["prediction"], t["cubic"]),
+        "lfp_vs_linear": _rel(t["prediction"], t["linear"]),
+        "crossover_frequency": _crossover(plan.context["w"], plan.context["a"]),
+        "final_train_loss": float(history.static["loss"][-1]),
+        "lr": lr,
     }
     if restarts:
-        summary["restarts"] = int(restarts)
-    xi = np.geomspace(0.1, max(10.0, 10 * crossover), 200)
-    g2 = gamma2(torch.as_tensor(xi)).numpy()
-    h.static.update({"lfp_grid": grid.numpy(), "lfp_network": out.numpy(), "lfp_prediction": pred.numpy(),
-                     "lfp_cubic": cubic.numpy(), "lfp_linear": linear.numpy(), "lfp_ntk": ntk_pred.numpy(),
-                     "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
-    head = [f"relative L2 distance of the trained net on [{float(x64.min()):g}, {float(x64.max()):g}]: "
-            f"LFP prediction {errs['lfp']:.2%}, natural cubic spline {errs['cubic']:.2%}, "
-            f"linear interpolant {errs['linear']:.2%} (closest: {summary['closest']})",
-            f"NTK kernel-regression limit {summary['rel_error_vs_ntk']:.2%}; the two LFP terms cross at "
-            f"ξ ≈ {crossover:.3g} cycles (ξ⁻⁴ below, ξ⁻² above)",
-            f"final train loss {summary['final_train_loss']:.3e} (lr {lr:.3g})"]
-    return Result(h, summary, head)
+        summary["restarts"] = restarts
+    return summary
+
+
+def lfp_headline(spec: LFPSpec, s: dict) -> list[str]:
+    x = spec.problem.x
+    return [f"relative L2 distance of the trained net on [{min(x):g}, {max(x):g}]: "
+            f"LFP prediction {s['rel_error_vs_lfp']:.2%}, natural cubic spline {s['rel_error_vs_cubic']:.2%}, "
+            f"linear interpolant {s['rel_error_vs_linear']:.2%} (closest: {s['closest']})",
+            f"NTK kernel-regression limit {s['rel_error_vs_ntk']:.2%}; the two LFP terms cross at "
+            f"ξ ≈ {s['crossover_frequency']:.3g} cycles (ξ⁻⁴ below, ξ⁻² above)",
+            f"final train loss {s['final_train_loss']:.3e} (lr {s['lr']:.3g})"]
+
+
+LFP = register_kind(Kind("lfp-1d", LFPSpec, build_lfp, summarize_lfp,
+                         "linear frequency principle: a wide ReLU net in the linear regime vs the LFP prediction and "
+                         "splines", headline=lfp_headline, hint="lower train.lr_factor or train.momentum"))

@@ -41,8 +41,10 @@ Design notes (ours):
   3e-4 vs 1.2e-2 after 3000 steps).  Non-box domains fall back to i.i.d. points.
 * Every network sees the same points at every step (one data generator per network, same
   seed), so the comparison is paired.
-* Histories of the networks are merged into one: arrays ``<name>/<key>`` (``<name>/rel_l2``…),
-  the per-step loss in ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.
+* Each network is one :class:`~simbias.experiments.Fit` (its objective as the ``loss`` callable);
+  the plan's ``combine`` (:func:`merge_histories`) joins their histories side by side: arrays
+  ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in ``static["<name>/loss"]``;
+  ``x_test``/``u_test`` are shared.  The architectures are a registry, :data:`ARCHS` (name → builder).
 """
 
 from __future__ import annotations
@@ -50,26 +52,25 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 import torch
 
 from .. import nn as snn
 from .. import problems, train
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..results import History
 from ._common import check_train_settings, seeds_for, torch_dtype
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = [
     "DomainSpec", "PDESpec", "NetSpec", "BaselineNetSpec", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec",
-    "build_domain", "build_pde", "build_net", "resolve_scales", "make_test_points", "sample_points", "make_objective",
-    "train_networks", "merge_histories", "pde_summary", "check_net", "beta_at", "run_pde_compare",
+    "ARCHS", "build_domain", "build_pde", "build_net", "resolve_scales", "make_test_points", "sample_points",
+    "make_objective", "merge_histories", "pde_summary", "check_net", "require", "beta_at", "PDE_COMPARE",
 ]
 
-ARCHS = ("mlp", "mscale1", "mscale2", "fourier", "msffn")
-LOSS_KINDS = ("ritz", "residual", "fit")
 STAGES = ((0.1, 1.0), (0.2, 10.0), (0.25, 50.0), (0.5, 100.0), (0.75, 200.0), (math.inf, 500.0))
 
 
@@ -97,14 +98,13 @@ class DomainSpec:
 
 def build_domain(d: DomainSpec) -> problems.Domain | None:
     """The :class:`~simbias.problems.Domain` of a :class:`DomainSpec` (``None`` when ``name`` is unset)."""
-    if d.name is None:
-        given = [f.name for f in fields(d) if f.name != "name" and getattr(d, f.name) is not None]
-        if given:
-            raise InputError(f"problem.domain.{given[0]}", "set without problem.domain.name",
-                             f"add problem.domain.name = one of {', '.join(problems.DOMAINS)}")
-        return None
     kw: dict[str, Any] = {f.name: getattr(d, f.name) for f in fields(d)
                           if f.name != "name" and getattr(d, f.name) is not None}
+    if d.name is None:
+        if kw:
+            raise InputError(f"problem.domain.{next(iter(kw))}", "set without problem.domain.name",
+                             f"add problem.domain.name = one of {', '.join(problems.DOMAINS)}")
+        return None
     if "holes" in kw:
         rows = kw["holes"]
         if any(len(r) < 3 for r in rows):
@@ -112,9 +112,6 @@ def build_domain(d: DomainSpec) -> problems.Domain | None:
                              "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
         kw["holes"] = [(list(r[:-1]), r[-1]) for r in rows]
     return problems.make_domain(d.name, **kw)
-
-
-PROBLEM_ARGS = ("solution", "dim", "kind", "mu", "lam", "eps", "p", "a", "b", "coefficient")
 
 
 @dataclass(frozen=True)
@@ -140,8 +137,7 @@ class PDESpec:
     n_test: int = 201
 
     def validate(self):
-        if self.n_test < 2:
-            raise InputError("problem.n_test", f"got {self.n_test}", "use at least 2 test points per axis")
+        require(self.n_test >= 2, "problem.n_test", self.n_test, "use at least 2 test points per axis")
         build_pde(self)  # unknown names, bad arguments and bad expressions fail here, before training
 
 
@@ -150,7 +146,8 @@ def build_pde(p: PDESpec) -> problems.PDEProblem:
     if p.name not in problems.PDE_PROBLEMS:
         raise InputError("problem.name", f"unknown PDE problem {p.name!r}",
                          f"choose one of {', '.join(problems.PDE_PROBLEMS)}")
-    kw: dict[str, Any] = {k: getattr(p, k) for k in PROBLEM_ARGS if getattr(p, k) is not None}
+    kw: dict[str, Any] = {f.name: getattr(p, f.name) for f in fields(p)
+                          if f.name not in ("name", "domain", "n_test") and getattr(p, f.name) is not None}
     domain = build_domain(p.domain)
     if domain is not None:
         kw["domain"] = domain
@@ -170,7 +167,7 @@ class NetSpec:
     """
 
     name: str = "mscale"
-    arch: Literal["mlp", "mscale1", "mscale2", "fourier", "msffn"] = "mscale2"
+    arch: str = "mscale2"
     widths: tuple[int, ...] = (30, 30, 30)
     activation: str = "sin"
     init: Literal["xavier", "msdnn", "mscale", "normal", "glorot_uniform"] = "mscale"
@@ -193,8 +190,14 @@ class BaselineNetSpec(NetSpec):
     """The network compared against (defaults: the ``mscalednn`` "normal" net 1-180-180-180-1, sin)."""
 
     name: str = "normal"
-    arch: Literal["mlp", "mscale1", "mscale2", "fourier", "msffn"] = "mlp"
+    arch: str = "mlp"
     widths: tuple[int, ...] = (180, 180, 180)
+
+
+def require(ok: bool, key: str, value: Any, fix: str) -> None:
+    """Raise ``InputError(key, "got <value>", fix)`` unless ``ok`` (the spec sections' one-line checks)."""
+    if not ok:
+        raise InputError(key, f"got {value}", fix)
 
 
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -220,46 +223,45 @@ def resolve_scales(s: NetSpec, section: str = "model") -> tuple[float, ...]:
 
 
 def check_net(s: NetSpec, section: str) -> None:
-    """Cheap checks of a :class:`NetSpec` (names, positive sizes, scales), errors keyed by ``section``."""
+    """Check a :class:`NetSpec` (errors keyed by ``section``): its name, then a throw-away build on the CPU
+    (the :mod:`simbias.nn` constructors check widths, activation, init, scales and features)."""
     if not _NAME.match(s.name) or s.name == "static":
         raise InputError(f"{section}.name", f"got {s.name!r}", "use letters, digits, '-', '_' or '.' (not 'static')")
-    if not s.widths or any(w < 1 for w in s.widths):
-        raise InputError(f"{section}.widths", f"got {list(s.widths)}", "use a non-empty list of positive integers")
-    if s.activation not in snn.ACTIVATIONS:
-        raise InputError(f"{section}.activation", f"unknown activation {s.activation!r}",
-                         f"choose one of {', '.join(snn.ACTIVATIONS)}")
-    if s.arch in ("mscale1", "mscale2"):
-        resolve_scales(s, section)
-    if s.arch == "msffn":
-        if s.widths[0] % 2:
-            raise InputError(f"{section}.widths", f"the embedding width widths[0] = {s.widths[0]} is odd", "make it even")
-        if not s.sigmas or any(not (v > 0 and math.isfinite(v)) for v in s.sigmas):
-            raise InputError(f"{section}.sigmas", f"got {list(s.sigmas)}", "give positive numbers, e.g. [1, 10]")
-    if s.arch == "fourier" and not (s.sigma > 0 and math.isfinite(s.sigma)):
-        raise InputError(f"{section}.sigma", f"got {s.sigma}", "give a positive number, e.g. 10")
-    if s.init == "normal" and not (s.init_std is not None and s.init_std > 0):
-        raise InputError(f"{section}.init_std", f"got {s.init_std!r} with init='normal'", "give a positive standard deviation")
+    if s.arch not in ARCHS:
+        raise InputError(f"{section}.arch", f"unknown architecture {s.arch!r}", f"choose one of {', '.join(ARCHS)}")
+    if not s.widths or (s.arch == "msffn" and not all(v > 0 and math.isfinite(v) for v in s.sigmas)):
+        key, got = ("widths", s.widths) if not s.widths else ("sigmas", s.sigmas)
+        raise InputError(f"{section}.{key}", f"got {list(got)}", "give a non-empty list of positive numbers")
+    build_net(s, 1, generator=torch.Generator().manual_seed(0), section=section)
+
+
+# The architectures of ``NetSpec.arch``: name -> ``builder(spec, in_features, section, **common)``.  A new
+# architecture is one entry (its NetSpec fields are read by name).
+ARCHS: dict[str, Callable[..., torch.nn.Module]] = {
+    "mlp": lambda s, d, sec, **c: snn.DenseStack(d, s.widths, 1, s.activation, residual=s.residual, **c),
+    "mscale1": lambda s, d, sec, **c: snn.MscaleDNN1(
+        d, s.widths, 1, scales=resolve_scales(s, sec), activation=s.activation, first_layer=s.first_layer,
+        scale_bias=s.scale_bias, residual=s.residual, amplitude=s.amplitude, **c),
+    "mscale2": lambda s, d, sec, **c: snn.MscaleDNN2(d, s.widths, 1, scales=resolve_scales(s, sec),
+                                                     activation=s.activation, residual=s.residual, **c),
+    "fourier": lambda s, d, sec, **c: snn.FourierFeatureNet(d, s.widths, 1, kind=s.kind, n_features=s.n_features,
+                                                            sigma=s.sigma, two_pi=s.two_pi, activation=s.activation, **c),
+    "msffn": lambda s, d, sec, **c: snn.MultiScaleFourierNet(d, s.widths, 1, sigmas=s.sigmas, two_pi=s.two_pi,
+                                                             activation=s.activation, **c),
+}
 
 
 def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype=None, device=None,
               section: str = "model") -> torch.nn.Module:
-    """The network of a :class:`NetSpec` (one output), initialised from ``generator``."""
-    common = dict(init=s.init, init_std=s.init_std, generator=generator, dtype=dtype, device=device)
+    """The network of a :class:`NetSpec` (one output; :data:`ARCHS` ``[s.arch]``), initialised from ``generator``.
+
+    Example
+    -------
+    >>> build_net(NetSpec(widths=(8,)), 1, generator=torch.Generator().manual_seed(0))  # doctest: +SKIP
+    """
     try:
-        if s.arch == "mlp":
-            return snn.DenseStack(in_features, s.widths, 1, s.activation, residual=s.residual, **common)
-        if s.arch == "mscale1":
-            return snn.MscaleDNN1(in_features, s.widths, 1, scales=resolve_scales(s, section), activation=s.activation,
-                                  first_layer=s.first_layer, scale_bias=s.scale_bias, residual=s.residual,
-                                  amplitude=s.amplitude, **common)
-        if s.arch == "mscale2":
-            return snn.MscaleDNN2(in_features, s.widths, 1, scales=resolve_scales(s, section), activation=s.activation,
-                                  residual=s.residual, **common)
-        if s.arch == "fourier":
-            return snn.FourierFeatureNet(in_features, s.widths, 1, kind=s.kind, n_features=s.n_features, sigma=s.sigma,
-                                         two_pi=s.two_pi, activation=s.activation, **common)
-        return snn.MultiScaleFourierNet(in_features, s.widths, 1, sigmas=s.sigmas, two_pi=s.two_pi,
-                                        activation=s.activation, **common)
+        return ARCHS[s.arch](s, in_features, section, init=s.init, init_std=s.init_std, generator=generator,
+                             dtype=dtype, device=device)
     except InputError as exc:
         raise _rekey(exc, section) from None
 
@@ -283,12 +285,10 @@ class PDETrainSpec:
 
     def validate(self):
         check_train_settings(self)
-        if not (self.beta > 0 and math.isfinite(self.beta)):
-            raise InputError("train.beta", f"got {self.beta}",
-                             "the boundary penalty must be a positive finite number, e.g. 1000")
-        for what, v, lo in (("train.n_interior", self.n_interior, 1), ("train.n_boundary", self.n_boundary, 1)):
-            if v < lo:
-                raise InputError(what, f"got {v}", "use a positive number of points")
+        require(self.beta > 0 and math.isfinite(self.beta), "train.beta", self.beta,
+                "the boundary penalty must be a positive finite number, e.g. 1000")
+        for key in ("n_interior", "n_boundary"):
+            require(getattr(self, key) >= 1, f"train.{key}", getattr(self, key), "use a positive number of points")
 
 
 @dataclass(frozen=True)
@@ -299,10 +299,9 @@ class PDERecordSpec:
     snapshot_every: int | None = None
 
     def validate(self):
-        for name in ("every", "snapshot_every"):
-            v = getattr(self, name)
-            if v is not None and v < 1:
-                raise InputError(f"record.{name}", f"got {v}", "use a positive number of steps")
+        for key in ("every", "snapshot_every"):
+            v = getattr(self, key)
+            require(v is None or v >= 1, f"record.{key}", v, "use a positive number of steps")
 
 
 def beta_at(t: PDETrainSpec, step: int) -> float:
@@ -314,16 +313,12 @@ def beta_at(t: PDETrainSpec, step: int) -> float:
     return t.beta * next(m for edge, m in STAGES if frac < edge)
 
 
-def _is_box(domain) -> bool:
-    return type(domain) in (problems.Box, problems.Interval)
-
-
 def sample_points(problem: problems.PDEProblem, n_interior: int, n_boundary: int, generator: torch.Generator, *,
                   sampler: str = "random", dtype=None, device=None):
     """Interior and boundary points: i.i.d. uniform (``"random"``) or, on boxes, Latin hypercube
     interior points (``"stratified"``; module docstring).  Draws in float64 on the CPU, then converts."""
     domain = problem.domain
-    if sampler == "stratified" and _is_box(domain):
+    if sampler == "stratified" and type(domain) in (problems.Box, problems.Interval):
         d = domain.dim
         cells = torch.stack([torch.randperm(n_interior, generator=generator) for _ in range(d)], dim=1)
         u = (cells.to(torch.float64) + torch.rand(n_interior, d, generator=generator, dtype=torch.float64)) / n_interior
@@ -385,35 +380,25 @@ def make_test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0
     return domain.sample_interior(n_test * n_test, g), {}
 
 
-def train_networks(nets: list[tuple[str, torch.nn.Module]], problem: problems.PDEProblem, t: PDETrainSpec,
-                   r: PDERecordSpec, *, x_test: torch.Tensor, data_seed: int, dtype=None, device=None,
-                   progress: bool = False, extra_static: dict[str, np.ndarray] | None = None) -> History:
-    """Train each named network on ``problem`` (same points for all) and merge their histories (module docstring).
-
-    Raises :class:`~simbias.errors.DivergenceError` naming the network, with the merged history so far.
-    """
-    record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 20),
-                          probes=(train.SolutionError(x_test), train.SolutionSnapshots(x_test)))
-    done: dict[str, History] = {}
-    for name, model in nets:
-        opt = train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr)
-        gen = torch.Generator().manual_seed(data_seed)
-        objective = make_objective(problem, t, gen, dtype=dtype, device=device)
-        h = train.fit(model, problem, opt, steps=t.steps, loss=objective, record=record, lr_decay=t.lr_decay,
-                      progress=progress)
-        done[name] = h
-        if h.diverged:
-            merged = merge_histories(done, extra_static)
-            names = [n for n in done if f"{n}/rel_l2" in merged]
-            raise DivergenceError(h.diverged_step, h.info.get("diverged_loss", float("nan")),
-                                  hint=f"network {name!r}; lower train.lr or train.beta", history=merged,
-                                  summary=pde_summary(merged, names) if names else {})
-    return merge_histories(done, extra_static)
-
-
 def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray] | None = None) -> History:
-    """One :class:`History` from several networks' (arrays ``<name>/<key>``, losses ``static["<name>/loss"]``)."""
-    first = next(iter(done.values()))
+    """One :class:`History` from several networks' (arrays ``<name>/<key>``, losses ``static["<name>/loss"]``).
+
+    Parameters
+    ----------
+    done : the networks' histories by name, in training order.
+    extra_static : static arrays shared by all (e.g. the 2-D test grid).
+
+    Returns
+    -------
+    History
+        ``<name>/<key>`` arrays, ``static["models"]`` the names, ``info[name]`` each network's info;
+        the outcome of the last network (a diverged one is the last trained).
+
+    Example
+    -------
+    >>> merge_histories({"mscale": h1, "normal": h2})["mscale/rel_l2"]  # doctest: +SKIP
+    """
+    first, last = next(iter(done.values())), list(done.values())[-1]
     arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
     static: dict[str, np.ndarray] = dict(extra_static or {})
     for name, h in done.items():
@@ -425,7 +410,10 @@ def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray
     static["snapshot_steps"] = first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64))
     static["models"] = np.array(list(done))
     info = {name: h.info for name, h in done.items()}
-    return History(steps=first.steps, arrays=arrays, static=static, info=info)
+    if last.diverged:
+        info["diverged_loss"] = last.info.get("diverged_loss", float("nan"))
+    return History(steps=first.steps, arrays=arrays, static=static, outcome=last.outcome,
+                   diverged_step=last.diverged_step, info=info)
 
 
 def pde_summary(history: History, names: list[str]) -> dict[str, Any]:
@@ -445,10 +433,9 @@ def pde_summary(history: History, names: list[str]) -> dict[str, Any]:
     return out
 
 
-def headline(summary: dict[str, Any]) -> list[str]:
+def _headline(spec, summary: dict[str, Any]) -> list[str]:
     rel, dm = summary["rel_l2"], summary.get("domain_mse", {})
-    parts = [f"{n} {rel[n]:.3e}" for n in summary["models"] if n in rel]
-    lines = [f"final relative L2 error: {', '.join(parts)}"]
+    lines = ["final relative L2 error: " + ", ".join(f"{n} {rel[n]:.3e}" for n in summary["models"] if n in rel)]
     if dm:
         lines.append("final |Ω|·MSE: " + ", ".join(f"{n} {dm[n]:.3e}" for n in summary["models"] if n in dm))
     return lines
@@ -489,21 +476,34 @@ class PDECompareSpec(BaseSpec):
         return out
 
 
-@register("pde_compare", PDECompareSpec,
-          "networks on one PDE (Ritz, PINN residual or fit): errors vs the exact solution over training")
-def run_pde_compare(spec: PDECompareSpec, *, device="cpu", progress=False) -> Result:
+def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
+    """One :class:`Fit` per network: its own objective (fresh points from a generator seeded alike for all)."""
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_pde(spec.problem)
     x64, grid_static = make_test_points(problem, spec.problem.n_test, seed=seeds["noise"])
     x_test = x64.to(dtype=dtype, device=device)
-    nets = []
+    t, r = spec.train, spec.record
+    record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 20),
+                          probes=(train.SolutionError(x_test), train.SolutionSnapshots(x_test)))
+    fits = []
     for i, (section, s) in enumerate(spec.networks()):
-        g = torch.Generator().manual_seed(seeds["init"] + i)
-        nets.append((s.name, build_net(s, problem.dim, generator=g, dtype=dtype, device=device, section=section)))
-    names = [n for n, _ in nets]
-    history = train_networks(nets, problem, spec.train, spec.record, x_test=x_test, data_seed=seeds["data"],
-                             dtype=dtype, device=device, progress=progress, extra_static=grid_static)
-    summary = pde_summary(history, names)
-    summary["problem"] = repr(problem)
-    return Result(history, summary, headline(summary))
+        model = build_net(s, problem.dim, generator=torch.Generator().manual_seed(seeds["init"] + i), dtype=dtype,
+                          device=device, section=section)
+        objective = make_objective(problem, t, torch.Generator().manual_seed(seeds["data"]), dtype=dtype, device=device)
+        fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, {"loss": objective, "lr_decay": t.lr_decay},
+                        name=s.name))
+    names = [f.name for f in fits]
+    return Plan(fits, context={"problem": problem},
+                combine=lambda hs: merge_histories(dict(zip(names, hs)), grid_static))
+
+
+def _summarize_compare(spec: PDECompareSpec, plan: Plan, history: History) -> dict[str, Any]:
+    names = [f.name for f in plan.fits if f"{f.name}/rel_l2" in history]
+    return {**pde_summary(history, names), "problem": repr(plan.context["problem"])}
+
+
+PDE_COMPARE = register_kind(Kind(
+    "pde_compare", PDECompareSpec, _build_compare, _summarize_compare,
+    "networks on one PDE (Ritz, PINN residual or fit): errors vs the exact solution over training",
+    headline=_headline, hint="lower train.lr or train.beta"))

@@ -34,14 +34,14 @@ import numpy as np
 import torch
 
 from .. import problems, train
-from ..errors import InputError
 from ..results import History
 from ._common import check_train_settings, converged_steps, seeds_for, torch_dtype
-from ._pde import NetSpec, build_net, check_net
-from ._registry import BaseSpec, Result, register
+from ._kind import Fit, Kind, Plan, register_kind
+from ._pde import NetSpec, build_net, check_net, require
+from ._registry import BaseSpec
 
 __all__ = ["JacobiProblemSpec", "JacobiNetSpec", "GridTrainSpec", "JacobiIterSpec", "HybridSpec", "GridRecordSpec",
-           "JacobiVsDNNSpec", "run_jacobi_vs_dnn"]
+           "JacobiVsDNNSpec", "JACOBI_VS_DNN"]
 
 JACOBI_SOLUTION = problems.jacobi_poisson().solution
 
@@ -61,10 +61,9 @@ class JacobiProblemSpec:
     coefficient: str | None = None
 
     def validate(self):
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
-        if self.n_grid < 8:
-            raise InputError("problem.n_grid", f"got {self.n_grid}", "use at least 8 interior grid points")
+        require(len(self.domain) == 2 and self.domain[0] < self.domain[1], "problem.domain", list(self.domain),
+                "give [lo, hi] with lo < hi")
+        require(self.n_grid >= 8, "problem.n_grid", self.n_grid, "use at least 8 interior grid points")
         self.build()
 
     def build(self) -> problems.Manufactured:
@@ -77,7 +76,7 @@ class JacobiNetSpec(NetSpec):
     """The network (default: the plain tanh DNN 1-64-64-64-1 of the F-Principle experiments)."""
 
     name: str = "network"
-    arch: Literal["mlp", "mscale1", "mscale2", "fourier", "msffn"] = "mlp"
+    arch: str = "mlp"
     widths: tuple[int, ...] = (64, 64, 64)
     activation: str = "tanh"
     init: Literal["xavier", "msdnn", "mscale", "normal", "glorot_uniform"] = "xavier"
@@ -106,12 +105,9 @@ class JacobiIterSpec:
     record_every: int = 10
 
     def validate(self):
-        if self.sweeps < 1:
-            raise InputError("jacobi.sweeps", f"got {self.sweeps}", "use a positive number of sweeps")
-        if not 0 < self.omega <= 1:
-            raise InputError("jacobi.omega", f"got {self.omega}", "use a relaxation weight in (0, 1], e.g. 2/3")
-        if self.record_every < 1:
-            raise InputError("jacobi.record_every", f"got {self.record_every}", "use a positive integer")
+        require(self.sweeps >= 1, "jacobi.sweeps", self.sweeps, "use a positive number of sweeps")
+        require(0 < self.omega <= 1, "jacobi.omega", self.omega, "use a relaxation weight in (0, 1], e.g. 2/3")
+        require(self.record_every >= 1, "jacobi.record_every", self.record_every, "use a positive integer")
 
 
 @dataclass(frozen=True)
@@ -123,10 +119,10 @@ class HybridSpec:
     target_error: float = 1e-3
 
     def validate(self):
-        if self.steps is not None and self.steps < 0:
-            raise InputError("hybrid.steps", f"got {self.steps}", "use a non-negative number of network steps")
-        if not 0 < self.target_error < 1:
-            raise InputError("hybrid.target_error", f"got {self.target_error}", "use a relative error in (0, 1), e.g. 1e-3")
+        require(self.steps is None or self.steps >= 0, "hybrid.steps", self.steps,
+                "use a non-negative number of network steps")
+        require(0 < self.target_error < 1, "hybrid.target_error", self.target_error,
+                "use a relative error in (0, 1), e.g. 1e-3")
 
 
 @dataclass(frozen=True)
@@ -137,10 +133,8 @@ class GridRecordSpec:
     threshold: float = 0.1
 
     def validate(self):
-        if self.every < 1:
-            raise InputError("record.every", f"got {self.every}", "use a positive integer")
-        if not 0 < self.threshold < 1:
-            raise InputError("record.threshold", f"got {self.threshold}", "use a level in (0, 1), e.g. 0.1")
+        require(self.every >= 1, "record.every", self.every, "use a positive integer")
+        require(0 < self.threshold < 1, "record.threshold", self.threshold, "use a level in (0, 1), e.g. 0.1")
 
 
 @dataclass(frozen=True)
@@ -156,12 +150,11 @@ class JacobiVsDNNSpec(BaseSpec):
     def validate(self):
         check_net(self.model, "model")
         n = self.hybrid_steps()
-        if n > self.train.steps:
-            raise InputError("hybrid.steps", f"got {n}, more than train.steps = {self.train.steps}",
-                             "hand over to Jacobi at or before the end of training")
-        if n % self.record.every and n != self.train.steps:
-            raise InputError("hybrid.steps", f"got {n}, which is not a recorded step (record.every = {self.record.every})",
-                             f"use a multiple of {self.record.every} or train.steps")
+        require(n <= self.train.steps, "hybrid.steps", f"{n}, more than train.steps = {self.train.steps}",
+                "hand over to Jacobi at or before the end of training")
+        require(n % self.record.every == 0 or n == self.train.steps, "hybrid.steps",
+                f"{n}, which is not a recorded step (record.every = {self.record.every})",
+                f"use a multiple of {self.record.every} or train.steps")
 
     def hybrid_steps(self) -> int:
         return self.train.steps if self.hybrid.steps is None else self.hybrid.steps
@@ -190,9 +183,17 @@ def _first_below(steps: np.ndarray, errors: np.ndarray, level: float) -> int | N
     return int(steps[below[0]]) if below.size else None
 
 
-@register("jacobi_vs_dnn", JacobiVsDNNSpec,
-          "1-D Poisson on a grid: Jacobi (high frequencies first) vs a network (low first), and network-then-Jacobi")
-def run_jacobi_vs_dnn(spec: JacobiVsDNNSpec, *, device="cpu", progress=False) -> Result:
+def _track(system, reference: torch.Tensor, peaks, j: JacobiIterSpec, start: torch.Tensor):
+    """Jacobi from ``start``: (sweeps, Δ_F at the peaks, relative error to the discrete solution)."""
+    it = problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega, record_every=j.record_every)
+    _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=peaks)
+    rel = (it.iterates - reference).norm(dim=1) / reference.norm()
+    return it.steps.numpy(), err.numpy(), rel.numpy()
+
+
+def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
+    """The discrete problem, Jacobi from zero (no model update: computed here), and the network's :class:`Fit`;
+    ``combine`` runs the hybrid's Jacobi from the network's grid values at ``hybrid.steps``."""
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = spec.problem.build()
@@ -200,50 +201,43 @@ def run_jacobi_vs_dnn(spec: JacobiVsDNNSpec, *, device="cpu", progress=False) ->
     reference = system.solve()
     with torch.no_grad():
         exact = problem.u(system.x[:, None]).to(torch.float64)
-    ref_norm = reference.norm()
     probe = train.GridPeakError(system.x[:, None], reference, values=True)
-    peaks = probe.peaks
-    j = spec.jacobi
-
-    def track(it: problems.Iteration):
-        _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=peaks)
-        rel = (it.iterates - reference).norm(dim=1) / ref_norm
-        return it.steps.numpy(), err.numpy(), rel.numpy()
-
-    jac_steps, jac_err, jac_rel = track(problems.jacobi(system, torch.zeros(system.n, dtype=torch.float64),
-                                                        sweeps=j.sweeps, omega=j.omega, record_every=j.record_every))
-
-    g = torch.Generator().manual_seed(seeds["init"])
-    model = build_net(spec.model, 1, generator=g, dtype=dtype, device=device, section="model")
-    opt = train.make_optimizer(spec.train.optimizer, model.parameters(), lr=spec.train.lr)
-    objective = _grid_objective(system, spec.train.loss, dtype=dtype, device=device)
-    record = train.Record(every=spec.record.every, probes=(probe,))
+    track = lambda start: _track(system, reference, probe.peaks, spec.jacobi, start)  # noqa: E731
+    jac_steps, jac_err, jac_rel = track(torch.zeros(system.n, dtype=torch.float64))
     static = {"exact": exact.numpy(), "jacobi_steps": jac_steps, "jacobi_peak_error": jac_err, "jacobi_rel_l2": jac_rel}
-    history = train.fit(model, problem, opt, steps=spec.train.steps, loss=objective, record=record,
-                        lr_decay=spec.train.lr_decay, progress=progress)
-    if history.diverged:
-        history.static.update(static)
-        raise history.divergence_error()
+    model = build_net(spec.model, 1, generator=torch.Generator().manual_seed(seeds["init"]), dtype=dtype,
+                      device=device, section="model")
+    t = spec.train
+    fit = Fit(model, problem, t.optimizer, t.lr, t.steps, train.Record(every=spec.record.every, probes=(probe,)),
+              {"loss": _grid_objective(system, t.loss, dtype=dtype, device=device), "lr_decay": t.lr_decay})
 
-    n_net = spec.hybrid_steps()
-    start = torch.as_tensor(history["grid_values"][int(np.searchsorted(history.steps, n_net))], dtype=torch.float64)
-    hyb_steps, hyb_err, hyb_rel = track(problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega,
-                                                        record_every=j.record_every))
-    static.update(hybrid_steps=hyb_steps, hybrid_peak_error=hyb_err, hybrid_rel_l2=hyb_rel,
-                  hybrid_start=np.array(n_net, dtype=np.int64))
-    history = History(steps=history.steps, arrays=history.arrays, static={**history.static, **static},
-                      outcome=history.outcome, info=history.info)
+    def combine(histories: list[History]) -> History:
+        (h,) = histories
+        extra = dict(static)
+        if not h.diverged:
+            n_net = spec.hybrid_steps()
+            start = torch.as_tensor(h["grid_values"][int(np.searchsorted(h.steps, n_net))], dtype=torch.float64)
+            hyb_steps, hyb_err, hyb_rel = track(start)
+            extra.update(hybrid_steps=hyb_steps, hybrid_peak_error=hyb_err, hybrid_rel_l2=hyb_rel,
+                         hybrid_start=np.array(n_net, dtype=np.int64))
+        return History(steps=h.steps, arrays=h.arrays, static={**h.static, **extra}, outcome=h.outcome,
+                       diverged_step=h.diverged_step, info=h.info)
 
-    thr = spec.record.threshold
-    tracks = {"jacobi": (jac_steps, jac_err), "network": (history.steps, history["peak_error"]),
-              "hybrid": (hyb_steps, hyb_err)}
+    return Plan([fit], context={"reference": reference, "exact": exact}, combine=combine)
+
+
+def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> dict:
+    thr, target, j = spec.record.threshold, spec.hybrid.target_error, spec.jacobi
+    tracks = {m: (history.steps, history["peak_error"]) if m == "network" else
+              (history[f"{m}_steps"], history[f"{m}_peak_error"]) for m in ("jacobi", "network", "hybrid")}
     first, stays = {}, {}
     for name, (st, err) in tracks.items():
         first[name], stays[name] = converged_steps(st, err, thr)
-    target = spec.hybrid.target_error
-    summary = {
+    jac_rel, hyb_rel = history["jacobi_rel_l2"], history["hybrid_rel_l2"]
+    reference, exact = plan.context["reference"], plan.context["exact"]
+    return {
         "frequencies": [round(float(f), 6) for f in history["peak_frequencies"]],
-        "peak_indices": [int(k) for k in peaks],
+        "peak_indices": [int(k) for k in history["peaks"]],
         "converged_step": first,
         "stays_converged_step": stays,
         "threshold": float(thr),
@@ -252,19 +246,27 @@ def run_jacobi_vs_dnn(spec: JacobiVsDNNSpec, *, device="cpu", progress=False) ->
         "final_peak_error": {name: [float(e) for e in err[-1]] for name, (_, err) in tracks.items()},
         "discretization_error": float((reference - exact).norm() / exact.norm()),
         "jacobi": {"sweeps": j.sweeps, "omega": j.omega},
-        "hybrid": {"network_steps": n_net, "target_error": target,
+        "hybrid": {"network_steps": spec.hybrid_steps(), "target_error": target,
                    "start_rel_l2": float(hyb_rel[0]),
-                   "sweeps_to_target": {"jacobi": _first_below(jac_steps, jac_rel, target),
-                                        "hybrid": _first_below(hyb_steps, hyb_rel, target)}},
+                   "sweeps_to_target": {"jacobi": _first_below(tracks["jacobi"][0], jac_rel, target),
+                                        "hybrid": _first_below(tracks["hybrid"][0], hyb_rel, target)}},
         "final_loss": float(history["loss"][-1]),
         "ms_per_step": round(1000 * float(history.info["wall_time_s"]) / max(int(history.info["steps_done"]), 1), 3),
     }
+
+
+def _headline_jacobi(spec: JacobiVsDNNSpec, summary: dict) -> list[str]:
     fmt = lambda v: "never" if v is None else str(v)  # noqa: E731
-    s2t = summary["hybrid"]["sweeps_to_target"]
-    head = [
-        f"peaks at ω ≈ {summary['frequencies']}: Δ_F < {thr} at sweep {[fmt(v) for v in first['jacobi']]} (Jacobi), "
-        f"step {[fmt(v) for v in first['network']]} (network)",
-        f"relative error {target:g}: Jacobi from zero after {fmt(s2t['jacobi'])} sweeps, "
-        f"network ({n_net} steps) then Jacobi after {fmt(s2t['hybrid'])} sweeps",
+    first, s2t = summary["converged_step"], summary["hybrid"]["sweeps_to_target"]
+    return [
+        f"peaks at ω ≈ {summary['frequencies']}: Δ_F < {summary['threshold']} at sweep "
+        f"{[fmt(v) for v in first['jacobi']]} (Jacobi), step {[fmt(v) for v in first['network']]} (network)",
+        f"relative error {spec.hybrid.target_error:g}: Jacobi from zero after {fmt(s2t['jacobi'])} sweeps, "
+        f"network ({summary['hybrid']['network_steps']} steps) then Jacobi after {fmt(s2t['hybrid'])} sweeps",
     ]
-    return Result(history, summary, head)
+
+
+JACOBI_VS_DNN = register_kind(Kind(
+    "jacobi_vs_dnn", JacobiVsDNNSpec, _build_jacobi, _summarize_jacobi,
+    "1-D Poisson on a grid: Jacobi (high frequencies first) vs a network (low first), and network-then-Jacobi",
+    headline=_headline_jacobi))

@@ -16,7 +16,7 @@ parameter); ``"paper"`` puts β₁ = 1, β₂ = m^(γ′), α = m^(γ+γ′) (Fi
 normalised dynamics (see :mod:`simbias.train._lr`), so the same S_w.
 
 Training: every width is one :func:`simbias.train.fit_ensemble` bucket holding all (γ, γ′, seed)
-members (and, in a sweep, the members of every run with the same static shape); a ``stop``
+members (the kind's one job has its own trainer, so a sweep trains member by member); a ``stop``
 predicate checked every ``train.check_every`` steps ends training when every member's MSE is below
 ``train.tol`` (or after ``train.steps``).  ``train.backtrack`` (the authors' rule, with ``lr = "scaled"``): a member whose
 loss increases is restarted from its initialisation with half the rate, in a later round.
@@ -29,9 +29,8 @@ points are not listed (papers.md §8.8).  With them, widths 500 … 4 000 gave S
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence, Union
+from typing import Literal, Union
 
 import numpy as np
 import torch
@@ -39,14 +38,14 @@ import torch
 from .. import condensation as cond
 from .. import nn as snn
 from .. import theory, train
-from ..errors import InputError, Outcome
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._condensation import TutorialPointsSpec, build_points
-from ._registry import BaseSpec, Result, register
+from ._condensation import TutorialPointsSpec, build_points, check_lr_rule, require
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
-__all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpec", "run_phase_diagram",
-           "run_phase_ensemble", "phase_static_key"]
+__all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpec", "PHASE_DIAGRAM",
+           "build_phase_diagram", "point_scales"]
 
 
 @dataclass(frozen=True)
@@ -60,21 +59,17 @@ class PhaseGridSpec:
     parametrisation: Literal["unit_alpha", "paper"] = "unit_alpha"
 
     def validate(self):
-        if not self.gammas or not self.gamma_primes:
-            raise InputError("phase.gammas", "no (γ, γ′) points", "give at least one gamma and one gamma_prime")
+        require(self.gammas and self.gamma_primes, "phase.gammas", "no (γ, γ′) points",
+              "give at least one gamma and one gamma_prime")
         for name in ("gammas", "gamma_primes"):
             vals = getattr(self, name)
-            if not all(math.isfinite(v) for v in vals):
-                raise InputError(f"phase.{name}", f"got {list(vals)}", "use finite numbers")
-            if len(set(vals)) != len(vals):
-                raise InputError(f"phase.{name}", f"got {list(vals)}", "remove repeated values")
-        if any(w < 2 for w in self.widths):
-            raise InputError("phase.widths", f"got {list(self.widths)}", "use widths ≥ 2 (positive, and log m > 0)")
-        if len(set(self.widths)) < 3:
-            raise InputError("phase.widths", f"got {len(set(self.widths))} distinct width(s) {list(self.widths)}",
-                             "give ≥ 3 widths to fit the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
-        if self.seeds < 1:
-            raise InputError("phase.seeds", f"got {self.seeds}", "use a positive number of initialisations")
+            require(all(math.isfinite(v) for v in vals), f"phase.{name}", f"got {list(vals)}", "use finite numbers")
+            require(len(set(vals)) == len(vals), f"phase.{name}", f"got {list(vals)}", "remove repeated values")
+        require(all(w >= 2 for w in self.widths), "phase.widths", f"got {list(self.widths)}",
+              "use widths ≥ 2 (positive, and log m > 0)")
+        require(len(set(self.widths)) >= 3, "phase.widths", f"got {len(set(self.widths))} distinct width(s) "
+              f"{list(self.widths)}", "give ≥ 3 widths to fit the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
+        require(self.seeds >= 1, "phase.seeds", f"got {self.seeds}", "use a positive number of initialisations")
 
 
 @dataclass(frozen=True)
@@ -106,22 +101,11 @@ class PhaseTrainSpec:
     momentum: float = 0.0
 
     def validate(self):
-        if self.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-            raise InputError("train.optimizer", f"got {self.optimizer!r}",
-                             f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
-        if not isinstance(self.lr, str) and not (math.isfinite(self.lr) and self.lr > 0):
-            raise InputError("train.lr", f"got {self.lr}", "use a positive number, 'auto' or 'scaled'")
-        if not 0 < self.lr_factor < 2:
-            raise InputError("train.lr_factor", f"got {self.lr_factor}", "use 0 < factor < 2")
-        for name in ("lr_max", "lr0", "tol"):
-            v = getattr(self, name)
-            if v != "none" and not (math.isfinite(v) and v > 0):
-                raise InputError(f"train.{name}", f"got {v}", "use a positive number")
-        if self.steps < 1 or self.check_every < 1:
-            raise InputError("train.steps", f"got steps={self.steps}, check_every={self.check_every}",
-                             "use positive integers")
-        if self.max_restarts < 0:
-            raise InputError("train.max_restarts", f"got {self.max_restarts}", "use a non-negative integer")
+        require(self.optimizer in train.ENSEMBLE_OPTIMIZERS, "train.optimizer", f"got {self.optimizer!r}",
+              f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
+        check_lr_rule(self)
+        require(math.isfinite(self.tol) and self.tol > 0, "train.tol", f"got {self.tol}", "use a positive number")
+        require(self.check_every >= 1, "train.check_every", f"got {self.check_every}", "use a positive integer")
 
 
 @dataclass(frozen=True)
@@ -141,18 +125,16 @@ def point_scales(gamma: float, gamma_prime: float, width: int, parametrisation: 
 
 @dataclass
 class _Net:
-    spec_index: int
     point: int
     seed: int
     width_index: int
     model: snn.TwoLayer
     lr: float
-    w0: torch.Tensor
-    b0: torch.Tensor | None
+    half: int            # neurons of the first copy of the mirrored pairs (all without ASI)
     problem: object
+    start: dict = field(default_factory=dict)   # the initial parameters, for RD and restarts
     restarts: int = 0
     final_loss: float = float("nan")
-    rd: float = float("nan")
     diverged: bool = False
 
 
@@ -160,52 +142,28 @@ def _points(spec: PhaseDiagramSpec) -> list[tuple[float, float]]:
     return [(float(g), float(gp)) for g in spec.phase.gammas for gp in spec.phase.gamma_primes]
 
 
-def _member_seed(base: int, seed: int, width: int) -> int:
-    ss = np.random.SeedSequence([int(base), int(seed), int(width)])
-    return int(ss.generate_state(1, dtype=np.uint32)[0])
-
-
-def _build(spec: PhaseDiagramSpec, si: int, *, dtype, device) -> list[_Net]:
-    seeds = seeds_for(spec.seed)
-    problem = build_points(spec.problem, dtype=dtype, device=device)
+def _build_nets(spec: PhaseDiagramSpec, problem, *, dtype, device) -> list[_Net]:
     t, m = spec.train, spec.model
+    odd = [w for w in spec.phase.widths if w % 2]
+    require(not (m.antisymmetric and odd), "phase.widths", f"contains the odd width {(odd or [0])[0]} with "
+            "model.antisymmetric=true", "use even widths (mirrored pairs)")
     nets = []
-    for pi, (g, gp) in enumerate(_points(spec)):
+    for pi in range(len(_points(spec))):
         for s in range(spec.phase.seeds):
             for wi, width in enumerate(spec.phase.widths):
-                if m.antisymmetric and width % 2:
-                    raise InputError("phase.widths", f"contains the odd width {width} with model.antisymmetric=true",
-                                     "use even widths (mirrored pairs)")
-                a, b1, b2 = point_scales(g, gp, width, spec.phase.parametrisation)
                 # the same normalised initialisation for every (γ, γ′) at a width and seed
-                gen = torch.Generator().manual_seed(_member_seed(seeds["init"], s, width))
+                a, b1, b2 = point_scales(*_points(spec)[pi], width, spec.phase.parametrisation)
+                ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), int(s), int(width)])
+                gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
                 net = snn.TwoLayer(problem.in_features, width, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
                                    antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device)
                 lr = train.resolve_lr(t.lr, net, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-                half = width // 2 if m.antisymmetric else width
-                w0 = net.w.detach()[:half].clone()
-                b0 = net.b.detach()[:half].clone() if net.b is not None else None
-                nets.append(_Net(si, pi, s, wi, net, lr, w0, b0, problem))
+                start = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                nets.append(_Net(pi, s, wi, net, lr, width // 2 if m.antisymmetric else width, problem, start))
     return nets
 
 
-def _reset(n: _Net, spec: PhaseDiagramSpec) -> None:
-    """Back to the initialisation (recomputed from the member seed)."""
-    seeds = seeds_for(spec.seed)
-    width = spec.phase.widths[n.width_index]
-    g, gp = _points(spec)[n.point]
-    a, b1, b2 = point_scales(g, gp, width, spec.phase.parametrisation)
-    gen = torch.Generator().manual_seed(_member_seed(seeds["init"], n.seed, width))
-    fresh = snn.TwoLayer(n.model.in_features, width, activation=spec.model.activation, alpha=a, beta1=b1, beta2=b2,
-                         antisymmetric=spec.model.antisymmetric, bias=spec.model.bias, generator=gen,
-                         dtype=n.model.w.dtype, device=n.model.w.device)
-    with torch.no_grad():
-        for (_, p), (_, q) in zip(n.model.named_parameters(), fresh.named_parameters()):
-            p.copy_(q)
-
-
-def _train_bucket(nets: list[_Net], specs: Sequence[PhaseDiagramSpec], t: PhaseTrainSpec, *,
-                  chunk_size: int | None) -> int:
+def _train_bucket(nets: list[_Net], t: PhaseTrainSpec) -> int:
     """Train nets of one width together (rounds of restarts with ``backtrack``); returns steps run."""
     todo = list(range(len(nets)))
     total = 0
@@ -242,19 +200,18 @@ def _train_bucket(nets: list[_Net], specs: Sequence[PhaseDiagramSpec], t: PhaseT
             return bool(np.all((final < t.tol) | bad | increased))
 
         h = train.fit_ensemble(ens, stacked, opt, steps=t.steps, record=train.Record(every=t.check_every, probes=()),
-                               stop=settled, chunk_size=chunk_size)
-        done = int(h.info["steps_done"])
+                               stop=settled)
         final, bad, increased = status(np.asarray(h.static["loss"], dtype=np.float64))
-        total += done
+        total += int(h.info["steps_done"])
         ens.write_back([n.model for n in group])
         retry = []
         for j, n in enumerate(group):
             n.final_loss = float(final[j])
-            failed = bool(bad[j]) or bool(increased[j])
-            if failed and t.backtrack and rnd < t.max_restarts:
+            if (bad[j] or increased[j]) and t.backtrack and rnd < t.max_restarts:
                 n.lr *= 0.5
                 n.restarts += 1
-                _reset(n, specs[n.spec_index])
+                with torch.no_grad():
+                    n.model.load_state_dict(n.start)   # back to the initialisation
                 retry.append(todo[j])
             else:
                 n.diverged = bool(bad[j])
@@ -266,116 +223,80 @@ def _rd(n: _Net) -> float:
     """RD of (w, b) of the first copy (all neurons without ASI); NaN for a diverged net."""
     if n.diverged:
         return float("nan")
-    half = n.w0.shape[0]
-    if n.b0 is None:
-        return cond.relative_distance(n.w0, n.model.w.detach()[:half])
-    return cond.relative_distance((n.w0, n.b0), (n.model.w.detach()[:half], n.model.b.detach()[:half]))
+    keys = [k for k in ("w", "b") if k in n.start]
+    return cond.relative_distance(tuple(n.start[k][:n.half] for k in keys),
+                                  tuple(getattr(n.model, k).detach()[:n.half] for k in keys))
 
 
-def _summarise(spec: PhaseDiagramSpec, nets: list[_Net], steps_run: dict[int, int]) -> Result:
-    pts = _points(spec)
-    widths = list(spec.phase.widths)
-    P, S, W = len(pts), spec.phase.seeds, len(widths)
-    rd = np.full((P, S, W), np.nan)
-    fl = np.full((P, S, W), np.nan)
-    lr = np.full((P, S, W), np.nan)
-    rs = np.zeros((P, S, W), dtype=np.int64)
-    for n in nets:
-        rd[n.point, n.seed, n.width_index] = _rd(n)
-        fl[n.point, n.seed, n.width_index] = n.final_loss
-        lr[n.point, n.seed, n.width_index] = n.lr
-        rs[n.point, n.seed, n.width_index] = n.restarts
+def _phase_trainer(spec: PhaseDiagramSpec, nets: list[_Net]):
+    """Train every width as one ensemble of all (γ, γ′, seed) nets; the history holds RD, the final
+    loss, the learning rate and the restarts per (point, seed, width)."""
+
+    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
+        by_width: dict[int, list[_Net]] = {}
+        for n in nets:
+            by_width.setdefault(n.model.width, []).append(n)
+        steps_run: dict[int, int] = {}
+        for width in sorted(by_width):
+            done = _train_bucket(by_width[width], spec.train)
+            steps_run.update({n.width_index: done for n in by_width[width]})
+        shape = (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))
+        static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float)}
+        for key, fn, dt in (("rd", _rd, float), ("final_loss", lambda n: n.final_loss, float),
+                            ("lr", lambda n: n.lr, float), ("restarts", lambda n: n.restarts, np.int64)):
+            a = np.full(shape, np.nan) if dt is float else np.zeros(shape, dtype=dt)
+            for n in nets:
+                a[n.point, n.seed, n.width_index] = fn(n)
+            static[key] = a
+        run = [int(steps_run.get(wi, 0)) for wi in range(shape[2])]
+        return History(steps=np.asarray([max(steps_run.values(), default=0)], dtype=np.int64), static=static,
+                       info={"steps_run": run, "diverged_nets": int(sum(n.diverged for n in nets))})
+
+    return trainer
+
+
+def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
+    """Every (γ, γ′, seed, width) net with its learning rate; one job that trains them by width."""
+    dtype = torch_dtype(spec.dtype)
+    problem = build_points(spec.problem, dtype=dtype, device=device)
+    nets = _build_nets(spec, problem, dtype=dtype, device=device)
+    return Plan([Fit(torch.nn.ModuleList([n.model for n in nets]), problem, spec.train.optimizer, nets[0].lr,
+                     spec.train.steps, trainer=_phase_trainer(spec, nets))])
+
+
+def summarize_phase_diagram(spec: PhaseDiagramSpec, plan: Plan, history: History) -> dict:
+    """S_w per point (least squares of log RD on log m over widths and seeds) against the theory."""
+    rd, fl, widths = history.static["rd"], history.static["final_loss"], list(spec.phase.widths)
     slopes = []
-    for pi, (g, gp) in enumerate(pts):
+    for pi, (g, gp) in enumerate(_points(spec)):
         r = rd[pi]
         ok = np.isfinite(r) & (r > 0)
         ms = np.broadcast_to(np.asarray(widths, dtype=float), r.shape)[ok]
-        slope = None
-        if np.unique(ms).size >= 3:
-            slope = theory.width_slope(ms, r[ok])
+        slope = theory.width_slope(ms, r[ok]) if np.unique(ms).size >= 3 else None
         slopes.append({"gamma": g, "gamma_prime": gp, "slope": slope, "regime": theory.phase_regime(g, gp)})
-    decided = [s for s in slopes if s["slope"] is not None and s["regime"] != "critical"]
-    agree = [((s["slope"] < 0) == (s["regime"] == "linear")) for s in decided]
-    summary = {
+    agree = [((s["slope"] < 0) == (s["regime"] == "linear")) for s in slopes
+             if s["slope"] is not None and s["regime"] != "critical"]
+    return {
         "slopes": slopes,
         "agreement": float(np.mean(agree)) if agree else None,
         "max_final_loss": float(np.nanmax(fl)) if np.isfinite(fl).any() else None,
-        "diverged": int(sum(n.diverged for n in nets)),
-        "restarts": int(rs.sum()),
-        "steps_run": [int(steps_run.get(wi, 0)) for wi in range(W)],
+        "diverged": int(history.info["diverged_nets"]),
+        "restarts": int(history.static["restarts"].sum()),
+        "steps_run": list(history.info["steps_run"]),
     }
-    hist = History(steps=np.asarray([max(steps_run.values(), default=0)], dtype=np.int64),
-                   static={"widths": np.asarray(widths), "points": np.asarray(pts, dtype=float), "rd": rd,
-                           "final_loss": fl, "lr": lr, "restarts": rs},
-                   info={"steps_run": summary["steps_run"]})
+
+
+def phase_headline(spec: PhaseDiagramSpec, summary: dict) -> list[str]:
     head = [f"γ = {s['gamma']:g}, γ′ = {s['gamma_prime']:g}: S_w = "
-            + ("n/a" if s["slope"] is None else f"{s['slope']:+.3f}") + f" (theory: {s['regime']})" for s in slopes]
+            + ("n/a" if s["slope"] is None else f"{s['slope']:+.3f}") + f" (theory: {s['regime']})"
+            for s in summary["slopes"]]
     if summary["max_final_loss"] is not None:
         head.append(f"largest final train MSE {summary['max_final_loss']:.2e} (tol {spec.train.tol:g})"
                     + (f"; {summary['diverged']} diverged" if summary["diverged"] else ""))
-    return Result(hist, summary, head)
+    return head
 
 
-def _run_specs(specs: Sequence[PhaseDiagramSpec], *, device: str, chunk_size=None) -> list[Result]:
-    specs = list(specs)
-    dtype = torch_dtype(specs[0].dtype)
-    nets: list[_Net] = []
-    for si, spec in enumerate(specs):
-        nets += _build(spec, si, dtype=dtype, device=device)
-    by_width: dict[int, list[_Net]] = {}
-    for n in nets:
-        by_width.setdefault(n.model.width, []).append(n)
-    steps_run: dict[tuple[int, int], int] = {}
-    t = specs[0].train
-    for width in sorted(by_width):
-        group = by_width[width]
-        run = _train_bucket(group, specs, t, chunk_size=chunk_size)
-        for n in group:
-            steps_run[(n.spec_index, n.width_index)] = run
-    out = []
-    for si, spec in enumerate(specs):
-        mine = [n for n in nets if n.spec_index == si]
-        out.append(_summarise(spec, mine, {wi: s for (sj, wi), s in steps_run.items() if sj == si}))
-    return out
-
-
-@register("phase-diagram", PhaseDiagramSpec,
-          "phase diagram of two-layer ReLU nets: slope of RD vs width per (γ, γ′), linear vs condensed")
-def run_phase_diagram(spec: PhaseDiagramSpec, *, device="cpu", progress=False) -> Result:
-    return _run_specs([spec], device=device)[0]
-
-
-def phase_static_key(spec: PhaseDiagramSpec):
-    """Runs with the same widths, data size and schedule train in one bucket per width."""
-    t, m, p = spec.train, spec.model, spec.phase
-    return (spec.dtype, tuple(p.widths), m.activation, m.bias, spec.problem.size, t.optimizer,
-            t.momentum if t.optimizer == "sgd" else None, t.steps, t.tol, t.check_every, t.backtrack, t.max_restarts)
-
-
-def phase_member_bytes(spec: PhaseDiagramSpec) -> int:
-    size = torch_dtype(spec.dtype).itemsize
-    n_pts = len(spec.phase.gammas) * len(spec.phase.gamma_primes) * spec.phase.seeds
-    return int(size * n_pts * sum(spec.phase.widths) * (12 + 4 * spec.problem.size))
-
-
-def run_phase_ensemble(specs: Sequence[PhaseDiagramSpec], *, device: str = "cpu",
-                       on_step: Callable[[int], None] | None = None, chunk_size: int | None = None) -> list:
-    """Sweep members of one static key: all their nets of a width train in one ensemble."""
-    from ._ensemble_runners import MemberResult
-
-    t0 = time.perf_counter()
-    results = _run_specs(specs, device=device, chunk_size=chunk_size)
-    wall = time.perf_counter() - t0
-    if on_step is not None:
-        on_step(sum(s.train.steps for s in specs))
-    return [MemberResult(r, Outcome.COMPLETED, None, wall, bucket_size=len(specs)) for r in results]
-
-
-def _register_ensembles() -> None:
-    from ._ensemble_runners import register_ensemble
-
-    register_ensemble("phase-diagram", run_phase_ensemble, static_key=phase_static_key,
-                      member_bytes=phase_member_bytes)
-
-
-_register_ensembles()
+PHASE_DIAGRAM = register_kind(Kind(
+    "phase-diagram", PhaseDiagramSpec, build_phase_diagram, summarize_phase_diagram,
+    "phase diagram of two-layer ReLU nets: slope of RD vs width per (γ, γ′), linear vs condensed",
+    headline=phase_headline))

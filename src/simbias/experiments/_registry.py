@@ -82,8 +82,12 @@ def register(name: str, spec_cls: type, description: str):
 
 
 def spec_class(kind: str) -> type:
+    from ._kind import ensure_entry_points
+
+    ensure_entry_points()  # installed packages' kinds, once
     if kind not in EXPERIMENTS:
-        raise InputError("experiment", f"unknown experiment kind {kind!r}", f"choose one of {', '.join(sorted(EXPERIMENTS))}")
+        raise InputError("experiment", f"unknown experiment kind {kind!r}",
+                         f"choose one of {', '.join(sorted(EXPERIMENTS))} (or load yours with --plugin FILE.py)")
     return EXPERIMENTS[kind].spec_cls
 
 

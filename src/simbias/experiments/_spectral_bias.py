@@ -17,10 +17,11 @@ with s(k) ≥ ``record.threshold`` (0.9), median over the repeats (``null`` when
 of them never get there) — and the per-repeat steps.
 
 The ``repeats`` runs (seeds ``seed``, ``seed+1``, …: each its own phases and initialisation)
-are trained as **one** ensemble (:func:`simbias.train.fit_ensemble`); repeat r equals
-``simbias run spectral-bias --set repeats=1 --set seed=<seed+r>`` within the tolerance table.
-:func:`build_spectral_bias` gives the problems and models, so the same runs can be trained in
-a plain loop (benchmarks/bench_spectral_bias.py).
+are one job each in the plan (:func:`build_spectral_bias`); they share a static shape, so the
+core trains them as **one** ensemble (:func:`simbias.train.fit_ensemble`) and stacks their
+histories (member axis first); repeat r equals ``simbias run spectral-bias --set repeats=1
+--set seed=<seed+r>`` within the tolerance table.  The plan's jobs can also be trained in a
+plain loop (benchmarks/bench_spectral_bias.py).
 
 ``model.init = "torch"`` (default) draws weights and biases ~ U(−1/√fan_in, 1/√fan_in) from our
 generator: the default of ``torch.nn.Linear`` that the authors' PyTorch code relied on (zero
@@ -39,14 +40,17 @@ from torch import Tensor
 
 from .. import nn as snn
 from .. import train
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..problems import Regression
-from ._common import check_train_settings, seeds_for, torch_dtype
-from ._registry import BaseSpec, Result, register
+from ..results import History
+from ._common import seeds_for, torch_dtype
+from ._fourier_image import FourierImageTrainSpec
+from ._kind import Fit, Kind, Plan, register_kind
+from ._registry import BaseSpec
 
 __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec", "SpectralBiasTrainSpec",
            "SpectralBiasRecordSpec", "build_spectral_bias", "spectral_bias_target", "spectral_bias_summary",
-           "run_spectral_bias", "NormalizedSpectrum"]
+           "NormalizedSpectrum", "SPECTRAL_BIAS"]
 
 
 @dataclass(frozen=True)
@@ -91,19 +95,11 @@ class SpectralBiasModelSpec:
 
 
 @dataclass(frozen=True)
-class SpectralBiasTrainSpec:
-    """Full-batch training of every repeat together."""
+class SpectralBiasTrainSpec(FourierImageTrainSpec):
+    """Full-batch training of every repeat together (Adam 3e-4, 60 000 steps)."""
 
-    optimizer: str = "adam"
     lr: float = 3e-4
     steps: int = 60000
-    lr_decay: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
-        if self.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-            raise InputError("train.optimizer", f"got {self.optimizer!r}",
-                             f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
 
 
 @dataclass(frozen=True)
@@ -182,12 +178,31 @@ def _model(spec: SpectralBiasSpec, seed: int, dtype, device) -> snn.MLP:
     return net
 
 
-def build_spectral_bias(spec: SpectralBiasSpec, *, device="cpu") -> tuple[list[Regression], list[snn.MLP]]:
-    """One problem and one initialised model per repeat (seeds ``spec.seed + r``)."""
+def build_spectral_bias(spec: SpectralBiasSpec, device: str = "cpu") -> Plan:
+    """One job per repeat (seed ``spec.seed + r``: its own phases and initialisation), stacked after training.
+
+    >>> plan = build_spectral_bias(SpectralBiasSpec(repeats=2, model=SpectralBiasModelSpec(widths=(8,))))
+    >>> len(plan.fits), tuple(plan.fits[1].problem.x_train.shape)
+    (2, (200, 1))
+    """
     dtype = torch_dtype(spec.dtype)
+    record = train.Record(every=spec.record.every, probes=probes_for(spec))
     seeds = [spec.seed + r for r in range(spec.repeats)]
-    probs = [spectral_bias_target(spec.problem, s, dtype=dtype, device=device) for s in seeds]
-    return probs, [_model(spec, s, dtype, device) for s in seeds]
+    return Plan([Fit(_model(spec, s, dtype, device), spectral_bias_target(spec.problem, s, dtype=dtype, device=device),
+                     spec.train.optimizer, spec.train.lr, spec.train.steps, record, {"lr_decay": spec.train.lr_decay})
+                 for s in seeds], combine=_stack)
+
+
+def _stack(hs: list[History]) -> History:
+    """The repeats' histories as one history with the member axis first (a diverged repeat: its own)."""
+    bad = next((h for h in hs if h.diverged), None)
+    if bad is not None:
+        return bad
+    h0 = hs[0]
+    info = {**{k: v for k, v in h0.info.items() if k != "member"}, "n_members": len(hs), "member_static": ["loss"]}
+    return History(steps=h0.steps, arrays={k: np.stack([h.arrays[k] for h in hs]) for k in h0.arrays},
+                   static={**h0.static, "loss": np.stack([h.static["loss"] for h in hs])},
+                   outcome=[h.outcome for h in hs], diverged_step=[None] * len(hs), info=info)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,26 +252,16 @@ def probes_for(spec: SpectralBiasSpec) -> tuple:
 # summary
 # --------------------------------------------------------------------------------------------
 
-def _first_reach(steps: np.ndarray, spectrum: np.ndarray, threshold: float) -> list[int | None]:
-    out = []
-    for j in range(spectrum.shape[-1]):
-        hit = np.nonzero(spectrum[:, j] >= threshold)[0]
-        out.append(int(steps[hit[0]]) if hit.size else None)
-    return out
-
-
 def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndarray, spec: SpectralBiasSpec) -> dict:
     """``step_to_90`` per k (median over repeats), per-repeat steps, final spectrum and loss.
 
     ``spectrum`` is (repeats, records, K); ``loss`` (repeats, steps).
     """
     thr = spec.record.threshold
-    per = [_first_reach(steps, s, thr) for s in spectrum]
-    med = []
-    for j in range(len(spec.problem.frequencies)):
-        vals = np.array([np.inf if r[j] is None else r[j] for r in per], dtype=np.float64)
-        m = float(np.median(vals))
-        med.append(None if not np.isfinite(m) else int(round(m)))
+    hit = spectrum >= thr  # (repeats, records, K); the first hit's step per repeat and k, else inf
+    reach = np.where(hit.any(1), np.asarray(steps)[hit.argmax(1)], np.inf)
+    per = [[None if np.isinf(v) else int(v) for v in r] for r in reach]
+    med = [None if np.isinf(m) else int(round(m)) for m in np.median(reach, axis=0)]
     reached = [m for m in med if m is not None]
     return {
         "frequencies": [int(k) for k in spec.problem.frequencies],
@@ -271,33 +276,20 @@ def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndar
     }
 
 
-# --------------------------------------------------------------------------------------------
-# runner
-# --------------------------------------------------------------------------------------------
+def summarize_spectral_bias(spec: SpectralBiasSpec, plan: Plan, history: History) -> dict:
+    if history.diverged:
+        return {}
+    return spectral_bias_summary(history.steps, history["spectrum"], history["loss"], spec)
 
-@register("spectral-bias", SpectralBiasSpec, "Spectral bias (Rahaman et al. 2019): normalised spectrum of a deep "
-          "ReLU net's output at k = 5…50 over training; repeats trained as one ensemble")
-def run_spectral_bias(spec: SpectralBiasSpec, *, device="cpu", progress=False) -> Result:
-    probs, models = build_spectral_bias(spec, device=device)
-    ens = train.Ensemble(models)
-    opt = train.make_ensemble_optimizer(spec.train.optimizer, ens, lr=spec.train.lr)
-    record = train.Record(every=spec.record.every, probes=probes_for(spec))
-    hist = train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=spec.train.steps, record=record,
-                              lr_decay=spec.train.lr_decay, progress=progress)
-    bad = [i for i, d in enumerate(hist.diverged_step) if d is not None]
-    if bad:
-        i = bad[0]
-        d = hist.diverged_step[i]
-        loss = np.atleast_2d(hist.static["loss"])[i]
-        exc = DivergenceError(d, float(loss[d]), f"repeat {i} (seed {spec.seed + i}) diverged; lower train.lr")
-        exc.history, exc.summary = train.member_history(hist, i), {}
-        raise exc
-    spectrum = hist["spectrum"]
-    if spectrum.ndim == 2:
-        spectrum = spectrum[None]
-    summary = spectral_bias_summary(hist.steps, spectrum, np.atleast_2d(hist.static["loss"]), spec)
-    head = [f"steps until 2|λ̂(k)|/A_k ≥ {spec.record.threshold} (median of {spec.repeats}) at k = "
+
+def spectral_bias_headline(spec: SpectralBiasSpec, summary: dict) -> list[str]:
+    return [f"steps until 2|λ̂(k)|/A_k ≥ {spec.record.threshold} (median of {spec.repeats}) at k = "
             f"{summary['frequencies']}: {summary['step_to_90']}",
             f"ordered by k: {summary['ordered_by_k']}; final train loss {summary['final_train_loss']:.3e}"]
-    return Result(hist, summary, head)
 
+
+SPECTRAL_BIAS = register_kind(Kind(
+    "spectral-bias", SpectralBiasSpec, build_spectral_bias, summarize_spectral_bias,
+    "Spectral bias (Rahaman et al. 2019): normalised spectrum of a deep ReLU net's output at k = 5…50 over "
+    "training; repeats trained as one ensemble", headline=spectral_bias_headline,
+    hint="lower train.lr (repeat r trains with seed + r; history.npz holds the first diverged repeat)"))

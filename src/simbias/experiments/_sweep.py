@@ -94,7 +94,7 @@ class Sweep:
         return [a.key for a in self.axes if a.key != "seed"]
 
     def identity(self) -> dict[str, Any]:
-        base = {k: v for k, v in self.base.items() if k != "description"}
+        base = _pruned({k: v for k, v in self.base.items() if k != "description"})
         return {"experiment": self.experiment, "base": base,
                 "grid": [[a.key, list(a.values)] for a in self.axes if a.mode == "grid"],
                 "zip": [[a.key, list(a.values)] for a in self.axes if a.mode == "zip"],
@@ -116,6 +116,19 @@ class Sweep:
         if self.seeds is not None:
             head.append(f"seeds = {_toml_scalar(list(self.seeds))}")
         return "\n".join(head) + "\n\n" + to_toml({"base": self.base})
+
+
+def _pruned(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` without ``None`` values and empty tables, at every depth: what ``sweep.toml`` can hold."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            v = _pruned(v)
+            if not v:
+                continue
+        if v is not None:
+            out[k] = v
+    return out
 
 
 def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
@@ -359,8 +372,11 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
 
 
 def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
+    from ._kind import PLUGINS
+
     return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size, "checkpoint": checkpoint}
+            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS),
+            "checkpoint": checkpoint}
 
 
 CHECKPOINTS = "checkpoints"
@@ -380,6 +396,10 @@ def _task_checkpoint(sd: SweepDir, task: Task, every, resume: bool) -> dict[str,
 
 def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
     """Run one task (what a worker does): rebuild the specs, train, return the member results."""
+    from ._kind import load_plugin
+
+    for p in payload.get("plugins", ()):  # a worker process loads the --plugin files of the sweep
+        load_plugin(p)
     cls = spec_class(payload["kind"])
     specs = [from_dict(cls, d) for d in payload["specs"]]
     results = run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,

@@ -16,3 +16,12 @@ from ._sweepdir import SweepDir as SweepDir
 from ._sweepdir import flatten_summary as flatten_summary
 from ._sweepdir import format_cell as format_cell
 from ._sweepdir import read_csv as read_csv
+
+__all__ = [
+    "RunDir",
+    "SweepDir",
+    "load_run",
+    "spec_hash",
+    "atomic_write_bytes",
+    "atomic_write_text",
+]

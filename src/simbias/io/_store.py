@@ -45,6 +45,25 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
     The file gets the mode an ordinary ``open`` would give (``0o666 & ~umask``, e.g. 0644 under
     umask 022), not ``mkstemp``'s private 0600, so colleagues on a shared file system can read it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; missing parent folders are created.
+    data : bytes
+        The whole content.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a" / "data.bin"
+    >>> atomic_write_bytes(p, b"simbias")
+    >>> p.read_bytes()
+    b'simbias'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +86,27 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, encoded as UTF-8 (see :func:`atomic_write_bytes`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; missing parent folders are created.
+    text : str
+        The whole content.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write_text(p, "γ = 1")
+    >>> p.read_text(encoding="utf-8")
+    'γ = 1'
+    """
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -113,7 +153,30 @@ def environment_info() -> dict[str, Any]:
 
 
 class RunDir:
-    """One run directory."""
+    """One run directory: its layout (module docstring), claim/lock, and atomic writers.
+
+    Writing a run: :meth:`claim` with the spec hash, write the spec, history, summary and, last,
+    the manifest (the done-marker), then :meth:`release`.  Reading back: :func:`load_run`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory (created by :meth:`claim` if missing).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from simbias import History
+    >>> d = RunDir(tempfile.mkdtemp() + "/run")
+    >>> d.claim("0123abcd")
+    >>> d.write_spec('experiment = "demo"')
+    >>> d.write_history(History(steps=np.array([0, 1]), arrays={"loss": np.array([1.0, 0.5])}))
+    >>> d.write_summary({"final_loss": 0.5})
+    >>> d.write_manifest({"spec_hash": "0123abcd", "outcome": "completed"})
+    >>> d.release()
+    >>> d.is_complete("0123abcd")
+    True
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -123,9 +186,11 @@ class RunDir:
 
     @property
     def figures(self) -> Path:
+        """The ``figures/`` folder of the run."""
         return self.path / FIGURES
 
     def existing_hash(self) -> str | None:
+        """The spec hash in ``manifest.json``, or ``None`` (no or unreadable manifest)."""
         m = self.path / MANIFEST
         if m.exists():
             try:
@@ -135,6 +200,7 @@ class RunDir:
         return None
 
     def is_complete(self, spec_hash: str) -> bool:
+        """Whether the manifest records ``spec_hash`` with outcome ``completed`` or ``diverged``."""
         m = self.path / MANIFEST
         if not m.exists():
             return False
@@ -218,17 +284,21 @@ class RunDir:
             self.release()
 
     def write_spec(self, toml_text: str) -> None:
+        """Write ``spec.toml`` atomically."""
         atomic_write_text(self.path / SPEC, toml_text)
 
     def write_history(self, history: History) -> None:
+        """Write ``history.npz`` (compressed, no pickles) atomically."""
         buf = _io.BytesIO()
         np.savez_compressed(buf, **history.to_npz_dict())
         atomic_write_bytes(self.path / HISTORY, buf.getvalue())
 
     def write_summary(self, summary: dict[str, Any]) -> None:
+        """Write ``summary.json`` atomically."""
         write_json(self.path / SUMMARY, summary)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write ``manifest.json`` atomically; write it last, it marks the run done."""
         write_json(self.path / MANIFEST, manifest)
 
 
@@ -333,7 +403,28 @@ def _hash_of_spec_file(path: Path) -> str | None:
 
 
 def spec_hash(data: dict[str, Any]) -> str:
-    """Stable short hash of a resolved spec dict (the ``description`` text is ignored)."""
+    """Stable short hash of a resolved spec dict (the ``description`` text is ignored).
+
+    SHA-256 of the spec as compact JSON with sorted keys, first 16 hex digits; it names sweep members
+    and decides whether a run directory already holds this run.
+
+    Parameters
+    ----------
+    data : dict
+        The resolved spec (JSON-serialisable).
+
+    Returns
+    -------
+    str
+        16 lowercase hex digits.
+
+    Examples
+    --------
+    >>> spec_hash({"seed": 0, "description": "a"}) == spec_hash({"description": "b", "seed": 0})
+    True
+    >>> len(spec_hash({"seed": 0}))
+    16
+    """
     payload = {k: v for k, v in data.items() if k != "description"}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
@@ -406,6 +497,22 @@ def load_run(path: str | os.PathLike) -> dict[str, Any]:
     """Load a run directory: ``{"spec", "manifest", "summary", "history", "path"}``.
 
     A damaged file raises :class:`InputError` naming the file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A run directory written by ``simbias run`` (it must hold ``spec.toml``).
+
+    Returns
+    -------
+    dict
+        ``"path"`` (Path), ``"spec"`` (dict), ``"manifest"`` and ``"summary"`` (dicts, empty when the
+        file is missing) and ``"history"`` (:class:`~simbias.History` or ``None``).
+
+    Examples
+    --------
+    >>> run = load_run("runs/fprinciple-1d")  # doctest: +SKIP
+    >>> run["summary"], run["history"].steps  # doctest: +SKIP
     """
     p = Path(path)
     if not (p / SPEC).exists():

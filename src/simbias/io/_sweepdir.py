@@ -75,7 +75,25 @@ def read_csv(path: str | os.PathLike) -> tuple[list[str], list[dict[str, str]]]:
 
 
 class SweepDir:
-    """One sweep directory (see the module docstring)."""
+    """One sweep directory (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory (created by :meth:`claim` if missing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> s = SweepDir(tempfile.mkdtemp() + "/sweep")
+    >>> s.claim("feedc0de", resume=False)
+    False
+    >>> cols = ["member_id", "outcome", "final_loss"]
+    >>> s.write_results(cols, [{"member_id": "a1", "outcome": "completed", "final_loss": 0.25}])
+    >>> s.release()
+    >>> s.read_results()[1]
+    [{'member_id': 'a1', 'outcome': 'completed', 'final_loss': '0.25'}]
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -85,14 +103,17 @@ class SweepDir:
 
     @property
     def sweep_file(self) -> Path:
+        """Path of ``sweep.toml``."""
         return self.path / SWEEP_FILE
 
     @property
     def results_file(self) -> Path:
+        """Path of ``results.csv``."""
         return self.path / RESULTS
 
     @property
     def figures(self) -> Path:
+        """The sweep's ``figures/`` folder."""
         return self.path / "figures"
 
     def existing_hash(self) -> str | None:
@@ -184,6 +205,7 @@ class SweepDir:
                 pass
 
     def write_definition(self, toml_text: str) -> None:
+        """Write ``sweep.toml`` atomically."""
         atomic_write_text(self.sweep_file, toml_text)
 
     def member(self, member_id: str) -> RunDir:
@@ -215,6 +237,7 @@ class SweepDir:
         return summary, manifest
 
     def member_dirs(self) -> list[Path]:
+        """The members' run directories that exist, sorted by path."""
         base = self.path / MEMBERS
         return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 

@@ -42,3 +42,35 @@ from ._plan import DensePlan as DensePlan
 from ._coordinate import ENCODINGS as ENCODINGS
 from ._coordinate import CoordinateNet as CoordinateNet
 from ._coordinate import encoding_width as encoding_width
+
+__all__ = [
+    "MLP",
+    "TwoLayer",
+    "DenseStack",
+    "ScaledLinear",
+    "SinCosFirstLayer",
+    "MscaleDNN1",
+    "MscaleDNN2",
+    "FourierFeatures",
+    "FourierFeatureNet",
+    "MultiScaleFourierNet",
+    "CoordinateNet",
+    "CNN",
+    "DensePlan",
+    "DenseLayer",
+    "ACTIVATIONS",
+    "get_activation",
+    "srelu",
+    "s2relu",
+    "phi",
+    "xtanh",
+    "x2tanh",
+    "Ricker",
+    "INIT_SCHEMES",
+    "InitScheme",
+    "register_init",
+    "resolve_init",
+    "init_parameters_",
+    "make_scales",
+    "ENCODINGS",
+]

@@ -96,16 +96,39 @@ def as_batch(x: Tensor, in_features: int) -> Tensor:
 class DenseStack(nn.Module):
     """``in_features → widths[0] → … → widths[-1] (→ out_features)`` with one activation after every hidden layer.
 
-    Args:
-        in_features: input dimension.
-        widths: hidden widths (may be empty).
-        out_features: size of a final linear layer (no activation), or ``None`` for none — then
-            the block ends with the last hidden activation (a trunk).
-        activation: a name from :data:`simbias.nn.ACTIVATIONS` or a callable.
-        init, init_std: initialisation (module docstring).
-        residual: add the identity, h ← σ(W h + b) + h, whenever a hidden layer keeps the width
-            (the MSDNN code's skips).
-        output_bias: whether the output layer has a bias.
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    widths : sequence of int
+        Hidden widths (may be empty).
+    out_features : int or None, default 1
+        Size of a final linear layer (no activation), or ``None`` for none — then the block ends
+        with the last hidden activation (a trunk).
+    activation : str or callable, default "tanh"
+        A name from :data:`simbias.nn.ACTIVATIONS` or a callable.
+    init : str, default "xavier"
+        Initialisation scheme (module docstring).
+    init_std : float, optional
+        Standard deviation of ``"normal"`` (required there).
+    residual : bool, default False
+        Add the identity, h ← σ(W h + b) + h, whenever a hidden layer keeps the width (the MSDNN
+        code's skips).
+    output_bias : bool, default True
+        Whether the output layer has a bias.
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> trunk = DenseStack(2, [16, 16], None, "tanh", generator=torch.Generator().manual_seed(0))
+    >>> trunk(torch.zeros(5, 2)).shape, trunk.out_features
+    (torch.Size([5, 16]), 16)
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int | None = 1,
@@ -129,6 +152,7 @@ class DenseStack(nn.Module):
             init_dense_(layer, init, std=init_std, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features); the last hidden activation when ``out_features=None``."""
         x = as_batch(x, self.in_features)
         for layer in self.hidden:
             y = self.act(layer(x))
@@ -145,6 +169,39 @@ class ScaledLinear(nn.Module):
     ``scales`` is the per-neuron vector K (length ``out_features``; build it with
     :func:`~simbias.nn.expand_scales`); it is a buffer, or a parameter when ``trainable_scales``
     (the MSDNN ``adapt_scale`` variant).
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    out_features : int
+        Number of neurons.
+    scales : sequence of float or torch.Tensor
+        Per-neuron scales K, length ``out_features``.
+    scale_bias : bool, default False
+        Scale the bias too: K ⊙ (W x + b).
+    bias : bool, default True
+        Whether the layer has a bias.
+    init : str, default "xavier"
+        Initialisation scheme (module docstring).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    trainable_scales : bool, default False
+        Make K a parameter.
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = ScaledLinear(1, 4, [1.0, 1.0, 10.0, 10.0], bias=False)
+    >>> z = layer(torch.ones(1, 1))
+    >>> torch.allclose(z, layer.scales * layer.linear.weight.T)
+    True
     """
 
     def __init__(self, in_features: int, out_features: int, scales: Sequence[float] | Tensor, *, scale_bias: bool = False,
@@ -166,6 +223,7 @@ class ScaledLinear(nn.Module):
         self.out_features = out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """z = K ⊙ (W x) + b (or K ⊙ (W x + b)), shape (n, out_features)."""
         x = as_batch(x, self.in_features)
         if self.scale_bias or self.linear.bias is None:
             return self.scales * self.linear(x)
@@ -181,6 +239,39 @@ class SinCosFirstLayer(nn.Module):
     The sin/cos first layer of the MSDNN ``FourierBase`` model and SD2NN's soft Fourier mapping
     (arXiv 2112.06660; ``amplitude`` s = ½ recommended there).  ``scales`` is a per-neuron vector
     of length ``width`` (all ones when ``None``).
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    width : int
+        Number of frequencies (neurons of z); the output has 2·width features.
+    scales : sequence of float or torch.Tensor, optional
+        Per-neuron scales K (default all ones).
+    amplitude : float, default 1.0
+        The factor s.
+    bias : bool, default False
+        Add a bias to z.
+    init : str, default "xavier"
+        Initialisation scheme of W (module docstring).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    trainable_scales : bool, default False
+        Make K a parameter.
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = SinCosFirstLayer(2, 8, amplitude=0.5)
+    >>> out = layer(torch.randn(3, 2))
+    >>> out.shape, bool(torch.allclose((out ** 2).sum(1), torch.full((3,), 8 * 0.25)))
+    (torch.Size([3, 16]), True)
     """
 
     def __init__(self, in_features: int, width: int, *, scales: Sequence[float] | Tensor | None = None,
@@ -199,6 +290,7 @@ class SinCosFirstLayer(nn.Module):
         self.in_features, self.out_features = in_features, 2 * width
 
     def forward(self, x: Tensor) -> Tensor:
+        """s·[cos z, sin z], shape (n, 2·width)."""
         z = self.proj(x)
         return self.amplitude * torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
 

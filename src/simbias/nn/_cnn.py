@@ -60,22 +60,46 @@ def _positive_int(name: str, v) -> int:
 class CNN(nn.Module):
     """conv(C → c₁) → act → conv(c₁ → c₂) → act → max-pool → fc(hidden) → act → fc(out).
 
-    Args:
-        in_shape: shape of one sample, channels first: ``(C, H, W)`` for images, ``(C, L)`` for
-            1-D signals (:attr:`simbias.problems.Dataset.image_shape`).
-        out_features: number of outputs (classes, or regression targets).
-        channels: output channels of the convolutions; any number of them (default (32, 64)).
-        kernel_size: side of every (square) kernel.
-        padding: zero padding of every convolution (0 = "valid", as the tutorial).
-        pool: side of the max-pool after the last convolution (1 = none).
-        hidden: widths of the fully connected hidden layers after the pool (default (400,)).
-        activation: a name from :data:`simbias.nn.ACTIVATIONS`.
-        init, init_std: initialisation (module docstring).
-        generator: the random source of the initialisation.
-
     ``hidden_outputs(x)`` (alias ``hidden``) returns the output of every hidden stage, flattened
     to (n, features): each convolution (after the activation; the last one after the pool) and
     each fully connected hidden layer — the pre-condition components of the deep F-Principle.
+
+    Parameters
+    ----------
+    in_shape : sequence of int
+        Shape of one sample, channels first: ``(C, H, W)`` for images, ``(C, L)`` for 1-D signals
+        (:attr:`simbias.problems.Dataset.image_shape`).
+    out_features : int, default 10
+        Number of outputs (classes, or regression targets).
+    channels : sequence of int, default (32, 64)
+        Output channels of the convolutions; any number of them.
+    kernel_size : int, default 3
+        Side of every (square) kernel.
+    padding : int, default 0
+        Zero padding of every convolution (0 = "valid", as the tutorial).
+    pool : int, default 2
+        Side of the max-pool after the last convolution (1 = none).
+    hidden : sequence of int, default (400,)
+        Widths of the fully connected hidden layers after the pool.
+    activation : str, default "relu"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : str, default "xavier"
+        Initialisation scheme (module docstring).
+    init_std : float, optional
+        Standard deviation of ``"std"`` (required there).
+    generator : torch.Generator, optional
+        The random source of the initialisation.
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = CNN((1, 8, 8), 10, generator=torch.Generator().manual_seed(0))
+    >>> net(torch.rand(4, 64)).shape, [h.shape[1] for h in net.hidden_outputs(torch.rand(4, 64))]
+    (torch.Size([4, 10]), [1152, 256, 400])
     """
 
     def __init__(self, in_shape: Sequence[int], out_features: int = 10, *, channels: Sequence[int] = (32, 64),
@@ -164,6 +188,7 @@ class CNN(nn.Module):
         return (y[0] if squeeze else y), out
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x flattened (n, C·H·W) or shaped (n, *in_shape)."""
         return self._stages(x, keep=False)[0]
 
     def hidden_outputs(self, x: Tensor) -> list[Tensor]:

@@ -38,23 +38,41 @@ def encoding_width(encoding: str, in_features: int, n_features: int) -> int:
 class CoordinateNet(nn.Module):
     """γ(x) → ``widths`` ReLU layers → ``out_features`` → sigmoid (module docstring).
 
-    Args:
-        in_features: input dimension d.
-        widths: hidden widths (Tancik's image net: [256, 256, 256], i.e. 4 dense layers of 256
-            channels counting the output layer).
-        out_features: outputs (one per colour channel).
-        encoding: ``none`` | ``basic`` | ``positional`` | ``gaussian``.
-        n_features: m (Gaussian rows; positional frequencies per axis).
-        sigma: Gaussian standard deviation / largest positional frequency (cycles per unit).
-        output: ``"sigmoid"`` (values in (0, 1)) or ``"identity"``.
-        init: hidden and output initialisation (:class:`~simbias.nn.DenseStack`; default Xavier).
-        generator: random source of B and the weights.
+    Parameters
+    ----------
+    in_features : int
+        Input dimension d.
+    widths : sequence of int
+        Hidden widths (Tancik's image net: [256, 256, 256], i.e. 4 dense layers of 256 channels
+        counting the output layer).
+    out_features : int, default 1
+        Outputs (one per colour channel).
+    encoding : {"none", "basic", "positional", "gaussian"}, default "gaussian"
+        The input encoding γ.
+    n_features : int, default 256
+        m (Gaussian rows; positional frequencies per axis).
+    sigma : float, default 10.0
+        Gaussian standard deviation / largest positional frequency (cycles per unit).
+    output : {"sigmoid", "identity"}, default "sigmoid"
+        Output map: values in (0, 1), or unbounded.
+    activation : str, default "relu"
+        Hidden activation.
+    init : str, default "xavier"
+        Hidden and output initialisation (:class:`~simbias.nn.DenseStack`).
+    generator : torch.Generator, optional
+        Random source of B and the weights.
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
 
-    Example:
-        >>> net = CoordinateNet(2, [32, 32], 3, encoding="gaussian", n_features=16, sigma=10.0,
-        ...                     generator=torch.Generator().manual_seed(0))
-        >>> net(torch.rand(5, 2)).shape
-        torch.Size([5, 3])
+    Examples
+    --------
+    >>> import torch
+    >>> net = CoordinateNet(2, [32, 32], 3, encoding="gaussian", n_features=16, sigma=10.0,
+    ...                     generator=torch.Generator().manual_seed(0))
+    >>> net(torch.rand(5, 2)).shape
+    torch.Size([5, 3])
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, encoding: str = "gaussian",
@@ -85,5 +103,6 @@ class CoordinateNet(nn.Module):
         return torch.cat([torch.cos(z), torch.sin(z)], dim=-1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features); in (0, 1) with ``output='sigmoid'``."""
         out = self.mlp(self.encode(x))
         return torch.sigmoid(out) if self.sigmoid else out

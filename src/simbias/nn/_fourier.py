@@ -40,14 +40,36 @@ FOURIER_KINDS = ("gaussian", "basic", "positional")
 class FourierFeatures(nn.Module):
     """γ(x) = [cos(c B x), sin(c B x)], c = 2π (or 1 with ``two_pi=False``); output width 2·rows(B).
 
-    Args:
-        in_features: input dimension d.
-        kind: ``"gaussian"``, ``"basic"`` or ``"positional"`` (module docstring).
-        n_features: m, the number of frequencies (per axis for ``"positional"``).
-        sigma: scale σ of the Gaussian (standard deviation) or positional (largest frequency) kinds.
-        two_pi: multiply by 2π (Tancik) or not (Wang–Wang–Perdikaris / DeepXDE).
-        trainable: make B a parameter instead of a buffer.
-        generator: random source of the Gaussian B (the global RNG when ``None``).
+    Parameters
+    ----------
+    in_features : int
+        Input dimension d.
+    kind : {"gaussian", "basic", "positional"}, default "gaussian"
+        How B is built (module docstring).
+    n_features : int, default 256
+        m, the number of frequencies (per axis for ``"positional"``).
+    sigma : float, default 10.0
+        Scale σ of the Gaussian (standard deviation) or positional (largest frequency) kinds.
+    two_pi : bool, default True
+        Multiply by 2π (Tancik) or not (Wang–Wang–Perdikaris / DeepXDE).
+    trainable : bool, default False
+        Make B a parameter instead of a buffer.
+    generator : torch.Generator, optional
+        Random source of the Gaussian B (the global RNG when ``None``).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ff = FourierFeatures(1, "basic")
+    >>> ff(torch.tensor([0.0, 0.125]))  # [cos 2πx, sin 2πx]
+    tensor([[1.0000, 0.0000],
+            [0.7071, 0.7071]])
+    >>> FourierFeatures(2, "positional", n_features=4, sigma=16.0).B[:4, 0]
+    tensor([1., 2., 4., 8.])
     """
 
     def __init__(self, in_features: int, kind: str = "gaussian", n_features: int = 256, sigma: float = 10.0, *,
@@ -81,6 +103,7 @@ class FourierFeatures(nn.Module):
         self.in_features, self.out_features = d, 2 * b.shape[0]
 
     def forward(self, x: Tensor) -> Tensor:
+        """γ(x) = [cos(c B x), sin(c B x)], shape (n, 2·rows(B))."""
         z = as_batch(x, self.in_features) @ self.B.T
         if self.two_pi:
             z = 2 * math.pi * z
@@ -92,7 +115,49 @@ class FourierFeatures(nn.Module):
 
 
 class FourierFeatureNet(nn.Module):
-    """γ(x) (:class:`FourierFeatures`) then a :class:`DenseStack` ``2m → widths → out_features`` (Tancik et al.)."""
+    """γ(x) (:class:`FourierFeatures`) then a :class:`DenseStack` ``2m → widths → out_features`` (Tancik et al.).
+
+    Tancik et al., arXiv 2006.10739: the embedding lets a ReLU network fit high frequencies that
+    the spectral bias would otherwise leave for last.
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension d.
+    widths : sequence of int
+        Hidden widths of the network after the embedding.
+    out_features : int, default 1
+        Output dimension.
+    kind : {"gaussian", "basic", "positional"}, default "gaussian"
+        Embedding kind (see :class:`FourierFeatures`).
+    n_features : int, default 256
+        Number of frequencies m.
+    sigma : float, default 10.0
+        Embedding scale σ.
+    two_pi : bool, default True
+        Include 2π in the embedding.
+    trainable : bool, default False
+        Make B a parameter.
+    activation : str or callable, default "relu"
+        Hidden activation.
+    init : str, default "xavier"
+        Initialisation of the dense layers (:mod:`simbias.nn._blocks`).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    generator : torch.Generator, optional
+        Random source of B and the weights.
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = FourierFeatureNet(2, [64, 64], 3, n_features=32, sigma=10.0, generator=torch.Generator().manual_seed(0))
+    >>> net(torch.rand(4, 2)).shape
+    torch.Size([4, 3])
+    """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, kind: str = "gaussian",
                  n_features: int = 256, sigma: float = 10.0, two_pi: bool = True, trainable: bool = False,
@@ -106,20 +171,45 @@ class FourierFeatureNet(nn.Module):
         self.in_features, self.out_features = in_features, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features)."""
         return self.mlp(self.features(x))
 
 
 class MultiScaleFourierNet(nn.Module):
     """MsFFN (module docstring): head(concat_σ trunk(γ_σ(x))), with one shared trunk.
 
-    Args:
-        in_features: input dimension.
-        widths: ``widths[0]`` is the embedding width 2m (even); ``widths[1:]`` the shared trunk's
-            hidden widths (DeepXDE's ``layer_sizes[1:-1]``; e.g. [100, 100, 100]).
-        out_features: output dimension.
-        sigmas: the scales σ of the Gaussian embeddings (DeepXDE demo: [1, 10]).
-        two_pi: include 2π in the embeddings (default no, as the original code).
-        activation: trunk activation; init: trunk and head initialisation (DeepXDE: Glorot uniform).
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    widths : sequence of int
+        ``widths[0]`` is the embedding width 2m (even); ``widths[1:]`` the shared trunk's hidden
+        widths (DeepXDE's ``layer_sizes[1:-1]``; e.g. [100, 100, 100]).
+    out_features : int, default 1
+        Output dimension.
+    sigmas : sequence of float, default (1.0, 10.0)
+        The scales σ of the Gaussian embeddings (DeepXDE demo: [1, 10]).
+    two_pi : bool, default False
+        Include 2π in the embeddings (default no, as the original code).
+    activation : str or callable, default "tanh"
+        Trunk activation.
+    init : str, default "glorot_uniform"
+        Trunk and head initialisation (DeepXDE: Glorot uniform).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    generator : torch.Generator, optional
+        Random source of the embeddings and the weights.
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MultiScaleFourierNet(1, [20, 30, 30], 1, sigmas=[1, 10], generator=torch.Generator().manual_seed(0))
+    >>> net(torch.linspace(0, 1, 6)).shape, net.head.in_features
+    (torch.Size([6, 1]), 60)
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *,
@@ -151,6 +241,7 @@ class MultiScaleFourierNet(nn.Module):
         self.sigmas, self.in_features, self.out_features = sigmas, in_features, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features): the head applied to the concatenated trunk outputs of every σ."""
         return self.head(torch.cat([self.trunk(emb(x)) for emb in self.embeddings], dim=-1))
 
     def extra_repr(self) -> str:

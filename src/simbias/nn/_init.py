@@ -43,13 +43,17 @@ class InitScheme:
 
     Parameters
     ----------
-    law : ``"normal"`` (scale = standard deviation) or ``"uniform"`` (scale = bound of U(±bound)).
-    weight_scale : ``(fan_in, fan_out, std) -> float``.
-    bias_scale : ``(fan_in, fan_out, std, weight_scale) -> float`` (standard deviation, normal law).
-    needs_std : whether the scheme reads ``std`` (``init_std`` of the models).
+    law : {"normal", "uniform"}
+        ``"normal"`` (scale = standard deviation) or ``"uniform"`` (scale = bound of U(±bound)).
+    weight_scale : callable
+        ``(fan_in, fan_out, std) -> float``.
+    bias_scale : callable
+        ``(fan_in, fan_out, std, weight_scale) -> float`` (standard deviation, normal law).
+    needs_std : bool, default False
+        Whether the scheme reads ``std`` (``init_std`` of the models).
 
-    Example
-    -------
+    Examples
+    --------
     >>> s = InitScheme("normal", lambda fi, fo, std: math.sqrt(1.0 / fi), lambda fi, fo, std, w: 0.0)
     >>> s.weight_scale(4, 2, None)
     0.5
@@ -80,7 +84,27 @@ INIT_SCHEMES: tuple[str, ...] = tuple(_SCHEMES)
 
 
 def register_init(name: str, scheme: InitScheme) -> None:
-    """Add a draw under ``name`` (it then serves every model's ``init=``)."""
+    """Add a draw under ``name`` (it then serves every model's ``init=``).
+
+    An existing name is replaced.  The registry is process-wide.
+
+    Parameters
+    ----------
+    name : str
+        The new scheme name.
+    scheme : InitScheme
+        Its law, weight scale and bias rule.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> register_init("half_lecun", InitScheme("normal", lambda fi, fo, std: 0.5 / math.sqrt(fi),
+    ...                                        lambda fi, fo, std, w: 0.0))  # doctest: +SKIP
+    >>> MLP(1, [64], 1, init="half_lecun")  # doctest: +SKIP
+    """
     global INIT_SCHEMES
     _SCHEMES[name] = scheme
     INIT_SCHEMES = tuple(_SCHEMES)
@@ -91,16 +115,20 @@ def resolve_init(name: str, *, key: str = "model.init", accepted: tuple[str, ...
 
     Parameters
     ----------
-    name : a scheme name.
-    key : the spec key named in the error.
-    accepted : names (canonical or aliases) this caller accepts; default: all.
+    name : str
+        A scheme name or alias.
+    key : str, default "model.init"
+        The spec key named in the error.
+    accepted : tuple of str, optional
+        Names (canonical or aliases) this caller accepts; default: all.
 
     Returns
     -------
     str
+        The canonical name.
 
-    Example
-    -------
+    Examples
+    --------
     >>> resolve_init("glorot_uniform")
     'xavier_uniform'
     """
@@ -129,13 +157,22 @@ def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = N
 
     Parameters
     ----------
-    layer : an ``nn.Linear``, ``nn.Conv1d``/``Conv2d`` or any module with ``weight`` (and ``bias``).
-    init : a scheme name or alias.
-    std : the standard deviation of ``normal`` (``init_std``).
-    generator : the random source.
+    layer : torch.nn.Module
+        An ``nn.Linear``, ``nn.Conv1d``/``Conv2d`` or any module with ``weight`` (and ``bias``).
+    init : str
+        A scheme name or alias.
+    std : float, optional
+        The standard deviation of ``normal`` (``init_std``); required there.
+    generator : torch.Generator, optional
+        The random source (``None``: the global one).
 
-    Example
+    Returns
     -------
+    None
+        The layer is modified in place.
+
+    Examples
+    --------
     >>> lin = torch.nn.Linear(3, 2)
     >>> init_parameters_(lin, "xavier", generator=torch.Generator().manual_seed(0))
     >>> bool((lin.bias == 0).all())

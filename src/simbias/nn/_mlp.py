@@ -47,15 +47,40 @@ def init_linear_(layer: nn.Linear, *, init: str, std: float | None = None, gener
 class MLP(nn.Module):
     """``in_features → widths[0] → … → widths[-1] → out_features`` with one activation.
 
-    Args:
-        in_features: input dimension.
-        widths: hidden widths, e.g. ``[200, 200, 200, 100]`` (may be empty: a linear model).
-        out_features: output dimension.
-        activation: a name from :data:`simbias.nn.ACTIVATIONS`.
-        init: initialisation scheme (module docstring); ``init_t`` is the exponent of ``"power"``,
-            ``init_std`` the standard deviation of ``"std"``.
-        output_bias: whether the last layer has a bias (the condensation code drops it).
-        generator: the random source of the initialisation (``None``: the global one).
+    ``forward`` takes x (n, in_features) (or (n,) when in_features = 1) and returns
+    (n, out_features); :meth:`hidden` returns every hidden layer's output.
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    widths : sequence of int
+        Hidden widths, e.g. ``[200, 200, 200, 100]`` (may be empty: a linear model).
+    out_features : int, default 1
+        Output dimension.
+    activation : str, default "tanh"
+        A name from :data:`simbias.nn.ACTIVATIONS`.
+    init : str, default "power"
+        Initialisation scheme (module docstring).
+    init_t : float, default 0.5
+        Exponent t of ``"power"``: std = widths[0]^(−t).
+    init_std : float, optional
+        Standard deviation of ``"std"``/``"normal"`` (required there).
+    output_bias : bool, default True
+        Whether the last layer has a bias (the condensation code drops it).
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MLP(1, [200, 100], 1, init="power", init_t=0.5, generator=torch.Generator().manual_seed(0))
+    >>> net(torch.linspace(-1, 1, 5)).shape, [h.shape[1] for h in net.hidden(torch.zeros(3, 1))]
+    (torch.Size([5, 1]), [200, 100])
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, activation: str = "tanh",
@@ -85,6 +110,7 @@ class MLP(nn.Module):
             init_linear_(layer, init=init, std=std, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) outputs for x of shape (n, in_features) (or (n,) when in_features = 1)."""
         if x.ndim == 1:
             x = x[:, None]
         for layer in self.layers[:-1]:
@@ -92,7 +118,18 @@ class MLP(nn.Module):
         return self.layers[-1](x)
 
     def hidden(self, x: Tensor) -> list[Tensor]:
-        """Outputs of every hidden layer (after the activation), for the deep F-Principle."""
+        """Outputs of every hidden layer (after the activation), for the deep F-Principle.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Inputs (n, in_features) or (n,).
+
+        Returns
+        -------
+        list of torch.Tensor
+            One (n, widths[j]) tensor per hidden layer.
+        """
         if x.ndim == 1:
             x = x[:, None]
         out = []
@@ -107,10 +144,10 @@ class MLP(nn.Module):
         Returns
         -------
         DensePlan
-            one ``nn.Linear`` per layer, the activation (named when it is the registered one).
+            One ``nn.Linear`` per layer, the activation (named when it is the registered one).
 
-        Example
-        -------
+        Examples
+        --------
         >>> len(MLP(1, [8, 8], 1).dense_plan().layers)
         3
         """

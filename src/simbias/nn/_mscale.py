@@ -43,7 +43,33 @@ FIRST_LAYERS = ("activation", "sin", "sincos")
 
 def make_scales(rule: str, n: int, *, base: float = 2.0, start: float = 1.0, stop: float | None = None) -> tuple[float, ...]:
     """``n`` scales by a rule: ``"geometric"`` start·base^i; ``"linear"`` linspace(start, stop or start + n − 1, n);
-    ``"msdnn"`` (1, 1, 2, …, n − 1)."""
+    ``"msdnn"`` (1, 1, 2, …, n − 1).
+
+    Parameters
+    ----------
+    rule : {"geometric", "linear", "msdnn"}
+        The rule.
+    n : int
+        Number of scales.
+    base : float, default 2.0
+        Ratio of ``"geometric"``.
+    start : float, default 1.0
+        First scale of ``"geometric"`` and ``"linear"``.
+    stop : float, optional
+        Last scale of ``"linear"`` (default start + n − 1).
+
+    Returns
+    -------
+    tuple of float
+        The scales (positive, finite).
+
+    Examples
+    --------
+    >>> make_scales("geometric", 6)
+    (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+    >>> make_scales("msdnn", 4)
+    (1.0, 1.0, 2.0, 3.0)
+    """
     if rule not in SCALE_RULES:
         raise InputError("model.scales", f"unknown rule {rule!r}", f"choose one of {', '.join(SCALE_RULES)} or give a list")
     check_size("model.n_scales", n)
@@ -89,17 +115,45 @@ def expand_scales(scales, width: int) -> Tensor:
 class MscaleDNN1(nn.Module):
     """One network with a scaled first layer (module docstring): h₁ = σ(K ⊙ (W₀x) + b₀), then a :class:`DenseStack`.
 
-    Args:
-        in_features: input dimension.
-        widths: hidden widths; ``widths[0]`` is the scaled layer.
-        out_features: output dimension.
-        scales: the N scales a_i (a list; see :func:`make_scales`).
-        activation: hidden activation (name or callable); the paper favours compact ones (``srelu``, ``phi``).
-        first_layer: ``"activation"`` (σ as everywhere), ``"sin"`` or ``"sincos"`` (module docstring).
-        scale_bias: scale the first-layer bias too (SD2NN).
-        residual: identity skips between equal-width hidden layers (MSDNN code).
-        amplitude: the factor s of the ``"sincos"`` first layer.
-        trainable_scales: make K a parameter (MSDNN ``adapt_scale``); a buffer otherwise.
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    widths : sequence of int
+        Hidden widths (non-empty); ``widths[0]`` is the scaled layer.
+    out_features : int, default 1
+        Output dimension.
+    scales : sequence of float
+        The N scales a_i (a list; see :func:`make_scales`).
+    activation : str or callable, default "srelu"
+        Hidden activation; the paper favours compact ones (``srelu``, ``phi``).
+    first_layer : {"activation", "sin", "sincos"}, default "activation"
+        σ as everywhere, sin, or the [cos, sin] layer (module docstring).
+    scale_bias : bool, default False
+        Scale the first-layer bias too (SD2NN).
+    residual : bool, default False
+        Identity skips between equal-width hidden layers (MSDNN code).
+    amplitude : float, default 1.0
+        The factor s of the ``"sincos"`` first layer.
+    init : str, default "mscale"
+        Initialisation scheme (:mod:`simbias.nn._blocks`).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    trainable_scales : bool, default False
+        Make K a parameter (MSDNN ``adapt_scale``); a buffer otherwise.
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MscaleDNN1(1, [12, 12], 1, scales=[1, 2, 4], generator=torch.Generator().manual_seed(0))
+    >>> net.first.scales.tolist(), net(torch.linspace(0, 1, 5)).shape
+    ([1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0, 4.0, 4.0], torch.Size([5, 1]))
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, scales: Sequence[float],
@@ -132,6 +186,7 @@ class MscaleDNN1(nn.Module):
         self.widths, self.out_features = widths, out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """(n, out_features) for x (n, in_features) (or (n,) when in_features = 1)."""
         h = self.first(as_batch(x, self.in_features))
         if self.first_act is not None:
             h = self.first_act(h)
@@ -146,6 +201,39 @@ class MscaleDNN2(nn.Module):
 
     The sub-networks are initialised one after another from the same ``generator``.  The scales
     are a buffer (``scales``); :meth:`subnet_outputs` gives the N terms of the sum.
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension.
+    widths : sequence of int
+        Hidden widths of every sub-network.
+    out_features : int, default 1
+        Output dimension.
+    scales : sequence of float
+        The N scales a_i (see :func:`make_scales`).
+    activation : str or callable, default "srelu"
+        Hidden activation.
+    residual : bool, default False
+        Identity skips between equal-width hidden layers.
+    init : str, default "mscale"
+        Initialisation scheme (:mod:`simbias.nn._blocks`).
+    init_std : float, optional
+        Standard deviation of ``"normal"``.
+    generator : torch.Generator, optional
+        The random source of the initialisation (``None``: the global one).
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MscaleDNN2(1, [30, 30, 30], 1, scales=make_scales("geometric", 6), activation="sin")
+    >>> x = torch.linspace(-1, 1, 8)
+    >>> torch.allclose(net(x), net.subnet_outputs(x).sum(0), atol=1e-6)
+    True
     """
 
     def __init__(self, in_features: int, widths: Sequence[int], out_features: int = 1, *, scales: Sequence[float],
@@ -167,11 +255,23 @@ class MscaleDNN2(nn.Module):
         self.out_features = out_features
 
     def subnet_outputs(self, x: Tensor) -> Tensor:
-        """f_{θ_i}(a_i x) for every i, shape (N, n, out_features)."""
+        """f_{θ_i}(a_i x) for every i, shape (N, n, out_features).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Inputs (n, in_features) or (n,).
+
+        Returns
+        -------
+        torch.Tensor
+            (N, n, out_features); their sum over the first axis is ``forward(x)``.
+        """
         x = as_batch(x, self.in_features)
         return torch.stack([net(a * x) for a, net in zip(self.scales, self.subnets)])
 
     def forward(self, x: Tensor) -> Tensor:
+        """Σ_i f_{θ_i}(a_i x), shape (n, out_features); the sub-networks run as one batched product."""
         # Same numbers as ``subnet_outputs(x).sum(0)``, but the N sub-networks run as one batched
         # matrix product per layer (their weights stacked on the fly, so gradients still reach each
         # sub-network's own parameters): ~3x faster for the 6 x 1-30-30-30-1 Ritz example.

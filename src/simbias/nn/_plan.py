@@ -28,14 +28,19 @@ class DenseLayer:
 
     Parameters
     ----------
-    weight : name of the weight parameter (as in ``named_parameters``).
-    bias : name of the bias parameter, or ``None``.
-    transposed : weight stored ``(out, in)`` like ``nn.Linear`` (``True``) or ``(in, out)`` (``False``).
-    vector : weight stored as a vector ``(in,)`` for a single output.
-    fused_bias : the bias is added inside the product (``nn.Linear``'s ``addmm``) rather than after it.
+    weight : str
+        Name of the weight parameter (as in ``named_parameters``).
+    bias : str or None
+        Name of the bias parameter, or ``None``.
+    transposed : bool
+        Weight stored ``(out, in)`` like ``nn.Linear`` (``True``) or ``(in, out)`` (``False``).
+    vector : bool
+        Weight stored as a vector ``(in,)`` for a single output.
+    fused_bias : bool
+        The bias is added inside the product (``nn.Linear``'s ``addmm``) rather than after it.
 
-    Example
-    -------
+    Examples
+    --------
     >>> DenseLayer("layers.0.weight", "layers.0.bias", transposed=True, vector=False, fused_bias=True)
     DenseLayer(weight='layers.0.weight', bias='layers.0.bias', transposed=True, vector=False, fused_bias=True)
     """
@@ -53,18 +58,24 @@ class DensePlan:
 
     Parameters
     ----------
-    layers : the layers, input to output.
-    activation : the activation function (applied after every layer but the last).
-    activation_name : its name in :data:`simbias.nn.ACTIVATIONS` when it is that registered function
-        (the engine then may use hand-written derivatives), else ``None``.
-    output_divisor : name of a float attribute the output is divided by (``TwoLayer.alpha``).
-    free_attributes : plain attributes that may differ between members of one ensemble.
+    layers : tuple of DenseLayer
+        The layers, input to output.
+    activation : callable
+        The activation function (applied after every layer but the last).
+    activation_name : str or None
+        Its name in :data:`simbias.nn.ACTIVATIONS` when it is that registered function (the engine
+        then may use hand-written derivatives), else ``None``.
+    output_divisor : str, optional
+        Name of a float attribute the output is divided by (``TwoLayer.alpha``).
+    free_attributes : tuple of str, default ()
+        Plain attributes that may differ between members of one ensemble.
 
-    Example
-    -------
-    >>> plan = MLP(1, [8], 1).dense_plan()                       # doctest: +SKIP
-    >>> [l.weight for l in plan.layers]                          # doctest: +SKIP
-    ['layers.0.weight', 'layers.1.weight']
+    Examples
+    --------
+    >>> from simbias.nn import MLP
+    >>> plan = MLP(1, [8], 1).dense_plan()
+    >>> [l.weight for l in plan.layers], plan.activation_name
+    (['layers.0.weight', 'layers.1.weight'], 'tanh')
     """
 
     layers: tuple[DenseLayer, ...]

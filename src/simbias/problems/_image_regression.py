@@ -79,6 +79,22 @@ def text_image(size=512, *, seed: int = 0, dtype=None) -> Tensor:
     (``ImageFont.load_default``) at 4× the size and reduced with a box filter (anti-aliased
     edges).  Same ``size`` and ``seed`` → same pixels with the same Pillow version.
 
+    Parameters
+    ----------
+    size : int
+        Side length in pixels (≥ 8).
+    seed : int
+        Seed of the line order, offsets and colours.
+    dtype : torch.dtype, optional
+        Float dtype (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Tensor
+        (size, size, 3) RGB values in [0, 1].
+
+    Examples
+    --------
     >>> text_image(64).shape
     torch.Size([64, 64, 3])
     """
@@ -139,12 +155,19 @@ def load_named_image(name: str | None = "astronaut", *, path: str | None = None,
 class GridImageRegression(NamedTuple):
     """An image as coordinates → values with the every-other-pixel split (module docstring).
 
-    Attributes:
-        problem: a :class:`~simbias.problems.Regression`: ``x_train``/``y_train`` the training
-            subgrid (row-major, shape ``train_shape``), ``x_test``/``y_test`` every pixel of the
-            image (row-major, shape ``shape``).
-        train_mask: (H·W,) bool, ``True`` on the training pixels (rows of ``x_test``).
-        shape: ``(H, W)``; train_shape: ``(⌈H/2⌉, ⌈W/2⌉)``; channels: C.
+    Parameters
+    ----------
+    problem : Regression
+        ``x_train``/``y_train`` the training subgrid (row-major, shape ``train_shape``),
+        ``x_test``/``y_test`` every pixel of the image (row-major, shape ``shape``).
+    train_mask : Tensor
+        (H·W,) bool, ``True`` on the training pixels (rows of ``x_test``).
+    shape : (int, int)
+        ``(H, W)``.
+    train_shape : (int, int)
+        ``(⌈H/2⌉, ⌈W/2⌉)``.
+    channels : int
+        C.
     """
 
     problem: Regression

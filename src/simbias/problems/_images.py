@@ -56,18 +56,34 @@ def _float_dtype(dtype):
 def load_image(path, *, size=None, gray: bool = True, dtype=None, max_pixels: int | None = None) -> Tensor:
     """Read an image file with Pillow into a float tensor with values in [0, 1].
 
-    Args:
-        path: any format Pillow reads (PNG, JPEG, TIFF, BMP, …); EXIF orientation is applied.
-        size: ``None`` keeps the pixels as they are; an integer ``s`` crops the central square
-            and resizes it to ``s × s``; ``(h, w)`` resizes to exactly that (Lanczos filter).
-        gray: ``True`` → (H, W) luminance (Pillow's ITU-R 601-2 ``L`` conversion; 16-bit gray
-            images keep their precision, divided by 65535); ``False`` → (H, W, 3) RGB.
-        dtype: float dtype of the result (default ``torch.get_default_dtype()``).
-        max_pixels: the most pixels (width × height) the file may have, checked from its header
-            before decoding (default :data:`MAX_PIXELS` = 40 megapixels; spec key
-            ``problem.max_pixels``).  Pillow's own decompression-bomb limit is replaced by this one.
+    Parameters
+    ----------
+    path : str or Path
+        Any format Pillow reads (PNG, JPEG, TIFF, BMP, …); EXIF orientation is applied.
+    size : int or (int, int), optional
+        ``None`` keeps the pixels as they are; an integer ``s`` crops the central square and
+        resizes it to ``s × s``; ``(h, w)`` resizes to exactly that (Lanczos filter).
+    gray : bool
+        ``True`` → (H, W) luminance (Pillow's ITU-R 601-2 ``L`` conversion; 16-bit gray images
+        keep their precision, divided by 65535); ``False`` → (H, W, 3) RGB.
+    dtype : torch.dtype, optional
+        Float dtype of the result (default ``torch.get_default_dtype()``).
+    max_pixels : int, optional
+        The most pixels (width × height) the file may have, checked from its header before
+        decoding (default :data:`MAX_PIXELS` = 40 megapixels; spec key ``problem.max_pixels``).
+        Pillow's own decompression-bomb limit is replaced by this one.
 
-    An unreadable, missing, non-image or too large file raises :class:`InputError` naming ``path``.
+    Returns
+    -------
+    Tensor
+        (H, W) or (H, W, 3) values in [0, 1].  An unreadable, missing, non-image or too large
+        file raises :class:`InputError` naming ``path``.
+
+    Examples
+    --------
+    >>> img = load_image("photo.jpg", size=64)  # doctest: +SKIP
+    >>> img.shape  # doctest: +SKIP
+    torch.Size([64, 64])
     """
     import warnings
 
@@ -175,6 +191,26 @@ def default_image(size=64, *, source: str = "auto", dtype=None) -> Tensor:
     ``source="pattern"``: :func:`pattern_image`.  ``"auto"`` (default) uses the photograph when
     scikit-learn is installed, else the pattern — check ``source`` explicitly where the exact
     pixels matter.
+
+    Parameters
+    ----------
+    size : int
+        Side length in pixels.
+    source : {"auto", "sklearn", "pattern"}
+        Which image (see above).
+    dtype : torch.dtype, optional
+        Float dtype (default ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Tensor
+        (size, size) gray values in [0, 1].
+
+    Examples
+    --------
+    >>> img = default_image(32, source="pattern")
+    >>> img.shape, bool(img.min() >= 0) and bool(img.max() <= 1)
+    (torch.Size([32, 32]), True)
     """
     if source not in ("auto", "sklearn", "pattern"):
         raise InputError("image.source", f"unknown source {source!r}", "choose 'auto', 'sklearn' or 'pattern'")
@@ -192,11 +228,28 @@ def default_image(size=64, *, source: str = "auto", dtype=None) -> Tensor:
 class ImageRegression(NamedTuple):
     """Pixel coordinates → pixel values, with the train/held-out split of the 2-D F-Principle experiment.
 
-    Attributes:
-        coords: (H·W, 2) float, ``(row, column)`` coordinates (see the module docstring), row-major.
-        values: (H·W, C) float pixel values (C = 1 for gray).
-        train_mask: (H·W,) bool, ``True`` for training pixels.
-        shape: ``(H, W)``, so ``values.reshape(H, W, C)`` is the image.
+    Built by :func:`image_to_regression`; ``as_regression(name)`` gives a
+    :class:`~simbias.problems.Regression` that trains on the masked pixels and tests on all.
+
+    Parameters
+    ----------
+    coords : Tensor
+        (H·W, 2) float, ``(row, column)`` coordinates (see the module docstring), row-major.
+    values : Tensor
+        (H·W, C) float pixel values (C = 1 for gray).
+    train_mask : Tensor
+        (H·W,) bool, ``True`` for training pixels.
+    shape : tuple of int
+        ``(H, W)``, so ``values.reshape(H, W, C)`` is the image.
+
+    Examples
+    --------
+    >>> import torch
+    >>> data = image_to_regression(torch.rand(4, 6))
+    >>> data.coords.shape, int(data.train_mask.sum()), data.shape
+    (torch.Size([24, 2]), 12, (4, 6))
+    >>> data.as_regression().x_train.shape
+    torch.Size([12, 2])
     """
 
     coords: Tensor
@@ -217,7 +270,30 @@ def image_to_regression(image, *, holdout: str = "columns", scale="unit", dtype=
     ``holdout="columns"`` (the authors' choice) trains on the even columns ``j = 0, 2, 4, …`` and
     holds out every other column; ``"rows"`` does the same with rows; ``"none"`` trains on all
     pixels.  ``scale="unit"`` gives ``(i/(H-1), j/(W-1))`` ∈ [0, 1]²; a positive number ``s``
-    gives ``(i/s, j/s)`` (``s = 224`` as in the authors' code).
+    gives ``(i/s, j/s)`` (``s = 224`` as in the authors' code).  Xu et al., arXiv 1808.04295.
+
+    Parameters
+    ----------
+    image : Tensor or numpy.ndarray
+        (H, W) gray or (H, W, C) colour values.
+    holdout : {"columns", "rows", "none"}
+        Which pixels are held out of training (see above).
+    scale : "unit" or float
+        Coordinate scaling (see above).
+    dtype : torch.dtype, optional
+        Float dtype of ``coords`` and ``values``.
+
+    Returns
+    -------
+    ImageRegression
+        Coordinates (H·W, 2), values (H·W, C), the training mask and ``(H, W)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> data = image_to_regression(torch.rand(3, 5), holdout="rows", scale=224)
+    >>> data.train_mask.reshape(3, 5)[:, 0]
+    tensor([ True, False,  True])
     """
     if isinstance(image, np.ndarray):
         image = torch.from_numpy(image)

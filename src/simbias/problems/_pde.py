@@ -57,7 +57,27 @@ class PDEProblem:
     """Base class: L u = −∇·(A|∇u|^{p−2}∇u) + λ²u = f in ``domain``, u = g on its boundary.
 
     Subclasses define ``u`` and, where known in closed form, ``f`` (otherwise f = L u by
-    autograd) and ``coefficient`` (set ``has_coefficient = True``).
+    autograd) and ``coefficient`` (set ``has_coefficient = True``).  Points are (n, d) tensors
+    (or (n,) in 1-D); ``u``, ``f``, ``g``, ``coefficient`` and ``operator`` return (n,) values.
+
+    Parameters
+    ----------
+    domain : Domain
+        Ω; its dimension is the problem's ``dim``.
+    lam : float
+        λ ≥ 0 of the reaction term λ²u (0: no reaction term).
+    p : float
+        Exponent of the p-Laplacian, ≥ 2 (2 is the linear operator −∇·(A∇u)).
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = Poisson(2, kind="sin")
+    >>> x_in, x_bd = prob.sample(64, 16, torch.Generator().manual_seed(0))
+    >>> x_in.shape, x_bd.shape, prob.volume
+    (torch.Size([64, 2]), torch.Size([16, 2]), 4.0)
+    >>> torch.allclose(prob.f(x_in), prob.rhs_by_autograd(x_in), atol=1e-4)
+    True
     """
 
     name: str = "pde"
@@ -133,7 +153,28 @@ class Poisson(PDEProblem):
     """−Δu = f from a manufactured solution (``kind``, see the module docstring), default [−1, 1]^d.
 
     Closed forms: ``sin``: f = μ² Σ sin(μx_i); ``sin_square``: f = Σ (4μ²x_i² sin(μx_i²) −
-    2μ cos(μx_i²)); ``product``: f = dμ² Π sin(μx_i); ``quadratic``: f = −2d.
+    2μ cos(μx_i²)); ``product``: f = dμ² Π sin(μx_i); ``quadratic``: f = −2d.  The sources
+    (MscaleDNN, arXiv 2007.11207, and the authors' scripts) are in the module docstring.
+    ``lam = 0``, ``p = 2``.
+
+    Parameters
+    ----------
+    dim : int, optional
+        Dimension d (default: the domain's, or 1).
+    kind : {"sin", "sin_square", "product", "quadratic"}
+        The exact solution: Σ sin(μx_i), Σ sin(μx_i²), Π sin(μx_i) or |x|².
+    mu : float
+        The frequency μ (default π).
+    domain : Domain, str, mapping or pair, optional
+        Anything :func:`~simbias.problems.as_domain` accepts (default [−1, 1]^d); must agree with
+        ``dim`` when both are given.
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = Poisson(1, kind="quadratic")
+    >>> prob.u(torch.tensor([0.5])), prob.f(torch.tensor([0.5]))
+    (tensor([0.2500]), tensor([-2.]))
     """
 
     def __init__(self, dim: int | None = None, *, kind: str = "sin", mu: float = math.pi, domain: Any = None):
@@ -182,6 +223,26 @@ class PoissonBoltzmann(PDEProblem):
     arXiv 2007.11207 §4 (the PB test).  Defaults follow the paper: λ = 20, μ = 50 in 1-D and
     λ = 2, μ = 30 otherwise, on [−1, 1]^d.  sinh(λx)/sinh(λ) is evaluated as
     (e^{λ(x−1)} − e^{−λ(x+1)})/(1 − e^{−2λ}), which does not overflow for large λ.
+
+    Parameters
+    ----------
+    dim : int, optional
+        Dimension d (default: the domain's, or 1).
+    lam : float, optional
+        λ > 0 (default 20 in 1-D, 2 otherwise).
+    mu : float, optional
+        μ (default 50 in 1-D, 30 otherwise).
+    domain : Domain, str, mapping or pair, optional
+        Anything :func:`~simbias.problems.as_domain` accepts (default [−1, 1]^d).
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = PoissonBoltzmann(1)
+    >>> prob.lam, prob.mu
+    (20.0, 50.0)
+    >>> prob.g(torch.tensor([-1.0, 1.0])).abs().max() < 1e-5
+    tensor(True)
     """
 
     name = "poisson_boltzmann"
@@ -214,6 +275,21 @@ class MultiscaleElliptic(PDEProblem):
     u = x − x² + ε((1/π) sin(2πx/ε)(¼ − x/2) − (ε/4π²) cos(2πx/ε) + ε/4π²) (author-code.md §7;
     SD2NN arXiv 2112.06660 Table 2 with ε = 0.1, 0.01).  f = 1 for p = 2 (then A_ε u′ = ½ − x);
     for p > 2, f = L u by autograd.  g = u, which vanishes at 0 and, when 1/ε is an integer, at 1.
+
+    Parameters
+    ----------
+    eps : float
+        The small scale ε > 0 of the coefficient.
+    p : float
+        Exponent of the p-Laplacian (≥ 2).
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = MultiscaleElliptic(eps=0.1)
+    >>> x = torch.linspace(0.05, 0.95, 7, dtype=torch.float64)
+    >>> torch.allclose(prob.rhs_by_autograd(x), prob.f(x), atol=1e-8)
+    True
     """
 
     name = "multiscale_elliptic"
@@ -246,14 +322,29 @@ class MultiscaleElliptic(PDEProblem):
 class Manufactured(PDEProblem):
     """A problem from a user-typed exact solution: f = −∇·(A|∇u|^{p−2}∇u) + λ²u by autograd, g = u.
 
-    Args:
-        solution: u as text in ``x`` (1-D) or ``x1 … xd`` (``problem.solution``; parsed by the
-            whitelisting parser of :func:`~simbias.problems.parse_expression`, never executed).
-        domain: a :class:`~simbias.problems.Domain`, a pair ``[lo, hi]``, a name or
-            ``{name = ..., ...}``; its dimension sets d.
-        lam: λ of the reaction term (0: Poisson).
-        coefficient: optional A(x) as text (``problem.coefficient``); 1 when omitted.
-        p: exponent of the p-Laplacian (≥ 2; 2 is linear).
+    Both formulas are checked to be finite on the domain when the problem is built.
+
+    Parameters
+    ----------
+    solution : str
+        u as text in ``x`` (1-D) or ``x1 … xd`` (``problem.solution``; parsed by the
+        whitelisting parser of :func:`~simbias.problems.parse_expression`, never executed).
+    domain : Domain, str, mapping or pair
+        A :class:`~simbias.problems.Domain`, a pair ``[lo, hi]``, a name or
+        ``{name = ..., ...}``; its dimension sets d.
+    lam : float
+        λ of the reaction term (0: Poisson).
+    coefficient : str, optional
+        A(x) as text (``problem.coefficient``); 1 when omitted.
+    p : float
+        Exponent of the p-Laplacian (≥ 2; 2 is linear).
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = Manufactured("x**3", (0.0, 1.0))
+    >>> prob.f(torch.tensor([0.5], dtype=torch.float64))
+    tensor([-3.], dtype=torch.float64)
     """
 
     def __init__(self, solution: str, domain: Any = (-1.0, 1.0), *, lam: float = 0.0, coefficient: str | None = None,
@@ -312,7 +403,29 @@ PDE_PROBLEMS: dict[str, Callable[..., PDEProblem]] = {
 
 
 def make_pde(name: str, **kwargs: Any) -> PDEProblem:
-    """Build the problem registered under ``name`` (see :data:`PDE_PROBLEMS`) with keyword arguments."""
+    """Build the problem registered under ``name`` (see :data:`PDE_PROBLEMS`) with keyword arguments.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PDE_PROBLEMS` (``poisson``, ``ritz_poisson``, ``poisson_boltzmann``,
+        ``multiscale_elliptic``, ``manufactured``, ``jacobi_poisson``, ``two_scale_poisson``).
+    **kwargs
+        The constructor's arguments; an unknown one raises :class:`~simbias.errors.InputError`
+        naming ``problem.<argument>``.
+
+    Returns
+    -------
+    PDEProblem
+        The problem.
+
+    Examples
+    --------
+    >>> make_pde("poisson", dim=2, kind="product", mu=7.0).dim
+    2
+    >>> make_pde("ritz_poisson").name
+    'ritz_poisson'
+    """
     if name not in PDE_PROBLEMS:
         raise InputError("problem.name", f"unknown PDE problem {name!r}", f"choose one of {', '.join(PDE_PROBLEMS)}")
     ctor = PDE_PROBLEMS[name]

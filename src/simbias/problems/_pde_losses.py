@@ -50,8 +50,41 @@ def residual_loss(u: Model, problem: PDEProblem, x_interior: Tensor, x_boundary:
                   return_parts: bool = False):
     """PINN least squares: mean(L u_θ − f)² + β·mean(u_θ − g)².
 
-    Returns the scalar loss, or ``(loss, interior, boundary)`` with ``return_parts=True``
-    (``boundary`` without the factor β).
+    The strong form of the authors' Laplacian script, f and g evaluated on detached points;
+    L u_θ is taken by autograd with ``create_graph=True``, so the loss backpropagates to θ.
+
+    Parameters
+    ----------
+    u : callable
+        The network, (n, d) points → (n, 1) or (n,) values.
+    problem : PDEProblem
+        Supplies L (through ``operator``), f, g, p, λ, A and |Ω|.
+    x_interior : Tensor
+        (n, d) interior points S (they need not require grad).
+    x_boundary : Tensor
+        (m, d) boundary points S̃.
+    beta : float
+        The boundary penalty β > 0 (1000 in arXiv 2007.11207).
+    return_parts : bool
+        Also return the two terms.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor, Tensor)
+        The scalar loss, or ``(loss, interior, boundary)`` with ``return_parts=True``
+        (``boundary`` without the factor β).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import Poisson
+    >>> prob = Poisson(1, kind="sin")
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> x_in, x_bd = prob.sample(32, 2, torch.Generator().manual_seed(0))
+    >>> loss, interior, boundary = residual_loss(net, prob, x_in, x_bd, return_parts=True)
+    >>> loss.backward()
+    >>> torch.allclose(loss, interior + 1000 * boundary)
+    True
     """
     beta = _check_beta(beta)
     interior = pde_residual(u, problem, x_interior).square().mean()
@@ -64,8 +97,40 @@ def ritz_loss(u: Model, problem: PDEProblem, x_interior: Tensor, x_boundary: Ten
               return_parts: bool = False):
     """Deep Ritz: |Ω|·mean((1/p)A|∇u_θ|^p + ½λ²u_θ² − f u_θ) + β·mean(u_θ − g)².
 
-    Returns the scalar loss, or ``(loss, energy, boundary)`` with ``return_parts=True``
-    (``energy`` includes |Ω|; ``boundary`` is without the factor β).
+    E & Yu (arXiv 1710.00211); MscaleDNN (arXiv 2007.11207 §4).  The interior mean is a
+    Monte-Carlo estimate of ∫_Ω, hence the factor |Ω|; with p = 2 the density is
+    ½A|∇u_θ|² + ½λ²u_θ² − f u_θ.
+
+    Parameters
+    ----------
+    u : callable
+        The network, (n, d) points → (n, 1) or (n,) values.
+    problem : PDEProblem
+        Supplies L (through ``operator``), f, g, p, λ, A and |Ω|.
+    x_interior : Tensor
+        (n, d) interior points S (they need not require grad).
+    x_boundary : Tensor
+        (m, d) boundary points S̃.
+    beta : float
+        The boundary penalty β > 0 (1000 in arXiv 2007.11207).
+    return_parts : bool
+        Also return the two terms.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor, Tensor)
+        The scalar loss, or ``(loss, energy, boundary)`` with ``return_parts=True``
+        (``energy`` includes |Ω|; ``boundary`` is without the factor β).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import Poisson
+    >>> prob = Poisson(2, kind="sin")
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> x_in, x_bd = prob.sample(64, 32, torch.Generator().manual_seed(0))
+    >>> ritz_loss(net, prob, x_in, x_bd, beta=500.0).shape
+    torch.Size([])
     """
     beta = _check_beta(beta)
     x = _prepare(problem._points(x_interior))
@@ -110,19 +175,72 @@ def _pair(pred: Tensor, exact: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def rel_l2(pred: Tensor, exact: Tensor) -> Tensor:
-    """Relative L2 error ‖pred − exact‖₂ / ‖exact‖₂ (DeepXDE's "L2 relative error")."""
+    """Relative L2 error ‖pred − exact‖₂ / ‖exact‖₂ (DeepXDE's "L2 relative error").
+
+    Parameters
+    ----------
+    pred, exact : Tensor
+        Predicted and exact values at the same points (same number of elements; flattened).
+
+    Returns
+    -------
+    Tensor
+        A scalar in ``pred``'s dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rel_l2(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 3.0]))
+    tensor(0.2357)
+    """
     pred, exact = _pair(pred, exact)
     return (pred - exact).norm() / exact.norm()
 
 
 def rms(pred: Tensor, exact: Tensor) -> Tensor:
-    """Root-mean-square error (mean (pred − exact)²)^{1/2} (arXiv 2007.11207)."""
+    """Root-mean-square error (mean (pred − exact)²)^{1/2} (arXiv 2007.11207).
+
+    Parameters
+    ----------
+    pred, exact : Tensor
+        Predicted and exact values at the same points (same number of elements; flattened).
+
+    Returns
+    -------
+    Tensor
+        A scalar in ``pred``'s dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rms(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0]))
+    tensor(2.2361)
+    """
     pred, exact = _pair(pred, exact)
     return (pred - exact).square().mean().sqrt()
 
 
 def rel_squared(pred: Tensor, exact: Tensor) -> Tensor:
-    """Squared relative error REL = mean (pred − exact)² / mean exact² (MSDNN code, arXiv 2112.06660)."""
+    """Squared relative error REL = mean (pred − exact)² / mean exact² (MSDNN code, arXiv 2112.06660).
+
+    No square root: REL = :func:`rel_l2` ².
+
+    Parameters
+    ----------
+    pred, exact : Tensor
+        Predicted and exact values at the same points (same number of elements; flattened).
+
+    Returns
+    -------
+    Tensor
+        A scalar in ``pred``'s dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rel_squared(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 3.0]))
+    tensor(0.0556)
+    """
     pred, exact = _pair(pred, exact)
     return (pred - exact).square().mean() / exact.square().mean()
 

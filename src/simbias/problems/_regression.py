@@ -25,7 +25,32 @@ SAMPLERS = ("uniform", "random")
 
 
 def uniform_grid(domain: Sequence[float], n: int, *, endpoint: bool = True, dtype=None, device=None) -> Tensor:
-    """``n`` equally spaced points on ``[lo, hi]`` (``hi`` excluded when ``endpoint=False``), shape (n, 1)."""
+    """``n`` equally spaced points on ``[lo, hi]`` (``hi`` excluded when ``endpoint=False``), shape (n, 1).
+
+    Parameters
+    ----------
+    domain : pair of float
+        ``[lo, hi]`` with ``lo < hi``.
+    n : int
+        Number of points (≥ 2).
+    endpoint : bool
+        ``True``: ``linspace(lo, hi, n)``, spacing (hi − lo)/(n − 1); ``False``:
+        ``lo + (hi − lo)·k/n`` for k = 0 … n−1 (a periodic grid).
+    dtype, device
+        Of the result (default dtype: ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Tensor
+        Shape (n, 1).
+
+    Examples
+    --------
+    >>> uniform_grid([0, 1], 3).flatten()
+    tensor([0.0000, 0.5000, 1.0000])
+    >>> uniform_grid([0, 1], 4, endpoint=False).flatten()
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
     lo, hi = _check_domain(domain)
     _check_count("n", n)
     if endpoint:
@@ -37,7 +62,33 @@ def uniform_grid(domain: Sequence[float], n: int, *, endpoint: bool = True, dtyp
 
 def random_points(domain: Sequence[float], n: int, *, generator: torch.Generator, dim: int = 1,
                   dtype=None, device=None) -> Tensor:
-    """``n`` points drawn uniformly from the box ``[lo, hi]^dim`` with ``generator`` (shape (n, dim))."""
+    """``n`` points drawn uniformly from the box ``[lo, hi]^dim`` with ``generator`` (shape (n, dim)).
+
+    Parameters
+    ----------
+    domain : pair of float
+        ``[lo, hi]``, the same interval in every dimension.
+    n : int
+        Number of points (≥ 2).
+    generator : torch.Generator
+        The source of randomness (a CPU generator; the points are moved to ``device`` after).
+    dim : int
+        Number of coordinates.
+    dtype, device
+        Of the result.
+
+    Returns
+    -------
+    Tensor
+        Shape (n, dim), ``lo + (hi − lo)·U`` with U uniform on [0, 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = random_points([-1, 1], 100, generator=torch.Generator().manual_seed(0), dim=2)
+    >>> x.shape, bool((x.abs() <= 1).all())
+    (torch.Size([100, 2]), True)
+    """
     lo, hi = _check_domain(domain)
     _check_count("n", n)
     u = torch.rand(n, dim, generator=generator, dtype=dtype)
@@ -48,15 +99,35 @@ def random_points(domain: Sequence[float], n: int, *, generator: torch.Generator
 class Regression:
     """A supervised problem on points.
 
-    Attributes:
-        x_train: (n, d) training inputs.
-        y_train: (n, c) training labels (noisy when ``noise_std > 0``).
-        y_train_clean: (n, c) the target without noise at the training inputs.
-        x_test: (n_test, d) dense uniform evaluation grid (1-D) or held-out points.
-        y_test: (n_test, c) the clean target on ``x_test``.
-        target: the clean target as a callable (n, d) → (n,), or ``None`` for data sets.
-        uniform: whether ``x_train`` is a uniform 1-D grid (so a DFT of outputs on it is meaningful).
-        name: a short description used in figures.
+    Usually built by :func:`make_regression`; ``to(device, dtype)`` converts every tensor, and
+    ``in_features`` / ``out_features`` give d and c.
+
+    Parameters
+    ----------
+    x_train : Tensor
+        (n, d) training inputs.
+    y_train : Tensor
+        (n, c) training labels (noisy when ``noise_std > 0``).
+    y_train_clean : Tensor
+        (n, c) the target without noise at the training inputs.
+    x_test : Tensor
+        (n_test, d) dense uniform evaluation grid (1-D) or held-out points.
+    y_test : Tensor
+        (n_test, c) the clean target on ``x_test``.
+    target : callable or None
+        The clean target as a callable (n, d) → (n,), or ``None`` for data sets.
+    uniform : bool
+        Whether ``x_train`` is a uniform 1-D grid (so a DFT of outputs on it is meaningful).
+    name : str
+        A short description used in figures.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(0, 1, 5)[:, None]
+    >>> prob = Regression(x, x**2, x**2, x, x**2, uniform=True, name="x**2")
+    >>> prob.in_features, prob.out_features
+    (1, 1)
     """
 
     x_train: Tensor
@@ -87,14 +158,40 @@ def make_regression(target: str | Callable[[Tensor], Tensor], *, domain: Sequenc
                     noise_seed: int = 0, sample_seed: int = 0, dtype=None, device=None) -> Regression:
     """Sample a 1-D target on ``domain``.
 
-    Args:
-        target: an expression in ``x`` (parsed by the whitelisting parser) or a callable.
-        domain: ``[lo, hi]``.
-        n_train: number of training points; ``sampler="uniform"`` puts them on
-            ``linspace(lo, hi, n_train)`` (endpoint included, as the original experiments do),
-            ``"random"`` draws them uniformly with ``sample_seed`` (then sorted).
-        n_test: size of the dense uniform evaluation grid on the same interval.
-        noise_std: standard deviation of Gaussian label noise, drawn with ``noise_seed``.
+    Parameters
+    ----------
+    target : str or callable
+        An expression in ``x`` (parsed by :func:`parse_expression`, never executed) or a
+        callable (n, 1) → (n,) or (n, c).
+    domain : pair of float
+        ``[lo, hi]``.
+    n_train : int
+        Number of training points (≥ 2).
+    n_test : int
+        Size of the dense uniform evaluation grid on the same interval (endpoint included).
+    sampler : {"uniform", "random"}
+        ``"uniform"`` puts the training points on ``linspace(lo, hi, n_train)`` (endpoint
+        included, as the original experiments do); ``"random"`` draws them uniformly with
+        ``sample_seed`` (then sorted).
+    noise_std : float
+        Standard deviation of Gaussian label noise added to ``y_train``, drawn with ``noise_seed``.
+    noise_seed, sample_seed : int
+        Seeds of the noise and of the random sampler.
+    dtype, device
+        Of every tensor (default dtype: ``torch.get_default_dtype()``).
+
+    Returns
+    -------
+    Regression
+        Labels of shape (n, c) (c = 1 for an expression); ``uniform`` is ``True`` for the uniform
+        sampler.  A target that is not finite on the points raises
+        :class:`~simbias.errors.InputError` naming ``problem.target``.
+
+    Examples
+    --------
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64, n_test=256)
+    >>> prob.x_train.shape, prob.y_test.shape, prob.uniform
+    (torch.Size([64, 1]), torch.Size([256, 1]), True)
     """
     fn = parse_expression(target, dim=1, name="problem.target") if isinstance(target, str) else target
     if sampler not in SAMPLERS:

@@ -26,20 +26,38 @@ def load_synthetic_projection(*, n: int | None = None, seed: int = 0, dtype=None
                               frequencies: Sequence[float] = (1.0, 3.0), direction: Sequence[float] | None = None):
     """Draw the ``synthetic-projection`` data set (see the module docstring for the formula).
 
-    Args:
-        n: number of samples (default 1000).
-        seed: seeds a ``torch.Generator``; its first ``d`` normal draws give the direction
-            ``p`` (normalised; drawn and discarded when ``direction`` is given, so ``x`` depends on
-            ``seed`` only) and the next ``n·d`` give ``x``.  Computed in float64, then cast.
-        d: input dimension.
-        frequencies: the ``k`` of the sum (cycles per unit of ``p·x``).
-        direction: a fixed direction (any non-zero length-``d`` vector; it is normalised) — pass
-            the ``info["direction"]`` of a training set to draw a test set with the same ``p``.
+    x ~ N(0, I_d), y = Σ_k sin(2π k p·x) with |p| = 1 (Xu et al., arXiv 1901.06523).
 
-    Returns:
-        A :class:`~simbias.problems.Dataset` with ``x`` (n, d), ``y`` (n, 1) float targets,
-        ``n_classes=None`` and ``info["direction"]`` = ``p`` (a float64 tensor of shape (d,)),
-        ``info["frequencies"]``.
+    Parameters
+    ----------
+    n : int, optional
+        Number of samples (default 1000).
+    seed : int
+        Seeds a ``torch.Generator``; its first ``d`` normal draws give the direction ``p``
+        (normalised; drawn and discarded when ``direction`` is given, so ``x`` depends on
+        ``seed`` only) and the next ``n·d`` give ``x``.  Computed in float64, then cast.
+    dtype : torch.dtype or str, optional
+        Float dtype of ``x`` and ``y`` (default ``torch.get_default_dtype()``).
+    d : int
+        Input dimension.
+    frequencies : sequence of float
+        The ``k`` of the sum (cycles per unit of ``p·x``).
+    direction : sequence of float, optional
+        A fixed direction (any non-zero length-``d`` vector; it is normalised) — pass the
+        ``info["direction"]`` of a training set to draw a test set with the same ``p``.
+
+    Returns
+    -------
+    Dataset
+        ``x`` (n, d), ``y`` (n, 1) float targets, ``n_classes=None``, ``info["direction"]`` = ``p``
+        (a float64 tensor of shape (d,)) and ``info["frequencies"]``.
+
+    Examples
+    --------
+    >>> train = load_synthetic_projection(n=200, seed=0)
+    >>> test = load_synthetic_projection(n=100, seed=1, direction=train.info["direction"])
+    >>> train.x.shape, test.y.shape
+    (torch.Size([200, 20]), torch.Size([100, 1]))
     """
     from ._datasets import Dataset, _check_n, _float_dtype
 

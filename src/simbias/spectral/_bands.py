@@ -33,6 +33,28 @@ def radial_bands(shape: Any, n_bands: int, *, device: Any = None) -> Tensor:
 
     Radial frequency from ``torch.fft.fftfreq`` (cycles per pixel), ``n_bands`` equal-width bands
     from 0 to the largest radius; band 0 contains the DC term.  See the module docstring.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image size (H, W).
+    n_bands : int
+        Number of equal-width radial bands.
+    device : torch.device or str, optional
+        Device of the result.
+
+    Returns
+    -------
+    torch.Tensor
+        LongTensor (H, W) of band indices in [0, n_bands − 1].
+
+    Examples
+    --------
+    >>> radial_bands((4, 4), 2)
+    tensor([[0, 0, 1, 0],
+            [0, 1, 1, 1],
+            [1, 1, 1, 1],
+            [0, 1, 1, 1]])
     """
     try:
         hw = tuple(int(s) for s in shape)
@@ -59,6 +81,33 @@ def band_errors(
     lacks (broadcast).  E_b = ‖ĥ − f̂‖_band / (‖f̂‖_band + eps) for ``kind="complex"``,
     ‖|ĥ| − |f̂|‖_band / (‖f̂‖_band + eps) for ``"magnitude"`` (L2 over the band's frequencies;
     bands as in :func:`radial_bands`).  Ours (papers.md §1.5 proposal).
+
+    Parameters
+    ----------
+    pred_image : array_like
+        Predicted image(s), shape (..., H, W).
+    target_image : array_like
+        Target image (H, W) or (..., H, W), broadcastable with ``pred_image``.
+    n_bands : int
+        Number of radial bands.
+    kind : {"complex", "magnitude"}, default "complex"
+        Error of the complex coefficients, or of their moduli only.
+    eps : float, default 0.0
+        Added to each band's target norm.
+
+    Returns
+    -------
+    torch.Tensor
+        Real tensor (..., n_bands) of E_b (NaN for a band without frequencies).
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = torch.rand(8, 8, dtype=torch.float64)
+    >>> band_errors(f, f, 3)
+    tensor([0., 0., 0.], dtype=torch.float64)
+    >>> band_errors(torch.zeros(8, 8), f, 3)
+    tensor([1., 1., 1.], dtype=torch.float64)
     """
     kind = check_kind(kind)
     eps = check_nonneg("eps", eps)

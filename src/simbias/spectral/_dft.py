@@ -51,6 +51,27 @@ def dft(values: Any, *, dim: int = 0, norm: str = "backward") -> Tensor:
     "forward" s = 1/N, "ortho" s = 1/√N.  Returns a complex tensor of the same shape
     (float64/complex128 in → complex128 out; float32 → complex64), on the input's device.
     Source: the F-Principle papers' per-frequency analysis (arXiv 1807.01251, 1901.06523).
+
+    Parameters
+    ----------
+    values : array_like
+        Real or complex samples on a uniform grid.
+    dim : int, default 0
+        Axis to transform.
+    norm : {"backward", "forward", "ortho"}, default "backward"
+        Scaling s of the transform.
+
+    Returns
+    -------
+    torch.Tensor
+        Complex coefficients X_k, k = 0 … N−1 (``fftfreq`` order), same shape as ``values``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.cos(2 * torch.pi * 3 * torch.arange(8) / 8)
+    >>> dft(x, norm="forward").real.round(decimals=6)[:4]
+    tensor([0.0000, 0.0000, 0.0000, 0.5000])
     """
     x = as_tensor("values", values)
     d = check_dim("dim", dim, x.ndim)
@@ -62,6 +83,24 @@ def dft2(image: Any, *, norm: str = "backward") -> Tensor:
 
     ``norm`` as in :func:`dft` (s = 1, 1/(HW) or 1/√(HW)).  Leading axes are batch axes.
     Used for image targets (papers.md §1.5; arXiv 1901.06523).
+
+    Parameters
+    ----------
+    image : array_like
+        Real or complex array of shape (..., H, W).
+    norm : {"backward", "forward", "ortho"}, default "backward"
+        Scaling s of the transform.
+
+    Returns
+    -------
+    torch.Tensor
+        Complex coefficients of shape (..., H, W), in ``fft2`` order (DC at [0, 0]).
+
+    Examples
+    --------
+    >>> import torch
+    >>> dft2(torch.ones(2, 3))[0, 0].real.item()
+    6.0
     """
     x = as_tensor("image", image)
     if x.ndim < 2:
@@ -77,6 +116,27 @@ class PeakProjector:
     so that X_k = Σ_n x_n (C_{nk} − i S_{nk}) equals ``dft(x, norm=norm)[k]``.  ``norm`` as in
     :func:`dft`.  Build it once (with the dtype/device of the signals, to avoid a cast per call)
     and call it every step.  Nothing is cached beyond the two (N, P) matrices.
+
+    Parameters
+    ----------
+    n : int
+        Length N of the signals.
+    indices : sequence of int or LongTensor
+        The P DFT indices k to evaluate, each in [0, N − 1].
+    norm : {"backward", "forward", "ortho"}, default "backward"
+        Scaling s, as in :func:`dft`.
+    dtype : torch.dtype, default torch.float64
+        Real floating dtype of the stored matrices (``None``: the default dtype).
+    device : torch.device or str, optional
+        Device of the stored matrices.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(3, 16, dtype=torch.float64)
+    >>> proj = PeakProjector(16, [1, 4])
+    >>> torch.allclose(proj(x), dft(x, dim=-1)[:, [1, 4]])
+    True
     """
 
     def __init__(
@@ -134,6 +194,29 @@ def dft_at(values: Any, indices: Any, *, dim: int = -1, norm: str = "backward") 
 
     Equal to ``dft(values, dim=dim, norm=norm).index_select(dim, indices)`` at O(N·P) cost.
     For repeated calls build a :class:`PeakProjector` once.
+
+    Parameters
+    ----------
+    values : array_like
+        Real or complex signals, length N along ``dim``.
+    indices : sequence of int or LongTensor
+        DFT indices in [0, N − 1].
+    dim : int, default -1
+        Axis of the signal.
+    norm : {"backward", "forward", "ortho"}, default "backward"
+        Scaling s, as in :func:`dft`.
+
+    Returns
+    -------
+    torch.Tensor
+        Complex tensor with the ``dim`` axis replaced by the P indices.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(32, dtype=torch.float64)
+    >>> torch.allclose(dft_at(x, [0, 5]), dft(x)[[0, 5]])
+    True
     """
     x = as_tensor("values", values)
     d = check_dim("dim", dim, x.ndim)
@@ -163,6 +246,32 @@ def find_peaks(
     authors' grids include the endpoint, whose leakage hides this.  ``rel_floor=0`` reproduces
     their code exactly.  ``max_peaks`` keeps the first (lowest-frequency) peaks.
     A complex input is replaced by its modulus.  Source: arXiv 1807.01251 / 1901.06523 code.
+
+    Parameters
+    ----------
+    magnitude : array_like
+        1-D spectrum |f̂| (a complex spectrum is replaced by its modulus).
+    max_index : int, optional
+        Consider only indices below it (``None``: all).
+    rel_floor : float, default 1e-3
+        Drop maxima below ``rel_floor`` times the largest value considered.
+    endpoints : bool, default False
+        Also admit the first and last index considered.
+    max_peaks : int, optional
+        Keep at most this many (the lowest-frequency) peaks.
+
+    Returns
+    -------
+    torch.Tensor
+        Ascending LongTensor of peak indices (possibly empty).
+
+    Examples
+    --------
+    >>> import torch
+    >>> t = torch.arange(64, dtype=torch.float64) / 64
+    >>> y = torch.sin(2 * torch.pi * t) + 0.5 * torch.sin(2 * torch.pi * 5 * t)
+    >>> find_peaks(dft(y).abs(), max_index=20)
+    tensor([1, 5])
     """
     m = as_tensor("magnitude", magnitude)
     if m.is_complex():
@@ -198,6 +307,31 @@ def frequency_error(pred_hat: Any, target_hat: Any, *, kind: str = "complex", ep
     amplitude and a wrong phase φ, where the complex one gives 2|sin(φ/2)|.  With eps = 0 a
     zero |f̂_k| gives inf (or NaN for 0/0): evaluate at peaks of |f̂|.  The normalisation of the
     DFT cancels as long as both use the same one.
+
+    Parameters
+    ----------
+    pred_hat : array_like
+        Complex DFT coefficients ĥ of the prediction.
+    target_hat : array_like
+        Complex DFT coefficients f̂ of the target, broadcastable with ``pred_hat``.
+    kind : {"complex", "magnitude"}, default "complex"
+        Which Δ_F.
+    eps : float, default 0.0
+        Added to the denominator |f̂_k|.
+
+    Returns
+    -------
+    torch.Tensor
+        Real Δ_F(k), broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = torch.tensor([2 + 0j, 1j])
+    >>> frequency_error(torch.tensor([1 + 0j, -1j]), f)
+    tensor([0.5000, 2.0000])
+    >>> frequency_error(torch.tensor([1 + 0j, -1j]), f, kind="magnitude")
+    tensor([0.5000, 0.0000])
     """
     kind = check_kind(kind)
     eps = check_nonneg("eps", eps)
@@ -227,6 +361,36 @@ def peak_errors(
     :class:`PeakProjector` (fastest for per-step use).  The ``dim`` axis of the result holds the
     peaks: (n_records, n_peaks) for the example.  DFT convention and Δ_F as in the module
     docstring (arXiv 1901.06523; ``kind="magnitude", eps=1e-5`` is the authors' heat-map code).
+
+    Parameters
+    ----------
+    pred : array_like
+        Predicted signals, length N along ``dim``.
+    target : array_like
+        Target signal(s), the shape of ``pred`` or with fewer leading axes.
+    peaks : sequence of int or PeakProjector
+        Peak indices, or a projector built for them.
+    kind : {"complex", "magnitude"}, default "complex"
+        Which Δ_F (see :func:`frequency_error`).
+    dim : int, default -1
+        Axis of the signal in ``pred``.
+    eps : float, default 0.0
+        Added to the denominator |f̂_k|.
+
+    Returns
+    -------
+    torch.Tensor
+        Real Δ_F with the ``dim`` axis replaced by the peaks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> t = torch.arange(64, dtype=torch.float64) / 64
+    >>> y = torch.sin(2 * torch.pi * t) + torch.sin(2 * torch.pi * 5 * t)
+    >>> h = torch.stack([0 * y, torch.sin(2 * torch.pi * t)])  # two records
+    >>> peak_errors(h, y, [1, 5]).round(decimals=6)
+    tensor([[1., 1.],
+            [0., 1.]], dtype=torch.float64)
     """
     check_kind(kind)
     h = as_tensor("pred", pred)

@@ -125,6 +125,27 @@ def rescale_inputs(x: Any, *, scale: str = "rms_distance", chunk_size: int | Non
     hidden-layer outputs before filtering but we did not verify its exact normalisation; these
     options are ours.  Passing ``scale=`` to the filter functions is equivalent to filtering
     ``rescale_inputs(x)`` (implemented as δ → δ·s², without copying x).
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d) or (n,).
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}, default "rms_distance"
+        Which s.
+    chunk_size : int, optional
+        Tile side for "mean_distance" (``None``: 256).
+
+    Returns
+    -------
+    torch.Tensor
+        The points x / s, shape (n, d).
+
+    Examples
+    --------
+    >>> import torch
+    >>> rescale_inputs(torch.tensor([[3.0, 4.0], [0.0, 0.0]]), scale="max_norm")
+    tensor([[0.6000, 0.8000],
+            [0.0000, 0.0000]])
     """
     xt = _points(x)
     return xt / _scale_factor(xt, scale, _tile_side(xt.shape[0], chunk_size))
@@ -184,6 +205,32 @@ def gaussian_filter(
     computation.  δ = inf gives the mean.  ``chunk_size``: side of the square tiles of the n×n
     kernel that are formed one at a time (memory O(chunk²)); None = 256.  ``scale`` rescales x first (see
     :func:`rescale_inputs`; ours).  Algorithm and numerics: module docstring.
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d) or (n,).
+    values : array_like
+        Real values (n,) or (n, c) at the points.
+    delta : float or sequence of float
+        Variance(s) δ > 0 of the Gaussian.
+    chunk_size : int, optional
+        Tile side (``None``: 256).
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}, default "none"
+        Rescaling of ``x`` before filtering.
+
+    Returns
+    -------
+    low, high : torch.Tensor
+        The low- and high-frequency parts, ``values.shape`` (or (n_delta, *values.shape)).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(0, 1, 5, dtype=torch.float64)
+    >>> low, high = gaussian_filter(x, torch.ones(5, dtype=torch.float64), 0.1)
+    >>> torch.allclose(low, torch.ones(5, dtype=torch.float64)), float(high.abs().max()) < 1e-12
+    (True, True)
     """
     xt, v = _prepare(x, values, "values")
     b = _tile_side(xt.shape[0], chunk_size)
@@ -223,6 +270,37 @@ def filter_errors(
     for every δ and every output.  Memory O(chunk² + n_delta·n·c·(1 + members)); nothing n×n is
     stored.  ``chunk_size`` and ``scale`` as in :func:`gaussian_filter`.
     When a high (or low) part of the target is exactly 0 (δ → 0 or ∞) the ratio is NaN/inf.
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d) or (n,).
+    target : array_like
+        Target values (n,) or (n, c).
+    pred : array_like
+        Predictions, ``target``'s shape or with leading batch axes.
+    delta : float or sequence of float, optional
+        Variance(s) δ; give this or ``deltas``.
+    deltas : float or sequence of float, optional
+        Same as ``delta``, by keyword.
+    chunk_size : int, optional
+        Tile side (``None``: 256).
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}, default "none"
+        Rescaling of ``x`` before filtering.
+
+    Returns
+    -------
+    e_low, e_high : torch.Tensor
+        Relative errors of the low and of the high parts, shape (*batch,) or (*batch, n_delta).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(-1, 1, 101, dtype=torch.float64)
+    >>> y = torch.sin(torch.pi * x) + 0.3 * torch.sin(12 * torch.pi * x)
+    >>> e_low, e_high = filter_errors(x, y, torch.sin(torch.pi * x), deltas=[0.01])
+    >>> bool(e_low[0] < e_high[0])
+    True
     """
     if (delta is None) == (deltas is None):
         raise InputError("delta", "give exactly one of delta and deltas", "e.g. filter_errors(x, y, h, deltas=[2, 10])")
@@ -279,6 +357,32 @@ def low_frequency_ratio(
     kernel is not symmetric, and e.g. for random data LFR can rise slightly just before the limit.
     ``deltas``: scalar → 0-d tensor, list → (n_delta,).  ``scale``: see :func:`rescale_inputs`
     (hidden layers are rescaled before filtering in that paper; the normalisation is ours).
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d) or (n,).
+    values : array_like
+        Real values (n,) or (n, c).
+    deltas : float or sequence of float
+        Variance(s) δ > 0.
+    chunk_size : int, optional
+        Tile side (``None``: 256).
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}, default "none"
+        Rescaling of ``x`` before filtering.
+
+    Returns
+    -------
+    torch.Tensor
+        LFR, 0-d for a scalar δ, else (n_delta,).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(-1, 1, 50, dtype=torch.float64)
+    >>> lfr = low_frequency_ratio(x, torch.sin(6 * x), [1e-4, 1e-2, 1.0])
+    >>> bool(lfr[0] > lfr[1] > lfr[2])
+    True
     """
     xt, v = _prepare(x, values, "values")
     b = _tile_side(xt.shape[0], chunk_size)
@@ -302,6 +406,24 @@ def ratio_density(deltas: Any, lfr: Any) -> Tensor:
     h₋ = u_i − u_{i−1}, h₊ = u_{i+1} − u_i (as ``numpy.gradient``), the two ends first-order
     one-sided differences.  Returned in the input order, shape of ``lfr``.  1/δ plays the role of
     a frequency; the peak of RDF marks the dominant one (arXiv 2007.14313, papers.md §1.4 [M]).
+
+    Parameters
+    ----------
+    deltas : sequence of float
+        At least 2 distinct positive δ.
+    lfr : array_like
+        LFR values (..., n_delta), in the order of ``deltas``.
+
+    Returns
+    -------
+    torch.Tensor
+        dLFR/d(1/δ), shape of ``lfr``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ratio_density([1.0, 0.5, 0.25], torch.tensor([1.0, 4.0, 16.0], dtype=torch.float64))  # (1/δ)²
+    tensor([3., 4., 6.], dtype=torch.float64)
     """
     dl, _ = deltas_tensor(deltas, name="deltas")
     f = real_tensor("lfr", lfr)

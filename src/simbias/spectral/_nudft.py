@@ -71,6 +71,39 @@ def nudft(
     entries.  ``backend="finufft"`` uses the FINUFFT type-3 transform (optional package
     ``finufft``, d ≤ 3, computed on the CPU in float64 to relative tolerance ``tol``, default
     1e-12; the result is moved back to the input's device/dtype) — for large n·K.
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n,) or (n, d).
+    values : array_like
+        Real or complex values (n, *c).
+    freqs : array_like
+        Frequencies (K,) or (K, d), in cycles per unit of x.
+    norm : {"backward", "forward", "ortho"}, default "backward"
+        Scaling s.
+    chunk_size : int, optional
+        Points per block.
+    sign : {-1, 1}, default -1
+        Sign of the exponent.
+    backend : {"direct", "finufft"}, default "direct"
+        Exact sums, or the FINUFFT type-3 transform.
+    tol : float, optional
+        FINUFFT tolerance (default 1e-12); ignored by "direct".
+
+    Returns
+    -------
+    torch.Tensor
+        Complex tensor (K, *c).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.spectral import dft
+    >>> x = torch.arange(8, dtype=torch.float64) / 8
+    >>> v = torch.randn(8, dtype=torch.float64)
+    >>> torch.allclose(nudft(x, v, torch.arange(8.0, dtype=torch.float64)), dft(v))
+    True
     """
     norm = check_norm(norm)
     if sign not in (-1, 1):
@@ -155,6 +188,23 @@ def first_principal_component(x: Any) -> Tensor:
     The direction the projection method uses (author-code.md E9, sklearn ``PCA`` component 0; the
     projection itself is then applied to the *uncentred* inputs).  Deterministic: a symmetric
     eigendecomposition of the d×d covariance (or of the n×n Gram matrix when n < d).
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d), n ≥ 2, not all equal.
+
+    Returns
+    -------
+    torch.Tensor
+        Unit vector (d,).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], dtype=torch.float64)
+    >>> first_principal_component(x)
+    tensor([0.7071, 0.7071], dtype=torch.float64)
     """
     xt = real_tensor("x", x)
     if xt.ndim != 2 or xt.shape[0] < 2:
@@ -191,6 +241,37 @@ def nudft_along(
     unit of p·x, ``values`` (n, *c).  Default ``norm="forward"`` (s = 1/n) as in the projection
     method (papers.md §1.2, author-code.md E9; arXiv 1901.06523).  Returns (K, *c) complex.
     A typical k grid for CIFAR-like inputs in [0, 1] is ``linspace(0, 0.35, 100)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Points (n, d) or (n,).
+    values : array_like
+        Values (n, *c).
+    direction : array_like
+        Direction (d,), normalised here.
+    k : array_like
+        Frequencies (K,), cycles per unit of p·x.
+    norm : {"backward", "forward", "ortho"}, default "forward"
+        Scaling s.
+    chunk_size : int, optional
+        Points per block.
+    backend : {"direct", "finufft"}, default "direct"
+        As in :func:`nudft`.
+
+    Returns
+    -------
+    torch.Tensor
+        Complex tensor (K, *c).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.rand(200, 3, dtype=torch.float64)
+    >>> y = torch.cos(2 * torch.pi * 2 * x[:, 0])
+    >>> spec = nudft_along(x, y, torch.tensor([1.0, 0, 0]), torch.tensor([0.0, 2.0]))
+    >>> spec.shape
+    torch.Size([2])
     """
     xt = real_tensor("x", x)
     if xt.ndim == 1:

@@ -24,6 +24,26 @@ def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_o
     its absolute value exceeds ``tol``.  Raises :class:`InputError` when none of orders
     1 … ``max_order`` is non-zero — e.g. ReLU, whose autograd derivative at the kink is 0 (ReLU is
     not differentiable at 0 and has no multiplicity in this sense).
+
+    Parameters
+    ----------
+    fn : callable
+        Elementwise activation mapping a 0-d float64 tensor to a 0-d tensor.
+    max_order : int, default 6
+        Highest derivative order tried.
+    tol : float, default 1e-10
+        Threshold for a non-zero derivative.
+
+    Returns
+    -------
+    int
+        The multiplicity p.
+
+    Examples
+    --------
+    >>> import torch
+    >>> activation_multiplicity(torch.tanh), activation_multiplicity(lambda x: x * torch.tanh(x))
+    (1, 2)
     """
     if not callable(fn):
         raise InputError("fn", f"got {type(fn).__name__}", "pass a callable activation, e.g. torch.tanh")

@@ -124,6 +124,33 @@ def lfp_gamma2(
     number of sampled neurons (m = 1, i.e. per neuron, with ``moments``): then γ² is the Fourier
     transform of the NTK for biases uniform on [−B, B], i.e. the exact relaxation rate of
     gradient flow on ½∫(h − f)²ρ dx.  ξ = 0 gives inf.
+
+    Parameters
+    ----------
+    xi : array_like
+        Frequencies, (k,) norms or (k, d) vectors, in cycles.
+    w : array_like, optional
+        Sampled input weights (m,) or (m, d); give with ``a`` or give ``moments``.
+    a : array_like, optional
+        Sampled output weights (m,) or (m, c).
+    moments : tuple of float, optional
+        (E‖w‖³, E a², E‖w‖) instead of samples.
+    d : int, optional
+        Input dimension in the exponents d + 3, d + 1.
+    bias_range : float, optional
+        B of the uniform bias law; gives the exact constant C (d = 1 only).
+
+    Returns
+    -------
+    torch.Tensor
+        γ(ξ)² (float64), one value per frequency.
+
+    Examples
+    --------
+    >>> import math
+    >>> g = lfp_gamma2([1.0, 2.0], moments=(1.0, 0.0, 1.0))  # no output-weight term: ξ^(-4)
+    >>> [round(float(v), 6) for v in g]
+    [1.0, 0.0625]
     """
     xt = torch.as_tensor(xi, dtype=torch.float64)
     if xt.ndim == 2:
@@ -174,6 +201,26 @@ def lfp_decay_rates(xi: ArrayLike, gamma2: Callable[[Tensor], Tensor] | ArrayLik
     diagonal: û(ξ, t) = û(ξ, 0)·exp(−γ(ξ)² ρ t).  Returns γ(ξ)²·ρ (``gamma2`` is a callable of ξ or
     its values at ``xi``).  Convention: gradient flow on ½∫(h − f)²ρ dx; the mean MSE (1/n)Σ(h − f)²
     doubles every rate, a summed loss Σ(h − f)² multiplies them by 2n.
+
+    Parameters
+    ----------
+    xi : array_like
+        Frequencies (cycles).
+    gamma2 : callable or array_like
+        γ² as a function of ξ, or its values at ``xi``.
+    density : float
+        The constant data density ρ > 0.
+
+    Returns
+    -------
+    torch.Tensor
+        Rates γ(ξ)²·ρ, one per frequency.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lfp_decay_rates(torch.tensor([1.0, 2.0]), lambda xi: xi ** -2.0, 0.5)
+    tensor([0.5000, 0.1250], dtype=torch.float64)
     """
     xt = torch.as_tensor(xi, dtype=torch.float64)
     g = gamma2(xt) if callable(gamma2) else torch.as_tensor(gamma2, dtype=torch.float64)
@@ -194,6 +241,29 @@ class FPInterpolant:
     h(t) = h_ini(t) + Σ_j [c_j cos(2π ξ_j (t − center)) + s_j sin(2π ξ_j (t − center))],
     ξ_j = j / period, j = 0 … n_freq − 1 (s_0 ≡ 0).  ``fp_norm`` = Σ_j (c_j² + s_j²) / W_j with the
     normalised weights W = γ²/max γ² used in the solve.
+
+    Parameters
+    ----------
+    freqs : numpy.ndarray
+        ξ_j, cycles.
+    cos_coef, sin_coef : numpy.ndarray
+        c_j and s_j, shape (n_freq,).
+    period : float
+        Period L of the basis.
+    center : float
+        Centre c of the basis.
+    fp_norm : float
+        FP-norm of the solution.
+    h_ini : callable, optional
+        Initial output added back when called.
+
+    Examples
+    --------
+    >>> import torch
+    >>> h = fp_norm_interpolant([-0.5, 0.0, 0.5], [0.0, 1.0, 0.0], lambda xi: xi ** -4.0, n_freq=400)
+    >>> x = torch.tensor([-0.5, 0.0, 0.5])
+    >>> float((h(x) - torch.tensor([0.0, 1.0, 0.0])).abs().max()) < 1e-6
+    True
     """
 
     freqs: np.ndarray
@@ -248,6 +318,36 @@ def fp_norm_interpolant(
     hold to ~1e-8 after iterative refinement.
     ``h_ini`` (callable) fits the residual y − h_ini(x) and adds h_ini back (LFP with non-zero
     initial output; ASI makes h_ini ≡ 0).
+
+    Parameters
+    ----------
+    x : array_like
+        Data points (n,), n ≥ 2, distinct (any order).
+    y : array_like
+        Values at the points (n,).
+    gamma2 : callable
+        γ²(ξ) of a tensor of frequencies (cycles), e.g. from :func:`lfp_gamma2`.
+    period : float, optional
+        Period L of the basis (default 20 × the data span).
+    n_freq : int, default 2000
+        Number of frequencies ξ_j = j/L.
+    eps : float, default 0.0
+        Scale-free regularisation (0 interpolates).
+    h_ini : callable, optional
+        Initial network output h_ini(t).
+
+    Returns
+    -------
+    FPInterpolant
+        Callable on points, returning a tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x, y = torch.tensor([-0.4, 0.0, 0.3]), torch.tensor([1.0, -1.0, 0.5])
+    >>> h = fp_norm_interpolant(x, y, lambda xi: xi ** -2.0, n_freq=400)  # ξ⁻²: near-linear
+    >>> bool((h(x) - y).abs().max() < 1e-6)
+    True
     """
     xa, ya = _xy(x, y)
     if not callable(gamma2):
@@ -293,7 +393,20 @@ def fp_norm_interpolant(
 
 @dataclass(frozen=True)
 class Interpolant1D:
-    """A 1-D interpolant: call it on points (array or tensor) to get a tensor."""
+    """A 1-D interpolant: call it on points (array or tensor) to get a tensor.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a 1-D numpy array of points to values.
+    kind : str
+        Label, e.g. ``"linear"``.
+
+    Examples
+    --------
+    >>> linear_interpolant([0.0, 1.0], [0.0, 2.0])([0.5, 2.0])
+    tensor([1., 2.], dtype=torch.float64)
+    """
 
     fn: Callable[[np.ndarray], np.ndarray]
     kind: str
@@ -307,6 +420,24 @@ def natural_cubic_spline(x: ArrayLike, y: ArrayLike) -> Interpolant1D:
 
     This is the minimiser of ∫_ℝ |h″|² subject to h(x_i) = y_i — the LFP limit for γ² ∝ ξ⁻⁴
     (scipy's ``CubicSpline(bc_type="natural")`` inside [x_1, x_n]).
+
+    Parameters
+    ----------
+    x : array_like
+        Knots (n,), distinct.
+    y : array_like
+        Values (n,).
+
+    Returns
+    -------
+    Interpolant1D
+        The spline; the long-time LFP limit for γ⁻² ∝ ξ⁴ in 1-D (arXiv 1905.10264).
+
+    Examples
+    --------
+    >>> s = natural_cubic_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])
+    >>> s([1.0, 3.0])
+    tensor([ 1.0000, -1.5000], dtype=torch.float64)
     """
     from scipy.interpolate import CubicSpline
 
@@ -326,6 +457,23 @@ def linear_interpolant(x: ArrayLike, y: ArrayLike) -> Interpolant1D:
     """Piecewise-linear interpolant through (x_i, y_i), constant outside [x_1, x_n].
 
     The minimiser of ∫_ℝ |h′|² subject to h(x_i) = y_i — the LFP limit for γ² ∝ ξ⁻².
+
+    Parameters
+    ----------
+    x : array_like
+        Knots (n,), distinct.
+    y : array_like
+        Values (n,).
+
+    Returns
+    -------
+    Interpolant1D
+        The interpolant; the long-time LFP limit for γ⁻² ∝ ξ² in 1-D.
+
+    Examples
+    --------
+    >>> linear_interpolant([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])([0.5, 5.0])
+    tensor([0.5000, 0.0000], dtype=torch.float64)
     """
     xa, ya = _xy(x, y)
     return Interpolant1D(lambda t: np.interp(t, xa, ya), "linear")

@@ -46,6 +46,29 @@ def empirical_ntk(model: nn.Module, x1: Tensor, x2: Tensor | None = None) -> Ten
     Shape (n1, n2) for a scalar output (model output (n, 1) or (n,)); (n1, n2, c, c) for c outputs.
     ``x2 = None`` means x2 = x1 (and the Jacobian is computed once).  Every parameter with
     ``requires_grad`` enters; the kernel is not scaled (no 1/m or 1/N factor).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, mapping (n, d) inputs to (n,) or (n, c) outputs.
+    x1 : torch.Tensor
+        Inputs (n1, d).
+    x2 : torch.Tensor, optional
+        Inputs (n2, d); ``None`` uses ``x1``.
+
+    Returns
+    -------
+    torch.Tensor
+        The kernel, (n1, n2) or (n1, n2, c, c).
+
+    Examples
+    --------
+    >>> import torch
+    >>> lin = torch.nn.Linear(2, 1)
+    >>> x = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    >>> empirical_ntk(lin, x)  # J = [x, 1], K = x xᵀ + 1
+    tensor([[2., 1.],
+            [1., 5.]])
     """
     if not isinstance(model, nn.Module):
         raise InputError("model", f"got {type(model).__name__}", "pass a torch.nn.Module")
@@ -75,6 +98,29 @@ def kernel_regression(K_train: Tensor, y_train: Tensor, K_test_train: Tensor, *,
 
     ``y_train`` is (n,) or (n, c) (the same scalar kernel for each column); returns (n_test,) or
     (n_test, c).  With ``ridge = 0`` the kernel matrix must be non-singular (else pass a small ridge).
+
+    Parameters
+    ----------
+    K_train : torch.Tensor
+        Kernel matrix K(X, X), (n, n).
+    y_train : torch.Tensor
+        Targets (n,) or (n, c).
+    K_test_train : torch.Tensor
+        Kernel K(x, X), (n_test, n).
+    ridge : float, default 0.0
+        Non-negative ridge added to the diagonal.
+
+    Returns
+    -------
+    torch.Tensor
+        Predictions (n_test,) or (n_test, c).
+
+    Examples
+    --------
+    >>> import torch
+    >>> K = torch.tensor([[2.0, 1.0], [1.0, 2.0]])
+    >>> kernel_regression(K, torch.tensor([1.0, -1.0]), K)  # on the training points: y back
+    tensor([ 1., -1.])
     """
     y, vec = _check_kernel(K_train, y_train, K_test_train)
     r = float(ridge)
@@ -107,6 +153,35 @@ def linearized_prediction(
     singular K is handled exactly (directions with zero eigenvalue do not move).  ``steps=None``
     gives the limit k → ∞: f₀(x) + K(x, X) K⁺ (y − f₀(X)) (kernel regression on the initial
     residual).  ``f0_*`` default to 0 (anti-symmetric initialisation).
+
+    Parameters
+    ----------
+    K_train : torch.Tensor
+        NTK on the training inputs, (n, n).
+    y_train : torch.Tensor
+        Targets (n,) or (n, c).
+    K_test_train : torch.Tensor
+        NTK between test and training inputs, (n_test, n).
+    f0_train, f0_test : torch.Tensor, optional
+        Initial outputs on the training and test inputs (default 0).
+    lr : float, optional
+        Learning rate η (needed when ``steps`` is given).
+    steps : int, optional
+        Number of GD steps k; ``None`` gives k → ∞.
+    reduction : {"mean", "sum"}, default "mean"
+        Loss normalisation, fixes s.
+
+    Returns
+    -------
+    torch.Tensor
+        Predictions at the test inputs, shaped like ``y_train`` with n_test rows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> K = torch.eye(2)
+    >>> linearized_prediction(K, torch.tensor([1.0, 2.0]), K, lr=0.5, steps=1)  # η s = 0.5
+    tensor([0.5000, 1.0000])
     """
     y, vec = _check_kernel(K_train, y_train, K_test_train)
     n = K_train.shape[0]
@@ -143,6 +218,30 @@ def ntk_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, reduc
     s = 2/N (mean) or 2 (sum), K the empirical NTK on ``x``.  GD on the linearised model is stable
     iff η·λ_max(H) < 2; the rule returns η = factor / λ_max(H), so ``factor`` must lie in (0, 2)
     (0.5 is a safe default; the phase-diagram check in papers.md §9 T18 used it).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network at initialisation.
+    x : torch.Tensor
+        Training inputs (n, d).
+    factor : float, default 0.5
+        η·λ_max(H), in (0, 2).
+    reduction : {"mean", "sum"}, default "mean"
+        The caller's loss normalisation.
+
+    Returns
+    -------
+    float
+        The learning rate η.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lin = torch.nn.Linear(2, 1)
+    >>> x = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    >>> round(ntk_learning_rate(lin, x, reduction="sum"), 4)  # λ_max(2K) = 2 (3.5 + √3.25)
+    0.0471
     """
     f = float(factor)
     if not (0.0 < f < 2.0):

@@ -49,6 +49,28 @@ def phase_coordinates(alpha: float, beta1: float, beta2: float, width: int) -> t
     κ = β₁β₂/α, κ′ = β₁/β₂, γ = −log κ / log m, γ′ = −log κ′ / log m (arXiv 2007.07497, §3).
     ``width`` must be ≥ 2 (log 1 = 0).  Example: every parameter with std m^(−t) and α = 1
     (the authors' tutorial convention) gives exactly (2t, 0).
+
+    Parameters
+    ----------
+    alpha : float
+        Output normalisation α > 0.
+    beta1 : float
+        Standard deviation β₁ > 0 of the output weights.
+    beta2 : float
+        Standard deviation β₂ > 0 of the input weights and biases.
+    width : int
+        Number of hidden neurons m ≥ 2.
+
+    Returns
+    -------
+    tuple of float
+        (γ, γ′).
+
+    Examples
+    --------
+    >>> g, gp = phase_coordinates(1.0, 100 ** -0.75, 100 ** -0.75, 100)  # std m^(-t), t = 0.75
+    >>> round(g, 9), abs(round(gp, 9))
+    (1.5, 0.0)
     """
     a, b1, b2 = _positive("alpha", alpha), _positive("beta1", beta1), _positive("beta2", beta2)
     m = _width(width, minimum=2)
@@ -64,6 +86,28 @@ def phase_scales(gamma: float, gamma_prime: float, width: int, *, beta1_exp: flo
     As in ``phasediagram_twolayerNN``: β₁ = m^(−beta1_exp), β₂ = m^(−(beta1_exp − γ′)),
     α = m^(γ − beta1_exp − beta2_exp).  ``beta1_exp = 0`` gives β₁ = 1 (the paper's Fig. 3 family
     α = m^γ when also γ′ = 0).  Inverse of :func:`phase_coordinates`.
+
+    Parameters
+    ----------
+    gamma : float
+        Target γ.
+    gamma_prime : float
+        Target γ′.
+    width : int
+        Number of hidden neurons m ≥ 2.
+    beta1_exp : float, default 0.0
+        Exponent e₁ of β₁ = m^(−e₁).
+
+    Returns
+    -------
+    tuple of float
+        (α, β₁, β₂).
+
+    Examples
+    --------
+    >>> a, b1, b2 = phase_scales(1.5, 0.25, 64)
+    >>> [round(v, 9) for v in phase_coordinates(a, b1, b2, 64)]
+    [1.5, 0.25]
     """
     m = _width(width, minimum=2)
     g, gp, e1 = float(gamma), float(gamma_prime), float(beta1_exp)
@@ -82,6 +126,25 @@ def phase_regime(gamma: float, gamma_prime: float, *, tol: float = 1e-6) -> str:
     condensed if μ > tol, critical if |μ| ≤ tol.  ``tol`` absorbs floating-point error in γ, γ′
     computed from logs (default 1e-6); widen it (e.g. 0.1) to call points near the boundary
     "critical" when (γ, γ′) are finite-m estimates such as Xavier's γ ≈ 1 − log 2 / log m.
+
+    Parameters
+    ----------
+    gamma : float
+        γ coordinate.
+    gamma_prime : float
+        γ′ coordinate.
+    tol : float, default 1e-6
+        Half-width of the band |μ| ≤ tol called critical.
+
+    Returns
+    -------
+    str
+        ``"linear"``, ``"critical"`` or ``"condensed"``.
+
+    Examples
+    --------
+    >>> phase_regime(0.5, 0.0), phase_regime(1.0, 0.0), phase_regime(1.75, 0.25)
+    ('linear', 'critical', 'condensed')
     """
     g, gp = float(gamma), float(gamma_prime)
     if not (math.isfinite(g) and math.isfinite(gp)):
@@ -112,6 +175,29 @@ def two_layer_scales(name: str, width: int, in_features: int, *, t: float | None
 
     β₁ scales the output weights (fan-in m), β₂ the input weights and biases (fan-in d; the bias
     is drawn with the same β₂, as in the paper where it is folded into w).
+
+    Parameters
+    ----------
+    name : {"ntk", "mean_field", "lecun", "he", "xavier", "power"}
+        The initialisation.
+    width : int
+        Number of hidden neurons m.
+    in_features : int
+        Input dimension d.
+    t : float, optional
+        Exponent of ``"power"`` (required there, ignored otherwise).
+
+    Returns
+    -------
+    tuple of float
+        (α, β₁, β₂).
+
+    Examples
+    --------
+    >>> two_layer_scales("ntk", 100, 1)
+    (10.0, 1.0, 1.0)
+    >>> two_layer_scales("power", 100, 1, t=0.5)
+    (1.0, 0.1, 0.1)
     """
     m = _width(width)
     d = _width(in_features, name="in_features")
@@ -142,6 +228,23 @@ def width_slope(widths: Sequence[float], rd: Sequence[float]) -> float:
     ``widths`` and ``rd`` are equally long, positive and finite; at least three widths are needed
     (two points always fit a line exactly, so they give no check).  For synthetic RD = c·m^s the
     slope is s exactly.  Same as the authors' ``numpy.polyfit(log m, log RD, 1)[0]``.
+
+    Parameters
+    ----------
+    widths : sequence of float
+        Widths m (≥ 3 values, at least two distinct).
+    rd : sequence of float
+        Relative distance RD(θ_w*) at each width, positive.
+
+    Returns
+    -------
+    float
+        The fitted slope S_w (< 0 linear regime, > 0 condensed).
+
+    Examples
+    --------
+    >>> round(width_slope([100, 1000, 10000], [1.0, 0.1, 0.01]), 12)
+    -1.0
     """
     m = np.asarray(widths, dtype=np.float64).ravel()
     r = np.asarray(rd, dtype=np.float64).ravel()

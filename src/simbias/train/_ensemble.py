@@ -77,6 +77,7 @@ from ._checkpoint import _stack_records, _unstack_records
 from . import _fused
 from ._fit import supervised_loss
 from ._probes import PeakError
+from . import _probes_nd
 from ._record import Record, RecordContext
 
 __all__ = ["Ensemble", "StackedProblem", "stack_problems", "EnsembleAdam", "EnsembleSGD", "ENSEMBLE_OPTIMIZERS",
@@ -257,30 +258,50 @@ def _attr_signature(module: nn.Module, ignore: tuple[str, ...]) -> dict[str, Any
 class Ensemble:
     """M members of one structure, parameters stacked with the member axis first.
 
-    Args:
-        members: modules of the same type whose parameters have the same names and shapes, and
-            whose other attributes agree (for :class:`simbias.nn.TwoLayer` the output scale
-            ``alpha`` may differ per member).  Their parameters are copied; the modules are kept
-            only to rebuild members (:meth:`member`, :meth:`write_back`).
-        kernel: ``"auto"`` (hand-batched kernels for MLP/TwoLayer, ``torch.func`` otherwise),
-            ``"dense"`` (require the hand-batched kernels) or ``"vmap"`` (always ``torch.func``).
-        input_ndim: number of dimensions of one member's input (2 for ``(n, d)``); an input with
-            one more dimension is read as per-member inputs ``(M, n, d)``.
-        exact: compute matrix–vector products (a width-1 output layer, the gradients of the first
-            and last layers) and position-dependent activations member by member with the kernels
-            ``fit`` uses, so that dense members equal :func:`fit` bit for bit on the CPU; ``False``
-            batches them too (differs from ``fit`` in the last bits).  Default: ``True`` on the
-            CPU, ``False`` on CUDA (where per-member kernel launches would dominate).
-        fused: the compiled one-kernel MSE step of ``train/_fused.py`` for one-hidden-layer
-            members with a 1-D input and one output (``TwoLayer``, ``MLP`` with one hidden layer;
-            relu/tanh/sin/cos/identity): ``None`` (default) uses it when the fit is long enough
-            to repay its compilation and a compiler works, ``True`` whenever it applies, ``False``
-            never.  Fused members equal ``fit`` within the float32 tolerance table (relative
-            1e-5), not bit for bit; compilation failures fall back to these kernels (one warning).
+    Calling the ensemble on an input ``(n, d)`` (shared) or ``(M, n, d)`` (per member) returns
+    ``(M, n, c)`` outputs; :meth:`member` rebuilds member ``i`` as a module and
+    :meth:`write_back` copies the stacked parameters into the original modules.
 
-    Attributes:
-        params: ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated in place).
-        buffers: ``{name: (M, *shape)}`` stacked buffers.
+    Attributes: ``params`` — ``{name: (M, *shape)}`` stacked parameters (plain tensors, updated
+    in place); ``buffers`` — ``{name: (M, *shape)}`` stacked buffers.
+
+    Parameters
+    ----------
+    members : sequence of nn.Module
+        Modules of the same type whose parameters have the same names and shapes, and whose
+        other attributes agree (for :class:`simbias.nn.TwoLayer` the output scale ``alpha`` may
+        differ per member).  Their parameters are copied; the modules are kept only to rebuild
+        members (:meth:`member`, :meth:`write_back`).
+    kernel : {"auto", "dense", "vmap"}
+        ``"auto"`` (hand-batched kernels for MLP/TwoLayer, ``torch.func`` otherwise),
+        ``"dense"`` (require the hand-batched kernels) or ``"vmap"`` (always ``torch.func``).
+    input_ndim : int
+        Number of dimensions of one member's input (2 for ``(n, d)``); an input with one more
+        dimension is read as per-member inputs ``(M, n, d)``.
+    exact : bool, optional
+        Compute matrix–vector products (a width-1 output layer, the gradients of the first and
+        last layers) and position-dependent activations member by member with the kernels
+        ``fit`` uses, so that dense members equal :func:`fit` bit for bit on the CPU; ``False``
+        batches them too (differs from ``fit`` in the last bits).  Default: ``True`` on the CPU,
+        ``False`` on CUDA (where per-member kernel launches would dominate).
+    fused : bool, optional
+        The compiled one-kernel MSE step of ``train/_fused.py`` for one-hidden-layer members
+        with a 1-D input and one output (``TwoLayer``, ``MLP`` with one hidden layer;
+        relu/tanh/sin/cos/identity): ``None`` (default) uses it when the fit is long enough to
+        repay its compilation and a compiler works, ``True`` whenever it applies, ``False``
+        never.  Fused members equal ``fit`` within the float32 tolerance table (relative 1e-5),
+        not bit for bit; compilation failures fall back to these kernels (one warning).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> nets = [TwoLayer(1, 50, generator=torch.Generator().manual_seed(s)) for s in range(4)]
+    >>> ens = Ensemble(nets)
+    >>> ens(torch.linspace(-1, 1, 64)[:, None]).shape
+    torch.Size([4, 64, 1])
+    >>> ens.params["w"].shape
+    torch.Size([4, 50, 1])
     """
 
     def __init__(self, members: Sequence[nn.Module], *, kernel: str = "auto", input_ndim: int = 2,
@@ -565,6 +586,29 @@ class StackedProblem:
 
     Built by :func:`stack_problems`.  Probes written for one member read ``x_train``/``y_train``
     etc. and broadcast over the member axis; :meth:`member` returns member ``i``'s own problem.
+
+    Parameters
+    ----------
+    members : list
+        The member problems.
+    x_train, y_train : Tensor
+        Training data, ``(n, …)`` when shared or ``(M, n, …)`` per member.
+    y_train_clean, x_test, y_test : Tensor, optional
+        Likewise (``None`` when the problems have none).
+    per_member : frozenset of str
+        Names of the tensors that carry a member axis.
+    uniform : bool
+        Whether every member trains on a uniform 1-D grid.
+    name : str
+        The first member's name.
+
+    Examples
+    --------
+    >>> from simbias.problems import make_regression
+    >>> problems = [make_regression("sin(x)", n_train=32, noise_std=0.1, noise_seed=s) for s in range(3)]
+    >>> stacked = stack_problems(problems)
+    >>> stacked.n_members, sorted(stacked.per_member), stacked.y_train.shape, stacked.x_train.shape
+    (3, ['y_train'], torch.Size([3, 32, 1]), torch.Size([32, 1]))
     """
 
     members: list
@@ -598,7 +642,26 @@ class StackedProblem:
 
 
 def stack_problems(problems: Sequence[Any]) -> StackedProblem:
-    """Stack the member problems: tensors equal for all members stay shared, others get a member axis."""
+    """Stack the member problems: tensors equal for all members stay shared, others get a member axis.
+
+    Parameters
+    ----------
+    problems : sequence
+        Supervised problems (``x_train``, ``y_train``; optionally ``y_train_clean``, ``x_test``,
+        ``y_test``), one per member, with tensors of equal shapes.
+
+    Returns
+    -------
+    StackedProblem
+        The shared or stacked tensors; differing shapes raise :class:`InputError`.
+
+    Examples
+    --------
+    >>> from simbias.problems import make_regression
+    >>> stacked = stack_problems([make_regression("sin(x)", n_train=16)] * 2)
+    >>> stacked.per_member, stacked.y_train.shape
+    (frozenset(), torch.Size([16, 1]))
+    """
     problems = list(problems)
     if not problems:
         raise InputError("problems", "got an empty list", "give one problem per member")
@@ -676,7 +739,32 @@ class EnsembleAdam(_EnsembleOptimizer):
     The update is ``torch.optim.Adam``'s single-tensor update written with an ``(M,)`` learning
     rate: ``m ← lerp(m, g, 1−β₁)``, ``v ← β₂ v + (1−β₂) g²``,
     ``p ← p + (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)`` — the same operations in the same order,
-    so at M = 1 it equals ``torch.optim.Adam`` bit for bit (CPU).
+    so at M = 1 it equals ``torch.optim.Adam`` bit for bit (CPU).  ``step(grads, active)``
+    takes the gradients ``(M, *shape)`` of every parameter; members with ``active[i] = False``
+    are left untouched.
+
+    Parameters
+    ----------
+    params : sequence of Tensor
+        Stacked parameters ``(M, *shape)`` (e.g. ``Ensemble.parameters()``), updated in place.
+    lr : float or sequence of float
+        One learning rate, or one per member.
+    betas : (float, float)
+        β₁, β₂.
+    eps : float
+        ε.
+    weight_decay : float
+        L2 penalty added to the gradient (as ``torch.optim.Adam``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = torch.zeros(2, 3)                      # M = 2 members, 3 parameters each
+    >>> opt = EnsembleAdam([p], lr=[0.1, 0.01])
+    >>> opt.step([torch.ones(2, 3)])
+    >>> p
+    tensor([[-0.1000, -0.1000, -0.1000],
+            [-0.0100, -0.0100, -0.0100]])
     """
 
     def __init__(self, params: Sequence[Tensor], lr=1e-3, *, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -725,7 +813,32 @@ class EnsembleAdam(_EnsembleOptimizer):
 
 class EnsembleSGD(_EnsembleOptimizer):
     """SGD (with optional momentum, dampening, Nesterov, weight decay) with one learning rate per
-    member; at M = 1 equal to ``torch.optim.SGD`` bit for bit (CPU)."""
+    member; at M = 1 equal to ``torch.optim.SGD`` bit for bit (CPU).
+
+    ``step(grads, active)`` as for :class:`EnsembleAdam`.
+
+    Parameters
+    ----------
+    params : sequence of Tensor
+        Stacked parameters ``(M, *shape)``, updated in place.
+    lr : float or sequence of float
+        One learning rate, or one per member.
+    momentum, dampening : float
+        As ``torch.optim.SGD``.
+    nesterov : bool
+        Nesterov momentum.
+    weight_decay : float
+        L2 penalty added to the gradient.
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = torch.zeros(2, 2)
+    >>> EnsembleSGD([p], lr=[0.1, 0.01]).step([torch.ones(2, 2)])
+    >>> p
+    tensor([[-0.1000, -0.1000],
+            [-0.0100, -0.0100]])
+    """
 
     def __init__(self, params: Sequence[Tensor], lr=1e-3, *, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
@@ -762,7 +875,33 @@ ENSEMBLE_OPTIMIZERS: dict[str, type] = {"adam": EnsembleAdam, "sgd": EnsembleSGD
 
 def make_ensemble_optimizer(name: str, ensemble: "Ensemble | Sequence[Tensor]", *, lr, **options):
     """Build the element-wise optimiser ``name`` (``adam`` | ``sgd``) over the stacked parameters;
-    ``lr`` is one number or one per member."""
+    ``lr`` is one number or one per member.
+
+    Parameters
+    ----------
+    name : {"adam", "sgd"}
+        A key of :data:`ENSEMBLE_OPTIMIZERS`; other names raise :class:`InputError`.
+    ensemble : Ensemble or sequence of Tensor
+        The ensemble (its ``parameters()``) or stacked parameters.
+    lr : float or sequence of float
+        One learning rate, or one per member.
+    **options
+        The optimiser's keyword arguments (``betas``, ``momentum``, …).
+
+    Returns
+    -------
+    EnsembleAdam or EnsembleSGD
+        The optimiser.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> ens = Ensemble([TwoLayer(1, 20, generator=torch.Generator().manual_seed(s)) for s in range(2)])
+    >>> opt = make_ensemble_optimizer("sgd", ens, lr=[0.1, 0.01], momentum=0.9)
+    >>> opt.lr
+    tensor([0.1000, 0.0100], dtype=torch.float64)
+    """
     if name not in ENSEMBLE_OPTIMIZERS:
         raise InputError("train.optimizer", f"{name!r} has no ensemble version",
                          f"choose one of {', '.join(ENSEMBLE_OPTIMIZERS)} or run the members sequentially")
@@ -788,8 +927,8 @@ class PerMember:
     probes that use ``ctx.output_on_train()``).
     """
 
-    def __init__(self, probe):
-        self.probe = probe
+    def __init__(self, probe, *, batched: bool = True):
+        self.probe, self.batched = probe, batched  # batched: the probe also takes a member axis (GPU fast path)
         self.snapshot = bool(getattr(probe, "snapshot", False))
         self._instances: list = []
         self._problems: list = []
@@ -813,7 +952,7 @@ class PerMember:
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         out = ctx.output_on_train() if not self.snapshot else None
         shared = all(inst is self._instances[0] for inst in self._instances)
-        if shared and out is not None and out.device.type != "cpu":
+        if self.batched and shared and out is not None and out.device.type != "cpu":
             return self._instances[0](ctx)  # one batched call: on a GPU, per-member launches dominate
         vals: dict[str, list[Tensor]] = {}
         for i, (inst, pr) in enumerate(zip(self._instances, self._problems)):
@@ -865,9 +1004,14 @@ def _per_distinct(items: list, fn: Callable) -> list:
     return [cache[id(x)] if id(x) in cache else cache.setdefault(id(x), fn(x)) for x in items]
 
 
+# probes written for one member's output (the high-dimensional ones): run per member
+_ONE_MEMBER = (PeakError, _probes_nd.SupervisedLoss, _probes_nd.Accuracy, _probes_nd.ProjectionError,
+               _probes_nd.ProjectionSpectrum, _probes_nd.FilterError, _probes_nd.BandError, _probes_nd.DiagonalSpectrum)
+
+
 def _ensemble_probe(probe):
-    if isinstance(probe, PeakError):
-        return PerMember(probe)
+    if isinstance(probe, _ONE_MEMBER):
+        return PerMember(probe, batched=isinstance(probe, PeakError))
     return probe
 
 
@@ -885,47 +1029,83 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
                  chunk_size: int | None = None) -> History:
     """Train the M members of ``ensemble`` on ``problem`` in lockstep for ``steps`` updates.
 
-    Args:
-        ensemble: an :class:`Ensemble`, or a list of same-shape models (then the trained
-            parameters are written back into them at the end, as M :func:`fit` calls would).
-        problem: one supervised problem shared by every member, or a :class:`StackedProblem`
-            (:func:`stack_problems`) with per-member data (e.g. per-member label noise).
-        optimizer: an element-wise ensemble optimiser over ``ensemble.parameters()``
-            (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
-            its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
-        steps: number of updates (full batch).
-        batch_size: must be ``None`` (the ensemble trains full batch); present so that ``fit`` and
-            ``fit_ensemble`` share one signature.
-        lr: with an optimiser name: one learning rate, or one per member.
-        optimizer_options: with an optimiser name: e.g. ``{"momentum": 0.9}``.
-        loss: ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
-            callable ``loss(forward, x, y, members, step) -> (losses (C,), output or None)`` for a
-            chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
-        record: what to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
-            ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
-        stop: ``stop(step, values) -> bool`` for the whole ensemble ("all", not per member),
-            called at every record step after its records (before that step's update) with the
-            values just recorded (member axis first) and ``values["losses"]`` (``(M, step)``
-            per-step losses so far); ``True`` ends training with the state after ``step`` updates
-            as the final state (``info["stopped_early"]``).
-        on_record: called as ``on_record(step, values)`` after each record.
-        on_step: called as ``on_step(step)`` after each update (e.g. an outer progress bar).
-        progress: show a progress bar over steps.
-        lr_decay: multiply every learning rate by ``(1 − lr_decay)`` after each step.
-        checkpoint_every, on_checkpoint: hand a :class:`~simbias.train.Checkpoint` (stacked
-            parameters, optimiser state, RNG, losses, records, member outcomes) to
-            ``on_checkpoint`` before every ``checkpoint_every``-th update.
-        resume: a checkpoint of this run: continue from it (bit for bit the uninterrupted run);
-            the ensemble and optimiser given are fresh ones of the same structure.
-        generator: unused (full batch); the shared signature.
-        chunk_size: members per chunk within a step (``None``: cache-sized chunks on the CPU, all
-            members on CUDA).  Does not change any number.
+    Parameters
+    ----------
+    ensemble
+        An :class:`Ensemble`, or a list of same-shape models (then the trained
+        parameters are written back into them at the end, as M :func:`fit` calls would).
+    problem
+        One supervised problem shared by every member, or a :class:`StackedProblem`
+        (:func:`stack_problems`) with per-member data (e.g. per-member label noise).
+    optimizer
+        An element-wise ensemble optimiser over ``ensemble.parameters()``
+        (:class:`EnsembleAdam`, :class:`EnsembleSGD`, :func:`make_ensemble_optimizer`), or
+        its name (``"adam"`` | ``"sgd"``), built with ``lr`` and ``optimizer_options``.
+    steps
+        Number of updates (full batch).
+    batch_size
+        Must be ``None`` (the ensemble trains full batch); present so that ``fit`` and
+        ``fit_ensemble`` share one signature.
+    lr
+        With an optimiser name: one learning rate, or one per member.
+    optimizer_options
+        With an optimiser name: e.g. ``{"momentum": 0.9}``.
+    loss
+        ``"mse"``, ``"mse+derivative"`` (λ = ``derivative_weight``, see :func:`fit`), or a
+        callable ``loss(forward, x, y, members, step) -> (losses (C,), output or None)`` for a
+        chunk of members, where ``forward(x)`` runs the chunk's members with autograd.
+    derivative_weight
+        λ of ``"mse+derivative"``.
+    record
+        What to record and when, as for :func:`fit`; probes see ``ctx.model`` = the
+        ensemble (``(M, n, c)`` outputs) and ``ctx.problem`` = the stacked problem.
+    stop
+        ``stop(step, values) -> bool`` for the whole ensemble ("all", not per member),
+        called at every record step after its records (before that step's update) with the
+        values just recorded (member axis first) and ``values["losses"]`` (``(M, step)``
+        per-step losses so far); ``True`` ends training with the state after ``step`` updates
+        as the final state (``info["stopped_early"]``).
+    on_record
+        Called as ``on_record(step, values)`` after each record.
+    on_step
+        Called as ``on_step(step)`` after each update (e.g. an outer progress bar).
+    progress
+        Show a progress bar over steps.
+    lr_decay
+        Multiply every learning rate by ``(1 − lr_decay)`` after each step.
+    checkpoint_every, on_checkpoint
+        Hand a :class:`~simbias.train.Checkpoint` (stacked
+        parameters, optimiser state, RNG, losses, records, member outcomes) to
+        ``on_checkpoint`` before every ``checkpoint_every``-th update.
+    resume
+        A checkpoint of this run: continue from it (bit for bit the uninterrupted run);
+        the ensemble and optimiser given are fresh ones of the same structure.
+    generator
+        Unused (full batch); the shared signature.
+    chunk_size
+        Members per chunk within a step (``None``: cache-sized chunks on the CPU, all
+        members on CUDA).  Does not change any number.
 
-    Returns:
-        A :class:`~simbias.results.History` with the member axis first in every recorded array
-        (``(M, n_records, …)``), ``static["loss"]`` of shape ``(M, steps)``, ``outcome`` and
-        ``diverged_step`` as per-member lists.  A diverged member's records from its divergence
-        step on are NaN; :func:`member_history` cuts them off.  Divergence is never raised.
+    Returns
+    -------
+    History
+        The member axis first in every recorded array (``(M, n_records, …)``),
+        ``static["loss"]`` of shape ``(M, steps)``, ``outcome`` and ``diverged_step`` as
+        per-member lists.  A diverged member's records from its divergence step on are NaN;
+        :func:`member_history` cuts them off.  Divergence is never raised.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, default_probes
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64)
+    >>> nets = [TwoLayer(1, 50, generator=torch.Generator().manual_seed(s)) for s in range(4)]
+    >>> h = fit_ensemble(nets, prob, "adam", lr=[1e-3, 1e-3, 1e-2, 1e-2], steps=20,
+    ...                  record=Record(every=10, probes=default_probes(prob)))
+    >>> h.arrays["peak_error"].shape, h.static["loss"].shape
+    ((4, 3, 2), (4, 20))
     """
     if batch_size is not None:
         raise InputError("train.batch_size", f"got {batch_size!r}; the ensemble engine trains full batch",
@@ -1167,6 +1347,32 @@ def member_history(history: History, i: int) -> History:
     A diverged member keeps only what was recorded before its divergence step (and its
     ``static["loss"]`` up to that step), like the history carried by a
     :class:`~simbias.errors.DivergenceError`.
+
+    Parameters
+    ----------
+    history : History
+        What :func:`fit_ensemble` returned.
+    i : int
+        The member, 0 … M − 1.
+
+    Returns
+    -------
+    History
+        Member ``i``'s arrays without the member axis, its ``static["loss"]``, ``outcome`` and
+        ``diverged_step``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, TrainLoss
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> nets = [TwoLayer(1, 20, generator=torch.Generator().manual_seed(s)) for s in range(3)]
+    >>> h = fit_ensemble(nets, prob, "sgd", lr=0.01, steps=10, record=Record(every=5, probes=[TrainLoss()]))
+    >>> one = member_history(h, 1)
+    >>> one.arrays["train_loss"].shape, one.static["loss"].shape, one.outcome.value
+    ((3,), (10,), 'completed')
     """
     M = int(history.info.get("n_members", 0))
     if not 0 <= i < M:

@@ -66,7 +66,33 @@ class FunctionalLoss:
     Built from ``fit``'s closure (``closure.model``, ``.inputs``, ``.targets``, ``.criterion``) and
     the optimiser's parameters; parameters of the model that the optimiser does not own, and
     its buffers, are held at their current values.  ``chunk_size`` bounds how many vectors
-    are evaluated at once (memory ∝ chunk · n · width).
+    are evaluated at once (memory ∝ chunk · n · width).  Evaluated without gradients.
+
+    Parameters
+    ----------
+    params : sequence of Tensor
+        The parameters the flat vector θ covers, in ``parameters_to_vector`` order; all must be
+        the model's (else ``ValueError``).
+    model : nn.Module
+        The network, called through ``torch.func.functional_call``.
+    inputs, targets : Tensor
+        The batch.
+    criterion : callable
+        ``criterion(output, targets)`` → scalar loss.
+    chunk_size : int, optional
+        Vectors per vmapped call (``None``: all).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.nn.utils import parameters_to_vector
+    >>> net = torch.nn.Linear(2, 1)
+    >>> x, y = torch.randn(10, 2), torch.randn(10, 1)
+    >>> loss = FunctionalLoss(list(net.parameters()), net, x, y, torch.nn.functional.mse_loss)
+    >>> theta = parameters_to_vector(net.parameters()).detach()
+    >>> values = loss(torch.stack([theta, theta + 0.1]))
+    >>> values.shape, torch.allclose(values[0], torch.nn.functional.mse_loss(net(x), y))
+    (torch.Size([2]), True)
     """
 
     def __init__(self, params: Sequence[Tensor], model: torch.nn.Module, inputs: Tensor, targets: Tensor,
@@ -97,7 +123,47 @@ class FunctionalLoss:
 
 
 class GradientFreeOptimizer(torch.optim.Optimizer):
-    """Base class: flat parameter vector, batched or sequential loss evaluation, seeded noise."""
+    """Base class: flat parameter vector, batched or sequential loss evaluation, seeded noise.
+
+    A ``torch.optim.Optimizer`` whose ``step(closure)`` uses loss values only.  Subclasses call
+    ``current_loss(closure)`` (the loss ``fit`` records), ``evaluator(closure)`` (a batched or
+    sequential (P, D) → (P,) loss function), ``get_vector``/``set_vector`` and the seeded
+    ``randn``/``rand``; ``evaluations`` counts loss evaluations.
+
+    Parameters
+    ----------
+    params : iterable of Parameter or dict
+        As for ``torch.optim.Optimizer``.
+    defaults : dict
+        Per-group defaults, as for ``torch.optim.Optimizer``; the ``lr`` property reads the
+        first group's ``"lr"``.
+    seed : int
+        Seeds the optimiser's own ``torch.Generator`` (on the parameters' device).
+    chunk_size : int, optional
+        Vectors per vmapped call (``None``: all).
+
+    Examples
+    --------
+    >>> import torch
+    >>> class RandomSearch(GradientFreeOptimizer):
+    ...     def step(self, closure):
+    ...         value = self.current_loss(closure)
+    ...         theta = self.get_vector()
+    ...         candidates = theta + self.lr * self.randn(8, theta.numel())
+    ...         losses = self.evaluator(closure)(candidates)
+    ...         if losses.min() < value:
+    ...             self.set_vector(candidates[losses.argmin()])
+    ...         return value
+    >>> net = torch.nn.Linear(1, 1)
+    >>> x = torch.randn(16, 1)
+    >>> mse = lambda: ((net(x) - 2 * x) ** 2).mean()
+    >>> opt = RandomSearch(net.parameters(), dict(lr=0.1), seed=0)
+    >>> before = mse().detach()
+    >>> for _ in range(20):
+    ...     _ = opt.step(mse)
+    >>> bool(mse() <= before), opt.evaluations
+    (True, 180)
+    """
 
     def __init__(self, params, defaults: dict, *, seed: int = 0, chunk_size: int | None = None):
         super().__init__(params, defaults)
@@ -173,15 +239,43 @@ class GradientFreeOptimizer(torch.optim.Optimizer):
 class ES(GradientFreeOptimizer):
     """Antithetic evolution strategy with an Adam (or plain) step (module docstring).
 
-    Args:
-        params: the parameters to optimise.
-        lr: step size (Adam's, or of θ ← θ − lr·g with ``adam=False``).
-        population: evaluations per step (an even number: population/2 antithetic pairs).
-        sigma: standard deviation σ of the perturbations.
-        adam: whether to take Adam steps along the estimate (default) or plain steps.
-        betas, eps: Adam's constants.
-        seed: seeds the perturbations.
-        chunk_size: vectors per vmapped call (``None``: all).
+    g = Σ_j (L(θ + σε_j) − L(θ − σε_j)) ε_j / (2σ·m), ε_j ~ N(0, I), m antithetic pairs
+    (Salimans et al., arXiv 1703.03864).  Registered as the optimiser ``"es"``.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        The parameters to optimise.
+    lr : float
+        Step size (Adam's, or of θ ← θ − lr·g with ``adam=False``).
+    population : int
+        Evaluations per step (an even number: population/2 antithetic pairs).
+    sigma : float
+        Standard deviation σ of the perturbations.
+    adam : bool
+        Whether to take Adam steps along the estimate (default) or plain steps.
+    betas : (float, float)
+        Adam's β₁, β₂ in [0, 1).
+    eps : float
+        Adam's ε.
+    seed : int
+        Seeds the perturbations.
+    chunk_size : int, optional
+        Vectors per vmapped call (``None``: all).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import fit
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> opt = ES(net.parameters(), 1e-2, population=20, seed=0)
+    >>> h = fit(net, prob, opt, steps=50)
+    >>> bool(h.static["loss"][-1] < h.static["loss"][0]), opt.evaluations
+    (True, 1050)
     """
 
     def __init__(self, params, lr: float = 1e-2, *, population: int = 100, sigma: float = 0.01, adam: bool = True,
@@ -233,11 +327,34 @@ class ES(GradientFreeOptimizer):
 class OnePlusOneES(GradientFreeOptimizer):
     """(1+1)-ES with the 1/5-success rule (module docstring).
 
-    Args:
-        lr: the initial mutation strength σ₀ (the step size; ``lr_decay`` does not touch σ after
-            the start, the success rule adapts it).
-        min_sigma, max_sigma: bounds on σ.
-        seed: seeds the mutations.
+    One mutant θ′ = θ + σ·ε per step, kept if L(θ′) ≤ L(θ); σ ← σ·e^{1/3} after a success,
+    σ·e^{−1/12} after a failure.  Registered as the optimiser ``"one_plus_one"``.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        The parameters to optimise.
+    lr : float
+        The initial mutation strength σ₀ (the step size; ``lr_decay`` does not touch σ after
+        the start, the success rule adapts it).
+    min_sigma, max_sigma : float
+        Bounds on σ.
+    seed : int
+        Seeds the mutations.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import fit
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> opt = OnePlusOneES(net.parameters(), 0.05)
+    >>> h = fit(net, prob, opt, steps=50)
+    >>> bool(h.static["loss"][-1] < h.static["loss"][0]), opt.evaluations
+    (True, 100)
     """
 
     def __init__(self, params, lr: float = 0.05, *, min_sigma: float = 1e-8, max_sigma: float = 10.0, seed: int = 0):

@@ -47,7 +47,37 @@ def _scales(model: nn.Module) -> tuple[float, float, float]:
 
 
 def auto_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_max: float | None = None) -> float:
-    """η = min(factor / λ_max(H₀), lr_max·α) — see the module docstring (``lr_max=None``: no cap)."""
+    """η = min(factor / λ_max(H₀), lr_max·α) — see the module docstring (``lr_max=None``: no cap).
+
+    H₀ = (2/N)·K₀ is the Gauss–Newton Hessian of the mean MSE at the current parameters, K₀ the
+    empirical NTK on the N inputs ``x`` (:func:`simbias.theory.ntk_learning_rate`); gradient
+    descent on the linearised model is stable for η·λ_max < 2.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network; α is read from its ``scales`` (or ``alpha``; 1 when absent).
+    x : Tensor
+        (N, d) training inputs.
+    factor : float
+        η·λ_max (0.5: a safe margin below 2).
+    lr_max : float, optional
+        Cap on η/α (papers.md T18: small initialisations need it).
+
+    Returns
+    -------
+    float
+        The learning rate.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> net = TwoLayer(1, 100, generator=torch.Generator().manual_seed(0))
+    >>> x = torch.linspace(-1, 1, 20)[:, None]
+    >>> auto_learning_rate(net, x) > 0, auto_learning_rate(net, x, lr_max=1e-9)
+    (True, 1e-09)
+    """
     lr = ntk_learning_rate(model, x, factor=factor)
     if lr_max is not None:
         lr = min(lr, _positive("train.lr_max", lr_max) * _scales(model)[0])
@@ -55,7 +85,31 @@ def auto_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_m
 
 
 def scaled_learning_rate(model: nn.Module, lr0: float) -> float:
-    """The authors' phase-diagram rule η = η₀·α·√(β₁β₂) from the model's (α, β₁, β₂)."""
+    """The authors' phase-diagram rule η = η₀·α·√(β₁β₂) from the model's (α, β₁, β₂).
+
+    From ``phasediagram_twolayerNN`` (Luo, Xu et al., arXiv 2007.07497; papers.md §5.2).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The network; (α, β₁, β₂) are read from its ``scales`` (or ``alpha``, ``beta1``,
+        ``beta2``; 1 when absent).
+    lr0 : float
+        The base rate η₀ > 0.
+
+    Returns
+    -------
+    float
+        η.
+
+    Examples
+    --------
+    >>> import math
+    >>> from simbias.nn import TwoLayer
+    >>> net = TwoLayer(1, 100, alpha=0.01, beta1=0.1, beta2=0.1)
+    >>> math.isclose(scaled_learning_rate(net, 1e-3), 1e-3 * 0.01 * 0.1)
+    True
+    """
     alpha, beta1, beta2 = _scales(model)
     return _positive("train.lr0", lr0) * alpha * math.sqrt(beta1 * beta2)
 
@@ -66,6 +120,33 @@ def resolve_lr(lr, model: nn.Module, x: Tensor, *, factor: float = 0.5, lr_max: 
 
     ``x`` are the training inputs (for the NTK of ``"auto"``); ``lr_max`` ``None`` (or ``"none"``)
     means no cap.  Raises :class:`InputError` for an unknown rule or a non-positive number.
+
+    Parameters
+    ----------
+    lr : float or {"auto", "scaled"}
+        The spec's ``train.lr``.
+    model : nn.Module
+        The network (for the rules).
+    x : Tensor
+        (N, d) training inputs.
+    factor, lr_max
+        Of :func:`auto_learning_rate`.
+    lr0 : float
+        η₀ of :func:`scaled_learning_rate`.
+
+    Returns
+    -------
+    float
+        The learning rate.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> net = TwoLayer(1, 100, alpha=0.01)
+    >>> x = torch.linspace(-1, 1, 20)[:, None]
+    >>> resolve_lr(0.1, net, x), resolve_lr("scaled", net, x, lr0=0.1)
+    (0.1, 0.001)
     """
     if isinstance(lr_max, str) and lr_max == "none":
         lr_max = None
@@ -114,6 +195,39 @@ def fit_with_restarts(build: Callable[[float], tuple[nn.Module, object]], lr: fl
     restarted with η/2, at most ``max_restarts`` times (the authors' phase-diagram code; papers.md
     §5.2).  When the budget is spent the last run is returned as it is, with
     ``restarts = max_restarts`` (a diverged last run is returned diverged: the caller raises).
+
+    Parameters
+    ----------
+    build : callable
+        ``build(lr) -> (model, optimizer)``.
+    lr : float
+        The first learning rate.
+    train_fn : callable
+        ``train_fn(model, optimizer) -> History``.
+    max_restarts : int
+        The most restarts (≥ 0).
+    rtol, floor
+        Of :func:`loss_increase`.
+
+    Returns
+    -------
+    RestartResult
+        ``history`` (with ``info["lr"]`` and ``info["restarts"]``), ``model``, ``optimizer``,
+        ``lr`` and ``restarts`` of the accepted (or last) run.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import fit
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> def build(lr):
+    ...     net = TwoLayer(1, 50, generator=torch.Generator().manual_seed(0))
+    ...     return net, torch.optim.SGD(net.parameters(), lr=lr)
+    >>> res = fit_with_restarts(build, 8.0, lambda m, o: fit(m, prob, o, steps=50))
+    >>> res.lr == 8.0 / 2**res.restarts, res.history.outcome.value
+    (True, 'completed')
     """
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise InputError("train.max_restarts", f"got {max_restarts!r}", "use a non-negative integer")

@@ -30,7 +30,22 @@ def _mse(out: Tensor, y: Tensor) -> Tensor:
 
 
 class TrainLoss:
-    """``train_loss``: mean squared error on the training set."""
+    """``train_loss``: mean squared error on the training set.
+
+    mean over points and outputs of (h(x_i) − y_i)², against the (possibly noisy) training
+    labels; a cheap probe (reuses the training step's output).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64, n_test=128)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, record=Record(every=10, probes=[TrainLoss()]))
+    >>> h.arrays["train_loss"].shape
+    (3,)
+    """
 
     snapshot = False
 
@@ -44,16 +59,35 @@ class TrainLoss:
 class PeakError:
     """``peak_error``: Δ_F(k) at the peaks of the training labels' DFT.
 
-    Args:
-        kind: ``"complex"`` |ĥ_k − f̂_k| / |f̂_k| (the papers' definition, default) or
-            ``"magnitude"`` | |ĥ_k| − |f̂_k| | / |f̂_k| (what the original code plotted).
-        max_index: peaks are searched among DFT indices ``< max_index`` (the original code: 40).
-        rel_floor: ignore maxima below this fraction of the largest one.
-        max_peaks: keep at most this many (the lowest frequencies).
+    The DFT is ĥ_k = Σ_n h_n e^{−2πikn/N} of the first output on the N training points, which
+    must form a uniform 1-D grid (papers.md §1.1; arXiv 1807.01251, 1901.06523).  A cheap probe.
 
     Static arrays: ``peaks`` (DFT indices), ``peak_frequencies`` (angular frequency 2πk/L with L
     the length of the training interval — exact for periodic grids, within a factor N/(N−1)
     when the grid includes both endpoints), ``target_spectrum`` (|DFT| of the labels / N).
+
+    Parameters
+    ----------
+    kind : {"complex", "magnitude"}
+        ``"complex"``: |ĥ_k − f̂_k| / |f̂_k| (the papers' definition, default);
+        ``"magnitude"``: | |ĥ_k| − |f̂_k| | / |f̂_k| (what the original code plotted).
+    max_index : int
+        Peaks are searched among DFT indices ``< max_index`` (the original code: 40).
+    rel_floor : float
+        Ignore maxima below this fraction of the largest one.
+    max_peaks : int, optional
+        Keep at most this many (the lowest frequencies).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64, n_test=128)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, record=Record(every=10, probes=[PeakError()]))
+    >>> h.arrays["peak_error"].shape, h.static["peaks"]
+    ((3, 2), array([1, 3]))
     """
 
     snapshot = False
@@ -106,7 +140,22 @@ class PeakError:
 
 
 class TestError:
-    """``test_error``: MSE against the clean target on the problem's dense grid ``x_test``."""
+    """``test_error``: MSE against the clean target on the problem's dense grid ``x_test``.
+
+    mean over points and outputs of (h(x) − y_test)²; a snapshot probe (own forward pass, run at
+    ``Record.snapshot_every``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64, n_test=128)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> rec = Record(every=10, snapshot_every=5, probes=[TestError()])
+    >>> fit(net, prob, "adam", lr=1e-2, steps=20, record=rec).arrays["test_error"].shape
+    (5,)
+    """
 
     snapshot = True
 
@@ -118,7 +167,22 @@ class TestError:
 
 
 class Snapshots:
-    """``output_test`` (outputs on ``x_test``) and ``output_train`` (outputs on ``x_train``), for figures."""
+    """``output_test`` (outputs on ``x_test``) and ``output_train`` (outputs on ``x_train``), for figures.
+
+    The first output column; a snapshot probe.  Static arrays: ``x_train``, ``y_train``,
+    ``x_test``, ``y_test``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64, n_test=128)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> rec = Record(snapshot_every=10, probes=[Snapshots()])
+    >>> fit(net, prob, "adam", lr=1e-2, steps=20, record=rec).arrays["output_test"].shape
+    (3, 128)
+    """
 
     snapshot = True
 
@@ -133,7 +197,28 @@ class Snapshots:
 
 
 def default_probes(problem, *, kind: str = "complex") -> tuple:
-    """Train loss, Δ_F at the peaks (uniform 1-D grids only), test error and snapshots."""
+    """Train loss, Δ_F at the peaks (uniform 1-D grids only), test error and snapshots.
+
+    Parameters
+    ----------
+    problem : Regression
+        The problem; :class:`PeakError` is included only when ``problem.uniform`` and the
+        inputs are 1-D.
+    kind : {"complex", "magnitude"}
+        The :class:`PeakError` variant.
+
+    Returns
+    -------
+    tuple
+        ``(TrainLoss, PeakError, TestError, Snapshots)`` instances (without ``PeakError`` when
+        it does not apply).
+
+    Examples
+    --------
+    >>> from simbias.problems import make_regression
+    >>> [type(p).__name__ for p in default_probes(make_regression("sin(x)"))]
+    ['TrainLoss', 'PeakError', 'TestError', 'Snapshots']
+    """
     probes = [TrainLoss()]
     if getattr(problem, "uniform", False) and problem.x_train.shape[1] == 1:
         probes.append(PeakError(kind=kind))

@@ -81,7 +81,29 @@ def _points(problem, name: str = "x_train") -> Tensor:
 
 
 class SupervisedLoss:
-    """``train_loss``: MSE (mean over points and outputs) or cross-entropy (logits vs labels)."""
+    """``train_loss``: MSE (mean over points and outputs) or cross-entropy (logits vs labels).
+
+    A cheap probe for data sets: MSE = mean over points and outputs of (h − y)²;
+    cross-entropy = mean over points of −log softmax(h)_y.
+
+    Parameters
+    ----------
+    loss : {"mse", "cross_entropy"}
+        Which loss to record.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> from simbias.train import Record, fit
+    >>> x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = (x[:, 0] > 0).long()                       # two classes
+    >>> prob = SimpleNamespace(x_train=x, y_train=y, x_test=x, y_test=y, n_classes=2)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    >>> rec = Record(every=10, probes=[SupervisedLoss("cross_entropy")])
+    >>> fit(net, prob, "adam", lr=1e-2, steps=20, loss="cross_entropy", record=rec).arrays["train_loss"].shape
+    (3,)
+    """
 
     snapshot = False
 
@@ -114,7 +136,27 @@ class Accuracy:
     """``train_accuracy`` (cheap) or ``test_accuracy`` (snapshot; on ``x_test``/``y_test``).
 
     Labels: argmax of the output; one float output: sign agreement with the ±1 targets; several
-    float outputs: argmax of output vs argmax of target.
+    float outputs: argmax of output vs argmax of target.  The fraction correct, in [0, 1].
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        ``"train"``: a cheap probe on the training output; ``"test"``: a snapshot probe on
+        the problem's ``x_test``/``y_test``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> from simbias.train import Record, fit
+    >>> x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = (x[:, 0] > 0).long()                       # two classes
+    >>> prob = SimpleNamespace(x_train=x, y_train=y, x_test=x, y_test=y, n_classes=2)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    >>> rec = Record(every=10, snapshot_every=10, probes=[Accuracy(), Accuracy("test")])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, loss="cross_entropy", record=rec)
+    >>> h.arrays["train_accuracy"].shape, h.arrays["test_accuracy"].shape
+    ((3,), (3,))
     """
 
     def __init__(self, split: str = "train"):
@@ -144,23 +186,50 @@ class ProjectionError:
     "complex"``, as the authors' projection code) or the magnitude variant.  Projection method of
     arXiv 1901.06523 (papers.md §1.2, author-code.md E9).
 
-    Args:
-        direction: a length-d vector (normalised here) or ``None`` for the first principal
-            component of ``x_train``.
-        k: the frequency grid; default ``linspace(0, k_max, n_k)``.
-        k_max: top of the default grid; ``None`` → 5 / std(s) (a few oscillations across the
-            spread of the data; e.g. ≈ 5 for standard normal projections).
-        component: which output column (class) is analysed.
-        output: ``"auto"`` (softmax for labels), ``"identity"`` or ``"softmax"``.
-        max_peaks: track the first (lowest-k) peaks.
-        rel_floor: ignore maxima below this fraction of the largest (sampling noise of the NUDFT
-            of n random points is ~1/√n; the default 0.1 keeps only clear peaks).
-        endpoints: admit k = 0 (and the grid's end) as a peak, as the authors' projection code.
-        kind: ``"complex"`` or ``"magnitude"``.
-
-    Static arrays: ``projection_k``, ``projection_target_spectrum`` (|ŷ_p| on the grid),
-    ``projection_peaks`` (grid indices), ``projection_frequencies`` (k at the peaks),
+    A cheap probe.  Static arrays: ``projection_k``, ``projection_target_spectrum`` (|ŷ_p| on
+    the grid), ``projection_peaks`` (grid indices), ``projection_frequencies`` (k at the peaks),
     ``projection_direction``.
+
+    Parameters
+    ----------
+    direction : sequence of float, optional
+        A length-d vector (normalised here); ``None``: the first principal component of
+        ``x_train``.
+    k : sequence of float, optional
+        The frequency grid; default ``linspace(0, k_max, n_k)``.
+    k_max : float, optional
+        Top of the default grid; ``None`` → 5 / std(s) (a few oscillations across the spread of
+        the data; e.g. ≈ 5 for standard normal projections).
+    n_k : int
+        Points of the default grid (≥ 3).
+    component : int
+        Which output column (class) is analysed.
+    output : {"auto", "identity", "softmax"}
+        Transform of the output (``"auto"``: softmax for labels).
+    max_peaks : int, optional
+        Track the first (lowest-k) peaks.
+    rel_floor : float
+        Ignore maxima below this fraction of the largest (sampling noise of the NUDFT of n
+        random points is ~1/√n; the default 0.1 keeps only clear peaks).
+    endpoints : bool
+        Admit k = 0 (and the grid's end) as a peak, as the authors' projection code.
+    kind : {"complex", "magnitude"}
+        The error variant.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> from simbias.train import Record, fit
+    >>> x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = (x[:, 0] > 0).long()                       # two classes
+    >>> prob = SimpleNamespace(x_train=x, y_train=y, x_test=x, y_test=y, n_classes=2)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    >>> probe = ProjectionError(direction=[1, 0, 0, 0, 0])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, loss="cross_entropy",
+    ...         record=Record(every=10, probes=[probe]))
+    >>> h.arrays["projection_error"].shape, h.static["projection_k"].shape
+    ((3, 3), (100,))
     """
 
     snapshot = False
@@ -240,7 +309,30 @@ class ProjectionError:
 
 class ProjectionSpectrum:
     """``projection_spectrum``: |ĥ_p(k)| of the output on the whole k grid of a :class:`ProjectionError`
-    (a snapshot probe: list it after that probe, which it reads its direction and grid from)."""
+    (a snapshot probe: list it after that probe, which it reads its direction and grid from).
+
+    ĥ_p(k) = (1/n) Σ_i h(x_i) e^{−2πi k s_i}, s_i = p·x_i, of the source's output component.
+
+    Parameters
+    ----------
+    source : ProjectionError
+        The probe whose direction, grid, component and output transform are used.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> from simbias.train import Record, fit
+    >>> x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = (x[:, 0] > 0).long()                       # two classes
+    >>> prob = SimpleNamespace(x_train=x, y_train=y, x_test=x, y_test=y, n_classes=2)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    >>> source = ProjectionError()
+    >>> rec = Record(every=10, snapshot_every=10, probes=[source, ProjectionSpectrum(source)])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, loss="cross_entropy", record=rec)
+    >>> h.arrays["projection_spectrum"].shape
+    (3, 100)
+    """
 
     snapshot = True
 
@@ -270,6 +362,33 @@ class FilterError:
     outputs for classification.  Computed by :func:`simbias.spectral.filter_errors` (streamed, all δ
     in one pass over the distance tiles).  Expensive (O(n²d) per call): a snapshot probe by
     default.  Static: ``filter_deltas``, ``low_energy_share`` = LFR(δ) of the target.
+
+    Parameters
+    ----------
+    deltas : sequence of float
+        The variances δ > 0 (see :func:`choose_deltas`).
+    output : {"auto", "identity", "softmax"}
+        Transform of the output (``"auto"``: softmax for labels).
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}
+        Rescaling of the inputs before filtering (:func:`simbias.spectral.rescale_inputs`).
+    chunk_size : int, optional
+        Rows per distance tile (memory bound).
+    snapshot : bool
+        Run at the snapshot steps (default) or at every record step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> from simbias.train import Record, fit
+    >>> x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = (x[:, 0] > 0).long()                       # two classes
+    >>> prob = SimpleNamespace(x_train=x, y_train=y, x_test=x, y_test=y, n_classes=2)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    >>> rec = Record(every=10, snapshot_every=10, probes=[FilterError([1.0, 3.0])])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, loss="cross_entropy", record=rec)
+    >>> h.arrays["e_low"].shape, h.arrays["e_high"].shape
+    ((3, 2), (3, 2))
     """
 
     def __init__(self, deltas: Sequence[float], *, output: str = "auto", scale: str = "none",
@@ -340,7 +459,31 @@ class BandError:
     (:func:`simbias.spectral.band_errors`; our proposal for papers.md §1.5, target T6).  Colour
     outputs (c > 1 channels) are combined into one norm per band.  Static:
     ``band_frequencies`` / ``test_band_frequencies`` — the band centres in cycles per sample of
-    the grid.
+    the grid (and ``band_counts``, the DFT coefficients per band).
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (H, W) of the pixel grid; H·W must equal the number of rows.
+    n_bands : int
+        Number of radial bands of equal width up to the largest radial frequency.
+    split : {"train", "test"}
+        ``"train"``: a cheap probe on ``x_train``; ``"test"``: a snapshot probe on ``x_test``.
+    kind : {"complex", "magnitude"}
+        ‖ĥ − f̂‖ or ‖|ĥ| − |f̂|‖ per band.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import MLP
+    >>> from simbias.problems import image_to_regression
+    >>> from simbias.train import Record, fit
+    >>> img = torch.rand(8, 8, generator=torch.Generator().manual_seed(0))
+    >>> prob = image_to_regression(img, holdout="none").as_regression()
+    >>> net = MLP(2, [32], 1, generator=torch.Generator().manual_seed(0))
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, record=Record(every=10, probes=[BandError((8, 8), 4)]))
+    >>> h.arrays["band_error"].shape
+    (3, 4)
     """
 
     def __init__(self, shape: Sequence[int], n_bands: int = 8, *, split: str = "train", kind: str = "complex"):
@@ -403,7 +546,33 @@ class DiagonalSpectrum:
     along the unit diagonal u = (1, …, 1)/√d at k = κ√d/(2π) cycles, so the abscissa
     κ√d/(2π) the authors plot is that k.  Static: ``kappa``, ``parity_spectrum`` (|sin κ|^d),
     ``target_spectrum`` and ``train_target_spectrum`` (|F| of the labels on the points and on
-    ``x_train``).
+    ``x_train``).  A snapshot probe.
+
+    Parameters
+    ----------
+    kappa : sequence of float, optional
+        The κ grid (default ``linspace(0, π/2, n_kappa)``).
+    n_kappa : int
+        Points of the default grid.
+    points, labels : Tensor, optional
+        Where to evaluate (both or neither); default the problem's ``x_test``/``y_test``.
+
+    Examples
+    --------
+    >>> import itertools, torch
+    >>> from simbias.nn import MLP
+    >>> from simbias.problems import Regression
+    >>> from simbias.train import Record, fit
+    >>> x = torch.tensor(list(itertools.product([-1.0, 1.0], repeat=4)))   # all 2^4 inputs
+    >>> y = x.prod(dim=1, keepdim=True)                                   # parity
+    >>> prob = Regression(x, y, y, x, y)
+    >>> net = MLP(4, [32], 1, generator=torch.Generator().manual_seed(0))
+    >>> rec = Record(snapshot_every=10, probes=[DiagonalSpectrum(n_kappa=5)])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, record=rec)
+    >>> h.arrays["diagonal_spectrum"].shape
+    (3, 5)
+    >>> bool(abs(h.static["target_spectrum"] - h.static["parity_spectrum"]).max() < 1e-12)
+    True
     """
 
     snapshot = True
@@ -458,7 +627,31 @@ class EffectiveTargetLFR:
     themselves, when ``include_input``) and every hidden layer the model's ``hidden(x)`` returns
     (:class:`simbias.nn.MLP`, :class:`simbias.nn.CNN`, or any model with such a method).  Higher
     LFR = lower-frequency effective target.  A layer whose outputs are all equal gets NaN.
-    Static: ``lfr_deltas``, ``lfr_layers``.
+    A snapshot probe.  Static: ``lfr_deltas``, ``lfr_layers``.
+
+    Parameters
+    ----------
+    deltas : sequence of float
+        The variances δ > 0.
+    scale : {"none", "max_norm", "rms_distance", "mean_distance"}
+        Rescaling of each layer's points (:func:`simbias.spectral.rescale_inputs`).
+    include_input : bool
+        Also record l = 0 (the inputs).
+    chunk_size : int, optional
+        Rows per distance tile (memory bound).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import MLP
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> prob = make_regression("sin(x) + sin(3*x)", n_train=64)
+    >>> net = MLP(1, [16, 16], 1, generator=torch.Generator().manual_seed(0))
+    >>> rec = Record(snapshot_every=10, probes=[EffectiveTargetLFR([0.5, 2.0])])
+    >>> h = fit(net, prob, "adam", lr=1e-2, steps=20, record=rec)
+    >>> h.arrays["effective_lfr"].shape, h.static["lfr_layers"].tolist()
+    ((3, 3, 2), [0, 1, 2])
     """
 
     snapshot = True

@@ -55,11 +55,31 @@ def _values(model, x: Tensor) -> Tensor:
 class SolutionError:
     """Errors of the network against the exact solution on fixed ``x_test`` (module docstring).
 
-    Args:
-        x_test: test points (n, d) (or (n,) in 1-D), in the model's dtype and device.
-        metrics: which of :data:`PDE_METRICS` to record.
+    rel_l2 = ‖h − u‖/‖u‖, rms = (mean (h − u)²)^{1/2}, rel_squared = mean (h − u)²/mean u²,
+    domain_mse = |Ω|·mean (h − u)² (:mod:`simbias.problems` metrics).  A cheap probe (one
+    forward pass on the test points).  Static arrays: ``x_test`` and ``u_test`` (the exact
+    solution there).
 
-    Static arrays: ``x_test`` and ``u_test`` (the exact solution there).
+    Parameters
+    ----------
+    x_test : Tensor
+        Test points (n, d) (or (n,) in 1-D), in the model's dtype and device.
+    metrics : sequence of str
+        Which of :data:`PDE_METRICS` to record.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import Poisson, residual_loss
+    >>> from simbias.train import Record, fit
+    >>> prob = Poisson(1, kind="sin")
+    >>> x_in, x_bd = prob.sample(64, 2, torch.Generator().manual_seed(0))
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> objective = lambda model, step: residual_loss(model, prob, x_in, x_bd)
+    >>> probe = SolutionError(torch.linspace(-1, 1, 101)[:, None], metrics=("rel_l2", "rms"))
+    >>> h = fit(net, prob, "adam", lr=1e-3, steps=20, loss=objective, record=Record(every=10, probes=[probe]))
+    >>> h.arrays["rel_l2"].shape, h.static["u_test"].shape
+    ((3,), (101,))
     """
 
     snapshot = False
@@ -89,7 +109,26 @@ class SolutionError:
 
 
 class SolutionSnapshots:
-    """``output_test``: the network on ``x_test`` (a snapshot probe, for figures)."""
+    """``output_test``: the network on ``x_test`` (a snapshot probe, for figures).
+
+    Parameters
+    ----------
+    x_test : Tensor
+        Points (n, d) (or (n,) in 1-D), in the model's dtype and device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import Poisson, residual_loss
+    >>> from simbias.train import Record, fit
+    >>> prob = Poisson(1, kind="sin")
+    >>> x_in, x_bd = prob.sample(64, 2, torch.Generator().manual_seed(0))
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> objective = lambda model, step: residual_loss(model, prob, x_in, x_bd)
+    >>> rec = Record(snapshot_every=10, probes=[SolutionSnapshots(torch.linspace(-1, 1, 51))])
+    >>> fit(net, prob, "adam", lr=1e-3, steps=20, loss=objective, record=rec).arrays["output_test"].shape
+    (3, 51)
+    """
 
     snapshot = True
 
@@ -106,16 +145,40 @@ class SolutionSnapshots:
 class GridPeakError:
     """Δ_F at the reference's DFT peaks, and the relative L2 error, of the network on a 1-D grid.
 
-    Args:
-        grid: the grid points (n, 1) (e.g. ``Tridiagonal.x``), converted to the model's dtype.
-        reference: the vector the network is compared with on the grid (n,) (the discrete
-            solution ``system.solve()``).
-        peaks: DFT indices to track (default: :func:`simbias.problems.solution_peaks` of the reference).
-        floor: relative floor of the peak search.
-        values: also record the network's grid values ``grid_values`` (n per record).
+    Δ_F(k) = |ĥ_k − û_k| / |û_k| with the DFT X_k = Σ_j x_j e^{−2πijk/n} (papers.md §1.1, §2.5),
+    the measure the Jacobi iteration is tracked with; ``grid_rel_l2`` = ‖h − u‖/‖u‖ on the grid.
+    A cheap probe.  Static arrays: ``peaks``, ``peak_frequencies`` (angular frequency
+    2πk/(n·h), h the grid spacing), ``grid``, ``reference``.
 
-    Static arrays: ``peaks``, ``peak_frequencies`` (angular frequency 2πk/(n·h), h the grid
-    spacing), ``grid``, ``reference``.
+    Parameters
+    ----------
+    grid : Tensor
+        The grid points (n, 1) (e.g. ``Tridiagonal.x``), converted to the model's dtype.
+    reference : Tensor
+        The vector the network is compared with on the grid (n,) (the discrete solution
+        ``system.solve()``).
+    peaks : sequence of int, optional
+        DFT indices to track (default: :func:`simbias.problems.solution_peaks` of the reference).
+    floor : float
+        Relative floor of the peak search.
+    values : bool
+        Also record the network's grid values ``grid_values`` (n per record).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import Poisson, residual_loss
+    >>> from simbias.train import Record, fit
+    >>> prob = Poisson(1, kind="sin")
+    >>> x_in, x_bd = prob.sample(64, 2, torch.Generator().manual_seed(0))
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> objective = lambda model, step: residual_loss(model, prob, x_in, x_bd)
+    >>> from simbias.problems import discretize_1d
+    >>> system = discretize_1d(prob, 63)
+    >>> probe = GridPeakError(system.x[:, None], system.solve())
+    >>> h = fit(net, prob, "adam", lr=1e-3, steps=20, loss=objective, record=Record(every=10, probes=[probe]))
+    >>> h.arrays["peak_error"].shape[0], h.arrays["grid_rel_l2"].shape
+    (3, (3,))
     """
 
     snapshot = False

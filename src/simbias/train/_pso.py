@@ -39,19 +39,46 @@ __all__ = ["PSO"]
 class PSO(GradientFreeOptimizer):
     """Global-best particle swarm optimiser (module docstring for the update and its defaults).
 
-    Args:
-        params: the parameters to optimise (one flat vector of all of them).
-        lr: scale of the move x ← x + lr·v (1 = standard PSO).
-        particles: swarm size P.
-        inertia: ω.  cognitive: c₁.  social: c₂.
-        spread: standard deviation of the initial swarm around the model's parameters
-            (``None``: the standard deviation of those parameters' entries).
-        v_max: clip every velocity coordinate to [−v_max, v_max] (``None``: no clipping).
-        seed: seeds the swarm's random numbers.
-        chunk_size: particles per vmapped call (``None``: all at once).
+    v_i ← ω v_i + c₁ r₁ ⊙ (p_i − x_i) + c₂ r₂ ⊙ (g − x_i), x_i ← x_i + lr·v_i (Kennedy &
+    Eberhart 1995; constants of Clerc & Kennedy 2002).  The model is set to the swarm's best,
+    so its loss never increases.  Registered as the optimiser ``"pso"``.
 
     Attributes after a step: ``positions``, ``velocities`` (P, D), ``personal_best`` (P, D),
     ``personal_best_loss`` (P,), ``best`` (D,), ``best_loss`` (float), ``evaluations``.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        The parameters to optimise (one flat vector of all of them).
+    lr : float
+        Scale of the move x ← x + lr·v (1 = standard PSO).
+    particles : int
+        Swarm size P.
+    inertia, cognitive, social : float
+        ω, c₁ and c₂.
+    spread : float, optional
+        Standard deviation of the initial swarm around the model's parameters (``None``: the
+        standard deviation of those parameters' entries).
+    v_max : float, optional
+        Clip every velocity coordinate to [−v_max, v_max] (``None``: no clipping).
+    seed : int
+        Seeds the swarm's random numbers.
+    chunk_size : int, optional
+        Particles per vmapped call (``None``: all at once).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import fit
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> opt = PSO(net.parameters(), particles=20)
+    >>> h = fit(net, prob, opt, steps=50)
+    >>> bool((h.static["loss"][1:] <= h.static["loss"][:-1]).all()), opt.best.shape
+    (True, torch.Size([49]))
     """
 
     def __init__(self, params, lr: float = 1.0, *, particles: int = 50, inertia: float = 0.7298,

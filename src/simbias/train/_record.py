@@ -30,12 +30,31 @@ __all__ = ["Record", "Probe", "RecordContext", "schedule_steps"]
 class RecordContext:
     """What a probe sees at a record step.
 
-    Attributes:
-        step: number of updates done.
-        model: the model (in its current state); call it under ``torch.no_grad()``.
-        problem: the problem being trained on.
-        train_output: the model's output on the full training inputs at this state, detached,
-            when the engine already has it (full-batch supervised training), else ``None``.
+    ``output_on_train()`` and ``output_on_test()`` return the model's outputs on
+    ``problem.x_train`` / ``problem.x_test``, computed (without grad) at most once per step.
+
+    Parameters
+    ----------
+    step : int
+        Number of updates done.
+    model : callable
+        The model (in its current state); call it under ``torch.no_grad()``.
+    problem : object
+        The problem being trained on.
+    train_output : Tensor, optional
+        The model's output on the full training inputs at this state, detached, when the engine
+        already has it (full-batch supervised training), else ``None``.
+    test_output : Tensor, optional
+        The output on ``x_test``, cached by ``output_on_test``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> prob = make_regression("sin(x)", n_train=16, n_test=32)
+    >>> ctx = RecordContext(0, torch.nn.Linear(1, 1), prob)
+    >>> ctx.output_on_train().shape, ctx.output_on_test().shape
+    (torch.Size([16, 1]), torch.Size([32, 1]))
     """
 
     step: int
@@ -65,6 +84,38 @@ class Probe(Protocol):
 
     ``setup`` runs once before training and returns arrays that do not change (grids, peak
     indices); ``__call__`` returns tensors keyed by name, recorded with the record axis first.
+    ``snapshot = False`` probes run at every record step (they should be cheap, e.g. reuse
+    ``ctx.output_on_train()``); ``snapshot = True`` probes run at the sparser snapshot steps.
+    Any object with these three members is a probe (a structural protocol; it has no
+    constructor of its own).
+
+    Parameters
+    ----------
+    model
+        (of ``setup``) the model before training.
+    problem
+        (of ``setup``) the problem being trained on.
+    ctx : RecordContext
+        (of ``__call__``) the state at a record step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> class MaxAbsOutput:
+    ...     snapshot = False
+    ...     def setup(self, model, problem):
+    ...         return {}
+    ...     def __call__(self, ctx):
+    ...         return {"max_abs_output": ctx.output_on_train().abs().max()}
+    >>> isinstance(MaxAbsOutput(), Probe)
+    True
+    >>> prob = make_regression("sin(x)", n_train=16)
+    >>> h = fit(torch.nn.Linear(1, 1), prob, "sgd", lr=0.1, steps=4,
+    ...         record=Record(every=2, probes=[MaxAbsOutput()]))
+    >>> h.arrays["max_abs_output"].shape
+    (3,)
     """
 
     snapshot: bool
@@ -89,12 +140,27 @@ def schedule_steps(steps: int, *, every: int | None = None, log_points: int | No
 class Record:
     """When to record and what.
 
-    Args:
-        every: record cheap probes every ``every`` steps (``None`` with ``log_points=None``: only
-            the first and last state).
-        log_points: additionally record at this many log-spaced steps.
-        snapshot_every: run snapshot probes every this many steps (default: about 50 snapshots).
-        probes: the probes.
+    Step 0 (the initialisation) and the final step are always recorded;
+    ``steps_for(steps)`` gives the (record steps, snapshot steps) of a run.
+
+    Parameters
+    ----------
+    every : int, optional
+        Record cheap probes every ``every`` steps (``None`` with ``log_points=None``: only the
+        first and last state).
+    log_points : int, optional
+        Additionally record at this many log-spaced steps.
+    snapshot_every : int, optional
+        Run snapshot probes every this many steps (default: ``max(1, steps // 50)``, about 50
+        snapshots).
+    probes : sequence of Probe
+        The probes.
+
+    Examples
+    --------
+    >>> rec, snap = Record(every=25, snapshot_every=50).steps_for(100)
+    >>> rec.tolist(), snap.tolist()
+    ([0, 25, 50, 75, 100], [0, 50, 100])
     """
 
     every: int | None = 1

@@ -23,9 +23,8 @@ from ._sinks import replay as replay
 from ._sinks import scalars_of as scalars_of
 from . import _figures  # noqa: F401  (registers the monitor/analyze figures)
 
-__all__ = ["analyze", "Analysis", "Run", "Sweep", "load", "Monitor", "CondensationProbe", "DataProblem", "PROBE_NAMES", "Sink",
-           "TensorBoardSink", "MLflowSink", "SINKS", "make_sinks", "parse_log_option", "replay", "scalars_of",
-           "MonitorCallback"]
+__all__ = ["analyze", "Analysis", "Run", "Sweep", "load", "Monitor", "CondensationProbe", "Sink",
+           "TensorBoardSink", "MLflowSink", "MonitorCallback"]
 
 
 def __getattr__(name):
