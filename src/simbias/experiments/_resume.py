@@ -2,9 +2,9 @@
 
 :func:`simbias.train.fit` and :func:`~simbias.train.fit_ensemble` checkpoint *one* job
 (:class:`~simbias.train.Checkpoint`).  A plan has several jobs, and a sweep task several members
-and lockstep groups; the state written here adds where in the plan the checkpoint was taken
-(job index, for a task also the group index and which members are still alive), the histories
-of the jobs already finished, the global torch RNG and the state of every ``torch.Generator``
+and lockstep groups; the state written here adds where the checkpoint was taken (the index
+of the group of jobs being trained, in training order, and which plans already diverged), the
+histories of the jobs already finished, the global torch RNG and the state of every ``torch.Generator``
 the plan's jobs hold (mini-batch generators, a problem's own sampler), so that the resumed
 plan equals the uninterrupted one bit for bit on one machine.
 
