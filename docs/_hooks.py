@@ -302,7 +302,7 @@ def _spec_rows(cls, default, prefix: str, rows: list[str], sections: list[tuple[
 
 
 def _spec_reference() -> str:
-    from simbias.experiments import EXPERIMENTS, list_presets
+    from simbias.experiments import KINDS, list_presets
     from simbias.experiments._spec import load_toml_text
 
     by_kind: dict[str, list[str]] = {}
@@ -310,9 +310,9 @@ def _spec_reference() -> str:
         kind = load_toml_text(path.read_text(encoding="utf-8"), str(path)).get("experiment")
         by_kind.setdefault(str(kind), []).append(name)
     out = []
-    for kind in sorted(EXPERIMENTS):
-        exp = EXPERIMENTS[kind]
-        cls = exp.spec_cls
+    for kind in sorted(KINDS):
+        exp = KINDS[kind]
+        cls = exp.spec
         out.append(f"## `{kind}`\n")
         out.append(f"{_rst_to_md(exp.description)}\n")
         presets = by_kind.get(kind, [])

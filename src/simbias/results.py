@@ -343,8 +343,18 @@ class History:
 
         Examples
         --------
-        >>> df = simbias.load("runs/fprinciple-1d").history.to_pandas()
-        >>> df[df.name == "peak_error"].pivot(index="step", columns="index", values="value")
+        >>> import numpy as np
+        >>> h = History(steps=np.array([0, 10, 20]),
+        ...             arrays={"loss": np.array([1.0, 0.5, 0.2]),
+        ...                     "peak_error": np.array([[0.9, 1.0], [0.1, 0.8], [0.02, 0.3]])})
+        >>> df = h.to_pandas()
+        >>> df.columns.tolist()
+        ['step', 'name', 'index', 'value']
+        >>> pe = df[df.name == "peak_error"].pivot(index="step", columns="index", values="value")
+        >>> pe.loc[10].tolist()
+        [0.1, 0.8]
+        >>> h.to_pandas("wide").columns.tolist()
+        ['step', 'loss', 'peak_error[0]', 'peak_error[1]']
         """
         try:
             import pandas as pd
@@ -392,9 +402,27 @@ class History:
         arrays become variables with their own ``<name>_dim<i>`` dimensions.  Needs the optional
         extra ``xarray`` (``pip install simbias[xarray]``).
 
+        Parameters
+        ----------
+        max_width : int, optional
+            Recorded arrays with more entries per record than this are left out (default: keep all).
+
+        Returns
+        -------
+        xarray.Dataset
+            ``attrs["outcome"]`` holds the outcome text.
+
         Examples
         --------
-        >>> ds = history.to_xarray(); ds.peak_error.sel(step=100)
+        >>> import numpy as np
+        >>> h = History(steps=np.array([0, 10, 20]),
+        ...             arrays={"peak_error": np.array([[0.9, 1.0], [0.1, 0.8], [0.02, 0.3]])},
+        ...             static={"peak_frequencies": np.array([1.0, 5.0])})
+        >>> ds = h.to_xarray()
+        >>> ds.peak_error.dims, ds.frequency.values.tolist()
+        (('step', 'peak'), [1.0, 5.0])
+        >>> ds.peak_error.sel(step=10).values.tolist()
+        [0.1, 0.8]
         """
         try:
             import xarray as xr

@@ -22,7 +22,7 @@ def test_list_shows_the_pde_presets(capsys):
     out = capsys.readouterr().out
     for name in PDE_PRESETS:
         assert name in out
-    assert "jacobi_vs_dnn" in out and "pde_compare" in out
+    assert "jacobi-vs-dnn" in out and "pde-compare" in out
 
 
 @pytest.mark.parametrize("name", PDE_PRESETS)

@@ -73,3 +73,16 @@ def test_none_round_trips_and_partial_sections_keep_the_kinds_defaults():
     again = from_dict(Kind, load_toml_text(to_toml(to_dict(spec)), "x"))
     assert again == spec
     assert dataclasses.replace(spec, seed=1) != spec
+
+
+def test_old_kind_names_still_load(tmp_path):
+    """Kinds are spelled with hyphens; a spec file with an older name still loads, as the new kind."""
+    from simbias.experiments import get_kind
+
+    old = tmp_path / "old.toml"
+    text = to_toml(to_dict(resolve_spec("jacobi-vs-dnn")[0])).replace('experiment = "jacobi-vs-dnn"',
+                                                                       'experiment = "jacobi_vs_dnn"')
+    old.write_text(text)
+    spec, _ = resolve_spec(str(old))
+    assert spec.experiment == "jacobi-vs-dnn" and get_kind("pde_compare").name == "pde-compare"
+    assert to_dict(spec) == to_dict(resolve_spec("jacobi-vs-dnn")[0])

@@ -128,7 +128,7 @@ def _default_out(name: str, spec_data: dict) -> Path:
 
 
 def _cmd_list() -> int:
-    from ..experiments import EXPERIMENTS, configs_dir, list_presets
+    from ..experiments import KINDS, configs_dir, list_presets
 
     presets = list_presets()
     if not presets:
@@ -137,7 +137,7 @@ def _cmd_list() -> int:
     width = max(len(n) for n in presets)
     for name, (_, desc) in presets.items():
         print(f"{name:<{width}}  {desc}")
-    print(f"\nexperiment kinds: {', '.join(sorted(EXPERIMENTS))}")
+    print(f"\nexperiment kinds: {', '.join(sorted(KINDS))}")
     return 0
 
 

@@ -1,4 +1,11 @@
-"""Declarative layer: frozen specs, the registry of experiments, presets, ``run(spec)``."""
+"""Experiments: one :class:`Kind` object per experiment, frozen specs, presets, ``run`` and sweeps.
+
+Examples
+--------
+>>> from simbias.experiments import resolve_spec, run          # doctest: +SKIP
+>>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=200"])  # doctest: +SKIP
+>>> result, run_dir = run(spec, "runs/fp")                      # doctest: +SKIP
+"""
 
 from . import _fprinciple  # noqa: F401  (registers the experiment kinds)
 from ._common import MLPSpec as MLPSpec
@@ -8,6 +15,10 @@ from ._common import TrainSpec as TrainSpec
 from ._fprinciple import FPrincipleSpec as FPrincipleSpec
 from ._registry import EXPERIMENTS as EXPERIMENTS
 from ._kind import Fit as Fit
+from ._kind import get_kind as get_kind
+from ._kind import lockstep_key as lockstep_key
+from ._kind import train_plans as train_plans
+from ._registry import KINDS as KINDS
 from ._kind import Kind as Kind
 from ._kind import Plan as Plan
 from ._kind import load_entry_points as load_entry_points
@@ -18,7 +29,6 @@ from ._registry import BaseSpec as BaseSpec
 from ._registry import Result as Result
 from ._registry import configs_dir as configs_dir
 from ._registry import list_presets as list_presets
-from ._registry import register as register
 from ._registry import resolve_spec as resolve_spec
 from ._preflight import preflight as preflight
 from ._run import check_device as check_device
@@ -29,11 +39,10 @@ from ._spec import split_grid_values as split_grid_values
 from ._spec import to_dict as to_dict
 from ._spec import to_toml as to_toml
 from ._spec import valid_keys as valid_keys
-from ._ensemble_runners import MemberResult as MemberResult
-from ._ensemble_runners import register_ensemble as register_ensemble
-from ._ensemble_runners import run_member as run_member
-from ._ensemble_runners import run_members as run_members
-from ._ensemble_runners import static_key_of as static_key_of
+from ._members import MemberResult as MemberResult
+from ._members import run_member as run_member
+from ._members import run_members as run_members
+from ._members import static_key_of as static_key_of
 from ._sweep import BACKENDS as BACKENDS
 from ._sweep import ENGINES as ENGINES
 from ._sweep import Axis as Axis
@@ -52,7 +61,7 @@ from ._condensation import Condensation1DSpec as Condensation1DSpec
 from ._condensation import InitialCondensationSpec as InitialCondensationSpec
 from . import _fp_nd  # noqa: F401,E402  (registers fprinciple-2d, -projection, -filtering)
 from . import _fp_consequences  # noqa: F401,E402  (registers parity, deep-fprinciple, fprinciple-pso)
-from . import _pde, _pde_jacobi  # noqa: F401,E402  (registers pde_compare and jacobi_vs_dnn)
+from . import _pde, _pde_jacobi  # noqa: F401,E402  (registers pde-compare and jacobi-vs-dnn)
 from ._pde import NetSpec as NetSpec  # noqa: E402
 from ._pde import PDECompareSpec as PDECompareSpec  # noqa: E402
 from ._pde import PDESpec as PDESpec  # noqa: E402
@@ -65,3 +74,17 @@ from . import _fourier_image  # noqa: F401,E402  (registers fourier-image)
 from ._fourier_image import FourierImageSpec as FourierImageSpec  # noqa: E402
 from . import _spectral_bias  # noqa: F401,E402  (registers spectral-bias)
 from ._spectral_bias import SpectralBiasSpec as SpectralBiasSpec  # noqa: E402
+
+__all__ = [
+    # one object per experiment kind, and how its plan trains
+    "Kind", "Fit", "Plan", "KINDS", "register_kind", "get_kind", "load_plugin", "load_entry_points",
+    "train_plan", "train_plans", "lockstep_key",
+    # specs, presets, running
+    "BaseSpec", "Result", "resolve_spec", "list_presets", "preflight", "run", "to_toml", "to_dict", "from_dict",
+    # sweeps
+    "Sweep", "SweepResult", "make_sweep", "load_sweep", "run_sweep",
+    # the spec sections and specs of the built-in kinds
+    "MLPSpec", "RecordSpec", "RegressionSpec", "TrainSpec", "FPrincipleSpec", "Condensation1DSpec",
+    "InitialCondensationSpec", "NetSpec", "PDECompareSpec", "PDESpec", "JacobiVsDNNSpec", "LFPSpec",
+    "PhaseDiagramSpec", "FourierImageSpec", "SpectralBiasSpec",
+]

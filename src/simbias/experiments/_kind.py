@@ -36,6 +36,7 @@ import torch
 from .. import train
 from ..errors import InputError
 from ..results import History
+from ._registry import KIND_ALIASES, KINDS
 
 __all__ = ["Fit", "Plan", "Kind", "KINDS", "PLUGINS", "register_kind", "get_kind", "lockstep_key", "train_plan",
            "train_plans", "load_plugin", "load_entry_points", "ensure_entry_points"]
@@ -143,8 +144,6 @@ class Kind:
     aliases: tuple[str, ...] = ()
 
 
-KINDS: dict[str, Kind] = {}
-_ALIASES: dict[str, str] = {}
 
 
 def register_kind(kind: Kind) -> Kind:
@@ -155,17 +154,14 @@ def register_kind(kind: Kind) -> Kind:
         raise InputError(f"kind {kind.name!r}", "its spec is not a BaseSpec dataclass",
                          "derive the spec from simbias.experiments.BaseSpec")
     KINDS[kind.name] = kind
-    from ._registry import EXPERIMENTS, Experiment  # the name index of `simbias list` and spec loading
-
-    EXPERIMENTS[kind.name] = Experiment(kind.name, kind.spec, None, kind.description)
     for a in kind.aliases:
-        _ALIASES[a] = kind.name
+        KIND_ALIASES[a] = kind.name
     return kind
 
 
 def canonical(name: str) -> str:
     """The registered name of ``name`` (an alias maps to its kind)."""
-    return _ALIASES.get(name, name)
+    return KIND_ALIASES.get(name, name)
 
 
 def get_kind(name: str) -> Kind:
@@ -422,7 +418,7 @@ def load_plugin(path: str | Path) -> list[str]:
     if spec is None or spec.loader is None:
         raise InputError("--plugin", f"{p} cannot be imported", fix)
     mod = importlib.util.module_from_spec(spec)
-    before, aliases = dict(KINDS), dict(_ALIASES)
+    before, aliases = dict(KINDS), dict(KIND_ALIASES)
     sys.modules[name] = mod
     try:
         spec.loader.exec_module(mod)
@@ -449,16 +445,13 @@ def load_plugin(path: str | Path) -> list[str]:
 
 def _restore(kinds: dict[str, Kind], aliases: dict[str, str]) -> None:
     """Undo what a failed plugin registered."""
-    from ._registry import EXPERIMENTS
-
     for k in set(KINDS) - set(kinds):
         del KINDS[k]
-        EXPERIMENTS.pop(k, None)
     for k, v in kinds.items():
         if KINDS.get(k) is not v:
             register_kind(v)
-    _ALIASES.clear()
-    _ALIASES.update(aliases)
+    KIND_ALIASES.clear()
+    KIND_ALIASES.update(aliases)
 
 
 def load_entry_points() -> list[str]:

@@ -1,6 +1,6 @@
-"""Networks that solve PDEs: spec sections shared by the PDE experiments, and the ``pde_compare`` kind.
+"""Networks that solve PDEs: spec sections shared by the PDE experiments, and the ``pde-compare`` kind.
 
-``pde_compare`` trains two (or more) networks on the same PDE problem — the same sample points
+``pde-compare`` trains two (or more) networks on the same PDE problem — the same sample points
 at every step, the same optimiser and budget — and records their errors against the exact
 solution.  The presets built on it (papers.md §4, T23–T26):
 
@@ -441,7 +441,7 @@ def _headline(spec, summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-# -- the pde_compare kind ----------------------------------------------------------------------
+# -- the pde-compare kind ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class PDECompareSpec(BaseSpec):
     """Train ``model`` and ``baseline`` on one PDE problem (module docstring).
@@ -450,7 +450,7 @@ class PDECompareSpec(BaseSpec):
     ``<model.name>-<activation>``), e.g. T24's sReLU/φ vs ReLU inside the MscaleDNN structure.
     """
 
-    experiment: str = "pde_compare"
+    experiment: str = "pde-compare"
     problem: PDESpec = field(default_factory=PDESpec)
     model: NetSpec = field(default_factory=NetSpec)
     baseline: BaselineNetSpec = field(default_factory=BaselineNetSpec)
@@ -504,6 +504,6 @@ def _summarize_compare(spec: PDECompareSpec, plan: Plan, history: History) -> di
 
 
 PDE_COMPARE = register_kind(Kind(
-    "pde_compare", PDECompareSpec, _build_compare, _summarize_compare,
+    "pde-compare", PDECompareSpec, _build_compare, _summarize_compare,
     "networks on one PDE (Ritz, PINN residual or fit): errors vs the exact solution over training",
-    headline=_headline, hint="lower train.lr or train.beta"))
+    headline=_headline, hint="lower train.lr or train.beta", aliases=("pde_compare",)))

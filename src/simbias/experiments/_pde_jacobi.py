@@ -1,4 +1,4 @@
-"""``jacobi_vs_dnn``: the Jacobi iteration and a network on the same discrete Poisson problem (papers.md §2.5, T9).
+"""``jacobi-vs-dnn``: the Jacobi iteration and a network on the same discrete Poisson problem (papers.md §2.5, T9).
 
 The finite-difference problem A u = b (central differences on ``problem.n_grid`` interior points,
 :func:`simbias.problems.discretize_1d`, Dirichlet data folded into b) is solved three ways, and
@@ -139,7 +139,7 @@ class GridRecordSpec:
 
 @dataclass(frozen=True)
 class JacobiVsDNNSpec(BaseSpec):
-    experiment: str = "jacobi_vs_dnn"
+    experiment: str = "jacobi-vs-dnn"
     problem: JacobiProblemSpec = field(default_factory=JacobiProblemSpec)
     model: JacobiNetSpec = field(default_factory=JacobiNetSpec)
     train: GridTrainSpec = field(default_factory=GridTrainSpec)
@@ -267,6 +267,6 @@ def _headline_jacobi(spec: JacobiVsDNNSpec, summary: dict) -> list[str]:
 
 
 JACOBI_VS_DNN = register_kind(Kind(
-    "jacobi_vs_dnn", JacobiVsDNNSpec, _build_jacobi, _summarize_jacobi,
+    "jacobi-vs-dnn", JacobiVsDNNSpec, _build_jacobi, _summarize_jacobi,
     "1-D Poisson on a grid: Jacobi (high frequencies first) vs a network (low first), and network-then-Jacobi",
-    headline=_headline_jacobi))
+    headline=_headline_jacobi, aliases=("jacobi_vs_dnn",)))

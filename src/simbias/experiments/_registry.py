@@ -1,8 +1,8 @@
-"""The one name → object registry of experiments, and the presets (package data ``simbias/configs``).
+"""Specs' common keys, the name → :class:`~simbias.experiments.Kind` registry, and the presets.
 
-An experiment kind (``fprinciple``, ``condensation``, ...) is a spec class plus a runner
-``runner(spec, *, device, progress) -> Result``.  A preset is a TOML file in ``configs/`` whose
-``experiment`` key names the kind; ``simbias run NAME`` loads ``configs/NAME.toml``.
+Every experiment kind is one :class:`~simbias.experiments.Kind` in :data:`KINDS` (its older names in
+:data:`KIND_ALIASES`).  A preset is a TOML file in the package data ``simbias/configs`` whose
+``experiment`` key names the kind; ``simbias run NAME`` loads ``NAME.toml``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..results import History
 from ._spec import apply_override, from_dict, load_toml_text, to_dict
 
-__all__ = ["BaseSpec", "Result", "Experiment", "EXPERIMENTS", "register", "configs_dir", "list_presets",
+__all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
            "resolve_spec", "spec_class"]
 
 
@@ -38,6 +38,10 @@ class BaseSpec:
     seed: int = 0
     dtype: Literal["float32", "float64"] = "float32"
 
+    def __post_init__(self):  # an older kind name in a spec file resolves to the kind's name
+        if self.experiment in KIND_ALIASES:
+            object.__setattr__(self, "experiment", KIND_ALIASES[self.experiment])
+
 
 @dataclass
 class Result:
@@ -48,47 +52,24 @@ class Result:
     headline: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Experiment:
-    """A registered experiment kind.
+KINDS: dict[str, Any] = {}
+"""Every registered experiment kind by name (filled by :func:`~simbias.experiments.register_kind`)."""
 
-    ``ensemble_runner(specs, *, device, on_step, chunk_size) -> list[MemberResult]`` trains many
-    members of one static shape together, and ``static_key(spec)`` says which members may share a
-    bucket (``None``: run this member on its own); both are optional and are set with
-    :func:`simbias.experiments.register_ensemble`.  Kinds without them are swept sequentially.
-    ``member_bytes(spec)`` estimates one member's memory inside a bucket.
-    """
+KIND_ALIASES: dict[str, str] = {}
+"""Older kind names that spec files may still use → the kind's name."""
 
-    name: str
-    spec_cls: type
-    runner: Callable[..., Result]
-    description: str
-    ensemble_runner: Callable[..., Any] | None = None
-    static_key: Callable[[Any], Any] | None = None
-    member_bytes: Callable[[Any], int] | None = None
-
-
-EXPERIMENTS: dict[str, Experiment] = {}
-
-
-def register(name: str, spec_cls: type, description: str):
-    """Decorator registering ``runner`` as the experiment kind ``name`` with spec class ``spec_cls``."""
-
-    def deco(runner):
-        EXPERIMENTS[name] = Experiment(name, spec_cls, runner, description)
-        return runner
-
-    return deco
+EXPERIMENTS = KINDS  # the registry's former name
 
 
 def spec_class(kind: str) -> type:
     from ._kind import ensure_entry_points
 
     ensure_entry_points()  # installed packages' kinds, once
-    if kind not in EXPERIMENTS:
+    kind = KIND_ALIASES.get(kind, kind)
+    if kind not in KINDS:
         raise InputError("experiment", f"unknown experiment kind {kind!r}",
-                         f"choose one of {', '.join(sorted(EXPERIMENTS))} (or load yours with --plugin FILE.py)")
-    return EXPERIMENTS[kind].spec_cls
+                         f"choose one of {', '.join(sorted(KINDS))} (or load yours with --plugin FILE.py)")
+    return KINDS[kind].spec
 
 
 def configs_dir() -> Path:
@@ -166,7 +147,7 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     kind = data.get("experiment")
     if not isinstance(kind, str):
         raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
-                         f"add experiment = one of {', '.join(sorted(EXPERIMENTS))}")
+                         f"add experiment = one of {', '.join(sorted(KINDS))}")
     cls = spec_class(kind)
     spec = from_dict(cls, data)
     from ._preflight import check_seed

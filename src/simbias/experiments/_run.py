@@ -11,9 +11,9 @@ import torch
 
 from ..errors import DivergenceError, InputError
 from ..io import RunDir, environment_info, spec_hash
-from ._kind import KINDS, Kind, Plan, train_plan
+from ._kind import Kind, Plan, get_kind, train_plan
 from ._preflight import preflight
-from ._registry import EXPERIMENTS, Result
+from ._registry import Result
 from ._spec import to_dict, to_toml
 
 __all__ = ["run", "check_device", "result_of"]
@@ -62,8 +62,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     """
     device = check_device(device)
     preflight(spec, device=device)
-    kind = KINDS.get(spec.experiment)
-    plan = kind.build(spec, device) if kind is not None else None  # builds model and data: before the claim
+    kind = get_kind(spec.experiment)
+    plan = kind.build(spec, device)  # builds model and data: before the claim
     data = to_dict(spec)
     h = spec_hash(data)
     rd = None
@@ -121,8 +121,7 @@ def _train_kind(kind: Kind, spec, plan: Plan, progress: bool, ckpt: dict | None 
     return result
 
 
-def _run_claimed(spec, rd, h, device, progress, finalize, kind=None, plan=None, ckpt=None):
-    exp = EXPERIMENTS.get(spec.experiment)
+def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan, ckpt=None):
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     manifest: dict[str, Any] = {
@@ -130,8 +129,7 @@ def _run_claimed(spec, rd, h, device, progress, finalize, kind=None, plan=None, 
         "dtype": spec.dtype, "started": started, **environment_info(),
     }
     try:
-        result = _train_kind(kind, spec, plan, progress, ckpt) if kind is not None else \
-            exp.runner(spec, device=device, progress=progress)
+        result = _train_kind(kind, spec, plan, progress, ckpt)
     except DivergenceError as exc:
         if rd is not None:
             (rd.path / CHECKPOINT).unlink(missing_ok=True)

@@ -11,7 +11,7 @@
   sweep and on every machine, and a member with ``seed = s`` is exactly ``simbias run`` with the
   same overrides and ``--set seed=s``.
 * **Buckets.**  Members whose kind has an ensemble runner and whose static keys agree (same
-  widths, data sizes, steps, … — see :mod:`simbias.experiments._ensemble_runners`) are trained
+  widths, data sizes, steps, … — see :mod:`simbias.experiments._members`) are trained
   together with :func:`simbias.train.fit_ensemble`.  Different widths are different buckets; no
   padding (measured in research/peers.md §5.2: padding to the largest width cost 8× the grouped
   time).  A bucket is split into tasks that fit ``memory_budget`` (and at most ``bucket_size``
@@ -48,8 +48,8 @@ from typing import Any, Callable, Sequence
 
 from ..errors import InputError
 from ..io import SweepDir, environment_info, flatten_summary, spec_hash
-from ._ensemble_runners import MemberResult, member_bytes_of, run_members, static_key_of
-from ._registry import EXPERIMENTS, _load_source, spec_class
+from ._members import MemberResult, member_bytes_of, run_members, static_key_of
+from ._registry import KINDS, _load_source, spec_class
 from ._preflight import preflight
 from ._run import check_device
 from ._spec import (_toml_scalar, apply_override, from_dict, load_toml_text, parse_value, set_dotted,
@@ -160,7 +160,7 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
     kind = data.get("experiment")
     if not isinstance(kind, str):
         raise InputError("experiment", f"{source} does not say which experiment it is",
-                         f"add experiment = one of {', '.join(sorted(EXPERIMENTS))}")
+                         f"add experiment = one of {', '.join(sorted(KINDS))}")
     cls = spec_class(kind)
     base = to_dict(from_dict(cls, data))
     keys = set(valid_keys(cls))

@@ -33,9 +33,31 @@ class NeuronFeatures(LinePlot):
     projection on the all-ones direction beyond) against the amplitude |a_k|·‖(w_k, b_k)‖; a log
     amplitude axis when they span more than three decades.
 
+    Features as in :func:`simbias.condensation.neuron_features`: orientation atan2(b_k, w_k) for
+    1-D input with bias, else û_k·p with p the normalised all-ones vector; condensation shows as the final
+    points gathering at a few orientations (Luo et al., arXiv 2007.07497; Zhou et al., arXiv
+    2105.11686).
+
+    Parameters
+    ----------
+    panels, ncols, title, panel_size, sharey
+        As for :class:`LinePlot`; build one with :meth:`from_history` (or ``from_run``).
+
     Examples
     --------
-    >>> NeuronFeatures.from_run("runs/condensation-1d").plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> rng = np.random.default_rng(0)
+    >>> ends = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])   # the final state: two opposite directions
+    >>> h = History(steps=np.array([0, 500]),
+    ...             arrays={"param_w": np.stack([rng.normal(size=(6, 1)), ends[:, None]]),
+    ...                     "param_b": np.stack([rng.normal(size=6), 0.5 * ends]),
+    ...                     "param_a": np.stack([0.1 * rng.normal(size=6), np.ones(6)])},
+    ...             static={"snapshot_steps": np.array([0, 500])})
+    >>> from simbias.viz import NeuronFeatures
+    >>> d = NeuronFeatures.from_history(h, summary={"n_orientations": 2, "amplitude_share": 1.0}).plot()
+    >>> d.ax_.get_title()
+    'neuron features: 2 orientation(s) carry 100.0 % of Σ A'
     """
 
     @classmethod
@@ -44,9 +66,15 @@ class NeuronFeatures(LinePlot):
 
         Parameters
         ----------
-        history : simbias.History with ``param_w``, ``param_a`` (and ``param_b``).
-        summary : the run's summary; its orientation count and amplitude share make the default title.
-        title : panel title.
+        history : simbias.History
+            With the parameter snapshots ``param_w`` (snapshots, m, d) or (snapshots, m),
+            ``param_a`` and optionally ``param_b``.
+        spec : dict, optional
+            Unused (accepted for the common factory signature).
+        summary : dict, optional
+            The run's summary; its ``n_orientations`` and ``amplitude_share`` make the default title.
+        title : str, optional
+            Panel title.
 
         Returns
         -------
@@ -75,9 +103,32 @@ class CosineSimilarityMaps(ImageGrid):
     """Cosine similarity of the neurons' input weights (w_k, b_k) at a few snapshots, neurons ordered
     by the leading eigenvector, so that condensed groups show as blocks.
 
+    Each map is D_kl = û_k·û_l with u_k = (w_k, b_k), computed by
+    :func:`simbias.condensation.cosine_similarity_matrix` with ``order=True`` (the order of each
+    snapshot's own leading eigenvector), on a fixed colour range [−1, 1] (arXiv 2105.11686).
+
+    Parameters
+    ----------
+    images, imshow, colorbar, ncols, title, panel_size, ticks
+        As for :class:`ImageGrid`; build one with :meth:`from_history` (or ``from_run``).
+
     Examples
     --------
-    >>> CosineSimilarityMaps.from_history(h, snapshots=(0, -1)).plot()   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> rng = np.random.default_rng(0)
+    >>> ends = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])   # the final state: two opposite directions
+    >>> h = History(steps=np.array([0, 500]),
+    ...             arrays={"param_w": np.stack([rng.normal(size=(6, 1)), ends[:, None]]),
+    ...                     "param_b": np.stack([rng.normal(size=6), 0.5 * ends]),
+    ...                     "param_a": np.stack([0.1 * rng.normal(size=6), np.ones(6)])},
+    ...             static={"snapshot_steps": np.array([0, 500])})
+    >>> from simbias.viz import CosineSimilarityMaps
+    >>> d = CosineSimilarityMaps.from_history(h, snapshots=(0, -1)).plot()
+    >>> [ax.get_title() for ax in d.ax_.flat]
+    ['step 0', 'step 500']
+    >>> np.round(d.images[1][1][0], 6).tolist()   # final: two blocks of ±1
+    [1.0, 1.0, 1.0, -1.0, -1.0, -1.0]
     """
 
     @classmethod
@@ -87,10 +138,18 @@ class CosineSimilarityMaps(ImageGrid):
 
         Parameters
         ----------
-        history : simbias.History with the parameter snapshots.
-        snapshots : snapshot indices to draw.
-        titles : one per snapshot (default ``"step N"``); ``title``: figure title.
-        colorbar : colour-bar label, ``None`` for none.
+        history : simbias.History
+            With the parameter snapshots ``param_w`` (and ``param_b``) and ``snapshot_steps``.
+        spec, summary : dict, optional
+            Unused (accepted for the common factory signature).
+        snapshots : sequence of int, default (0, -1)
+            Snapshot indices to draw.
+        titles : list of str, optional
+            One per snapshot (default ``"step N"``).
+        title : str, optional
+            Figure title.
+        colorbar : str or None
+            Colour-bar label, ``None`` for none.
 
         Returns
         -------
@@ -192,14 +251,29 @@ class PhaseMap(Display):
     """The phase diagram: sign of the slope S_w = d log RD / d log m over (γ, γ′), with the
     theoretical boundary γ = 1 (γ′ ≤ 0), γ′ = γ − 1 (γ′ ≥ 0) of arXiv 2007.07497.
 
+    RD = ‖θ_w* − θ_w(0)‖ / ‖θ_w(0)‖ is the relative distance the input weights travel in training
+    and S_w the least-squares slope of log RD against log width m
+    (:func:`simbias.theory.width_slope`): S_w < 0 in the linear regime, > 0 in the condensed one.
+    The boundary is μ = γ − 1 − max(0, γ′) = 0 (:func:`simbias.theory.phase_regime`).  Points are
+    coloured by S_w (symmetric range) and marked + or −.
+
     Parameters
     ----------
-    gamma, gamma_prime, slope : arrays, one value per point (``nan`` slope: not measured).
-    label : panel title.
+    gamma, gamma_prime, slope : array-like
+        One value per point (``nan`` slope: not measured).
+    label : str
+        Panel title.
 
     Examples
     --------
-    >>> PhaseMap.from_run("runs/phase-diagram").plot(ax=ax)   # doctest: +SKIP
+    >>> from simbias.viz import PhaseMap
+    >>> pm = PhaseMap.from_slopes([{"gamma": 0.5, "gamma_prime": -0.5, "slope": -0.4},
+    ...                            {"gamma": 2.0, "gamma_prime": 0.5, "slope": 0.3},
+    ...                            {"gamma": 1.5, "gamma_prime": 0.0, "slope": None}])
+    >>> pm.slope.tolist()
+    [-0.4, 0.3, nan]
+    >>> pm.plot().ax_.get_xlabel()
+    'γ'
     """
 
     panel_size = (5.5, 4.2)
@@ -212,6 +286,13 @@ class PhaseMap(Display):
     def from_slopes(cls, slopes: list[dict], **kw):
         """From ``[{"gamma", "gamma_prime", "slope"}, ...]`` (a phase-diagram summary's ``slopes``).
 
+        Parameters
+        ----------
+        slopes : list of dict
+            One per point; a missing or ``None`` value reads as ``nan``.
+        **kw
+            Passed to the constructor (``label``).
+
         Returns
         -------
         PhaseMap
@@ -223,6 +304,17 @@ class PhaseMap(Display):
     def from_history(cls, history, *, spec=None, summary=None, **kw):
         """The slopes of a phase-diagram run (read from its summary).
 
+        Parameters
+        ----------
+        history : simbias.History
+            Unused (the slopes are in the summary).
+        spec : dict, optional
+            Unused.
+        summary : dict, optional
+            The run's summary with ``slopes``.
+        **kw
+            Passed to the constructor.
+
         Returns
         -------
         PhaseMap
@@ -232,6 +324,13 @@ class PhaseMap(Display):
     @classmethod
     def from_sweep(cls, sweep) -> "PhaseMap | None":
         """Every completed member's slopes pooled: the mean slope per (γ, γ′).
+
+        Parameters
+        ----------
+        sweep : dict
+            A loaded sweep directory (``{"path", "meta", "columns", "rows", "keys"}``, as given to
+            the sweep factories of a :class:`FigureSet`); each completed member's ``summary.json``
+            is read.
 
         Returns
         -------

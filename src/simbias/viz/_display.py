@@ -77,13 +77,23 @@ class Display:
 
     Attributes
     ----------
-    ax_ : the Axes drawn into by :meth:`plot` (an array of Axes for several panels).
-    figure_ : their figure.
+    ax_ : matplotlib Axes or numpy.ndarray of Axes
+        The Axes drawn into by :meth:`plot` (the ``(rows, cols)`` array of Axes for several panels).
+    axes_ : numpy.ndarray of Axes
+        Always the ``(rows, cols)`` grid.
+    figure_ : matplotlib.figure.Figure
+        Their figure.
 
     Examples
     --------
-    >>> fig, ax = plt.subplots()                                      # doctest: +SKIP
-    >>> LossCurve.from_run("runs/fprinciple-1d").plot(ax=ax)          # doctest: +SKIP
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from simbias.viz import Line, LinePlot, Panel
+    >>> fig, ax = plt.subplots()
+    >>> d = LinePlot([Panel([Line(np.arange(4), np.arange(4) ** 2)], {"title": "x²"})]).plot(ax=ax)
+    >>> d.ax_ is ax, d.figure_ is fig, ax.get_title()
+    (True, True, 'x²')
+    >>> plt.close(fig)
     """
 
     title: str | None = None
@@ -91,7 +101,23 @@ class Display:
 
     @classmethod
     def from_history(cls, history, *, spec: Mapping | None = None, summary: Mapping | None = None, **kw):
-        """Build the display from a :class:`simbias.History` (and the run's spec and summary dicts)."""
+        """Build the display from a :class:`simbias.History` (and the run's spec and summary dicts).
+
+        Parameters
+        ----------
+        history : simbias.History
+            The recorded arrays.
+        spec, summary : dict, optional
+            The run's resolved spec and ``summary.json`` (some displays read thresholds or titles there).
+        **kw
+            Display-specific options.
+
+        Returns
+        -------
+        Display
+            The base class has no recipe and raises ``NotImplementedError``; subclasses that are
+            built from a history override it.
+        """
         raise NotImplementedError(f"{cls.__name__} is built from its constructor")
 
     @classmethod
@@ -100,8 +126,11 @@ class Display:
 
         Parameters
         ----------
-        run : path, dict or object with ``history``, ``spec`` and ``summary``
-        **kw : passed to :meth:`from_history`.
+        run : str, os.PathLike, dict or object
+            A run directory, a dict from :func:`simbias.io.load_run`, or an object with ``history``,
+            ``spec`` and ``summary`` attributes (e.g. a :class:`simbias.Run`).
+        **kw
+            Passed to :meth:`from_history`.
 
         Returns
         -------
@@ -124,8 +153,11 @@ class Display:
         Parameters
         ----------
         ax : matplotlib Axes, array of Axes, or None
-            Where to draw.  One Axes given to a display of several panels is split into them.
-        **kw : display-specific drawing options.
+            Where to draw.  One Axes given to a display of several panels is split into a
+            sub-grid of its cell; an array must hold exactly one Axes per panel; ``None`` makes a
+            new figure (titled with ``title``).
+        **kw
+            Display-specific drawing options (e.g. ``frame`` of :class:`TrainingAnimation`).
 
         Returns
         -------
@@ -149,12 +181,15 @@ class Display:
 
         Parameters
         ----------
-        path : file to write.
-        dpi : resolution.
+        path : str or os.PathLike
+            File to write (PNG whatever the suffix).
+        dpi : int, default 110
+            Resolution.
 
         Returns
         -------
         pathlib.Path
+            ``path``.
         """
         from ..io import atomic_write_bytes
 
@@ -172,15 +207,31 @@ class Line:
 
     Parameters
     ----------
-    x, y : arrays; ``x`` alone draws a vertical line, ``y`` alone a horizontal one.
-    fmt, label, kw : format string, legend label and options of :meth:`matplotlib.axes.Axes.plot`.
-    band : ``(lo, hi)`` arrays shaded around the line.
-    yerr : error bars.
-    twin : draw on a right-hand y axis.
+    x, y : array-like or float, optional
+        The data; ``x`` alone draws a vertical reference line at ``x``, ``y`` alone a horizontal one
+        (grey dashed unless ``kw`` says otherwise).
+    fmt : str, default "-"
+        Format string of :meth:`matplotlib.axes.Axes.plot` (or of ``errorbar`` with ``yerr``).
+    label : str, optional
+        Legend label.
+    kw : dict
+        Further options of the matplotlib call (color, lw, ms, ...).
+    band : tuple of two arrays, optional
+        ``(lo, hi)`` shaded around the line in its colour (alpha 0.2).
+    yerr : array-like, optional
+        Error bars (drawn with ``errorbar`` instead of ``plot``; ``band`` is then ignored).
+    twin : bool, default False
+        Draw on a right-hand y axis.
 
     Examples
     --------
-    >>> Line(steps, loss, label="train loss", kw={"color": "k"})   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias.viz import Line
+    >>> steps = np.arange(1, 101)
+    >>> ln = Line(steps, 1.0 / steps, label="train loss", kw={"color": "k"})
+    >>> ref = Line(y=0.01, label="threshold")   # horizontal reference line
+    >>> ln.fmt, ref.x is None
+    ('-', True)
     """
 
     x: Any = None
@@ -200,13 +251,23 @@ class Panel:
     Parameters
     ----------
     lines : list of Line
-    props : Axes properties, ``ax.set(**props)``: title, labels, scales (give them first), limits, ticks.
-    legend : legend options; ``None`` draws no legend.
-    twin_props : properties of the right-hand axis (lines with ``twin=True``).
+        The series, drawn in order.
+    props : dict
+        Axes properties, applied as ``ax.set(**props)`` after the lines: title, labels, scales
+        (give them before limits), limits, ticks.
+    legend : dict or None
+        Options of ``ax.legend`` (a legend is drawn when some line has a label); ``None`` draws none.
+    twin_props : dict
+        Properties of the right-hand axis (lines with ``twin=True``).
 
     Examples
     --------
-    >>> Panel([Line(x, y)], {"xscale": "log", "xlabel": "step"})   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias.viz import Line, Panel
+    >>> x = np.arange(1, 11)
+    >>> p = Panel([Line(x, 1.0 / x, label="loss")], {"xscale": "log", "xlabel": "step"}, legend=None)
+    >>> len(p.lines), p.props["xscale"]
+    (1, 'log')
     """
 
     lines: list[Line]
@@ -244,14 +305,25 @@ class LinePlot(Display):
     Parameters
     ----------
     panels : list of Panel
-    ncols : panels per row (default: all in one row).
-    title : figure title (drawn when ``plot`` makes its own figure).
-    panel_size : inches per panel.
-    sharey : give every panel the union of their y ranges.
+        One Axes each, filled row by row.
+    ncols : int, optional
+        Panels per row (default: all in one row).
+    title : str, optional
+        Figure title (drawn when ``plot`` makes its own figure).
+    panel_size : (float, float), default (6.0, 3.5)
+        Width and height in inches of one panel of a new figure.
+    sharey : bool, default False
+        Give every panel the union of their y ranges.
 
     Examples
     --------
-    >>> LinePlot([Panel([Line(np.arange(5), np.arange(5) ** 2, label="x²")])]).plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias.viz import Line, LinePlot, Panel
+    >>> x = np.arange(5)
+    >>> d = LinePlot([Panel([Line(x, x ** 2, label="x²")]), Panel([Line(x, -x)])], sharey=True).plot()
+    >>> left, right = d.axes_.flat
+    >>> d.axes_.shape, left.get_ylim() == right.get_ylim()
+    ((1, 2), True)
     """
 
     def __init__(self, panels: list[Panel], *, ncols: int | None = None, title: str | None = None,
@@ -274,15 +346,29 @@ class ImageGrid(Display):
 
     Parameters
     ----------
-    images : list of (title, 2-D array)
-    imshow : options for every ``imshow`` (cmap, vmin, vmax, norm, origin, extent, ...).
-    colorbar : colour-bar label; ``None`` draws no colour bar.
-    ncols, title, panel_size : layout, as in :class:`LinePlot`.
-    ticks : keep the axis ticks (e.g. coordinates given by ``extent``).
+    images : list of (str, array-like)
+        ``(title, 2-D array)`` per panel (an RGB ``(h, w, 3)`` array also works).
+    imshow : dict, optional
+        Options for every ``imshow`` (cmap, vmin, vmax, norm, origin, extent, ...); give
+        ``vmin``/``vmax`` for one colour scale across panels.  Default interpolation "nearest".
+    colorbar : str or None
+        Colour-bar label (one bar for all panels, from the last image); ``None`` draws none.
+    ncols, title : optional
+        Layout and figure title, as in :class:`LinePlot`.
+    panel_size : (float, float), default (3.0, 3.0)
+        Inches per panel of a new figure.
+    ticks : bool, default False
+        Keep the axis ticks (e.g. coordinates given by ``extent``).
 
     Examples
     --------
-    >>> ImageGrid([("target", img)], imshow={"cmap": "gray"}).plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias.viz import ImageGrid
+    >>> img = np.outer(np.hanning(8), np.hanning(8))
+    >>> d = ImageGrid([("target", img), ("fit", 0.9 * img)], imshow={"cmap": "gray", "vmin": 0, "vmax": 1},
+    ...               colorbar="intensity").plot()
+    >>> [ax.get_title() for ax in d.ax_.flat]
+    ['target', 'fit']
     """
 
     def __init__(self, images: list[tuple[str, Any]], *, imshow: dict | None = None, colorbar: str | None = None,
@@ -306,16 +392,39 @@ class FrequencyErrorHeatmap(Display):
     """The F-Principle heat map: rows are frequencies (low at the bottom), columns recorded steps,
     colour the relative error on [0.1, 1] (blue = converged, red = not yet).
 
+    The error is what was recorded, normally Δ_F(k) = |ĥ_k − f̂_k| / |f̂_k| at the target's DFT
+    peaks (Xu et al., arXiv 1901.06523; :class:`simbias.train.PeakError`).  Columns are the
+    records in order (equal width whatever the step spacing), labelled with their steps.
+
     Parameters
     ----------
-    panels : list of (title, steps, errors ``(steps, frequencies)``, labels[, xlabel])
-    ncols : panels per row (default: all in one row).
-    ylabel, colorbar, title : axis label, colour-bar label, figure title.
-    vmin, vmax, cmap : colour range and map (default: blue = converged, red = not yet).
+    panels : list of tuple
+        ``(title, steps, errors, labels[, xlabel])`` per panel: ``steps`` (n_records,), ``errors``
+        (n_records, n_frequencies), one row label per frequency, x label (default "step").
+    ncols : int, optional
+        Panels per row (default: all in one row).
+    ylabel : str, default "frequency"
+        Label of the frequency axis.
+    colorbar : str
+        Colour-bar label (one bar for all panels).
+    title : str, optional
+        Figure title.
+    vmin, vmax : float, default 0.1 and 1.0
+        Colour range (errors outside it saturate).
+    cmap : str, default "RdBu_r"
+        Colour map (blue = converged, red = not yet).
 
     Examples
     --------
-    >>> FrequencyErrorHeatmap.from_history(h).plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import FrequencyErrorHeatmap
+    >>> h = History(steps=np.array([0, 100, 200]),
+    ...             arrays={"peak_error": np.array([[1.0, 1.0], [0.05, 0.9], [0.01, 0.2]])},
+    ...             static={"peak_frequencies": np.array([1.0, 5.0])})
+    >>> d = FrequencyErrorHeatmap.from_history(h).plot()
+    >>> [t.get_text() for t in d.ax_.get_yticklabels()]
+    ['1', '5']
     """
 
     def __init__(self, panels, *, ncols: int | None = None, ylabel: str = "frequency",
@@ -337,9 +446,21 @@ class FrequencyErrorHeatmap(Display):
         Parameters
         ----------
         history : simbias.History
-        key, frequencies : array names; ``steps`` names the step axis (default: the record steps).
-        fmt : label format of the frequencies.
-        title : panel title; ``**kw`` go to the constructor.
+            The recorded arrays.
+        spec, summary : dict, optional
+            Unused (accepted for the common factory signature).
+        key : str, default "peak_error"
+            The error array (records × frequencies).
+        frequencies : str, default "peak_frequencies"
+            The array of frequencies labelling the rows.
+        steps : str, optional
+            Name of the step array (default: the record steps ``history.steps``).
+        fmt : str, default "{:.3g}"
+            Label format of the frequencies.
+        title : str
+            Panel title.
+        **kw
+            Passed to the constructor.
 
         Returns
         -------
@@ -366,12 +487,23 @@ class DisplayGrid(Display):
     Parameters
     ----------
     displays : list of Display
-    ncols : cells per row.
-    title, panel_size : figure title and inches per cell.
+        Drawn row by row; a display of several panels splits its cell.
+    ncols : int, optional
+        Cells per row (default: all in one row).
+    title : str, optional
+        Figure title.
+    panel_size : (float, float), default (4.3, 3.3)
+        Inches per cell of a new figure.
 
     Examples
     --------
-    >>> DisplayGrid([LossCurve.from_run(a), LossCurve.from_run(b)], ncols=2).plot()   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias.viz import DisplayGrid, Line, LinePlot, Panel
+    >>> x = np.linspace(0, 1, 20)
+    >>> cells = [LinePlot([Panel([Line(x, np.sin(k * x))], {"title": f"k = {k}"})]) for k in (1, 2, 3, 4)]
+    >>> d = DisplayGrid(cells, ncols=2, title="one cell per member").plot()
+    >>> d.axes_.shape, cells[3].ax_.get_title()
+    ((2, 2), 'k = 4')
     """
 
     def __init__(self, displays: list[Display], *, ncols: int | None = None, title: str | None = None,
@@ -389,15 +521,25 @@ class DisplayGrid(Display):
 class FigureSet:
     """The figures of one experiment kind: file name → display factory.
 
+    Register one under the kind's name in :data:`FIGURES`; :func:`displays`, ``simbias run`` and
+    ``simbias report`` draw them.
+
     Parameters
     ----------
-    run : file name → ``factory(history, spec=..., summary=...)``, a run's figures.
-    sweep : file name → ``factory(sweep)`` with the loaded sweep (``{"path", "meta", "columns", "rows",
-        "keys"}``), a sweep's own figures.  A factory returns ``None`` when its arrays were not recorded.
+    run : dict
+        File name → ``factory(history, spec=..., summary=...)``, a run's figures.
+    sweep : dict
+        File name → ``factory(sweep)`` with the loaded sweep (a dict with ``path``, ``meta``,
+        ``columns``, ``rows``, ``keys``), a sweep's own figures.  A factory returns ``None`` when
+        its arrays were not recorded (no figure is written).
 
     Examples
     --------
-    >>> FIGURES["my-kind"] = FigureSet(run={"loss.png": LossCurve.from_history})   # doctest: +SKIP
+    >>> from simbias.viz import FIGURES, FigureSet, LossCurve
+    >>> fs = FigureSet(run={"loss.png": LossCurve.from_history})
+    >>> FIGURES["my-kind"] = fs          # doctest: +SKIP
+    >>> sorted(fs.run), dict(fs.sweep)
+    (['loss.png'], {})
     """
 
     run: Mapping[str, Callable[..., Display | None]] = field(default_factory=dict)

@@ -1,10 +1,10 @@
 """The figures of the PDE kinds, as display factories over a run's arrays (nothing is trained).
 
-``jacobi_vs_dnn``: Δ_F heat maps of Jacobi and of the network side by side (rows = the discrete
+``jacobi-vs-dnn``: Δ_F heat maps of Jacobi and of the network side by side (rows = the discrete
 solution's DFT peaks, low frequency at the bottom; blue = converged), Δ_F curves, the error of
 Jacobi from zero and of the hybrid against Jacobi sweeps, and the solutions on the grid.
 
-``pde_compare``: every network's error over training, the loss, and — in 1-D — the final solutions
+``pde-compare``: every network's error over training, the loss, and — in 1-D — the final solutions
 and point-wise errors, the spectra, and Δ_F at the exact solution's DFT peaks over the snapshots
 (computed here from the stored outputs on the uniform test grid); in 2-D the solution and the error
 maps on the test grid.
@@ -61,7 +61,7 @@ def _jacobi_solution(h, **_):
                            {"xlabel": "x", "title": "Solutions on the grid"})])
 
 
-FIGURES["jacobi_vs_dnn"] = FigureSet(run={
+FIGURES["jacobi-vs-dnn"] = FIGURES["jacobi_vs_dnn"] = FigureSet(run={
     "peak_error_heatmaps.png": lambda h, **_: FrequencyErrorHeatmap(
         [(f"Δ_F: {t}", s, e, _labels(h), xl) for t, s, e, xl in _jacobi_panels(h)],
         colorbar="Δ_F (relative error at the peak)", title="Jacobi converges the high frequency first, the network the low one"),
@@ -176,7 +176,7 @@ def _error_map(h, **_):
                  norm=LogNorm(vmin=max(top * 1e-5, 1e-12), vmax=top))
 
 
-FIGURES["pde_compare"] = FigureSet(run={
+FIGURES["pde-compare"] = FIGURES["pde_compare"] = FigureSet(run={
     "error_curves.png": _error_curves,
     "loss.png": lambda h, **_: LossCurve.from_history(h, keys=[f"{n}/loss" for n in _names(h)], labels=_names(h),
                                                       title="Training loss (Ritz energy may be negative)"),

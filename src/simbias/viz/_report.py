@@ -20,18 +20,34 @@ __all__ = ["displays", "make_figures", "sweep_figures", "build_report", "build_s
 def displays(source) -> dict[str, Display]:
     """The figures of a run or a sweep, as displays by file name (nothing is drawn yet).
 
+    A run's figures are the ``run`` factories of :data:`FIGURES` for its spec's ``experiment``; a
+    sweep's are one :class:`SweepMetrics` per swept key (``<key>.png``) plus the kind's ``sweep``
+    factories (when some member completed or diverged).  Factories that return ``None`` (arrays
+    not recorded) give no entry.
+
     Parameters
     ----------
-    source : a run directory, a loaded run (``simbias.io.load_run``) or a sweep directory.
+    source : str, os.PathLike, dict or object
+        A run directory, a loaded run (``simbias.io.load_run``, or any mapping/object with
+        ``history``, ``spec`` and ``summary``) or a sweep directory.
 
     Returns
     -------
     dict
-        file name (as written under ``figures/``) → :class:`Display`.
+        File name (as written under ``figures/``) → :class:`Display`.
 
     Examples
     --------
-    >>> displays("runs/fprinciple-1d")["peak_error_heatmap.png"].plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import FIGURES, FigureSet, LossCurve, displays
+    >>> FIGURES["my-kind"] = FigureSet(run={"loss.png": LossCurve.from_history})
+    >>> h = History(steps=np.arange(10), arrays={"loss": np.linspace(1.0, 0.1, 10)})
+    >>> made = displays({"spec": {"experiment": "my-kind"}, "history": h})
+    >>> {name: type(d).__name__ for name, d in made.items()}
+    {'loss.png': 'LossCurve'}
+    >>> del FIGURES["my-kind"]
+    >>> displays("runs/fprinciple-1d")["peak_error_heatmap.png"].plot()   # doctest: +SKIP
     """
     if isinstance(source, (str, os.PathLike)) and (Path(source) / "sweep.toml").exists():
         sw = _load_sweep(source)
@@ -65,8 +81,11 @@ def make_figures(run, figdir: Path) -> list[Path]:
 
     Parameters
     ----------
-    run : run directory or loaded run.
-    figdir : folder to write to (created when there is a figure).
+    run : str, os.PathLike or dict
+        Run directory or loaded run, as for :func:`displays`.
+    figdir : str or os.PathLike
+        Folder to write to (created when there is a figure); PNGs at 110 dpi, figures closed
+        after writing.
 
     Returns
     -------
@@ -75,7 +94,9 @@ def make_figures(run, figdir: Path) -> list[Path]:
 
     Examples
     --------
-    >>> make_figures("runs/fprinciple-1d", Path("figs"))   # doctest: +SKIP
+    >>> from pathlib import Path
+    >>> make_figures("runs/fprinciple-1d", Path("runs/fprinciple-1d/figures"))   # doctest: +SKIP
+    [PosixPath('runs/fprinciple-1d/figures/fit_snapshots.png'), ...]
     """
     return _render(displays(run), Path(figdir), 110)
 
@@ -85,7 +106,8 @@ def sweep_figures(path) -> list[Path]:
 
     Parameters
     ----------
-    path : sweep directory.
+    path : str or os.PathLike
+        Sweep directory; figures go to ``path/figures`` (PNG, 90 dpi).
 
     Returns
     -------
@@ -127,16 +149,28 @@ def build_report(path, *, figures: bool = True, manifest: dict | None = None) ->
     Figures are written atomically (temporary names that a killed process leaves are removed by
     the next run or report); a damaged file raises :class:`~simbias.errors.InputError` naming it.
 
+    The page holds the headline numbers (``summary.json``), the figures embedded as base64 data,
+    ``spec.toml`` and the manifest.
+
     Parameters
     ----------
-    path : run directory written by ``simbias run``.
-    figures : redraw the figures (else embed the ones on disk).
-    manifest : shown instead of the directory's ``manifest.json`` (``simbias run`` builds the
-        report before it writes the manifest).
+    path : str or os.PathLike
+        Run directory written by ``simbias run`` (or a sweep member, or ``Monitor.finish``).
+    figures : bool, default True
+        Redraw the figures (else embed the ones on disk).
+    manifest : dict, optional
+        Shown instead of the directory's ``manifest.json`` (``simbias run`` builds the report
+        before it writes the manifest).
 
     Returns
     -------
     pathlib.Path
+        ``path/report.html``.
+
+    Raises
+    ------
+    simbias.InputError
+        ``path`` is not a directory, or one of its files is damaged.
 
     Examples
     --------
@@ -164,14 +198,20 @@ def build_report(path, *, figures: bool = True, manifest: dict | None = None) ->
 def build_sweep_report(path, *, figures: bool = True) -> Path:
     """(Re)build the sweep figures and ``report.html`` of the sweep directory ``path``; return the report path.
 
+    The page holds the member counts by outcome, the figures (:func:`sweep_figures`), the first
+    500 rows of ``results.csv`` and ``sweep.toml``.
+
     Parameters
     ----------
-    path : sweep directory written by ``simbias sweep``.
-    figures : redraw the figures (else embed the ones on disk).
+    path : str or os.PathLike
+        Sweep directory written by ``simbias sweep``.
+    figures : bool, default True
+        Redraw the figures (else embed the ones on disk).
 
     Returns
     -------
     pathlib.Path
+        ``path/report.html``.
 
     Examples
     --------

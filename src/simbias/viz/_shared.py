@@ -18,9 +18,20 @@ class LossCurve(LinePlot):
     with the clean-target test error and its best step, and the accuracies on a right-hand axis,
     when they were recorded.
 
+    Parameters
+    ----------
+    panels, ncols, title, panel_size, sharey
+        As for :class:`LinePlot`; build one with :meth:`from_history` (or ``from_run``).
+
     Examples
     --------
-    >>> LossCurve.from_history(h).plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import LossCurve
+    >>> h = History(steps=np.arange(50), arrays={"loss": 1.0 / np.arange(1, 51)})
+    >>> d = LossCurve.from_history(h).plot()
+    >>> d.ax_.get_xscale(), d.ax_.get_yscale(), d.ax_.get_legend_handles_labels()[1]
+    ('log', 'log', ['train loss'])
     """
 
     @classmethod
@@ -28,12 +39,25 @@ class LossCurve(LinePlot):
                      ylabel: str = "loss"):
         """The loss curves of ``history``.
 
+        Each loss array holds one value per training step and is drawn at steps 1, 2, …, n (the
+        log axis starts at 1).  Also drawn when recorded: ``test_error`` at ``snapshot_steps`` with
+        a dotted line at its minimum, ``train_accuracy`` (per record) and ``test_accuracy`` (per
+        snapshot) on a right-hand axis on [0, 1.02].
+
         Parameters
         ----------
         history : simbias.History
-        keys : loss arrays (one value per step) to draw; default ``["loss"]``.
-        labels : their legend labels (default: ``"train loss"`` for one key, else the keys).
-        title, ylabel : texts.
+            The recorded arrays.
+        spec, summary : dict, optional
+            Unused (accepted for the common factory signature).
+        keys : list of str, optional
+            Loss arrays to draw (missing ones are skipped); default ``["loss"]``.
+        labels : list of str, optional
+            Their legend labels (default: ``"train loss"`` for one key, else the keys).
+        title : str, default "Loss"
+            Panel title.
+        ylabel : str, default "loss"
+            Y-axis label.
 
         Returns
         -------
@@ -76,9 +100,26 @@ def _error_panel(steps, errors, labels, threshold=None, *, ylabel="Δ_F", title=
 class FrequencyErrorCurves(LinePlot):
     """Relative error at each frequency against the step, with the convergence threshold.
 
+    One log–log line per frequency (viridis, low to high; errors floored at 1e-12), normally Δ_F(k)
+    = |ĥ_k − f̂_k| / |f̂_k| at the target's DFT peaks (arXiv 1901.06523), and the threshold below
+    which a frequency counts as converged as a dashed line.
+
+    Parameters
+    ----------
+    panels, ncols, title, panel_size, sharey
+        As for :class:`LinePlot`; build one with :meth:`from_history` (or ``from_run``).
+
     Examples
     --------
-    >>> FrequencyErrorCurves.from_history(h, spec=spec).plot(ax=ax)   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import FrequencyErrorCurves
+    >>> h = History(steps=np.array([0, 100, 200]),
+    ...             arrays={"peak_error": np.array([[1.0, 1.0], [0.05, 0.9], [0.01, 0.2]])},
+    ...             static={"peak_frequencies": np.array([1.0, 5.0])})
+    >>> d = FrequencyErrorCurves.from_history(h, spec={"record": {"threshold": 0.05}}).plot()
+    >>> d.ax_.get_legend_handles_labels()[1]
+    ['ω ≈ 1', 'ω ≈ 5', 'threshold 0.05']
     """
 
     @classmethod
@@ -90,10 +131,23 @@ class FrequencyErrorCurves(LinePlot):
         Parameters
         ----------
         history : simbias.History
-        key, frequencies : array names (records × frequencies, and the frequencies).
-        steps : name of the step array (default: the record steps).
-        label : legend format of a frequency.
-        threshold : dashed line (default: the spec's ``record.threshold``, else 0.1).
+            The recorded arrays.
+        spec : dict, optional
+            The run's spec; ``record.threshold`` gives the default threshold.
+        summary : dict, optional
+            Unused (accepted for the common factory signature).
+        key : str, default "peak_error"
+            The error array (records × frequencies).
+        frequencies : str, default "peak_frequencies"
+            The array of the frequencies.
+        steps : str, optional
+            Name of the step array (default: the record steps).
+        label : str
+            Legend format of a frequency.
+        ylabel, title : str
+            Texts of the panel.
+        threshold : float, optional
+            Dashed line (default: the spec's ``record.threshold``, else 0.1).
 
         Returns
         -------
@@ -114,9 +168,29 @@ class FitSnapshots(LinePlot):
     """A 1-D fit at a few snapshots (log-spaced: the early, low-frequency phase shows): the network
     against the target in real space and/or their DFT magnitudes with the target's peaks.
 
+    The Fourier row shows |DFT|/N = |Σ_n h_n e^{−2πikn/N}| / N of the training labels and of the
+    network's training outputs (N training points, first output) for k < min(40, N/2), plus 1e-5
+    for the log axis.
+
+    Parameters
+    ----------
+    panels, ncols, title, panel_size, sharey
+        As for :class:`LinePlot`; build one with :meth:`from_history` (or ``from_run``).
+
     Examples
     --------
-    >>> FitSnapshots.from_history(h, spaces=("real", "fourier")).plot()   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import FitSnapshots
+    >>> x = np.linspace(-1, 1, 32)[:, None]
+    >>> y = np.sin(3 * x)
+    >>> snap = np.array([0, 10, 100, 1000])
+    >>> out = np.stack([(1 - np.exp(-s / 100)) * y[:, 0] for s in snap])   # a stand-in network output
+    >>> h = History(steps=snap, arrays={"output_train": out, "output_test": out},
+    ...             static={"x_train": x, "y_train": y, "x_test": x, "y_test": y, "snapshot_steps": snap})
+    >>> d = FitSnapshots.from_history(h, spaces=("real", "fourier")).plot()
+    >>> d.axes_.shape, [ax.get_title() for ax in d.axes_[0]]
+    ((2, 4), ['step 0', 'step 10', 'step 100', 'step 1000'])
     """
 
     @classmethod
@@ -126,11 +200,20 @@ class FitSnapshots(LinePlot):
 
         Parameters
         ----------
-        history : simbias.History with ``x_train``, ``y_train``, ``x_test``, ``y_test``,
-            ``output_test``, ``output_train`` and ``snapshot_steps``.
-        spaces : rows to draw, ``"real"`` and/or ``"fourier"``.
-        n : number of snapshots (``picks`` gives their indices instead).
-        title : figure title.
+        history : simbias.History
+            With ``x_train``, ``y_train``, ``x_test``, ``y_test`` (1-D inputs, first output column
+            drawn), ``output_test`` (real row), ``output_train`` (Fourier row) and
+            ``snapshot_steps``; ``peaks`` (DFT indices) are marked when recorded.
+        spec, summary : dict, optional
+            Unused (accepted for the common factory signature).
+        spaces : tuple of str, default ("real",)
+            Rows to draw, ``"real"`` and/or ``"fourier"``.
+        n : int, default 4
+            Number of snapshots, log-spaced over the snapshot indices, first and last included.
+        picks : sequence of int, optional
+            Snapshot indices to draw instead.
+        title : str, optional
+            Figure title (default from ``spaces``).
 
         Returns
         -------
@@ -168,12 +251,27 @@ class TrainingAnimation(Display):
 
     Parameters
     ----------
-    frames : list of displays, one per frame, all with the same panel grid.
-    fps : frames per second of the GIF.
+    frames : list of Display
+        One per frame, all with the same panel grid and the same lines per panel (only their data
+        and the panel titles change between frames).
+    fps : int, default 6
+        Frames per second of the GIF.
 
     Examples
     --------
-    >>> TrainingAnimation.from_history(h).save("training.gif")   # doctest: +SKIP
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> from simbias.viz import TrainingAnimation
+    >>> x = np.linspace(-1, 1, 32)[:, None]
+    >>> y = np.sin(3 * x)
+    >>> snap = np.array([0, 10, 100, 1000])
+    >>> out = np.stack([(1 - np.exp(-s / 100)) * y[:, 0] for s in snap])
+    >>> h = History(steps=snap, arrays={"output_train": out, "output_test": out},
+    ...             static={"x_train": x, "y_train": y, "x_test": x, "y_test": y, "snapshot_steps": snap})
+    >>> anim = TrainingAnimation.from_history(h)
+    >>> len(anim.frames), anim.plot(frame=1).ax_[0, 0].get_title()
+    (4, 'step 10')
+    >>> anim.save("runs/my-net/figures/training.gif")   # doctest: +SKIP
     """
 
     panel_size = (4.0, 3.0)
@@ -186,6 +284,15 @@ class TrainingAnimation(Display):
     def from_history(cls, history, *, spec=None, summary=None, n_frames: int = 40):
         """Up to ``n_frames`` snapshots, evenly spaced, each a :class:`FitSnapshots` of both spaces
         on fixed axis limits.
+
+        Parameters
+        ----------
+        history : simbias.History
+            As for :meth:`FitSnapshots.from_history`.
+        spec, summary : dict, optional
+            Unused (accepted for the common factory signature).
+        n_frames : int, default 40
+            Most frames (evenly spaced snapshot indices, first and last included).
 
         Returns
         -------
@@ -206,7 +313,20 @@ class TrainingAnimation(Display):
         self.frames[frame]._draw(axes)
 
     def save(self, path, *, dpi: int = 70) -> Path:
-        """Write the animation (``.gif``) or the last frame (any other suffix: PNG)."""
+        """Write the animation (``.gif``) or the last frame (any other suffix: PNG), atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Target file; its suffix chooses GIF or PNG.
+        dpi : int, default 70
+            Resolution.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         from PIL import Image
 
         from ..io import atomic_write_bytes

@@ -88,9 +88,31 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
 class SweepMetrics(LinePlot):
     """Every summary number that varies across a sweep's members against one swept key.
 
+    One panel per numeric ``results.csv`` column that varies across the completed and diverged
+    members (at most 16; a column equal to an earlier one is skipped), drawn as described in the
+    module docstring: mean over seeds with a min–max band (numeric key; log x axis when the
+    values span more than a factor 30) or min–max error bars (categorical key); a log y axis
+    when the positive values span more than a factor 100.
+
+    Parameters
+    ----------
+    panels, ncols, title, panel_size, sharey
+        As for :class:`LinePlot`; build one with :meth:`from_sweep`.
+
     Examples
     --------
-    >>> SweepMetrics.from_sweep("sweeps/cond", key="model.init_t").plot()   # doctest: +SKIP
+    A loaded sweep (what :meth:`from_sweep` reads from ``sweep.toml`` and ``results.csv``):
+
+    >>> from pathlib import Path
+    >>> from simbias.viz import SweepMetrics
+    >>> rows = [{"member_id": f"m{lr}-{s}", "train.lr": lr, "seed": str(s), "outcome": "completed",
+    ...          "final_loss": str(float(lr) * (1 + s))} for lr in ("0.01", "0.1", "1.0") for s in (0, 1)]
+    >>> sw = {"path": Path("sweeps/lr"), "meta": {"name": "lr"}, "rows": rows, "keys": ["train.lr", "seed"],
+    ...       "columns": ["member_id", "train.lr", "seed", "outcome", "final_loss"]}
+    >>> d = SweepMetrics.from_sweep(sw, key="train.lr")
+    >>> d.panels[0].props["title"], d.panels[0].lines[0].y.round(6).tolist()   # mean over the two seeds
+    ('final_loss', [0.015, 0.15, 1.5])
+    >>> SweepMetrics.from_sweep("sweeps/lr", key="train.lr").plot()   # doctest: +SKIP
     """
 
     @classmethod
@@ -99,12 +121,23 @@ class SweepMetrics(LinePlot):
 
         Parameters
         ----------
-        sweep : sweep directory path.
-        key : a swept spec key.
+        sweep : str, os.PathLike or dict
+            A sweep directory, or one already loaded as ``{"path", "meta", "columns", "rows",
+            "keys"}`` (the argument of a :class:`FigureSet` sweep factory).
+        key : str
+            A swept spec key (x axis); the other swept keys (not ``seed``) split the lines when
+            they take 2–8 combinations of values, else they are pooled with the seeds.
 
         Returns
         -------
-        SweepMetrics, or None when nothing varies, no member finished or ``key`` takes one value.
+        SweepMetrics or None
+            ``None`` when no summary number varies or no member completed or diverged, or when
+            ``key`` takes a single value while other keys are swept.
+
+        Raises
+        ------
+        simbias.InputError
+            A path without ``sweep.toml``.
         """
         sw = _load_sweep(sweep)
         keys = [k for k in sw["keys"] if k != "seed"]

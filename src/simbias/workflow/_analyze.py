@@ -31,7 +31,30 @@ __all__ = ["analyze", "Analysis"]
 
 @dataclass
 class Analysis:
-    """What :func:`analyze` measured: ``summary`` numbers, the one-record ``history``, the run ``path``."""
+    """What :func:`analyze` measured: ``summary`` numbers, the one-record ``history``, the run ``path``.
+
+    Parameters
+    ----------
+    summary : dict
+        ``steps``, ``records`` and ``final_<name>`` per measured number (as
+        :meth:`Monitor.summary`): ``final_train_loss``, ``final_projection_error``,
+        ``final_e_low`` / ``final_e_high`` (one per δ), and when they apply ``final_peak_error``,
+        ``final_effective_width``, ``final_n_clusters``.
+    history : History
+        The single record (step 0) with its static arrays (peaks, frequencies, δ values, ...).
+    path : pathlib.Path, optional
+        The run directory written, or ``None`` when ``out`` was not given.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias import analyze
+    >>> x = torch.linspace(-1, 1, 64)[:, None]
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    >>> a = analyze(net, x, torch.sin(3 * torch.pi * x))
+    >>> type(a).__name__, a.path, a.history.steps.tolist()
+    ('Analysis', None, [0])
+    """
 
     summary: dict[str, Any]
     history: History
@@ -42,23 +65,48 @@ def analyze(model: torch.nn.Module, x, y, *, out: str | Path | None = None, name
             figures: bool = True) -> Analysis:
     """Measure the simplicity-bias instruments on a trained model.
 
+    The measurements listed in the module docstring, taken once (step 0) by a :class:`Monitor`
+    with the probes ``loss``, ``projection``, ``filtering``, plus ``peak_error`` when ``x`` is a
+    uniform 1-D grid and ``condensation`` when the model has a readable hidden layer.  ``x`` and
+    ``y`` are moved to the device and dtype of the model's first parameter.
+
     Parameters
     ----------
     model : torch.nn.Module
         Maps ``x`` (n, ...) to outputs (n, c) (logits for class labels).
-    x, y : tensors
-        Inputs and targets (class labels as ``long`` (n,), regression targets (n,) or (n, c)).
-    out : path, optional
-        Write a run directory with figures and ``report.html`` there.
+    x, y : array-like
+        Float inputs and targets (class labels as ``long`` (n,), regression targets (n,) or (n, c)).
+    out : str or Path, optional
+        Write a run directory (``experiment = "analyze"``) there.
+    name : str, default "analyze"
+        The ``description`` of the written spec.
+    figures : bool, default True
+        With ``out``: also write ``figures/`` and ``report.html``.
 
     Returns
     -------
     Analysis
 
+    Raises
+    ------
+    simbias.InputError
+        Not a module, integer inputs, a model that fails on ``x`` or does not return (n, c), or
+        (on a uniform 1-D grid) a target whose DFT has no peak to track.
+
     Examples
     --------
-    >>> a = simbias.analyze(net, x, y, out="runs/analyze-net")
-    >>> a.summary["final_e_low"], a.summary["final_e_high"]
+    >>> import torch
+    >>> from simbias import analyze
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.linspace(-1, 1, 64)[:, None]
+    >>> y = torch.sin(torch.pi * x) + 0.5 * torch.sin(5 * torch.pi * x)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> a = analyze(net, x, y)
+    >>> a.history.static["peak_frequencies"].round(4).tolist()   # π and 5π: the target's two peaks
+    [3.1416, 15.708]
+    >>> sorted(a.summary)
+    ['final_e_high', 'final_e_low', 'final_effective_width', 'final_n_clusters', 'final_peak_error', 'final_projection_error', 'final_train_loss', 'records', 'steps']
+    >>> analyze(net, x, y, out="runs/analyze-net")   # doctest: +SKIP
     """
     if not isinstance(model, torch.nn.Module):
         raise InputError("model", f"got {type(model).__name__}", "pass a torch.nn.Module")

@@ -29,17 +29,28 @@ __all__ = ["MonitorCallback"]
 class MonitorCallback(Callback):
     """Record simbias probes during ``Trainer.fit`` and write a run directory at the end.
 
+    The :class:`~simbias.workflow.Monitor` is made at ``on_fit_start`` (tensor data moved to the
+    module's device), records at ``on_train_batch_start`` with step ``trainer.global_step`` and
+    finishes at ``on_train_end`` (a final record at ``trainer.global_step`` when it is after the
+    last record).
+
     Parameters
     ----------
     data, probes, every, snapshot_every, name, settings, sinks
-        As for :class:`~simbias.workflow.Monitor` (the model is the ``LightningModule``).
-    out : path
+        As for :class:`~simbias.workflow.Monitor` (the model is the ``LightningModule``;
+        ``name`` defaults to ``"lightning"``).
+    out : str or Path
         The run directory written when training ends (``callback.run_dir`` afterwards).
+    figures : bool, default True
+        Also write ``figures/`` and ``report.html``.
 
     Examples
     --------
-    >>> cb = MonitorCallback((x, y), ["loss", "peak_error"], out="runs/lightning")
-    >>> lightning.Trainer(max_steps=500, callbacks=[cb]).fit(module, loader)
+    >>> import lightning                                                          # doctest: +SKIP
+    >>> from simbias.workflow import MonitorCallback, load                        # doctest: +SKIP
+    >>> cb = MonitorCallback((x, y), ["loss", "peak_error"], out="runs/lightning")  # doctest: +SKIP
+    >>> lightning.Trainer(max_steps=500, callbacks=[cb]).fit(module, loader)      # doctest: +SKIP
+    >>> load(cb.run_dir).summary                                                  # doctest: +SKIP
     """
 
     def __init__(self, data, probes: Sequence = ("loss",), *, out: str | Path, every: int = 1,

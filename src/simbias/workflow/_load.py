@@ -66,22 +66,39 @@ def _thumbs(paths: list[Path], width: int = 220) -> str:
 class Run:
     """One run directory, read lazily.
 
+    Each file is read on first access and cached; in a notebook the run shows as a table of its
+    summary with figure thumbnails.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A directory with ``spec.toml`` (written by ``simbias run``, a sweep member,
+        ``Monitor.finish`` or ``analyze``).
+
     Attributes
     ----------
     path : Path
     spec : dict
         The resolved spec (``spec.toml``).
     manifest, summary : dict
-        ``manifest.json`` and ``summary.json`` (empty when missing).
+        ``manifest.json`` and ``summary.json`` (empty when missing or unreadable).
     history : History or None
-        ``history.npz``.
+        ``history.npz`` (``None`` when missing), its outcome, wall time and seed from the manifest.
     figures : list of Path
         ``figures/*.png`` and ``*.gif``.
+    experiment, outcome : str
+        The spec's experiment kind and the manifest's outcome (``"unknown"`` when missing).
+
+    Raises
+    ------
+    simbias.InputError
+        ``path`` has no ``spec.toml``.
 
     Examples
     --------
-    >>> run = simbias.load("runs/fprinciple-1d")
-    >>> run.summary["final_peak_error"], run.history.to_pandas("wide").tail()
+    >>> from simbias.workflow import Run
+    >>> run = Run("runs/fprinciple-1d")                                      # doctest: +SKIP
+    >>> run.summary["final_peak_error"], run.history.to_pandas("wide").tail()  # doctest: +SKIP
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -92,18 +109,22 @@ class Run:
 
     @cached_property
     def spec(self) -> dict[str, Any]:
+        """The resolved spec, ``spec.toml`` as a dict."""
         return _toml(self.path / SPEC)
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
+        """``manifest.json`` (versions, device, seed, spec hash, wall time, outcome); ``{}`` when missing."""
         return _json_or_empty(self.path / MANIFEST)
 
     @cached_property
     def summary(self) -> dict[str, Any]:
+        """``summary.json``, the headline numbers; ``{}`` when missing."""
         return _json_or_empty(self.path / SUMMARY)
 
     @cached_property
     def history(self) -> History | None:
+        """``history.npz`` as a :class:`~simbias.results.History` (``None`` when missing)."""
         f = self.path / HISTORY
         if not f.exists():
             return None
@@ -122,19 +143,37 @@ class Run:
 
     @property
     def figures(self) -> list[Path]:
+        """The figure files, ``figures/*.png`` and ``*.gif``, sorted."""
         d = self.path / "figures"
         return sorted(p for p in d.glob("*") if p.suffix.lower() in (".png", ".gif")) if d.is_dir() else []
 
     @property
     def experiment(self) -> str:
+        """The experiment kind (the spec's ``experiment``; ``"?"`` when missing)."""
         return str(self.spec.get("experiment", "?"))
 
     @property
     def outcome(self) -> str:
+        """The manifest's outcome (``"completed"``, ``"diverged"``, ...; ``"unknown"`` when missing)."""
         return str(self.manifest.get("outcome", "unknown"))
 
     def to_pandas(self, form: str = "long"):
-        """Shortcut for ``run.history.to_pandas(form)``."""
+        """Shortcut for ``run.history.to_pandas(form)``.
+
+        Parameters
+        ----------
+        form : {"long", "wide"}
+            As for :meth:`simbias.History.to_pandas`.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        simbias.InputError
+            The run has no ``history.npz``.
+        """
         if self.history is None:
             raise InputError("history", f"{self.path} has no {HISTORY}", "rerun the experiment to record one")
         return self.history.to_pandas(form)
@@ -157,11 +196,36 @@ class Run:
 class Sweep:
     """One sweep directory: its definition, members as :class:`Run`, and ``results`` as a DataFrame.
 
+    Files are read on first access; ``len(sweep)`` and ``sweep[i]`` go over the members.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A directory with ``sweep.toml`` (written by ``simbias sweep``).
+
+    Attributes
+    ----------
+    path : Path
+    spec : dict
+        ``sweep.toml`` as a dict.
+    results : pandas.DataFrame
+        ``results.csv``: one row per member (swept keys, seed, outcome, summary numbers).
+    members : list of Run
+        The member run directories.
+    figures : list of Path
+        The sweep's own ``figures/*.png`` and ``*.gif``.
+
+    Raises
+    ------
+    simbias.InputError
+        ``path`` has no ``sweep.toml``.
+
     Examples
     --------
-    >>> sw = simbias.load("runs/sweep-lr")
-    >>> sw.results.groupby("train.lr")["final_loss"].mean()
-    >>> sw.members[0].history.to_pandas()
+    >>> import simbias
+    >>> sw = simbias.load("runs/sweep-lr")                              # doctest: +SKIP
+    >>> sw.results.groupby("train.lr")["final_loss"].mean()             # doctest: +SKIP
+    >>> sw.members[0].history.to_pandas()                               # doctest: +SKIP
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -172,6 +236,7 @@ class Sweep:
 
     @cached_property
     def spec(self) -> dict[str, Any]:
+        """``sweep.toml`` as a dict."""
         return _toml(self.path / SWEEP_FILE)
 
     @cached_property
@@ -197,6 +262,7 @@ class Sweep:
 
     @property
     def figures(self) -> list[Path]:
+        """The sweep's figure files, ``figures/*.png`` and ``*.gif``, sorted."""
         d = self.path / "figures"
         return sorted(p for p in d.glob("*") if p.suffix.lower() in (".png", ".gif")) if d.is_dir() else []
 
@@ -233,10 +299,34 @@ def load(path: str | os.PathLike) -> Run | Sweep:
     Returns
     -------
     Run or Sweep
+        A :class:`Sweep` when ``path`` holds ``sweep.toml``, else a :class:`Run` when it holds
+        ``spec.toml``.
+
+    Raises
+    ------
+    simbias.InputError
+        Neither file is there.
 
     Examples
     --------
-    >>> run = simbias.load("runs/fprinciple-1d"); run.history.to_pandas("wide")
+    A run directory written by a :class:`Monitor` around a short training loop:
+
+    >>> import tempfile
+    >>> import torch
+    >>> import simbias
+    >>> x = torch.linspace(-1, 1, 64)[:, None]
+    >>> y = torch.sin(torch.pi * x)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    >>> opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    >>> mon = simbias.Monitor(net, (x, y), probes=["loss", "peak_error"], every=5)
+    >>> for step in range(20):
+    ...     _ = mon.step(step)
+    ...     opt.zero_grad(); ((net(x) - y) ** 2).mean().backward(); opt.step()
+    >>> run = simbias.load(mon.finish(tempfile.mkdtemp() + "/net", step=20, figures=False))
+    >>> run.experiment, run.outcome, run.history.steps.tolist()
+    ('monitor', 'completed', [0, 5, 10, 15, 20])
+    >>> run.to_pandas("wide").columns.tolist()
+    ['step', 'train_loss', 'peak_error']
     """
     p = Path(path)
     if (p / SWEEP_FILE).is_file():

@@ -49,9 +49,25 @@ class DataProblem:
     ``uniform`` is detected: 1-D inputs on an equally spaced increasing grid (then Δ_F at the DFT
     peaks applies).
 
+    Parameters
+    ----------
+    x_train, y_train, x_test, y_test : torch.Tensor
+        The data; float targets are (n, c), class labels ``long`` (n,).
+    uniform : bool
+        Inputs form a uniform increasing 1-D grid.
+    n_classes : int, optional
+        Number of classes (max label + 1) for class labels, else ``None``.
+    target : optional
+        A target function when one is known (default ``None``: data only).
+    name : str, default "data"
+        Shown in reports.
+
     Examples
     --------
-    >>> p = DataProblem.from_tensors(x, y)
+    >>> import torch
+    >>> p = DataProblem.from_tensors(torch.linspace(-1, 1, 64)[:, None], torch.linspace(-1, 1, 64) ** 2)
+    >>> p.uniform, tuple(p.y_train.shape), p.x_test is p.x_train
+    (True, (64, 1), True)
     """
 
     x_train: Tensor
@@ -65,6 +81,26 @@ class DataProblem:
 
     @classmethod
     def from_tensors(cls, x, y, x_test=None, y_test=None) -> "DataProblem":
+        """A problem from tensors (or arrays); float 1-D targets become (n, 1).
+
+        Parameters
+        ----------
+        x, y : array-like
+            Training inputs (n, ...) and targets (float (n,) or (n, c), or ``long`` labels (n,)).
+        x_test, y_test : array-like, optional
+            Held-out data (default: the training data).
+
+        Returns
+        -------
+        DataProblem
+            ``uniform`` is set when ``x`` is (n, 1) float, n ≥ 3, strictly increasing with equal
+            steps up to 64 ulp of max |x|.
+
+        Raises
+        ------
+        simbias.InputError
+            ``x`` and ``y`` of different lengths.
+        """
         x, y = torch.as_tensor(x), torch.as_tensor(y)
         if x.shape[0] != y.shape[0]:
             raise InputError("data", f"x has {x.shape[0]} rows but y has {y.shape[0]}", "pass x and y of equal length")
@@ -96,9 +132,35 @@ def _as_problem(data) -> Any:
 class CondensationProbe:
     """``effective_width`` and ``n_clusters`` of the first readable hidden layer (snapshot probe).
 
-    The layer is the first ``nn.Linear`` followed (anywhere later) by another ``nn.Linear``: its
-    rows and biases are the neurons' input vectors, the next layer's columns their output weights
-    (:func:`simbias.condensation.neuron_features`, :func:`~simbias.condensation.effective_width`).
+    The layer is the first ``nn.Linear`` (in module order) followed by an ``nn.Linear`` whose
+    ``in_features`` equal its ``out_features``: its rows and biases are the neurons' input
+    vectors u_k = (w_k, b_k), the next layer's columns their output weights a_k
+    (:func:`simbias.condensation.neuron_features`).  ``n_clusters`` counts every orientation
+    cluster (:func:`~simbias.condensation.orientation_clusters`), ``effective_width`` the fewest
+    clusters carrying ``share`` of Σ_k |a_k|·‖u_k‖ (:func:`~simbias.condensation.effective_width`).
+
+    Parameters
+    ----------
+    tol_angle : float, default 0.1
+        Angle tolerance of the clusters, radians.
+    share : float, default 0.9
+        Fraction of the total amplitude the effective width covers.
+
+    Examples
+    --------
+    Four ReLU neurons, three along one direction carrying 97 % of the amplitude:
+
+    >>> import torch
+    >>> from simbias.workflow import CondensationProbe, Monitor
+    >>> net = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.tensor([[1.0], [2.0], [0.5], [-1.0]]))
+    ...     _ = net[0].bias.zero_()
+    ...     _ = net[2].weight.copy_(torch.tensor([[1.0, 1.0, 1.0, 0.1]]))
+    >>> x = torch.linspace(-1, 1, 16)[:, None]
+    >>> rec = Monitor(net, (x, torch.relu(x)), probes=[CondensationProbe()]).step(0)
+    >>> {k: float(v) for k, v in rec.items()}
+    {'effective_width': 1.0, 'n_clusters': 2.0}
     """
 
     snapshot = True
@@ -125,7 +187,18 @@ class CondensationProbe:
 
 
 def readable_layers(model) -> tuple[torch.nn.Linear, torch.nn.Linear] | None:
-    """The first (hidden ``nn.Linear``, next ``nn.Linear``) pair of ``model``, or ``None``."""
+    """The first (hidden ``nn.Linear``, next ``nn.Linear``) pair of ``model``, or ``None``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Searched in ``model.modules()`` order for consecutive ``nn.Linear`` layers with
+        matching ``out_features`` / ``in_features``.
+
+    Returns
+    -------
+    tuple of torch.nn.Linear, or None
+    """
     lins = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     for first, nxt in zip(lins, lins[1:]):
         if nxt.in_features == first.out_features:
@@ -197,17 +270,41 @@ class Monitor:
     name : str
         Shown in reports; the ``description`` of the written spec.
     settings : dict, optional
-        The monitored setting (optimiser, learning rate, ...) written into ``spec.toml``.
+        The monitored setting (optimiser, learning rate, ...) written into ``spec.toml`` (values
+        other than bool, int, float, str and list as their ``str``).
+    seed : int, default 0
+        The seed written into ``spec.toml`` and ``manifest.json`` (the monitor sets no seed).
     sinks : sequence of Sink
         Live logging (e.g. :class:`~simbias.workflow.TensorBoardSink`).
 
+    Raises
+    ------
+    simbias.InputError
+        A bad ``every``/``snapshot_every``, model, data or probe.
+
+    Notes
+    -----
+    "step" is the number of updates done: call :meth:`step` before the update of that step, as
+    :func:`simbias.train.fit` records.  The probes run under ``torch.no_grad()`` with the model in
+    eval mode (its train/eval mode is restored afterwards).
+
     Examples
     --------
+    >>> import tempfile
+    >>> import torch
+    >>> from simbias.workflow import Monitor
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.linspace(-1, 1, 64)[:, None]
+    >>> y = torch.sin(torch.pi * x) + 0.5 * torch.sin(5 * torch.pi * x)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+    >>> opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     >>> mon = Monitor(model, (x, y), probes=["loss", "peak_error"], every=10)
-    >>> for step in range(steps):
-    ...     mon.step(step)
+    >>> for step in range(50):
+    ...     _ = mon.step(step)
     ...     opt.zero_grad(); loss = ((model(x) - y) ** 2).mean(); loss.backward(); opt.step()
-    >>> run_dir = mon.finish("runs/my-net", step=steps)
+    >>> run_dir = mon.finish(tempfile.mkdtemp() + "/my-net", step=50, figures=False)
+    >>> mon.history().steps.tolist(), sorted(mon.summary())
+    ([0, 10, 20, 30, 40, 50], ['final_peak_error', 'final_train_loss', 'records', 'steps'])
     """
 
     def __init__(self, model: torch.nn.Module, data, probes: Sequence = ("loss",), *, every: int = 1,
@@ -254,11 +351,41 @@ class Monitor:
 
     # -- recording ---------------------------------------------------------------------------
     def due(self, step: int) -> bool:
-        """Whether :meth:`step` records anything at ``step``."""
+        """Whether :meth:`step` records anything at ``step``.
+
+        Parameters
+        ----------
+        step : int
+            Number of updates done.
+
+        Returns
+        -------
+        bool
+            ``step`` is a multiple of ``every`` or of ``snapshot_every``.
+        """
         return step % self.every == 0 or step % self.snapshot_every == 0
 
     def step(self, step: int, loss: float | Tensor | None = None) -> dict[str, Tensor]:
-        """Record the probes due at ``step`` (updates done so far); returns what was recorded."""
+        """Record the probes due at ``step`` (updates done so far); returns what was recorded.
+
+        Parameters
+        ----------
+        step : int
+            Number of updates done; after the last recorded step.
+        loss : float or torch.Tensor, optional
+            The training loss of this step as your loop computed it (kept for every call: the
+            ``loss`` figure, and ``loss`` in the history at the recorded steps).
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            The values recorded now (empty when nothing is due).
+
+        Raises
+        ------
+        simbias.InputError
+            ``step`` negative, not an integer, or not after the last recorded step.
+        """
         if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
             raise InputError("step", f"got {step!r}", "pass the number of updates done (a non-negative integer)")
         step = int(step)
@@ -304,7 +431,14 @@ class Monitor:
 
     # -- results -----------------------------------------------------------------------------
     def history(self) -> History:
-        """What has been recorded so far, as a :class:`~simbias.results.History`."""
+        """What has been recorded so far, as a :class:`~simbias.results.History`.
+
+        Returns
+        -------
+        History
+            Cheap probes at ``steps``, snapshot probes at ``static["snapshot_steps"]``; the
+            losses passed to :meth:`step` as ``static["loss"]`` / ``static["loss_steps"]``.
+        """
         arrays = {k: torch.stack(v).numpy() for k, v in self._rec.items()}
         arrays.update({k: torch.stack(v).numpy() for k, v in self._snap.items()})
         if any(not np.isnan(v) for v in self._loss_at_rec):
@@ -319,7 +453,15 @@ class Monitor:
                                                         "wall_time_s": time.perf_counter() - self._t0})
 
     def spec(self) -> dict[str, Any]:
-        """The monitored setting as a spec dict (written as ``spec.toml``)."""
+        """The monitored setting as a spec dict (written as ``spec.toml``).
+
+        Returns
+        -------
+        dict
+            ``experiment``, ``description``, ``seed``, ``model`` (class, parameter count),
+            ``data`` (sizes, input shape, uniform, classes), ``record`` (schedule, probes) and
+            ``settings`` when given.
+        """
         p = self.problem
         n_params = sum(int(t.numel()) for t in self.model.parameters())
         data = {"n_train": int(p.x_train.shape[0]), "input_shape": [int(s) for s in p.x_train.shape[1:]],
@@ -338,7 +480,14 @@ class Monitor:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Headline numbers: the last record of every scalar and per-peak array."""
+        """Headline numbers: the last record of every scalar and per-peak array.
+
+        Returns
+        -------
+        dict
+            ``steps`` (last step recorded), ``records``, and ``final_<name>`` for every numeric
+            recorded array with at most 64 entries per record (a float, or a list).
+        """
         h = self.history()
         out: dict[str, Any] = {"steps": int(h.info["steps_done"]), "records": int(len(h.steps))}
         for k, v in h.arrays.items():
@@ -351,7 +500,20 @@ class Monitor:
     def finish(self, out: str | Path, *, step: int | None = None, figures: bool = True) -> Path:
         """Record the final state at ``step`` (when given and not recorded yet) and write the run directory.
 
-        Returns the run directory path; ``report.html`` is in it unless ``figures=False``.
+        Parameters
+        ----------
+        out : str or Path
+            The run directory (claimed as ``simbias run`` does: ``spec.toml``, ``manifest.json``,
+            ``history.npz``, ``summary.json``).
+        step : int, optional
+            The final step; every probe is recorded there when it is after the last record.
+        figures : bool, default True
+            Also write ``figures/`` and ``report.html``.
+
+        Returns
+        -------
+        pathlib.Path
+            The run directory; :func:`simbias.load` reads it back.
         """
         if step is not None and step > self._last:
             self._take(int(step), True, True)
