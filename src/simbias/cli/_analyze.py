@@ -1,8 +1,8 @@
 """CLI hooks of :mod:`simbias.workflow`: ``--log`` for ``run``/``sweep`` and the ``analyze`` verb.
 
-``--log tensorboard|mlflow[=URI]`` (repeatable).  The experiment runners do not yet pass the
-engine's per-record callback through, so the recorded history is replayed into the sinks right
-after training (same steps, same values), then the figures and the summary.
+``--log tensorboard|mlflow[=URI]`` (repeatable).  ``simbias run`` streams each record to the sinks
+as training takes it (:func:`live_log` is the run's ``on_record``), then sends the figures and
+the summary; ``simbias sweep`` replays every member's history after the sweep.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["add_log_flag", "prepare_logging", "log_run", "log_sweep", "add_analyze_parser", "cmd_analyze"]
+__all__ = ["add_log_flag", "prepare_logging", "live_log", "log_run", "log_sweep", "add_analyze_parser", "cmd_analyze"]
 
 
 def add_log_flag(parser) -> None:
@@ -30,15 +30,29 @@ def prepare_logging(args) -> list:
     return opts
 
 
-def log_run(opts, run_dir: Path, name: str) -> None:
+def live_log(opts, run_dir: Path, name: str, spec):
+    """The run's ``on_record`` callback for ``--log`` (``None`` without it)."""
+    if not opts:
+        return None
+    from ..experiments import to_dict
+    from ..workflow._sinks import LiveLog
+
+    return LiveLog(opts, run_dir, experiment=name, spec=to_dict(spec), tags={"simbias.experiment": spec.experiment})
+
+
+def log_run(opts, run_dir: Path, name: str, live=None) -> None:
+    """Finish the live sinks (figures, summary); without a live callback, replay the run."""
     if not opts:
         return
     from ..workflow import load, make_sinks, replay
 
     r = load(run_dir)
-    sinks = make_sinks(opts, run_dir, experiment=name, run_name=run_dir.name,
-                       tags={"simbias.experiment": r.experiment})
-    n = replay(sinks, r.history, spec=r.spec, summary=r.summary, figures=r.figures)
+    if live is not None:
+        n = live.finish(r.summary, r.figures, r.history)
+    else:
+        sinks = make_sinks(opts, run_dir, experiment=name, run_name=run_dir.name,
+                           tags={"simbias.experiment": r.experiment})
+        n = replay(sinks, r.history, spec=r.spec, summary=r.summary, figures=r.figures)
     print(f"  logged {n} records to {', '.join(o for o, _ in opts)}")
 
 

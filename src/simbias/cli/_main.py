@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     r.add_argument("--no-figures", action="store_true", help="skip figures and report.html")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its checkpoint.pt (same spec; none: start over)")
+    add_checkpoint_flag(r)
 
     s = sub.add_parser("show-config", help="print the fully resolved spec as TOML")
     spec_args(s)
@@ -57,6 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
     if "sweep" in sub.choices:
         add_log_flag(sub.choices["sweep"])
     return p
+
+
+def checkpoint_every(text: str):
+    """``--checkpoint-every``: ``auto`` or a number of steps (0: none)."""
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"--checkpoint-every: got {text!r}; give a number of steps, 0 for none, or auto")
+    return n
+
+
+def add_checkpoint_flag(parser) -> None:
+    parser.add_argument("--checkpoint-every", type=checkpoint_every, default="auto", metavar="N",
+                        help="write a checkpoint every N steps (0: none; default auto: every 5000 steps "
+                             "for runs of at least 20000 steps); --resume continues from it")
 
 
 def add_plugin_flag(sp) -> None:
@@ -132,10 +154,12 @@ def _cmd_run(args) -> int:
     from ..viz import build_report
 
     spec, name = resolve_spec(args.name, args.overrides)
-    from ._analyze import log_run, prepare_logging
+    from ._analyze import live_log, log_run, prepare_logging
 
     log_opts = prepare_logging(args)
     out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
+    live = live_log(log_opts, out, name, spec)
+    fresh = args.resume and not (out / "checkpoint.pt").exists()
     show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
     reports: list[Path] = []
 
@@ -144,8 +168,11 @@ def _cmd_run(args) -> int:
 
     try:
         result, rd = run(spec, out, device=args.device, progress=show,
-                         finalize=None if args.no_figures else finalize)
+                         finalize=None if args.no_figures else finalize, on_record=live,
+                         checkpoint_every=args.checkpoint_every, resume=args.resume)
     except RunFailure as exc:  # one line: what failed, and where the partial run is
+        if live is not None and live.sinks is not None:
+            live.finish({})  # what streamed before the failure is kept (TensorBoard/MLflow closed)
         raise RunFailure(f"{exc}; run directory (partial): {out}") from exc
     except OSError as exc:
         raise RunFailure(f"{_os_error(exc)}; run directory (partial): {out}") from exc
@@ -153,11 +180,13 @@ def _cmd_run(args) -> int:
         raise RunFailure(f"out of memory; make the problem or the model smaller; run directory (partial): {out}") \
             from None
     print(f"run directory: {rd.path}")
+    if fresh:
+        print(f"  (--resume: {rd.path} held no checkpoint; trained from the beginning)")
     for line in result.headline:
         print(f"  {line}")
     if reports:
         print(f"  report: {reports[0]}")
-    log_run(log_opts, rd.path, name)
+    log_run(log_opts, rd.path, name, live)
     return 0
 
 

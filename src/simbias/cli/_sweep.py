@@ -45,8 +45,9 @@ def add_sweep_parser(sub) -> None:
                    help="submitit executor parameter, e.g. --slurm slurm_partition=gpu --slurm timeout_min=120 "
                         "(cluster=local runs jobs as local processes)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
-    from ._main import add_plugin_flag
+    from ._main import add_checkpoint_flag, add_plugin_flag
 
+    add_checkpoint_flag(s)
     add_plugin_flag(s)
 
 
@@ -89,7 +90,8 @@ def cmd_sweep(args) -> int:
     try:
         res = run_sweep(sweep, out, engine=args.engine, backend=args.backend, address=args.address,
                         workers=args.workers, device=args.device, resume=args.resume, progress=show,
-                        bucket_size=args.bucket_size, backend_options=_options(args.slurm))
+                        bucket_size=args.bucket_size, backend_options=_options(args.slurm),
+                        checkpoint_every=args.checkpoint_every)
     except KeyboardInterrupt:
         print(f"sweep directory (partial): {out}; finish it with: simbias sweep {out / 'sweep.toml'} --resume",
               file=sys.stderr)

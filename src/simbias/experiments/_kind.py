@@ -220,16 +220,48 @@ def _groups(plans: Sequence[Plan], across: bool) -> list[list[tuple[int, int]]]:
     return sorted(groups.values(), key=lambda g: (min(j for _, j in g), g[0][0]))
 
 
-def _train_jobs(plans: Sequence[Plan], *, across: bool, **kw) -> list[History]:
-    """Train the jobs of ``plans`` group by group; a plan whose job diverged trains no further job."""
+def _train_jobs(plans: Sequence[Plan], *, across: bool, checkpoint_every: int | None = None,
+                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None, **kw) -> list[History]:
+    """Train the jobs of ``plans`` group by group; a plan whose job diverged trains no further job.
+
+    With ``checkpoint_every`` the state of the whole (:mod:`simbias.experiments._resume`: the
+    group index, the running group's :class:`~simbias.train.Checkpoint`, the finished jobs'
+    histories, which plans diverged, the RNG states) goes to ``on_checkpoint(state)`` every
+    ``checkpoint_every`` steps of a group and after each group; ``resume=state`` continues from
+    it, bit for bit.  A job with its own ``trainer`` is not checkpointed inside: it restarts."""
+    from . import _resume as R
+
     done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
     dead: set[int] = set()
-    for group in _groups(plans, across):
+    all_fits = [f for p in plans for f in p.fits]
+    start = 0
+    if resume is not None:
+        done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in resume["histories"]]
+        dead, start = set(resume["dead"]), int(resume["group"])
+        R.set_rng_state(resume["rng"], all_fits)
+    saving = on_checkpoint is not None and bool(checkpoint_every)
+
+    def state(g: int, ckpt) -> dict:
+        return {"group": g, "dead": sorted(dead), "rng": R.rng_state(all_fits),
+                "histories": [[None if h is None else R.pack_history(h) for h in hs] for hs in done],
+                "checkpoint": None if ckpt is None else ckpt.to_dict()}
+
+    for g, group in enumerate(_groups(plans, across)):
+        if g < start:
+            continue
         group = [(i, j) for i, j in group if i not in dead]
-        for (i, j), h in zip(group, _train_group([plans[i].fits[j] for i, j in group], **kw) if group else ()):
+        fits = [plans[i].fits[j] for i, j in group]
+        ck: dict[str, Any] = {}
+        if saving and fits and all(f.trainer is None for f in fits):
+            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, g=g: on_checkpoint(state(g, c)))
+            if resume is not None and g == start and resume["checkpoint"] is not None:
+                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
+        for (i, j), h in zip(group, _train_group(fits, **ck, **kw) if group else ()):
             done[i][j] = h
             if h.diverged:
                 dead.add(i)
+        if saving:
+            on_checkpoint(state(g + 1, None))
     out = []
     for p, hs in zip(plans, done):
         ran = [h for h in hs if h is not None]
@@ -254,6 +286,11 @@ def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) 
     Example
     -------
     >>> history = train_plan(kind.build(spec, "cpu"))  # doctest: +SKIP
+
+    ``on_record(step, values)`` sees every record as it is taken (live logging).
+    ``checkpoint_every``/``on_checkpoint``/``resume`` (keywords passed on to the training
+    loop): checkpoints of the plan's state and a bit-for-bit resume from one; a job with a
+    trainer of its own restarts from its beginning (see :mod:`simbias.experiments._resume`).
     """
     return _train_jobs([plan], across=False, progress=progress, on_record=on_record, **engine)[0]
 
@@ -319,7 +356,8 @@ def lockstep_key(f: Fit) -> Any:
 
 
 def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None = None,
-                chunk_size: int | None = None, lockstep: bool = True) -> list[History]:
+                chunk_size: int | None = None, lockstep: bool = True, checkpoint_every: int | None = None,
+                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None) -> list[History]:
     """Train many members' plans; jobs that share a :func:`lockstep_key` train as one ensemble.
 
     Returns one combined history per plan, in order.  Each member's numbers equal its own
@@ -327,8 +365,11 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     agree with the per-member ones).  A member that diverges is recorded as diverged; its
     bucket-mates go on.  ``lockstep=False`` trains each plan as :func:`train_plan` does (its own
     same-key jobs still together); ``on_step(k)`` reports ``k`` member-steps of progress.
+    ``checkpoint_every``/``on_checkpoint``/``resume`` as in :func:`train_plan` (a sweep task's
+    checkpoint).
     """
-    return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size)
+    return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size,
+                       checkpoint_every=checkpoint_every, on_checkpoint=on_checkpoint, resume=resume)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ exception fails its member (the sweep retries a failed bucket one member at a ti
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -68,11 +69,29 @@ def _failed(exc: BaseException, t0: float, bucket_size: int = 1) -> MemberResult
                         time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}", bucket_size=bucket_size)
 
 
-def _train(specs: list, *, lockstep: bool, device: str, on_step, chunk_size) -> list[MemberResult]:
+def _task_checkpoints(plans, checkpoint: dict | None) -> dict[str, Any]:
+    """train_plans keywords for a task checkpoint ``{"path", "every", "resume", "task"}`` (or none)."""
+    if not checkpoint:
+        return {}
+    from ._resume import checkpoint_interval, load_state, save_state
+
+    path, tid = checkpoint["path"], checkpoint["task"]
+    kw: dict[str, Any] = {}
+    n = checkpoint_interval(checkpoint.get("every", "auto"), max((f.steps for p in plans for f in p.fits), default=0))
+    if n is not None:
+        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"task": tid, **state}))
+    if checkpoint.get("resume") and os.path.exists(path):
+        kw["resume"] = load_state(path, task=tid)
+    return kw
+
+
+def _train(specs: list, *, lockstep: bool, device: str, on_step, chunk_size,
+           checkpoint: dict | None = None) -> list[MemberResult]:
     kind = get_kind(specs[0].experiment)
     t0 = time.perf_counter()
     plans = [kind.build(s, device) for s in specs]
-    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, lockstep=lockstep)
+    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, lockstep=lockstep,
+                        **_task_checkpoints(plans, checkpoint))
     wall = (time.perf_counter() - t0) / len(specs)
     out = []
     for spec, plan, h in zip(specs, plans, hists):
@@ -85,24 +104,31 @@ def _train(specs: list, *, lockstep: bool, device: str, on_step, chunk_size) -> 
     return out
 
 
-def run_member(spec, *, device: str = "cpu", on_step: Callable[[int], None] | None = None) -> MemberResult:
+def run_member(spec, *, device: str = "cpu", on_step: Callable[[int], None] | None = None,
+               checkpoint: dict | None = None) -> MemberResult:
     """Train one member exactly as ``simbias run`` does; a divergence or an exception is its outcome."""
     t0 = time.perf_counter()
     try:
-        return _train([spec], lockstep=False, device=device, on_step=on_step, chunk_size=None)[0]
+        return _train([spec], lockstep=False, device=device, on_step=on_step, chunk_size=None,
+                      checkpoint=checkpoint)[0]
     except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
         return _failed(exc, t0)
 
 
 def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
-                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None) -> list[MemberResult]:
+                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                checkpoint: dict | None = None) -> list[MemberResult]:
     """Train a bucket: in lockstep (``engine="ensemble"``), else one member at a time.  An exception
-    inside a lockstep bucket marks every member ``failed`` (the sweep then retries them one by one)."""
+    inside a lockstep bucket marks every member ``failed`` (the sweep then retries them one by one).
+    ``checkpoint`` (``{"path", "every", "resume", "task"}``) checkpoints the task into ``path``
+    and resumes from it."""
     specs = list(specs)
     if engine != "ensemble" or len(specs) == 1:
-        return [run_member(s, device=device, on_step=on_step) for s in specs]
+        one = checkpoint if len(specs) == 1 else None
+        return [run_member(s, device=device, on_step=on_step, checkpoint=one) for s in specs]
     t0 = time.perf_counter()
     try:
-        return _train(specs, lockstep=True, device=device, on_step=on_step, chunk_size=chunk_size)
+        return _train(specs, lockstep=True, device=device, on_step=on_step, chunk_size=chunk_size,
+                      checkpoint=checkpoint)
     except Exception as exc:  # noqa: BLE001
         return [_failed(exc, t0, len(specs)) for _ in specs]

@@ -30,8 +30,12 @@ def check_device(device: str) -> str:
     raise InputError("--device", f"got {device!r}", "use cpu or cuda")
 
 
+CHECKPOINT = "checkpoint.pt"
+
+
 def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: bool = False,
-        finalize: Callable[[Path, dict], Any] | None = None) -> tuple[Result, RunDir | None]:
+        finalize: Callable[[Path, dict], Any] | None = None, on_record: Callable[[int, dict], Any] | None = None,
+        checkpoint_every: int | str | None = "auto", resume: bool = False) -> tuple[Result, RunDir | None]:
     """Run the experiment described by ``spec``; when ``out`` is given, write the run directory.
 
     Returns ``(result, run_dir)``.  A diverged run still writes what it recorded (manifest
@@ -43,6 +47,18 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     runner after the claim rolls it back, so the corrected rerun into the same ``out`` works.
     ``finalize(path, manifest)`` (e.g. building the report) runs after history and summary are
     written and before the manifest, so a manifest saying ``completed`` always has its report.
+
+    ``on_record(step, values)`` receives every record as training takes it (live logging; a plan
+    of several named jobs prefixes the names with the job's).  ``checkpoint_every`` (steps;
+    ``"auto"``: every 5 000 steps for jobs of at least 20 000 steps, else none; ``0``/``None``:
+    none) writes ``checkpoint.pt`` into the run directory atomically; ``resume=True`` continues
+    from it when the directory holds this same spec (the claim refuses another spec), and
+    trains from the start when there is none.  The resumed run's ``history.npz`` and
+    ``summary.json`` equal an uninterrupted run's bit for bit on one machine.  A job with a
+    trainer of its own (restarts, stages, gradient-free optimisers) restarts from its
+    beginning.  ``checkpoint.pt`` is removed once the run has ended (completed or diverged).
+    The interval is not part of the spec (it does not change any number), so the spec hash —
+    and a sweep member's id — are the same with and without checkpoints.
     """
     device = check_device(device)
     preflight(spec, device=device)
@@ -57,7 +73,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     try:
         if rd is not None:
             rd.write_spec(to_toml(data))
-        return _run_claimed(spec, rd, h, device, progress, finalize, kind, plan)
+        ckpt = _checkpointing(rd, h, plan, checkpoint_every, resume, on_record)
+        return _run_claimed(spec, rd, h, device, progress, finalize, kind, plan, ckpt)
     except InputError:
         if rd is not None:
             rd.rollback()
@@ -79,14 +96,32 @@ def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
     return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
 
 
-def _train_kind(kind: Kind, spec, plan: Plan, progress: bool) -> Result:
-    result = result_of(kind, spec, plan, train_plan(plan, progress=progress))
+def _checkpointing(rd, h: str, plan: Plan | None, every, resume: bool, on_record) -> dict[str, Any]:
+    """The train_plan keywords for checkpoints in ``rd`` (and ``on_record``); loads a resume state."""
+    from ._resume import checkpoint_interval, load_state, save_state
+
+    kw: dict[str, Any] = {"on_record": on_record}
+    if rd is None or plan is None:
+        return kw
+    path = rd.path / CHECKPOINT
+    if resume and path.exists():
+        kw["resume"] = load_state(path, spec_hash=h)
+    else:
+        path.unlink(missing_ok=True)  # a fresh start never continues from an older try
+    n = checkpoint_interval(every, max((f.steps for f in plan.fits), default=0))
+    if n is not None:
+        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"spec_hash": h, **state}))
+    return kw
+
+
+def _train_kind(kind: Kind, spec, plan: Plan, progress: bool, ckpt: dict | None = None) -> Result:
+    result = result_of(kind, spec, plan, train_plan(plan, progress=progress, **(ckpt or {})))
     if result.history.diverged:
         raise result.history.divergence_error(kind.hint, summary=result.summary)
     return result
 
 
-def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan):
+def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan, ckpt=None):
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     manifest: dict[str, Any] = {
@@ -94,9 +129,10 @@ def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan):
         "dtype": spec.dtype, "started": started, **environment_info(),
     }
     try:
-        result = _train_kind(kind, spec, plan, progress)
+        result = _train_kind(kind, spec, plan, progress, ckpt)
     except DivergenceError as exc:
         if rd is not None:
+            (rd.path / CHECKPOINT).unlink(missing_ok=True)
             hist = getattr(exc, "history", None)
             if hist is not None:
                 rd.write_history(hist)
@@ -109,6 +145,7 @@ def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan):
     if rd is not None:
         rd.write_history(result.history)
         rd.write_summary(result.summary)
+        (rd.path / CHECKPOINT).unlink(missing_ok=True)  # the finished files say everything now
         if finalize is not None:
             finalize(rd.path, manifest)
         rd.write_manifest(manifest)

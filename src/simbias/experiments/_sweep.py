@@ -25,7 +25,10 @@
   retrained, only its missing members are written): batched kernels may round a member's last
   bits differently with another batch composition on some CPUs.  With the same ``engine``,
   ``bucket_size`` and ``memory_budget`` the final ``results.csv`` of an interrupted and resumed
-  sweep equals that of an uninterrupted one byte for byte, on every CPU.
+  sweep equals that of an uninterrupted one byte for byte, on every CPU.  With checkpoints
+  (``checkpoint_every``; the local backend) a task writes ``checkpoints/<task>.pt`` under the
+  sweep directory as it trains, and a resumed sweep continues a killed task from it instead of
+  retraining it (bit for bit on one machine); the file goes once the task's members are written.
 """
 
 from __future__ import annotations
@@ -368,11 +371,27 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
     return tasks
 
 
-def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
+def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
     from ._kind import PLUGINS
 
     return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS)}
+            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS),
+            "checkpoint": checkpoint}
+
+
+CHECKPOINTS = "checkpoints"
+
+
+def task_id(task: Task) -> str:
+    """A task's name for its checkpoint file: the hash of its engine and its members' ids."""
+    return hashlib.sha256(repr((task.engine, [m.id for m in task.members])).encode()).hexdigest()[:16]
+
+
+def _task_checkpoint(sd: SweepDir, task: Task, every, resume: bool) -> dict[str, Any] | None:
+    if every is None or every == 0:
+        return None
+    return {"path": str(sd.path / CHECKPOINTS / f"{task_id(task)}.pt"), "task": task_id(task), "every": every,
+            "resume": resume}
 
 
 def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
@@ -384,7 +403,7 @@ def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None 
     cls = spec_class(payload["kind"])
     specs = [from_dict(cls, d) for d in payload["specs"]]
     results = run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
-                          chunk_size=payload.get("chunk_size"))
+                          chunk_size=payload.get("chunk_size"), checkpoint=payload.get("checkpoint"))
     if len(specs) > 1 and all(str(r.outcome) == "failed" for r in results):
         # an exception inside a bucket: retrain its members one by one, so a bad member fails alone
         results = [run_members([s], engine=payload["engine"], device=payload["device"],
@@ -501,7 +520,8 @@ class _Writer:
 def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble", backend: str = "local",
               address: str | None = None, workers: int | None = None, device: str = "cpu", resume: bool = False,
               progress: bool = False, memory_budget: int | None = None, bucket_size: int | None = None,
-              chunk_size: int | None = None, backend_options: dict[str, Any] | None = None) -> SweepResult:
+              chunk_size: int | None = None, backend_options: dict[str, Any] | None = None,
+              checkpoint_every: int | str | None = "auto") -> SweepResult:
     """Run (or resume) ``sweep`` into the sweep directory ``out``.
 
     Args:
@@ -518,6 +538,11 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         chunk_size: members per cache-sized chunk inside ``fit_ensemble`` (``None``: automatic).
         backend_options: ``slurm``: ``cluster`` ("local"/"debug" for tests) and submitit
             ``update_parameters`` keys (``timeout_min``, ``slurm_partition``, …).
+        checkpoint_every: steps between checkpoints of a task (``local`` backend; ``"auto"``:
+            every 5 000 steps for jobs of at least 20 000 steps; ``0``/``None``: none).  A task
+            writes ``checkpoints/<task>.pt`` under the sweep directory; ``resume=True`` continues
+            a killed task from it (its members equal an uninterrupted sweep's bit for bit on one
+            machine); the file is removed when the task's members are written.
 
     Ctrl-C stops after saving what is finished (``results.csv`` included) and re-raises.
     """
@@ -541,7 +566,8 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     try:
         return _run_claimed(sweep, sd, members, engine=engine, backend=backend, address=address, workers=workers,
                             device=device, resume=resume, progress=progress, memory_budget=memory_budget,
-                            bucket_size=bucket_size, chunk_size=chunk_size, backend_options=backend_options)
+                            bucket_size=bucket_size, chunk_size=chunk_size, backend_options=backend_options,
+                            checkpoint_every=checkpoint_every)
     except InputError:
         sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
         raise
@@ -550,7 +576,8 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
 
 
 def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, backend, address, workers, device,
-                 resume, progress, memory_budget, bucket_size, chunk_size, backend_options) -> SweepResult:
+                 resume, progress, memory_budget, bucket_size, chunk_size, backend_options,
+                 checkpoint_every="auto") -> SweepResult:
     sd.write_definition(sweep.to_toml())
     writer = _Writer(sd, sweep, members, engine=engine, backend=backend, device=device)
     pending = []
@@ -583,6 +610,12 @@ def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, b
             if m.id in todo:
                 writer.write(m, mr, started)
         writer.flush()
+        ck = sd.path / CHECKPOINTS / f"{task_id(task)}.pt"
+        ck.unlink(missing_ok=True)  # its members are written: nothing left to resume
+        try:
+            ck.parent.rmdir()
+        except OSError:
+            pass  # other tasks' checkpoints, or none
         postfix()
 
     writer.flush()
@@ -591,7 +624,8 @@ def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, b
         if backend == "local":
             for task in tasks:
                 on_step = (lambda k: bar.update(k)) if bar is not None else None
-                finished(task, execute_task(_payload(task, device, chunk_size), on_step=on_step))
+                cp = _task_checkpoint(sd, task, checkpoint_every, resume)
+                finished(task, execute_task(_payload(task, device, chunk_size, cp), on_step=on_step))
         else:
             runner = {"ray": _run_ray, "slurm": _run_slurm}[backend]
             for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
@@ -599,6 +633,9 @@ def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, b
                 if bar is not None:
                     bar.update(task.steps)
                 finished(task, results)
+        import shutil
+
+        shutil.rmtree(sd.path / CHECKPOINTS, ignore_errors=True)  # every task is written (a kill's leftovers)
     finally:
         writer.flush()
         if bar is not None:

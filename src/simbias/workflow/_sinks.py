@@ -12,9 +12,10 @@ self-contained); :class:`MLflowSink` logs to an MLflow tracking URI — a local 
 ``DIR/mlruns`` by default.  Both are optional extras (``simbias[tensorboard]``,
 ``simbias[mlflow]``); a missing package is one clear :class:`~simbias.errors.InputError`.
 
-The training engines' record hook (``fit(on_record=...)``) is not yet threaded through the
-experiment runners, so ``simbias run --log`` replays the recorded history into the sinks right
-after training (:func:`replay`); a :class:`~simbias.workflow.Monitor` streams live.
+``simbias run --log`` streams live: :class:`LiveLog` is the ``on_record`` callback that
+:func:`simbias.experiments.run` passes to the training engine, so the sinks receive each record
+as it is taken; a sweep replays its members' histories after training (:func:`replay`), as
+members of a bucket train in lockstep; a :class:`~simbias.workflow.Monitor` streams live.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ import numpy as np
 from ..errors import InputError
 from ..results import History
 
-__all__ = ["Sink", "TensorBoardSink", "MLflowSink", "make_sinks", "parse_log_option", "replay", "scalars_of",
-           "SINKS"]
+__all__ = ["Sink", "TensorBoardSink", "MLflowSink", "LiveLog", "make_sinks", "parse_log_option", "replay",
+           "scalars_of", "SINKS"]
 
 SINKS = ("tensorboard", "mlflow")
 _MAX_VECTOR = 32  # per-record arrays up to this many entries are logged as name/i
@@ -339,3 +340,62 @@ def replay(sinks: Sequence[Sink], history: History | None, *, spec: Mapping[str,
             s.on_figures(list(figures))
         s.on_finish(summary)
     return n
+
+
+class LiveLog:
+    """The ``on_record`` callback of a run that streams to sinks while it trains.
+
+    The sinks are made on the first record (training starts only after the run directory is
+    claimed, so nothing is written into a directory a refused run does not own); ``finish``
+    sends the figures and the summary, or replays the whole history when no record came
+    through the callback (a job with a trainer of its own that records nothing live).
+
+    Parameters
+    ----------
+    options : the parsed ``--log`` options (:func:`parse_log_option`).
+    run_dir : the run directory (TensorBoard event files go into ``run_dir/tensorboard``).
+    experiment : MLflow experiment name (the preset name).
+    spec : the resolved spec as a dict (sent by ``on_start``).
+    tags : MLflow run tags.
+
+    Examples
+    --------
+    >>> live = LiveLog([("tensorboard", None)], "runs/x", experiment="x", spec={})  # doctest: +SKIP
+    >>> run(spec, "runs/x", on_record=live)                                          # doctest: +SKIP
+    >>> live.finish(summary, figures)                                                # doctest: +SKIP
+    """
+
+    def __init__(self, options: Sequence[tuple[str, str | None]], run_dir: str | os.PathLike, *, experiment: str,
+                 spec: Mapping[str, Any], tags: Mapping[str, str] | None = None):
+        self.options, self.run_dir, self.experiment = list(options), Path(run_dir), experiment
+        self.spec, self.tags = spec, dict(tags or {})
+        self.sinks: list[Sink] | None = None
+        self.records = 0
+
+    def _open(self) -> list[Sink]:
+        if self.sinks is None:
+            self.sinks = make_sinks(self.options, self.run_dir, experiment=self.experiment,
+                                    run_name=self.run_dir.name, tags=self.tags)
+            for s in self.sinks:
+                s.on_start(self.spec)
+        return self.sinks
+
+    def __call__(self, step: int, values: Mapping[str, Any]) -> None:
+        scalars = scalars_of(values)
+        if scalars:
+            for s in self._open():
+                s.on_record(int(step), scalars)
+            self.records += 1
+
+    def finish(self, summary: Mapping[str, Any], figures: Sequence[Path] = (), history: History | None = None) -> int:
+        """Close the sinks (figures, summary); returns the number of records sent (live or replayed)."""
+        if self.sinks is None:
+            sinks = make_sinks(self.options, self.run_dir, experiment=self.experiment,
+                               run_name=self.run_dir.name, tags=self.tags)
+            self.sinks = sinks
+            return replay(sinks, history, spec=self.spec, summary=summary, figures=figures)
+        for s in self.sinks:
+            if figures:
+                s.on_figures(list(figures))
+            s.on_finish(summary)
+        return self.records
