@@ -115,6 +115,30 @@ def test_bad_checkpoint_flag_is_one_line(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_record_checkpoint_every_sets_the_interval_without_changing_the_spec(tmp_path, capsys, monkeypatch):
+    """``--set record.checkpoint_every=N`` is the driver's interval: same spec hash, checkpoints taken."""
+    import simbias.experiments._run as run_module
+
+    seen = []
+    real = run_module.run
+
+    def spy(*a, **kw):
+        seen.append(kw.get("checkpoint_every"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(run_module, "run", spy)
+    monkeypatch.setattr("simbias.experiments.run", spy)
+    quick = ["--set", "train.steps=30", "--set", "model.widths=[8]", "--quiet", "--no-figures"]
+    assert main(["run", "fprinciple-1d", *quick, "--set", "record.checkpoint_every=10", "--out", str(tmp_path / "a")]) == 0
+    assert main(["run", "fprinciple-1d", *quick, "--out", str(tmp_path / "b")]) == 0
+    assert seen == [10, "auto"]
+    assert (tmp_path / "a" / "spec.toml").read_text() == (tmp_path / "b" / "spec.toml").read_text()
+    capsys.readouterr()
+    assert main(["run", "fprinciple-1d", *quick, "--set", "record.checkpoint_every=-1", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "record.checkpoint_every" in err and not (tmp_path / "c").exists()
+
+
 def test_default_interval_is_on_for_long_runs_only():
     assert checkpoint_interval("auto", 2_000) is None
     assert checkpoint_interval("auto", 20_000) == 5_000

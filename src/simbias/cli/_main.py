@@ -75,10 +75,34 @@ def checkpoint_every(text: str):
     return n
 
 
+CHECKPOINT_KEY = "record.checkpoint_every"
+
+
+def take_checkpoint_override(args) -> None:
+    """``--set record.checkpoint_every=N`` (the name issue users know) sets ``--checkpoint-every``.
+
+    The interval changes no number of the run, so it is a setting of the driver, not a spec key:
+    it stays out of ``spec.toml`` and the spec hash (a resumed or re-checkpointed run is the same run).
+    """
+    keep = []
+    for text in args.overrides:
+        key, sep, value = text.partition("=")
+        if sep and key.strip() == CHECKPOINT_KEY:
+            try:
+                args.checkpoint_every = checkpoint_every(value.strip())
+            except argparse.ArgumentTypeError:
+                raise InputError(CHECKPOINT_KEY, f"got {value.strip()!r}",
+                                 "give a number of steps, 0 for none, or auto") from None
+        else:
+            keep.append(text)
+    args.overrides = keep
+
+
 def add_checkpoint_flag(parser) -> None:
     parser.add_argument("--checkpoint-every", type=checkpoint_every, default="auto", metavar="N",
                         help="write a checkpoint every N steps (0: none; default auto: every 5000 steps "
-                             "for runs of at least 20000 steps); --resume continues from it")
+                             "for runs of at least 20000 steps; also --set record.checkpoint_every=N); "
+                             "--resume continues from it")
 
 
 def add_plugin_flag(sp) -> None:
@@ -153,6 +177,7 @@ def _cmd_run(args) -> int:
     from ..experiments import resolve_spec, run, to_dict
     from ..viz import build_report
 
+    take_checkpoint_override(args)
     spec, name = resolve_spec(args.name, args.overrides)
     from ._analyze import live_log, log_run, prepare_logging
 

@@ -78,7 +78,9 @@ def _options(items: list[str]) -> dict:
 
 def cmd_sweep(args) -> int:
     from ..experiments import make_sweep, run_sweep
+    from ._main import take_checkpoint_override
 
+    take_checkpoint_override(args)
     sweep = make_sweep(args.name, args.overrides, grid=args.grid, zip=args.zips, seeds=args.seeds)
     if args.out:
         out = Path(args.out)
