@@ -221,26 +221,13 @@ class RunDir:
         process holds, raises :class:`InputError`.  Release with :meth:`release` (or undo with
         :meth:`rollback`).
         """
-        if self.path.exists() and not self.path.is_dir():
-            raise InputError(flag, f"{self.path} is a file", "give a directory path")
         made_dir = not self.path.exists()
         top = self.path  # the outermost folder this claim creates (removed again by rollback)
         while made_dir and not top.parent.exists() and top.parent != top:
             top = top.parent
         self._top = top
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            what = "a symbolic link that leads to no directory" if self.path.is_symlink() else "not a directory"
-            raise InputError(flag, f"{self.path} is {what}", "give a directory path") from None
-        except NotADirectoryError:
-            raise InputError(flag, f"a folder above {self.path} is a file", "give a directory path") from None
-        except OSError as exc:
-            raise InputError(flag, f"cannot create {self.path} ({exc.strerror or exc})",
-                             "choose a writable directory") from None
-        self._lock_fd = _take_lock(self.path / LOCK, flag)
+        self._lock_fd, self._made_dir = _make_and_lock(self.path, flag)
         self._locked = True
-        self._made_dir = made_dir
         try:
             remove_stale_temporaries(self.path)
             if _has_contents(self.path):
@@ -300,6 +287,25 @@ class RunDir:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically; write it last, it marks the run done."""
         write_json(self.path / MANIFEST, manifest)
+
+
+def _make_and_lock(path: Path, flag: str) -> tuple[int, bool]:
+    """Create the directory ``path`` if needed and take its exclusive lock: ``(lock fd, created)``.
+
+    Every way the folder cannot be made is one :class:`InputError` naming ``flag``."""
+    if path.exists() and not path.is_dir():
+        raise InputError(flag, f"{path} is a file", "give a directory path")
+    made_dir = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        what = "a symbolic link that leads to no directory" if path.is_symlink() else "not a directory"
+        raise InputError(flag, f"{path} is {what}", "give a directory path") from None
+    except NotADirectoryError:
+        raise InputError(flag, f"a folder above {path} is a file", "give a directory path") from None
+    except OSError as exc:
+        raise InputError(flag, f"cannot create {path} ({exc.strerror or exc})", "choose a writable directory") from None
+    return _take_lock(path / LOCK, flag), made_dir
 
 
 def _take_lock(lock: Path, flag: str) -> int:

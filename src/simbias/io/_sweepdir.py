@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
-from ._store import LOCK, RunDir, _has_contents, _take_lock, atomic_write_text, read_json
+from ._store import LOCK, RunDir, _has_contents, _make_and_lock, atomic_write_text, read_json
 
 __all__ = ["SweepDir", "flatten_summary", "format_cell", "read_csv"]
 
@@ -140,20 +140,7 @@ class SweepDir:
         is an exclusive lock (see :meth:`RunDir.claim`), taken before the contents are checked
         and held until :meth:`release`; :meth:`rollback` undoes a claim that created the folder.
         """
-        if self.path.exists() and not self.path.is_dir():
-            raise InputError(flag, f"{self.path} is a file", "give a directory path")
-        made_dir = not self.path.exists()
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise InputError(flag, f"{self.path} is not a directory", "give a directory path") from None
-        except NotADirectoryError:
-            raise InputError(flag, f"a folder above {self.path} is a file", "give a directory path") from None
-        except OSError as exc:
-            raise InputError(flag, f"cannot create {self.path} ({exc.strerror or exc})",
-                             "choose a writable directory") from None
-        self._lock_fd = _take_lock(self.path / LOCK, flag)
-        self._made_dir = made_dir
+        self._lock_fd, self._made_dir = _make_and_lock(self.path, flag)
         try:
             same = False
             if _has_contents(self.path):
