@@ -109,6 +109,25 @@ class DataTrainSpec:
     labels are then one-hot encoded) or ``cross_entropy``.  ``batch_size`` unset = full batch;
     ``steps`` counts updates.  ``momentum``/``nesterov`` for SGD (the filtering tutorial used
     SGD-Nesterov 0.9).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 500
+        Number of updates.
+    loss : {"auto", "mse", "cross_entropy"}, default "auto"
+        The loss (see above).
+    batch_size : int, optional
+        Mini-batch size (≥ 1); unset: full batch.
+    momentum : float, default 0.0
+        SGD momentum (used only with ``optimizer = "sgd"``).
+    nesterov : bool, default False
+        Nesterov momentum for SGD (needs ``momentum > 0``).
+    lr_decay : float, default 0.0
+        Every learning rate is multiplied by ``1 − lr_decay`` after each step.
     """
 
     optimizer: str = "adam"

@@ -82,7 +82,22 @@ class ImageSpec:
 class Record2DSpec:
     """``every``: band errors on the training grid every this many steps; ``snapshot_every``:
     outputs on the whole image (default ≈ 50 snapshots); ``n_bands``: radial bands;
-    ``threshold``: band error that counts as converged (papers.md T6 uses 0.2)."""
+    ``threshold``: band error that counts as converged (papers.md T6 uses 0.2).
+
+    Parameters
+    ----------
+    every : int, default 10
+        Steps between band-error records on the training grid.
+    snapshot_every : int, optional
+        Steps between snapshots of the output on the whole image (unset: ≈ 50 snapshots).
+    n_bands : int, default 6
+        Number of radial frequency bands (≥ 1).
+    threshold : float, default 0.2
+        Relative band error below which a band counts as converged.
+    error_kind : {"complex", "magnitude"}, default "complex"
+        ``"complex"``: ‖ĥ − f̂‖/‖f̂‖ per band (the papers' definition); ``"magnitude"``: the
+        same with |ĥ| and |f̂| (phases ignored).
+    """
 
     every: int = 10
     snapshot_every: int | None = None
@@ -179,6 +194,34 @@ class ProjectionRecordSpec:
     ``max_peaks``, ``rel_floor``, ``endpoints``: peak picking (k = 0 may be a peak, as in the
     authors' code); ``output``: ``auto`` = softmax for class labels; ``threshold``: Δ that counts
     as converged; ``every``/``snapshot_every``: schedules of Δ and of the full spectrum.
+
+    Parameters
+    ----------
+    every : int, default 1
+        Steps between records of Δ at the peaks.
+    snapshot_every : int, optional
+        Steps between records of the full projected spectrum (unset: ≈ 50 snapshots).
+    direction : list of float, optional
+        The direction p (normalised to unit length); unset: see above.
+    component : int, default 0
+        Output column (class) analysed.
+    k_max : float, optional
+        Largest frequency of the grid (> 0; unset: 5/std(p·x)).
+    n_k : int, default 100
+        Number of grid frequencies.
+    max_peaks : int, default 3
+        The most peaks kept (≥ 1; the lowest frequencies).
+    rel_floor : float, default 0.1
+        Maxima below this fraction of the largest are ignored.
+    endpoints : bool, default True
+        Whether the grid's end points may be peaks.
+    error_kind : {"complex", "magnitude"}, default "complex"
+        ``"complex"``: Δ(k) = |ĥ_k − f̂_k|/|f̂_k| (the papers' definition); ``"magnitude"``:
+        ||ĥ_k| − |f̂_k||/|f̂_k|.
+    output : {"auto", "identity", "softmax"}, default "auto"
+        Transform of the output before projecting (``"auto"``: softmax for class labels).
+    threshold : float, default 0.1
+        Δ below which a peak counts as converged.
     """
 
     every: int = 1
