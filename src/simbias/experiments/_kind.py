@@ -213,7 +213,7 @@ def get_kind(name: str) -> Kind:
 
     Examples
     --------
-    >>> kind = get_kind("fprinciple-1d")
+    >>> kind = get_kind("fprinciple")  # the kind behind the preset ``fprinciple-1d``
     >>> kind.name, kind.spec.__name__
     ('fprinciple', 'FPrincipleSpec')
     """
