@@ -52,7 +52,15 @@ __all__ = ["ParitySpec", "ParityProblemSpec", "ParityRecordSpec", "DeepFPSpec", 
 @dataclass(frozen=True)
 class ParityProblemSpec:
     """``n_bits``: input dimension n (all 2^n inputs are enumerated; n ≤ 20); ``n_train``: training
-    points drawn without replacement from the 2^n inputs (the rest are the unseen test set)."""
+    points drawn without replacement from the 2^n inputs (the rest are the unseen test set).
+
+    Parameters
+    ----------
+    n_bits : int, default 10
+        Input dimension n; the inputs are x ∈ {−1, 1}^n, the label the parity Π_j x_j (2 … 20).
+    n_train : int, default 200
+        Training inputs, drawn with the run's data seed (1 … 2^n − 1).
+    """
 
     n_bits: int = 10
     n_train: int = 200
@@ -69,7 +77,19 @@ class ParityProblemSpec:
 class ParityRecordSpec:
     """``every``: loss and accuracies; ``snapshot_every``: the diagonal spectrum of the output
     (default ≈ 50 snapshots); ``n_kappa``: κ grid on [0, π/2]; ``low_band``: κ ≤ low_band is the
-    "low band" of the summary (π/4 in papers.md T10)."""
+    "low band" of the summary (π/4 in papers.md T10).
+
+    Parameters
+    ----------
+    every : int, default 10
+        Steps between records of the loss and the train/test accuracies.
+    snapshot_every : int, optional
+        Steps between records of the diagonal spectrum of the output (unset: ≈ 50 snapshots).
+    n_kappa : int, default 101
+        Points of the κ grid ``linspace(0, π/2, n_kappa)`` (≥ 3).
+    low_band : float, default π/4
+        κ ≤ ``low_band`` is the summary's low band (0 < low_band < π/2).
+    """
 
     every: int = 10
     snapshot_every: int | None = None
@@ -181,7 +201,23 @@ class DeepProblemSpec:
 @dataclass(frozen=True)
 class DeepModelSpec:
     """MLPs of equal ``width`` with each number of hidden layers in ``depths`` (init as
-    :class:`simbias.nn.MLP`)."""
+    :class:`simbias.nn.MLP`).
+
+    Parameters
+    ----------
+    width : int, default 100
+        Width of every hidden layer (≥ 1).
+    depths : list of int, default [1, 2, 3, 4]
+        The numbers of hidden layers trained, each once (≥ 1, no repeats).
+    activation : str, default "tanh"
+        A name of :data:`simbias.nn.ACTIVATIONS`.
+    init : {"power", "std", "xavier", "he", "lecun"}, default "power"
+        Initialisation of the weights (as :class:`simbias.nn.MLP`).
+    init_t : float, default 0.5
+        Exponent t of ``"power"``: std = width^(−t).
+    init_std : float, optional
+        Standard deviation of ``"std"`` (required there).
+    """
 
     width: int = 100
     depths: tuple[int, ...] = (1, 2, 3, 4)

@@ -58,6 +58,21 @@ class ImageSpec:
     ``scale``: pixel coordinates are divided by (H−1, W−1) (``unit``) or by this number (224 in
     the authors' code).  ``max_pixels``: the largest file (width × height) read, checked before
     decoding (default 40 megapixels, :data:`simbias.problems.MAX_PIXELS`).
+
+    Parameters
+    ----------
+    path : str, optional
+        An image file; unset: the built-in image chosen by ``source``.
+    size : int, default 48
+        Side of the square the image is cropped and resized to (0: a file's own size).
+    source : {"auto", "sklearn", "pattern"}, default "auto"
+        The built-in image when no ``path`` is given.
+    holdout : {"columns", "rows", "none"}, default "columns"
+        Train on every other column or row (the rest is the test set), or on all pixels.
+    scale : "unit" or float, default "unit"
+        Divide pixel coordinates by (H−1, W−1), or by this positive number.
+    max_pixels : int, default 40 000 000
+        The largest image (width × height) read from a file.
     """
 
     path: str | None = None
@@ -268,6 +283,22 @@ class FilteringRecordSpec:
     (papers.md §1.3: pick δ with 10–90 % low-band energy).  ``scale``: rescale the inputs first
     (:func:`simbias.spectral.rescale_inputs`).  ``output``: ``auto`` = softmax for class labels.
     ``every``: loss/accuracy; ``snapshot_every``: e_low/e_high (O(n²d) each; default ≈ 50).
+
+    Parameters
+    ----------
+    every : int, default 1
+        Steps between records of loss and accuracy.
+    snapshot_every : int, optional
+        Steps between the low/high-frequency errors e_low, e_high (unset: ≈ 50 snapshots).
+    deltas : list of float, default []
+        Filter variances δ > 0; empty: chosen from ``shares``.
+    shares : list of float, default [0.8, 0.5, 0.3]
+        Low-band energy shares (each in (0, 1)) that pick δ when ``deltas`` is empty.
+    scale : str, default "none"
+        Input rescaling before filtering: ``"none"``, ``"max_norm"``, ``"rms_distance"`` or
+        ``"mean_distance"``.
+    output : {"auto", "identity", "softmax"}, default "auto"
+        Transform of the output before filtering (``"auto"``: softmax for class labels).
     """
 
     every: int = 1
