@@ -52,7 +52,15 @@ __all__ = ["ParitySpec", "ParityProblemSpec", "ParityRecordSpec", "DeepFPSpec", 
 @dataclass(frozen=True)
 class ParityProblemSpec:
     """``n_bits``: input dimension n (all 2^n inputs are enumerated; n ≤ 20); ``n_train``: training
-    points drawn without replacement from the 2^n inputs (the rest are the unseen test set)."""
+    points drawn without replacement from the 2^n inputs (the rest are the unseen test set).
+
+    Parameters
+    ----------
+    n_bits : int, default 10
+        Input dimension n; the inputs are x ∈ {−1, 1}^n, the label the parity Π_j x_j (2 … 20).
+    n_train : int, default 200
+        Training inputs, drawn with the run's data seed (1 … 2^n − 1).
+    """
 
     n_bits: int = 10
     n_train: int = 200
@@ -69,7 +77,19 @@ class ParityProblemSpec:
 class ParityRecordSpec:
     """``every``: loss and accuracies; ``snapshot_every``: the diagonal spectrum of the output
     (default ≈ 50 snapshots); ``n_kappa``: κ grid on [0, π/2]; ``low_band``: κ ≤ low_band is the
-    "low band" of the summary (π/4 in papers.md T10)."""
+    "low band" of the summary (π/4 in papers.md T10).
+
+    Parameters
+    ----------
+    every : int, default 10
+        Steps between records of the loss and the train/test accuracies.
+    snapshot_every : int, optional
+        Steps between records of the diagonal spectrum of the output (unset: ≈ 50 snapshots).
+    n_kappa : int, default 101
+        Points of the κ grid ``linspace(0, π/2, n_kappa)`` (≥ 3).
+    low_band : float, default π/4
+        κ ≤ ``low_band`` is the summary's low band (0 < low_band < π/2).
+    """
 
     every: int = 10
     snapshot_every: int | None = None
@@ -154,7 +174,19 @@ PARITY = register_kind(Kind("parity", ParitySpec, _build_parity, _summarize_pari
 @dataclass(frozen=True)
 class DeepProblemSpec:
     """A 1-D target on a uniform grid (as :class:`RegressionSpec`) and a lower-frequency
-    ``reference_target`` trained at every depth too (empty string: none)."""
+    ``reference_target`` trained at every depth too (empty string: none).
+
+    Parameters
+    ----------
+    target : str, default "cos(3*x) + cos(5*x)"
+        The target f as an expression in ``x`` (whitelisting parser, never executed).
+    reference_target : str, default "cos(x) + cos(2*x)"
+        A lower-frequency target trained at every depth for comparison; ``""``: none.
+    domain : list of float, default [-π, π]
+        The interval ``[lo, hi]`` (lo < hi).
+    n_train : int, default 201
+        Training points ``linspace(lo, hi, n_train)`` (endpoints included).
+    """
 
     target: str = "cos(3*x) + cos(5*x)"
     reference_target: str = "cos(x) + cos(2*x)"
@@ -169,7 +201,23 @@ class DeepProblemSpec:
 @dataclass(frozen=True)
 class DeepModelSpec:
     """MLPs of equal ``width`` with each number of hidden layers in ``depths`` (init as
-    :class:`simbias.nn.MLP`)."""
+    :class:`simbias.nn.MLP`).
+
+    Parameters
+    ----------
+    width : int, default 100
+        Width of every hidden layer (≥ 1).
+    depths : list of int, default [1, 2, 3, 4]
+        The numbers of hidden layers trained, each once (≥ 1, no repeats).
+    activation : str, default "tanh"
+        A name of :data:`simbias.nn.ACTIVATIONS`.
+    init : {"power", "std", "xavier", "he", "lecun"}, default "power"
+        Initialisation of the weights (as :class:`simbias.nn.MLP`).
+    init_t : float, default 0.5
+        Exponent t of ``"power"``: std = width^(−t).
+    init_std : float, optional
+        Standard deviation of ``"std"`` (required there).
+    """
 
     width: int = 100
     depths: tuple[int, ...] = (1, 2, 3, 4)
@@ -190,7 +238,23 @@ class DeepModelSpec:
 class DeepTrainSpec:
     """``steps``: the most updates per run; each run stops at ``stop_loss`` (training MSE);
     ``repeats``: initialisations per depth (seeds ``seed``, ``seed+1``, …; the median of the
-    steps is reported; a run that never reaches the loss counts as ``steps + 1`` in the median)."""
+    steps is reported; a run that never reaches the loss counts as ``steps + 1`` in the median).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 10000
+        The most updates per run (≥ 1).
+    stop_loss : float, default 0.05
+        A run stops once its training MSE falls below this (> 0).
+    repeats : int, default 5
+        Initialisations per depth (≥ 1).
+    momentum : float, default 0.0
+        SGD momentum (used only with ``optimizer = "sgd"``).
+    """
 
     optimizer: str = "adam"
     lr: float = 1e-3
@@ -212,7 +276,19 @@ class DeepTrainSpec:
 class DeepRecordSpec:
     """LFR of the effective targets of the deepest net (first repeat), at ``snapshot_every``
     steps (default ≈ 50 snapshots): δ values in units of the mean squared pairwise distance of
-    each layer's outputs (``scale``)."""
+    each layer's outputs (``scale``).
+
+    Parameters
+    ----------
+    snapshot_every : int, optional
+        Steps between LFR measurements (unset: ``max(1, train.steps // 50)``).
+    deltas : list of float, default [0.003, 0.01, 0.03, 0.1]
+        The filter variances δ > 0 of the low-frequency ratio
+        LFR(δ) = Σ|y^{low,δ}|² / Σ|y|² (:class:`simbias.train.EffectiveTargetLFR`).
+    scale : str, default "rms_distance"
+        Rescaling of each layer's outputs before filtering: ``"none"``, ``"max_norm"``,
+        ``"rms_distance"`` or ``"mean_distance"`` (:func:`simbias.spectral.rescale_inputs`).
+    """
 
     snapshot_every: int | None = None
     deltas: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
@@ -360,6 +436,33 @@ class GradFreeTrainSpec:
     c₂ (defaults 0.7298, 1.49618, 1.49618; papers.md §2.7), ``spread`` (initial swarm std; unset =
     std of the initial parameters), ``v_max``.  ES: ``population`` (evaluations per step),
     ``sigma``.  ``chunk_size``: particles per vmapped call.
+
+    Parameters
+    ----------
+    optimizer : {"pso", "es", "one_plus_one", "adam", "sgd"}, default "pso"
+        The optimiser: particle swarm, evolution strategy, (1+1)-ES, or a gradient one to compare.
+    lr : float, optional
+        Step size (> 0); unset: the optimiser's default (see above).
+    steps : int, default 8000
+        Number of optimiser steps (≥ 1).
+    particles : int, default 100
+        PSO swarm size.
+    inertia : float, default 0.7298
+        PSO inertia weight ω.
+    cognitive : float, default 1.49618
+        PSO cognitive coefficient c₁ (pull towards each particle's best).
+    social : float, default 1.49618
+        PSO social coefficient c₂ (pull towards the swarm's best).
+    spread : float, optional
+        Standard deviation of the initial swarm around the initial parameters (unset: their std).
+    v_max : float, optional
+        PSO velocity clamp (unset: none).
+    population : int, default 100
+        ES evaluations per step.
+    sigma : float, default 0.01
+        ES perturbation standard deviation.
+    chunk_size : int, optional
+        Particles per vmapped call (memory bound; unset: all at once).
     """
 
     optimizer: Literal["pso", "es", "one_plus_one", "adam", "sgd"] = "pso"

@@ -47,6 +47,21 @@ class DataSpec:
     ``.npz`` file selects ``npz``.  ``labels``: the IDX labels file.  ``n``: keep a random subset
     of ``n`` samples (drawn with the run's seed; ``synthetic-projection``: how many to draw).
     ``d`` and ``frequencies``: dimension and frequencies of ``synthetic-projection`` only.
+
+    Parameters
+    ----------
+    dataset : str, default "digits"
+        A name of :data:`simbias.problems.DATASETS`.
+    path : str, optional
+        The data file or folder (see above).
+    labels : str, optional
+        The IDX labels file (``idx``).
+    n : int, optional
+        Keep a random subset of this many samples (≥ 2); unset: all.
+    d : int, default 20
+        Input dimension of ``synthetic-projection`` (x ~ N(0, I_d)).
+    frequencies : list of float, default [1.0, 3.0]
+        The k of ``synthetic-projection``'s labels y = Σ_k sin(2π k p·x).
     """
 
     dataset: str = "digits"
@@ -73,6 +88,31 @@ class NetSpec:
     shape (digits, MNIST, MNIST-1D, CIFAR-10, image-shaped ``.npz``).  Both: ``activation``,
     ``init`` (``power``/``std`` with ``init_t``/``init_std`` as in :class:`simbias.nn.MLP`,
     ``xavier``, ``xavier_uniform`` (CNN only; the tutorial's), ``he``, ``lecun``).
+
+    Parameters
+    ----------
+    kind : {"mlp", "cnn"}, default "mlp"
+        The architecture.
+    widths : list of int, default [200, 100]
+        Hidden widths of the MLP.
+    channels : list of int, default [32, 64]
+        Channels of the CNN's convolution layers.
+    kernel_size : int, default 3
+        Convolution kernel size (CNN).
+    pool : int, default 2
+        Max-pool size after the convolutions (CNN).
+    hidden : list of int, default [400]
+        Fully connected widths after the pool (CNN).
+    activation : str, default "tanh"
+        A name of :data:`simbias.nn.ACTIVATIONS`.
+    init : {"power", "std", "xavier", "xavier_uniform", "he", "lecun"}, default "xavier"
+        Initialisation (``power`` MLP only, ``xavier_uniform`` CNN only).
+    init_t : float, default 0.5
+        Exponent t of ``"power"``.
+    init_std : float, optional
+        Standard deviation of ``"std"`` (required there).
+    output_bias : bool, default True
+        Whether the MLP's last layer has a bias.
     """
 
     kind: Literal["mlp", "cnn"] = "mlp"
@@ -109,6 +149,25 @@ class DataTrainSpec:
     labels are then one-hot encoded) or ``cross_entropy``.  ``batch_size`` unset = full batch;
     ``steps`` counts updates.  ``momentum``/``nesterov`` for SGD (the filtering tutorial used
     SGD-Nesterov 0.9).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 500
+        Number of updates.
+    loss : {"auto", "mse", "cross_entropy"}, default "auto"
+        The loss (see above).
+    batch_size : int, optional
+        Mini-batch size (≥ 1); unset: full batch.
+    momentum : float, default 0.0
+        SGD momentum (used only with ``optimizer = "sgd"``).
+    nesterov : bool, default False
+        Nesterov momentum for SGD (needs ``momentum > 0``).
+    lr_decay : float, default 0.0
+        Every learning rate is multiplied by ``1 − lr_decay`` after each step.
     """
 
     optimizer: str = "adam"

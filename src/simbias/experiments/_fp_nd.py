@@ -58,6 +58,21 @@ class ImageSpec:
     ``scale``: pixel coordinates are divided by (H−1, W−1) (``unit``) or by this number (224 in
     the authors' code).  ``max_pixels``: the largest file (width × height) read, checked before
     decoding (default 40 megapixels, :data:`simbias.problems.MAX_PIXELS`).
+
+    Parameters
+    ----------
+    path : str, optional
+        An image file; unset: the built-in image chosen by ``source``.
+    size : int, default 48
+        Side of the square the image is cropped and resized to (0: a file's own size).
+    source : {"auto", "sklearn", "pattern"}, default "auto"
+        The built-in image when no ``path`` is given.
+    holdout : {"columns", "rows", "none"}, default "columns"
+        Train on every other column or row (the rest is the test set), or on all pixels.
+    scale : "unit" or float, default "unit"
+        Divide pixel coordinates by (H−1, W−1), or by this positive number.
+    max_pixels : int, default 40 000 000
+        The largest image (width × height) read from a file.
     """
 
     path: str | None = None
@@ -82,7 +97,22 @@ class ImageSpec:
 class Record2DSpec:
     """``every``: band errors on the training grid every this many steps; ``snapshot_every``:
     outputs on the whole image (default ≈ 50 snapshots); ``n_bands``: radial bands;
-    ``threshold``: band error that counts as converged (papers.md T6 uses 0.2)."""
+    ``threshold``: band error that counts as converged (papers.md T6 uses 0.2).
+
+    Parameters
+    ----------
+    every : int, default 10
+        Steps between band-error records on the training grid.
+    snapshot_every : int, optional
+        Steps between snapshots of the output on the whole image (unset: ≈ 50 snapshots).
+    n_bands : int, default 6
+        Number of radial frequency bands (≥ 1).
+    threshold : float, default 0.2
+        Relative band error below which a band counts as converged.
+    error_kind : {"complex", "magnitude"}, default "complex"
+        ``"complex"``: ‖ĥ − f̂‖/‖f̂‖ per band (the papers' definition); ``"magnitude"``: the
+        same with |ĥ| and |f̂| (phases ignored).
+    """
 
     every: int = 10
     snapshot_every: int | None = None
@@ -179,6 +209,34 @@ class ProjectionRecordSpec:
     ``max_peaks``, ``rel_floor``, ``endpoints``: peak picking (k = 0 may be a peak, as in the
     authors' code); ``output``: ``auto`` = softmax for class labels; ``threshold``: Δ that counts
     as converged; ``every``/``snapshot_every``: schedules of Δ and of the full spectrum.
+
+    Parameters
+    ----------
+    every : int, default 1
+        Steps between records of Δ at the peaks.
+    snapshot_every : int, optional
+        Steps between records of the full projected spectrum (unset: ≈ 50 snapshots).
+    direction : list of float, optional
+        The direction p (normalised to unit length); unset: see above.
+    component : int, default 0
+        Output column (class) analysed.
+    k_max : float, optional
+        Largest frequency of the grid (> 0; unset: 5/std(p·x)).
+    n_k : int, default 100
+        Number of grid frequencies.
+    max_peaks : int, default 3
+        The most peaks kept (≥ 1; the lowest frequencies).
+    rel_floor : float, default 0.1
+        Maxima below this fraction of the largest are ignored.
+    endpoints : bool, default True
+        Whether the grid's end points may be peaks.
+    error_kind : {"complex", "magnitude"}, default "complex"
+        ``"complex"``: Δ(k) = |ĥ_k − f̂_k|/|f̂_k| (the papers' definition); ``"magnitude"``:
+        ||ĥ_k| − |f̂_k||/|f̂_k|.
+    output : {"auto", "identity", "softmax"}, default "auto"
+        Transform of the output before projecting (``"auto"``: softmax for class labels).
+    threshold : float, default 0.1
+        Δ below which a peak counts as converged.
     """
 
     every: int = 1
@@ -225,6 +283,22 @@ class FilteringRecordSpec:
     (papers.md §1.3: pick δ with 10–90 % low-band energy).  ``scale``: rescale the inputs first
     (:func:`simbias.spectral.rescale_inputs`).  ``output``: ``auto`` = softmax for class labels.
     ``every``: loss/accuracy; ``snapshot_every``: e_low/e_high (O(n²d) each; default ≈ 50).
+
+    Parameters
+    ----------
+    every : int, default 1
+        Steps between records of loss and accuracy.
+    snapshot_every : int, optional
+        Steps between the low/high-frequency errors e_low, e_high (unset: ≈ 50 snapshots).
+    deltas : list of float, default []
+        Filter variances δ > 0; empty: chosen from ``shares``.
+    shares : list of float, default [0.8, 0.5, 0.3]
+        Low-band energy shares (each in (0, 1)) that pick δ when ``deltas`` is empty.
+    scale : str, default "none"
+        Input rescaling before filtering: ``"none"``, ``"max_norm"``, ``"rms_distance"`` or
+        ``"mean_distance"``.
+    output : {"auto", "identity", "softmax"}, default "auto"
+        Transform of the output before filtering (``"auto"``: softmax for class labels).
     """
 
     every: int = 1

@@ -87,6 +87,14 @@ class Plan:
     context : anything ``summarize`` or ``combine`` reads (the problem, theory curves, …).
     combine : ``combine(histories) -> History`` joins the jobs' histories (default: the only one);
         after a divergence it gets the histories of the jobs that ran.
+
+    Examples
+    --------
+    >>> from simbias.experiments import get_kind, resolve_spec
+    >>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=20", "model.widths=[16]"])
+    >>> plan = get_kind(spec.experiment).build(spec, "cpu")
+    >>> len(plan.fits), plan.fits[0].steps
+    (1, 20)
     """
 
     fits: list[Fit]
@@ -147,7 +155,28 @@ class Kind:
 
 
 def register_kind(kind: Kind) -> Kind:
-    """Register ``kind`` (and its aliases); re-registering a name replaces it.  Returns ``kind``."""
+    """Register ``kind`` (and its aliases); re-registering a name replaces it.
+
+    Parameters
+    ----------
+    kind : Kind
+        The kind; its ``spec`` must be a dataclass derived from
+        :class:`~simbias.experiments.BaseSpec` (it has an ``experiment`` field).
+
+    Returns
+    -------
+    Kind
+        ``kind`` itself.
+
+    Raises
+    ------
+    InputError
+        ``kind`` is not a :class:`Kind` or its spec is not a ``BaseSpec`` dataclass.
+
+    Examples
+    --------
+    >>> register_kind(Kind("my-kind", MySpec, build, summarize, "my experiment"))  # doctest: +SKIP
+    """
     if not isinstance(kind, Kind):
         raise InputError("kind", f"got {type(kind).__name__}", "register a simbias.experiments.Kind")
     if not dataclasses.is_dataclass(kind.spec) or "experiment" not in {f.name for f in dataclasses.fields(kind.spec)}:
@@ -165,7 +194,29 @@ def canonical(name: str) -> str:
 
 
 def get_kind(name: str) -> Kind:
-    """The kind registered as ``name`` (or an alias of it)."""
+    """The kind registered as ``name`` (or an alias of it).
+
+    Parameters
+    ----------
+    name : str
+        A kind name (the ``experiment`` value of a spec) or an older alias of one.
+
+    Returns
+    -------
+    Kind
+        The registered kind.
+
+    Raises
+    ------
+    InputError
+        No kind of that name is registered (the message lists the registered ones).
+
+    Examples
+    --------
+    >>> kind = get_kind("fprinciple")  # the kind behind the preset ``fprinciple-1d``
+    >>> kind.name, kind.spec.__name__
+    ('fprinciple', 'FPrincipleSpec')
+    """
     k = KINDS.get(canonical(name))
     if k is None:
         raise InputError("experiment", f"unknown experiment kind {name!r}",
@@ -283,14 +334,31 @@ def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) 
     plan: the history returned says ``diverged`` (the plan's combined history when every job
     trained and ``combine`` keeps the divergence, else the first diverged job's history).
 
-    Example
-    -------
-    >>> history = train_plan(kind.build(spec, "cpu"))  # doctest: +SKIP
+    Parameters
+    ----------
+    plan : Plan
+        What a kind's ``build`` returned.
+    progress : bool, default False
+        Show a progress bar on stderr.
+    on_record : callable, optional
+        ``on_record(step, values)`` sees every record as it is taken (live logging).
+    **engine
+        Passed on to the training loop: ``checkpoint_every``/``on_checkpoint``/``resume``
+        (checkpoints of the plan's state and a bit-for-bit resume from one; a job with a
+        trainer of its own restarts from its beginning, see :mod:`simbias.experiments._resume`).
 
-    ``on_record(step, values)`` sees every record as it is taken (live logging).
-    ``checkpoint_every``/``on_checkpoint``/``resume`` (keywords passed on to the training
-    loop): checkpoints of the plan's state and a bit-for-bit resume from one; a job with a
-    trainer of its own restarts from its beginning (see :mod:`simbias.experiments._resume`).
+    Returns
+    -------
+    History
+        The plan's combined history (``diverged`` set when a job diverged).
+
+    Examples
+    --------
+    >>> from simbias.experiments import get_kind, resolve_spec
+    >>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=20", "model.widths=[16]"])
+    >>> history = train_plan(get_kind(spec.experiment).build(spec, "cpu"))
+    >>> history.diverged, history.arrays["train_loss"].shape[0] > 0
+    (False, True)
     """
     return _train_jobs([plan], across=False, progress=progress, on_record=on_record, **engine)[0]
 
@@ -337,6 +405,25 @@ def lockstep_key(f: Fit) -> Any:
     loss options and the shapes of the problem's tensors.  Per-member values (learning rate,
     initial parameters, data values) stay out.  ``None``: this job trains alone (its own
     trainer, mini-batches, or an optimiser without an ensemble version).
+
+    Parameters
+    ----------
+    f : Fit
+        One training job.
+
+    Returns
+    -------
+    hashable or None
+        The job's key, or ``None`` when it never trains in lockstep.
+
+    Examples
+    --------
+    >>> from simbias.experiments import get_kind, resolve_spec
+    >>> def job(lr):
+    ...     spec, _ = resolve_spec("fprinciple-1d", ["model.widths=[16]", f"train.lr={lr}"])
+    ...     return get_kind(spec.experiment).build(spec, "cpu").fits[0]
+    >>> lockstep_key(job(1e-3)) == lockstep_key(job(1e-2))  # the learning rate is per member
+    True
     """
     if f.trainer is not None or f.optimizer not in train.ENSEMBLE_OPTIMIZERS:
         return None
@@ -367,6 +454,34 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     same-key jobs still together); ``on_step(k)`` reports ``k`` member-steps of progress.
     ``checkpoint_every``/``on_checkpoint``/``resume`` as in :func:`train_plan` (a sweep task's
     checkpoint).
+
+    Parameters
+    ----------
+    plans : sequence of Plan
+        One plan per member.
+    on_step : callable, optional
+        ``on_step(k)`` after every update: ``k`` member-steps of progress.
+    chunk_size : int, optional
+        Members per chunk inside :func:`~simbias.train.fit_ensemble` (unset: automatic).
+    lockstep : bool, default True
+        Train same-key jobs of different plans together; ``False``: plan by plan.
+    checkpoint_every, on_checkpoint, resume
+        Checkpoints of the whole state every ``checkpoint_every`` steps, handed to
+        ``on_checkpoint(state)``; ``resume=state`` continues from one bit for bit.
+
+    Returns
+    -------
+    list of History
+        One combined history per plan, in order.
+
+    Examples
+    --------
+    >>> from simbias.experiments import get_kind, resolve_spec
+    >>> specs = [resolve_spec("fprinciple-1d", ["train.steps=20", "model.widths=[16]", f"seed={s}"])[0]
+    ...          for s in (0, 1)]
+    >>> histories = train_plans([get_kind(s.experiment).build(s, "cpu") for s in specs])
+    >>> [h.diverged for h in histories]
+    [False, False]
     """
     return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size,
                        checkpoint_every=checkpoint_every, on_checkpoint=on_checkpoint, resume=resume)

@@ -38,7 +38,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         checkpoint_every: int | str | None = "auto", resume: bool = False) -> tuple[Result, RunDir | None]:
     """Run the experiment described by ``spec``; when ``out`` is given, write the run directory.
 
-    Returns ``(result, run_dir)``.  A diverged run still writes what it recorded (manifest
+    A diverged run still writes what it recorded (manifest
     outcome ``diverged``) and then re-raises the :class:`~simbias.errors.DivergenceError`.
 
     Before anything is written the spec passes :func:`preflight` (seed, expressions on the
@@ -59,6 +59,48 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     beginning.  ``checkpoint.pt`` is removed once the run has ended (completed or diverged).
     The interval is not part of the spec (it does not change any number), so the spec hash —
     and a sweep member's id — are the same with and without checkpoints.
+
+    Parameters
+    ----------
+    spec : BaseSpec
+        A validated spec (e.g. from :func:`~simbias.experiments.resolve_spec`).
+    out : str or Path, optional
+        The run directory to write (``spec.toml``, ``manifest.json``, ``history.npz``,
+        ``summary.json``); unset: nothing is written.
+    device : str, default "cpu"
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    progress : bool, default False
+        Show a progress bar on stderr.
+    finalize : callable, optional
+        ``finalize(path, manifest)`` before the manifest is written (see above).
+    on_record : callable, optional
+        ``on_record(step, values)`` for every record (see above).
+    checkpoint_every : int or "auto" or None, default "auto"
+        Steps between checkpoints (see above).
+    resume : bool, default False
+        Continue from ``out``'s ``checkpoint.pt`` (see above).
+
+    Returns
+    -------
+    result : Result
+        The history, the ``summary.json`` numbers and the headline lines.
+    run_dir : RunDir or None
+        The written run directory (``None`` without ``out``).
+
+    Raises
+    ------
+    InputError
+        Bad input, found before anything is written (or rolled back).
+    DivergenceError
+        Training diverged (after what was recorded is written).
+
+    Examples
+    --------
+    >>> from simbias.experiments import resolve_spec
+    >>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=20", "model.widths=[16]"])
+    >>> result, run_dir = run(spec)
+    >>> run_dir is None, "final_peak_error" in result.summary
+    (True, True)
     """
     device = check_device(device)
     preflight(spec, device=device)

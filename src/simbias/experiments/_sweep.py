@@ -80,7 +80,30 @@ class Axis:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A sweep: a resolved base spec, the axes, and the seeds (``None``: the base spec's seed)."""
+    """A sweep: a resolved base spec, the axes, and the seeds (``None``: the base spec's seed).
+
+    Built by :func:`make_sweep` (or read back by :func:`load_sweep`); ``to_toml()`` writes the
+    ``sweep.toml`` of its directory and ``hash`` identifies its members (a resumed sweep must match).
+
+    Parameters
+    ----------
+    name : str
+        The sweep's name (the preset or file it came from).
+    experiment : str
+        The kind name.
+    base : dict
+        The fully resolved base spec as a nested dict.
+    axes : tuple of Axis
+        The swept keys with their values; ``grid`` axes are crossed, ``zip`` axes go together.
+    seeds : tuple of int, optional
+        The seeds every grid point runs with (``None``: the base spec's seed).
+
+    Examples
+    --------
+    >>> sweep = make_sweep("fprinciple-1d", grid=["train.lr=1e-3,1e-2"], seeds=2)
+    >>> sweep.keys, sweep.seeds, len(sweep.hash)
+    (['train.lr'], (0, 1), 16)
+    """
 
     name: str
     experiment: str
@@ -147,7 +170,38 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
     """Build a :class:`Sweep` from the CLI's pieces; every bad input raises :class:`InputError`.
 
     ``source`` is a preset name, a spec TOML file, or a ``sweep.toml`` (then the sweep it holds,
-    and ``grid``/``zip``/``seeds`` must be empty).
+    and ``grid``/``zip``/``seeds`` must be empty).  Every member is validated here, before
+    anything trains.
+
+    Parameters
+    ----------
+    source : str
+        A preset name, a spec TOML file or a ``sweep.toml``.
+    overrides : sequence of str
+        ``key=value`` overrides of the base spec (``--set``).
+    grid : sequence of str
+        ``key=v1,v2,...`` axes that are crossed (``--grid``; commas inside brackets do not split).
+    zip : sequence of str
+        ``key=v1,v2,...`` axes of equal length that vary together (``--zip``).
+    seeds : int, optional
+        Run every grid point with seeds ``0 … seeds−1`` (``--seeds``).
+
+    Returns
+    -------
+    Sweep
+        The validated sweep.
+
+    Raises
+    ------
+    InputError
+        An unknown key, a key swept twice, zipped lists of different lengths, an empty or too
+        large sweep, or a member whose spec is invalid.
+
+    Examples
+    --------
+    >>> sweep = make_sweep("fprinciple-1d", ["train.steps=20"], grid=["model.widths=[16],[32]"])
+    >>> sweep.keys, sweep.axes[0].values
+    (['model.widths'], ([16], [32]))
     """
     p = Path(source)
     if p.name == "sweep.toml" or (p.suffix == ".toml" and p.is_file() and _is_sweep_file(p)):
@@ -218,7 +272,27 @@ def _is_sweep_file(p: Path) -> bool:
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
     """Read a ``sweep.toml`` (a file, or the sweep directory holding it); a missing or damaged
-    file raises :class:`InputError` naming it."""
+    file raises :class:`InputError` naming it.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A ``sweep.toml`` or a sweep directory.
+
+    Returns
+    -------
+    Sweep
+        The sweep it defines (its recorded hash must match its contents).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> sweep = make_sweep("fprinciple-1d", grid=["train.lr=1e-3,1e-2"])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sweep.toml"
+    >>> _ = path.write_text(sweep.to_toml(), encoding="utf-8")
+    >>> load_sweep(path) == sweep
+    True
+    """
     from ._registry import read_spec_text
 
     p = Path(path)
@@ -417,7 +491,33 @@ def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None 
 
 @dataclass
 class SweepResult:
-    """What :func:`run_sweep` did."""
+    """What :func:`run_sweep` did.
+
+    Parameters
+    ----------
+    path : Path
+        The sweep directory.
+    sweep : Sweep
+        The sweep that ran.
+    n_members : int
+        Number of members.
+    counts : dict of str to int
+        Members per outcome (``completed``, ``diverged``, ``failed``).
+    skipped : int
+        Members a resumed sweep found already finished.
+    failures : list of (str, str)
+        ``(member id, message)`` of each failed member.
+    wall_time_s : float
+        Wall time of the call in seconds.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> sweep = make_sweep("fprinciple-1d", ["train.steps=20", "model.widths=[16]"], seeds=2)
+    >>> result = run_sweep(sweep, pathlib.Path(tempfile.mkdtemp()) / "sweep")
+    >>> result.n_members, result.counts["completed"], result.skipped
+    (2, 2, 0)
+    """
 
     path: Path
     sweep: Sweep
@@ -524,27 +624,68 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
               checkpoint_every: int | str | None = "auto") -> SweepResult:
     """Run (or resume) ``sweep`` into the sweep directory ``out``.
 
-    Args:
-        engine: ``ensemble`` (buckets through :func:`~simbias.train.fit_ensemble`) or
-            ``sequential`` (each member through its kind's ordinary runner, i.e. ``simbias run``).
-        backend: ``local`` | ``ray`` | ``slurm``.
-        address: Ray cluster address (``ray`` only; default: start Ray locally).
-        workers: CPUs of the local Ray instance (``ray``; the ``local`` backend runs one task at a time).
-        device: ``cpu`` or ``cuda`` (Ray picks a GPU per task by itself when the cluster has GPUs).
-        resume: keep the members this directory already finished and run only the rest.
-        progress: show one progress bar over members × steps.
-        memory_budget: bytes one task may use (default 2 GiB); bigger buckets are split.
-        bucket_size: at most this many members per task.
-        chunk_size: members per cache-sized chunk inside ``fit_ensemble`` (``None``: automatic).
-        backend_options: ``slurm``: ``cluster`` ("local"/"debug" for tests) and submitit
-            ``update_parameters`` keys (``timeout_min``, ``slurm_partition``, …).
-        checkpoint_every: steps between checkpoints of a task (``local`` backend; ``"auto"``:
-            every 5 000 steps for jobs of at least 20 000 steps; ``0``/``None``: none).  A task
-            writes ``checkpoints/<task>.pt`` under the sweep directory; ``resume=True`` continues
-            a killed task from it (its members equal an uninterrupted sweep's bit for bit on one
-            machine); the file is removed when the task's members are written.
+    Writes ``sweep.toml``, one run directory per member and ``results.csv`` (one row per member:
+    swept keys, seed, outcome, summary numbers).  A diverged or failed member is an outcome,
+    not a crash.  Ctrl-C stops after saving what is finished (``results.csv`` included) and
+    re-raises.
 
-    Ctrl-C stops after saving what is finished (``results.csv`` included) and re-raises.
+    Parameters
+    ----------
+    sweep : Sweep
+        From :func:`make_sweep` or :func:`load_sweep`.
+    out : str or PathLike
+        The sweep directory (claimed exclusively).
+    engine : {"ensemble", "sequential"}, default "ensemble"
+        ``ensemble``: buckets through :func:`~simbias.train.fit_ensemble`; ``sequential``: each
+        member through its kind's ordinary runner, i.e. ``simbias run``.
+    backend : {"local", "ray", "slurm"}, default "local"
+        Where the tasks run.
+    address : str, optional
+        Ray cluster address (``ray`` only; default: start Ray locally).
+    workers : int, optional
+        CPUs of the local Ray instance (``ray``; the ``local`` backend runs one task at a time).
+    device : str, default "cpu"
+        ``cpu`` or ``cuda`` (Ray picks a GPU per task by itself when the cluster has GPUs).
+    resume : bool, default False
+        Keep the members this directory already finished and run only the rest.
+    progress : bool, default False
+        Show one progress bar over members × steps.
+    memory_budget : int, optional
+        Bytes one task may use (default 2 GiB); bigger buckets are split.
+    bucket_size : int, optional
+        At most this many members per task.
+    chunk_size : int, optional
+        Members per cache-sized chunk inside ``fit_ensemble`` (``None``: automatic).
+    backend_options : dict, optional
+        ``slurm``: ``cluster`` ("local"/"debug" for tests) and submitit ``update_parameters``
+        keys (``timeout_min``, ``slurm_partition``, …).
+    checkpoint_every : int or "auto" or None, default "auto"
+        Steps between checkpoints of a task (``local`` backend; ``"auto"``: every 5 000 steps
+        for jobs of at least 20 000 steps; ``0``/``None``: none).  A task writes
+        ``checkpoints/<task>.pt`` under the sweep directory; ``resume=True`` continues a killed
+        task from it (its members equal an uninterrupted sweep's bit for bit on one machine);
+        the file is removed when the task's members are written.
+
+    Returns
+    -------
+    SweepResult
+        The directory, member counts per outcome, skipped members, failures and wall time.
+
+    Raises
+    ------
+    InputError
+        A bad option or member, found before the directory is claimed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> sweep = make_sweep("fprinciple-1d", ["train.steps=20", "model.widths=[16]"],
+    ...                    grid=["train.lr=1e-3,1e-2"])
+    >>> result = run_sweep(sweep, pathlib.Path(tempfile.mkdtemp()) / "sweep")
+    >>> result.counts
+    {'completed': 2, 'diverged': 0, 'failed': 0}
+    >>> (result.path / "results.csv").is_file()
+    True
     """
     if backend not in BACKENDS:
         raise InputError("--backend", f"got {backend!r}", f"choose one of {', '.join(BACKENDS)}")

@@ -41,6 +41,20 @@ class Sink:
     """Base class of a logging sink: every hook does nothing unless overridden.
 
     The writers here buffer records and write them every ``flush_secs`` (2 s) and at the end.
+    Hooks, in order: ``on_start(spec)`` (the resolved spec as a nested mapping),
+    ``on_record(step, scalars)`` for every record (scalars from :func:`scalars_of`),
+    ``on_figures(paths)`` (the written figure files) and ``on_finish(summary)`` (the
+    ``summary.json`` numbers).
+
+    Examples
+    --------
+    >>> class Printer(Sink):
+    ...     def on_record(self, step, scalars):
+    ...         print(step, dict(scalars))
+    >>> sink = Printer()
+    >>> sink.on_start({"experiment": "fprinciple"})  # not overridden: does nothing
+    >>> sink.on_record(10, {"train_loss": 0.5})
+    10 {'train_loss': 0.5}
     """
 
     def on_start(self, spec: Mapping[str, Any]) -> None:
