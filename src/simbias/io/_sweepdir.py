@@ -140,7 +140,8 @@ class SweepDir:
         is an exclusive lock (see :meth:`RunDir.claim`), taken before the contents are checked
         and held until :meth:`release`; :meth:`rollback` undoes a claim that created the folder.
         """
-        self._lock_fd, self._made_dir = _make_and_lock(self.path, flag)
+        self._lock_fd, made_dir = _make_and_lock(self.path, flag)
+        self._made_dir = made_dir
         try:
             same = False
             if _has_contents(self.path):
