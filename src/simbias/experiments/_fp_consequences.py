@@ -308,12 +308,6 @@ class DeepFPSpec(BaseSpec):
     record: DeepRecordSpec = field(default_factory=DeepRecordSpec)
 
 
-def _median_steps(values: list[int | None], cap: int) -> int | None:
-    v = sorted(cap + 1 if s is None else s for s in values)
-    m = v[(len(v) - 1) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
-    return None if m > cap else int(round(m))
-
-
 def _fit_named(f: Fit, **kw) -> History:
     history = fit_alone(f, **kw)
     history.info["job"] = f.name  # a diverged job's history is the plan's: the summary names the job
