@@ -111,10 +111,15 @@ def _api_directives(package: str) -> str:
     names = list(getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")])
     blocks = []
     for name in names:
-        obj = getattr(module, name, None)
+        try:
+            obj = getattr(module, name, None)
+        except ImportError:  # a lazily imported name whose optional extra is not installed
+            continue
         if not (inspect.isclass(obj) or inspect.isfunction(obj)):
             continue
         if not getattr(obj, "__module__", "").startswith("simbias"):
+            continue
+        if name not in vars(module):  # imported lazily (``simbias.load``): documented where it is defined
             continue
         blocks.append(f"::: {package}.{name}\n")
     if not blocks:

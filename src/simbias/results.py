@@ -107,8 +107,8 @@ class History:
         DivergenceError
             carrying this history, ready to ``raise``.
 
-        Example
-        -------
+        Examples
+        --------
         >>> h = fit(model, problem, opt, steps=100)            # doctest: +SKIP
         >>> if h.diverged:                                      # doctest: +SKIP
         ...     raise h.divergence_error("lower train.lr")
@@ -157,8 +157,8 @@ class History:
         -------
         History
 
-        Example
-        -------
+        Examples
+        --------
         >>> h.until(100).steps[-1] <= 100                       # doctest: +SKIP
         True
         """
@@ -178,8 +178,8 @@ class History:
         -------
         History
 
-        Example
-        -------
+        Examples
+        --------
         >>> h.select([0, 10, 20]).steps                         # doctest: +SKIP
         array([ 0, 10, 20])
         """
@@ -216,8 +216,8 @@ class History:
         -------
         History
 
-        Example
-        -------
+        Examples
+        --------
         >>> h = History.concat([fit(m, p, opt, steps=50), fit(m, p, opt, steps=50)])  # doctest: +SKIP
         >>> h.info["steps_done"]                                                      # doctest: +SKIP
         100

@@ -461,8 +461,8 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
     -------
     Fit
 
-    Example
-    -------
+    Examples
+    --------
     >>> f = two_layer_fit(net, problem, TwoLayerTrainSpec(steps=100), snapshot_every=10)  # doctest: +SKIP
     """
     lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)

@@ -273,8 +273,8 @@ def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
     History
         what ``fit`` returns.
 
-    Example
-    -------
+    Examples
+    --------
     >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
     """
     return train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
@@ -296,8 +296,8 @@ def data_fit(t: DataTrainSpec, model, problem: DataProblem, loss: str, record: t
     -------
     Fit
 
-    Example
-    -------
+    Examples
+    --------
     >>> problem, loss = build_data_problem(DataSpec(n=100), "auto", seed=0, dtype=torch.float32, device="cpu")
     >>> fit = data_fit(DataTrainSpec(steps=10), build_net(NetSpec(), problem, seed=0, dtype=torch.float32,
     ...                device="cpu"), problem, loss, train.Record(every=5), seed=0)  # doctest: +SKIP

@@ -61,8 +61,8 @@ class Fit:
         plain ``fit`` call (restarts, stages, gradient-free optimisers); such a job never
         trains in lockstep with other members.
 
-    Example
-    -------
+    Examples
+    --------
     >>> Fit(model, problem, "adam", lr=1e-3, steps=2000, record=train.Record(every=1))  # doctest: +SKIP
     """
 
@@ -136,8 +136,8 @@ class Kind:
         theirs there).
     aliases : older names of this kind that spec files may still use.
 
-    Example
-    -------
+    Examples
+    --------
     >>> register_kind(Kind("my-kind", MySpec, build, summarize, "my experiment"))  # doctest: +SKIP
     """
 
@@ -515,8 +515,8 @@ def load_plugin(path: str | Path) -> list[str]:
         The file is missing, not ``.py``, fails to import, registers no kind or replaces an
         already registered one.
 
-    Example
-    -------
+    Examples
+    --------
     >>> load_plugin("examples/plugin_experiment.py")  # doctest: +SKIP
     ['fprinciple-family']
     """
@@ -581,8 +581,8 @@ def load_entry_points() -> list[str]:
     list of str
         The kind names registered.
 
-    Example
-    -------
+    Examples
+    --------
     In the plugin package's ``pyproject.toml``::
 
         [project.entry-points."simbias.experiments"]

@@ -377,8 +377,8 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype
               section: str = "model") -> torch.nn.Module:
     """The network of a :class:`NetSpec` (one output; :data:`ARCHS` ``[s.arch]``), initialised from ``generator``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> build_net(NetSpec(widths=(8,)), 1, generator=torch.Generator().manual_seed(0))  # doctest: +SKIP
     """
     try:
@@ -554,8 +554,8 @@ def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray
         ``<name>/<key>`` arrays, ``static["models"]`` the names, ``info[name]`` each network's info;
         the outcome of the last network (a diverged one is the last trained).
 
-    Example
-    -------
+    Examples
+    --------
     >>> merge_histories({"mscale": h1, "normal": h2})["mscale/rel_l2"]  # doctest: +SKIP
     """
     first, last = next(iter(done.values())), list(done.values())[-1]

@@ -56,8 +56,8 @@ class Checkpoint:
     rng : ``{"torch": …, "cuda": [...], "generator": … or None}`` byte tensors.
     engine : the engine's counters, per-step losses and records so far.
 
-    Example
-    -------
+    Examples
+    --------
     >>> saved = []
     >>> h = fit(model, problem, opt, steps=1000, checkpoint_every=100,   # doctest: +SKIP
     ...         on_checkpoint=lambda c: c.save("ckpt.pt"))

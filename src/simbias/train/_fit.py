@@ -146,8 +146,8 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
         ``diverged_step`` names the step, the history holds what was recorded before it and
         ``history.divergence_error(hint)`` builds the exception to raise.
 
-    Example
-    -------
+    Examples
+    --------
     >>> h = fit(model, problem, "adam", lr=1e-3, steps=500)     # doctest: +SKIP
     >>> h.outcome                                               # doctest: +SKIP
     <Outcome.COMPLETED: 'completed'>

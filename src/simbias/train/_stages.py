@@ -43,8 +43,8 @@ def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
         the joined history (steps continue across stages; ``info["stages"]`` = stages run).  A
         diverged stage ends training; the history then says ``diverged``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> h = fit_stages(net, problem, opt, steps=10_000, stage_steps=200,          # doctest: +SKIP
     ...                until=lambda h: h["loss"][-1] < 1e-3 * h["loss"][0])
     """
