@@ -17,21 +17,123 @@ import json
 import math
 import types
 import typing
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin, get_type_hints
 
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from dataclasses import dataclass
+
 from ..errors import InputError
 
 __all__ = ["from_dict", "to_dict", "to_toml", "parse_value", "apply_override", "split_grid_values",
-           "valid_keys", "load_toml_text"]
+           "valid_keys", "load_toml_text", "Check", "at_least", "above", "within", "Count", "Positive",
+           "NonNegative", "Points", "Interval", "check_fields"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A constraint on one spec value, attached to a field's type with ``typing.Annotated``.
+
+    :func:`from_dict` (through :func:`check_fields`) raises ``InputError(key, "got VALUE", fix)``
+    when ``test(value)`` is false, naming the dotted key; ``None`` (an unset optional) is never
+    tested.  ``fix`` says what is valid.
+
+    Parameters
+    ----------
+    test : callable
+        ``value -> bool``: true for a valid value (already of the field's type).
+    fix : str
+        What the user should give instead, e.g. ``"use a value ≥ 1"``.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from typing import Annotated
+    >>> from simbias.experiments._spec import Check, from_dict
+    >>> @dataclass(frozen=True)
+    ... class Section:
+    ...     even: Annotated[int, Check(lambda v: v % 2 == 0, "use an even number")] = 2
+    >>> from_dict(Section, {"even": 3}, prefix="model.")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simbias.errors.InputError: model.even: got 3 ...
+    """
+
+    test: Callable[[Any], bool]
+    fix: str
+
+
+def at_least(lo, fix: str | None = None) -> Check:
+    """``value ≥ lo`` (and finite)."""
+    return Check(lambda v: math.isfinite(v) and v >= lo, fix or f"use a value ≥ {lo}")
+
+
+def above(lo, fix: str | None = None) -> Check:
+    """``value > lo`` (and finite)."""
+    return Check(lambda v: math.isfinite(v) and v > lo, fix or f"use a value > {lo}")
+
+
+def within(lo, hi, fix: str | None = None) -> Check:
+    """``lo ≤ value ≤ hi``."""
+    return Check(lambda v: lo <= v <= hi, fix or f"use a value in [{lo}, {hi}]")
+
+
+Count = Annotated[int, at_least(0, "use a count ≥ 0")]
+"""An ``int`` ≥ 0."""
+Positive = Annotated[int, at_least(1, "use a positive integer")]
+"""An ``int`` ≥ 1."""
+NonNegative = Annotated[float, at_least(0.0, "use a finite number ≥ 0")]
+"""A ``float`` ≥ 0."""
+Points = Annotated[int, at_least(2, "use at least 2 points")]
+"""A number of points (``int`` ≥ 2)."""
+Interval = Annotated[tuple[float, ...], Check(lambda v: len(v) == 2 and v[0] < v[1], "give [lo, hi] with lo < hi")]
+"""``[lo, hi]`` with ``lo < hi``."""
+
+
+def _checks(tp) -> list[Check]:
+    if get_origin(tp) is Annotated:
+        return [c for c in tp.__metadata__ if isinstance(c, Check)]
+    if get_origin(tp) in (Union, types.UnionType):
+        return [c for a in get_args(tp) for c in _checks(a)]
+    return []
+
+
+def check_fields(obj, prefix: str = "") -> None:
+    """Run the :class:`Check` constraints of every field of the spec section ``obj`` (not nested sections).
+
+    Parameters
+    ----------
+    obj : object
+        A spec dataclass instance.
+    prefix : str, default ""
+        Dotted key prefix for the error message (``"model."``).
+
+    Raises
+    ------
+    InputError
+        Naming the first field whose value fails its check.
+
+    Examples
+    --------
+    >>> from simbias.experiments import MLPSpec
+    >>> from simbias.experiments._spec import check_fields
+    >>> check_fields(MLPSpec(widths=(8, 8)), "model.")
+    """
+    for name, tp in _hints(type(obj)).items():
+        value = getattr(obj, name, None)
+        if value is None:
+            continue
+        for c in _checks(tp):
+            if not c.test(value):
+                shown = list(value) if isinstance(value, tuple) else value
+                raise InputError(f"{prefix}{name}", f"got {shown!r}", c.fix)
 
 
 def _hints(cls) -> dict[str, Any]:
-    return get_type_hints(cls)
+    return get_type_hints(cls, include_extras=True)
 
 
 def valid_keys(cls, prefix: str = "") -> list[str]:
@@ -48,6 +150,8 @@ def valid_keys(cls, prefix: str = "") -> list[str]:
 
 def _describe(tp) -> str:
     origin = get_origin(tp)
+    if origin is Annotated:
+        return _describe(get_args(tp)[0])
     if origin is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
     if origin in (Union, types.UnionType):
@@ -62,6 +166,8 @@ def _describe(tp) -> str:
 
 def _coerce(value: Any, tp, key: str) -> Any:
     origin = get_origin(tp)
+    if origin is Annotated:
+        return _coerce(value, get_args(tp)[0], key)
     if origin in (Union, types.UnionType):
         args = get_args(tp)
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and type(None) in args
@@ -179,6 +285,7 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
         else:
             kwargs[k] = _coerce(v, tp, f"{prefix}{k}")
     obj = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
+    check_fields(obj, prefix)
     check = getattr(obj, "validate", None)
     if check is not None:
         check()
