@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Union
+from typing import Annotated, Callable, Literal, Union, get_type_hints
 
 import numpy as np
 import torch
@@ -55,6 +55,7 @@ from ..results import History
 from ._common import seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Count, Interval, Points, Positive, above, at_least, check_fields, within
 
 __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
            "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
@@ -65,6 +66,8 @@ TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
 E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
 # positively 1-homogeneous activations: neurons of one orientation merge exactly (condensation._merge)
 HOMOGENEOUS = ("relu", "identity")
+# (a lambda inside an annotation sees only builtins: get_type_hints evaluates it in the class namespace)
+_ANGLE = Check(lambda v: 0 < v <= math.pi, "use an angle in (0, π] radians")
 
 
 def require(ok, key: str, problem: str, fix: str) -> None:
@@ -73,8 +76,14 @@ def require(ok, key: str, problem: str, fix: str) -> None:
         raise InputError(key, problem, fix)
 
 
-def _interval(key: str, v, fix: str = "give [lo, hi] with lo < hi") -> None:
-    require(len(v) == 2 and v[0] < v[1], key, f"got {list(v)}", fix)
+class _Section:
+    """Base of the two-layer spec sections: a subclass that only changes defaults keeps the field
+    types of its base, and so their declared constraints (``Annotated[..., Check]``)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        base, own = get_type_hints(cls.__mro__[1], include_extras=True), cls.__dict__.get("__annotations__", {})
+        own.update({k: base[k] for k in own if k in base})
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,7 +91,7 @@ def _interval(key: str, v, fix: str = "give [lo, hi] with lo < hi") -> None:
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PointsSpec:
+class PointsSpec(_Section):
     """A 1-D data set: ``n_train`` points of ``target`` on ``domain`` (endpoints included), or the
     explicit points ``x`` (with labels ``y``, or ``target`` evaluated at them).
 
@@ -95,35 +104,26 @@ class PointsSpec:
     """
 
     target: str = TUTORIAL_TARGET
-    domain: tuple[float, ...] = (-1.0, 1.0)
+    domain: Interval = (-1.0, 1.0)
     n_train: int = 4
-    x: tuple[float, ...] | None = None
+    x: Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give at least 2 distinct points")] = None
     y: tuple[float, ...] | None = None
-    n_test: int = 1000
-    test_domain: tuple[float, ...] = ()
+    n_test: Points = 1000
+    test_domain: Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
+                                                    "give [lo, hi] with lo < hi, or []")] = ()
 
     def validate(self):
-        _interval("problem.domain", self.domain)
-        if self.test_domain:
-            _interval("problem.test_domain", self.test_domain, "give [lo, hi] with lo < hi, or []")
+        check_fields(self, "problem.")  # also when another kind's section builds one (lfp-1d)
         require(self.y is None or self.x is not None, "problem.y", "given without problem.x", "give the points problem.x too")
-        if self.x is not None:
-            require(len(set(self.x)) == len(self.x) >= 2, "problem.x", f"got {list(self.x)}", "give at least 2 distinct points")
-            if self.y is not None:
-                require(len(self.y) == len(self.x), "problem.y", f"has {len(self.y)} values for {len(self.x)} points",
-                      "give one y per x")
+        require(self.y is None or len(self.y) == len(self.x), "problem.y",
+                f"has {len(self.y or ())} values for {len(self.x or ())} points", "give one y per x")
         require(self.x is not None or self.n_train >= 2, "problem.n_train", f"got {self.n_train}", "use at least 2 points")
-        require(self.n_test >= 2, "problem.n_test", f"got {self.n_test}", "use at least 2 points")
         if self.y is None:
             problems.parse_expression(self.target, dim=1, name="problem.target")
 
-    @property
-    def size(self) -> int:
-        return len(self.x) if self.x is not None else self.n_train
-
 
 @dataclass(frozen=True)
-class BoxDataSpec:
+class BoxDataSpec(_Section):
     """``n_train`` points uniform in the box ``domain``^dim (drawn with the run's data seed), labels
     ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way.
 
@@ -142,21 +142,17 @@ class BoxDataSpec:
     """
 
     target: str = E13_TARGET
-    dim: int = 5
-    domain: tuple[float, ...] = (-4.0, 2.0)
-    n_train: int = 80
-    n_test: int = 1000
+    dim: Positive = 5
+    domain: Interval = (-4.0, 2.0)
+    n_train: Points = 80
+    n_test: Points = 1000
 
     def validate(self):
-        require(self.dim >= 1, "problem.dim", f"got {self.dim}", "use a positive input dimension")
-        _interval("problem.domain", self.domain)
-        require(min(self.n_train, self.n_test) >= 2, "problem.n_train", f"got n_train={self.n_train}, n_test={self.n_test}",
-              "use at least 2 points")
         problems.parse_expression(self.target, dim=self.dim, name="problem.target")
 
 
 @dataclass(frozen=True)
-class TwoLayerSpec:
+class TwoLayerSpec(_Section):
     """The two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) (see :class:`simbias.nn.TwoLayer`).
 
     ``init_t``: every parameter drawn with std width^(−t) and α = 1 (the authors' convention,
@@ -166,11 +162,11 @@ class TwoLayerSpec:
     ``bias``: hidden biases b_k (the output layer never has one).
     """
 
-    width: int = 1000
+    width: Positive = 1000
     activation: str = "relu"
-    alpha: float | None = None
-    beta1: float | None = None
-    beta2: float | None = None
+    alpha: Annotated[float | None, above(0.0, "use a positive scale")] = None
+    beta1: Annotated[float | None, above(0.0, "use a positive scale")] = None
+    beta2: Annotated[float | None, above(0.0, "use a positive scale")] = None
     init_t: Union[float, Literal["none"]] = 1.0
     antisymmetric: bool = False
     bias: bool = True
@@ -181,22 +177,33 @@ class TwoLayerSpec:
         return None if self.init_t == "none" else float(self.init_t)
 
     def validate(self):
-        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
         snn.get_activation(self.activation)
         given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
-        for name in given:
-            v = getattr(self, name)
-            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive scale")
-        if self.t is not None:
-            require(math.isfinite(self.t), "model.init_t", f"got {self.init_t}", "use a finite number")
-            require(not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
-                  "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
+        require(self.t is None or not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
+                "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
         require(not (self.antisymmetric and self.width % 2), "model.width", f"got {self.width} with model.antisymmetric=true",
-              "use an even width (mirrored pairs)")
+                "use an even width (mirrored pairs)")
 
 
 @dataclass(frozen=True)
-class TwoLayerTrainSpec:
+class LrRuleSpec(_Section):
+    """The keys every two-layer ``[train]`` section has: optimiser, learning-rate rule, restarts and
+    steps (documented on :class:`TwoLayerTrainSpec` and the phase diagram's ``PhaseTrainSpec``)."""
+
+    optimizer: str = "sgd"
+    lr: Annotated[Union[float, Literal["auto", "scaled"]],
+                  Check(lambda v: isinstance(v, str) or v > 0, "use a positive number, 'auto' or 'scaled'")] = "auto"
+    lr_factor: Annotated[float, Check(lambda v: 0 < v < 2, "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")] = 0.5
+    lr_max: Annotated[Union[float, Literal["none"]], Check(lambda v: v == "none" or v > 0,
+                                                           "use a positive number or 'none'")] = "none"
+    lr0: Annotated[float, above(0.0, "use a positive number")] = 1e-3
+    backtrack: bool = False
+    max_restarts: Count = 20
+    steps: Positive = 10000
+
+
+@dataclass(frozen=True)
+class TwoLayerTrainSpec(LrRuleSpec):
     """Full-batch training of a two-layer net.
 
     ``lr``: a number, ``"auto"`` (0.5/λ_max of the initial empirical NTK — ``lr_factor``/λ_max —
@@ -234,52 +241,24 @@ class TwoLayerTrainSpec:
         initial stage); checked every ``record.snapshot_every`` steps.
     """
 
-    optimizer: str = "sgd"
-    lr: Union[float, Literal["auto", "scaled"]] = "auto"
-    lr_factor: float = 0.5
-    lr_max: Union[float, Literal["none"]] = "none"
-    lr0: float = 1e-3
-    backtrack: bool = False
-    max_restarts: int = 20
-    steps: int = 10000
     momentum: float = 0.0
-    stop_loss_ratio: float | None = None
+    stop_loss_ratio: Annotated[float | None, Check(lambda v: 0 < v < 1, "use a fraction in (0, 1), e.g. 0.97")] = None
 
     def validate(self):
         require(self.optimizer in train.OPTIMIZERS, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
-              f"choose one of {', '.join(train.OPTIMIZERS)}")
-        check_lr_rule(self)
-        require(self.stop_loss_ratio is None or 0 < self.stop_loss_ratio < 1, "train.stop_loss_ratio",
-              f"got {self.stop_loss_ratio}", "use a fraction in (0, 1), e.g. 0.97")
-
-
-def check_lr_rule(t) -> None:
-    """Check the learning-rate rule, steps and restarts of a two-layer ``[train]`` section."""
-    require(isinstance(t.lr, str) or (math.isfinite(t.lr) and t.lr > 0), "train.lr", f"got {t.lr}",
-          "use a positive number, 'auto' or 'scaled'")
-    require(0 < t.lr_factor < 2, "train.lr_factor", f"got {t.lr_factor}", "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")
-    for name in ("lr_max", "lr0"):
-        v = getattr(t, name)
-        require(v == "none" or (math.isfinite(v) and v > 0), f"train.{name}", f"got {v}",
-              "use a positive number" + (" or 'none'" if name == "lr_max" else ""))
-    require(t.steps >= 1, "train.steps", f"got {t.steps}", "use a positive number of steps")
-    require(t.max_restarts >= 0, "train.max_restarts", f"got {t.max_restarts}", "use a non-negative integer")
+                f"choose one of {', '.join(train.OPTIMIZERS)}")
 
 
 @dataclass(frozen=True)
-class CondensationRecordSpec:
+class CondensationRecordSpec(_Section):
     """Snapshots of the parameters and of the output on the evaluation grid every ``snapshot_every``
     steps (0: about 50 over the run)."""
 
-    snapshot_every: int = 0
-
-    def validate(self):
-        require(self.snapshot_every >= 0, "record.snapshot_every", f"got {self.snapshot_every}",
-              "use a positive integer (0: automatic)")
+    snapshot_every: Annotated[int, at_least(0, "use a positive integer (0: automatic)")] = 0
 
 
 @dataclass(frozen=True)
-class CondensationAnalysisSpec:
+class CondensationAnalysisSpec(_Section):
     """Thresholds of the condensation measures (papers.md T20–T22).
 
     ``tol_angle``: neurons within this angle (rad) of a cluster seed share an orientation;
@@ -290,92 +269,67 @@ class CondensationAnalysisSpec:
     ``cos_threshold`` (initial condensation): |cos| that counts as aligned for pairs.
     """
 
-    tol_angle: float = 0.1
-    share: float = 0.9
-    merge_tol: float = 0.05
-    compress_tol: float = 0.01
-    cos_threshold: float = 0.95
-
-    def validate(self):
-        for key, ok, fix in (("tol_angle", 0 < self.tol_angle <= math.pi, "use an angle in (0, π] radians"),
-                             ("share", 0 < self.share <= 1, "use a fraction in (0, 1]"),
-                             ("merge_tol", 0 <= self.merge_tol <= math.pi, "use an angle in [0, π] radians"),
-                             ("compress_tol", 0 < self.compress_tol < 1, "use a fraction in (0, 1), e.g. 0.01"),
-                             ("cos_threshold", 0 < self.cos_threshold <= 1, "use a number in (0, 1]")):
-            require(ok, f"analysis.{key}", f"got {getattr(self, key)}", fix)
+    tol_angle: Annotated[float, _ANGLE] = 0.1
+    share: Annotated[float, Check(lambda v: 0 < v <= 1, "use a fraction in (0, 1]")] = 0.9
+    merge_tol: Annotated[float, within(0.0, math.pi, "use an angle in [0, π] radians")] = 0.05
+    compress_tol: Annotated[float, Check(lambda v: 0 < v < 1, "use a fraction in (0, 1), e.g. 0.01")] = 0.01
+    cos_threshold: Annotated[float, Check(lambda v: 0 < v <= 1, "use a number in (0, 1]")] = 0.95
 
 
 # --------------------------------------------------------------------------------------------
 # builders
 # --------------------------------------------------------------------------------------------
 
-def _linspace(lo: float, hi: float, n: int, dtype) -> torch.Tensor:
-    return torch.linspace(float(lo), float(hi), int(n), dtype=torch.float64).to(dtype)[:, None]
+def _grid(lo: float, hi: float, n: int) -> torch.Tensor:
+    return torch.linspace(float(lo), float(hi), int(n), dtype=torch.float64)[:, None]
+
+
+def _regression(x, y, xt, yt, fn, name: str, dtype, device) -> problems.Regression:
+    """The data set from float64 points and labels, in ``dtype`` on ``device``."""
+    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
+                               name).to(device=device)
 
 
 def build_points(p: PointsSpec, *, dtype=torch.float32, device="cpu") -> problems.Regression:
     """The 1-D data set of ``p`` as a :class:`simbias.problems.Regression` (sorted by x)."""
     fn = None if p.y is not None else problems.parse_expression(p.target, dim=1, name="problem.target")
-    if p.x is not None:
-        x = torch.tensor(sorted(p.x), dtype=torch.float64)[:, None]
-        if p.y is not None:
-            order = np.argsort(np.asarray(p.x, dtype=np.float64), kind="stable")
-            y = torch.tensor(np.asarray(p.y, dtype=np.float64)[order])[:, None]
-        else:
-            y = fn(x).reshape(-1, 1).to(torch.float64)
-    else:
-        x = _linspace(p.domain[0], p.domain[1], p.size, torch.float64)
-        y = fn(x).reshape(-1, 1).to(torch.float64)
-    lo, hi = p.test_domain if p.test_domain else (min(p.domain[0], float(x.min())),
-                                                              max(p.domain[1], float(x.max())))
-    xt = _linspace(lo, hi, p.n_test, torch.float64)
-    if fn is not None:
-        yt = fn(xt).reshape(-1, 1).to(torch.float64)
-    else:
+    x = _grid(*p.domain, p.n_train) if p.x is None else torch.tensor(sorted(p.x), dtype=torch.float64)[:, None]
+    xt = _grid(*(p.test_domain or (min(p.domain[0], float(x.min())), max(p.domain[1], float(x.max())))), p.n_test)
+    if fn is None:  # explicit labels, sorted with their points; the reference curve interpolates them
+        y = torch.tensor(sorted(zip(p.x, p.y)), dtype=torch.float64)[:, 1:]
         yt = torch.as_tensor(np.interp(xt[:, 0].numpy(), x[:, 0].numpy(), y[:, 0].numpy()))[:, None]
+    else:
+        y, yt = fn(x).reshape(-1, 1).to(torch.float64), fn(xt).reshape(-1, 1).to(torch.float64)
     if not (torch.isfinite(y).all() and torch.isfinite(yt).all()):
         raise InputError("problem.target", "is not finite on the points or the evaluation grid", "change the expression")
-    name = p.target if fn is not None else "explicit points"
-    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
-                               name).to(device=device)
+    return _regression(x, y, xt, yt, fn, "explicit points" if fn is None else p.target, dtype, device)
 
 
 def build_box_data(p: BoxDataSpec, *, seed: int, dtype=torch.float32, device="cpu") -> problems.Regression:
     """Points uniform in the box ``domain``^dim and the target's labels (float64 draws, then ``dtype``)."""
     fn = problems.parse_expression(p.target, dim=p.dim, name="problem.target")
-    g = torch.Generator().manual_seed(int(seed))
-    lo, hi = float(p.domain[0]), float(p.domain[1])
-    x = lo + (hi - lo) * torch.rand(p.n_train, p.dim, generator=g, dtype=torch.float64)
-    xt = lo + (hi - lo) * torch.rand(p.n_test, p.dim, generator=g, dtype=torch.float64)
-    y, yt = fn(x).reshape(-1, 1), fn(xt).reshape(-1, 1)
-    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
-                               p.target).to(device=device)
+    g, (lo, hi) = torch.Generator().manual_seed(int(seed)), p.domain
+    x, xt = (lo + (hi - lo) * torch.rand(n, p.dim, generator=g, dtype=torch.float64) for n in (p.n_train, p.n_test))
+    return _regression(x, fn(x).reshape(-1, 1), xt, fn(xt).reshape(-1, 1), fn, p.target, dtype, device)
 
 
 def two_layer_scales_of(m: TwoLayerSpec) -> tuple[float, float, float]:
     """(α, β₁, β₂) the spec gives (``init_t`` → (1, m^(−t), m^(−t)))."""
-    if m.t is not None:
-        s = float(m.width ** (-m.t))
-        return 1.0, s, s
-    return (m.alpha or 1.0), (m.beta1 or 1.0), (m.beta2 or 1.0)
+    s = None if m.t is None else float(m.width ** (-m.t))
+    return (1.0, s, s) if s is not None else (m.alpha or 1.0, m.beta1 or 1.0, m.beta2 or 1.0)
 
 
 def build_two_layer(m: TwoLayerSpec, in_features: int, *, seed: int, dtype=torch.float32, device="cpu") -> snn.TwoLayer:
-    g = torch.Generator().manual_seed(int(seed))
-    if m.t is not None:
-        kw = dict(init_t=m.t)
-    else:
-        kw = dict(alpha=m.alpha or 1.0, beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0)
-    return snn.TwoLayer(in_features, m.width, activation=m.activation, antisymmetric=m.antisymmetric, bias=m.bias,
-                        generator=g, dtype=dtype, device=device, **kw)
+    return snn.TwoLayer(in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0, beta1=m.beta1 or 1.0,
+                        beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric, bias=m.bias,
+                        generator=torch.Generator().manual_seed(int(seed)), dtype=dtype, device=device)
 
 
 def phase_info(m: TwoLayerSpec) -> dict:
     """(γ, γ′) of the spec's scaling at its width and the regime the theorems predict."""
     if m.width < 2:
         return {}
-    a, b1, b2 = two_layer_scales_of(m)
-    g, gp = theory.phase_coordinates(a, b1, b2, m.width)
+    g, gp = theory.phase_coordinates(*two_layer_scales_of(m), m.width)
     return {"gamma": round(g, 6) + 0.0, "gamma_prime": round(gp, 6) + 0.0, "regime": theory.phase_regime(g, gp, tol=1e-6)}
 
 
@@ -393,17 +347,13 @@ class TwoLayerParams:
         return {}
 
     def __call__(self, ctx) -> dict[str, torch.Tensor]:
-        model = ctx.model
-        params = model.params if isinstance(model, train.Ensemble) else dict(model.named_parameters())
-        out = {"param_w": params["w"].detach().clone(), "param_a": params["a"].detach().clone()}
-        if params.get("b") is not None:
-            out["param_b"] = params["b"].detach().clone()
-        return out
+        params = ctx.model.params if isinstance(ctx.model, train.Ensemble) else dict(ctx.model.named_parameters())
+        return {f"param_{k}": params[k].detach().clone() for k in "wab" if params.get(k) is not None}
 
 
 def _record(snapshot_every: int | None, params: bool = True) -> train.Record:
-    probes = (TwoLayerParams(), train.Snapshots()) if params else (train.Snapshots(),)
-    return train.Record(every=None, snapshot_every=snapshot_every or None, probes=probes)
+    return train.Record(every=None, snapshot_every=snapshot_every or None,
+                        probes=(TwoLayerParams(),) * params + (train.Snapshots(),))
 
 
 def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params: bool) -> Callable[..., History]:
@@ -413,8 +363,8 @@ def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params:
     loss is below that fraction of the initial loss).  The fit's model ends trained."""
 
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        start = {k: v.detach().clone() for k, v in f.model.state_dict().items()}
         model, problem = f.model, f.problem
+        start = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
         def build(eta: float):  # the same initialisation on every call
             with torch.no_grad():
@@ -435,9 +385,7 @@ def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params:
                                     stage_steps=snapshot_every or max(1, f.steps // 50),
                                     record=lambda k: _record(k, params), until=condensed, on_record=on_record)
 
-        if t.backtrack:
-            return train.fit_with_restarts(build, f.lr, run, max_restarts=t.max_restarts).history
-        return run(*build(f.lr))
+        return train.fit_with_restarts(build, f.lr, run, max_restarts=t.max_restarts if t.backtrack else 0).history
 
     return trainer
 
@@ -467,9 +415,8 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
     """
     lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
     opts = {"optimizer_options": {"momentum": t.momentum}} if t.optimizer == "sgd" and t.momentum else {}
-    plain = not t.backtrack and t.stop_loss_ratio is None
     return Fit(model, problem, t.optimizer, lr, t.steps, _record(snapshot_every, params), opts,
-               trainer=None if plain else _two_layer_trainer(t, snapshot_every, params))
+               trainer=_two_layer_trainer(t, snapshot_every, params) if t.backtrack or t.stop_loss_ratio is not None else None)
 
 
 def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
@@ -498,23 +445,8 @@ def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tu
 # condensation-1d
 # --------------------------------------------------------------------------------------------
 
-# Sections whose defaults differ per kind are subclasses (a partial ``[train]`` table in a user's
-# TOML is completed from the section class's defaults, so those must be the kind's defaults).
-
-@dataclass(frozen=True)
-class TutorialPointsSpec(PointsSpec):
-    """The tutorial's 4 points (author-code.md E12), evaluated on [−1.5, 1.5]."""
-
-    n_train: int = 4
-    test_domain: tuple[float, ...] = (-1.5, 1.5)
-
-
-@dataclass(frozen=True)
-class Condensation1DTrainSpec(TwoLayerTrainSpec):
-    """GD with the NTK rule capped at the tutorial's rate 0.05."""
-
-    lr_max: Union[float, Literal["none"]] = 0.05
-
+# A kind's own defaults of a section are its default instance (a partial table in a user's TOML is
+# completed from it, see :func:`~simbias.experiments.from_dict`).
 
 @dataclass(frozen=True)
 class Condensation1DSpec(BaseSpec):
@@ -530,11 +462,12 @@ class Condensation1DSpec(BaseSpec):
     ----------
     experiment : str, default "condensation-1d"
         The experiment kind (see ``simbias list``).
-    problem : TutorialPointsSpec
-        The data points and the evaluation grid of the figures (``problem.*``).
+    problem : PointsSpec
+        The data points and the evaluation grid of the figures (``problem.*``; the tutorial's 4
+        points, author-code.md E12, evaluated on [−1.5, 1.5]).
     model : TwoLayerSpec
         Width, activation and initialisation scales of the two-layer net (``model.*``).
-    train : Condensation1DTrainSpec
+    train : TwoLayerTrainSpec
         Full-batch training and its learning-rate rule (``train.*``; ``lr = "auto"`` capped at
         the tutorial's 0.05).
     record : CondensationRecordSpec
@@ -551,9 +484,9 @@ class Condensation1DSpec(BaseSpec):
     """
 
     experiment: str = "condensation-1d"
-    problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
+    problem: PointsSpec = field(default_factory=lambda: PointsSpec(test_domain=(-1.5, 1.5)))
     model: TwoLayerSpec = field(default_factory=TwoLayerSpec)
-    train: Condensation1DTrainSpec = field(default_factory=Condensation1DTrainSpec)
+    train: TwoLayerTrainSpec = field(default_factory=lambda: TwoLayerTrainSpec(lr_max=0.05))  # the tutorial's rate
     record: CondensationRecordSpec = field(default_factory=CondensationRecordSpec)
     analysis: CondensationAnalysisSpec = field(default_factory=CondensationAnalysisSpec)
 
@@ -562,78 +495,63 @@ def _f64(a) -> torch.Tensor:
     return torch.as_tensor(np.asarray(a), dtype=torch.float64)
 
 
-def _final_params(h: History) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    w0, w = _f64(h["param_w"][0]), _f64(h["param_w"][-1])
-    b0 = _f64(h["param_b"][0]) if "param_b" in h else None
-    b = _f64(h["param_b"][-1]) if "param_b" in h else None
-    return w0, b0, w, b, _f64(h["param_a"][-1])
+def _params(h: History, i: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """(w, b or ``None``, a) of parameter snapshot ``i`` (float64)."""
+    return _f64(h["param_w"][i]), _f64(h["param_b"][i]) if "param_b" in h else None, _f64(h["param_a"][i])
 
 
-def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, tol: float) -> tuple[int, float]:
+def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, tol: float) -> tuple[int, float, float]:
     """Fewest merged neurons, taken by decreasing amplitude |a|·‖u‖, whose output is within ``tol``
-    (relative L2 on the grid) of the full net's; (k, its error).  All of them when none is enough."""
+    (relative L2 on the grid) of the full net's: (k, its error, the error of all of them — the
+    merged net).  All of them when none is enough."""
     u = cond.input_vectors(merged.w, merged.b)
     a2 = merged.a if merged.a.ndim == 1 else merged.a.norm(dim=1)
     order = torch.argsort(a2.abs() * u.norm(dim=1), descending=True, stable=True)
-    z = xt @ merged.w[order].T
-    if merged.b is not None:
-        z = z + merged.b[order]
+    z = xt @ merged.w[order].T + (0.0 if merged.b is None else merged.b[order])
     a_sorted = merged.a[order] if merged.a.ndim == 1 else merged.a[order][:, 0]
-    contrib = act(z) * a_sorted / float(alpha)          # (n_test, K), one column per merged neuron
-    partial = torch.cumsum(contrib, dim=1)
+    partial = torch.cumsum(act(z) * a_sorted / float(alpha), dim=1)   # (n_test, K): the k largest neurons
     denom = float(full.norm())
     if denom == 0:
-        return 0, float("nan")
+        return 0, float("nan"), float("nan")
     errs = (partial - full[:, :1]).norm(dim=0) / denom
     ok = torch.nonzero(errs <= tol)
     k = int(ok[0, 0]) + 1 if ok.numel() else int(errs.numel())
-    return k, float(errs[k - 1])
+    return k, float(errs[k - 1]), float(errs[-1])
 
 
 def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> dict:
     """The headline numbers of a condensation run, from its history alone (initial and final
     snapshots of the parameters, the output on the grid)."""
     an: CondensationAnalysisSpec = spec.analysis
-    w0, b0, w, b, a = _final_params(h)
-    alpha = two_layer_scales_of(spec.model)[0]
-    act = snn.get_activation(spec.model.activation)
-    rd = cond.relative_distance((w0,) if b0 is None else (w0, b0), (w,) if b is None else (w, b))
+    (w0, b0, _), (w, b, a) = _params(h, 0), _params(h, -1)
+    alpha, act = two_layer_scales_of(spec.model)[0], snn.get_activation(spec.model.activation)
     feats = cond.neuron_features(w, b, a)
-    clusters = cond.orientation_clusters(feats, tol_angle=an.tol_angle)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
-    top = clusters[:max(n_or, 1)]
-    homogeneous = spec.model.activation in HOMOGENEOUS
-    merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol, activation_homogeneous=homogeneous)
+    top = cond.orientation_clusters(feats, tol_angle=an.tol_angle)[:max(n_or, 1)]
+    merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol, activation_homogeneous=spec.model.activation in HOMOGENEOUS)
     xt = _f64(h["x_test"])
     full = cond.two_layer_forward(xt, w, b, a, act, alpha)
-    merged_out = cond.two_layer_forward(xt, merged.w, merged.b, merged.a, act, alpha)
-    denom = float(full.norm())
-    rel = (lambda o: float((o - full).norm()) / denom) if denom > 0 else (lambda o: float("nan"))
-    k_small, err_small = _compress(merged, act, alpha, xt, full, an.compress_tol)
+    k_small, err_small, err_merged = _compress(merged, act, alpha, xt, full, an.compress_tol)
     out: dict = {
-        "rd": rd,
+        "rd": cond.relative_distance([t for t in (w0, b0) if t is not None], [t for t in (w, b) if t is not None]),
         "n_orientations": int(n_or),
         "amplitude_share": float(sum(c.share for c in top)),
         "merged_width": int(merged.width),
-        "merged_rel_error": rel(merged_out),
+        "merged_rel_error": err_merged,
         "compressed_width": k_small,
         "compressed_rel_error": err_small,
         "final_train_loss": float(h.static["loss"][-1]) if len(h.static["loss"]) else float("nan"),
         "lr": float(lr),
+        **({"restarts": int(restarts)} if restarts else {}),
     }
-    if restarts:
-        out["restarts"] = int(restarts)
     if feats.is_angle and n_or <= 8:
         out["orientations"] = [round(float(math.atan2(c.direction[1], c.direction[0])), 4) for c in top]
     # deviation from the piecewise-linear interpolant of the data, on the data's span (1-D)
-    xtr, ytr = np.asarray(h["x_train"])[:, 0], np.asarray(h["y_train"])[:, 0]
-    xs = xt[:, 0].numpy()
+    xtr, ytr, xs = np.asarray(h["x_train"])[:, 0], np.asarray(h["y_train"])[:, 0], xt[:, 0].numpy()
     inside = (xs >= xtr.min()) & (xs <= xtr.max())
     if inside.any() and xt.shape[1] == 1:
-        lin = np.interp(xs[inside], xtr, ytr)
-        out["max_dev_linear"] = float(np.abs(full[:, 0].numpy()[inside] - lin).max())
-    out.update(phase_info(spec.model))
-    return out
+        out["max_dev_linear"] = float(np.abs(full[:, 0].numpy()[inside] - np.interp(xs[inside], xtr, ytr)).max())
+    return {**out, **phase_info(spec.model)}
 
 
 def _headline_1d(spec, s: dict) -> list[str]:
@@ -659,36 +577,6 @@ CONDENSATION_1D = register_kind(Kind(
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class InitialModelSpec(TwoLayerSpec):
-    """Width 50, tanh, std 50^(−4) (author-code.md E13)."""
-
-    width: int = 50
-    activation: str = "tanh"
-    init_t: Union[float, Literal["none"]] = 4.0
-
-
-@dataclass(frozen=True)
-class InitialTrainSpec(TwoLayerTrainSpec):
-    """Adam, lr 1e-3, 100 full-batch steps (E13)."""
-
-    optimizer: str = "adam"
-    lr: Union[float, Literal["auto", "scaled"]] = 1e-3
-    steps: int = 100
-
-
-@dataclass(frozen=True)
-class InitialRecordSpec(CondensationRecordSpec):
-    snapshot_every: int = 10
-
-
-@dataclass(frozen=True)
-class InitialAnalysisSpec(CondensationAnalysisSpec):
-    """Orientations within arccos 0.9 ≈ 0.451 rad (|cos| ≥ 0.9 within a cluster, papers.md T21)."""
-
-    tol_angle: float = 0.451
-
-
-@dataclass(frozen=True)
 class InitialCondensationSpec(BaseSpec):
     """Spec of ``condensation-initial``: initial condensation onto at most 2p orientations
     (papers.md T21; arXiv 2105.11686; author-code.md E13).
@@ -707,14 +595,15 @@ class InitialCondensationSpec(BaseSpec):
         Floating-point type of models and data (float64 here: the weights start at ~10⁻⁷).
     problem : BoxDataSpec
         Points uniform in a box and their labels (``problem.*``).
-    model : InitialModelSpec
-        The two-layer net (``model.*``).
-    train : InitialTrainSpec
-        Optimiser and steps (``train.*``).
-    record : InitialRecordSpec
-        Snapshot interval (``record.*``).
-    analysis : InitialAnalysisSpec
-        Thresholds of the condensation measures (``analysis.*``).
+    model : TwoLayerSpec
+        The two-layer net (``model.*``; width 50, tanh, std 50^(−4), author-code.md E13).
+    train : TwoLayerTrainSpec
+        Optimiser and steps (``train.*``; Adam, lr 1e-3, 100 full-batch steps, E13).
+    record : CondensationRecordSpec
+        Snapshot interval (``record.*``; every 10 steps).
+    analysis : CondensationAnalysisSpec
+        Thresholds of the condensation measures (``analysis.*``; orientations within
+        arccos 0.9 ≈ 0.451 rad: |cos| ≥ 0.9 within a cluster, papers.md T21).
 
     Examples
     --------
@@ -727,10 +616,10 @@ class InitialCondensationSpec(BaseSpec):
     experiment: str = "condensation-initial"
     dtype: Literal["float32", "float64"] = "float64"
     problem: BoxDataSpec = field(default_factory=BoxDataSpec)
-    model: InitialModelSpec = field(default_factory=InitialModelSpec)
-    train: InitialTrainSpec = field(default_factory=InitialTrainSpec)
-    record: InitialRecordSpec = field(default_factory=InitialRecordSpec)
-    analysis: InitialAnalysisSpec = field(default_factory=InitialAnalysisSpec)
+    model: TwoLayerSpec = field(default_factory=lambda: TwoLayerSpec(width=50, activation="tanh", init_t=4.0))
+    train: TwoLayerTrainSpec = field(default_factory=lambda: TwoLayerTrainSpec(optimizer="adam", lr=1e-3, steps=100))
+    record: CondensationRecordSpec = field(default_factory=lambda: CondensationRecordSpec(snapshot_every=10))
+    analysis: CondensationAnalysisSpec = field(default_factory=lambda: CondensationAnalysisSpec(tol_angle=0.451))
 
 
 def _multiplicity(name: str) -> int | None:
@@ -760,27 +649,21 @@ def theory_directions(x: torch.Tensor, y: torch.Tensor, p: int | None, bias: boo
 
 
 def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
-    an = spec.analysis
-    _, _, w, b, a = _final_params(h)
+    an, (w, b, a) = spec.analysis, _params(h, -1)
     feats = cond.neuron_features(w, b, a)
-    D, _ = cond.cosine_similarity_matrix(w, b, order=False)
     nz = feats.norm > 0
-    Dn = D[nz][:, nz].abs()
     m = int(nz.sum())
-    pairs = (Dn >= an.cos_threshold).sum() - m  # off-diagonal pairs (ordered)
-    pair_fraction = float(pairs) / (m * (m - 1)) if m > 1 else float("nan")
+    pairs = (cond.cosine_similarity_matrix(w, b, order=False)[0][nz][:, nz].abs() >= an.cos_threshold).sum() - m
     p = _multiplicity(spec.model.activation)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
-    n_lines = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share, lines=True)
-    n_all = len(cond.orientation_clusters(feats, tol_angle=an.tol_angle))
     loss = np.asarray(h.static["loss"])
     out: dict = {
         "multiplicity": p,
         "max_orientations": None if p is None else 2 * p,
         "n_orientations": int(n_or),
-        "n_lines": int(n_lines),
-        "n_orientations_all": int(n_all),
-        "pair_fraction": pair_fraction,
+        "n_lines": int(cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share, lines=True)),
+        "n_orientations_all": len(cond.orientation_clusters(feats, tol_angle=an.tol_angle)),
+        "pair_fraction": float(pairs) / (m * (m - 1)) if m > 1 else float("nan"),  # off-diagonal pairs (ordered)
         "claim_holds": None if p is None else bool(n_or <= 2 * p),
         "loss_ratio": float(loss[-1] / loss[0]) if len(loss) and loss[0] > 0 else float("nan"),
         "steps_done": int(len(loss)),
@@ -788,12 +671,9 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
     }
     dirs = theory_directions(_f64(h["x_train"]), _f64(h["y_train"]), p, b is not None)
     if dirs is not None:
-        al = (feats.direction @ dirs.T).abs().max(dim=1).values
-        A = feats.amplitude
+        al, A = (feats.direction @ dirs.T).abs().max(dim=1).values, feats.amplitude
         out["theory_alignment"] = float((al * A).sum() / A.sum()) if float(A.sum()) > 0 else float("nan")
-    if restarts:
-        out["restarts"] = int(restarts)
-    return out
+    return {**out, **({"restarts": int(restarts)} if restarts else {})}
 
 
 def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:

@@ -15,11 +15,12 @@ parameter); ``"paper"`` puts β₁ = 1, β₂ = m^(γ′), α = m^(γ+γ′) (Fi
 ``train.lr = "auto"`` (0.5/λ_max of the initial NTK, capped at ``lr_max``·α) both give the same
 normalised dynamics (see :mod:`simbias.train._lr`), so the same S_w.
 
-Training: every width is one :func:`simbias.train.fit_ensemble` bucket holding all (γ, γ′, seed)
-members (the kind's one job has its own trainer, so a sweep trains member by member); a ``stop``
-predicate checked every ``train.check_every`` steps ends training when every member's MSE is below
-``train.tol`` (or after ``train.steps``).  ``train.backtrack`` (the authors' rule, with ``lr = "scaled"``): a member whose
-loss increases is restarted from its initialisation with half the rate, in a later round.
+Training: every width is one :func:`simbias.train.fit_ensemble_with_restarts` bucket holding all
+(γ, γ′, seed) members (the kind's one job has its own trainer, so a sweep trains member by member);
+checked every ``train.check_every`` steps, training ends when every member's MSE is below
+``train.tol`` (or after ``train.steps``).  ``train.backtrack`` (the authors' rule, with
+``lr = "scaled"``): a member whose loss increases is restarted from its initialisation with half the
+rate, in a later round.
 
 Data: the tutorial's 4 points (−1, −⅓, ⅓, 1) of 0.2·ReLU(x − ⅓) + 0.2·ReLU(−x − ⅓) — the paper's four
 points are not listed (papers.md §8.8).  With them, widths 500 … 4 000 gave S_w = −0.54 at γ = ½ and
@@ -28,9 +29,9 @@ points are not listed (papers.md §8.8).  With them, widths 500 … 4 000 gave S
 
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import numpy as np
 import torch
@@ -40,9 +41,14 @@ from .. import nn as snn
 from .. import theory, train
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._condensation import TutorialPointsSpec, build_points, check_lr_rule, require
+from ._condensation import LrRuleSpec, PointsSpec, build_points, require
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Positive, above
+
+_DISTINCT = Check(lambda v: len(v) >= 1 and len(set(v)) == len(v), "give at least one value, none repeated")
+_WIDTHS = Check(lambda v: min(v, default=0) >= 2 and len(set(v)) >= 3,
+                "give ≥ 3 distinct widths ≥ 2 for the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
 
 __all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpec", "PHASE_DIAGRAM",
            "build_phase_diagram", "point_scales"]
@@ -67,24 +73,11 @@ class PhaseGridSpec:
         β₂ = m^(γ′), α = m^(γ+γ′) (module docstring).
     """
 
-    gammas: tuple[float, ...] = (0.5, 1.0, 1.75)
-    gamma_primes: tuple[float, ...] = (0.0,)
-    widths: tuple[int, ...] = (1000, 5000, 10000, 20000, 40000)
-    seeds: int = 3
+    gammas: Annotated[tuple[float, ...], _DISTINCT] = (0.5, 1.0, 1.75)
+    gamma_primes: Annotated[tuple[float, ...], _DISTINCT] = (0.0,)
+    widths: Annotated[tuple[int, ...], _WIDTHS] = (1000, 5000, 10000, 20000, 40000)
+    seeds: Positive = 3
     parametrisation: Literal["unit_alpha", "paper"] = "unit_alpha"
-
-    def validate(self):
-        require(self.gammas and self.gamma_primes, "phase.gammas", "no (γ, γ′) points",
-              "give at least one gamma and one gamma_prime")
-        for name in ("gammas", "gamma_primes"):
-            vals = getattr(self, name)
-            require(all(math.isfinite(v) for v in vals), f"phase.{name}", f"got {list(vals)}", "use finite numbers")
-            require(len(set(vals)) == len(vals), f"phase.{name}", f"got {list(vals)}", "remove repeated values")
-        require(all(w >= 2 for w in self.widths), "phase.widths", f"got {list(self.widths)}",
-              "use widths ≥ 2 (positive, and log m > 0)")
-        require(len(set(self.widths)) >= 3, "phase.widths", f"got {len(set(self.widths))} distinct width(s) "
-              f"{list(self.widths)}", "give ≥ 3 widths to fit the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
-        require(self.seeds >= 1, "phase.seeds", f"got {self.seeds}", "use a positive number of initialisations")
 
 
 @dataclass(frozen=True)
@@ -110,7 +103,7 @@ class PhaseModelSpec:
 
 
 @dataclass(frozen=True)
-class PhaseTrainSpec:
+class PhaseTrainSpec(LrRuleSpec):
     """Full-batch training to ``tol`` (see the module docstring and :mod:`simbias.train._lr`).
 
     Parameters
@@ -141,24 +134,15 @@ class PhaseTrainSpec:
         Heavy-ball momentum of ``sgd``.
     """
 
-    optimizer: str = "sgd"
-    lr: Union[float, Literal["auto", "scaled"]] = "auto"
-    lr_factor: float = 0.5
     lr_max: Union[float, Literal["none"]] = 0.5
-    lr0: float = 1e-3
-    backtrack: bool = False
-    max_restarts: int = 20
     steps: int = 20000
-    tol: float = 1e-8
-    check_every: int = 500
+    tol: Annotated[float, above(0.0, "use a positive number")] = 1e-8
+    check_every: Positive = 500
     momentum: float = 0.0
 
     def validate(self):
         require(self.optimizer in train.ENSEMBLE_OPTIMIZERS, "train.optimizer", f"got {self.optimizer!r}",
-              f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
-        check_lr_rule(self)
-        require(math.isfinite(self.tol) and self.tol > 0, "train.tol", f"got {self.tol}", "use a positive number")
-        require(self.check_every >= 1, "train.check_every", f"got {self.check_every}", "use a positive integer")
+                f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
 
 
 @dataclass(frozen=True)
@@ -177,8 +161,9 @@ class PhaseDiagramSpec(BaseSpec):
     ----------
     experiment : str, default "phase-diagram"
         The experiment kind (see ``simbias list``).
-    problem : TutorialPointsSpec
-        The data points and the evaluation grid (``problem.*``).
+    problem : PointsSpec
+        The data points and the evaluation grid (``problem.*``; the tutorial's 4 points on [−1, 1],
+        evaluated on [−1.5, 1.5]).
     phase : PhaseGridSpec
         The points (γ, γ′), widths, seeds per point and parametrisation (``phase.*``).
     model : PhaseModelSpec
@@ -195,7 +180,7 @@ class PhaseDiagramSpec(BaseSpec):
     """
 
     experiment: str = "phase-diagram"
-    problem: TutorialPointsSpec = field(default_factory=TutorialPointsSpec)
+    problem: PointsSpec = field(default_factory=lambda: PointsSpec(test_domain=(-1.5, 1.5)))
     phase: PhaseGridSpec = field(default_factory=PhaseGridSpec)
     model: PhaseModelSpec = field(default_factory=PhaseModelSpec)
     train: PhaseTrainSpec = field(default_factory=PhaseTrainSpec)
@@ -207,145 +192,60 @@ def point_scales(gamma: float, gamma_prime: float, width: int, parametrisation: 
     return theory.phase_scales(gamma, gamma_prime, width, beta1_exp=e1)
 
 
-@dataclass
-class _Net:
-    point: int
-    seed: int
-    width_index: int
-    model: snn.TwoLayer
-    lr: float
-    half: int            # neurons of the first copy of the mirrored pairs (all without ASI)
-    problem: object
-    start: dict = field(default_factory=dict)   # the initial parameters, for RD and restarts
-    restarts: int = 0
-    final_loss: float = float("nan")
-    diverged: bool = False
-
-
 def _points(spec: PhaseDiagramSpec) -> list[tuple[float, float]]:
     return [(float(g), float(gp)) for g in spec.phase.gammas for gp in spec.phase.gamma_primes]
 
 
-def _build_nets(spec: PhaseDiagramSpec, problem, *, dtype, device) -> list[_Net]:
-    t, m = spec.train, spec.model
-    odd = [w for w in spec.phase.widths if w % 2]
-    require(not (m.antisymmetric and odd), "phase.widths", f"contains the odd width {(odd or [0])[0]} with "
-            "model.antisymmetric=true", "use even widths (mirrored pairs)")
-    nets = []
-    for pi in range(len(_points(spec))):
-        for s in range(spec.phase.seeds):
-            for wi, width in enumerate(spec.phase.widths):
-                # the same normalised initialisation for every (γ, γ′) at a width and seed
-                a, b1, b2 = point_scales(*_points(spec)[pi], width, spec.phase.parametrisation)
-                ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), int(s), int(width)])
-                gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
-                net = snn.TwoLayer(problem.in_features, width, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
-                                   antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device)
-                lr = train.resolve_lr(t.lr, net, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-                start = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                nets.append(_Net(pi, s, wi, net, lr, width // 2 if m.antisymmetric else width, problem, start))
-    return nets
-
-
-def _train_bucket(nets: list[_Net], t: PhaseTrainSpec) -> int:
-    """Train nets of one width together (rounds of restarts with ``backtrack``); returns steps run."""
-    todo = list(range(len(nets)))
-    total = 0
-    for rnd in range(t.max_restarts + 1 if t.backtrack else 1):
-        if not todo:
-            break
-        group = [nets[i] for i in todo]
-        ens = train.Ensemble([n.model for n in group])
-        opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-        opt = train.make_ensemble_optimizer(t.optimizer, ens, lr=[n.lr for n in group], **opts)
-        stacked = train.stack_problems([n.problem for n in group])
-        k = len(group)
-        increased = np.zeros(k, dtype=bool)
-        seen = [0]  # per-step losses already scanned for an increase
-
-        def status(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(final loss, bad, increased) per member from the per-step losses so far (increase
-            is sticky; each check scans the new steps and the pair across the last boundary)."""
-            with torch.no_grad():
-                final = ((ens(stacked.x_train) - stacked.y_train) ** 2).mean(dim=(1, 2)).to(torch.float64).cpu().numpy()
-            bad = ~np.isfinite(final) | np.isnan(losses).any(axis=1)
-            if t.backtrack:
-                window = losses[:, max(seen[0] - 1, 0):]
-                for j in range(k):
-                    if not increased[j] and train.loss_increase(window[j], floor=t.tol) is not None:
-                        increased[j] = True
-            seen[0] = losses.shape[1]
-            return final, bad, increased.copy()
-
-        def settled(step: int, values: dict) -> bool:  # every member converged, diverged or rose
-            if step == 0:
-                return False
-            final, bad, increased = status(values["losses"].to(torch.float64).cpu().numpy())
-            return bool(np.all((final < t.tol) | bad | increased))
-
-        h = train.fit_ensemble(ens, stacked, opt, steps=t.steps, record=train.Record(every=t.check_every, probes=()),
-                               stop=settled)
-        final, bad, increased = status(np.asarray(h.static["loss"], dtype=np.float64))
-        total += int(h.info["steps_done"])
-        ens.write_back([n.model for n in group])
-        retry = []
-        for j, n in enumerate(group):
-            n.final_loss = float(final[j])
-            if (bad[j] or increased[j]) and t.backtrack and rnd < t.max_restarts:
-                n.lr *= 0.5
-                n.restarts += 1
-                with torch.no_grad():
-                    n.model.load_state_dict(n.start)   # back to the initialisation
-                retry.append(todo[j])
-            else:
-                n.diverged = bool(bad[j])
-        todo = retry
-    return total
-
-
-def _rd(n: _Net) -> float:
-    """RD of (w, b) of the first copy (all neurons without ASI); NaN for a diverged net."""
-    if n.diverged:
-        return float("nan")
-    keys = [k for k in ("w", "b") if k in n.start]
-    return cond.relative_distance(tuple(n.start[k][:n.half] for k in keys),
-                                  tuple(getattr(n.model, k).detach()[:n.half] for k in keys))
-
-
-def _phase_trainer(spec: PhaseDiagramSpec, nets: list[_Net]):
-    """Train every width as one ensemble of all (γ, γ′, seed) nets; the history holds RD, the final
-    loss, the learning rate and the restarts per (point, seed, width)."""
-
-    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        by_width: dict[int, list[_Net]] = {}
-        for n in nets:
-            by_width.setdefault(n.model.width, []).append(n)
-        steps_run: dict[int, int] = {}
-        for width in sorted(by_width):
-            done = _train_bucket(by_width[width], spec.train)
-            steps_run.update({n.width_index: done for n in by_width[width]})
-        shape = (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))
-        static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float)}
-        for key, fn, dt in (("rd", _rd, float), ("final_loss", lambda n: n.final_loss, float),
-                            ("lr", lambda n: n.lr, float), ("restarts", lambda n: n.restarts, np.int64)):
-            a = np.full(shape, np.nan) if dt is float else np.zeros(shape, dtype=dt)
-            for n in nets:
-                a[n.point, n.seed, n.width_index] = fn(n)
-            static[key] = a
-        run = [int(steps_run.get(wi, 0)) for wi in range(shape[2])]
-        return History(steps=np.asarray([max(steps_run.values(), default=0)], dtype=np.int64), static=static,
-                       info={"steps_run": run, "diverged_nets": int(sum(n.diverged for n in nets))})
-
-    return trainer
-
-
 def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
     """Every (γ, γ′, seed, width) net with its learning rate; one job that trains them by width."""
-    dtype = torch_dtype(spec.dtype)
+    dtype, m, t, widths = torch_dtype(spec.dtype), spec.model, spec.train, spec.phase.widths
     problem = build_points(spec.problem, dtype=dtype, device=device)
-    nets = _build_nets(spec, problem, dtype=dtype, device=device)
-    return Plan([Fit(torch.nn.ModuleList([n.model for n in nets]), problem, spec.train.optimizer, nets[0].lr,
-                     spec.train.steps, trainer=_phase_trainer(spec, nets))])
+    odd = [w for w in widths if w % 2]
+    require(not (m.antisymmetric and odd), "phase.widths", f"contains the odd width {(odd or [0])[0]} with "
+            "model.antisymmetric=true", "use even widths (mirrored pairs)")
+    keys = list(itertools.product(range(len(_points(spec))), range(spec.phase.seeds), range(len(widths))))
+    nets = []
+    for pi, s, wi in keys:  # the same normalised initialisation for every (γ, γ′) at a width and seed
+        a, b1, b2 = point_scales(*_points(spec)[pi], widths[wi], spec.phase.parametrisation)
+        ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), s, int(widths[wi])])
+        gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
+        nets.append(snn.TwoLayer(problem.in_features, widths[wi], activation=m.activation, alpha=a, beta1=b1, beta2=b2,
+                                 antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device))
+    lrs = [train.resolve_lr(t.lr, n, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0) for n in nets]
+    return Plan([Fit(torch.nn.ModuleList(nets), problem, t.optimizer, lrs[0], t.steps,
+                     trainer=_phase_trainer(spec, keys, nets, lrs))])
+
+
+def _phase_trainer(spec: PhaseDiagramSpec, keys: list[tuple[int, int, int]], nets: list[snn.TwoLayer], lrs: list[float]):
+    """Train every width as one ensemble of all (γ, γ′, seed) nets; the history holds RD of (w, b)
+    of the first copy of the mirrored pairs (all neurons without ASI; NaN for a diverged net), the
+    final loss, the learning rate and the restarts per (point, seed, width)."""
+
+    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
+        t, shape = spec.train, (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))
+        start = [{k: v.detach().clone() for k, v in n.state_dict().items() if k in ("w", "b")} for n in nets]
+        static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float),
+                  "rd": np.full(shape, np.nan), "final_loss": np.full(shape, np.nan), "lr": np.full(shape, np.nan),
+                  "restarts": np.zeros(shape, dtype=np.int64)}
+        steps_run, diverged = [0] * shape[2], 0
+        for width in sorted(set(spec.phase.widths)):
+            idx = [i for i, n in enumerate(nets) if n.width == width]
+            h = train.fit_ensemble_with_restarts(
+                [nets[i] for i in idx], f.problem, [lrs[i] for i in idx], steps=t.steps, optimizer=t.optimizer,
+                optimizer_options={"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {},
+                max_restarts=t.max_restarts if t.backtrack else 0, tol=t.tol, check_every=t.check_every)
+            diverged += int(h.static["diverged"].sum())
+            for j, i in enumerate(idx):
+                steps_run[keys[i][2]] = int(h.info["steps_done"])
+                for name in ("final_loss", "lr", "restarts"):
+                    static[name][keys[i]] = h.static[name][j]
+                half = nets[i].width // 2 if spec.model.antisymmetric else nets[i].width
+                static["rd"][keys[i]] = np.nan if h.static["diverged"][j] else cond.relative_distance(
+                    tuple(v[:half] for v in start[i].values()), tuple(getattr(nets[i], k).detach()[:half] for k in start[i]))
+        return History(steps=np.asarray([max(steps_run, default=0)], dtype=np.int64), static=static,
+                       info={"steps_run": steps_run, "diverged_nets": diverged})
+
+    return trainer
 
 
 def summarize_phase_diagram(spec: PhaseDiagramSpec, plan: Plan, history: History) -> dict:

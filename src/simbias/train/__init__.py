@@ -46,6 +46,7 @@ from ._lr import LR_RULES as LR_RULES
 from ._lr import RestartResult as RestartResult
 from ._lr import auto_learning_rate as auto_learning_rate
 from ._lr import fit_with_restarts as fit_with_restarts
+from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
 from ._checkpoint import Checkpoint as Checkpoint
 from ._lr import loss_increase as loss_increase
@@ -59,6 +60,7 @@ from ._probes_pde import SolutionSnapshots as SolutionSnapshots
 __all__ = [
     "fit",
     "fit_ensemble",
+    "fit_ensemble_with_restarts",
     "fit_stages",
     "fit_with_restarts",
     "Checkpoint",

@@ -6,19 +6,25 @@ follow exactly the path of one long call); the stage histories are joined with
 :meth:`History.concat <simbias.results.History.concat>`.  Between stages ``until(history)``
 may end training (e.g. "the loss fell below 1e-3 of its start"), which is how the condensation
 experiments stop once the net has condensed.  Restarts with a smaller learning rate are
-:func:`~simbias.train.fit_with_restarts`.
+:func:`~simbias.train.fit_with_restarts` for one model and :func:`fit_ensemble_with_restarts` for
+many trained together (the phase diagram's rounds).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
 
 from ..errors import InputError
 from ..results import History
+from ._ensemble import Ensemble, fit_ensemble, make_ensemble_optimizer, stack_problems
 from ._fit import fit
+from ._lr import loss_increase
 from ._record import Record
 
-__all__ = ["fit_stages"]
+__all__ = ["fit_stages", "fit_ensemble_with_restarts"]
 
 
 def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
@@ -67,3 +73,102 @@ def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
             break
     hist.info["stages"] = len(parts)
     return hist
+
+
+def fit_ensemble_with_restarts(models: Sequence[torch.nn.Module], problem, lr, *, steps: int, optimizer: str = "sgd",
+                               optimizer_options: dict | None = None, max_restarts: int = 20, tol: float = 0.0,
+                               check_every: int | None = None, rtol: float = 1e-4) -> History:
+    """:func:`~simbias.train.fit_with_restarts` for many same-shape models trained together.
+
+    The models train as one :func:`~simbias.train.fit_ensemble` (full batch, per-member learning
+    rates).  A member whose loss ever increases (:func:`~simbias.train.loss_increase` with
+    ``floor = tol``) or that diverges is put back to its initialisation with half its rate, and
+    the failed members train again together in the next round, at most ``max_restarts`` rounds
+    after the first; with ``max_restarts = 0`` increases are not watched (one plain run).
+    Every ``check_every`` steps training stops once each member has an MSE below ``tol``,
+    diverged or (when restarts are allowed) increased its loss.  The models end trained.
+
+    Parameters
+    ----------
+    models : sequence of nn.Module
+        Same-shape models (trained in place).
+    problem : problem or sequence of problems
+        One supervised problem for all, or one per model.
+    lr : float or sequence of float
+        The first learning rate (one, or one per model).
+    steps : int
+        The most updates of each round.
+    optimizer : {"sgd", "adam"}, default "sgd"
+        A name of :data:`~simbias.train.ENSEMBLE_OPTIMIZERS`.
+    optimizer_options : dict, optional
+        E.g. ``{"momentum": 0.9}``.
+    max_restarts : int, default 20
+        The most restarts of a member (≥ 0).
+    tol : float, default 0.0
+        A member is done once its MSE is below this; losses below it are not checked for increases.
+    check_every : int, optional
+        Steps between the checks (unset: only at the end).
+    rtol : float, default 1e-4
+        Of :func:`~simbias.train.loss_increase`.
+
+    Returns
+    -------
+    History
+        ``static``: per member ``lr`` (the accepted rate), ``restarts``, ``final_loss`` (MSE after
+        training) and ``diverged`` (the last run diverged); ``info["steps_done"]``: the steps of all
+        rounds together.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> nets = [TwoLayer(1, 50, generator=torch.Generator().manual_seed(s)) for s in range(3)]
+    >>> h = fit_ensemble_with_restarts(nets, prob, 8.0, steps=50, check_every=10)
+    >>> bool((h.static["lr"] == 8.0 / 2.0 ** h.static["restarts"]).all())
+    True
+    """
+    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        raise InputError("train.max_restarts", f"got {max_restarts!r}", "use a non-negative integer")
+    models = list(models)
+    problems = list(problem) if isinstance(problem, (list, tuple)) else [problem] * len(models)
+    start = [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in models]
+    out = {"lr": np.broadcast_to(np.asarray(lr, dtype=np.float64), (len(models),)).copy(),
+           "restarts": np.zeros(len(models), dtype=np.int64), "final_loss": np.full(len(models), np.nan),
+           "diverged": np.zeros(len(models), dtype=bool)}
+    todo, total = list(range(len(models))), 0
+    for rnd in range(max_restarts + 1):
+        if not todo:
+            break
+        ens, data = Ensemble([models[i] for i in todo]), stack_problems([problems[i] for i in todo])
+        opt = make_ensemble_optimizer(optimizer, ens, lr=[out["lr"][i] for i in todo], **(optimizer_options or {}))
+
+        def status(losses) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(MSE now, diverged, loss increased) per member, from the per-step losses so far."""
+            losses = torch.as_tensor(losses, dtype=torch.float64).cpu()
+            with torch.no_grad():
+                mse = ((ens(data.x_train) - data.y_train) ** 2).mean(dim=(1, 2)).to(torch.float64).cpu().numpy()
+            rose = [max_restarts > 0 and loss_increase(row, rtol=rtol, floor=tol) is not None for row in losses]
+            return mse, ~np.isfinite(mse) | losses.isnan().any(dim=1).numpy(), np.asarray(rose, dtype=bool)
+
+        def settled(step: int, values: dict) -> bool:
+            if step == 0:
+                return False
+            mse, bad, rose = status(values["losses"])
+            return bool(np.all((mse < tol) | bad | rose))
+
+        h = fit_ensemble(ens, data, opt, steps=steps, record=Record(every=check_every, probes=()), stop=settled)
+        mse, bad, rose = status(h.static["loss"])
+        total += int(h.info["steps_done"])
+        ens.write_back([models[i] for i in todo])
+        out["final_loss"][todo] = mse
+        again = (bad | rose) & (rnd < max_restarts)
+        out["diverged"][todo] = bad & ~again
+        for i in np.asarray(todo)[again]:
+            out["lr"][i] *= 0.5
+            out["restarts"][i] += 1
+            with torch.no_grad():
+                models[i].load_state_dict(start[i])
+        todo = [int(i) for i in np.asarray(todo)[again]]
+    return History(steps=np.asarray([total], dtype=np.int64), static=out, info={"steps_done": total})
