@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Callable, Literal, Union, get_type_hints
+from typing import Annotated, Callable, ClassVar, Literal, Union, get_type_hints
 
 import numpy as np
 import torch
@@ -57,7 +57,7 @@ from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Points, Positive, above, at_least, check_fields, within
 
-__all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
+__all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "LrRuleSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
            "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
            "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "two_layer_fit",
            "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D", "CONDENSATION_INITIAL"]
@@ -68,6 +68,8 @@ E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1)
 HOMOGENEOUS = ("relu", "identity")
 # (a lambda inside an annotation sees only builtins: get_type_hints evaluates it in the class namespace)
 _ANGLE = Check(lambda v: 0 < v <= math.pi, "use an angle in (0, π] radians")
+# a name of simbias.nn.ACTIVATIONS
+Activation = Annotated[str, Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")]
 
 
 def require(ok, key: str, problem: str, fix: str) -> None:
@@ -106,7 +108,7 @@ class PointsSpec(_Section):
     target: str = TUTORIAL_TARGET
     domain: Interval = (-1.0, 1.0)
     n_train: int = 4
-    x: Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give at least 2 distinct points")] = None
+    x: Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give ≥ 2 distinct points")] = None
     y: tuple[float, ...] | None = None
     n_test: Points = 1000
     test_domain: Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
@@ -114,9 +116,8 @@ class PointsSpec(_Section):
 
     def validate(self):
         check_fields(self, "problem.")  # also when another kind's section builds one (lfp-1d)
-        require(self.y is None or self.x is not None, "problem.y", "given without problem.x", "give the points problem.x too")
-        require(self.y is None or len(self.y) == len(self.x), "problem.y",
-                f"has {len(self.y or ())} values for {len(self.x or ())} points", "give one y per x")
+        require(self.y is None or self.x is not None and len(self.y) == len(self.x), "problem.y",
+                f"has {len(self.y or ())} values for {len(self.x or ())} points", "give one y per point of problem.x")
         require(self.x is not None or self.n_train >= 2, "problem.n_train", f"got {self.n_train}", "use at least 2 points")
         if self.y is None:
             problems.parse_expression(self.target, dim=1, name="problem.target")
@@ -163,7 +164,7 @@ class TwoLayerSpec(_Section):
     """
 
     width: Positive = 1000
-    activation: str = "relu"
+    activation: Activation = "relu"
     alpha: Annotated[float | None, above(0.0, "use a positive scale")] = None
     beta1: Annotated[float | None, above(0.0, "use a positive scale")] = None
     beta2: Annotated[float | None, above(0.0, "use a positive scale")] = None
@@ -177,7 +178,6 @@ class TwoLayerSpec(_Section):
         return None if self.init_t == "none" else float(self.init_t)
 
     def validate(self):
-        snn.get_activation(self.activation)
         given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
         require(self.t is None or not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
                 "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
@@ -190,6 +190,7 @@ class LrRuleSpec(_Section):
     """The keys every two-layer ``[train]`` section has: optimiser, learning-rate rule, restarts and
     steps (documented on :class:`TwoLayerTrainSpec` and the phase diagram's ``PhaseTrainSpec``)."""
 
+    optimizers: ClassVar[dict] = train.OPTIMIZERS  # the names ``optimizer`` may take
     optimizer: str = "sgd"
     lr: Annotated[Union[float, Literal["auto", "scaled"]],
                   Check(lambda v: isinstance(v, str) or v > 0, "use a positive number, 'auto' or 'scaled'")] = "auto"
@@ -200,6 +201,10 @@ class LrRuleSpec(_Section):
     backtrack: bool = False
     max_restarts: Count = 20
     steps: Positive = 10000
+
+    def validate(self):
+        require(self.optimizer in self.optimizers, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
+                f"choose one of {', '.join(self.optimizers)}")
 
 
 @dataclass(frozen=True)
@@ -243,10 +248,6 @@ class TwoLayerTrainSpec(LrRuleSpec):
 
     momentum: float = 0.0
     stop_loss_ratio: Annotated[float | None, Check(lambda v: 0 < v < 1, "use a fraction in (0, 1), e.g. 0.97")] = None
-
-    def validate(self):
-        require(self.optimizer in train.OPTIMIZERS, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                f"choose one of {', '.join(train.OPTIMIZERS)}")
 
 
 @dataclass(frozen=True)
@@ -364,13 +365,7 @@ def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params:
 
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
         model, problem = f.model, f.problem
-        start = {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-        def build(eta: float):  # the same initialisation on every call
-            with torch.no_grad():
-                model.load_state_dict(start)
-            return model, train.make_optimizer(f.optimizer, model.parameters(), lr=eta,
-                                               **f.options.get("optimizer_options", {}))
+        build = train.restart_builder(model, f.optimizer, **f.options.get("optimizer_options", {}))
 
         def condensed(h: History) -> bool:
             with torch.no_grad():
@@ -415,8 +410,9 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
     """
     lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
     opts = {"optimizer_options": {"momentum": t.momentum}} if t.optimizer == "sgd" and t.momentum else {}
+    plain = not t.backtrack and t.stop_loss_ratio is None
     return Fit(model, problem, t.optimizer, lr, t.steps, _record(snapshot_every, params), opts,
-               trainer=_two_layer_trainer(t, snapshot_every, params) if t.backtrack or t.stop_loss_ratio is not None else None)
+               trainer=None if plain else _two_layer_trainer(t, snapshot_every, params))
 
 
 def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
@@ -425,12 +421,13 @@ def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
 
 
 def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tuple[Callable, Callable]:
-    """``build``/``summarize`` of a kind that trains ``spec.model`` on ``data(spec, seeds, dtype, device)``
-    and reports ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
+    """``build``/``summarize`` of a kind that trains ``spec.model`` on the data set
+    ``data(spec.problem, seed=<data seed>, dtype=, device=)`` and reports
+    ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
         dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
-        problem = data(spec, seeds, dtype, device)
+        problem = data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
         net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
@@ -504,12 +501,10 @@ def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, t
     """Fewest merged neurons, taken by decreasing amplitude |a|·‖u‖, whose output is within ``tol``
     (relative L2 on the grid) of the full net's: (k, its error, the error of all of them — the
     merged net).  All of them when none is enough."""
-    u = cond.input_vectors(merged.w, merged.b)
-    a2 = merged.a if merged.a.ndim == 1 else merged.a.norm(dim=1)
-    order = torch.argsort(a2.abs() * u.norm(dim=1), descending=True, stable=True)
+    order = torch.argsort(merged.a.abs() * cond.input_vectors(merged.w, merged.b).norm(dim=1), descending=True,
+                          stable=True)    # one output: a is (K,)
     z = xt @ merged.w[order].T + (0.0 if merged.b is None else merged.b[order])
-    a_sorted = merged.a[order] if merged.a.ndim == 1 else merged.a[order][:, 0]
-    partial = torch.cumsum(act(z) * a_sorted / float(alpha), dim=1)   # (n_test, K): the k largest neurons
+    partial = torch.cumsum(act(z) * merged.a[order] / float(alpha), dim=1)   # (n_test, K): the k largest neurons
     denom = float(full.norm())
     if denom == 0:
         return 0, float("nan"), float("nan")
@@ -522,13 +517,13 @@ def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, t
 def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> dict:
     """The headline numbers of a condensation run, from its history alone (initial and final
     snapshots of the parameters, the output on the grid)."""
-    an: CondensationAnalysisSpec = spec.analysis
-    (w0, b0, _), (w, b, a) = _params(h, 0), _params(h, -1)
+    an, (w0, b0, _), (w, b, a) = spec.analysis, _params(h, 0), _params(h, -1)
     alpha, act = two_layer_scales_of(spec.model)[0], snn.get_activation(spec.model.activation)
     feats = cond.neuron_features(w, b, a)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     top = cond.orientation_clusters(feats, tol_angle=an.tol_angle)[:max(n_or, 1)]
-    merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol, activation_homogeneous=spec.model.activation in HOMOGENEOUS)
+    merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol,
+                                activation_homogeneous=spec.model.activation in HOMOGENEOUS)
     xt = _f64(h["x_test"])
     full = cond.two_layer_forward(xt, w, b, a, act, alpha)
     k_small, err_small, err_merged = _compress(merged, act, alpha, xt, full, an.compress_tol)
@@ -565,8 +560,8 @@ def _headline_1d(spec, s: dict) -> list[str]:
 
 CONDENSATION_1D = register_kind(Kind(
     "condensation-1d", Condensation1DSpec,
-    *_two_layer_kind(lambda spec, seeds, dtype, device: build_points(spec.problem, dtype=dtype, device=device),
-                     condensation_summary, lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
+    *_two_layer_kind(lambda p, seed, **kw: build_points(p, **kw), condensation_summary,  # the points need no seed
+                     lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
     "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
     headline=_headline_1d,
     hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
@@ -637,13 +632,12 @@ def theory_directions(x: torch.Tensor, y: torch.Tensor, p: int | None, bias: boo
     a_k > 0 go to ±v_max, a_k < 0 to ±v_min).  x̃ = (x, 1) with a bias.
     """
     xt = torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1) if bias else x
-    yy = y.reshape(-1)
     if p == 1:
-        v = (yy[:, None] * xt).sum(dim=0)
+        v = (y.reshape(-1, 1) * xt).sum(dim=0)
         return (v / v.norm())[None, :]
     if p == 2:
-        M = (xt.T * yy) @ xt
-        _, V = torch.linalg.eigh(0.5 * (M + M.T))
+        M = (xt.T * y.reshape(-1)) @ xt
+        V = torch.linalg.eigh(0.5 * (M + M.T))[1]
         return torch.stack([V[:, -1], V[:, 0]])
     return None
 
@@ -687,8 +681,6 @@ def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
 
 CONDENSATION_INITIAL = register_kind(Kind(
     "condensation-initial", InitialCondensationSpec,
-    *_two_layer_kind(lambda spec, seeds, dtype, device: build_box_data(spec.problem, seed=seeds["data"], dtype=dtype,
-                                                                       device=device),
-                     initial_condensation_summary, lambda spec, lr: {}),
+    *_two_layer_kind(build_box_data, initial_condensation_summary, lambda spec, lr: {}),
     "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
     headline=_initial_headline))

@@ -15,9 +15,9 @@ parameter); ``"paper"`` puts β₁ = 1, β₂ = m^(γ′), α = m^(γ+γ′) (Fi
 ``train.lr = "auto"`` (0.5/λ_max of the initial NTK, capped at ``lr_max``·α) both give the same
 normalised dynamics (see :mod:`simbias.train._lr`), so the same S_w.
 
-Training: every width is one :func:`simbias.train.fit_ensemble_with_restarts` bucket holding all
-(γ, γ′, seed) members (the kind's one job has its own trainer, so a sweep trains member by member);
-checked every ``train.check_every`` steps, training ends when every member's MSE is below
+Training: :func:`simbias.train.fit_ensemble_with_restarts` trains every width as one ensemble of
+all (γ, γ′, seed) members (the kind's one job has its own trainer, so a sweep trains member by
+member); checked every ``train.check_every`` steps, training ends when every member's MSE is below
 ``train.tol`` (or after ``train.steps``).  ``train.backtrack`` (the authors' rule, with
 ``lr = "scaled"``): a member whose loss increases is restarted from its initialisation with half the
 rate, in a later round.
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 import numpy as np
 import torch
@@ -41,7 +41,7 @@ from .. import nn as snn
 from .. import theory, train
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._condensation import LrRuleSpec, PointsSpec, build_points, require
+from ._condensation import Activation, LrRuleSpec, PointsSpec, build_points, require
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive, above
@@ -94,12 +94,9 @@ class PhaseModelSpec:
         Hidden biases b_k.
     """
 
-    activation: str = "relu"
+    activation: Activation = "relu"
     antisymmetric: bool = True
     bias: bool = True
-
-    def validate(self):
-        snn.get_activation(self.activation)
 
 
 @dataclass(frozen=True)
@@ -134,15 +131,12 @@ class PhaseTrainSpec(LrRuleSpec):
         Heavy-ball momentum of ``sgd``.
     """
 
+    optimizers: ClassVar[dict] = train.ENSEMBLE_OPTIMIZERS  # the widths train as ensembles
     lr_max: Union[float, Literal["none"]] = 0.5
     steps: int = 20000
     tol: Annotated[float, above(0.0, "use a positive number")] = 1e-8
     check_every: Positive = 500
     momentum: float = 0.0
-
-    def validate(self):
-        require(self.optimizer in train.ENSEMBLE_OPTIMIZERS, "train.optimizer", f"got {self.optimizer!r}",
-                f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)} (the phase diagram trains in ensembles)")
 
 
 @dataclass(frozen=True)
@@ -200,12 +194,11 @@ def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
     """Every (γ, γ′, seed, width) net with its learning rate; one job that trains them by width."""
     dtype, m, t, widths = torch_dtype(spec.dtype), spec.model, spec.train, spec.phase.widths
     problem = build_points(spec.problem, dtype=dtype, device=device)
-    odd = [w for w in widths if w % 2]
-    require(not (m.antisymmetric and odd), "phase.widths", f"contains the odd width {(odd or [0])[0]} with "
-            "model.antisymmetric=true", "use even widths (mirrored pairs)")
-    keys = list(itertools.product(range(len(_points(spec))), range(spec.phase.seeds), range(len(widths))))
+    require(not m.antisymmetric or all(w % 2 == 0 for w in widths), "phase.widths",
+            f"got {list(widths)} with model.antisymmetric=true", "use even widths (mirrored pairs)")
     nets = []
-    for pi, s, wi in keys:  # the same normalised initialisation for every (γ, γ′) at a width and seed
+    # the same normalised initialisation for every (γ, γ′) at a width and seed
+    for pi, s, wi in itertools.product(range(len(_points(spec))), range(spec.phase.seeds), range(len(widths))):
         a, b1, b2 = point_scales(*_points(spec)[pi], widths[wi], spec.phase.parametrisation)
         ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), s, int(widths[wi])])
         gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
@@ -213,37 +206,31 @@ def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
                                  antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device))
     lrs = [train.resolve_lr(t.lr, n, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0) for n in nets]
     return Plan([Fit(torch.nn.ModuleList(nets), problem, t.optimizer, lrs[0], t.steps,
-                     trainer=_phase_trainer(spec, keys, nets, lrs))])
+                     trainer=_phase_trainer(spec, nets, lrs))])
 
 
-def _phase_trainer(spec: PhaseDiagramSpec, keys: list[tuple[int, int, int]], nets: list[snn.TwoLayer], lrs: list[float]):
+def _phase_trainer(spec: PhaseDiagramSpec, nets: list[snn.TwoLayer], lrs: list[float]):
     """Train every width as one ensemble of all (γ, γ′, seed) nets; the history holds RD of (w, b)
     of the first copy of the mirrored pairs (all neurons without ASI; NaN for a diverged net), the
     final loss, the learning rate and the restarts per (point, seed, width)."""
 
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        t, shape = spec.train, (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))
+        t, shape = spec.train, (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))  # the order of ``nets``
         start = [{k: v.detach().clone() for k, v in n.state_dict().items() if k in ("w", "b")} for n in nets]
+        h = train.fit_ensemble_with_restarts(
+            nets, f.problem, lrs, steps=t.steps, optimizer=t.optimizer,
+            optimizer_options={"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {},
+            max_restarts=t.max_restarts if t.backtrack else 0, tol=t.tol, check_every=t.check_every)
+        halves = [n.width // 2 if spec.model.antisymmetric else n.width for n in nets]
+        rd = [np.nan if bad else cond.relative_distance(tuple(v[:k] for v in s0.values()),
+                                                         tuple(getattr(n, name).detach()[:k] for name in s0))
+              for n, s0, k, bad in zip(nets, start, halves, h.static["diverged"])]
         static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float),
-                  "rd": np.full(shape, np.nan), "final_loss": np.full(shape, np.nan), "lr": np.full(shape, np.nan),
-                  "restarts": np.zeros(shape, dtype=np.int64)}
-        steps_run, diverged = [0] * shape[2], 0
-        for width in sorted(set(spec.phase.widths)):
-            idx = [i for i, n in enumerate(nets) if n.width == width]
-            h = train.fit_ensemble_with_restarts(
-                [nets[i] for i in idx], f.problem, [lrs[i] for i in idx], steps=t.steps, optimizer=t.optimizer,
-                optimizer_options={"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {},
-                max_restarts=t.max_restarts if t.backtrack else 0, tol=t.tol, check_every=t.check_every)
-            diverged += int(h.static["diverged"].sum())
-            for j, i in enumerate(idx):
-                steps_run[keys[i][2]] = int(h.info["steps_done"])
-                for name in ("final_loss", "lr", "restarts"):
-                    static[name][keys[i]] = h.static[name][j]
-                half = nets[i].width // 2 if spec.model.antisymmetric else nets[i].width
-                static["rd"][keys[i]] = np.nan if h.static["diverged"][j] else cond.relative_distance(
-                    tuple(v[:half] for v in start[i].values()), tuple(getattr(nets[i], k).detach()[:half] for k in start[i]))
-        return History(steps=np.asarray([max(steps_run, default=0)], dtype=np.int64), static=static,
-                       info={"steps_run": steps_run, "diverged_nets": diverged})
+                  "rd": np.reshape(rd, shape)}
+        static.update({k: h.static[k].reshape(shape) for k in ("final_loss", "lr", "restarts")})
+        run = h.static["steps_done"].reshape(shape)[0, 0].tolist()   # per width
+        return History(steps=np.asarray([max(run)], dtype=np.int64), static=static,
+                       info={"steps_run": run, "diverged_nets": int(h.static["diverged"].sum())})
 
     return trainer
 
@@ -252,8 +239,7 @@ def summarize_phase_diagram(spec: PhaseDiagramSpec, plan: Plan, history: History
     """S_w per point (least squares of log RD on log m over widths and seeds) against the theory."""
     rd, fl, widths = history.static["rd"], history.static["final_loss"], list(spec.phase.widths)
     slopes = []
-    for pi, (g, gp) in enumerate(_points(spec)):
-        r = rd[pi]
+    for (g, gp), r in zip(_points(spec), rd):
         ok = np.isfinite(r) & (r > 0)
         ms = np.broadcast_to(np.asarray(widths, dtype=float), r.shape)[ok]
         slope = theory.width_slope(ms, r[ok]) if np.unique(ms).size >= 3 else None

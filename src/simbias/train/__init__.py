@@ -48,6 +48,7 @@ from ._lr import auto_learning_rate as auto_learning_rate
 from ._lr import fit_with_restarts as fit_with_restarts
 from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
+from ._stages import restart_builder as restart_builder
 from ._checkpoint import Checkpoint as Checkpoint
 from ._lr import loss_increase as loss_increase
 from ._lr import resolve_lr as resolve_lr
@@ -63,6 +64,7 @@ __all__ = [
     "fit_ensemble_with_restarts",
     "fit_stages",
     "fit_with_restarts",
+    "restart_builder",
     "Checkpoint",
     "Record",
     "RecordContext",

@@ -6,8 +6,8 @@ follow exactly the path of one long call); the stage histories are joined with
 :meth:`History.concat <simbias.results.History.concat>`.  Between stages ``until(history)``
 may end training (e.g. "the loss fell below 1e-3 of its start"), which is how the condensation
 experiments stop once the net has condensed.  Restarts with a smaller learning rate are
-:func:`~simbias.train.fit_with_restarts` for one model and :func:`fit_ensemble_with_restarts` for
-many trained together (the phase diagram's rounds).
+:func:`~simbias.train.fit_with_restarts` for one model (:func:`restart_builder` gives its ``build``)
+and :func:`fit_ensemble_with_restarts` for many trained together (the phase diagram's rounds).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from ..results import History
 from ._ensemble import Ensemble, fit_ensemble, make_ensemble_optimizer, stack_problems
 from ._fit import fit
 from ._lr import loss_increase
+from ._optim import make_optimizer
 from ._record import Record
 
-__all__ = ["fit_stages", "fit_ensemble_with_restarts"]
+__all__ = ["fit_stages", "fit_ensemble_with_restarts", "restart_builder"]
 
 
 def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
@@ -78,20 +79,21 @@ def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
 def fit_ensemble_with_restarts(models: Sequence[torch.nn.Module], problem, lr, *, steps: int, optimizer: str = "sgd",
                                optimizer_options: dict | None = None, max_restarts: int = 20, tol: float = 0.0,
                                check_every: int | None = None, rtol: float = 1e-4) -> History:
-    """:func:`~simbias.train.fit_with_restarts` for many same-shape models trained together.
+    """:func:`~simbias.train.fit_with_restarts` for many models trained together.
 
-    The models train as one :func:`~simbias.train.fit_ensemble` (full batch, per-member learning
-    rates).  A member whose loss ever increases (:func:`~simbias.train.loss_increase` with
-    ``floor = tol``) or that diverges is put back to its initialisation with half its rate, and
-    the failed members train again together in the next round, at most ``max_restarts`` rounds
-    after the first; with ``max_restarts = 0`` increases are not watched (one plain run).
+    The models of one structure (parameter names, shapes and dtypes) train as one
+    :func:`~simbias.train.fit_ensemble` (full batch, per-member learning rates).  A member whose
+    loss ever increases (:func:`~simbias.train.loss_increase` with ``floor = tol``) or that
+    diverges is put back to its initialisation with half its rate, and the failed members train
+    again together in the next round, at most ``max_restarts`` rounds after the first; with
+    ``max_restarts = 0`` increases are not watched (one plain run).
     Every ``check_every`` steps training stops once each member has an MSE below ``tol``,
     diverged or (when restarts are allowed) increased its loss.  The models end trained.
 
     Parameters
     ----------
     models : sequence of nn.Module
-        Same-shape models (trained in place).
+        The models (trained in place).
     problem : problem or sequence of problems
         One supervised problem for all, or one per model.
     lr : float or sequence of float
@@ -115,8 +117,8 @@ def fit_ensemble_with_restarts(models: Sequence[torch.nn.Module], problem, lr, *
     -------
     History
         ``static``: per member ``lr`` (the accepted rate), ``restarts``, ``final_loss`` (MSE after
-        training) and ``diverged`` (the last run diverged); ``info["steps_done"]``: the steps of all
-        rounds together.
+        training), ``diverged`` (the last run diverged) and ``steps_done`` (the steps of all rounds
+        of its ensemble together); ``info["steps_done"]``: the most of these.
 
     Examples
     --------
@@ -132,43 +134,89 @@ def fit_ensemble_with_restarts(models: Sequence[torch.nn.Module], problem, lr, *
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise InputError("train.max_restarts", f"got {max_restarts!r}", "use a non-negative integer")
     models = list(models)
-    problems = list(problem) if isinstance(problem, (list, tuple)) else [problem] * len(models)
+    n = len(models)
+    problems = list(problem) if isinstance(problem, (list, tuple)) else [problem] * n
     start = [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in models]
-    out = {"lr": np.broadcast_to(np.asarray(lr, dtype=np.float64), (len(models),)).copy(),
-           "restarts": np.zeros(len(models), dtype=np.int64), "final_loss": np.full(len(models), np.nan),
-           "diverged": np.zeros(len(models), dtype=bool)}
-    todo, total = list(range(len(models))), 0
-    for rnd in range(max_restarts + 1):
-        if not todo:
-            break
-        ens, data = Ensemble([models[i] for i in todo]), stack_problems([problems[i] for i in todo])
-        opt = make_ensemble_optimizer(optimizer, ens, lr=[out["lr"][i] for i in todo], **(optimizer_options or {}))
+    out = {"lr": np.broadcast_to(np.asarray(lr, dtype=np.float64), (n,)).copy(),
+           "restarts": np.zeros(n, dtype=np.int64), "final_loss": np.full(n, np.nan),
+           "diverged": np.zeros(n, dtype=bool), "steps_done": np.zeros(n, dtype=np.int64)}
+    groups: dict[tuple, list[int]] = {}
+    for i, m in enumerate(models):  # the models of one structure train together
+        groups.setdefault(tuple((k, tuple(v.shape), v.dtype) for k, v in m.state_dict().items()), []).append(i)
+    for group in groups.values():
+        todo = group
+        for rnd in range(max_restarts + 1):
+            if not todo:
+                break
+            ens, data = Ensemble([models[i] for i in todo]), stack_problems([problems[i] for i in todo])
+            opt = make_ensemble_optimizer(optimizer, ens, lr=[out["lr"][i] for i in todo], **(optimizer_options or {}))
 
-        def status(losses) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(MSE now, diverged, loss increased) per member, from the per-step losses so far."""
-            losses = torch.as_tensor(losses, dtype=torch.float64).cpu()
-            with torch.no_grad():
-                mse = ((ens(data.x_train) - data.y_train) ** 2).mean(dim=(1, 2)).to(torch.float64).cpu().numpy()
-            rose = [max_restarts > 0 and loss_increase(row, rtol=rtol, floor=tol) is not None for row in losses]
-            return mse, ~np.isfinite(mse) | losses.isnan().any(dim=1).numpy(), np.asarray(rose, dtype=bool)
+            def status(losses) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                """(MSE now, diverged, loss increased) per member, from the per-step losses so far."""
+                losses = torch.as_tensor(losses, dtype=torch.float64).cpu()
+                with torch.no_grad():
+                    mse = ((ens(data.x_train) - data.y_train) ** 2).mean(dim=(1, 2)).to(torch.float64).cpu().numpy()
+                rose = [max_restarts > 0 and loss_increase(row, rtol=rtol, floor=tol) is not None for row in losses]
+                return mse, ~np.isfinite(mse) | losses.isnan().any(dim=1).numpy(), np.asarray(rose, dtype=bool)
 
-        def settled(step: int, values: dict) -> bool:
-            if step == 0:
-                return False
-            mse, bad, rose = status(values["losses"])
-            return bool(np.all((mse < tol) | bad | rose))
+            def settled(step: int, values: dict) -> bool:
+                if step == 0:
+                    return False
+                mse, bad, rose = status(values["losses"])
+                return bool(np.all((mse < tol) | bad | rose))
 
-        h = fit_ensemble(ens, data, opt, steps=steps, record=Record(every=check_every, probes=()), stop=settled)
-        mse, bad, rose = status(h.static["loss"])
-        total += int(h.info["steps_done"])
-        ens.write_back([models[i] for i in todo])
-        out["final_loss"][todo] = mse
-        again = (bad | rose) & (rnd < max_restarts)
-        out["diverged"][todo] = bad & ~again
-        for i in np.asarray(todo)[again]:
-            out["lr"][i] *= 0.5
-            out["restarts"][i] += 1
-            with torch.no_grad():
-                models[i].load_state_dict(start[i])
-        todo = [int(i) for i in np.asarray(todo)[again]]
-    return History(steps=np.asarray([total], dtype=np.int64), static=out, info={"steps_done": total})
+            h = fit_ensemble(ens, data, opt, steps=steps, record=Record(every=check_every, probes=()), stop=settled)
+            mse, bad, rose = status(h.static["loss"])
+            out["steps_done"][group] += int(h.info["steps_done"])
+            ens.write_back([models[i] for i in todo])
+            out["final_loss"][todo] = mse
+            again = (bad | rose) & (rnd < max_restarts)
+            out["diverged"][todo] = bad & ~again
+            for i in np.asarray(todo)[again]:
+                out["lr"][i] *= 0.5
+                out["restarts"][i] += 1
+                with torch.no_grad():
+                    models[i].load_state_dict(start[i])
+            todo = [int(i) for i in np.asarray(todo)[again]]
+    done = int(out["steps_done"].max(initial=0))
+    return History(steps=np.asarray([done], dtype=np.int64), static=out, info={"steps_done": done})
+
+
+def restart_builder(model: torch.nn.Module, optimizer: str, **options) -> Callable[[float], tuple]:
+    """The ``build(lr)`` of :func:`~simbias.train.fit_with_restarts` for one model: every call puts
+    ``model`` back at its parameters of now (its initialisation) and returns it with a fresh optimiser.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The initialised model (trained in place by the restarts).
+    optimizer : str
+        A name of :data:`~simbias.train.OPTIMIZERS`.
+    **options
+        Of the optimiser (e.g. ``momentum=0.9``).
+
+    Returns
+    -------
+    callable
+        ``build(lr) -> (model, optimizer)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import fit, fit_with_restarts
+    >>> prob = make_regression("sin(x)", n_train=32)
+    >>> net = TwoLayer(1, 50, generator=torch.Generator().manual_seed(0))
+    >>> res = fit_with_restarts(restart_builder(net, "sgd"), 8.0, lambda m, o: fit(m, prob, o, steps=50))
+    >>> res.model is net, res.lr == 8.0 / 2**res.restarts
+    (True, True)
+    """
+    start = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def build(lr: float):
+        with torch.no_grad():
+            model.load_state_dict(start)
+        return model, make_optimizer(optimizer, model.parameters(), lr=lr, **options)
+
+    return build
