@@ -42,7 +42,8 @@ def test_restart_builder_resets_the_model_and_gives_a_fresh_optimiser():
 
 def test_restarts_of_a_builder_equal_a_plain_run_at_the_accepted_rate():
     lr = 64 * _stable()
-    res = train.fit_with_restarts(train.restart_builder(_net(1), "sgd"), lr, lambda m, o: train.fit(m, PROBLEM, o, steps=100))
+    res = train.fit_with_restarts(train.restart_builder(_net(1), "sgd"), lr,
+                                  lambda m, o: train.fit(m, PROBLEM, o, steps=100))
     assert res.restarts >= 1 and res.lr == lr / 2 ** res.restarts
     plain = train.fit(_net(1), PROBLEM, "sgd", lr=res.lr, steps=100)
     np.testing.assert_array_equal(res.history["loss"], plain["loss"])   # the same computation
