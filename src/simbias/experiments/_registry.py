@@ -7,7 +7,6 @@ Every experiment kind is one :class:`~simbias.experiments.Kind` in :data:`KINDS`
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.resources
 import os
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from ..results import History
-from ._spec import apply_override, from_dict, load_toml_text, to_dict
+from ._spec import apply_override, from_dict, load_toml_text
 
 __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
            "resolve_spec", "spec_class"]
@@ -144,14 +143,11 @@ def list_presets() -> dict[str, tuple[Path, str]]:
     >>> "fprinciple-1d" in presets, presets["fprinciple-1d"][0].name
     (True, 'fprinciple-1d.toml')
     """
-    out = {}
     d = configs_dir()
     files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
         if d.is_dir() else []
-    for p in files:
-        data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
-        out[p.name[:-len(".toml")]] = (p, str(data.get("description", "")))
-    return out
+    texts = {p.name[:-len(".toml")]: (p, load_toml_text(p.read_text(encoding="utf-8"), str(p))) for p in files}
+    return {name: (p, str(data.get("description", ""))) for name, (p, data) in texts.items()}
 
 
 def read_spec_text(p: Path) -> str:
@@ -220,9 +216,7 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     data, name = _load_source(name_or_file)
     for a in overrides:
         apply_override(data, a)
-    if extra:
-        for k, v in extra.items():
-            data[k] = v
+    data.update(extra or {})
     kind = data.get("experiment")
     if not isinstance(kind, str):
         raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
@@ -234,10 +228,3 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     check_seed(spec)
     return spec, name
 
-
-def spec_dict(spec) -> dict[str, Any]:
-    return to_dict(spec)
-
-
-def replace(spec, **changes):
-    return dataclasses.replace(spec, **changes)
