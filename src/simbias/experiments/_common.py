@@ -23,7 +23,7 @@ from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_lea
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
            "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Activation", "Variances", "Scale"]
+           "UnitInterval", "Activation", "Variances", "Scale", "Schedule"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -221,6 +221,27 @@ class RecordSpec:
     error_kind: Literal["complex", "magnitude"] = "complex"
     threshold: PositiveFloat = 0.1
     max_peaks: Positive | None = 4
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The two record schedules most ``record`` sections start with (a kind's section adds its own keys).
+
+    Parameters
+    ----------
+    every : int, default 1
+        Cheap probes every this many steps (≥ 1).
+    snapshot_every : int, optional
+        Costly probes (outputs, spectra) every this many steps (unset: about 50 over the run).
+
+    Examples
+    --------
+    >>> Schedule(every=10).snapshot_every is None
+    True
+    """
+
+    every: Positive = 1
+    snapshot_every: Positive | None = None
 
 
 def torch_dtype(name: str) -> torch.dtype:

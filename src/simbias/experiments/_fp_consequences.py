@@ -29,12 +29,11 @@ from typing import Annotated, Literal
 import numpy as np
 import torch
 
-from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, TrainSpec, Variances,
-                      build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
+from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule, TrainSpec,
+                      Variances, build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
 from ._fp_data import fit_alone, train_fit
 from ._fprinciple import fprinciple_summary, peak_fit
 from ._kind import Fit, Kind, Plan, register_kind
@@ -79,7 +78,7 @@ _Kappa = Annotated[float, Check(lambda v: 0 < v < math.pi / 2, "use a κ in (0, 
 
 
 @dataclass(frozen=True)
-class ParityRecordSpec:
+class ParityRecordSpec(Schedule):
     """``every``: loss and accuracies; ``snapshot_every``: the diagonal spectrum of the output
     (default ≈ 50 snapshots); ``n_kappa``: κ grid on [0, π/2]; ``low_band``: κ ≤ low_band is the
     "low band" of the summary (π/4 in papers.md T10).
@@ -96,8 +95,7 @@ class ParityRecordSpec:
         κ ≤ ``low_band`` is the summary's low band (0 < low_band < π/2).
     """
 
-    every: int = 10
-    snapshot_every: int | None = None
+    every: Positive = 10
     n_kappa: Annotated[int, at_least(3, "use at least 3 points")] = 101
     low_band: _Kappa = math.pi / 4
 
@@ -286,12 +284,6 @@ class DeepFPSpec(BaseSpec):
     record: DeepRecordSpec = field(default_factory=DeepRecordSpec)
 
 
-def _fit_named(f: Fit, **kw) -> History:
-    history = fit_alone(f, **kw)
-    history.info["job"] = f.name  # a diverged job's history is the plan's: the summary names the job
-    return history
-
-
 def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     """One job per (target, repeat, depth); the deepest net's first repeat on the target records the LFR."""
     dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
@@ -303,14 +295,14 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
         for rep in range(t.repeats):
             init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
-                model = snn.MLP(1, [m.width] * depth, 1, activation=m.activation, init=m.init, init_t=m.init_t,
-                                init_std=m.init_std, generator=torch.Generator().manual_seed(init), dtype=dtype,
-                                device=device)
+                net = MLPSpec(widths=(m.width,) * depth, activation=m.activation, init=m.init, init_t=m.init_t,
+                              init_std=m.init_std)
+                model = build_mlp(net, 1, 1, seed=init, dtype=dtype, device=device)
                 lfr = key == "target" and rep == 0 and depth == max(m.depths)
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
                 fits.append(train_fit(t, model, problem, record, stop_loss=t.stop_loss,
-                                      name=f"{key} depth {depth} repeat {rep}", trainer=_fit_named))
+                                      name=f"{key} depth {depth} repeat {rep}", trainer=fit_alone))
                 jobs.append((key, rep, depth, lfr))
 
     def combine(hs: list[History]) -> History:

@@ -254,8 +254,11 @@ def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
     --------
     >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
     """
-    return train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
-                     on_record=on_record, **f.options)
+    history = train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
+                        on_record=on_record, **f.options)
+    if f.name:  # a diverged job's history is the plan's: the summary can name the job
+        history.info["job"] = f.name
+    return history
 
 
 _FIT_KEYS = ("loss", "derivative_weight", "batch_size", "lr_decay")  # [train] fields that are fit() keywords

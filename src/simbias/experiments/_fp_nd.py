@@ -30,8 +30,8 @@ import torch
 
 from .. import problems, train
 from ..errors import InputError
-from ._common import (MLPSpec, PositiveFloat, Scale, TrainSpec, Variances, build_mlp, build_record, seeds_for,
-                      torch_dtype)
+from ._common import (MLPSpec, PositiveFloat, Scale, Schedule, TrainSpec, Variances, build_mlp, build_record,
+                      seeds_for, torch_dtype)
 from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, fit_alone, train_fit
 from ._fprinciple import band_summary
 from ._kind import Kind, Plan, register_kind
@@ -90,7 +90,7 @@ class ImageSpec:
 
 
 @dataclass(frozen=True)
-class Record2DSpec:
+class Record2DSpec(Schedule):
     """``every``: band errors on the training grid every this many steps; ``snapshot_every``:
     outputs on the whole image (default ≈ 50 snapshots); ``n_bands``: radial bands;
     ``threshold``: band error that counts as converged (papers.md T6 uses 0.2).
@@ -110,8 +110,7 @@ class Record2DSpec:
         same with |ĥ| and |f̂| (phases ignored).
     """
 
-    every: int = 10
-    snapshot_every: int | None = None
+    every: Positive = 10
     n_bands: Positive = 6
     threshold: float = 0.2
     error_kind: Literal["complex", "magnitude"] = "complex"
@@ -178,7 +177,7 @@ FP2D = register_kind(Kind("fprinciple-2d", FP2DSpec, _build_2d, _summarize_2d,
 
 
 @dataclass(frozen=True)
-class ProjectionRecordSpec:
+class ProjectionRecordSpec(Schedule):
     """What the projection run records.
 
     ``direction``: the unit direction p (any non-zero vector of the input dimension; unset = the
@@ -218,8 +217,6 @@ class ProjectionRecordSpec:
         Δ below which a peak counts as converged.
     """
 
-    every: int = 1
-    snapshot_every: int | None = None
     direction: Annotated[tuple[float, ...], Check(lambda v: any(x != 0 for x in v), "pass a non-zero direction")] \
         | None = None
     component: int = 0
@@ -247,7 +244,7 @@ class ProjectionSpec(_DataKindSpec):
 
 
 @dataclass(frozen=True)
-class FilteringRecordSpec:
+class FilteringRecordSpec(Schedule):
     """What the filtering run records.
 
     ``deltas``: the variances δ of the Gaussian filter (δ is a variance, in squared input
@@ -273,8 +270,6 @@ class FilteringRecordSpec:
         Transform of the output before filtering (``"auto"``: softmax for class labels).
     """
 
-    every: int = 1
-    snapshot_every: int | None = None
     deltas: Variances = ()
     shares: tuple[float, ...] = (0.8, 0.5, 0.3)
     scale: Scale = "none"

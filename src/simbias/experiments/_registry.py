@@ -146,8 +146,7 @@ def list_presets() -> dict[str, tuple[Path, str]]:
     d = configs_dir()
     files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
         if d.is_dir() else []
-    texts = {p.name[:-len(".toml")]: (p, load_toml_text(p.read_text(encoding="utf-8"), str(p))) for p in files}
-    return {name: (p, str(data.get("description", ""))) for name, (p, data) in texts.items()}
+    return {p.name[:-len(".toml")]: (p, str(_load_preset(p).get("description", ""))) for p in files}
 
 
 def read_spec_text(p: Path) -> str:
@@ -176,8 +175,11 @@ def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:
     if name_or_file not in presets:
         raise InputError("NAME|FILE", f"unknown experiment {name_or_file!r}",
                          f"choose one of {', '.join(presets) or '(no presets found)'} or give a .toml file")
-    path = presets[name_or_file][0]
-    return load_toml_text(path.read_text(encoding="utf-8"), str(path)), name_or_file
+    return _load_preset(presets[name_or_file][0]), name_or_file
+
+
+def _load_preset(p) -> dict[str, Any]:
+    return load_toml_text(p.read_text(encoding="utf-8"), str(p))
 
 
 def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[str, Any] | None = None):
@@ -221,8 +223,7 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     if not isinstance(kind, str):
         raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
                          f"add experiment = one of {', '.join(sorted(KINDS))}")
-    cls = spec_class(kind)
-    spec = from_dict(cls, data)
+    spec = from_dict(spec_class(kind), data)
     from ._preflight import check_seed
 
     check_seed(spec)
