@@ -256,15 +256,13 @@ def seeds_for(seed: int) -> dict[str, int]:
 
 
 def build_regression(p: RegressionSpec, *, seeds: dict[str, int], dtype, device):
-    return problems.make_regression(p.target, domain=p.domain, n_train=p.n_train, n_test=p.n_test, sampler=p.sampler,
-                                    noise_std=p.noise_std, noise_seed=seeds["noise"], sample_seed=seeds["data"],
-                                    dtype=dtype, device=device)
+    return problems.make_regression(**vars(p), noise_seed=seeds["noise"], sample_seed=seeds["data"], dtype=dtype,
+                                    device=device)
 
 
 def build_mlp(m: MLPSpec, in_features: int, out_features: int, *, seed: int, dtype, device) -> snn.MLP:
-    g = torch.Generator().manual_seed(seed)
-    return snn.MLP(in_features, m.widths, out_features, activation=m.activation, init=m.init, init_t=m.init_t,
-                   init_std=m.init_std, output_bias=m.output_bias, generator=g, dtype=dtype, device=device)
+    return snn.MLP(in_features, out_features=out_features, **vars(m), generator=torch.Generator().manual_seed(seed),
+                   dtype=dtype, device=device)
 
 
 def build_record(r: RecordSpec, probes) -> train.Record:
@@ -275,13 +273,7 @@ def build_record(r: RecordSpec, probes) -> train.Record:
 def converged_steps(steps: np.ndarray, errors: np.ndarray, threshold: float) -> tuple[list, list]:
     """Per column of ``errors`` (records × peaks): the first recorded step with error < threshold,
     and the first step from which it stays below until the end (``None`` when never)."""
-    first, stays = [], []
-    for j in range(errors.shape[1]):
-        below = errors[:, j] < threshold
-        first.append(int(steps[np.argmax(below)]) if below.any() else None)
-        if below[-1]:
-            above = np.nonzero(~below)[0]
-            stays.append(int(steps[above[-1] + 1]) if above.size else int(steps[0]))
-        else:
-            stays.append(None)
-    return first, stays
+    below = (errors < threshold).T  # one row per column of errors
+    tail = [b.size if b.all() else int(np.argmin(b[::-1])) for b in below]  # records below at the end
+    first = [int(steps[np.argmax(b)]) if b.any() else None for b in below]
+    return first, [int(steps[b.size - n]) if n else None for b, n in zip(below, tail)]

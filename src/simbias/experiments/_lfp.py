@@ -181,18 +181,13 @@ def uniform_mirrored_init(net: snn.TwoLayer, w_range: float, b_range: float, a_r
                           generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Redraw ``net``'s parameters uniformly (float64 draws), in mirrored pairs when the net is
     antisymmetric; returns the drawn (w, b, a) of the distinct neurons (float64) for the LFP weight."""
-    m = net.width
-    half = m // 2 if net.antisymmetric else m
-
-    def u(v: float) -> torch.Tensor:
-        return (2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v
-
-    w, b, a = u(w_range), u(b_range), u(a_range)
+    half = net.width // 2 if net.antisymmetric else net.width
+    w, b, a = ((2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v  # drawn in this order
+               for v in (w_range, b_range, a_range))
     W, B, A = (torch.cat([w, w]), torch.cat([b, b]), torch.cat([a, -a])) if net.antisymmetric else (w, b, a)
     with torch.no_grad():
-        net.w.copy_(W[:, None].to(net.w))
-        net.b.copy_(B.to(net.b))
-        net.a.copy_(A.to(net.a))
+        for p, v in ((net.w, W[:, None]), (net.b, B), (net.a, A)):
+            p.copy_(v.to(p))
     return w, b, a
 
 
