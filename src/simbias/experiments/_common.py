@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from .. import nn as snn
 from .. import problems, train
-from ..errors import InputError, positive_number
+from ..errors import InputError
+from ..spectral import SCALES
+from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_least
 
-__all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp",
-           "build_optimizer", "build_record", "check_train_settings", "seeds_for", "converged_steps", "torch_dtype"]
+__all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
+           "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
+           "UnitInterval", "Activation", "Variances", "Scale", "Schedule"]
+
+# constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
+Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
+PositiveFloat = Annotated[float, above(0.0, "use a positive finite number")]
+UnitInterval = Annotated[float, Check(lambda v: 0 <= v < 1, "use a value in [0, 1), e.g. 0.9")]
+Activation = Annotated[str, Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")]
+Variances = Annotated[tuple[float, ...], Check(lambda v: all(d > 0 for d in v), "use positive values (δ: a variance)")]
+Scale = Annotated[str, Check(lambda v: v in SCALES, f"choose one of {', '.join(SCALES)}")]
 
 
 @dataclass(frozen=True)
@@ -56,27 +67,15 @@ class RegressionSpec:
     """
 
     target: str = "sin(x) + sin(3*x) + sin(5*x)"
-    domain: tuple[float, ...] = (-math.pi, math.pi)
-    n_train: int = 201
-    n_test: int = 1000
+    domain: Interval = (-math.pi, math.pi)  # from_dict refuses nan and ±inf in any float
+    n_train: Points = 201
+    n_test: Points = 1000
     sampler: Literal["uniform", "random"] = "uniform"
-    noise_std: float = 0.0
+    noise_std: NonNegative = 0.0
 
     def validate(self):
-        if (len(self.domain) != 2 or not all(math.isfinite(v) for v in self.domain)
-                or not self.domain[0] < self.domain[1]):
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give finite [lo, hi] with lo < hi")
-        for key in ("n_train", "n_test"):
-            if getattr(self, key) < 2:
-                raise InputError(f"problem.{key}", f"got {getattr(self, key)}", "use at least 2 points")
-        _finite_at_least("problem.noise_std", self.noise_std, 0.0, "use a finite non-negative standard deviation")
         # the formula must be finite on its interval: found here, before any run directory or sweep member starts
         problems.check_expression_on(self.target, list(self.domain), key="problem.target", dtype=torch.float64)
-
-
-def _finite_at_least(key: str, value, lo: float, fix: str) -> None:
-    if not (math.isfinite(value) and value >= lo):
-        raise InputError(key, f"got {value!r}", fix)
 
 
 @dataclass(frozen=True)
@@ -111,21 +110,12 @@ class MLPSpec:
     'tanh'
     """
 
-    widths: tuple[int, ...] = (200, 200, 200, 100)
-    activation: str = "tanh"
+    widths: Sizes = (200, 200, 200, 100)
+    activation: Activation = "tanh"
     init: Literal["power", "std", "xavier", "he", "lecun"] = "power"
-    init_t: float = 0.5
-    init_std: float | None = None
+    init_t: Annotated[float, at_least(-1e6, "use a finite exponent, e.g. 0.5")] = 0.5
+    init_std: PositiveFloat | None = None
     output_bias: bool = True
-
-    def validate(self):
-        if any(w < 1 for w in self.widths):
-            raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [200, 200, 100]")
-        if self.activation not in snn.ACTIVATIONS:
-            snn.get_activation(self.activation)
-        _finite_at_least("model.init_t", self.init_t, -1e6, "use a finite exponent, e.g. 0.5")
-        if self.init_std is not None:
-            positive_number("model.init_std", self.init_std)
 
 
 @dataclass(frozen=True)
@@ -168,33 +158,30 @@ class TrainSpec:
     lr: float = 1e-3
     steps: int = 2000
     loss: Literal["mse", "mse+derivative"] = "mse"
-    derivative_weight: float = 1.0
+    derivative_weight: NonNegative = 1.0
     batch_size: int | None = None
     momentum: float = 0.0
     lr_decay: float = 0.0
 
     def validate(self):
         check_train_settings(self)
-        _finite_at_least("train.derivative_weight", self.derivative_weight, 0.0, "use a finite weight ≥ 0")
+
+
+# train.* field -> its constraint; any train section with these fields is checked by check_train_settings
+_TRAIN_CHECKS = {"lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive, "steps": Positive,
+                 "lr_decay": UnitInterval}
 
 
 def check_train_settings(t) -> None:
     """Validate the optimiser name, learning rate, step count, per-step decay and — where the section
     has them — momentum and batch size of a train section (NaN and ±inf are refused everywhere)."""
-    if t.optimizer not in train.OPTIMIZERS:
+    if t.optimizer not in train.OPTIMIZERS:  # a registry that grows (register_optimizer): checked when used
         raise InputError("train.optimizer", f"unknown optimizer {t.optimizer!r}",
                          f"choose one of {', '.join(train.OPTIMIZERS)}")
-    positive_number("train.lr", t.lr)
-    momentum = getattr(t, "momentum", 0.0)
-    if momentum is not None and not (math.isfinite(momentum) and 0 <= momentum < 1):
-        raise InputError("train.momentum", f"got {momentum!r}", "use a momentum in [0, 1), e.g. 0.9")
-    batch = getattr(t, "batch_size", None)
-    if batch is not None and batch < 1:
-        raise InputError("train.batch_size", f"got {batch}", "use a positive batch size or leave it unset")
-    if t.steps < 1:
-        raise InputError("train.steps", f"got {t.steps}", "use a positive number of steps")
-    if not 0 <= t.lr_decay < 1:
-        raise InputError("train.lr_decay", f"got {t.lr_decay}", "use a per-step decay in [0, 1), e.g. 1e-3")
+    for key, tp in _TRAIN_CHECKS.items():
+        v, check = getattr(t, key, None), tp.__metadata__[0]
+        if v is not None and not check.test(v):
+            raise InputError(f"train.{key}", f"got {v!r}", check.fix)
 
 
 @dataclass(frozen=True)
@@ -228,19 +215,33 @@ class RecordSpec:
     'complex'
     """
 
-    every: int = 1
-    log_points: int | None = None
-    snapshot_every: int | None = None
+    every: Positive = 1
+    log_points: Positive | None = None
+    snapshot_every: Positive | None = None
     error_kind: Literal["complex", "magnitude"] = "complex"
-    threshold: float = 0.1
-    max_peaks: int | None = 4
+    threshold: PositiveFloat = 0.1
+    max_peaks: Positive | None = 4
 
-    def validate(self):
-        for key in ("every", "log_points", "snapshot_every", "max_peaks"):
-            v = getattr(self, key)
-            if v is not None and v < 1:
-                raise InputError(f"record.{key}", f"got {v}", "use a positive integer, or leave it unset")
-        positive_number("record.threshold", self.threshold)
+
+@dataclass(frozen=True)
+class Schedule:
+    """The two record schedules most ``record`` sections start with (a kind's section adds its own keys).
+
+    Parameters
+    ----------
+    every : int, default 1
+        Cheap probes every this many steps (≥ 1).
+    snapshot_every : int, optional
+        Costly probes (outputs, spectra) every this many steps (unset: about 50 over the run).
+
+    Examples
+    --------
+    >>> Schedule(every=10).snapshot_every is None
+    True
+    """
+
+    every: Positive = 1
+    snapshot_every: Positive | None = None
 
 
 def torch_dtype(name: str) -> torch.dtype:
@@ -255,36 +256,24 @@ def seeds_for(seed: int) -> dict[str, int]:
 
 
 def build_regression(p: RegressionSpec, *, seeds: dict[str, int], dtype, device):
-    return problems.make_regression(p.target, domain=p.domain, n_train=p.n_train, n_test=p.n_test, sampler=p.sampler,
-                                    noise_std=p.noise_std, noise_seed=seeds["noise"], sample_seed=seeds["data"],
-                                    dtype=dtype, device=device)
+    return problems.make_regression(**vars(p), noise_seed=seeds["noise"], sample_seed=seeds["data"], dtype=dtype,
+                                    device=device)
 
 
 def build_mlp(m: MLPSpec, in_features: int, out_features: int, *, seed: int, dtype, device) -> snn.MLP:
-    g = torch.Generator().manual_seed(seed)
-    return snn.MLP(in_features, m.widths, out_features, activation=m.activation, init=m.init, init_t=m.init_t,
-                   init_std=m.init_std, output_bias=m.output_bias, generator=g, dtype=dtype, device=device)
-
-
-def build_optimizer(t: TrainSpec, params):
-    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
-    return train.make_optimizer(t.optimizer, params, lr=t.lr, **opts)
+    return snn.MLP(in_features, out_features=out_features, **vars(m), generator=torch.Generator().manual_seed(seed),
+                   dtype=dtype, device=device)
 
 
 def build_record(r: RecordSpec, probes) -> train.Record:
-    return train.Record(every=r.every, log_points=r.log_points, snapshot_every=r.snapshot_every, probes=probes)
+    return train.Record(every=r.every, log_points=getattr(r, "log_points", None), snapshot_every=r.snapshot_every,
+                        probes=probes)
 
 
 def converged_steps(steps: np.ndarray, errors: np.ndarray, threshold: float) -> tuple[list, list]:
     """Per column of ``errors`` (records × peaks): the first recorded step with error < threshold,
     and the first step from which it stays below until the end (``None`` when never)."""
-    first, stays = [], []
-    for j in range(errors.shape[1]):
-        below = errors[:, j] < threshold
-        first.append(int(steps[np.argmax(below)]) if below.any() else None)
-        if below[-1]:
-            above = np.nonzero(~below)[0]
-            stays.append(int(steps[above[-1] + 1]) if above.size else int(steps[0]))
-        else:
-            stays.append(None)
-    return first, stays
+    below = (errors < threshold).T  # one row per column of errors
+    tail = [b.size if b.all() else int(np.argmin(b[::-1])) for b in below]  # records below at the end
+    first = [int(steps[np.argmax(b)]) if b.any() else None for b in below]
+    return first, [int(steps[b.size - n]) if n else None for b, n in zip(below, tail)]

@@ -22,22 +22,23 @@ default learning rate and the ``[train]`` fields it takes) and counts its loss e
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
-from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_record, build_regression, \
-    seeds_for, torch_dtype
-from ._fp_data import fit_alone
-from ._fprinciple import _fit_options, fprinciple_summary
+from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule, TrainSpec,
+                      Variances, build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
+from ._fp_data import fit_alone, train_fit
+from ._fprinciple import fprinciple_summary, peak_fit
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Interval, Positive, at_least, within
 
 __all__ = ["ParitySpec", "ParityProblemSpec", "ParityRecordSpec", "DeepFPSpec", "DeepProblemSpec", "DeepModelSpec",
            "DeepTrainSpec", "DeepRecordSpec", "PSOSpec", "GradFreeTrainSpec", "parity_data", "PARITY", "DEEP_FPRINCIPLE",
@@ -62,19 +63,22 @@ class ParityProblemSpec:
         Training inputs, drawn with the run's data seed (1 … 2^n − 1).
     """
 
-    n_bits: int = 10
+    n_bits: Annotated[int, within(2, 20, "use 2 … 20 bits (all 2^n inputs are enumerated)")] = 10
     n_train: int = 200
 
     def validate(self):
-        if not 2 <= self.n_bits <= 20:
-            raise InputError("problem.n_bits", f"got {self.n_bits}", "use 2 … 20 bits (all 2^n inputs are enumerated)")
         if not 1 <= self.n_train < 2**self.n_bits:
             raise InputError("problem.n_train", f"got {self.n_train} for {2 ** self.n_bits} possible inputs",
                              f"use 1 … {2 ** self.n_bits - 1} so that some inputs stay unseen")
 
 
+# a lambda inside a field's annotation sees only builtins (get_type_hints evaluates it with the class namespace
+# as globals): a constraint that needs a module name is defined here
+_Kappa = Annotated[float, Check(lambda v: 0 < v < math.pi / 2, "use a κ in (0, π/2)")]
+
+
 @dataclass(frozen=True)
-class ParityRecordSpec:
+class ParityRecordSpec(Schedule):
     """``every``: loss and accuracies; ``snapshot_every``: the diagonal spectrum of the output
     (default ≈ 50 snapshots); ``n_kappa``: κ grid on [0, π/2]; ``low_band``: κ ≤ low_band is the
     "low band" of the summary (π/4 in papers.md T10).
@@ -91,16 +95,9 @@ class ParityRecordSpec:
         κ ≤ ``low_band`` is the summary's low band (0 < low_band < π/2).
     """
 
-    every: int = 10
-    snapshot_every: int | None = None
-    n_kappa: int = 101
-    low_band: float = math.pi / 4
-
-    def validate(self):
-        if self.n_kappa < 3:
-            raise InputError("record.n_kappa", f"got {self.n_kappa}", "use at least 3 points")
-        if not 0 < self.low_band < math.pi / 2:
-            raise InputError("record.low_band", f"got {self.low_band}", "use a κ in (0, π/2)")
+    every: Positive = 10
+    n_kappa: Annotated[int, at_least(3, "use at least 3 points")] = 101
+    low_band: _Kappa = math.pi / 4
 
 
 @dataclass(frozen=True)
@@ -135,9 +132,7 @@ def _build_parity(spec: ParitySpec, device: str = "cpu") -> Plan:
     kappa = torch.linspace(0, math.pi / 2, r.n_kappa, dtype=torch.float64)
     probes = (train.TrainLoss(), train.Accuracy("train"), train.Accuracy("test"),
               train.DiagonalSpectrum(kappa, points=x_all, labels=y_all))
-    record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=probes)
-    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps, record,
-                     _fit_options(spec.train, seeds))])
+    return Plan([train_fit(spec.train, model, problem, build_record(r, probes), seed=seeds["batches"])])
 
 
 def _summarize_parity(spec: ParitySpec, plan: Plan, history) -> dict:
@@ -190,12 +185,8 @@ class DeepProblemSpec:
 
     target: str = "cos(3*x) + cos(5*x)"
     reference_target: str = "cos(x) + cos(2*x)"
-    domain: tuple[float, ...] = (-math.pi, math.pi)
+    domain: Interval = (-math.pi, math.pi)
     n_train: int = 201
-
-    def validate(self):
-        if len(self.domain) != 2 or not self.domain[0] < self.domain[1]:
-            raise InputError("problem.domain", f"got {list(self.domain)}", "give [lo, hi] with lo < hi")
 
 
 @dataclass(frozen=True)
@@ -219,19 +210,13 @@ class DeepModelSpec:
         Standard deviation of ``"std"`` (required there).
     """
 
-    width: int = 100
-    depths: tuple[int, ...] = (1, 2, 3, 4)
-    activation: str = "tanh"
+    width: Positive = 100
+    depths: Annotated[tuple[int, ...], Check(lambda v: len(v) > 0 and min(v) >= 1 and len(set(v)) == len(v),
+                                             "list depths ≥ 1, each once, e.g. [1, 2, 3, 4]")] = (1, 2, 3, 4)
+    activation: Activation = "tanh"
     init: Literal["power", "std", "xavier", "he", "lecun"] = "power"
     init_t: float = 0.5
     init_std: float | None = None
-
-    def validate(self):
-        if self.width < 1 or not self.depths or any(d < 1 for d in self.depths):
-            raise InputError("model.depths", f"got width {self.width}, depths {list(self.depths)}",
-                             "use a positive width and depths ≥ 1, e.g. [1, 2, 3, 4]")
-        if len(set(self.depths)) != len(self.depths):
-            raise InputError("model.depths", f"got {list(self.depths)}", "list each depth once")
 
 
 @dataclass(frozen=True)
@@ -259,17 +244,12 @@ class DeepTrainSpec:
     optimizer: str = "adam"
     lr: float = 1e-3
     steps: int = 10000
-    stop_loss: float = 0.05
-    repeats: int = 5
+    stop_loss: PositiveFloat = 0.05
+    repeats: Positive = 5
     momentum: float = 0.0
 
     def validate(self):
-        if self.optimizer not in train.OPTIMIZERS:
-            raise InputError("train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                             f"choose one of {', '.join(train.OPTIMIZERS)}")
-        if not self.lr > 0 or self.steps < 1 or self.repeats < 1 or not self.stop_loss > 0:
-            raise InputError("train", f"got lr={self.lr}, steps={self.steps}, repeats={self.repeats}, "
-                             f"stop_loss={self.stop_loss}", "use positive values")
+        check_train_settings(self)
 
 
 @dataclass(frozen=True)
@@ -291,12 +271,8 @@ class DeepRecordSpec:
     """
 
     snapshot_every: int | None = None
-    deltas: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
-    scale: str = "rms_distance"
-
-    def validate(self):
-        if not self.deltas or any(not d > 0 for d in self.deltas):
-            raise InputError("record.deltas", f"got {list(self.deltas)} (δ is a variance)", "use positive values")
+    deltas: Annotated[Variances, Check(len, "give at least one δ")] = (0.003, 0.01, 0.03, 0.1)
+    scale: Scale = "rms_distance"
 
 
 @dataclass(frozen=True)
@@ -308,33 +284,25 @@ class DeepFPSpec(BaseSpec):
     record: DeepRecordSpec = field(default_factory=DeepRecordSpec)
 
 
-def _fit_named(f: Fit, **kw) -> History:
-    history = fit_alone(f, **kw)
-    history.info["job"] = f.name  # a diverged job's history is the plan's: the summary names the job
-    return history
-
-
 def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     """One job per (target, repeat, depth); the deepest net's first repeat on the target records the LFR."""
     dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
     targets = {"target": p.target, **({"reference": p.reference_target} if p.reference_target.strip() else {})}
     snap_every = r.snapshot_every or max(1, t.steps // 50)
-    opts = {"stop_loss": t.stop_loss, **({"optimizer_options": {"momentum": t.momentum}}
-                                         if t.optimizer == "sgd" and t.momentum else {})}
     fits, jobs = [], []
     for key, expr in targets.items():
         problem = problems.make_regression(expr, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
         for rep in range(t.repeats):
             init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
-                model = snn.MLP(1, [m.width] * depth, 1, activation=m.activation, init=m.init, init_t=m.init_t,
-                                init_std=m.init_std, generator=torch.Generator().manual_seed(init), dtype=dtype,
-                                device=device)
+                net = MLPSpec(widths=(m.width,) * depth, activation=m.activation, init=m.init, init_t=m.init_t,
+                              init_std=m.init_std)
+                model = build_mlp(net, 1, 1, seed=init, dtype=dtype, device=device)
                 lfr = key == "target" and rep == 0 and depth == max(m.depths)
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
-                fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, dict(opts),
-                                name=f"{key} depth {depth} repeat {rep}", trainer=_fit_named))
+                fits.append(train_fit(t, model, problem, record, stop_loss=t.stop_loss,
+                                      name=f"{key} depth {depth} repeat {rep}", trainer=fit_alone))
                 jobs.append((key, rep, depth, lfr))
 
     def combine(hs: list[History]) -> History:
@@ -360,8 +328,7 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
 
 
 def _median_steps(values: list[int], cap: int) -> int | None:
-    v = sorted(cap + 1 if s < 0 else s for s in values)
-    m = v[(len(v) - 1) // 2] if len(v) % 2 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
+    m = statistics.median(cap + 1 if s < 0 else s for s in values)  # a run that never got there counts as cap + 1
     return None if m > cap else int(round(m))
 
 
@@ -460,8 +427,8 @@ class GradFreeTrainSpec:
     """
 
     optimizer: Literal["pso", "es", "one_plus_one", "adam", "sgd"] = "pso"
-    lr: float | None = None
-    steps: int = 8000
+    lr: PositiveFloat | None = None
+    steps: Positive = 8000
     particles: int = 100
     inertia: float = 0.7298
     cognitive: float = 1.49618
@@ -471,12 +438,6 @@ class GradFreeTrainSpec:
     population: int = 100
     sigma: float = 0.01
     chunk_size: int | None = None
-
-    def validate(self):
-        if self.steps < 1:
-            raise InputError("train.steps", f"got {self.steps}", "use a positive number of steps")
-        if self.lr is not None and not self.lr > 0:
-            raise InputError("train.lr", f"got {self.lr}", "use a positive value or leave it unset")
 
 
 @dataclass(frozen=True)
@@ -498,19 +459,14 @@ def _fit_counting(f: Fit, *, progress: bool = False, on_record=None) -> History:
 
 
 def _build_pso(spec: PSOSpec, device: str = "cpu") -> Plan:
-    dtype, seeds, t = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.train
-    problem = build_regression(spec.problem, seeds=seeds, dtype=dtype, device=device)
-    model = build_mlp(spec.model, problem.in_features, problem.out_features, seed=seeds["init"], dtype=dtype,
-                      device=device)
-    probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
-              train.TestError(), train.Snapshots())
+    t, (f, seeds) = spec.train, peak_fit(spec, device)
     lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))  # None: a gradient optimiser, for comparison
-    options = {} if fields is None else {"optimizer_options": {"seed": seeds["optimizer"],
-                                                               **{k: getattr(t, k) for k in fields}}}
+    f.optimizer, f.lr = t.optimizer, t.lr or lr
     if fields is not None:  # built once here (the parameters stay as they are): bad settings fail before the claim
-        train.make_optimizer(t.optimizer, model.parameters(), lr=t.lr or lr, **options["optimizer_options"])
-    return Plan([Fit(model, problem, t.optimizer, t.lr or lr, t.steps, build_record(spec.record, probes), options,
-                     trainer=None if fields is None else _fit_counting)])
+        f.options = {"optimizer_options": {"seed": seeds["optimizer"], **{k: getattr(t, k) for k in fields}}}
+        f.trainer = _fit_counting
+        train.make_optimizer(t.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
+    return Plan([f])
 
 
 def _summarize_pso(spec: PSOSpec, plan: Plan, history) -> dict:

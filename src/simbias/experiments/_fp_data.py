@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from torch import Tensor
@@ -20,21 +20,23 @@ from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import check_train_settings
+from ._common import Activation, PositiveFloat, Sizes, check_train_settings
 from ._kind import Fit
+from ._spec import Check, Points
 
-__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net", "data_fit",
+__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net", "train_fit",
            "fit_alone"]
 
 # data set -> {load_dataset keyword: problem.* field}; the fields a data set cannot do without, with the fix
 _DATASET_ARGS: dict[str, dict[str, str]] = {
-    "digits": {}, "mnist1d": {}, "mnist": {"root": "path"}, "synthetic-projection": {"d": "d", "frequencies": "frequencies"},
+    "mnist": {"root": "path"}, "synthetic-projection": {"d": "d", "frequencies": "frequencies"},
     "npz": {"path": "path"}, "idx": {"images": "path", "labels": "labels"}, "cifar10": {"root": "path"}}
 _REQUIRED: dict[str, dict[str, str]] = {
     "npz": {"path": "set problem.path=FILE.npz (arrays x and y)"},
     "idx": {"path": "set problem.path=IMAGES-idx3-ubyte and problem.labels=LABELS-idx1-ubyte",
             "labels": "set problem.labels=LABELS-idx1-ubyte"},
     "cifar10": {"path": "set problem.path=DIR/cifar-10-batches-py"}}
+_Dataset = Annotated[str, Check(lambda v: v in problems.DATASETS, f"choose one of {', '.join(problems.DATASETS)}")]
 
 
 @dataclass(frozen=True)
@@ -64,19 +66,12 @@ class DataSpec:
         The k of ``synthetic-projection``'s labels y = Σ_k sin(2π k p·x).
     """
 
-    dataset: str = "digits"
+    dataset: _Dataset = "digits"
     path: str | None = None
     labels: str | None = None
-    n: int | None = None
+    n: Points | None = None
     d: int = 20
     frequencies: tuple[float, ...] = (1.0, 3.0)
-
-    def validate(self):
-        if self.dataset not in problems.DATASETS:
-            raise InputError("problem.dataset", f"unknown data set {self.dataset!r}",
-                             f"choose one of {', '.join(problems.DATASETS)}")
-        if self.n is not None and self.n < 2:
-            raise InputError("problem.n", f"got {self.n}", "use at least 2 samples, or leave it unset for all")
 
 
 @dataclass(frozen=True)
@@ -116,29 +111,24 @@ class NetSpec:
     """
 
     kind: Literal["mlp", "cnn"] = "mlp"
-    widths: tuple[int, ...] = (200, 100)
-    channels: tuple[int, ...] = (32, 64)
+    widths: Sizes = (200, 100)
+    channels: Sizes = (32, 64)
     kernel_size: int = 3
     pool: int = 2
-    hidden: tuple[int, ...] = (400,)
-    activation: str = "tanh"
+    hidden: Sizes = (400,)
+    activation: Activation = "tanh"
     init: Literal["power", "std", "xavier", "xavier_uniform", "he", "lecun"] = "xavier"
     init_t: float = 0.5
-    init_std: float | None = None
+    init_std: PositiveFloat | None = None
     output_bias: bool = True
 
     def validate(self):
-        for key in ("widths", "channels", "hidden"):
-            if any(w < 1 for w in getattr(self, key)):
-                raise InputError(f"model.{key}", f"got {list(getattr(self, key))}", "use positive sizes")
-        if self.activation not in snn.ACTIVATIONS:
-            snn.get_activation(self.activation)
-        if self.kind == "mlp" and self.init == "xavier_uniform":
-            raise InputError("model.init", "'xavier_uniform' is for model.kind='cnn'", "use 'xavier' for the MLP")
-        if self.kind == "cnn" and self.init == "power":
-            raise InputError("model.init", "'power' is for model.kind='mlp'", "use 'std' with model.init_std for the CNN")
-        if self.init == "std" and not (self.init_std or 0) > 0:
-            raise InputError("model.init_std", f"got {self.init_std!r} with model.init='std'", "give a positive std")
+        fix = {("mlp", "xavier_uniform"): "use 'xavier' for the MLP", ("cnn", "power"): "use 'std' for the CNN"}
+        if (self.kind, self.init) in fix:
+            raise InputError("model.init", f"{self.init!r} is not for model.kind={self.kind!r}",
+                             fix[self.kind, self.init])
+        if self.init == "std" and self.init_std is None:
+            raise InputError("model.init_std", "is unset with model.init='std'", "give a positive std")
 
 
 @dataclass(frozen=True)
@@ -181,8 +171,6 @@ class DataTrainSpec:
 
     def validate(self):
         check_train_settings(self)
-        if self.batch_size is not None and self.batch_size < 1:
-            raise InputError("train.batch_size", f"got {self.batch_size}", "use a positive batch size or leave it unset")
         if self.nesterov and not self.momentum > 0:
             raise InputError("train.nesterov", "needs train.momentum > 0", "set train.momentum=0.9")
 
@@ -208,20 +196,16 @@ class DataProblem:
         return int(self.n_classes) if self.y_train.ndim == 1 else int(self.y_train.shape[1])
 
 
-def _dataset_name(p: DataSpec) -> str:
-    if p.path is not None and p.dataset == "digits":
-        if Path(p.path).suffix == ".npz":
-            return "npz"
-        raise InputError("problem.dataset", f"problem.path={p.path!r} is set but problem.dataset is 'digits'",
-                         "set problem.dataset to npz, idx, cifar10 or mnist")
-    return p.dataset
-
-
 def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> tuple[DataProblem, str]:
     """(problem, resolved loss) of a ``[problem]`` section: the data set's rows (the same for the same
     ``seed``); labels stay ``long`` for cross-entropy and become one-hot for MSE; ``loss="auto"``
     resolves to cross-entropy for class labels, MSE for float targets."""
-    name = _dataset_name(p)
+    name = p.dataset
+    if p.path is not None and name == "digits":  # only a path is given: it must be an .npz file
+        if Path(p.path).suffix != ".npz":
+            raise InputError("problem.dataset", f"problem.path={p.path!r} is set but problem.dataset is 'digits'",
+                             "set problem.dataset to npz, idx, cifar10 or mnist")
+        name = "npz"
     for key, fix in _REQUIRED.get(name, {}).items():
         if getattr(p, key) is None:
             raise InputError(f"problem.{key}", f"data set {name!r} reads the user's files but no {key} was given", fix)
@@ -238,25 +222,18 @@ def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> t
                        image_shape=ds.image_shape, info=info), loss
 
 
-def _cnn(m: NetSpec, problem: DataProblem, **kw) -> torch.nn.Module:
+def build_net(m: NetSpec, problem: DataProblem, *, seed: int, dtype, device) -> torch.nn.Module:
+    """The network a ``[model]`` section names, initialised from ``seed``, sized for ``problem``."""
+    kw = dict(activation=m.activation, init=m.init, init_std=m.init_std, generator=torch.Generator().manual_seed(seed),
+              dtype=dtype, device=device)
+    if m.kind == "mlp":
+        return snn.MLP(problem.in_features, m.widths, problem.out_features, init_t=m.init_t, output_bias=m.output_bias,
+                       **kw)
     if problem.image_shape is None or len(problem.image_shape) not in (2, 3):
         raise InputError("model.kind", f"'cnn' needs image-shaped data but {problem.name!r} has plain vectors",
                          "use model.kind='mlp', or a data set with an image shape")
     return snn.CNN(problem.image_shape, problem.out_features, channels=m.channels, kernel_size=m.kernel_size,
-                   pool=m.pool, hidden=m.hidden, activation=m.activation, init=m.init, init_std=m.init_std, **kw)
-
-
-def _mlp(m: NetSpec, problem: DataProblem, **kw) -> torch.nn.Module:
-    return snn.MLP(problem.in_features, m.widths, problem.out_features, activation=m.activation, init=m.init,
-                   init_t=m.init_t, init_std=m.init_std, output_bias=m.output_bias, **kw)
-
-
-_NETS = {"mlp": _mlp, "cnn": _cnn}  # model.kind -> builder
-
-
-def build_net(m: NetSpec, problem: DataProblem, *, seed: int, dtype, device) -> torch.nn.Module:
-    """The network a ``[model]`` section names, initialised from ``seed``, sized for ``problem``."""
-    return _NETS[m.kind](m, problem, generator=torch.Generator().manual_seed(seed), dtype=dtype, device=device)
+                   pool=m.pool, hidden=m.hidden, **kw)
 
 
 def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
@@ -277,20 +254,30 @@ def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
     --------
     >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
     """
-    return train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
-                     on_record=on_record, **f.options)
+    history = train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
+                        on_record=on_record, **f.options)
+    if f.name:  # a diverged job's history is the plan's: the summary can name the job
+        history.info["job"] = f.name
+    return history
 
 
-def data_fit(t: DataTrainSpec, model, problem: DataProblem, loss: str, record: train.Record, *, seed: int) -> Fit:
-    """The :class:`Fit` of a ``[train]`` section on a data set.
+_FIT_KEYS = ("loss", "derivative_weight", "batch_size", "lr_decay")  # [train] fields that are fit() keywords
+
+
+def train_fit(t, model, problem, record: train.Record, *, seed: int | None = None, name: str = "", trainer=None,
+              **options) -> Fit:
+    """The :class:`Fit` of a ``[train]`` section (any of the F-Principle kinds').
 
     Parameters
     ----------
-    t : the ``[train]`` section (optimiser, lr, steps, batch size, SGD momentum/Nesterov, decay).
-    model, problem : what to train on what (:func:`build_net`, :func:`build_data_problem`).
-    loss : the resolved loss; cross-entropy jobs train alone (the ensemble engine has no cross-entropy).
+    t : the ``[train]`` section: its optimiser, lr and steps, and as :func:`simbias.train.fit` keywords
+        those of ``loss``, ``derivative_weight``, ``batch_size``, ``lr_decay`` it has, SGD momentum
+        (and ``nesterov`` where it has one).
+    model, problem : what to train on what (e.g. :func:`build_net`, :func:`build_data_problem`).
     record : what to record.
-    seed : seeds the mini-batch draws.
+    seed : seeds the mini-batch draws (unset: no generator).
+    name, trainer : as in :class:`Fit` (``fit_alone`` for cross-entropy: the ensemble engine has none).
+    **options : further fit keywords, over the section's (e.g. the resolved ``loss``).
 
     Returns
     -------
@@ -299,12 +286,14 @@ def data_fit(t: DataTrainSpec, model, problem: DataProblem, loss: str, record: t
     Examples
     --------
     >>> problem, loss = build_data_problem(DataSpec(n=100), "auto", seed=0, dtype=torch.float32, device="cpu")
-    >>> fit = data_fit(DataTrainSpec(steps=10), build_net(NetSpec(), problem, seed=0, dtype=torch.float32,
-    ...                device="cpu"), problem, loss, train.Record(every=5), seed=0)  # doctest: +SKIP
+    >>> fit = train_fit(DataTrainSpec(steps=10), build_net(NetSpec(), problem, seed=0, dtype=torch.float32,
+    ...                 device="cpu"), problem, train.Record(every=5), seed=0, loss=loss)  # doctest: +SKIP
     """
-    opts = {"loss": loss, "batch_size": t.batch_size, "lr_decay": t.lr_decay,
-            "generator": torch.Generator().manual_seed(seed)}
+    opts = {k: getattr(t, k) for k in _FIT_KEYS if hasattr(t, k)}
+    if seed is not None:
+        opts["generator"] = torch.Generator().manual_seed(seed)
     if t.optimizer == "sgd" and t.momentum:
-        opts["optimizer_options"] = {"momentum": t.momentum, "nesterov": t.nesterov}
-    return Fit(model, problem, t.optimizer, t.lr, t.steps, record, opts,
-               trainer=fit_alone if loss == "cross_entropy" else None)
+        opts["optimizer_options"] = {"momentum": t.momentum}
+        if hasattr(t, "nesterov"):
+            opts["optimizer_options"]["nesterov"] = t.nesterov
+    return Fit(model, problem, t.optimizer, t.lr, t.steps, record, {**opts, **options}, name=name, trainer=trainer)

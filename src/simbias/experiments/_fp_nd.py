@@ -23,19 +23,20 @@ outputs (author-code.md E8/E9).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from .. import problems, train
 from ..errors import InputError
-from ..spectral import SCALES
-from ._common import MLPSpec, TrainSpec, build_mlp, converged_steps, seeds_for, torch_dtype
-from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, data_fit
-from ._fprinciple import _fit_options
-from ._kind import Fit, Kind, Plan, register_kind
+from ._common import (MLPSpec, PositiveFloat, Scale, Schedule, TrainSpec, Variances, build_mlp, build_record,
+                      seeds_for, torch_dtype)
+from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, fit_alone, train_fit
+from ._fprinciple import band_summary
+from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Positive, at_least
 
 __all__ = ["FP2DSpec", "ProjectionSpec", "FilteringSpec", "ImageSpec", "Record2DSpec", "ProjectionRecordSpec",
            "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING", "band_summary"]
@@ -76,25 +77,20 @@ class ImageSpec:
     """
 
     path: str | None = None
-    size: int = 48
+    size: Annotated[int, at_least(0, "use a positive side length (0 keeps a file's size)")] = 48
     source: Literal["auto", "sklearn", "pattern"] = "auto"
     holdout: Literal["columns", "rows", "none"] = "columns"
-    scale: Literal["unit"] | float = "unit"
-    max_pixels: int = problems.MAX_PIXELS
+    scale: Annotated[Literal["unit"] | float, Check(lambda v: v == "unit" or v > 0,
+                                                    "use 'unit' or a positive number such as 224")] = "unit"
+    max_pixels: Positive = problems.MAX_PIXELS
 
     def validate(self):
-        if self.size < 0:
-            raise InputError("problem.size", f"got {self.size}", "use a positive side length (0 keeps a file's size)")
         if self.size == 0 and self.path is None:
             raise InputError("problem.size", "0 keeps a file's size, but no problem.path is given", "use e.g. 64")
-        if self.max_pixels < 1:
-            raise InputError("problem.max_pixels", f"got {self.max_pixels}", "use a positive number of pixels")
-        if not isinstance(self.scale, str) and not self.scale > 0:
-            raise InputError("problem.scale", f"got {self.scale}", "use 'unit' or a positive number such as 224")
 
 
 @dataclass(frozen=True)
-class Record2DSpec:
+class Record2DSpec(Schedule):
     """``every``: band errors on the training grid every this many steps; ``snapshot_every``:
     outputs on the whole image (default ≈ 50 snapshots); ``n_bands``: radial bands;
     ``threshold``: band error that counts as converged (papers.md T6 uses 0.2).
@@ -114,15 +110,10 @@ class Record2DSpec:
         same with |ĥ| and |f̂| (phases ignored).
     """
 
-    every: int = 10
-    snapshot_every: int | None = None
-    n_bands: int = 6
+    every: Positive = 10
+    n_bands: Positive = 6
     threshold: float = 0.2
     error_kind: Literal["complex", "magnitude"] = "complex"
-
-    def validate(self):
-        if self.n_bands < 1:
-            raise InputError("record.n_bands", f"got {self.n_bands}", "use a positive number of bands")
 
 
 @dataclass(frozen=True)
@@ -137,22 +128,10 @@ class FP2DSpec(BaseSpec):
 _HALF = {"columns": (0, 1), "rows": (1, 0), "none": (0, 0)}  # holdout -> (rows, columns) halved
 
 
-def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies",
-                 final: str = "final_band_error") -> dict:
-    """F-Principle-format numbers of a per-band (or per-peak) error history (rows = records)."""
-    err = history[key]
-    first, stays = converged_steps(history.steps, err, threshold)
-    return {"frequencies": [round(float(f), 6) for f in history[freq_key]], "converged_step": first,
-            "stays_converged_step": stays, "threshold": float(threshold), final: [float(e) for e in err[-1]]}
-
-
 def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
     dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
-    if p.path is not None:
-        image = problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64,
-                                    max_pixels=p.max_pixels)
-    else:
-        image = problems.default_image(p.size, source=p.source, dtype=torch.float64)
+    image = problems.default_image(p.size, source=p.source, dtype=torch.float64) if p.path is None else \
+        problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64, max_pixels=p.max_pixels)
     ir = problems.image_to_regression(image, holdout=p.holdout, scale=p.scale, dtype=dtype)
     problem = ir.as_regression(name=p.path or f"default image ({p.source})").to(device=device)
     shape = tuple(ir.shape)
@@ -160,7 +139,6 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
     model = build_mlp(spec.model, 2, 1, seed=seeds["init"], dtype=dtype, device=device)
     probes = (train.TrainLoss(), train.BandError(tshape, r.n_bands, kind=r.error_kind),
               train.BandError(shape, r.n_bands, split="test", kind=r.error_kind), train.TestError(), train.Snapshots())
-    record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=probes)
     static = {"image_shape": np.asarray(shape), "train_shape": np.asarray(tshape),
               "train_mask": ir.train_mask.cpu().numpy()}
 
@@ -168,8 +146,8 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
         hs[0].static.update(static)
         return hs[0]
 
-    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps, record,
-                     _fit_options(spec.train, seeds))], context=static, combine=combine)
+    return Plan([train_fit(spec.train, model, problem, build_record(r, probes), seed=seeds["batches"])], context=static,
+                combine=combine)
 
 
 def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:
@@ -199,7 +177,7 @@ FP2D = register_kind(Kind("fprinciple-2d", FP2DSpec, _build_2d, _summarize_2d,
 
 
 @dataclass(frozen=True)
-class ProjectionRecordSpec:
+class ProjectionRecordSpec(Schedule):
     """What the projection run records.
 
     ``direction``: the unit direction p (any non-zero vector of the input dimension; unset = the
@@ -239,26 +217,17 @@ class ProjectionRecordSpec:
         Δ below which a peak counts as converged.
     """
 
-    every: int = 1
-    snapshot_every: int | None = None
-    direction: tuple[float, ...] | None = None
+    direction: Annotated[tuple[float, ...], Check(lambda v: any(x != 0 for x in v), "pass a non-zero direction")] \
+        | None = None
     component: int = 0
-    k_max: float | None = None
+    k_max: PositiveFloat | None = None
     n_k: int = 100
-    max_peaks: int = 3
+    max_peaks: Positive = 3
     rel_floor: float = 0.1
     endpoints: bool = True
     error_kind: Literal["complex", "magnitude"] = "complex"
     output: Literal["auto", "identity", "softmax"] = "auto"
     threshold: float = 0.1
-
-    def validate(self):
-        if self.direction is not None and not any(v != 0 for v in self.direction):
-            raise InputError("record.direction", "is the zero vector", "pass a non-zero direction")
-        if self.k_max is not None and not self.k_max > 0:
-            raise InputError("record.k_max", f"got {self.k_max}", "use a positive number")
-        if self.max_peaks < 1:
-            raise InputError("record.max_peaks", f"got {self.max_peaks}", "use a positive number")
 
 
 @dataclass(frozen=True)
@@ -275,7 +244,7 @@ class ProjectionSpec(_DataKindSpec):
 
 
 @dataclass(frozen=True)
-class FilteringRecordSpec:
+class FilteringRecordSpec(Schedule):
     """What the filtering run records.
 
     ``deltas``: the variances δ of the Gaussian filter (δ is a variance, in squared input
@@ -301,21 +270,14 @@ class FilteringRecordSpec:
         Transform of the output before filtering (``"auto"``: softmax for class labels).
     """
 
-    every: int = 1
-    snapshot_every: int | None = None
-    deltas: tuple[float, ...] = ()
+    deltas: Variances = ()
     shares: tuple[float, ...] = (0.8, 0.5, 0.3)
-    scale: str = "none"
+    scale: Scale = "none"
     output: Literal["auto", "identity", "softmax"] = "auto"
 
     def validate(self):
-        bad = [d for d in self.deltas if not d > 0]
-        if bad:
-            raise InputError("record.deltas", f"got δ = {bad[0]} (δ is a variance)", "use positive values, e.g. [0.5, 1, 2]")
         if not self.deltas and (not self.shares or any(not 0 < s < 1 for s in self.shares)):
             raise InputError("record.shares", f"got {list(self.shares)}", "use energy shares strictly between 0 and 1")
-        if self.scale not in SCALES:
-            raise InputError("record.scale", f"got {self.scale!r}", f"choose one of {', '.join(SCALES)}")
 
 
 @dataclass(frozen=True)
@@ -333,9 +295,9 @@ def _data_plan(spec, device: str, probes) -> Plan:
     y = problem.y_train
     common = [train.SupervisedLoss(loss)] + ([train.Accuracy()] if y.ndim == 1 or train.target_matrix(y).shape[1] > 1
                                              else [])
-    record = train.Record(every=r.every, snapshot_every=r.snapshot_every, probes=tuple(common + own))
-    return Plan([data_fit(spec.train, model, problem, loss, record, seed=seeds["batches"])],
-                context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
+    fit = train_fit(spec.train, model, problem, build_record(r, tuple(common + own)), seed=seeds["batches"], loss=loss,
+                    trainer=fit_alone if loss == "cross_entropy" else None)
+    return Plan([fit], context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
 
 
 def _loss_line(s: dict) -> str:
@@ -348,13 +310,9 @@ def _fit_summary(history) -> dict:
 
 
 def _projection_probes(problem, r: ProjectionRecordSpec):
-    if r.direction is not None:
-        direction, source = list(r.direction), "given"
-    elif problem.info and "direction" in problem.info:
-        direction, source = problem.info["direction"], "data"
-    else:
-        direction, source = None, "pc1"
-    pe = train.ProjectionError(direction=direction, k_max=r.k_max, n_k=r.n_k, component=r.component,
+    known = {"given": r.direction and list(r.direction), "data": (problem.info or {}).get("direction")}
+    source = next((k for k, v in known.items() if v is not None), "pc1")  # else the first principal component
+    pe = train.ProjectionError(direction=known.get(source), k_max=r.k_max, n_k=r.n_k, component=r.component,
                                output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
                                kind=r.error_kind)
     return [pe, train.ProjectionSpectrum(pe)], {"direction": source, "component": r.component}

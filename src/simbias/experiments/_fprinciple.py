@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from .. import train
-from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_record,
-                      build_regression, converged_steps, seeds_for, torch_dtype)
+from ._common import (MLPSpec, RecordSpec, RegressionSpec, TrainSpec, build_mlp, build_record, build_regression,
+                      converged_steps, seeds_for, torch_dtype)
+from ._fp_data import train_fit
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 
-__all__ = ["FPrincipleSpec", "FPRINCIPLE", "build_fprinciple", "fprinciple_summary"]
+__all__ = ["FPrincipleSpec", "FPRINCIPLE", "build_fprinciple", "fprinciple_summary", "band_summary", "peak_fit"]
 
 
 @dataclass(frozen=True)
@@ -59,54 +59,46 @@ class FPrincipleSpec(BaseSpec):
     record: RecordSpec = field(default_factory=RecordSpec)
 
 
+def band_summary(history, threshold: float, *, key: str = "band_error", freq_key: str = "band_frequencies",
+                 final: str = "final_band_error") -> dict:
+    """F-Principle-format numbers of a per-band (or per-peak) error history (rows = records)."""
+    err = history[key]
+    first, stays = converged_steps(history.steps, err, threshold)
+    return {"frequencies": [round(float(f), 6) for f in history[freq_key]], "converged_step": first,
+            "stays_converged_step": stays, "threshold": float(threshold), final: [float(e) for e in err[-1]]}
+
+
 def fprinciple_summary(history, threshold: float) -> dict:
     """The F-Principle headline numbers of a history with ``peak_error`` (and optionally ``test_error``)."""
-    steps = history.steps
-    out: dict = {}
+    out: dict = {"threshold": float(threshold)}
     if "peak_error" in history:
-        err = history["peak_error"]
-        first, stays = converged_steps(steps, err, threshold)
-        out["frequencies"] = [round(float(f), 6) for f in history["peak_frequencies"]]
-        out["peak_indices"] = [int(k) for k in history["peaks"]]
-        out["converged_step"] = first
-        out["stays_converged_step"] = stays
-        out["final_peak_error"] = [float(e) for e in err[-1]]
-    out["threshold"] = float(threshold)
+        out = {**band_summary(history, threshold, key="peak_error", freq_key="peak_frequencies",
+                              final="final_peak_error"), "peak_indices": [int(k) for k in history["peaks"]]}
     if "train_loss" in history:
         out["final_train_loss"] = float(history["train_loss"][-1])
     if "test_error" in history:
         te = history["test_error"]
-        snap = history["snapshot_steps"]
         i = int(np.nanargmin(te))
-        out["best_test_step"] = int(snap[i])
-        out["best_test_error"] = float(te[i])
-        out["final_test_error"] = float(te[-1])
+        out.update(best_test_step=int(history["snapshot_steps"][i]), best_test_error=float(te[i]),
+                   final_test_error=float(te[-1]))
     return out
 
 
-def _fit_options(t: TrainSpec, seeds: dict[str, int]) -> dict:
-    """The :func:`simbias.train.fit` keywords of a ``[train]`` section."""
-    opts = {"loss": t.loss, "derivative_weight": t.derivative_weight, "batch_size": t.batch_size,
-            "lr_decay": t.lr_decay, "generator": torch.Generator().manual_seed(seeds["batches"])}
-    if t.optimizer == "sgd" and t.momentum:
-        opts["optimizer_options"] = {"momentum": t.momentum}
-    return opts
-
-
-def build_fprinciple(spec: FPrincipleSpec, device: str = "cpu") -> Plan:
-    """The model, data, optimiser and probes of one F-Principle run."""
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
+def peak_fit(spec, device: str) -> tuple[Fit, dict[str, int]]:
+    """The job of a 1-D regression kind (``problem``, ``model``, ``record`` sections as ``fprinciple``'s)
+    before its optimiser is set: the MLP, the target, the Δ_F/test-error/snapshot probes; and the seeds."""
+    dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
     problem = build_regression(spec.problem, seeds=seeds, dtype=dtype, device=device)
     model = build_mlp(spec.model, problem.in_features, problem.out_features, seed=seeds["init"], dtype=dtype, device=device)
     probes = (train.TrainLoss(), train.PeakError(kind=spec.record.error_kind, max_peaks=spec.record.max_peaks),
               train.TestError(), train.Snapshots())
-    return Plan([Fit(model, problem, spec.train.optimizer, spec.train.lr, spec.train.steps,
-                     build_record(spec.record, probes), _fit_options(spec.train, seeds))])
+    return Fit(model, problem, steps=spec.train.steps, record=build_record(spec.record, probes)), seeds
 
 
-def summarize_fprinciple(spec: FPrincipleSpec, plan: Plan, history) -> dict:
-    return fprinciple_summary(history, spec.record.threshold)
+def build_fprinciple(spec: FPrincipleSpec, device: str = "cpu") -> Plan:
+    """The model, data, optimiser and probes of one F-Principle run."""
+    f, seeds = peak_fit(spec, device)
+    return Plan([train_fit(spec.train, f.model, f.problem, f.record, seed=seeds["batches"])])
 
 
 def fprinciple_headline(spec: FPrincipleSpec, summary: dict) -> list[str]:
@@ -122,6 +114,7 @@ def fprinciple_headline(spec: FPrincipleSpec, summary: dict) -> list[str]:
     return head
 
 
-FPRINCIPLE = register_kind(Kind("fprinciple", FPrincipleSpec, build_fprinciple, summarize_fprinciple,
+FPRINCIPLE = register_kind(Kind("fprinciple", FPrincipleSpec, build_fprinciple,
+                                lambda spec, plan, history: fprinciple_summary(history, spec.record.threshold),
                                 "1-D Frequency Principle: Δ_F at the target's DFT peaks over training",
                                 headline=fprinciple_headline))

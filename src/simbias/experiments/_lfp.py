@@ -33,11 +33,12 @@ import torch
 
 from .. import nn as snn
 from .. import theory
-from ._common import seeds_for, torch_dtype
+from ._common import PositiveFloat, seeds_for, torch_dtype
 from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points,
                             build_two_layer, fit_lr, require, two_layer_fit)
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Points, Positive
 
 __all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp", "uniform_mirrored_init", "relu_two_layer_ntk"]
 
@@ -64,19 +65,15 @@ class LFPModelSpec:
         Mirrored pairs, h ≡ 0 at the start.
     """
 
-    width: int = 10000
-    w_range: float = 3.0
-    b_range: float = 3.0
-    a_range: float = 0.1
+    width: Positive = 10000
+    w_range: PositiveFloat = 3.0
+    b_range: PositiveFloat = 3.0
+    a_range: PositiveFloat = 0.1
     antisymmetric: bool = True
 
     def validate(self):
-        require(self.width >= 1, "model.width", f"got {self.width}", "use a positive number of neurons")
         require(not (self.antisymmetric and self.width % 2), "model.width",
                 f"got {self.width} with model.antisymmetric=true", "use an even width")
-        for name in ("w_range", "b_range", "a_range"):
-            v = getattr(self, name)
-            require(math.isfinite(v) and v > 0, f"model.{name}", f"got {v}", "use a positive half-width")
 
 
 @dataclass(frozen=True)
@@ -94,14 +91,9 @@ class LFPAnalysisSpec:
         Points of the comparison grid on [x_1, x_n] (≥ 2).
     """
 
-    n_freq: int = 2000
-    period: float | None = None
-    n_grid: int = 500
-
-    def validate(self):
-        require(self.n_freq >= 2, "analysis.n_freq", f"got {self.n_freq}", "use an integer ≥ 2")
-        require(self.n_grid >= 2, "analysis.n_grid", f"got {self.n_grid}", "use an integer ≥ 2")
-        require(self.period is None or self.period > 0, "analysis.period", f"got {self.period}", "use a positive period")
+    n_freq: Points = 2000
+    period: PositiveFloat | None = None
+    n_grid: Points = 500
 
 
 @dataclass(frozen=True)
@@ -189,18 +181,13 @@ def uniform_mirrored_init(net: snn.TwoLayer, w_range: float, b_range: float, a_r
                           generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Redraw ``net``'s parameters uniformly (float64 draws), in mirrored pairs when the net is
     antisymmetric; returns the drawn (w, b, a) of the distinct neurons (float64) for the LFP weight."""
-    m = net.width
-    half = m // 2 if net.antisymmetric else m
-
-    def u(v: float) -> torch.Tensor:
-        return (2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v
-
-    w, b, a = u(w_range), u(b_range), u(a_range)
+    half = net.width // 2 if net.antisymmetric else net.width
+    w, b, a = ((2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v  # drawn in this order
+               for v in (w_range, b_range, a_range))
     W, B, A = (torch.cat([w, w]), torch.cat([b, b]), torch.cat([a, -a])) if net.antisymmetric else (w, b, a)
     with torch.no_grad():
-        net.w.copy_(W[:, None].to(net.w))
-        net.b.copy_(B.to(net.b))
-        net.a.copy_(A.to(net.a))
+        for p, v in ((net.w, W[:, None]), (net.b, B), (net.a, A)):
+            p.copy_(v.to(p))
     return w, b, a
 
 
@@ -279,20 +266,12 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     if history.diverged:
         return {}
     t = {k: torch.as_tensor(history.static["lfp_" + k]) for k in ("network", "prediction", "cubic", "linear", "ntk")}
-    out = t["network"]
-    errs = {"lfp": _rel(out, t["prediction"]), "cubic": _rel(out, t["cubic"]), "linear": _rel(out, t["linear"])}
-    summary = {
-        "rel_error_vs_lfp": errs["lfp"],
-        "rel_error_vs_cubic": errs["cubic"],
-        "rel_error_vs_linear": errs["linear"],
-        "rel_error_vs_ntk": _rel(out, t["ntk"]),
-        "closest": min(errs, key=errs.get),
-        "lfp_vs_cubic": _rel(t["prediction"], t["cubic"]),
-        "lfp_vs_linear": _rel(t["prediction"], t["linear"]),
-        "crossover_frequency": _crossover(plan.context["w"], plan.context["a"]),
-        "final_train_loss": float(history.static["loss"][-1]),
-        "lr": lr,
-    }
+    net, fp = t.pop("network"), t.pop("prediction")
+    rel = {"lfp": _rel(net, fp), **{k: _rel(net, v) for k, v in t.items()}}  # vs lfp, cubic, linear, ntk
+    summary = {f"rel_error_vs_{k}": v for k, v in rel.items()}
+    summary.update(closest=min(("lfp", "cubic", "linear"), key=rel.get), lfp_vs_cubic=_rel(fp, t["cubic"]),
+                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=_crossover(plan.context["w"], plan.context["a"]),
+                   final_train_loss=float(history.static["loss"][-1]), lr=lr)
     if restarts:
         summary["restarts"] = restarts
     return summary

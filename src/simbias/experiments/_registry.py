@@ -7,7 +7,6 @@ Every experiment kind is one :class:`~simbias.experiments.Kind` in :data:`KINDS`
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.resources
 import os
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from ..results import History
-from ._spec import apply_override, from_dict, load_toml_text, to_dict
+from ._spec import apply_override, from_dict, load_toml_text
 
 __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
            "resolve_spec", "spec_class"]
@@ -144,14 +143,10 @@ def list_presets() -> dict[str, tuple[Path, str]]:
     >>> "fprinciple-1d" in presets, presets["fprinciple-1d"][0].name
     (True, 'fprinciple-1d.toml')
     """
-    out = {}
     d = configs_dir()
     files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
         if d.is_dir() else []
-    for p in files:
-        data = load_toml_text(p.read_text(encoding="utf-8"), str(p))
-        out[p.name[:-len(".toml")]] = (p, str(data.get("description", "")))
-    return out
+    return {p.name[:-len(".toml")]: (p, str(_load_preset(p).get("description", ""))) for p in files}
 
 
 def read_spec_text(p: Path) -> str:
@@ -180,8 +175,11 @@ def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:
     if name_or_file not in presets:
         raise InputError("NAME|FILE", f"unknown experiment {name_or_file!r}",
                          f"choose one of {', '.join(presets) or '(no presets found)'} or give a .toml file")
-    path = presets[name_or_file][0]
-    return load_toml_text(path.read_text(encoding="utf-8"), str(path)), name_or_file
+    return _load_preset(presets[name_or_file][0]), name_or_file
+
+
+def _load_preset(p) -> dict[str, Any]:
+    return load_toml_text(p.read_text(encoding="utf-8"), str(p))
 
 
 def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[str, Any] | None = None):
@@ -220,24 +218,14 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     data, name = _load_source(name_or_file)
     for a in overrides:
         apply_override(data, a)
-    if extra:
-        for k, v in extra.items():
-            data[k] = v
+    data.update(extra or {})
     kind = data.get("experiment")
     if not isinstance(kind, str):
         raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
                          f"add experiment = one of {', '.join(sorted(KINDS))}")
-    cls = spec_class(kind)
-    spec = from_dict(cls, data)
+    spec = from_dict(spec_class(kind), data)
     from ._preflight import check_seed
 
     check_seed(spec)
     return spec, name
 
-
-def spec_dict(spec) -> dict[str, Any]:
-    return to_dict(spec)
-
-
-def replace(spec, **changes):
-    return dataclasses.replace(spec, **changes)
