@@ -67,10 +67,10 @@ from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Points, Positive, above
 
-__all__ = ["DomainSpec", "PDESpec", "NetSpec", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec", "ARCHS", "TrainBase",
-           "build_pde", "build_net", "check_net", "make_objective", "make_test_points", "merge_histories", "beta_at",
-           "PDE_COMPARE"]
+__all__ = ["DomainSpec", "PDESpec", "NetSpec", "TrainBase", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec", "ARCHS",
+           "build_pde", "build_net", "make_objective", "make_test_points", "merge_histories", "PDE_COMPARE"]
 
+# the MSDNN "stage penalty" (train.beta_schedule = "staged"): β × m while step/steps < edge, (edge, m) in order
 STAGES = ((0.1, 1.0), (0.2, 10.0), (0.25, 50.0), (0.5, 100.0), (0.75, 200.0), (math.inf, 500.0))
 
 # The architectures of ``NetSpec.arch``: name -> (network class of :mod:`simbias.nn`, the NetSpec fields it takes
@@ -309,13 +309,15 @@ class NetSpec:
     two_pi: bool = False
 
 
-def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype=None, device=None,
+def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None = None, dtype=None, device=None,
               section: str = "model") -> torch.nn.Module:
     """The network of a :class:`NetSpec` (one output; :data:`ARCHS` ``[s.arch]``), initialised from ``generator``.
 
     ``scales`` given as a rule name becomes :func:`simbias.nn.make_scales` of it.  The
     :mod:`simbias.nn` constructors check widths, activation, init, scales and features; their
-    errors are keyed by ``section`` (``baseline.scales``).
+    errors are keyed by ``section`` (``baseline.scales``), so a throw-away build checks a spec
+    before anything trains.  Without ``generator`` the initial parameters are drawn from a
+    generator seeded with 0 (never from the global random state).
 
     Examples
     --------
@@ -327,16 +329,10 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype
         if "scales" in kw:
             kw["scales"] = snn.make_scales(s.scales, s.n_scales) if isinstance(s.scales, str) else snn.check_scales(s.scales)
         return cls(in_features, s.widths, 1, activation=s.activation, init=s.init, init_std=s.init_std,
-                   generator=generator, dtype=dtype, device=device, **kw)
+                   generator=generator or torch.Generator().manual_seed(0), dtype=dtype, device=device, **kw)
     except InputError as exc:
         what = section if exc.what == "model input" else re.sub(r"^model\.", f"{section}.", exc.what)
         raise InputError(what, exc.problem, exc.fix) from None
-
-
-def check_net(s: NetSpec, section: str) -> None:
-    """A throw-away build of a :class:`NetSpec` on the CPU (errors keyed by ``section``): the checks of
-    :mod:`simbias.nn` before anything trains (the field constraints are checked when the spec is read)."""
-    build_net(s, 1, generator=torch.Generator().manual_seed(0), section=section)
 
 
 # -- training --------------------------------------------------------------------------------
@@ -410,18 +406,11 @@ class PDERecordSpec:
     snapshot_every: Positive | None = None
 
 
-def beta_at(t: PDETrainSpec, step: int) -> float:
-    """The boundary penalty at ``step``: ``beta``, or β × {1, 10, 50, 100, 200, 500} on the step fractions
-    [0, .1), [.1, .2), [.2, .25), [.25, .5), [.5, .75), [.75, 1] (the MSDNN "stage penalty")."""
-    if t.beta_schedule == "constant":
-        return t.beta
-    return t.beta * next(m for edge, m in STAGES if step / max(t.steps, 1) < edge)
-
-
 def make_objective(problem: problems.PDEProblem, t: PDETrainSpec, generator: torch.Generator, *, dtype=None,
                    device=None):
     """``objective(model, step) -> loss`` for :func:`simbias.train.fit`: draws fresh points every step
-    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss.
+    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss, with the
+    boundary penalty ``beta`` (× the :data:`STAGES` factor of the step when ``beta_schedule = "staged"``).
 
     Interior points are i.i.d. uniform (``sampler = "random"``) or, on boxes, Latin hypercube
     points (``"stratified"``; module docstring), drawn in float64 on the CPU, then converted.
@@ -445,7 +434,8 @@ def make_objective(problem: problems.PDEProblem, t: PDETrainSpec, generator: tor
         if t.loss == "fit":
             return (model(xi).reshape(-1) - problem.u(xi)).square().mean()
         loss_fn = problems.ritz_loss if t.loss == "ritz" else problems.residual_loss
-        return loss_fn(model, problem, xi, xb, beta=beta_at(t, step))
+        stage = 1.0 if t.beta_schedule == "constant" else next(m for edge, m in STAGES if step / max(t.steps, 1) < edge)
+        return loss_fn(model, problem, xi, xb, beta=t.beta * stage)
 
     return objective
 
@@ -508,11 +498,8 @@ def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray
 
 
 def _headline(spec, summary: dict[str, Any]) -> list[str]:
-    rel, dm = summary["rel_l2"], summary.get("domain_mse", {})
-    lines = ["final relative L2 error: " + ", ".join(f"{n} {rel[n]:.3e}" for n in summary["models"] if n in rel)]
-    if dm:
-        lines.append("final |Ω|·MSE: " + ", ".join(f"{n} {dm[n]:.3e}" for n in summary["models"] if n in dm))
-    return lines
+    rows = [("final relative L2 error", summary["rel_l2"]), ("final |Ω|·MSE", summary.get("domain_mse", {}))]
+    return [f"{title}: " + ", ".join(f"{n} {v[n]:.3e}" for n in summary["models"] if n in v) for title, v in rows if v]
 
 
 # -- the pde-compare kind ----------------------------------------------------------------------
@@ -560,12 +547,11 @@ class PDECompareSpec(BaseSpec):
     extra_activations: Annotated[tuple[str, ...], _ACTIVATIONS] = ()
 
     def validate(self):
-        check_net(self.model, "model")
-        check_net(self.baseline, "baseline")
+        for section, net in self.networks():  # a throw-away build: the checks of simbias.nn
+            build_net(net, 1, section=section)
         names = [s.name for _, s in self.networks()]
-        dup = [n for n in names if names.count(n) > 1]
-        if dup:
-            raise InputError("baseline.name", f"two networks are named {dup[0]!r}", "give model and baseline different names")
+        if len(set(names)) < len(names):
+            raise InputError("baseline.name", f"two networks share a name: {names}", "give model and baseline different names")
 
     def networks(self) -> list[tuple[str, NetSpec]]:
         """``(section, spec)`` of every network to train, in order: model, baseline, extra activations."""
@@ -590,25 +576,23 @@ def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
         objective = make_objective(problem, t, torch.Generator().manual_seed(seeds["data"]), dtype=dtype, device=device)
         fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, {"loss": objective, "lr_decay": t.lr_decay},
                         name=s.name))
-    names = [f.name for f in fits]
     return Plan(fits, context={"problem": problem},
-                combine=lambda hs: merge_histories(dict(zip(names, hs)), grid_static))
+                combine=lambda hs: merge_histories({f.name: h for f, h in zip(fits, hs)}, grid_static))
 
 
 def _summarize_compare(spec: PDECompareSpec, plan: Plan, history: History) -> dict[str, Any]:
     """Final and best errors of every network that ran (dicts keyed by network name) and the cost per step."""
     names, info = [f.name for f in plan.fits if f"{f.name}/rel_l2" in history], history.info
-    out: dict[str, Any] = {"models": names}
-    for metric in train.PDE_METRICS:
-        out[metric] = {n: float(history[f"{n}/{metric}"][-1]) for n in names if f"{n}/{metric}" in history}
+    last = {key: {n: float(history[f"{n}/{key}"][-1]) for n in names if f"{n}/{key}" in history
+                  and len(history[f"{n}/{key}"])} for key in (*train.PDE_METRICS, "loss")}
     best = {n: int(np.nanargmin(history[f"{n}/rel_l2"])) for n in names}
-    out["best_rel_l2"] = {n: float(history[f"{n}/rel_l2"][i]) for n, i in best.items()}
-    out["best_rel_l2_step"] = {n: int(history.steps[i]) for n, i in best.items()}
-    out["final_loss"] = {n: float(history[f"{n}/loss"][-1]) for n in names if f"{n}/loss" in history
-                         and len(history[f"{n}/loss"])}
-    out["wall_time_s"] = {n: round(float(info[n]["wall_time_s"]), 3) for n in names if n in info}
-    out["ms_per_step"] = {n: _ms_per_step(info[n]) for n in names if n in info}
-    return {**out, "problem": repr(plan.context["problem"])}
+    return {"models": names, **{m: last[m] for m in train.PDE_METRICS},
+            "best_rel_l2": {n: float(history[f"{n}/rel_l2"][i]) for n, i in best.items()},
+            "best_rel_l2_step": {n: int(history.steps[i]) for n, i in best.items()},
+            "final_loss": last["loss"],
+            "wall_time_s": {n: round(float(info[n]["wall_time_s"]), 3) for n in names if n in info},
+            "ms_per_step": {n: _ms_per_step(info[n]) for n in names if n in info},
+            "problem": repr(plan.context["problem"])}
 
 
 def _ms_per_step(info: dict[str, Any]) -> float:

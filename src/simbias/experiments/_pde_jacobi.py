@@ -38,14 +38,11 @@ from ..errors import InputError
 from ..results import History
 from ._common import converged_steps, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
-from ._pde import NetSpec, TrainBase, _ms_per_step, build_net, check_net
+from ._pde import NetSpec, TrainBase, _ms_per_step, build_net
 from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Positive, at_least
 
-__all__ = ["JacobiProblemSpec", "GridTrainSpec", "JacobiIterSpec", "HybridSpec", "GridRecordSpec", "JacobiVsDNNSpec",
-           "JACOBI_VS_DNN"]
-
-JACOBI_SOLUTION = problems.jacobi_poisson().solution
+__all__ = ["JacobiProblemSpec", "GridTrainSpec", "JacobiIterSpec", "HybridSpec", "GridRecordSpec", "JacobiVsDNNSpec"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class JacobiProblemSpec:
         The diffusion coefficient A(x) as an expression (unset: A = 1).
     """
 
-    solution: str = JACOBI_SOLUTION
+    solution: str = problems.jacobi_poisson().solution
     domain: Interval = (-1.0, 1.0)
     n_grid: Annotated[int, at_least(8, "use at least 8 interior grid points")] = 127
     lam: float = 0.0
@@ -205,12 +202,11 @@ class JacobiVsDNNSpec(BaseSpec):
     record: GridRecordSpec = field(default_factory=GridRecordSpec)
 
     def validate(self):
-        check_net(self.model, "model")
+        build_net(self.model, 1, section="model")  # a throw-away build: the checks of simbias.nn
         n, every = self.hybrid_steps(), self.record.every
         if n > self.train.steps or (n % every and n != self.train.steps):
             raise InputError("hybrid.steps", f"got {n} (train.steps = {self.train.steps}, record.every = {every})",
-                             f"hand over to Jacobi at a recorded step: a multiple of {every} below train.steps, "
-                             "or train.steps")
+                             f"hand over to Jacobi at a recorded step: train.steps or a multiple of {every} below it")
 
     def hybrid_steps(self) -> int:
         return self.train.steps if self.hybrid.steps is None else self.hybrid.steps
