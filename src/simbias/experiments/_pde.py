@@ -88,12 +88,14 @@ _NET_NAME = Check(lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.+-]+", v)) and v != 
                   "use letters, digits, '-', '_' or '.' (not 'static')")
 _ARCH = Check(lambda v: v in ARCHS, f"choose one of {', '.join(ARCHS)}")
 _ACTIVATIONS = Check(lambda v: all(a in snn.ACTIVATIONS for a in v), f"choose among {', '.join(snn.ACTIVATIONS)}")
-_HOLES = Check(lambda v: all(len(r) >= 3 for r in v), "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
+_HOLES = Check(lambda v: all(len(r) >= 3 for r in v),
+               "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
 
 
 def _given(spec, skip: tuple[str, ...] = ("name",)) -> dict[str, Any]:
     """The fields of a spec section that are set (not ``None``), but ``skip``: the constructor's keywords."""
-    return {f.name: getattr(spec, f.name) for f in fields(spec) if f.name not in skip and getattr(spec, f.name) is not None}
+    return {f.name: getattr(spec, f.name) for f in fields(spec)
+            if f.name not in skip and getattr(spec, f.name) is not None}
 
 
 # -- problem ---------------------------------------------------------------------------------
@@ -326,8 +328,9 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None
     cls, keys = ARCHS[s.arch]
     try:
         kw = {k: getattr(s, k) for k in keys}
-        if "scales" in kw:
-            kw["scales"] = snn.make_scales(s.scales, s.n_scales) if isinstance(s.scales, str) else snn.check_scales(s.scales)
+        if "scales" in kw:  # a list, or a rule name
+            kw["scales"] = snn.make_scales(s.scales, s.n_scales) if isinstance(s.scales, str) \
+                else snn.check_scales(s.scales)
         return cls(in_features, s.widths, 1, activation=s.activation, init=s.init, init_std=s.init_std,
                    generator=generator or torch.Generator().manual_seed(0), dtype=dtype, device=device, **kw)
     except InputError as exc:
@@ -488,13 +491,14 @@ def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray
     static = {k: v for h in reversed(done.values()) for k, v in h.static.items() if k not in own}
     static.update(extra_static or {})
     static.update({f"{name}/{k}": v for name, h in done.items() for k, v in h.static.items() if k in own})
-    static["snapshot_steps"] = first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64))
-    static["models"] = np.array(list(done))
+    static.update(snapshot_steps=first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64)),
+                  models=np.array(list(done)))
     info = {name: h.info for name, h in done.items()}
     if last.diverged:
         info["diverged_loss"] = last.info.get("diverged_loss", float("nan"))
-    return History(steps=first.steps, arrays={f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()},
-                   static=static, outcome=last.outcome, diverged_step=last.diverged_step, info=info)
+    arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
+    return History(steps=first.steps, arrays=arrays, static=static, outcome=last.outcome,
+                   diverged_step=last.diverged_step, info=info)
 
 
 def _headline(spec, summary: dict[str, Any]) -> list[str]:
@@ -551,7 +555,8 @@ class PDECompareSpec(BaseSpec):
             build_net(net, 1, section=section)
         names = [s.name for _, s in self.networks()]
         if len(set(names)) < len(names):
-            raise InputError("baseline.name", f"two networks share a name: {names}", "give model and baseline different names")
+            raise InputError("baseline.name", f"two networks share a name: {names}",
+                             "give model and baseline different names")
 
     def networks(self) -> list[tuple[str, NetSpec]]:
         """``(section, spec)`` of every network to train, in order: model, baseline, extra activations."""

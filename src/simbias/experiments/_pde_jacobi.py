@@ -234,15 +234,6 @@ def _first_below(steps: np.ndarray, errors: np.ndarray, level: float) -> int | N
     return int(steps[below[0]]) if below.size else None
 
 
-def _track(name: str, system, reference: torch.Tensor, peaks, j: JacobiIterSpec, start: torch.Tensor) -> dict:
-    """Jacobi from ``start``: static ``<name>_steps`` (sweeps), ``<name>_peak_error`` (Δ_F at the peaks) and
-    ``<name>_rel_l2`` (relative error to the discrete solution)."""
-    it = problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega, record_every=j.record_every)
-    _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=peaks)
-    rel = (it.iterates - reference).norm(dim=1) / reference.norm()
-    return {f"{name}_steps": it.steps.numpy(), f"{name}_peak_error": err.numpy(), f"{name}_rel_l2": rel.numpy()}
-
-
 def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
     """The discrete problem, Jacobi from zero (no model update: computed here), and the network's :class:`Fit`;
     ``combine`` runs the hybrid's Jacobi from the network's grid values at ``hybrid.steps``."""
@@ -253,7 +244,16 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
     with torch.no_grad():
         exact = problem.u(system.x[:, None]).to(torch.float64)
     probe = train.GridPeakError(system.x[:, None], reference, values=True)
-    track = lambda name, start: _track(name, system, reference, probe.peaks, spec.jacobi, start)  # noqa: E731
+    j = spec.jacobi
+
+    def track(name: str, start: torch.Tensor) -> dict[str, np.ndarray]:
+        """Jacobi from ``start``: static ``<name>_steps`` (sweeps), ``<name>_peak_error`` (Δ_F at the peaks) and
+        ``<name>_rel_l2`` (relative error to the discrete solution)."""
+        it = problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega, record_every=j.record_every)
+        _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=probe.peaks)
+        rel = (it.iterates - reference).norm(dim=1) / reference.norm()
+        return {f"{name}_steps": it.steps.numpy(), f"{name}_peak_error": err.numpy(), f"{name}_rel_l2": rel.numpy()}
+
     static = {"exact": exact.numpy(), **track("jacobi", torch.zeros(system.n, dtype=torch.float64))}
     model = build_net(spec.model, 1, generator=torch.Generator().manual_seed(seeds_for(spec.seed)["init"]), dtype=dtype,
                       device=device, section="model")
@@ -270,7 +270,8 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
             extra.update(track("hybrid", start), hybrid_start=np.array(n_net, dtype=np.int64))
         return replace(h, static={**h.static, **extra})
 
-    return Plan([fit], context={"reference": reference, "exact": exact}, combine=combine)
+    return Plan([fit], context={"discretization_error": float((reference - exact).norm() / exact.norm())},
+                combine=combine)
 
 
 def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> dict:
@@ -279,7 +280,6 @@ def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> di
               (history[f"{m}_steps"], history[f"{m}_peak_error"]) for m in ("jacobi", "network", "hybrid")}
     converged = {m: converged_steps(st, err, thr) for m, (st, err) in tracks.items()}
     rel = {"jacobi": history["jacobi_rel_l2"], "network": history["grid_rel_l2"], "hybrid": history["hybrid_rel_l2"]}
-    reference, exact = plan.context["reference"], plan.context["exact"]
     return {
         "frequencies": [round(float(f), 6) for f in history["peak_frequencies"]],
         "peak_indices": [int(k) for k in history["peaks"]],
@@ -288,9 +288,10 @@ def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> di
         "threshold": float(thr),
         "rel_l2": {m: float(r[-1]) for m, r in rel.items()},
         "final_peak_error": {name: [float(e) for e in err[-1]] for name, (_, err) in tracks.items()},
-        "discretization_error": float((reference - exact).norm() / exact.norm()),
+        "discretization_error": plan.context["discretization_error"],
         "jacobi": {"sweeps": spec.jacobi.sweeps, "omega": spec.jacobi.omega},
-        "hybrid": {"network_steps": spec.hybrid_steps(), "target_error": target, "start_rel_l2": float(rel["hybrid"][0]),
+        "hybrid": {"network_steps": spec.hybrid_steps(), "target_error": target,
+                   "start_rel_l2": float(rel["hybrid"][0]),
                    "sweeps_to_target": {m: _first_below(tracks[m][0], rel[m], target) for m in ("jacobi", "hybrid")}},
         "final_loss": float(history["loss"][-1]),
         "ms_per_step": _ms_per_step(history.info),
