@@ -214,9 +214,8 @@ class JacobiVsDNNSpec(BaseSpec):
 
 def _grid_objective(system: problems.Tridiagonal, loss: str, *, dtype, device):
     """``objective(model, step)``: the discrete energy h(½vᵀAv − bᵀv) or mean(r²)/mean(b²), v = model on the grid."""
-    a = problems.Tridiagonal(*(t.to(dtype=dtype, device=device) for t in (system.lower, system.diag, system.upper,
-                                                                          system.b)))
-    x, b, h = system.x.to(dtype=dtype, device=device)[:, None], a.b, float(system.h)
+    on = {k: getattr(system, k).to(dtype=dtype, device=device) for k in ("lower", "diag", "upper", "b", "x")}
+    a, x, b, h = replace(system, **on), on["x"][:, None], on["b"], float(system.h)
     b_norm = float(b.square().mean())
 
     def objective(model, step):
