@@ -225,7 +225,7 @@ class PDESpec:
 # -- networks --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NetSpec:
-    """One network (module docstring).  ``name`` labels it in ``summary.json``.
+    """One network of :mod:`simbias.nn` with one output, chosen by ``arch``; ``name`` labels it in ``summary.json``.
 
     The ``model`` and ``baseline`` sections of ``pde-compare`` (the ``baseline`` defaults: the
     ``mscalednn`` "normal" net 1-180-180-180-1, sin) and the ``model`` section of ``jacobi-vs-dnn``
