@@ -44,7 +44,8 @@ Design notes (ours):
 * Each network is one :class:`~simbias.experiments.Fit` (its objective as the ``loss`` callable);
   the plan's ``combine`` (:func:`merge_histories`) joins their histories side by side: arrays
   ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in ``static["<name>/loss"]``;
-  ``x_test``/``u_test`` are shared.  The architectures are a registry, :data:`ARCHS` (name → builder).
+  ``x_test``/``u_test`` are shared.  The architectures are a table, :data:`ARCHS` (name → network class and the
+  :class:`NetSpec` fields it takes).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import torch
@@ -64,14 +65,37 @@ from ..results import History
 from ._common import check_train_settings, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Points, Positive, above
 
-__all__ = [
-    "DomainSpec", "PDESpec", "NetSpec", "BaselineNetSpec", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec",
-    "ARCHS", "build_domain", "build_pde", "build_net", "resolve_scales", "make_test_points", "sample_points",
-    "make_objective", "merge_histories", "pde_summary", "check_net", "require", "beta_at", "PDE_COMPARE",
-]
+__all__ = ["DomainSpec", "PDESpec", "NetSpec", "TrainBase", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec", "ARCHS",
+           "build_pde", "build_net", "make_objective", "make_test_points", "merge_histories", "PDE_COMPARE"]
 
+# the MSDNN "stage penalty" (train.beta_schedule = "staged"): β × m while step/steps < edge, (edge, m) in order
 STAGES = ((0.1, 1.0), (0.2, 10.0), (0.25, 50.0), (0.5, 100.0), (0.75, 200.0), (math.inf, 500.0))
+
+# The architectures of ``NetSpec.arch``: name -> (network class of :mod:`simbias.nn`, the NetSpec fields it takes
+# besides widths, activation and the initialisation).  A new architecture is one entry.
+ARCHS: dict[str, tuple[type[torch.nn.Module], tuple[str, ...]]] = {
+    "mlp": (snn.DenseStack, ("residual",)),
+    "mscale1": (snn.MscaleDNN1, ("scales", "first_layer", "scale_bias", "residual", "amplitude")),
+    "mscale2": (snn.MscaleDNN2, ("scales", "residual")),
+    "fourier": (snn.FourierFeatureNet, ("kind", "n_features", "sigma", "two_pi")),
+    "msffn": (snn.MultiScaleFourierNet, ("sigmas", "two_pi")),
+}
+# constraints of spec fields (checked when a spec is read, naming the dotted key)
+_POSITIVE_LIST = Check(lambda v: len(v) > 0 and all(x > 0 for x in v), "give a non-empty list of positive numbers")
+_NET_NAME = Check(lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.+-]+", v)) and v != "static",
+                  "use letters, digits, '-', '_' or '.' (not 'static')")
+_ARCH = Check(lambda v: v in ARCHS, f"choose one of {', '.join(ARCHS)}")
+_ACTIVATIONS = Check(lambda v: all(a in snn.ACTIVATIONS for a in v), f"choose among {', '.join(snn.ACTIVATIONS)}")
+_HOLES = Check(lambda v: all(len(r) >= 3 for r in v),
+               "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
+
+
+def _given(spec, skip: tuple[str, ...] = ("name",)) -> dict[str, Any]:
+    """The fields of a spec section that are set (not ``None``), but ``skip``: the constructor's keywords."""
+    return {f.name: getattr(spec, f.name) for f in fields(spec)
+            if f.name not in skip and getattr(spec, f.name) is not None}
 
 
 # -- problem ---------------------------------------------------------------------------------
@@ -115,25 +139,20 @@ class DomainSpec:
     r_inner: float | None = None
     r_outer: float | None = None
     center: tuple[float, ...] | None = None
-    holes: tuple[tuple[float, ...], ...] | None = None
+    holes: Annotated[tuple[tuple[float, ...], ...], _HOLES] | None = None
 
 
-def build_domain(d: DomainSpec) -> problems.Domain | None:
-    """The :class:`~simbias.problems.Domain` of a :class:`DomainSpec` (``None`` when ``name`` is unset)."""
-    kw: dict[str, Any] = {f.name: getattr(d, f.name) for f in fields(d)
-                          if f.name != "name" and getattr(d, f.name) is not None}
-    if d.name is None:
-        if kw:
-            raise InputError(f"problem.domain.{next(iter(kw))}", "set without problem.domain.name",
-                             f"add problem.domain.name = one of {', '.join(problems.DOMAINS)}")
-        return None
-    if "holes" in kw:
-        rows = kw["holes"]
-        if any(len(r) < 3 for r in rows):
-            raise InputError("problem.domain.holes", f"got {[list(r) for r in rows]}",
-                             "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
-        kw["holes"] = [(list(r[:-1]), r[-1]) for r in rows]
-    return problems.make_domain(d.name, **kw)
+def build_pde(p: PDESpec) -> problems.PDEProblem:
+    """The problem of a :class:`PDESpec` (see :func:`simbias.problems.make_pde`), with its ``domain`` when named."""
+    kw, dom = _given(p, ("name", "domain", "n_test")), _given(p.domain)
+    if p.domain.name is not None:
+        if "holes" in dom:
+            dom["holes"] = [(list(r[:-1]), r[-1]) for r in dom["holes"]]
+        kw["domain"] = problems.make_domain(p.domain.name, **dom)
+    elif dom:
+        raise InputError(f"problem.domain.{next(iter(dom))}", "set without problem.domain.name",
+                         f"add problem.domain.name = one of {', '.join(problems.DOMAINS)}")
+    return problems.make_pde(p.name, **kw)
 
 
 @dataclass(frozen=True)
@@ -199,34 +218,19 @@ class PDESpec:
     b: float | None = None
     coefficient: str | None = None
     domain: DomainSpec = field(default_factory=DomainSpec)
-    n_test: int = 201
-
-    def validate(self):
-        require(self.n_test >= 2, "problem.n_test", self.n_test, "use at least 2 test points per axis")
-        build_pde(self)  # unknown names, bad arguments and bad expressions fail here, before training
-
-
-def build_pde(p: PDESpec) -> problems.PDEProblem:
-    """The problem of a :class:`PDESpec` (see :func:`simbias.problems.make_pde`)."""
-    if p.name not in problems.PDE_PROBLEMS:
-        raise InputError("problem.name", f"unknown PDE problem {p.name!r}",
-                         f"choose one of {', '.join(problems.PDE_PROBLEMS)}")
-    kw: dict[str, Any] = {f.name: getattr(p, f.name) for f in fields(p)
-                          if f.name not in ("name", "domain", "n_test") and getattr(p, f.name) is not None}
-    domain = build_domain(p.domain)
-    if domain is not None:
-        kw["domain"] = domain
-    return problems.make_pde(p.name, **kw)
+    n_test: Points = 201
+    validate = build_pde  # unknown names, bad arguments and bad expressions fail here, before training
 
 
 # -- networks --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NetSpec:
-    """One network (module docstring).  ``name`` labels it in ``summary.json``.
+    """One network of :mod:`simbias.nn` with one output, chosen by ``arch``; ``name`` labels it in ``summary.json``.
 
-    The ``model`` (and, as :class:`BaselineNetSpec`, ``baseline``) section of ``pde-compare``: a
-    network of :mod:`simbias.nn` with one output, chosen by ``arch``.  Fields that the chosen
-    architecture does not use are ignored.
+    The ``model`` and ``baseline`` sections of ``pde-compare`` (the ``baseline`` defaults: the
+    ``mscalednn`` "normal" net 1-180-180-180-1, sin) and the ``model`` section of ``jacobi-vs-dnn``
+    (defaults: the plain tanh DNN 1-64-64-64-1, ``xavier``): a network of :mod:`simbias.nn` with one
+    output, chosen by ``arch``.  Fields that the chosen architecture does not use are ignored.
 
     Parameters
     ----------
@@ -288,9 +292,9 @@ class NetSpec:
     torch.Size([5, 1])
     """
 
-    name: str = "mscale"
-    arch: str = "mscale2"
-    widths: tuple[int, ...] = (30, 30, 30)
+    name: Annotated[str, _NET_NAME] = "mscale"
+    arch: Annotated[str, _ARCH] = "mscale2"
+    widths: Annotated[tuple[int, ...], _POSITIVE_LIST] = (30, 30, 30)
     activation: str = "sin"
     init: Literal["xavier", "msdnn", "mscale", "normal", "glorot_uniform"] = "mscale"
     init_std: float | None = None
@@ -303,94 +307,51 @@ class NetSpec:
     kind: Literal["gaussian", "basic", "positional"] = "gaussian"
     n_features: int = 32
     sigma: float = 10.0
-    sigmas: tuple[float, ...] = (1.0, 10.0)
+    sigmas: Annotated[tuple[float, ...], _POSITIVE_LIST] = (1.0, 10.0)
     two_pi: bool = False
 
 
-@dataclass(frozen=True)
-class BaselineNetSpec(NetSpec):
-    """The network compared against (defaults: the ``mscalednn`` "normal" net 1-180-180-180-1, sin)."""
-
-    name: str = "normal"
-    arch: str = "mlp"
-    widths: tuple[int, ...] = (180, 180, 180)
-
-
-def require(ok: bool, key: str, value: Any, fix: str) -> None:
-    """Raise ``InputError(key, "got <value>", fix)`` unless ``ok`` (the spec sections' one-line checks)."""
-    if not ok:
-        raise InputError(key, f"got {value}", fix)
-
-
-_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
-
-
-def _rekey(exc: InputError, section: str) -> InputError:
-    what = exc.what
-    if what.startswith("model."):
-        what = f"{section}.{what[len('model.'):]}"
-    elif what == "model input":
-        what = section
-    return InputError(what, exc.problem, exc.fix)
-
-
-def resolve_scales(s: NetSpec, section: str = "model") -> tuple[float, ...]:
-    """The scale list of a :class:`NetSpec`: the list itself, or :func:`simbias.nn.make_scales` of the rule."""
-    try:
-        if isinstance(s.scales, str):
-            return snn.make_scales(s.scales, s.n_scales)
-        return snn.check_scales(s.scales)
-    except InputError as exc:
-        raise _rekey(exc, section) from None
-
-
-def check_net(s: NetSpec, section: str) -> None:
-    """Check a :class:`NetSpec` (errors keyed by ``section``): its name, then a throw-away build on the CPU
-    (the :mod:`simbias.nn` constructors check widths, activation, init, scales and features)."""
-    if not _NAME.match(s.name) or s.name == "static":
-        raise InputError(f"{section}.name", f"got {s.name!r}", "use letters, digits, '-', '_' or '.' (not 'static')")
-    if s.arch not in ARCHS:
-        raise InputError(f"{section}.arch", f"unknown architecture {s.arch!r}", f"choose one of {', '.join(ARCHS)}")
-    if not s.widths or (s.arch == "msffn" and not all(v > 0 and math.isfinite(v) for v in s.sigmas)):
-        key, got = ("widths", s.widths) if not s.widths else ("sigmas", s.sigmas)
-        raise InputError(f"{section}.{key}", f"got {list(got)}", "give a non-empty list of positive numbers")
-    build_net(s, 1, generator=torch.Generator().manual_seed(0), section=section)
-
-
-# The architectures of ``NetSpec.arch``: name -> ``builder(spec, in_features, section, **common)``.  A new
-# architecture is one entry (its NetSpec fields are read by name).
-ARCHS: dict[str, Callable[..., torch.nn.Module]] = {
-    "mlp": lambda s, d, sec, **c: snn.DenseStack(d, s.widths, 1, s.activation, residual=s.residual, **c),
-    "mscale1": lambda s, d, sec, **c: snn.MscaleDNN1(
-        d, s.widths, 1, scales=resolve_scales(s, sec), activation=s.activation, first_layer=s.first_layer,
-        scale_bias=s.scale_bias, residual=s.residual, amplitude=s.amplitude, **c),
-    "mscale2": lambda s, d, sec, **c: snn.MscaleDNN2(d, s.widths, 1, scales=resolve_scales(s, sec),
-                                                     activation=s.activation, residual=s.residual, **c),
-    "fourier": lambda s, d, sec, **c: snn.FourierFeatureNet(d, s.widths, 1, kind=s.kind, n_features=s.n_features,
-                                                            sigma=s.sigma, two_pi=s.two_pi, activation=s.activation, **c),
-    "msffn": lambda s, d, sec, **c: snn.MultiScaleFourierNet(d, s.widths, 1, sigmas=s.sigmas, two_pi=s.two_pi,
-                                                             activation=s.activation, **c),
-}
-
-
-def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator, dtype=None, device=None,
+def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None = None, dtype=None, device=None,
               section: str = "model") -> torch.nn.Module:
     """The network of a :class:`NetSpec` (one output; :data:`ARCHS` ``[s.arch]``), initialised from ``generator``.
+
+    ``scales`` given as a rule name becomes :func:`simbias.nn.make_scales` of it.  The
+    :mod:`simbias.nn` constructors check widths, activation, init, scales and features; their
+    errors are keyed by ``section`` (``baseline.scales``), so a throw-away build checks a spec
+    before anything trains.  Without ``generator`` the initial parameters are drawn from a
+    generator seeded with 0 (never from the global random state).
 
     Examples
     --------
     >>> build_net(NetSpec(widths=(8,)), 1, generator=torch.Generator().manual_seed(0))  # doctest: +SKIP
     """
+    cls, keys = ARCHS[s.arch]
     try:
-        return ARCHS[s.arch](s, in_features, section, init=s.init, init_std=s.init_std, generator=generator,
-                             dtype=dtype, device=device)
+        kw = {k: getattr(s, k) for k in keys}
+        if "scales" in kw:  # a list, or a rule name
+            kw["scales"] = snn.make_scales(s.scales, s.n_scales) if isinstance(s.scales, str) \
+                else snn.check_scales(s.scales)
+        return cls(in_features, s.widths, 1, activation=s.activation, init=s.init, init_std=s.init_std,
+                   generator=generator or torch.Generator().manual_seed(0), dtype=dtype, device=device, **kw)
     except InputError as exc:
-        raise _rekey(exc, section) from None
+        what = section if exc.what == "model input" else re.sub(r"^model\.", f"{section}.", exc.what)
+        raise InputError(what, exc.problem, exc.fix) from None
 
 
 # -- training --------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class PDETrainSpec:
+class TrainBase:
+    """Optimiser, learning rate, steps and per-step decay: the keys every PDE ``train`` section starts with."""
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    steps: int = 2000
+    lr_decay: float = 0.0
+    validate = check_train_settings
+
+
+@dataclass(frozen=True)
+class PDETrainSpec(TrainBase):
     """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0).
 
     Parameters
@@ -423,24 +384,13 @@ class PDETrainSpec:
         Draw new points every step (False: one draw for the whole run).
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
-    lr_decay: float = 0.0
     loss: Literal["ritz", "residual", "fit"] = "ritz"
-    beta: float = 1000.0
+    beta: Annotated[float, above(0.0, "the boundary penalty must be a positive finite number, e.g. 1000")] = 1000.0
     beta_schedule: Literal["constant", "staged"] = "constant"
-    n_interior: int = 1000
-    n_boundary: int = 100
+    n_interior: Positive = 1000
+    n_boundary: Positive = 100
     sampler: Literal["random", "stratified"] = "stratified"
     resample: bool = True
-
-    def validate(self):
-        check_train_settings(self)
-        require(self.beta > 0 and math.isfinite(self.beta), "train.beta", self.beta,
-                "the boundary penalty must be a positive finite number, e.g. 1000")
-        for key in ("n_interior", "n_boundary"):
-            require(getattr(self, key) >= 1, f"train.{key}", getattr(self, key), "use a positive number of points")
 
 
 @dataclass(frozen=True)
@@ -455,67 +405,42 @@ class PDERecordSpec:
         Solution snapshots every this many steps (unset: about 20 over the run).
     """
 
-    every: int = 100
-    snapshot_every: int | None = None
-
-    def validate(self):
-        for key in ("every", "snapshot_every"):
-            v = getattr(self, key)
-            require(v is None or v >= 1, f"record.{key}", v, "use a positive number of steps")
-
-
-def beta_at(t: PDETrainSpec, step: int) -> float:
-    """The boundary penalty at ``step``: ``beta``, or β × {1, 10, 50, 100, 200, 500} on the step fractions
-    [0, .1), [.1, .2), [.2, .25), [.25, .5), [.5, .75), [.75, 1] (the MSDNN "stage penalty")."""
-    if t.beta_schedule == "constant":
-        return t.beta
-    frac = step / max(t.steps, 1)
-    return t.beta * next(m for edge, m in STAGES if frac < edge)
-
-
-def sample_points(problem: problems.PDEProblem, n_interior: int, n_boundary: int, generator: torch.Generator, *,
-                  sampler: str = "random", dtype=None, device=None):
-    """Interior and boundary points: i.i.d. uniform (``"random"``) or, on boxes, Latin hypercube
-    interior points (``"stratified"``; module docstring).  Draws in float64 on the CPU, then converts."""
-    domain = problem.domain
-    if sampler == "stratified" and type(domain) in (problems.Box, problems.Interval):
-        d = domain.dim
-        cells = torch.stack([torch.randperm(n_interior, generator=generator) for _ in range(d)], dim=1)
-        u = (cells.to(torch.float64) + torch.rand(n_interior, d, generator=generator, dtype=torch.float64)) / n_interior
-        xi = (domain.lows + (domain.highs - domain.lows) * u).to(dtype=dtype or torch.get_default_dtype(), device=device)
-    else:
-        xi = domain.sample_interior(n_interior, generator, dtype=dtype, device=device)
-    xb = domain.sample_boundary(n_boundary, generator, dtype=dtype, device=device)
-    return xi, xb
+    every: Positive = 100
+    snapshot_every: Positive | None = None
 
 
 def make_objective(problem: problems.PDEProblem, t: PDETrainSpec, generator: torch.Generator, *, dtype=None,
                    device=None):
     """``objective(model, step) -> loss`` for :func:`simbias.train.fit`: draws fresh points every step
-    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss."""
-    fixed = None if t.resample else sample_points(problem, t.n_interior, t.n_boundary, generator, sampler=t.sampler,
-                                                   dtype=dtype, device=device)
+    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss, with the
+    boundary penalty ``beta`` (× the :data:`STAGES` factor of the step when ``beta_schedule = "staged"``).
+
+    Interior points are i.i.d. uniform (``sampler = "random"``) or, on boxes, Latin hypercube
+    points (``"stratified"``; module docstring), drawn in float64 on the CPU, then converted.
+    """
+    domain, n = problem.domain, t.n_interior
+
+    def draw():
+        if t.sampler == "stratified" and type(domain) in (problems.Box, problems.Interval):
+            cells = torch.stack([torch.randperm(n, generator=generator) for _ in range(domain.dim)], dim=1)
+            u = (cells.to(torch.float64) + torch.rand(n, domain.dim, generator=generator, dtype=torch.float64)) / n
+            xi = (domain.lows + (domain.highs - domain.lows) * u).to(dtype=dtype or torch.get_default_dtype(),
+                                                                       device=device)
+        else:
+            xi = domain.sample_interior(n, generator, dtype=dtype, device=device)
+        return xi, domain.sample_boundary(t.n_boundary, generator, dtype=dtype, device=device)
+
+    fixed = None if t.resample else draw()
 
     def objective(model, step: int):
-        xi, xb = fixed if fixed is not None else sample_points(problem, t.n_interior, t.n_boundary, generator,
-                                                                 sampler=t.sampler, dtype=dtype, device=device)
+        xi, xb = fixed or draw()
         if t.loss == "fit":
             return (model(xi).reshape(-1) - problem.u(xi)).square().mean()
         loss_fn = problems.ritz_loss if t.loss == "ritz" else problems.residual_loss
-        return loss_fn(model, problem, xi, xb, beta=beta_at(t, step))
+        stage = 1.0 if t.beta_schedule == "constant" else next(m for edge, m in STAGES if step / max(t.steps, 1) < edge)
+        return loss_fn(model, problem, xi, xb, beta=t.beta * stage)
 
     return objective
-
-
-def _bbox(domain) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(domain, problems.Box):
-        return domain.lows.numpy(), domain.highs.numpy()
-    if isinstance(domain, problems.Annulus):
-        c = domain.center.numpy()
-        return c - domain.r_outer, c + domain.r_outer
-    if isinstance(domain, problems.BoxWithHoles):
-        return domain.box.lows.numpy(), domain.box.highs.numpy()
-    raise InputError("problem.domain", f"no bounding box for {domain!r}", "use a box, annulus or box with holes")
 
 
 def make_test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
@@ -526,18 +451,21 @@ def make_test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0
     ``test_grid_mask`` let a figure put them back on the grid).  d ≥ 3: ``n_test²`` uniform points.
     """
     domain = problem.domain
-    lo, hi = _bbox(domain)
+    if domain.dim > 2:
+        return domain.sample_interior(n_test * n_test, torch.Generator().manual_seed(seed)), {}
+    box = getattr(domain, "box", domain)  # the bounding box: a box with holes' box, the annulus' outer square
+    if isinstance(box, problems.Annulus):
+        lo, hi = box.center.numpy() - box.r_outer, box.center.numpy() + box.r_outer
+    else:
+        lo, hi = box.lows.numpy(), box.highs.numpy()
+    axes = [torch.linspace(float(a), float(b), n_test, dtype=torch.float64) for a, b in zip(lo, hi)]
     if domain.dim == 1:
-        return torch.linspace(float(lo[0]), float(hi[0]), n_test, dtype=torch.float64)[:, None], {}
-    if domain.dim == 2:
-        axes = [torch.linspace(float(a), float(b), n_test, dtype=torch.float64) for a, b in zip(lo, hi)]
-        gx, gy = torch.meshgrid(*axes, indexing="xy")
-        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-        mask = domain.contains(pts, tol=1e-12)
-        return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
-                           "test_grid_lows": np.asarray(lo, dtype=np.float64), "test_grid_highs": np.asarray(hi, dtype=np.float64)}
-    g = torch.Generator().manual_seed(seed)
-    return domain.sample_interior(n_test * n_test, g), {}
+        return axes[0][:, None], {}
+    gx, gy = torch.meshgrid(*axes, indexing="xy")
+    pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    mask = domain.contains(pts, tol=1e-12)
+    return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
+                       "test_grid_lows": np.asarray(lo, dtype=np.float64), "test_grid_highs": np.asarray(hi, dtype=np.float64)}
 
 
 def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray] | None = None) -> History:
@@ -559,46 +487,23 @@ def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray
     >>> merge_histories({"mscale": h1, "normal": h2})["mscale/rel_l2"]  # doctest: +SKIP
     """
     first, last = next(iter(done.values())), list(done.values())[-1]
-    arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
-    static: dict[str, np.ndarray] = dict(extra_static or {})
-    for name, h in done.items():
-        for k, v in h.static.items():
-            if k in ("loss", "snapshot_steps"):
-                static[f"{name}/{k}"] = v
-            else:
-                static.setdefault(k, v)
-    static["snapshot_steps"] = first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64))
-    static["models"] = np.array(list(done))
+    own = ("loss", "snapshot_steps")  # per network; the other static arrays (x_test, u_test, ...) are shared
+    static = {k: v for h in reversed(done.values()) for k, v in h.static.items() if k not in own}
+    static.update(extra_static or {})
+    static.update({f"{name}/{k}": v for name, h in done.items() for k, v in h.static.items() if k in own})
+    static.update(snapshot_steps=first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64)),
+                  models=np.array(list(done)))
     info = {name: h.info for name, h in done.items()}
     if last.diverged:
         info["diverged_loss"] = last.info.get("diverged_loss", float("nan"))
+    arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
     return History(steps=first.steps, arrays=arrays, static=static, outcome=last.outcome,
                    diverged_step=last.diverged_step, info=info)
 
 
-def pde_summary(history: History, names: list[str]) -> dict[str, Any]:
-    """Final and best errors of every network (dicts keyed by network name) and the cost per step."""
-    out: dict[str, Any] = {"models": list(names)}
-    for metric in train.PDE_METRICS:
-        out[metric] = {n: float(history[f"{n}/{metric}"][-1]) for n in names if f"{n}/{metric}" in history}
-    best = {n: int(np.nanargmin(history[f"{n}/rel_l2"])) for n in names if f"{n}/rel_l2" in history}
-    out["best_rel_l2"] = {n: float(history[f"{n}/rel_l2"][i]) for n, i in best.items()}
-    out["best_rel_l2_step"] = {n: int(history.steps[i]) for n, i in best.items()}
-    out["final_loss"] = {n: float(history[f"{n}/loss"][-1]) for n in names if f"{n}/loss" in history
-                         and len(history[f"{n}/loss"])}
-    info = history.info
-    out["wall_time_s"] = {n: round(float(info[n]["wall_time_s"]), 3) for n in names if n in info}
-    out["ms_per_step"] = {n: round(1000 * float(info[n]["wall_time_s"]) / max(int(info[n]["steps_done"]), 1), 3)
-                          for n in names if n in info}
-    return out
-
-
 def _headline(spec, summary: dict[str, Any]) -> list[str]:
-    rel, dm = summary["rel_l2"], summary.get("domain_mse", {})
-    lines = ["final relative L2 error: " + ", ".join(f"{n} {rel[n]:.3e}" for n in summary["models"] if n in rel)]
-    if dm:
-        lines.append("final |Ω|·MSE: " + ", ".join(f"{n} {dm[n]:.3e}" for n in summary["models"] if n in dm))
-    return lines
+    rows = [("final relative L2 error", summary["rel_l2"]), ("final |Ω|·MSE", summary.get("domain_mse", {}))]
+    return [f"{title}: " + ", ".join(f"{n} {v[n]:.3e}" for n in summary["models"] if n in v) for title, v in rows if v]
 
 
 # -- the pde-compare kind ----------------------------------------------------------------------
@@ -619,7 +524,7 @@ class PDECompareSpec(BaseSpec):
         The PDE problem, its domain and the test points (``problem.*``).
     model : NetSpec
         The network under study (``model.*``; default an MscaleDNN-2).
-    baseline : BaselineNetSpec
+    baseline : NetSpec
         The network compared against (``baseline.*``; default the plain 1-180-180-180-1 sin net).
     train : PDETrainSpec
         Optimiser, loss (``ritz``, ``residual`` or ``fit``), boundary penalty and sampling (``train.*``).
@@ -640,27 +545,23 @@ class PDECompareSpec(BaseSpec):
     experiment: str = "pde-compare"
     problem: PDESpec = field(default_factory=PDESpec)
     model: NetSpec = field(default_factory=NetSpec)
-    baseline: BaselineNetSpec = field(default_factory=BaselineNetSpec)
+    baseline: NetSpec = field(default_factory=lambda: NetSpec(name="normal", arch="mlp", widths=(180, 180, 180)))
     train: PDETrainSpec = field(default_factory=PDETrainSpec)
     record: PDERecordSpec = field(default_factory=PDERecordSpec)
-    extra_activations: tuple[str, ...] = ()
+    extra_activations: Annotated[tuple[str, ...], _ACTIVATIONS] = ()
 
     def validate(self):
-        check_net(self.model, "model")
-        check_net(self.baseline, "baseline")
-        for a in self.extra_activations:
-            if a not in snn.ACTIVATIONS:
-                raise InputError("extra_activations", f"unknown activation {a!r}", f"choose among {', '.join(snn.ACTIVATIONS)}")
+        for section, net in self.networks():  # a throw-away build: the checks of simbias.nn
+            build_net(net, 1, section=section)
         names = [s.name for _, s in self.networks()]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise InputError("baseline.name", f"two networks are named {dup[0]!r}", "give model and baseline different names")
+        if len(set(names)) < len(names):
+            raise InputError("baseline.name", f"two networks share a name: {names}",
+                             "give model and baseline different names")
 
     def networks(self) -> list[tuple[str, NetSpec]]:
         """``(section, spec)`` of every network to train, in order: model, baseline, extra activations."""
-        out = [("model", self.model), ("baseline", self.baseline)]
-        out += [("model", replace(self.model, name=f"{self.model.name}-{a}", activation=a)) for a in self.extra_activations]
-        return out
+        extra = [replace(self.model, name=f"{self.model.name}-{a}", activation=a) for a in self.extra_activations]
+        return [("model", self.model), ("baseline", self.baseline)] + [("model", s) for s in extra]
 
 
 def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
@@ -680,14 +581,27 @@ def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
         objective = make_objective(problem, t, torch.Generator().manual_seed(seeds["data"]), dtype=dtype, device=device)
         fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, {"loss": objective, "lr_decay": t.lr_decay},
                         name=s.name))
-    names = [f.name for f in fits]
     return Plan(fits, context={"problem": problem},
-                combine=lambda hs: merge_histories(dict(zip(names, hs)), grid_static))
+                combine=lambda hs: merge_histories({f.name: h for f, h in zip(fits, hs)}, grid_static))
 
 
 def _summarize_compare(spec: PDECompareSpec, plan: Plan, history: History) -> dict[str, Any]:
-    names = [f.name for f in plan.fits if f"{f.name}/rel_l2" in history]
-    return {**pde_summary(history, names), "problem": repr(plan.context["problem"])}
+    """Final and best errors of every network that ran (dicts keyed by network name) and the cost per step."""
+    names, info = [f.name for f in plan.fits if f"{f.name}/rel_l2" in history], history.info
+    last = {key: {n: float(history[f"{n}/{key}"][-1]) for n in names if f"{n}/{key}" in history
+                  and len(history[f"{n}/{key}"])} for key in (*train.PDE_METRICS, "loss")}
+    best = {n: int(np.nanargmin(history[f"{n}/rel_l2"])) for n in names}
+    return {"models": names, **{m: last[m] for m in train.PDE_METRICS},
+            "best_rel_l2": {n: float(history[f"{n}/rel_l2"][i]) for n, i in best.items()},
+            "best_rel_l2_step": {n: int(history.steps[i]) for n, i in best.items()},
+            "final_loss": last["loss"],
+            "wall_time_s": {n: round(float(info[n]["wall_time_s"]), 3) for n in names if n in info},
+            "ms_per_step": {n: _ms_per_step(info[n]) for n in names if n in info},
+            "problem": repr(plan.context["problem"])}
+
+
+def _ms_per_step(info: dict[str, Any]) -> float:
+    return round(1000 * float(info["wall_time_s"]) / max(int(info["steps_done"]), 1), 3)
 
 
 PDE_COMPARE = register_kind(Kind(

@@ -27,23 +27,22 @@ discretisation error ‖û − u‖/‖u‖ is ``discretization_error``); ``hybr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from .. import problems, train
+from ..errors import InputError
 from ..results import History
-from ._common import check_train_settings, converged_steps, seeds_for, torch_dtype
+from ._common import converged_steps, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
-from ._pde import NetSpec, build_net, check_net, require
+from ._pde import NetSpec, TrainBase, _ms_per_step, build_net
 from ._registry import BaseSpec
+from ._spec import Check, Count, Interval, Positive, at_least
 
-__all__ = ["JacobiProblemSpec", "JacobiNetSpec", "GridTrainSpec", "JacobiIterSpec", "HybridSpec", "GridRecordSpec",
-           "JacobiVsDNNSpec", "JACOBI_VS_DNN"]
-
-JACOBI_SOLUTION = problems.jacobi_poisson().solution
+__all__ = ["JacobiProblemSpec", "GridTrainSpec", "JacobiIterSpec", "HybridSpec", "GridRecordSpec", "JacobiVsDNNSpec"]
 
 
 @dataclass(frozen=True)
@@ -67,36 +66,22 @@ class JacobiProblemSpec:
         The diffusion coefficient A(x) as an expression (unset: A = 1).
     """
 
-    solution: str = JACOBI_SOLUTION
-    domain: tuple[float, ...] = (-1.0, 1.0)
-    n_grid: int = 127
+    solution: str = problems.jacobi_poisson().solution
+    domain: Interval = (-1.0, 1.0)
+    n_grid: Annotated[int, at_least(8, "use at least 8 interior grid points")] = 127
     lam: float = 0.0
     coefficient: str | None = None
 
-    def validate(self):
-        require(len(self.domain) == 2 and self.domain[0] < self.domain[1], "problem.domain", list(self.domain),
-                "give [lo, hi] with lo < hi")
-        require(self.n_grid >= 8, "problem.n_grid", self.n_grid, "use at least 8 interior grid points")
-        self.build()
-
     def build(self) -> problems.Manufactured:
+        """The continuous problem (bad expressions raise :class:`~simbias.errors.InputError`)."""
         return problems.Manufactured(self.solution, problems.Interval(*self.domain), lam=self.lam,
                                      coefficient=self.coefficient)
 
-
-@dataclass(frozen=True)
-class JacobiNetSpec(NetSpec):
-    """The network (default: the plain tanh DNN 1-64-64-64-1 of the F-Principle experiments)."""
-
-    name: str = "network"
-    arch: str = "mlp"
-    widths: tuple[int, ...] = (64, 64, 64)
-    activation: str = "tanh"
-    init: Literal["xavier", "msdnn", "mscale", "normal", "glorot_uniform"] = "xavier"
+    validate = build  # the expressions are checked by building the problem, before training
 
 
 @dataclass(frozen=True)
-class GridTrainSpec:
+class GridTrainSpec(TrainBase):
     """Training of the network on the grid: ``loss`` ``energy`` (discrete Ritz) or ``residual`` (least squares).
 
     Parameters
@@ -114,14 +99,7 @@ class GridTrainSpec:
         r = b − A v (module docstring).
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
-    lr_decay: float = 0.0
     loss: Literal["energy", "residual"] = "energy"
-
-    def validate(self):
-        check_train_settings(self)
 
 
 @dataclass(frozen=True)
@@ -138,14 +116,9 @@ class JacobiIterSpec:
         Sweeps between records (≥ 1).
     """
 
-    sweeps: int = 6000
-    omega: float = 1.0
-    record_every: int = 10
-
-    def validate(self):
-        require(self.sweeps >= 1, "jacobi.sweeps", self.sweeps, "use a positive number of sweeps")
-        require(0 < self.omega <= 1, "jacobi.omega", self.omega, "use a relaxation weight in (0, 1], e.g. 2/3")
-        require(self.record_every >= 1, "jacobi.record_every", self.record_every, "use a positive integer")
+    sweeps: Positive = 6000
+    omega: Annotated[float, Check(lambda v: 0 < v <= 1, "use a relaxation weight in (0, 1], e.g. 2/3")] = 1.0
+    record_every: Positive = 10
 
 
 @dataclass(frozen=True)
@@ -162,14 +135,8 @@ class HybridSpec:
         Relative error in (0, 1) whose first recorded sweep is reported.
     """
 
-    steps: int | None = None
-    target_error: float = 1e-3
-
-    def validate(self):
-        require(self.steps is None or self.steps >= 0, "hybrid.steps", self.steps,
-                "use a non-negative number of network steps")
-        require(0 < self.target_error < 1, "hybrid.target_error", self.target_error,
-                "use a relative error in (0, 1), e.g. 1e-3")
+    steps: Count | None = None
+    target_error: Annotated[float, Check(lambda v: 0 < v < 1, "use a relative error in (0, 1), e.g. 1e-3")] = 1e-3
 
 
 @dataclass(frozen=True)
@@ -184,12 +151,8 @@ class GridRecordSpec:
         Δ_F level in (0, 1) that counts as converged.
     """
 
-    every: int = 10
-    threshold: float = 0.1
-
-    def validate(self):
-        require(self.every >= 1, "record.every", self.every, "use a positive integer")
-        require(0 < self.threshold < 1, "record.threshold", self.threshold, "use a level in (0, 1), e.g. 0.1")
+    every: Positive = 10
+    threshold: Annotated[float, Check(lambda v: 0 < v < 1, "use a level in (0, 1), e.g. 0.1")] = 0.1
 
 
 @dataclass(frozen=True)
@@ -209,8 +172,9 @@ class JacobiVsDNNSpec(BaseSpec):
         The experiment kind (see ``simbias list``).
     problem : JacobiProblemSpec
         The PDE, its exact solution and the finite-difference grid (``problem.*``).
-    model : JacobiNetSpec
-        The network (``model.*``; default the tanh DNN 1-64-64-64-1).
+    model : NetSpec
+        The network (``model.*``; default the plain tanh DNN 1-64-64-64-1 of the F-Principle
+        experiments, ``xavier`` initialisation, named ``network``).
     train : GridTrainSpec
         Training on the grid with the discrete Ritz energy or the residual (``train.*``).
     jacobi : JacobiIterSpec
@@ -230,20 +194,19 @@ class JacobiVsDNNSpec(BaseSpec):
 
     experiment: str = "jacobi-vs-dnn"
     problem: JacobiProblemSpec = field(default_factory=JacobiProblemSpec)
-    model: JacobiNetSpec = field(default_factory=JacobiNetSpec)
+    model: NetSpec = field(default_factory=lambda: NetSpec(name="network", arch="mlp", widths=(64, 64, 64),
+                                                           activation="tanh", init="xavier"))
     train: GridTrainSpec = field(default_factory=GridTrainSpec)
     jacobi: JacobiIterSpec = field(default_factory=JacobiIterSpec)
     hybrid: HybridSpec = field(default_factory=HybridSpec)
     record: GridRecordSpec = field(default_factory=GridRecordSpec)
 
     def validate(self):
-        check_net(self.model, "model")
-        n = self.hybrid_steps()
-        require(n <= self.train.steps, "hybrid.steps", f"{n}, more than train.steps = {self.train.steps}",
-                "hand over to Jacobi at or before the end of training")
-        require(n % self.record.every == 0 or n == self.train.steps, "hybrid.steps",
-                f"{n}, which is not a recorded step (record.every = {self.record.every})",
-                f"use a multiple of {self.record.every} or train.steps")
+        build_net(self.model, 1, section="model")  # a throw-away build: the checks of simbias.nn
+        n, every = self.hybrid_steps(), self.record.every
+        if n > self.train.steps or (n % every and n != self.train.steps):
+            raise InputError("hybrid.steps", f"got {n} (train.steps = {self.train.steps}, record.every = {every})",
+                             f"hand over to Jacobi at a recorded step: train.steps or a multiple of {every} below it")
 
     def hybrid_steps(self) -> int:
         return self.train.steps if self.hybrid.steps is None else self.hybrid.steps
@@ -251,10 +214,8 @@ class JacobiVsDNNSpec(BaseSpec):
 
 def _grid_objective(system: problems.Tridiagonal, loss: str, *, dtype, device):
     """``objective(model, step)``: the discrete energy h(½vᵀAv − bᵀv) or mean(r²)/mean(b²), v = model on the grid."""
-    conv = lambda t: t.to(dtype=dtype, device=device)  # noqa: E731
-    a = problems.Tridiagonal(conv(system.lower), conv(system.diag), conv(system.upper), conv(system.b))
-    x = conv(system.x)[:, None]
-    b, h = a.b, float(system.h)
+    on = {k: getattr(system, k).to(dtype=dtype, device=device) for k in ("lower", "diag", "upper", "b", "x")}
+    a, x, b, h = replace(system, **on), on["x"][:, None], on["b"], float(system.h)
     b_norm = float(b.square().mean())
 
     def objective(model, step):
@@ -272,29 +233,28 @@ def _first_below(steps: np.ndarray, errors: np.ndarray, level: float) -> int | N
     return int(steps[below[0]]) if below.size else None
 
 
-def _track(system, reference: torch.Tensor, peaks, j: JacobiIterSpec, start: torch.Tensor):
-    """Jacobi from ``start``: (sweeps, Δ_F at the peaks, relative error to the discrete solution)."""
-    it = problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega, record_every=j.record_every)
-    _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=peaks)
-    rel = (it.iterates - reference).norm(dim=1) / reference.norm()
-    return it.steps.numpy(), err.numpy(), rel.numpy()
-
-
 def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
     """The discrete problem, Jacobi from zero (no model update: computed here), and the network's :class:`Fit`;
     ``combine`` runs the hybrid's Jacobi from the network's grid values at ``hybrid.steps``."""
     dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
     problem = spec.problem.build()
     system = problems.discretize_1d(problem, spec.problem.n_grid)
     reference = system.solve()
     with torch.no_grad():
         exact = problem.u(system.x[:, None]).to(torch.float64)
     probe = train.GridPeakError(system.x[:, None], reference, values=True)
-    track = lambda start: _track(system, reference, probe.peaks, spec.jacobi, start)  # noqa: E731
-    jac_steps, jac_err, jac_rel = track(torch.zeros(system.n, dtype=torch.float64))
-    static = {"exact": exact.numpy(), "jacobi_steps": jac_steps, "jacobi_peak_error": jac_err, "jacobi_rel_l2": jac_rel}
-    model = build_net(spec.model, 1, generator=torch.Generator().manual_seed(seeds["init"]), dtype=dtype,
+    j = spec.jacobi
+
+    def track(name: str, start: torch.Tensor) -> dict[str, np.ndarray]:
+        """Jacobi from ``start``: static ``<name>_steps`` (sweeps), ``<name>_peak_error`` (Δ_F at the peaks) and
+        ``<name>_rel_l2`` (relative error to the discrete solution)."""
+        it = problems.jacobi(system, start, sweeps=j.sweeps, omega=j.omega, record_every=j.record_every)
+        _, err = problems.iteration_peak_errors(it.iterates, reference, peaks=probe.peaks)
+        rel = (it.iterates - reference).norm(dim=1) / reference.norm()
+        return {f"{name}_steps": it.steps.numpy(), f"{name}_peak_error": err.numpy(), f"{name}_rel_l2": rel.numpy()}
+
+    static = {"exact": exact.numpy(), **track("jacobi", torch.zeros(system.n, dtype=torch.float64))}
+    model = build_net(spec.model, 1, generator=torch.Generator().manual_seed(seeds_for(spec.seed)["init"]), dtype=dtype,
                       device=device, section="model")
     t = spec.train
     fit = Fit(model, problem, t.optimizer, t.lr, t.steps, train.Record(every=spec.record.every, probes=(probe,)),
@@ -306,41 +266,34 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
         if not h.diverged:
             n_net = spec.hybrid_steps()
             start = torch.as_tensor(h["grid_values"][int(np.searchsorted(h.steps, n_net))], dtype=torch.float64)
-            hyb_steps, hyb_err, hyb_rel = track(start)
-            extra.update(hybrid_steps=hyb_steps, hybrid_peak_error=hyb_err, hybrid_rel_l2=hyb_rel,
-                         hybrid_start=np.array(n_net, dtype=np.int64))
-        return History(steps=h.steps, arrays=h.arrays, static={**h.static, **extra}, outcome=h.outcome,
-                       diverged_step=h.diverged_step, info=h.info)
+            extra.update(track("hybrid", start), hybrid_start=np.array(n_net, dtype=np.int64))
+        return replace(h, static={**h.static, **extra})
 
-    return Plan([fit], context={"reference": reference, "exact": exact}, combine=combine)
+    return Plan([fit], context={"discretization_error": float((reference - exact).norm() / exact.norm())},
+                combine=combine)
 
 
 def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> dict:
-    thr, target, j = spec.record.threshold, spec.hybrid.target_error, spec.jacobi
+    thr, target = spec.record.threshold, spec.hybrid.target_error
     tracks = {m: (history.steps, history["peak_error"]) if m == "network" else
               (history[f"{m}_steps"], history[f"{m}_peak_error"]) for m in ("jacobi", "network", "hybrid")}
-    first, stays = {}, {}
-    for name, (st, err) in tracks.items():
-        first[name], stays[name] = converged_steps(st, err, thr)
-    jac_rel, hyb_rel = history["jacobi_rel_l2"], history["hybrid_rel_l2"]
-    reference, exact = plan.context["reference"], plan.context["exact"]
+    converged = {m: converged_steps(st, err, thr) for m, (st, err) in tracks.items()}
+    rel = {"jacobi": history["jacobi_rel_l2"], "network": history["grid_rel_l2"], "hybrid": history["hybrid_rel_l2"]}
     return {
         "frequencies": [round(float(f), 6) for f in history["peak_frequencies"]],
         "peak_indices": [int(k) for k in history["peaks"]],
-        "converged_step": first,
-        "stays_converged_step": stays,
+        "converged_step": {m: c[0] for m, c in converged.items()},
+        "stays_converged_step": {m: c[1] for m, c in converged.items()},
         "threshold": float(thr),
-        "rel_l2": {"jacobi": float(jac_rel[-1]), "network": float(history["grid_rel_l2"][-1]),
-                   "hybrid": float(hyb_rel[-1])},
+        "rel_l2": {m: float(r[-1]) for m, r in rel.items()},
         "final_peak_error": {name: [float(e) for e in err[-1]] for name, (_, err) in tracks.items()},
-        "discretization_error": float((reference - exact).norm() / exact.norm()),
-        "jacobi": {"sweeps": j.sweeps, "omega": j.omega},
+        "discretization_error": plan.context["discretization_error"],
+        "jacobi": {"sweeps": spec.jacobi.sweeps, "omega": spec.jacobi.omega},
         "hybrid": {"network_steps": spec.hybrid_steps(), "target_error": target,
-                   "start_rel_l2": float(hyb_rel[0]),
-                   "sweeps_to_target": {"jacobi": _first_below(tracks["jacobi"][0], jac_rel, target),
-                                        "hybrid": _first_below(tracks["hybrid"][0], hyb_rel, target)}},
+                   "start_rel_l2": float(rel["hybrid"][0]),
+                   "sweeps_to_target": {m: _first_below(tracks[m][0], rel[m], target) for m in ("jacobi", "hybrid")}},
         "final_loss": float(history["loss"][-1]),
-        "ms_per_step": round(1000 * float(history.info["wall_time_s"]) / max(int(history.info["steps_done"]), 1), 3),
+        "ms_per_step": _ms_per_step(history.info),
     }
 
 
