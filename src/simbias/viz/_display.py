@@ -421,8 +421,7 @@ class FrequencyErrorHeatmap(Display):
     def __init__(self, panels, *, ncols: int | None = None, ylabel: str = "frequency",
                  colorbar: str = "Δ_F (relative error)", title: str | None = None, vmin=0.1, vmax=1.0,
                  cmap: str = "RdBu_r"):
-        self.panels = [(p[0], np.asarray(p[1]), np.asarray(p[2]), list(p[3]), p[4] if len(p) > 4 else "step")
-                       for p in panels]
+        self.panels = [(t, np.asarray(s), np.asarray(e), list(lab), *(x or ["step"])) for t, s, e, lab, *x in panels]
         self.ncols, self.ylabel, self.colorbar, self.title, self.vmin, self.vmax = ncols, ylabel, colorbar, title, vmin, vmax
         self.cmap = cmap
         wide = (ncols or len(self.panels)) == 1

@@ -76,12 +76,12 @@ def _image_snapshots(h, **_):
 
 def _band_curves(h, spec=None, **_):
     thr = _threshold(spec, 0.2)
-    panels = [_error_panel("training pixels", h.steps, h["band_error"], [f"{f:.2f}" for f in h["band_frequencies"]],
-                           threshold=thr, ylabel="band error (training grid)")]
+    panels = [_error_panel(h.steps, h["band_error"], [f"{f:.2f}" for f in h["band_frequencies"]], thr,
+                           ylabel="band error (training grid)", title="training pixels")]
     if "test_band_error" in h:
-        panels.append(_error_panel("whole image (incl. held-out columns)", h["snapshot_steps"], h["test_band_error"],
-                                   [f"{f:.2f}" for f in h["test_band_frequencies"]], threshold=thr,
-                                   ylabel="band error (whole image)"))
+        panels.append(_error_panel(h["snapshot_steps"], h["test_band_error"],
+                                   [f"{f:.2f}" for f in h["test_band_frequencies"]], thr,
+                                   ylabel="band error (whole image)", title="whole image (incl. held-out columns)"))
     return FrequencyErrorCurves(panels, panel_size=(5.5, 3.6))
 
 

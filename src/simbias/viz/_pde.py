@@ -31,8 +31,8 @@ def _jacobi_panels(h, label="{:.3g}", prefix=""):
 
 def _jacobi_curves(h, spec=None, summary=None):
     thr = float((summary or {}).get("threshold", _threshold(spec)))
-    return FrequencyErrorCurves([_error_panel(*p, threshold=thr, ylabel="" if i else "Δ_F")
-                                 for i, p in enumerate(_jacobi_panels(h, "ω ≈ {:.3g}"))], sharey=True,
+    return FrequencyErrorCurves([_error_panel(s, e, lab, thr, title=t, xlabel=xl, ylabel="" if i else "Δ_F")
+                                 for i, (t, s, e, lab, xl) in enumerate(_jacobi_panels(h, "ω ≈ {:.3g}"))], sharey=True,
                                 panel_size=(5.5, 3.6))
 
 

@@ -85,10 +85,9 @@ class LossCurve(LinePlot):
         return cls([Panel(lines, props, {"loc": "best"}, twin_props={"ylim": (0, 1.02), "ylabel": "accuracy"})])
 
 
-def _error_panel(title, steps, errors, labels, xlabel="step", *, threshold=None, ylabel="Δ_F") -> Panel:
+def _error_panel(steps, errors, labels, threshold=None, *, ylabel="Δ_F", title="", xlabel="step") -> Panel:
     """One panel of relative errors (records × frequencies) against the step, log–log, one line per
-    frequency (viridis, low to high) and the threshold as a dashed line; the arguments are those of
-    a :class:`FrequencyErrorHeatmap` panel."""
+    frequency (viridis, low to high) and the threshold as a dashed line."""
     n, steps = len(labels), np.maximum(np.asarray(steps), 1)
     lines = [Line(steps, np.maximum(np.asarray(errors)[:, j], 1e-12), label=lab,
                   kw={"color": _ramp("viridis", j, n)}) for j, lab in enumerate(labels)]
@@ -157,7 +156,7 @@ class FrequencyErrorCurves(LinePlot):
         s = history.steps if steps is None else history[steps]
         thr = _threshold(spec) if threshold is None else threshold
         labels = [label.format(f) for f in history[frequencies]]
-        return cls([_error_panel(title, s, history[key], labels, threshold=thr, ylabel=ylabel)])
+        return cls([_error_panel(s, history[key], labels, thr, ylabel=ylabel, title=title)])
 
 
 def _spectrum(values, n_keep: int) -> np.ndarray:
