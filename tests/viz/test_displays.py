@@ -134,3 +134,11 @@ def test_sweep_report_composes_the_kind_displays(tmp_path):
         d.plot(ax=ax)
         assert any(_drew(p) for p in np.ravel(d.ax_))
         plt.close(fig)
+
+
+def test_a_damaged_sweep_toml_is_named(tmp_path):
+    from simbias.errors import InputError
+
+    (tmp_path / "sweep.toml").write_text("[sweep\nname = ", encoding="utf-8")
+    with pytest.raises(InputError, match="sweep.toml"):
+        displays(tmp_path)

@@ -285,7 +285,7 @@ def _draw_panel(ax, p: Panel) -> None:
     ax.set(**p.props)
     if twin is not None:
         twin.set(**p.twin_props)
-    handles, labels = (sum(hl, []) for hl in zip(*(a.get_legend_handles_labels() for a in (ax, twin) if a)))
+    handles, labels = (sum(hl, []) for hl in zip(*(a.get_legend_handles_labels() for a in (ax, twin) if a is not None)))
     if p.legend is not None and handles:
         ax.legend(handles, labels, **p.legend)
 
@@ -421,7 +421,7 @@ class FrequencyErrorHeatmap(Display):
     def __init__(self, panels, *, ncols: int | None = None, ylabel: str = "frequency",
                  colorbar: str = "Δ_F (relative error)", title: str | None = None, vmin=0.1, vmax=1.0,
                  cmap: str = "RdBu_r"):
-        self.panels = [(t, np.asarray(s), np.asarray(e), list(lab), *(x or ["step"])) for t, s, e, lab, *x in panels]
+        self.panels = [(t, np.asarray(s), np.asarray(e), list(f), *(x[:1] or ["step"])) for t, s, e, f, *x in panels]
         self.ncols, self.ylabel, self.colorbar, self.title, self.vmin, self.vmax = ncols, ylabel, colorbar, title, vmin, vmax
         self.cmap = cmap
         wide = (ncols or len(self.panels)) == 1
