@@ -15,8 +15,7 @@ from test_presets import shrink  # noqa: E402
 from simbias.cli import main  # noqa: E402
 from simbias.experiments import resolve_spec, run  # noqa: E402
 from simbias.io import load_run  # noqa: E402
-from simbias.viz import (FIGURES, Display, FrequencyErrorHeatmap, LossCurve, TrainingAnimation,  # noqa: E402
-                         build_report, displays)
+from simbias.viz import FIGURES, Display, FrequencyErrorHeatmap, LossCurve, TrainingAnimation, displays  # noqa: E402
 
 # one preset per kind (pde_compare in 1-D and 2-D) → the figure files simbias has always written for it
 FILES = {
