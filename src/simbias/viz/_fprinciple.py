@@ -31,8 +31,8 @@ __all__: list[str] = []
 def _snapshots(x, spectra, snap, n: int, label: str, lo: float = 0.35, **kw) -> list[Line]:
     """``spectra`` at ``n`` log-spaced snapshots, in reds from light (early) to dark (late)."""
     picks = _picks(len(snap), n)
-    return [Line(x, spectra[i], label=f"{label}, step {int(snap[i])}", kw={**kw, "color": _ramp("Reds", j, len(picks), lo)})
-            for j, i in enumerate(picks)]
+    return [Line(x, spectra[i], label=f"{label}, step {int(snap[i])}",
+                 kw={**kw, "color": _ramp("Reds", j, len(picks), lo)}) for j, i in enumerate(picks)]
 
 
 FIGURES["fprinciple"] = FigureSet(run={

@@ -131,9 +131,10 @@ def _peak_heatmaps(h, **_):
     if grid is None or len(snap) < 2 or not len(grid[3]):
         return None
     o, length, uh, peaks = grid
+    uh = uh[peaks]
     labels = [f"{2 * np.pi * k / length:.3g}" for k in peaks]
-    return FrequencyErrorHeatmap([(f"Δ_F: {m}", snap, np.abs(np.fft.rfft(h[f"{m}/output_test"][:, o], axis=1)[:, peaks] - uh[peaks])
-                                   / np.abs(uh[peaks]), labels) for m in _names(h)], colorbar="Δ_F")
+    return FrequencyErrorHeatmap([(f"Δ_F: {m}", snap, np.abs(np.fft.rfft(h[f"{m}/output_test"][:, o], axis=1)[:, peaks] - uh)
+                                   / np.abs(uh), labels) for m in _names(h)], colorbar="Δ_F")
 
 
 def _maps(h, errors: bool = False, **_):
