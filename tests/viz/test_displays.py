@@ -15,8 +15,7 @@ from test_presets import shrink  # noqa: E402
 from simbias.cli import main  # noqa: E402
 from simbias.experiments import resolve_spec, run  # noqa: E402
 from simbias.io import load_run  # noqa: E402
-from simbias.viz import (FIGURES, Display, FrequencyErrorHeatmap, LossCurve, TrainingAnimation,  # noqa: E402
-                         build_report, displays)
+from simbias.viz import FIGURES, Display, FrequencyErrorHeatmap, LossCurve, TrainingAnimation, displays  # noqa: E402
 
 # one preset per kind (pde_compare in 1-D and 2-D) → the figure files simbias has always written for it
 FILES = {
@@ -134,3 +133,11 @@ def test_sweep_report_composes_the_kind_displays(tmp_path):
         d.plot(ax=ax)
         assert any(_drew(p) for p in np.ravel(d.ax_))
         plt.close(fig)
+
+
+def test_a_damaged_sweep_toml_is_named(tmp_path):
+    from simbias.errors import InputError
+
+    (tmp_path / "sweep.toml").write_text("[sweep\nname = ", encoding="utf-8")
+    with pytest.raises(InputError, match="sweep.toml"):
+        displays(tmp_path)

@@ -10,6 +10,7 @@ Features are recomputed from the recorded parameter snapshots (``param_w``, ``pa
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ import torch
 from .. import condensation as cond
 from ._display import FIGURES, Display, DisplayGrid, FigureSet, ImageGrid, Line, LinePlot, Panel, _needs, _picks
 from ._shared import LossCurve
+from ._report import _num
 
 __all__ = ["NeuronFeatures", "CosineSimilarityMaps", "PhaseMap"]
 
@@ -157,10 +159,8 @@ class CosineSimilarityMaps(ImageGrid):
         """
         snap = history["snapshot_steps"]
         titles = titles or [f"step {int(snap[i])}" for i in snapshots]
-        images = []
-        for t, i in zip(titles, snapshots):
-            w, b, _ = _params(history, i)
-            images.append((t, cond.cosine_similarity_matrix(w, b, order=True)[0].numpy()))
+        images = [(t, cond.cosine_similarity_matrix(*_params(history, i)[:2], order=True)[0].numpy())
+                  for t, i in zip(titles, snapshots)]
         return cls(images, imshow={"vmin": -1, "vmax": 1, "cmap": "YlGnBu"}, colorbar=colorbar, title=title,
                    panel_size=(3.4, 3.4))
 
@@ -179,16 +179,13 @@ def _fit(h, title: str = "") -> LinePlot:
 
 def _regime_title(spec, summary) -> str:
     t, s = (spec or {}).get("model", {}).get("init_t"), summary or {}
-    parts = [f"init_t = {t:g}" if t is not None else ""]
-    if "gamma" in s:
-        parts.append(f"(γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g}) {s.get('regime', '')}")
-    if "rd" in s:
-        parts.append(f"RD = {s['rd']:.3g}")
+    parts = [f"init_t = {t:g}" if t is not None else "",
+             f"(γ, γ′) = ({s['gamma']:.3g}, {s['gamma_prime']:.3g}) {s.get('regime', '')}" if "gamma" in s else "",
+             f"RD = {s['rd']:.3g}" if "rd" in s else ""]
     return ", ".join(p for p in parts if p)
 
 
-def _loss(h, **_):
-    return LossCurve.from_history(h, ylabel="train MSE", title="loss")
+_loss = partial(LossCurve.from_history, ylabel="train MSE", title="loss")
 
 
 def _sweep_members(sweep, *, max_rows: int = 6) -> list[tuple[dict, dict]]:
@@ -198,14 +195,7 @@ def _sweep_members(sweep, *, max_rows: int = 6) -> list[tuple[dict, dict]]:
     rows = [r for r in sweep["rows"] if r.get("outcome") == "completed"]
     seeds = sorted({r.get("seed") for r in rows}, key=lambda v: float(v) if v not in (None, "") else 0.0)
     rows = [r for r in rows if len(seeds) < 2 or r.get("seed") == seeds[0]]
-
-    def num(v):
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return math.nan
-
-    rows.sort(key=lambda r: [num(r.get(k)) for k in sweep["keys"]])
+    rows.sort(key=lambda r: [_num(r.get(k)) for k in sweep["keys"]])
     dirs = [(r, sweep["path"] / "members" / r["member_id"]) for r in rows[:max_rows]]
     return [(r, load_run(d)) for r, d in dirs if (d / "history.npz").exists()]
 

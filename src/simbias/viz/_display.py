@@ -18,7 +18,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -49,19 +49,14 @@ def _as_run(run) -> dict[str, Any]:
 def _grid_axes(ax, rows: int, cols: int, size: tuple[float, float]) -> tuple[np.ndarray, bool]:
     """``rows × cols`` Axes: a new figure (``ax=None``), the given grid, or one Axes' cell split up."""
     if ax is None:
-        fig, axes = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False,
-                                 layout="constrained")
-        return axes, True
-    if isinstance(ax, matplotlib.axes.Axes):
-        if rows * cols == 1:
-            return np.array([[ax]]), False
-        spec = ax.get_subplotspec()
-        if spec is None:
+        return plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False,
+                            layout="constrained")[1], True
+    if isinstance(ax, matplotlib.axes.Axes) and rows * cols > 1:
+        if (spec := ax.get_subplotspec()) is None:
             raise ValueError(f"this display draws {rows}×{cols} panels: give a grid of Axes or one made by "
                              "plt.subplots / fig.add_subplot (an Axes from add_axes cannot be split)")
-        fig = ax.figure
+        fig, gs = ax.figure, spec.subgridspec(rows, cols)
         ax.remove()
-        gs = spec.subgridspec(rows, cols)
         return np.array([[fig.add_subplot(gs[i, j]) for j in range(cols)] for i in range(rows)]), False
     axes = np.asarray(ax, dtype=object).ravel()
     if axes.size != rows * cols:
@@ -72,7 +67,7 @@ def _grid_axes(ax, rows: int, cols: int, size: tuple[float, float]) -> tuple[np.
 class Display:
     """Base of every figure: data in, ``plot(ax=None)`` out.
 
-    Subclasses set the panel grid (``_shape``), draw into it (``_draw``) and build themselves from
+    Subclasses set the panel grid (``panels``, ``ncols``), draw into it (``_draw``) and build themselves from
     recorded arrays (``from_history``); the constructor of each takes the arrays it draws.
 
     Attributes
@@ -98,6 +93,8 @@ class Display:
 
     title: str | None = None
     panel_size: tuple[float, float] = (6.0, 3.5)
+    panels: Sequence = (None,)  # one entry per panel (their number sets the grid) ...
+    ncols: int | None = None  # ... filled row by row, ``ncols`` per row (default: all in one row)
 
     @classmethod
     def from_history(cls, history, *, spec: Mapping | None = None, summary: Mapping | None = None, **kw):
@@ -139,11 +136,6 @@ class Display:
         r = _as_run(run)
         return cls.from_history(r["history"], spec=r["spec"], summary=r["summary"], **kw)
 
-    def _shape(self) -> tuple[int, int]:
-        n = len(getattr(self, "panels", [None]))
-        cols = getattr(self, "ncols", None) or max(1, n)
-        return max(1, math.ceil(n / cols)), cols
-
     def _draw(self, axes: np.ndarray, **kw) -> None:
         raise NotImplementedError
 
@@ -164,11 +156,12 @@ class Display:
         Display
             ``self``, with ``ax_`` and ``figure_`` set.
         """
-        rows, cols = self._shape()
+        n = len(self.panels)
+        cols = self.ncols or max(1, n)
         with plt.rc_context(_STYLE):
-            axes, own = _grid_axes(ax, rows, cols, self.panel_size)
+            axes, own = _grid_axes(ax, max(1, math.ceil(n / cols)), cols, self.panel_size)
             self._draw(axes, **kw)
-            for unused in list(axes.flat)[len(getattr(self, "panels", [None])):]:
+            for unused in list(axes.flat)[n:]:
                 unused.axis("off")
             if own and self.title:
                 axes[0, 0].figure.suptitle(self.title)
@@ -290,11 +283,9 @@ def _draw_panel(ax, p: Panel) -> None:
             if ln.band is not None:
                 a.fill_between(ln.x, *ln.band, color=h.get_color(), alpha=0.2, lw=0)
     ax.set(**p.props)
-    handles, labels = ax.get_legend_handles_labels()
     if twin is not None:
         twin.set(**p.twin_props)
-        more = twin.get_legend_handles_labels()
-        handles, labels = handles + more[0], labels + more[1]
+    handles, labels = (sum(hl, []) for hl in zip(*(a.get_legend_handles_labels() for a in (ax, twin) if a is not None)))
     if p.legend is not None and handles:
         ax.legend(handles, labels, **p.legend)
 
@@ -332,12 +323,12 @@ class LinePlot(Display):
         self.panel_size, self.sharey = panel_size, sharey
 
     def _draw(self, axes, **kw):
-        flat = list(axes.flat)
-        for ax, p in zip(flat, self.panels):
+        used = list(axes.flat)[:len(self.panels)]
+        for ax, p in zip(used, self.panels):
             _draw_panel(ax, p)
-        if self.sharey and self.panels:
-            lims = np.array([ax.get_ylim() for ax in flat[:len(self.panels)]])
-            for ax in flat[:len(self.panels)]:
+        if self.sharey and used:
+            lims = np.array([ax.get_ylim() for ax in used])
+            for ax in used:
                 ax.set_ylim(lims[:, 0].min(), lims[:, 1].max())
 
 
@@ -430,8 +421,7 @@ class FrequencyErrorHeatmap(Display):
     def __init__(self, panels, *, ncols: int | None = None, ylabel: str = "frequency",
                  colorbar: str = "Δ_F (relative error)", title: str | None = None, vmin=0.1, vmax=1.0,
                  cmap: str = "RdBu_r"):
-        self.panels = [(p[0], np.asarray(p[1]), np.asarray(p[2]), list(p[3]), p[4] if len(p) > 4 else "step")
-                       for p in panels]
+        self.panels = [(t, np.asarray(s), np.asarray(e), list(f), *(x[:1] or ["step"])) for t, s, e, f, *x in panels]
         self.ncols, self.ylabel, self.colorbar, self.title, self.vmin, self.vmax = ncols, ylabel, colorbar, title, vmin, vmax
         self.cmap = cmap
         wide = (ncols or len(self.panels)) == 1
@@ -561,6 +551,11 @@ def _picks(n: int, k: int = 4, *, log: bool = True) -> list[int]:
     pos = np.round(np.geomspace(1, n, k)).astype(int) - 1 if log else np.linspace(0, n - 1, k).round().astype(int)
     pos[0], pos[-1] = 0, n - 1
     return sorted(set(pos.tolist()))
+
+
+def _ramp(cmap: str, j: int, n: int, lo: float = 0.0, hi: float = 1.0):
+    """Colour ``j`` of ``n`` along the colour map ``cmap``, from ``lo`` to ``hi``."""
+    return plt.get_cmap(cmap)(lo + (hi - lo) * j / max(1, n - 1))
 
 
 def _threshold(spec, default: float = 0.1) -> float:

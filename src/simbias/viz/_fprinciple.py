@@ -22,15 +22,17 @@ from functools import partial
 import numpy as np
 
 from ._display import (FIGURES, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel, _needs, _picks,
-                       _threshold, plt)
+                       _ramp, _threshold)
 from ._shared import FitSnapshots, FrequencyErrorCurves, LossCurve, TrainingAnimation, _error_panel
 
 __all__: list[str] = []
 
 
-def _shade(j: int, n: int, lo: float = 0.35):
-    """Snapshot ``j`` of ``n`` in reds, light (early) to dark (late)."""
-    return plt.cm.Reds(lo + (1 - lo) * j / max(1, n - 1))
+def _snapshots(x, spectra, snap, n: int, label: str, lo: float = 0.35, **kw) -> list[Line]:
+    """``spectra`` at ``n`` log-spaced snapshots, in reds from light (early) to dark (late)."""
+    picks = _picks(len(snap), n)
+    return [Line(x, spectra[i], label=f"{label}, step {int(snap[i])}",
+                 kw={**kw, "color": _ramp("Reds", j, len(picks), lo)}) for j, i in enumerate(picks)]
 
 
 FIGURES["fprinciple"] = FigureSet(run={
@@ -43,19 +45,20 @@ FIGURES["fprinciple"] = FigureSet(run={
 })
 
 
-def _opt(spec) -> str:
-    return str((spec or {}).get("train", {}).get("optimizer", "pso"))
+def _by_optimizer(make, title: str):
+    """``make`` with ``title`` naming the run's optimizer."""
+    def titled(h, spec=None, **kw):
+        return make(h, spec=spec, title=title.format((spec or {}).get("train", {}).get("optimizer", "pso")), **kw)
+
+    return titled
 
 
-FIGURES["fprinciple-pso"] = FigureSet(run={
-    "fit_snapshots.png": lambda h, spec=None, **_: FitSnapshots.from_history(
-        h, spaces=("real", "fourier"), title=f"Training by {_opt(spec)}: fit in real and Fourier space"),
-    "peak_error_heatmap.png": lambda h, spec=None, **_: FrequencyErrorHeatmap.from_history(
-        h, title=f"Δ_F at the target's peaks ({_opt(spec)})"),
-    "peak_error_curves.png": lambda h, spec=None, **_: FrequencyErrorCurves.from_history(
-        h, spec=spec, title=f"Per-frequency relative error ({_opt(spec)})"),
-    "loss.png": lambda h, spec=None, **_: LossCurve.from_history(h, title=f"Training loss ({_opt(spec)})"),
-})
+FIGURES["fprinciple-pso"] = FigureSet(run={name: _by_optimizer(make, title) for name, make, title in (
+    ("fit_snapshots.png", partial(FitSnapshots.from_history, spaces=("real", "fourier")),
+     "Training by {}: fit in real and Fourier space"),
+    ("peak_error_heatmap.png", FrequencyErrorHeatmap.from_history, "Δ_F at the target's peaks ({})"),
+    ("peak_error_curves.png", FrequencyErrorCurves.from_history, "Per-frequency relative error ({})"),
+    ("loss.png", LossCurve.from_history, "Training loss ({})"))})
 
 
 def _image(h, values):
@@ -105,14 +108,11 @@ FIGURES["fprinciple-2d"] = FigureSet(run={
 
 
 def _projection_spectrum(h, **_):
-    k, tgt, peaks, snap = h["projection_k"], h["projection_target_spectrum"] + 1e-6, h["projection_peaks"].astype(int), \
-        h["snapshot_steps"]
+    k, tgt, peaks = h["projection_k"], h["projection_target_spectrum"] + 1e-6, h["projection_peaks"].astype(int)
     lines = [Line(k, tgt, label="target", kw={"color": "k", "lw": 1.5}),
              Line(k[peaks], tgt[peaks], "o", "peaks", {"mfc": "none", "color": "C0", "ms": 8})]
     if "projection_spectrum" in h:
-        picks = _picks(len(snap), 4)
-        lines += [Line(k, h["projection_spectrum"][i] + 1e-6, label=f"output, step {int(snap[i])}",
-                       kw={"lw": 1, "color": _shade(j, len(picks))}) for j, i in enumerate(picks)]
+        lines += _snapshots(k, h["projection_spectrum"] + 1e-6, h["snapshot_steps"], 4, "output", lw=1)
     return LinePlot([Panel(lines, {"yscale": "log", "xlabel": "k (cycles per unit of p·x)", "ylabel": "|ŷ_p(k)|",
                                    "title": "Spectrum along the projection direction"})])
 
@@ -158,12 +158,10 @@ FIGURES["fprinciple-filtering"] = FigureSet(run={
 
 def _parity_spectrum(h, spec=None, **_):
     d = int((spec or {}).get("problem", {}).get("n_bits", 10))
-    x, snap = h["kappa"] * math.sqrt(d) / (2 * math.pi), h["snapshot_steps"]
-    picks = _picks(len(snap), 3)
+    x = h["kappa"] * math.sqrt(d) / (2 * math.pi)
     lines = [Line(x, h["target_spectrum"], label="parity, all inputs", kw={"color": "k", "lw": 2}),
-             Line(x, h["train_target_spectrum"], "--", "parity, training inputs", {"color": "0.5", "lw": 1})]
-    lines += [Line(x, h["diagonal_spectrum"][i], label=f"network, step {int(snap[i])}",
-                   kw={"lw": 1.3, "color": _shade(j, len(picks), 0.4)}) for j, i in enumerate(picks)]
+             Line(x, h["train_target_spectrum"], "--", "parity, training inputs", {"color": "0.5", "lw": 1}),
+             *_snapshots(x, h["diagonal_spectrum"], h["snapshot_steps"], 3, "network", 0.4, lw=1.3)]
     return LinePlot([Panel(lines, {"xlabel": "κ√n / (2π)", "ylabel": "|F(κ)| along the diagonal",
                                    "title": f"{d}-bit parity is high-frequency"})])
 
@@ -191,11 +189,11 @@ def _effective_lfr(h, **_):
     lfr, layers, deltas, snap = h["effective_lfr"], h["lfr_layers"], h["lfr_deltas"], h["snapshot_steps"]
     left = []
     for j, dl in enumerate(deltas):
-        col = plt.cm.plasma(0.85 * j / max(1, len(deltas) - 1))
+        col = _ramp("plasma", j, len(deltas), 0, 0.85)
         left += [Line(layers, lfr[0, :, j], "o--", None, {"color": col, "lw": 1, "mfc": "none"}),
                  Line(layers, lfr[-1, :, j], "o-", f"δ = {dl:g}", {"color": col, "lw": 1.5})]
     jm = len(deltas) // 2
-    right = [Line(snap, lfr[:, i, jm], label=f"layer {lay}", kw={"color": plt.cm.viridis(i / max(1, len(layers) - 1))})
+    right = [Line(snap, lfr[:, i, jm], label=f"layer {lay}", kw={"color": _ramp("viridis", i, len(layers))})
              for i, lay in enumerate(layers)]
     return LinePlot([Panel(left, {"xticks": layers, "xlabel": "layer l (0 = input)",
                                   "ylabel": "LFR(δ) of the effective target"}, {"title": "dashed: initial, solid: final"}),

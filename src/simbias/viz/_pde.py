@@ -12,6 +12,8 @@ maps on the test grid.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ._display import FIGURES, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel, _threshold
@@ -20,20 +22,17 @@ from ._shared import FrequencyErrorCurves, LossCurve, _error_panel
 __all__: list[str] = []
 
 
-def _jacobi_panels(h):
-    return [("Jacobi from zero", h["jacobi_steps"], h["jacobi_peak_error"], "sweep"),
-            ("network", h.steps, h["peak_error"], "training step")]
-
-
-def _labels(h) -> list[str]:
-    return [f"{float(f):.3g}" for f in h["peak_frequencies"]]
+def _jacobi_panels(h, label="{:.3g}", prefix=""):
+    """Δ_F of Jacobi from zero and of the network, as ``(title, steps, errors, labels, xlabel)``."""
+    labels = [label.format(float(f)) for f in h["peak_frequencies"]]
+    return [(prefix + "Jacobi from zero", h["jacobi_steps"], h["jacobi_peak_error"], labels, "sweep"),
+            (prefix + "network", h.steps, h["peak_error"], labels, "training step")]
 
 
 def _jacobi_curves(h, spec=None, summary=None):
     thr = float((summary or {}).get("threshold", _threshold(spec)))
-    labels = [f"ω ≈ {lab}" for lab in _labels(h)]
-    return FrequencyErrorCurves([_error_panel(s, e, labels, thr, title=t, xlabel=xl, ylabel="" if i else "Δ_F")
-                                 for i, (t, s, e, xl) in enumerate(_jacobi_panels(h))], sharey=True,
+    return FrequencyErrorCurves([_error_panel(s, e, lab, thr, title=t, xlabel=xl, ylabel="" if i else "Δ_F")
+                                 for i, (t, s, e, lab, xl) in enumerate(_jacobi_panels(h, "ω ≈ {:.3g}"))], sharey=True,
                                 panel_size=(5.5, 3.6))
 
 
@@ -63,29 +62,22 @@ def _jacobi_solution(h, **_):
 
 FIGURES["jacobi-vs-dnn"] = FIGURES["jacobi_vs_dnn"] = FigureSet(run={
     "peak_error_heatmaps.png": lambda h, **_: FrequencyErrorHeatmap(
-        [(f"Δ_F: {t}", s, e, _labels(h), xl) for t, s, e, xl in _jacobi_panels(h)],
-        colorbar="Δ_F (relative error at the peak)", title="Jacobi converges the high frequency first, the network the low one"),
+        _jacobi_panels(h, prefix="Δ_F: "), colorbar="Δ_F (relative error at the peak)",
+        title="Jacobi converges the high frequency first, the network the low one"),
     "peak_error_curves.png": _jacobi_curves,
     "hybrid_error.png": _hybrid_error,
     "solution.png": _jacobi_solution,
 })
 
 
-def _peaks(u: np.ndarray, *, max_peaks: int = 4, floor: float = 1e-3) -> np.ndarray:
-    """DFT indices of the largest strict local maxima of |DFT(u)| among 1…n/2 (at most ``max_peaks``, sorted)."""
-    mag = np.abs(np.fft.rfft(u))
-    idx = [k for k in range(1, len(mag) - 1) if mag[k] > mag[k - 1] and mag[k] >= mag[k + 1] and mag[k] > floor * mag.max()]
-    return np.array(sorted(sorted(idx, key=lambda k: -mag[k])[:max_peaks]), dtype=int)
-
-
 def _names(h) -> list[str]:
-    if "models" in h:
-        return [str(n) for n in h["models"]]
-    return sorted({k.split("/")[0] for k in h.arrays if "/" in k})
+    return [str(n) for n in h["models"]] if "models" in h else sorted({k.split("/")[0] for k in h.arrays if "/" in k})
 
 
-def _uniform_1d(h):
-    """(sorting order, period length) of a uniform 1-D test grid, else ``None``."""
+def _uniform_1d(h, *, max_peaks: int = 4, floor: float = 1e-3):
+    """(sorting order, period length, |DFT| of the exact solution, its peaks) of a uniform 1-D test grid, else
+    ``None``.  The peaks are the largest strict local maxima of |DFT(u)| among 1…n/2 above ``floor`` times the
+    largest (at most ``max_peaks``, sorted)."""
     if h["x_test"].shape[1] != 1:
         return None
     x = h["x_test"][:, 0]
@@ -93,7 +85,11 @@ def _uniform_1d(h):
     dx = np.diff(x[order])
     if not (len(dx) and np.allclose(dx, dx[0], rtol=1e-3)):
         return None
-    return order, (x.max() - x.min()) * len(x) / max(len(x) - 1, 1)
+    uh = np.fft.rfft(h["u_test"][order])
+    mag = np.abs(uh)
+    idx = [k for k in range(1, len(mag) - 1) if mag[k] > mag[k - 1] and mag[k] >= mag[k + 1] and mag[k] > floor * mag.max()]
+    peaks = np.array(sorted(sorted(idx, key=lambda k: -mag[k])[:max_peaks]), dtype=int)
+    return order, (x.max() - x.min()) * len(x) / max(len(x) - 1, 1), uh, peaks
 
 
 def _error_curves(h, **_):
@@ -120,9 +116,8 @@ def _solution_1d(h, **_):
 def _spectrum_1d(h, **_):
     if (grid := _uniform_1d(h)) is None:
         return None
-    (o, length), n = grid, len(h["u_test"])
-    uh = np.fft.rfft(h["u_test"][o])
-    keep = min(len(uh), max(40, 4 * int(_peaks(h["u_test"][o]).max(initial=10))))
+    (o, length, uh, peaks), n = grid, len(h["u_test"])
+    keep = min(len(uh), max(40, 4 * int(peaks.max(initial=10))))
     w = 2 * np.pi * np.arange(keep) / length
     lines = [Line(w, np.abs(uh[:keep]) / n + 1e-12, label="exact", kw={"color": "k", "lw": 1.5})]
     lines += [Line(w, np.abs(np.fft.rfft(h[f"{m}/output_test"][-1][o]))[:keep] / n + 1e-12, label=m,
@@ -133,47 +128,36 @@ def _spectrum_1d(h, **_):
 
 def _peak_heatmaps(h, **_):
     grid, snap = _uniform_1d(h), h["snapshot_steps"]
-    if grid is None or len(snap) < 2 or not len(peaks := _peaks(h["u_test"][grid[0]])):
+    if grid is None or len(snap) < 2 or not len(grid[3]):
         return None
-    (o, length), uh = grid, np.fft.rfft(h["u_test"][grid[0]])[peaks]
+    o, length, uh, peaks = grid
+    uh = uh[peaks]
     labels = [f"{2 * np.pi * k / length:.3g}" for k in peaks]
     return FrequencyErrorHeatmap([(f"Δ_F: {m}", snap, np.abs(np.fft.rfft(h[f"{m}/output_test"][:, o], axis=1)[:, peaks] - uh)
                                    / np.abs(uh), labels) for m in _names(h)], colorbar="Δ_F")
 
 
-def _on_grid(h) -> bool:
-    return h["x_test"].shape[1] == 2 and "test_grid_shape" in h
-
-
-def _grid(h, values):
-    full = np.full(int(np.prod(h["test_grid_shape"])), np.nan)
-    full[h["test_grid_mask"].astype(bool)] = values
-    return full.reshape(tuple(int(s) for s in h["test_grid_shape"]))
-
-
-def _maps(h, images, **imshow):
-    lo, hi = h["test_grid_lows"], h["test_grid_highs"]
-    return ImageGrid(images, imshow={"origin": "lower", "extent": (lo[0], hi[0], lo[1], hi[1]), **imshow}, colorbar="",
-                     ticks=True, panel_size=(3.8, 3.6), title="Solution" if imshow["cmap"] == "viridis" else None)
-
-
-def _solution_2d(h, **_):
-    if not _on_grid(h):
-        return None
-    u = h["u_test"]
-    images = [("exact", _grid(h, u))] + [(n, _grid(h, h[f"{n}/output_test"][-1])) for n in _names(h)]
-    return _maps(h, images, cmap="viridis", vmin=float(np.min(u)), vmax=float(np.max(u)))
-
-
-def _error_map(h, **_):
+def _maps(h, errors: bool = False, **_):
+    """The exact solution and every network's on the 2-D test grid (masked outside the domain), or
+    their point-wise errors |h − u| on a log colour scale; ``None`` without a test grid."""
     from matplotlib.colors import LogNorm
 
-    if not _on_grid(h):
+    if h["x_test"].shape[1] != 2 or "test_grid_shape" not in h:
         return None
-    errs = [(n, np.abs(h[f"{n}/output_test"][-1] - h["u_test"]) + 1e-12) for n in _names(h)]
-    top = max(float(e.max()) for _, e in errs)
-    return _maps(h, [(f"|h − u|: {n}", _grid(h, e)) for n, e in errs], cmap="magma",
-                 norm=LogNorm(vmin=max(top * 1e-5, 1e-12), vmax=top))
+    u, lo, hi, shape = h["u_test"], h["test_grid_lows"], h["test_grid_highs"], tuple(map(int, h["test_grid_shape"]))
+    maps = [("exact", u)] + [(n, h[f"{n}/output_test"][-1]) for n in _names(h)]
+    imshow = {"cmap": "viridis", "vmin": float(np.min(u)), "vmax": float(np.max(u))}
+    if errors:
+        maps = [(f"|h − u|: {n}", np.abs(v - u) + 1e-12) for n, v in maps[1:]]
+        top = max(float(e.max()) for _, e in maps)
+        imshow = {"cmap": "magma", "norm": LogNorm(vmin=max(top * 1e-5, 1e-12), vmax=top)}
+    images = []
+    for t, v in maps:
+        full = np.full(int(np.prod(shape)), np.nan)
+        full[h["test_grid_mask"].astype(bool)] = v
+        images.append((t, full.reshape(shape)))
+    return ImageGrid(images, imshow={"origin": "lower", "extent": (lo[0], hi[0], lo[1], hi[1]), **imshow}, colorbar="",
+                     ticks=True, panel_size=(3.8, 3.6), title=None if errors else "Solution")
 
 
 FIGURES["pde-compare"] = FIGURES["pde_compare"] = FigureSet(run={
@@ -183,6 +167,6 @@ FIGURES["pde-compare"] = FIGURES["pde_compare"] = FigureSet(run={
     "solution.png": _solution_1d,
     "spectrum.png": _spectrum_1d,
     "peak_error_heatmaps.png": _peak_heatmaps,
-    "solution_2d.png": _solution_2d,
-    "error_map.png": _error_map,
+    "solution_2d.png": _maps,
+    "error_map.png": partial(_maps, errors=True),
 })

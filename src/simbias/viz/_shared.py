@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._display import Display, Line, LinePlot, Panel, _picks, _threshold, plt
+from ._display import Display, Line, LinePlot, Panel, _picks, _ramp, _threshold
 
 __all__ = ["LossCurve", "FrequencyErrorCurves", "FitSnapshots", "TrainingAnimation"]
 
@@ -90,7 +90,7 @@ def _error_panel(steps, errors, labels, threshold=None, *, ylabel="Δ_F", title=
     frequency (viridis, low to high) and the threshold as a dashed line."""
     n, steps = len(labels), np.maximum(np.asarray(steps), 1)
     lines = [Line(steps, np.maximum(np.asarray(errors)[:, j], 1e-12), label=lab,
-                  kw={"color": plt.cm.viridis(j / max(1, n - 1))}) for j, lab in enumerate(labels)]
+                  kw={"color": _ramp("viridis", j, n)}) for j, lab in enumerate(labels)]
     if threshold is not None:
         lines.append(Line(y=threshold, label=f"threshold {threshold:g}"))
     return Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": xlabel, "ylabel": ylabel, "title": title},
