@@ -12,11 +12,13 @@ values are omitted, since TOML has no null).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
+import re
 import types
-import typing
+from itertools import accumulate
 from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin, get_type_hints
 
 try:
@@ -138,14 +140,9 @@ def _hints(cls) -> dict[str, Any]:
 
 def valid_keys(cls, prefix: str = "") -> list[str]:
     """Every dotted key of the spec class ``cls``."""
-    out = []
-    for f in dataclasses.fields(cls):
-        tp = _hints(cls)[f.name]
-        if dataclasses.is_dataclass(tp):
-            out += valid_keys(tp, f"{prefix}{f.name}.")
-        else:
-            out.append(f"{prefix}{f.name}")
-    return out
+    nested = {k: tp for k, tp in _hints(cls).items() if dataclasses.is_dataclass(tp)}
+    return [key for f in dataclasses.fields(cls)
+            for key in (valid_keys(nested[f.name], f"{prefix}{f.name}.") if f.name in nested else [prefix + f.name])]
 
 
 def _describe(tp) -> str:
@@ -170,18 +167,13 @@ def _coerce(value: Any, tp, key: str) -> Any:
         return _coerce(value, get_args(tp)[0], key)
     if origin in (Union, types.UnionType):
         args = get_args(tp)
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and type(None) in args
-                             and str not in args):
-            if type(None) in args:
-                return None
-        errors = []
+        if type(None) in args and (value is None or (isinstance(value, str) and value.lower() in ("none", "null")
+                                                     and str not in args)):
+            return None
         for a in args:
-            if a is type(None):
-                continue
-            try:
-                return _coerce(value, a, key)
-            except InputError as exc:
-                errors.append(exc)
+            if a is not type(None):
+                with contextlib.suppress(InputError):
+                    return _coerce(value, a, key)
         raise _type_error(key, value, tp)
     if origin is Literal:
         if value in get_args(tp):
@@ -191,31 +183,19 @@ def _coerce(value: Any, tp, key: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise _type_error(key, value, tp)
         args = [a for a in get_args(tp) if a is not Ellipsis]
-        inner = args[0] if args else Any
-        return tuple(_coerce(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+        return tuple(_coerce(v, args[0] if args else Any, f"{key}[{i}]") for i, v in enumerate(value))
     if tp is Any:
         return value
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise _type_error(key, value, tp)
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        raise _type_error(key, value, tp)
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if tp in (bool, int, float, str):
+        if tp is int and isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            value = int(value)
+        elif tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-            if not math.isfinite(value):  # no spec key means anything by nan or ±inf
-                raise InputError(key, f"got {value}", "give a finite number")
-            return value
-        raise _type_error(key, value, tp)
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise _type_error(key, value, tp)
+        if not isinstance(value, tp) or (tp is not bool and isinstance(value, bool)):
+            raise _type_error(key, value, tp)
+        if tp is float and not math.isfinite(value):  # no spec key means anything by nan or ±inf
+            raise InputError(key, f"got {value}", "give a finite number")
+        return value
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(key, f"expected a table of settings, got {value!r}", f"set its keys, e.g. {key}.<name>=...")
@@ -274,8 +254,8 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
-        key = f"{prefix}{unknown[0]}"
-        raise InputError(key, "unknown spec key", f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
+        raise InputError(prefix + unknown[0], "unknown spec key",
+                         f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
     kwargs = {}
     for k, v in data.items():
         tp = hints[k]
@@ -286,18 +266,15 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
             kwargs[k] = _coerce(v, tp, f"{prefix}{k}")
     obj = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     check_fields(obj, prefix)
-    check = getattr(obj, "validate", None)
-    if check is not None:
-        check()
+    if hasattr(obj, "validate"):
+        obj.validate()
     return obj
 
 
 def _field_default(f: dataclasses.Field):
     if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
         return f.default_factory()  # type: ignore[misc]
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    return None
+    return None if f.default is dataclasses.MISSING else f.default
 
 
 def to_dict(spec) -> dict[str, Any]:
@@ -341,12 +318,8 @@ def to_dict(spec) -> dict[str, Any]:
 def _toml_scalar(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
+    if isinstance(v, (int, float)):
+        return repr(v) if isinstance(v, float) else str(v)  # repr writes inf, -inf and nan as TOML does
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, (list, tuple)):
@@ -397,44 +370,31 @@ def to_toml(data: dict[str, Any]) -> str:
 MAX_NESTING = 64  # brackets/braces deep in a spec file or a --set value (TOML parsing recurses)
 
 
+# a string (a double-quoted one with its escapes, ended by its quote or the line's end) or a comment
+_NOT_NESTING = re.compile(r'"(?:\\[\s\S]|[^"\\\n])*"?|\'[^\'\n]*\'?|#[^\n]*')
+
+
 def _nesting(text: str) -> int:
     """The deepest nesting of ``[`` and ``{`` outside quoted strings and comments (an upper bound
     of what the TOML parser will recurse into)."""
-    depth = deepest = 0
-    quote = None
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                i += 2
-                continue
-            if ch == quote or (ch == "\n" and quote in "\"'"):
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        i += 1
-    return deepest
+    steps = (1 if ch in "[{" else -1 for ch in _NOT_NESTING.sub("", text) if ch in "[{]}")
+    return max(accumulate(steps, lambda depth, step: max(0, depth + step), initial=0))
+
+
+def _loads(text: str, source: str, what: str, fix: str) -> dict[str, Any]:
+    if _nesting(text) > MAX_NESTING:
+        raise InputError(source, f"{what} more than {MAX_NESTING} deep", fix)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # pragma: no cover - the nesting cap comes first
+        raise InputError(source, "nests too deeply", fix) from None
 
 
 def load_toml_text(text: str, source: str) -> dict[str, Any]:
-    if _nesting(text) > MAX_NESTING:
-        raise InputError(source, f"nests lists or tables more than {MAX_NESTING} deep", "flatten the values")
     try:
-        return tomllib.loads(text)
+        return _loads(text, source, "nests lists or tables", "flatten the values")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, f"is not valid TOML ({' '.join(str(exc).split())})", "check the file's syntax") from None
-    except RecursionError:  # pragma: no cover - the nesting cap comes first
-        raise InputError(source, "nests too deeply", "flatten the values") from None
 
 
 def parse_value(text: str, *, name: str = "--set") -> Any:
@@ -442,23 +402,18 @@ def parse_value(text: str, *, name: str = "--set") -> Any:
 
     A value nested more than ``MAX_NESTING`` deep raises :class:`InputError` naming ``name``.
     """
-    if _nesting(text) > MAX_NESTING:
-        raise InputError(name, f"the value nests lists more than {MAX_NESTING} deep", "flatten the value")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return _loads(f"v = {text}", name, "the value nests lists", "flatten the value")["v"]
     except tomllib.TOMLDecodeError:
         return text
-    except RecursionError:  # pragma: no cover - the nesting cap comes first
-        raise InputError(name, "the value nests too deeply", "flatten the value") from None
 
 
 def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:
     """Apply ``key=value`` to the nested dict ``data`` in place (validation happens in :func:`from_dict`)."""
     if "=" not in assignment:
         raise InputError(flag, f"{assignment!r} is not key=value", f"write {flag} train.lr=1e-3")
-    key, raw = assignment.split("=", 1)
-    key = key.strip()
-    set_dotted(data, key, parse_value(raw.strip(), name=key or flag), flag=flag)
+    key, raw = (part.strip() for part in assignment.split("=", 1))
+    set_dotted(data, key, parse_value(raw, name=key or flag), flag=flag)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set") -> None:
@@ -477,27 +432,11 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set
 
 def split_grid_values(text: str) -> list[str]:
     """Split ``v1,v2,...`` at commas outside brackets and quotes: ``[16],[32, 32]`` → two values."""
-    out, depth, quote, cur = [], 0, None, []
-    for ch in text:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "[({":
-            depth += 1
-        elif ch in "])}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append("".join(cur).strip())
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur).strip())
-    return [v for v in out if v != ""]
-
-
-# keep typing imported for get_type_hints on user spec modules using typing names
-_ = typing
+    out, depth, cur = [], 0, ""
+    for tok in re.findall(r'"[^"]*"?|\'[^\']*\'?|[^"\']', text):  # a quoted string (to its end) or one character
+        depth += (tok in "[({") - (tok in "])}")
+        if tok == "," and depth == 0:
+            out, cur = out + [cur], ""
+        else:
+            cur += tok
+    return [v.strip() for v in out + [cur] if v.strip()]
