@@ -159,7 +159,6 @@ def _fmt(n: float) -> str:
         if n < 1024 or unit == "PiB":
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
 
 
 def _check_memory(spec, device: str) -> None:

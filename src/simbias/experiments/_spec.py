@@ -122,7 +122,7 @@ def check_fields(obj, prefix: str = "") -> None:
     >>> from simbias.experiments._spec import check_fields
     >>> check_fields(MLPSpec(widths=(8, 8)), "model.")
     """
-    for name, tp in _hints(type(obj)).items():
+    for name, tp in get_type_hints(type(obj), include_extras=True).items():
         value = getattr(obj, name, None)
         if value is None:
             continue
@@ -132,13 +132,9 @@ def check_fields(obj, prefix: str = "") -> None:
                 raise InputError(f"{prefix}{name}", f"got {shown!r}", c.fix)
 
 
-def _hints(cls) -> dict[str, Any]:
-    return get_type_hints(cls, include_extras=True)
-
-
 def valid_keys(cls, prefix: str = "") -> list[str]:
     """Every dotted key of the spec class ``cls``."""
-    nested = {k: tp for k, tp in _hints(cls).items() if dataclasses.is_dataclass(tp)}
+    nested = {k: tp for k, tp in get_type_hints(cls, include_extras=True).items() if dataclasses.is_dataclass(tp)}
     return [key for f in dataclasses.fields(cls)
             for key in (valid_keys(nested[f.name], f"{prefix}{f.name}.") if f.name in nested else [prefix + f.name])]
 
@@ -248,7 +244,7 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     ...
     simbias.errors.InputError: stepz: unknown spec key ...
     """
-    hints = _hints(cls)
+    hints = get_type_hints(cls, include_extras=True)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
