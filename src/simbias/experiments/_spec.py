@@ -155,7 +155,8 @@ def _describe(tp) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(value: Any, tp, key: str) -> Any:
+def _coerce(value: Any, tp, key: str, base=None) -> Any:
+    """``value`` as the spec type ``tp`` (``base``: what a section given in part is completed from)."""
     origin = get_origin(tp)
     if origin is Annotated:
         return _coerce(value, get_args(tp)[0], key)
@@ -193,7 +194,7 @@ def _coerce(value: Any, tp, key: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(key, f"expected a table of settings, got {value!r}", f"set its keys, e.g. {key}.<name>=...")
-        return from_dict(tp, value, prefix=f"{key}.")
+        return from_dict(tp, value, prefix=f"{key}.", base=base)
     raise TypeError(f"unsupported spec type {tp!r} for {key}")  # a bug in a spec class, not user input
 
 
@@ -250,14 +251,8 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     if unknown:
         raise InputError(prefix + unknown[0], "unknown spec key",
                          f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
-    kwargs = {}
-    for k, v in data.items():
-        tp = hints[k]
-        if dataclasses.is_dataclass(tp) and isinstance(v, dict):
-            sub_base = getattr(base, k) if base is not None else _field_default(fields[k])
-            kwargs[k] = from_dict(tp, v, prefix=f"{prefix}{k}.", base=sub_base)
-        else:
-            kwargs[k] = _coerce(v, tp, f"{prefix}{k}")
+    kwargs = {k: _coerce(v, hints[k], prefix + k, getattr(base, k) if base is not None else _field_default(fields[k]))
+              for k, v in data.items()}
     obj = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     check_fields(obj, prefix)
     if hasattr(obj, "validate"):
@@ -297,15 +292,11 @@ def to_dict(spec) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(spec):
         v = getattr(spec, f.name)
-        if dataclasses.is_dataclass(v):
-            out[f.name] = to_dict(v)
-        elif v is None:
-            if _field_default(f) is not None:
-                out[f.name] = "none"
-        elif isinstance(v, tuple):
-            out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v]
-        else:
-            out[f.name] = v
+        if v is None and _field_default(f) is None:
+            continue  # TOML has no null: a None that is the default is left out
+        if isinstance(v, tuple):
+            v = [list(x) if isinstance(x, tuple) else x for x in v]
+        out[f.name] = to_dict(v) if dataclasses.is_dataclass(v) else "none" if v is None else v
     return out
 
 
