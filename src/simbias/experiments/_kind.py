@@ -36,7 +36,7 @@ import torch
 from .. import train
 from ..errors import InputError
 from ..results import History
-from ._registry import KIND_ALIASES, KINDS
+from ._registry import KIND_ALIASES, KINDS, spec_class
 
 __all__ = ["Fit", "Plan", "Kind", "KINDS", "PLUGINS", "register_kind", "get_kind", "lockstep_key", "train_plan",
            "train_plans", "load_plugin", "load_entry_points", "ensure_entry_points"]
@@ -211,8 +211,6 @@ def get_kind(name: str) -> Kind:
     >>> kind.name, kind.spec.__name__
     ('fprinciple', 'FPrincipleSpec')
     """
-    from ._registry import spec_class
-
     spec_class(name)  # the one check of the name (after the installed packages' kinds are registered)
     return KINDS[KIND_ALIASES.get(name, name)]
 
