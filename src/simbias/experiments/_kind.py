@@ -530,7 +530,7 @@ def load_entry_points() -> list[str]:
     Returns
     -------
     list of str
-        The kind names registered.
+        The kind names registered, sorted.
 
     Examples
     --------
@@ -546,9 +546,8 @@ def load_entry_points() -> list[str]:
     except Exception as exc:  # noqa: BLE001 - damaged package metadata must not stop simbias
         print(f"simbias: skipped the installed experiment kinds: {type(exc).__name__}: {exc}", file=sys.stderr)
         return []
-    added: list[str] = []
+    before = set(KINDS)
     for ep in eps:
-        before = set(KINDS)
         try:
             obj = ep.load()
             made = obj() if callable(obj) and not isinstance(obj, Kind) else obj
@@ -557,9 +556,7 @@ def load_entry_points() -> list[str]:
                     register_kind(k)
         except (Exception, SystemExit) as exc:  # noqa: BLE001
             print(f"simbias: skipped the experiment kinds of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            continue
-        added += sorted(set(KINDS) - before)
-    return added
+    return sorted(set(KINDS) - before)
 
 
 _ENTRY_POINTS_LOADED: list[bool] = []
