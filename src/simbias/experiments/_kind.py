@@ -36,7 +36,7 @@ import torch
 from .. import train
 from ..errors import InputError
 from ..results import History
-from ._registry import KIND_ALIASES, KINDS
+from ._registry import KIND_ALIASES, KINDS, spec_class
 
 __all__ = ["Fit", "Plan", "Kind", "KINDS", "PLUGINS", "register_kind", "get_kind", "lockstep_key", "train_plan",
            "train_plans", "load_plugin", "load_entry_points", "ensure_entry_points"]
@@ -183,14 +183,8 @@ def register_kind(kind: Kind) -> Kind:
         raise InputError(f"kind {kind.name!r}", "its spec is not a BaseSpec dataclass",
                          "derive the spec from simbias.experiments.BaseSpec")
     KINDS[kind.name] = kind
-    for a in kind.aliases:
-        KIND_ALIASES[a] = kind.name
+    KIND_ALIASES.update(dict.fromkeys(kind.aliases, kind.name))
     return kind
-
-
-def canonical(name: str) -> str:
-    """The registered name of ``name`` (an alias maps to its kind)."""
-    return KIND_ALIASES.get(name, name)
 
 
 def get_kind(name: str) -> Kind:
@@ -217,28 +211,13 @@ def get_kind(name: str) -> Kind:
     >>> kind.name, kind.spec.__name__
     ('fprinciple', 'FPrincipleSpec')
     """
-    k = KINDS.get(canonical(name))
-    if k is None:
-        raise InputError("experiment", f"unknown experiment kind {name!r}",
-                         f"choose one of {', '.join(sorted(KINDS))} (or load yours with --plugin FILE.py)")
-    return k
+    spec_class(name)  # the one check of the name (after the installed packages' kinds are registered)
+    return KINDS[KIND_ALIASES.get(name, name)]
 
 
 # ---------------------------------------------------------------------------------------------
 # training a plan
 # ---------------------------------------------------------------------------------------------
-
-def _fit_kwargs(f: Fit) -> dict[str, Any]:
-    return dict(steps=f.steps, record=f.record, lr=f.lr, **f.options)
-
-
-def _train_one(f: Fit, *, progress: bool = False, on_record=None, on_step=None, **engine) -> History:
-    if f.trainer is not None:
-        return f.trainer(f, progress=progress, on_record=on_record)
-    kw = _fit_kwargs(f)
-    return train.fit(f.model, f.problem, f.optimizer, progress=progress, on_record=on_record, on_step=on_step,
-                     **engine, **kw)
-
 
 def _train_group(fits: list[Fit], *, count: Callable[[int], None] | None = None, chunk_size: int | None = None,
                  **engine) -> list[History]:
@@ -246,9 +225,12 @@ def _train_group(fits: list[Fit], *, count: Callable[[int], None] | None = None,
     ``fit_ensemble`` call.  ``count(k)`` reports ``k`` member-steps after every update."""
     if count is not None:
         engine["on_step"] = lambda _step, k=len(fits): count(k)
-    if len(fits) == 1:
-        return [_train_one(fits[0], **engine)]
     f0 = fits[0]
+    if len(fits) == 1 and f0.trainer is not None:
+        return [f0.trainer(f0, progress=engine.get("progress", False), on_record=engine.get("on_record"))]
+    if len(fits) == 1:
+        return [train.fit(f0.model, f0.problem, f0.optimizer, steps=f0.steps, record=f0.record, lr=f0.lr, **engine,
+                          **f0.options)]
     hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]), f0.optimizer,
                               steps=f0.steps, record=f0.record, lr=[f.lr for f in fits], chunk_size=chunk_size,
                               **engine, **_lockstep_options(f0))
@@ -269,60 +251,6 @@ def _groups(plans: Sequence[Plan], across: bool) -> list[list[tuple[int, int]]]:
             key = ("alone", i, j) if key is None else key if across else (i, key)
             groups.setdefault(key, []).append((i, j))
     return sorted(groups.values(), key=lambda g: (min(j for _, j in g), g[0][0]))
-
-
-def _train_jobs(plans: Sequence[Plan], *, across: bool, checkpoint_every: int | None = None,
-                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None, **kw) -> list[History]:
-    """Train the jobs of ``plans`` group by group; a plan whose job diverged trains no further job.
-
-    With ``checkpoint_every`` the state of the whole (:mod:`simbias.experiments._resume`: the
-    group index, the running group's :class:`~simbias.train.Checkpoint`, the finished jobs'
-    histories, which plans diverged, the RNG states) goes to ``on_checkpoint(state)`` every
-    ``checkpoint_every`` steps of a group and after each group; ``resume=state`` continues from
-    it, bit for bit.  A job with its own ``trainer`` is not checkpointed inside: it restarts."""
-    from . import _resume as R
-
-    done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
-    dead: set[int] = set()
-    all_fits = [f for p in plans for f in p.fits]
-    start = 0
-    if resume is not None:
-        done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in resume["histories"]]
-        dead, start = set(resume["dead"]), int(resume["group"])
-        R.set_rng_state(resume["rng"], all_fits)
-    saving = on_checkpoint is not None and bool(checkpoint_every)
-
-    def state(g: int, ckpt) -> dict:
-        return {"group": g, "dead": sorted(dead), "rng": R.rng_state(all_fits),
-                "histories": [[None if h is None else R.pack_history(h) for h in hs] for hs in done],
-                "checkpoint": None if ckpt is None else ckpt.to_dict()}
-
-    for g, group in enumerate(_groups(plans, across)):
-        if g < start:
-            continue
-        group = [(i, j) for i, j in group if i not in dead]
-        fits = [plans[i].fits[j] for i, j in group]
-        ck: dict[str, Any] = {}
-        if saving and fits and all(f.trainer is None for f in fits):
-            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, g=g: on_checkpoint(state(g, c)))
-            if resume is not None and g == start and resume["checkpoint"] is not None:
-                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
-        for (i, j), h in zip(group, _train_group(fits, **ck, **kw) if group else ()):
-            done[i][j] = h
-            if h.diverged:
-                dead.add(i)
-        if saving:
-            on_checkpoint(state(g + 1, None))
-    out = []
-    for p, hs in zip(plans, done):
-        ran = [h for h in hs if h is not None]
-        bad = next((h for h in ran if h.diverged), None)
-        if len(ran) < len(hs) and p.combine is None:
-            out.append(bad)
-            continue
-        whole = p.history(ran)  # combine also joins a diverged run's partial histories
-        out.append(bad if bad is not None and not whole.diverged else whole)
-    return out
 
 
 def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) -> History:
@@ -360,11 +288,7 @@ def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) 
     >>> history.diverged, history.arrays["train_loss"].shape[0] > 0
     (False, True)
     """
-    return _train_jobs([plan], across=False, progress=progress, on_record=on_record, **engine)[0]
-
-
-def _shape_sig(t) -> Any:
-    return (tuple(t.shape), str(t.dtype), str(t.device)) if isinstance(t, torch.Tensor) else None
+    return train_plans([plan], lockstep=False, progress=progress, on_record=on_record, **engine)[0]
 
 
 def _settings(obj) -> Any:
@@ -376,21 +300,22 @@ def _settings(obj) -> Any:
                                                  for k, v in items if not k.startswith("_"))))
 
 
-def _record_sig(r) -> Any:
-    if r is None:
-        return None
-    return (r.every, r.log_points, r.snapshot_every, tuple(_settings(p) for p in r.probes))
+def _shapes(items) -> tuple:
+    """``(name, (shape, dtype, device))`` of the tensors among ``(name, value)`` pairs."""
+    return tuple((n, (tuple(t.shape), str(t.dtype), str(t.device))) for n, t in items if isinstance(t, torch.Tensor))
 
 
 def _lockstep_options(f: Fit) -> dict[str, Any] | None:
-    """The fit options an ensemble takes (full batch: a batch as large as the data is no mini-batch)."""
+    """The fit options an ensemble takes (full batch: a batch as large as the data is no mini-batch);
+    ``None`` when the job trains alone: its own trainer, an optimiser, option or loss the ensemble
+    engine does not take (e.g. cross_entropy, stop_loss), a callable option, or mini-batches."""
     opts = {k: v for k, v in f.options.items() if k not in ("generator", "batch_size")}
     bs, x = f.options.get("batch_size"), getattr(f.problem, "x_train", None)
-    if bs is not None and not (isinstance(x, torch.Tensor) and bs >= x.shape[0]):
-        return None
-    if not set(opts) <= _ENSEMBLE_KEYWORDS or opts.get("loss", "mse") not in _ENSEMBLE_LOSSES:
-        return None  # an option or a loss the ensemble engine does not take (e.g. cross_entropy, stop_loss)
-    return opts
+    alone = (f.trainer is not None or f.optimizer not in train.ENSEMBLE_OPTIMIZERS
+             or not set(opts) <= _ENSEMBLE_KEYWORDS or opts.get("loss", "mse") not in _ENSEMBLE_LOSSES
+             or any(callable(v) for v in opts.values())
+             or (bs is not None and not (isinstance(x, torch.Tensor) and bs >= x.shape[0])))
+    return None if alone else opts
 
 
 _ENSEMBLE_KEYWORDS = set(inspect.signature(train.fit_ensemble).parameters)
@@ -425,35 +350,35 @@ def lockstep_key(f: Fit) -> Any:
     >>> lockstep_key(job(1e-3)) == lockstep_key(job(1e-2))  # the learning rate is per member
     True
     """
-    if f.trainer is not None or f.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-        return None
-    opts = _lockstep_options(f)
+    opts, model, r = _lockstep_options(f), f.model, f.record
     if opts is None:
         return None
-    if any(callable(v) for v in opts.values()):
-        return None
-    model = f.model
     dense = model.dense_plan() if hasattr(model, "dense_plan") else None
-    params = tuple((n, _shape_sig(p)) for n, p in model.named_parameters())
-    buffers = tuple((n, _shape_sig(b)) for n, b in model.named_buffers())
-    data = tuple((k, _shape_sig(v)) for k, v in sorted(vars(f.problem).items()) if isinstance(v, torch.Tensor)) \
-        if hasattr(f.problem, "__dict__") else ()
-    return (type(model).__module__, type(model).__qualname__, repr(dense), params, buffers, f.optimizer, f.steps,
-            _record_sig(f.record), repr(sorted(opts.items())), data, f.name)
+    data = _shapes(sorted(vars(f.problem).items())) if hasattr(f.problem, "__dict__") else ()
+    record = None if r is None else (r.every, r.log_points, r.snapshot_every, tuple(_settings(p) for p in r.probes))
+    return (type(model).__module__, type(model).__qualname__, repr(dense), _shapes(model.named_parameters()),
+            _shapes(model.named_buffers()), f.optimizer, f.steps, record, repr(sorted(opts.items())), data, f.name)
 
 
 def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None = None,
                 chunk_size: int | None = None, lockstep: bool = True, checkpoint_every: int | None = None,
-                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None) -> list[History]:
+                on_checkpoint: Callable[[dict], None] | None = None, resume: dict | None = None,
+                **engine) -> list[History]:
     """Train many members' plans; jobs that share a :func:`lockstep_key` train as one ensemble.
 
     Returns one combined history per plan, in order.  Each member's numbers equal its own
     :func:`train_plan` within the float tolerance table (bitwise where the CPU's batched kernels
     agree with the per-member ones).  A member that diverges is recorded as diverged; its
-    bucket-mates go on.  ``lockstep=False`` trains each plan as :func:`train_plan` does (its own
-    same-key jobs still together); ``on_step(k)`` reports ``k`` member-steps of progress.
-    ``checkpoint_every``/``on_checkpoint``/``resume`` as in :func:`train_plan` (a sweep task's
-    checkpoint).
+    bucket-mates go on (a plan whose job diverged trains no further job).  ``lockstep=False``
+    trains each plan as :func:`train_plan` does (its own same-key jobs still together);
+    ``on_step(k)`` reports ``k`` member-steps of progress.
+
+    With ``checkpoint_every`` the state of the whole (:mod:`simbias.experiments._resume`: the
+    group index, the running group's :class:`~simbias.train.Checkpoint`, the finished jobs'
+    histories, which plans diverged, the RNG states) goes to ``on_checkpoint(state)`` every
+    ``checkpoint_every`` steps of a group and after each group; ``resume=state`` continues from
+    it, bit for bit (a sweep task's checkpoint).  A job with its own ``trainer`` is not
+    checkpointed inside: it restarts.
 
     Parameters
     ----------
@@ -468,6 +393,8 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     checkpoint_every, on_checkpoint, resume
         Checkpoints of the whole state every ``checkpoint_every`` steps, handed to
         ``on_checkpoint(state)``; ``resume=state`` continues from one bit for bit.
+    **engine
+        Passed on to the training loop (``progress``, ``on_record``: see :func:`train_plan`).
 
     Returns
     -------
@@ -483,8 +410,47 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     >>> [h.diverged for h in histories]
     [False, False]
     """
-    return _train_jobs(list(plans), across=lockstep, count=on_step, chunk_size=chunk_size,
-                       checkpoint_every=checkpoint_every, on_checkpoint=on_checkpoint, resume=resume)
+    from . import _resume as R
+
+    plans = list(plans)
+    done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
+    dead: set[int] = set()
+    all_fits = [f for p in plans for f in p.fits]
+    start = 0
+    if resume is not None:
+        done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in resume["histories"]]
+        dead, start = set(resume["dead"]), int(resume["group"])
+        R.set_rng_state(resume["rng"], all_fits)
+    saving = on_checkpoint is not None and bool(checkpoint_every)
+
+    def state(g: int, ckpt) -> dict:
+        return {"group": g, "dead": sorted(dead), "rng": R.rng_state(all_fits),
+                "histories": [[None if h is None else R.pack_history(h) for h in hs] for hs in done],
+                "checkpoint": None if ckpt is None else ckpt.to_dict()}
+
+    for g, group in list(enumerate(_groups(plans, lockstep)))[start:]:
+        group = [(i, j) for i, j in group if i not in dead]
+        fits = [plans[i].fits[j] for i, j in group]
+        ck: dict[str, Any] = {}
+        if saving and all(f.trainer is None for f in fits):
+            ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, g=g: on_checkpoint(state(g, c)))
+            if resume is not None and g == start and resume["checkpoint"] is not None:
+                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
+        for (i, j), h in zip(group, _train_group(fits, count=on_step, chunk_size=chunk_size, **ck, **engine)
+                             if group else ()):
+            done[i][j] = h
+            if h.diverged:
+                dead.add(i)
+        if saving:
+            on_checkpoint(state(g + 1, None))
+    out = []
+    for p, hs in zip(plans, done):
+        ran = [h for h in hs if h is not None]
+        bad = next((h for h in ran if h.diverged), None)
+        # combine also joins a diverged run's partial histories; without it a cut-short plan is its diverged job
+        whole = bad if len(ran) < len(hs) and p.combine is None else p.history(ran)
+        out.append(bad if bad is not None and not whole.diverged else whole)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,51 +488,36 @@ def load_plugin(path: str | Path) -> list[str]:
     """
     p = Path(path)
     fix = "give the path of a Python file that calls simbias.experiments.register_kind"
-    if p.is_dir() or not p.is_file():
-        raise InputError("--plugin", f"{p} {'is a directory' if p.is_dir() else 'does not exist'}", fix)
-    if p.suffix != ".py":
-        raise InputError("--plugin", f"{p} is not a .py file", fix)
+    if not p.is_file() or p.suffix != ".py":
+        what = "is a directory" if p.is_dir() else "does not exist" if not p.is_file() else "is not a .py file"
+        raise InputError("--plugin", f"{p} {what}", fix)
     name = "simbias_plugin_" + hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:12]
     if name in sys.modules:
         return list(getattr(sys.modules[name], "__simbias_kinds__", []))
     spec = importlib.util.spec_from_file_location(name, p)
-    if spec is None or spec.loader is None:
-        raise InputError("--plugin", f"{p} cannot be imported", fix)
-    mod = importlib.util.module_from_spec(spec)
+    mod = sys.modules[name] = importlib.util.module_from_spec(spec)
     before, aliases = dict(KINDS), dict(KIND_ALIASES)
-    sys.modules[name] = mod
     try:
         spec.loader.exec_module(mod)
         replaced = sorted(k for k, v in before.items() if KINDS.get(k) is not v)
         if replaced:
             raise InputError("--plugin", f"{p} registers the kind {replaced[0]!r} that is already registered",
                              "give the plugin's kind a name of its own")
+        if len(KINDS) == len(before):
+            raise InputError("--plugin", f"{p} registered no experiment kind",
+                             "call simbias.experiments.register_kind(Kind(...)) in the file")
     except BaseException as exc:
         sys.modules.pop(name, None)
-        _restore(before, aliases)
+        for registry, old in ((KINDS, before), (KIND_ALIASES, aliases)):  # undo what the file registered
+            registry.clear()
+            registry.update(old)
         if isinstance(exc, (InputError, KeyboardInterrupt)):
             raise
         raise InputError("--plugin", f"{p} failed to import: {type(exc).__name__}: {exc}",
                          "fix the plugin file (run it with python to see the traceback)") from None
-    added = sorted(set(KINDS) - set(before))
-    if not added:
-        sys.modules.pop(name, None)
-        raise InputError("--plugin", f"{p} registered no experiment kind",
-                         "call simbias.experiments.register_kind(Kind(...)) in the file")
-    mod.__simbias_kinds__ = added
+    mod.__simbias_kinds__ = added = sorted(set(KINDS) - set(before))
     PLUGINS.append(str(p.resolve()))
     return added
-
-
-def _restore(kinds: dict[str, Kind], aliases: dict[str, str]) -> None:
-    """Undo what a failed plugin registered."""
-    for k in set(KINDS) - set(kinds):
-        del KINDS[k]
-    for k, v in kinds.items():
-        if KINDS.get(k) is not v:
-            register_kind(v)
-    KIND_ALIASES.clear()
-    KIND_ALIASES.update(aliases)
 
 
 def load_entry_points() -> list[str]:
@@ -579,7 +530,7 @@ def load_entry_points() -> list[str]:
     Returns
     -------
     list of str
-        The kind names registered.
+        The kind names registered, sorted.
 
     Examples
     --------
@@ -595,9 +546,8 @@ def load_entry_points() -> list[str]:
     except Exception as exc:  # noqa: BLE001 - damaged package metadata must not stop simbias
         print(f"simbias: skipped the installed experiment kinds: {type(exc).__name__}: {exc}", file=sys.stderr)
         return []
-    added: list[str] = []
+    before = set(KINDS)
     for ep in eps:
-        before = set(KINDS)
         try:
             obj = ep.load()
             made = obj() if callable(obj) and not isinstance(obj, Kind) else obj
@@ -606,17 +556,15 @@ def load_entry_points() -> list[str]:
                     register_kind(k)
         except (Exception, SystemExit) as exc:  # noqa: BLE001
             print(f"simbias: skipped the experiment kinds of {ep.value}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            continue
-        added += sorted(set(KINDS) - before)
-    return added
+    return sorted(set(KINDS) - before)
 
 
-_ENTRY_POINTS_LOADED = False
+_ENTRY_POINTS_LOADED: list[bool] = []
 
 
 def ensure_entry_points() -> None:
-    """:func:`load_entry_points` once per process (called when the registry is first used)."""
-    global _ENTRY_POINTS_LOADED
+    """:func:`load_entry_points` once per process (called when the registry is first used; a kind
+    package that uses the registry while it loads does not load them again)."""
     if not _ENTRY_POINTS_LOADED:
-        _ENTRY_POINTS_LOADED = True
+        _ENTRY_POINTS_LOADED.append(True)
         load_entry_points()

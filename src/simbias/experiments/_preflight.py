@@ -19,7 +19,9 @@ Every failure is an :class:`~simbias.errors.InputError` naming the spec key.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import math
 import os
 from pathlib import Path
@@ -33,7 +35,6 @@ SEED_LIMIT = 2**63
 _EXPR_KEYS = ("target", "solution", "reference_target")
 _SIZE_KEYS = ("n_train", "n_test", "n_points", "n_interior", "n_boundary", "n_collocation", "n_samples")
 _MAX_EVAL_POINTS = 100_000
-_CHECKED: set = set()  # expressions already found finite (a sweep checks many members of one target)
 
 
 def check_seed(spec) -> None:
@@ -52,67 +53,52 @@ def _sections(obj, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield from _sections(v, f"{prefix}{f.name}.")
 
 
-def _dtype(spec):
+@functools.lru_cache(maxsize=4096)  # a sweep checks many members of one target: each once
+def _check_expression(text: str, key: str, dim: int, lo: float, hi: float, counts: tuple[int, ...], dtype) -> None:
+    """``text`` must be finite in ``dtype`` on the points a run uses: ``counts`` equally spaced points
+    of ``[lo, hi]`` in 1-D, else 2000 points drawn uniformly in the box ``[lo, hi]^dim``."""
     import torch
 
-    return torch.float64 if getattr(spec, "dtype", "float32") == "float64" else torch.float32
+    from .. import problems
+
+    try:
+        expr = problems.parse_expression(text, dim=dim, name=key)
+    except InputError:
+        if dim != 1:
+            raise
+        return  # not a 1-D formula here: the runner's own parser reports it
+    if dim == 1:
+        points = [torch.linspace(lo, hi, max(2, min(n, _MAX_EVAL_POINTS)), dtype=dtype)[:, None] for n in counts]
+    else:
+        points = [lo + (hi - lo) * torch.rand(2000, dim, generator=torch.Generator().manual_seed(0), dtype=dtype)]
+    for x in points:
+        problems.check_expression_on(expr, x, key=key, dtype=dtype)
 
 
 def _check_expressions(spec) -> None:
     import torch
 
-    from .. import problems
-
-    dtype = _dtype(spec)
+    dtype = torch.float64 if getattr(spec, "dtype", "float32") == "float64" else torch.float32
     for prefix, sec in _sections(spec):
-        domain = getattr(sec, "domain", None)
-        if not (isinstance(domain, tuple) and len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain)):
-            continue
-        lo, hi = float(domain[0]), float(domain[1])
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            continue  # the section's own validate names it
-        dim = getattr(sec, "dim", 1)
-        dim = dim if isinstance(dim, int) and dim >= 1 else 1
-        counts = [getattr(sec, k) for k in ("n_train", "n_test") if isinstance(getattr(sec, k, None), int)]
+        domain, dim = getattr(sec, "domain", None), getattr(sec, "dim", 1)
+        if not (isinstance(domain, tuple) and len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain)
+                and math.isfinite(domain[0]) and math.isfinite(domain[1]) and domain[0] < domain[1]):
+            continue  # no interval here, or one its section's own validate names
+        counts = tuple(n for n in (getattr(sec, "n_train", None), getattr(sec, "n_test", None)) if isinstance(n, int))
         for key in _EXPR_KEYS:
-            text = getattr(sec, key, None)
-            if not isinstance(text, str):
-                continue
-            name = f"{prefix}{key}"
-            try:
-                expr = problems.parse_expression(text, dim=dim, name=name)
-            except InputError:
-                if dim != 1:
-                    raise
-                continue  # not a 1-D formula here: the runner's own parser reports it
-            memo = (text, dim, lo, hi, tuple(counts), str(dtype))
-            if memo in _CHECKED:
-                continue
-            pts = []
-            if dim == 1:
-                for n in counts or [1001]:
-                    n = max(2, min(int(n), _MAX_EVAL_POINTS))
-                    pts.append(torch.linspace(lo, hi, n, dtype=dtype)[:, None])
-            else:
-                g = torch.Generator().manual_seed(0)
-                pts.append(lo + (hi - lo) * torch.rand(2000, dim, generator=g, dtype=dtype))
-            for x in pts:
-                problems.check_expression_on(expr, x, key=name, dtype=dtype)
-            if len(_CHECKED) > 4096:
-                _CHECKED.clear()
-            _CHECKED.add(memo)
+            if isinstance(getattr(sec, key, None), str):
+                _check_expression(getattr(sec, key), prefix + key, dim if isinstance(dim, int) and dim >= 1 else 1,
+                                  float(domain[0]), float(domain[1]), counts or (1001,), dtype)
 
 
 def _check_files(spec) -> None:
     for prefix, sec in _sections(spec):
         for f in dataclasses.fields(sec):
-            if f.name not in ("path", "labels") and not f.name.endswith("_path"):
-                continue
             v = getattr(sec, f.name)
-            if not isinstance(v, str) or not v or (f.name == "labels" and not getattr(sec, "path", None)):
+            wanted = f.name == "path" or f.name.endswith("_path") or (f.name == "labels" and getattr(sec, "path", None))
+            if not (wanted and isinstance(v, str) and v):
                 continue
-            p = Path(v).expanduser()
-            key = f"{prefix}{f.name}"
+            p, key = Path(v).expanduser(), prefix + f.name
             if not p.exists():
                 raise InputError(key, f"{v} does not exist", "give the path of an existing data file or folder")
             if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
@@ -121,17 +107,13 @@ def _check_files(spec) -> None:
 
 def available_memory() -> int | None:
     """Bytes of memory this machine can give a new process now (``None``: unknown)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    with contextlib.suppress(ValueError, OSError, AttributeError):
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    return None
 
 
 def estimate_bytes(spec) -> tuple[int, str]:
@@ -144,43 +126,29 @@ def estimate_bytes(spec) -> tuple[int, str]:
     pass) and over every other sample set (its widest layer).
     """
     size = 8 if getattr(spec, "dtype", "float32") == "float64" else 4
-    parts: dict[str, float] = {}
-    samples: dict[str, int] = {}
-    dim = 1
-    for prefix, sec in _sections(spec):
-        d = getattr(sec, "dim", None)
-        if isinstance(d, int) and d > dim:
-            dim = d
-    for prefix, sec in _sections(spec):
-        for k in _SIZE_KEYS:
-            v = getattr(sec, k, None)
-            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
-                parts[f"{prefix}{k}"] = float(v) * (dim + 1) * size
-                samples[f"{prefix}{k}"] = v
-    for prefix, sec in _sections(spec):
-        widths = getattr(sec, "widths", None)
-        hidden: list[int] = []
-        key = None
+    sections = list(_sections(spec))
+    dim = max([1] + [d for _, sec in sections if isinstance(d := getattr(sec, "dim", None), int)])
+    samples = {prefix + k: v for prefix, sec in sections for k in _SIZE_KEYS
+               if isinstance(v := getattr(sec, k, None), int) and not isinstance(v, bool) and v > 0}
+    parts = {k: float(n) * (dim + 1) * size for k, n in samples.items()}
+    for prefix, sec in sections:
+        widths, width = getattr(sec, "widths", None), getattr(sec, "width", None)
+        hidden, key = [], ""
         if hasattr(sec, "activation") and isinstance(widths, tuple) and all(isinstance(w, int) for w in widths):
             hidden, key = [w for w in widths if w > 0], f"{prefix}widths"
-        elif isinstance(getattr(sec, "width", None), int) and getattr(sec, "width") > 0:
-            hidden, key = [getattr(sec, "width")], f"{prefix}width"
+        elif isinstance(width, int) and width > 0:
+            hidden, key = [width], f"{prefix}width"
         if not hidden:
             continue
         layers = [dim, *hidden, 1]
-        n_params = sum(float(a) * b + b for a, b in zip(layers[:-1], layers[1:]))
-        parts[key] = parts.get(key, 0.0) + 4.0 * n_params * size
+        parts[key] = parts.get(key, 0.0) + 4.0 * sum(float(a) * b + b for a, b in zip(layers[:-1], layers[1:])) * size
         # activations: training keeps every layer of n_train samples for the backward pass;
         # every other sample set (test grid, boundary, ...) passes through at least its widest layer
         for k, n in samples.items():
             acts = float(n) * (sum(hidden) if k.endswith(("n_train", "n_interior")) else max(hidden)) * size
             blame = key if max(hidden) >= n else k  # name whichever factor is the larger one
             parts[blame] = parts.get(blame, 0.0) + acts
-    if not parts:
-        return 0, ""
-    worst = max(parts, key=parts.get)
-    total = sum(parts.values())
-    return int(min(total, 2.0**62)), worst
+    return (int(min(sum(parts.values()), 2.0**62)), max(parts, key=parts.get)) if parts else (0, "")
 
 
 def _fmt(n: float) -> str:
@@ -188,18 +156,15 @@ def _fmt(n: float) -> str:
         if n < 1024 or unit == "PiB":
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
 
 
 def _check_memory(spec, device: str) -> None:
     if os.environ.get("SIMBIAS_MEMORY_CHECK", "1") == "0" or not str(device).startswith("cpu"):
         return
-    need, key = estimate_bytes(spec)
-    have = available_memory()
-    if have is None or need <= have:
-        return
-    raise InputError(key, f"the run needs at least {_fmt(need)} of memory but {_fmt(have)} is available",
-                     "make it smaller; SIMBIAS_MEMORY_CHECK=0 skips this check")
+    (need, key), have = estimate_bytes(spec), available_memory()
+    if have is not None and need > have:
+        raise InputError(key, f"the run needs at least {_fmt(need)} of memory but {_fmt(have)} is available",
+                         "make it smaller; SIMBIAS_MEMORY_CHECK=0 skips this check")
 
 
 def preflight(spec, *, device: str = "cpu") -> None:

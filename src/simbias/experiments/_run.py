@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import torch
 
-from ..errors import DivergenceError, InputError
+from ..errors import InputError
 from ..io import RunDir, environment_info, spec_hash
 from ._kind import Kind, Plan, get_kind, train_plan
 from ._preflight import preflight
@@ -21,13 +21,11 @@ __all__ = ["run", "check_device", "result_of"]
 
 def check_device(device: str) -> str:
     """Validate ``--device``: ``cpu``, ``cuda`` or ``cuda:N`` (CUDA must be available)."""
-    if device == "cpu":
-        return device
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise InputError("--device", f"{device} requested but CUDA is not available here", "use --device cpu")
-        return device
-    raise InputError("--device", f"got {device!r}", "use cpu or cuda")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise InputError("--device", f"got {device!r}", "use cpu or cuda")
+    if device != "cpu" and not torch.cuda.is_available():
+        raise InputError("--device", f"{device} requested but CUDA is not available here", "use --device cpu")
+    return device
 
 
 CHECKPOINT = "checkpoint.pt"
@@ -108,15 +106,33 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     plan = kind.build(spec, device)  # builds model and data: before the claim
     data = to_dict(spec)
     h = spec_hash(data)
-    rd = None
-    if out is not None:
-        rd = RunDir(out)
+    rd = None if out is None else RunDir(out)
+    if rd is not None:
         rd.claim(h)
     try:
+        ckpt = {}
         if rd is not None:
             rd.write_spec(to_toml(data))
-        ckpt = _checkpointing(rd, h, plan, checkpoint_every, resume, on_record)
-        return _run_claimed(spec, rd, h, device, progress, finalize, kind, plan, ckpt)
+            ckpt = _checkpointing(rd.path / CHECKPOINT, h, plan, checkpoint_every, resume)
+        manifest: dict[str, Any] = {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
+                                    "dtype": spec.dtype, "started": _now(), **environment_info()}
+        t0 = time.perf_counter()
+        result = result_of(kind, spec, plan, train_plan(plan, progress=progress, on_record=on_record, **ckpt))
+        error = result.history.divergence_error(kind.hint, summary=result.summary) if result.history.diverged else None
+        if error is None:
+            manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3), finished=_now())
+        if rd is not None:  # a diverged run still writes what it recorded
+            rd.write_history(result.history)
+            rd.write_summary(result.summary if error is None else {**result.summary, "diverged_step": error.step})
+            (rd.path / CHECKPOINT).unlink(missing_ok=True)  # the finished files say everything now
+            if error is not None:
+                manifest.update(outcome="diverged", diverged_step=error.step, wall_time_s=time.perf_counter() - t0)
+            elif finalize is not None:
+                finalize(rd.path, manifest)
+            rd.write_manifest(manifest)
+        if error is not None:
+            raise error
+        return result, rd
     except InputError:
         if rd is not None:
             rd.rollback()
@@ -126,26 +142,28 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
             rd.release()
 
 
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
     """The summary and headline of a trained plan; a diverged history keeps what can be summarised."""
-    if not history.diverged:
-        summary = kind.summarize(spec, plan, history)
-        return Result(history, summary, kind.headline(spec, summary))
     try:
         summary = kind.summarize(spec, plan, history)
     except (IndexError, ValueError, KeyError, TypeError):  # too little was recorded before the divergence
+        if not history.diverged:
+            raise
         summary = {}
-    return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
+    if history.diverged:
+        return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
+    return Result(history, summary, kind.headline(spec, summary))
 
 
-def _checkpointing(rd, h: str, plan: Plan | None, every, resume: bool, on_record) -> dict[str, Any]:
-    """The train_plan keywords for checkpoints in ``rd`` (and ``on_record``); loads a resume state."""
+def _checkpointing(path: Path, h: str, plan: Plan, every, resume: bool) -> dict[str, Any]:
+    """The train_plan keywords for checkpoints in ``path``; loads a resume state."""
     from ._resume import checkpoint_interval, load_state, save_state
 
-    kw: dict[str, Any] = {"on_record": on_record}
-    if rd is None or plan is None:
-        return kw
-    path = rd.path / CHECKPOINT
+    kw: dict[str, Any] = {}
     if resume and path.exists():
         kw["resume"] = load_state(path, spec_hash=h)
     else:
@@ -154,41 +172,3 @@ def _checkpointing(rd, h: str, plan: Plan | None, every, resume: bool, on_record
     if n is not None:
         kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"spec_hash": h, **state}))
     return kw
-
-
-def _train_kind(kind: Kind, spec, plan: Plan, progress: bool, ckpt: dict | None = None) -> Result:
-    result = result_of(kind, spec, plan, train_plan(plan, progress=progress, **(ckpt or {})))
-    if result.history.diverged:
-        raise result.history.divergence_error(kind.hint, summary=result.summary)
-    return result
-
-
-def _run_claimed(spec, rd, h, device, progress, finalize, kind, plan, ckpt=None):
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    t0 = time.perf_counter()
-    manifest: dict[str, Any] = {
-        "experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
-        "dtype": spec.dtype, "started": started, **environment_info(),
-    }
-    try:
-        result = _train_kind(kind, spec, plan, progress, ckpt)
-    except DivergenceError as exc:
-        if rd is not None:
-            (rd.path / CHECKPOINT).unlink(missing_ok=True)
-            hist = getattr(exc, "history", None)
-            if hist is not None:
-                rd.write_history(hist)
-            rd.write_summary({**getattr(exc, "summary", {}), "diverged_step": exc.step})
-            rd.write_manifest({**manifest, "outcome": "diverged", "diverged_step": exc.step,
-                               "wall_time_s": time.perf_counter() - t0})
-        raise
-    manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3),
-                    finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-    if rd is not None:
-        rd.write_history(result.history)
-        rd.write_summary(result.summary)
-        (rd.path / CHECKPOINT).unlink(missing_ok=True)  # the finished files say everything now
-        if finalize is not None:
-            finalize(rd.path, manifest)
-        rd.write_manifest(manifest)
-    return result, rd

@@ -12,19 +12,19 @@ values are omitted, since TOML has no null).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
+import re
 import types
-import typing
+from itertools import accumulate
 from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin, get_type_hints
 
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-
-from dataclasses import dataclass
 
 from ..errors import InputError
 
@@ -33,7 +33,7 @@ __all__ = ["from_dict", "to_dict", "to_toml", "parse_value", "apply_override", "
            "NonNegative", "Points", "Interval", "check_fields"]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Check:
     """A constraint on one spec value, attached to a field's type with ``typing.Annotated``.
 
@@ -122,7 +122,7 @@ def check_fields(obj, prefix: str = "") -> None:
     >>> from simbias.experiments._spec import check_fields
     >>> check_fields(MLPSpec(widths=(8, 8)), "model.")
     """
-    for name, tp in _hints(type(obj)).items():
+    for name, tp in get_type_hints(type(obj), include_extras=True).items():
         value = getattr(obj, name, None)
         if value is None:
             continue
@@ -132,20 +132,11 @@ def check_fields(obj, prefix: str = "") -> None:
                 raise InputError(f"{prefix}{name}", f"got {shown!r}", c.fix)
 
 
-def _hints(cls) -> dict[str, Any]:
-    return get_type_hints(cls, include_extras=True)
-
-
 def valid_keys(cls, prefix: str = "") -> list[str]:
     """Every dotted key of the spec class ``cls``."""
-    out = []
-    for f in dataclasses.fields(cls):
-        tp = _hints(cls)[f.name]
-        if dataclasses.is_dataclass(tp):
-            out += valid_keys(tp, f"{prefix}{f.name}.")
-        else:
-            out.append(f"{prefix}{f.name}")
-    return out
+    nested = {k: tp for k, tp in get_type_hints(cls, include_extras=True).items() if dataclasses.is_dataclass(tp)}
+    return [key for f in dataclasses.fields(cls)
+            for key in (valid_keys(nested[f.name], f"{prefix}{f.name}.") if f.name in nested else [prefix + f.name])]
 
 
 def _describe(tp) -> str:
@@ -164,24 +155,20 @@ def _describe(tp) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(value: Any, tp, key: str) -> Any:
+def _coerce(value: Any, tp, key: str, base=None) -> Any:
+    """``value`` as the spec type ``tp`` (``base``: what a section given in part is completed from)."""
     origin = get_origin(tp)
     if origin is Annotated:
         return _coerce(value, get_args(tp)[0], key)
     if origin in (Union, types.UnionType):
         args = get_args(tp)
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and type(None) in args
-                             and str not in args):
-            if type(None) in args:
-                return None
-        errors = []
+        if type(None) in args and (value is None or (isinstance(value, str) and value.lower() in ("none", "null")
+                                                     and str not in args)):
+            return None
         for a in args:
-            if a is type(None):
-                continue
-            try:
-                return _coerce(value, a, key)
-            except InputError as exc:
-                errors.append(exc)
+            if a is not type(None):
+                with contextlib.suppress(InputError):
+                    return _coerce(value, a, key)
         raise _type_error(key, value, tp)
     if origin is Literal:
         if value in get_args(tp):
@@ -191,35 +178,23 @@ def _coerce(value: Any, tp, key: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise _type_error(key, value, tp)
         args = [a for a in get_args(tp) if a is not Ellipsis]
-        inner = args[0] if args else Any
-        return tuple(_coerce(v, inner, f"{key}[{i}]") for i, v in enumerate(value))
+        return tuple(_coerce(v, args[0] if args else Any, f"{key}[{i}]") for i, v in enumerate(value))
     if tp is Any:
         return value
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise _type_error(key, value, tp)
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        raise _type_error(key, value, tp)
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if tp in (bool, int, float, str):
+        if tp is int and isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            value = int(value)
+        elif tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-            if not math.isfinite(value):  # no spec key means anything by nan or ±inf
-                raise InputError(key, f"got {value}", "give a finite number")
-            return value
-        raise _type_error(key, value, tp)
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise _type_error(key, value, tp)
+        if not isinstance(value, tp) or (tp is not bool and isinstance(value, bool)):
+            raise _type_error(key, value, tp)
+        if tp is float and not math.isfinite(value):  # no spec key means anything by nan or ±inf
+            raise InputError(key, f"got {value}", "give a finite number")
+        return value
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise InputError(key, f"expected a table of settings, got {value!r}", f"set its keys, e.g. {key}.<name>=...")
-        return from_dict(tp, value, prefix=f"{key}.")
+        return from_dict(tp, value, prefix=f"{key}.", base=base)
     raise TypeError(f"unsupported spec type {tp!r} for {key}")  # a bug in a spec class, not user input
 
 
@@ -270,34 +245,25 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     ...
     simbias.errors.InputError: stepz: unknown spec key ...
     """
-    hints = _hints(cls)
+    hints = get_type_hints(cls, include_extras=True)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
-        key = f"{prefix}{unknown[0]}"
-        raise InputError(key, "unknown spec key", f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
-    kwargs = {}
-    for k, v in data.items():
-        tp = hints[k]
-        if dataclasses.is_dataclass(tp) and isinstance(v, dict):
-            sub_base = getattr(base, k) if base is not None else _field_default(fields[k])
-            kwargs[k] = from_dict(tp, v, prefix=f"{prefix}{k}.", base=sub_base)
-        else:
-            kwargs[k] = _coerce(v, tp, f"{prefix}{k}")
+        raise InputError(prefix + unknown[0], "unknown spec key",
+                         f"valid keys here: {', '.join(valid_keys(cls, prefix))}")
+    kwargs = {k: _coerce(v, hints[k], prefix + k, getattr(base, k) if base is not None else _field_default(fields[k]))
+              for k, v in data.items()}
     obj = dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     check_fields(obj, prefix)
-    check = getattr(obj, "validate", None)
-    if check is not None:
-        check()
+    if hasattr(obj, "validate"):
+        obj.validate()
     return obj
 
 
 def _field_default(f: dataclasses.Field):
     if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
         return f.default_factory()  # type: ignore[misc]
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    return None
+    return None if f.default is dataclasses.MISSING else f.default
 
 
 def to_dict(spec) -> dict[str, Any]:
@@ -326,27 +292,19 @@ def to_dict(spec) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(spec):
         v = getattr(spec, f.name)
-        if dataclasses.is_dataclass(v):
-            out[f.name] = to_dict(v)
-        elif v is None:
-            if _field_default(f) is not None:
-                out[f.name] = "none"
-        elif isinstance(v, tuple):
-            out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v]
-        else:
-            out[f.name] = v
+        if v is None and _field_default(f) is None:
+            continue  # TOML has no null: a None that is the default is left out
+        if isinstance(v, tuple):
+            v = [list(x) if isinstance(x, tuple) else x for x in v]
+        out[f.name] = to_dict(v) if dataclasses.is_dataclass(v) else "none" if v is None else v
     return out
 
 
 def _toml_scalar(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
+    if isinstance(v, (int, float)):
+        return repr(v) if isinstance(v, float) else str(v)  # repr writes inf, -inf and nan as TOML does
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, (list, tuple)):
@@ -378,63 +336,45 @@ def to_toml(data: dict[str, Any]) -> str:
     lr = 0.001
     optimizer = "adam"
     """
-    lines: list[str] = []
+    return "\n".join(_toml_lines(data, "")).lstrip("\n") + "\n"
 
-    def table(d: dict[str, Any], path: str) -> None:
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
-        tables = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if path and scalars:
-            lines.append(f"\n[{path}]")
-        for k, v in scalars.items():
-            lines.append(f"{k} = {_toml_scalar(v)}")
-        for k, v in tables.items():
-            table(v, f"{path}.{k}" if path else k)
 
-    table(data, "")
-    return "\n".join(lines).lstrip("\n") + "\n"
+def _toml_lines(table: dict[str, Any], path: str):
+    """The lines of ``table`` (its scalars under ``[path]``, then its nested tables)."""
+    scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+    if path and scalars:
+        yield f"\n[{path}]"
+    yield from (f"{k} = {_toml_scalar(v)}" for k, v in scalars)
+    for k, v in table.items():
+        if isinstance(v, dict):
+            yield from _toml_lines(v, f"{path}.{k}" if path else k)
 
 
 MAX_NESTING = 64  # brackets/braces deep in a spec file or a --set value (TOML parsing recurses)
 
 
+# a string (a double-quoted one with its escapes, ended by its quote or the line's end) or a comment
+_NOT_NESTING = re.compile(r'"(?:\\[\s\S]|[^"\\\n])*"?|\'[^\'\n]*\'?|#[^\n]*')
+
+
 def _nesting(text: str) -> int:
     """The deepest nesting of ``[`` and ``{`` outside quoted strings and comments (an upper bound
     of what the TOML parser will recurse into)."""
-    depth = deepest = 0
-    quote = None
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                i += 2
-                continue
-            if ch == quote or (ch == "\n" and quote in "\"'"):
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        i += 1
-    return deepest
+    steps = (1 if ch in "[{" else -1 for ch in _NOT_NESTING.sub("", text) if ch in "[{]}")
+    return max(accumulate(steps, lambda depth, step: max(0, depth + step), initial=0))
+
+
+def _loads(text: str, source: str, what: str, fix: str) -> dict[str, Any]:
+    if _nesting(text) > MAX_NESTING:
+        raise InputError(source, f"{what} more than {MAX_NESTING} deep", fix)
+    return tomllib.loads(text)  # the cap bounds the parser's recursion
 
 
 def load_toml_text(text: str, source: str) -> dict[str, Any]:
-    if _nesting(text) > MAX_NESTING:
-        raise InputError(source, f"nests lists or tables more than {MAX_NESTING} deep", "flatten the values")
     try:
-        return tomllib.loads(text)
+        return _loads(text, source, "nests lists or tables", "flatten the values")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, f"is not valid TOML ({' '.join(str(exc).split())})", "check the file's syntax") from None
-    except RecursionError:  # pragma: no cover - the nesting cap comes first
-        raise InputError(source, "nests too deeply", "flatten the values") from None
 
 
 def parse_value(text: str, *, name: str = "--set") -> Any:
@@ -442,23 +382,18 @@ def parse_value(text: str, *, name: str = "--set") -> Any:
 
     A value nested more than ``MAX_NESTING`` deep raises :class:`InputError` naming ``name``.
     """
-    if _nesting(text) > MAX_NESTING:
-        raise InputError(name, f"the value nests lists more than {MAX_NESTING} deep", "flatten the value")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return _loads(f"v = {text}", name, "the value nests lists", "flatten the value")["v"]
     except tomllib.TOMLDecodeError:
         return text
-    except RecursionError:  # pragma: no cover - the nesting cap comes first
-        raise InputError(name, "the value nests too deeply", "flatten the value") from None
 
 
 def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:
     """Apply ``key=value`` to the nested dict ``data`` in place (validation happens in :func:`from_dict`)."""
     if "=" not in assignment:
         raise InputError(flag, f"{assignment!r} is not key=value", f"write {flag} train.lr=1e-3")
-    key, raw = assignment.split("=", 1)
-    key = key.strip()
-    set_dotted(data, key, parse_value(raw.strip(), name=key or flag), flag=flag)
+    key, raw = (part.strip() for part in assignment.split("=", 1))
+    set_dotted(data, key, parse_value(raw, name=key or flag), flag=flag)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set") -> None:
@@ -477,27 +412,11 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set
 
 def split_grid_values(text: str) -> list[str]:
     """Split ``v1,v2,...`` at commas outside brackets and quotes: ``[16],[32, 32]`` → two values."""
-    out, depth, quote, cur = [], 0, None, []
-    for ch in text:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "[({":
-            depth += 1
-        elif ch in "])}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append("".join(cur).strip())
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur).strip())
-    return [v for v in out if v != ""]
-
-
-# keep typing imported for get_type_hints on user spec modules using typing names
-_ = typing
+    out, depth, cur = [], 0, ""
+    for tok in re.findall(r'"[^"]*"?|\'[^\']*\'?|[^"\']', text):  # a quoted string (to its end) or one character
+        depth += (tok in "[({") - (tok in "])}")
+        if tok == "," and depth == 0:
+            out, cur = out + [cur], ""
+        else:
+            cur += tok
+    return [v.strip() for v in out + [cur] if v.strip()]
