@@ -1,10 +1,10 @@
-"""Sweep members: their bucket key, their memory estimate, and training a bucket of them.
+"""Sweep members: their bucket key, and training a bucket of them.
 
 Every kind is swept the same way (:mod:`simbias.experiments._kind`): each member's plan is built,
 and jobs whose :func:`~simbias.experiments.lockstep_key` agree train through one
 :func:`~simbias.train.fit_ensemble` call (engine ``ensemble``), or each member alone exactly as
 ``simbias run`` trains it (engine ``sequential``).  A divergence is an outcome of its member; an
-exception fails its member (the sweep retries a failed bucket one member at a time).
+exception fails its member (a bucket that raised is retrained one member at a time).
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import Outcome
-from ..io import spec_hash
 from ..results import History
 from ._kind import get_kind, lockstep_key, train_plans
 from ._registry import Result
 from ._resume import checkpoint_interval, load_state, save_state
 from ._run import result_of
-from ._spec import to_dict
 
 __all__ = ["MemberResult", "run_member", "run_members", "static_key_of"]
 
@@ -41,22 +39,14 @@ class MemberResult:
     bucket_size: int = 1
 
 
-_KEYS: dict[str, Any] = {}
-
-
 def static_key_of(spec) -> Any:
     """The bucket key of ``spec`` (``None``: the member trains alone).
 
-    The member's plan is built once and the key is the :func:`~simbias.experiments.lockstep_key`
+    The member's plan is built (on the CPU) and the key is the :func:`~simbias.experiments.lockstep_key`
     of each of its jobs: members share a bucket exactly when all their jobs can train in lockstep.
     Building also validates the member (data opened, model built) before anything is written."""
-    h = spec_hash(to_dict(spec))
-    if h not in _KEYS:
-        if len(_KEYS) > 100_000:
-            _KEYS.clear()
-        keys = tuple(lockstep_key(f) for f in get_kind(spec.experiment).build(spec, "cpu").fits)
-        _KEYS[h] = None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
-    return _KEYS[h]
+    keys = tuple(lockstep_key(f) for f in get_kind(spec.experiment).build(spec, "cpu").fits)
+    return None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
 
 
 def _train(specs: list, *, device: str, on_step=None, chunk_size=None, checkpoint: dict | None = None) \

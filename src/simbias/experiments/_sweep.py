@@ -314,9 +314,8 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed); a
     sweep of more than :data:`MAX_MEMBERS` members is refused before it is expanded.
 
-    With ``check_on`` (a device) every member also passes its own checks before anything is
-    written: :func:`~simbias.experiments.preflight`, and its plan is built for its bucket key
-    (e.g. the target expression).  An error names the member and its values."""
+    With ``check_on`` (a device) every member also passes :func:`~simbias.experiments.preflight`
+    (seed, expressions on the domain, data files, memory).  An error names the member and its values."""
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
@@ -340,7 +339,6 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
                 spec = from_dict(cls, data)
                 if check_on is not None:
                     preflight(spec, device=check_on)
-                    static_key_of(spec)  # builds the member's plan: data, model, expressions
             except InputError as exc:
                 vals = ", ".join([f"{a.key}={v!r}" for a, v in point] + ([f"seed={s}"] if s is not None else []))
                 raise InputError(exc.what, f"member {len(members)} ({vals}): {exc.problem}", exc.fix) from None
@@ -371,7 +369,9 @@ class Task:
 def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: int | None = None,
          bucket_size: int | None = None) -> list[Task]:
     """Group ``members`` into tasks: buckets of one static key, split to ``memory_budget`` bytes
-    and ``bucket_size`` members (balanced); members without a bucket run one per task."""
+    and ``bucket_size`` members (balanced); members without a bucket run one per task.  Finding
+    the keys builds every member's plan: a member that cannot be built (e.g. its target
+    expression) raises :class:`InputError` naming it, before anything trains."""
     if engine not in ENGINES:
         raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
     if bucket_size is not None and (isinstance(bucket_size, bool) or not isinstance(bucket_size, int) or bucket_size < 1):
@@ -379,7 +379,11 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else int(memory_budget)
     buckets: dict[Any, list[Member]] = {}
     for m in members:
-        key = static_key_of(m.spec)  # also validates the member (e.g. its target expression)
+        try:
+            key = static_key_of(m.spec)
+        except InputError as exc:
+            vals = ", ".join(f"{k}={v!r}" for k, v in {**m.values, "seed": m.seed}.items())
+            raise InputError(exc.what, f"member {m.index} ({vals}): {exc.problem}", exc.fix) from None
         buckets.setdefault((None, m.index) if engine == "sequential" or key is None else key, []).append(m)
     tasks: list[Task] = []
     for key, ms in buckets.items():  # a key (None, i): member i alone
@@ -586,7 +590,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
                              "for parallel workers on one machine use --backend ray --workers K")
         device = check_device(device)
     members = expand(sweep, check_on=device)  # every member's own checks before anything is written
-    tasks = plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)
+    tasks = plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)  # builds them
     sd = SweepDir(out)
     sd.claim(sweep.hash, resume=resume)
     try:
