@@ -606,9 +606,8 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
 
         def flush() -> None:
             ordered = [rows[i] for i in sorted(rows)]
-            cols = dict.fromkeys(["member_id", *sweep.keys, "seed", "outcome"])
-            for r in ordered:  # then every summary column, in the order the members first have it
-                cols.update(dict.fromkeys(r))
+            # the fixed columns, then every summary column in the order the members first have it
+            cols = dict.fromkeys(["member_id", *sweep.keys, "seed", "outcome", *(c for r in ordered for c in r)])
             sd.write_results(list(cols), ordered)
             counts.update(dict.fromkeys(counts, 0), **Counter(r["outcome"] for r in ordered))  # members per outcome
             bar.set_postfix_str(f"finished {counts['completed'] + counts['diverged']}/{len(members)} "
