@@ -57,7 +57,7 @@ from ._members import MemberResult, run_members, static_key_of
 from ._preflight import estimate_bytes, preflight
 from ._registry import KINDS, _load_source, read_spec_text, spec_class
 from ._run import check_device
-from ._spec import (_toml_scalar, apply_override, from_dict, load_toml_text, parse_value, set_dotted,
+from ._spec import (apply_override, from_dict, load_toml_text, parse_value, set_dotted,
                     split_grid_values, to_dict, to_toml, valid_keys)
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
@@ -136,13 +136,10 @@ class Sweep:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_toml(self) -> str:
-        head = ["# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`", "[sweep]",
-                f"name = {_toml_scalar(self.name)}", f"experiment = {_toml_scalar(self.experiment)}",
-                f"hash = {_toml_scalar(self.hash)}"]
-        head += [f"{mode} = {_toml_scalar(self._lists(mode))}" for mode in ("grid", "zip")]
-        if self.seeds is not None:
-            head.append(f"seeds = {_toml_scalar(list(self.seeds))}")
-        return "\n".join(head) + "\n\n" + to_toml({"base": self.base})
+        table = {"name": self.name, "experiment": self.experiment, "hash": self.hash, "grid": self._lists("grid"),
+                 "zip": self._lists("zip"), "seeds": None if self.seeds is None else list(self.seeds)}
+        return ("# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`\n"
+                + to_toml({"sweep": _pruned(table), "base": self.base}))
 
 
 def _pruned(d: dict[str, Any]) -> dict[str, Any]:
