@@ -15,6 +15,7 @@ from helpers import REL, assert_histories_close, assert_results_close
 
 from simbias.errors import InputError
 from simbias.experiments import (expand, load_sweep, make_sweep, plan, resolve_spec, run, run_sweep, to_dict)
+from simbias.experiments._preflight import estimate_bytes
 from simbias.io import SweepDir, read_csv, spec_hash
 
 TINY = ["model.widths=[16]", "train.steps=60", "problem.n_train=64", "problem.n_test=100", "record.snapshot_every=20"]
@@ -78,7 +79,7 @@ def test_buckets_group_by_shape_and_split_to_budget():
     assert [len(t.members) for t in tasks] == [8, 8] and all(t.engine == "ensemble" for t in tasks)
     assert {tuple(m.spec.model.widths) for m in tasks[0].members} == {(8,)}
     assert [len(t.members) for t in plan(ms, bucket_size=3)] == [3, 3, 2, 3, 3, 2]
-    per = __import__("simbias.experiments._members", fromlist=["x"]).member_bytes_of(ms[0].spec)
+    per = estimate_bytes(ms[0].spec)[0]
     sizes = [len(t.members) for t in plan(ms, memory_budget=4 * per)]  # width-8 members take `per` bytes each
     assert sizes[:2] == [4, 4] and max(sizes[2:]) < 4 and sum(sizes) == 16
     assert [len(t.members) for t in plan(ms, engine="sequential")] == [1] * 16

@@ -28,8 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..errors import InputError
-from ..errors import Outcome
+from ..errors import InputError, Outcome
 from ..results import History
 
 __all__ = ["AUTO_MIN_STEPS", "AUTO_EVERY", "checkpoint_interval", "save_state", "load_state"]
@@ -52,25 +51,18 @@ def checkpoint_interval(value: Any, steps: int) -> int | None:
     >>> checkpoint_interval("auto", 1000), checkpoint_interval("auto", 50_000), checkpoint_interval(200, 1000)
     (None, 5000, 200)
     """
-    if value is None or value == 0:
-        return None
     if value == "auto":
         return AUTO_EVERY if steps >= AUTO_MIN_STEPS else None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if value not in (None, 0) and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise InputError("--checkpoint-every", f"got {value!r}", "give a number of steps (0: no checkpoints)")
-    return value
-
-
-def _bytes_tensor(data: bytes) -> torch.Tensor:
-    return torch.frombuffer(bytearray(data), dtype=torch.uint8) if data else torch.zeros(0, dtype=torch.uint8)
+    return value or None
 
 
 def pack_history(h: History) -> dict[str, Any]:
     buf = io.BytesIO()
     np.savez(buf, **h.to_npz_dict())
-    outcome = [str(o) for o in h.outcome] if isinstance(h.outcome, list) else str(h.outcome)
-    meta = json.dumps({"outcome": outcome, "diverged_step": h.diverged_step, "info": h.info})
-    return {"npz": _bytes_tensor(buf.getvalue()), "meta": meta}
+    meta = json.dumps({"outcome": h.outcome, "diverged_step": h.diverged_step, "info": h.info})  # str enums
+    return {"npz": torch.frombuffer(bytearray(buf.getvalue()), dtype=torch.uint8), "meta": meta}
 
 
 def unpack_history(d: dict[str, Any]) -> History:
@@ -87,10 +79,7 @@ def generators(fits: Sequence[Any]) -> list[torch.Generator]:
     """Every distinct ``torch.Generator`` the jobs hold (their ``generator=`` option and problem attributes)."""
     out: list[torch.Generator] = []
     for f in fits:
-        cands = [f.options.get("generator")]
-        if hasattr(f.problem, "__dict__"):
-            cands += [v for _, v in sorted(vars(f.problem).items())]
-        for g in cands:
+        for g in [f.options.get("generator"), *(v for _, v in sorted(getattr(f.problem, "__dict__", {}).items()))]:
             if isinstance(g, torch.Generator) and not any(g is o for o in out):
                 out.append(g)
     return out

@@ -33,36 +33,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import hashlib
+import importlib
 import json
 import math
 import os
-import sys
+import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
+from collections import Counter
 from itertools import product
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import InputError
-from ..io import SweepDir, environment_info, flatten_summary, spec_hash
-from ._members import MemberResult, member_bytes_of, run_members, static_key_of
-from ._registry import KINDS, _load_source, spec_class
-from ._preflight import preflight
+from ..io import SweepDir, environment_info, flatten_summary, read_json, spec_hash
+from ._kind import PLUGINS, load_plugin
+from ._members import MemberResult, run_members, static_key_of
+from ._preflight import estimate_bytes, preflight
+from ._registry import KINDS, _load_source, read_spec_text, spec_class
 from ._run import check_device
-from ._spec import (_toml_scalar, apply_override, from_dict, load_toml_text, parse_value, set_dotted,
+from ._spec import (apply_override, from_dict, load_toml_text, parse_value, set_dotted,
                     split_grid_values, to_dict, to_toml, valid_keys)
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS",
-           "validate_members"]
+           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
 BACKENDS = ("local", "ray", "slurm")
 DEFAULT_MEMORY_BUDGET = 2 << 30  # bytes per task
 MAX_MEMBERS = 100_000  # a sweep larger than this is refused at once (split it into several sweeps)
+CHECKPOINTS = "checkpoints"  # the sweep directory's folder of task checkpoints
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,11 +121,12 @@ class Sweep:
         """The swept spec keys (``seed`` excluded: it has its own column)."""
         return [a.key for a in self.axes if a.key != "seed"]
 
+    def _lists(self, mode: str) -> list[list]:
+        return [[a.key, list(a.values)] for a in self.axes if a.mode == mode]
+
     def identity(self) -> dict[str, Any]:
         base = _pruned({k: v for k, v in self.base.items() if k != "description"})
-        return {"experiment": self.experiment, "base": base,
-                "grid": [[a.key, list(a.values)] for a in self.axes if a.mode == "grid"],
-                "zip": [[a.key, list(a.values)] for a in self.axes if a.mode == "zip"],
+        return {"experiment": self.experiment, "base": base, "grid": self._lists("grid"), "zip": self._lists("zip"),
                 "seeds": None if self.seeds is None else list(self.seeds)}
 
     @property
@@ -130,28 +136,16 @@ class Sweep:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_toml(self) -> str:
-        head = ["# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`", "[sweep]",
-                f"name = {_toml_scalar(self.name)}", f"experiment = {_toml_scalar(self.experiment)}",
-                f"hash = {_toml_scalar(self.hash)}"]
-        for mode in ("grid", "zip"):
-            axes = [[a.key, list(a.values)] for a in self.axes if a.mode == mode]
-            head.append(f"{mode} = {_toml_scalar(axes)}")
-        if self.seeds is not None:
-            head.append(f"seeds = {_toml_scalar(list(self.seeds))}")
-        return "\n".join(head) + "\n\n" + to_toml({"base": self.base})
+        table = {"name": self.name, "experiment": self.experiment, "hash": self.hash, "grid": self._lists("grid"),
+                 "zip": self._lists("zip"), "seeds": None if self.seeds is None else list(self.seeds)}
+        return ("# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`\n"
+                + to_toml({"sweep": _pruned(table), "base": self.base}))
 
 
 def _pruned(d: dict[str, Any]) -> dict[str, Any]:
     """``d`` without ``None`` values and empty tables, at every depth: what ``sweep.toml`` can hold."""
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            v = _pruned(v)
-            if not v:
-                continue
-        if v is not None:
-            out[k] = v
-    return out
+    items = ((k, _pruned(v) if isinstance(v, dict) else v) for k, v in d.items())
+    return {k: v for k, v in items if v is not None and v != {}}
 
 
 def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
@@ -204,11 +198,11 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
     (['model.widths'], ([16], [32]))
     """
     p = Path(source)
-    if p.name == "sweep.toml" or (p.suffix == ".toml" and p.is_file() and _is_sweep_file(p)):
+    data, name = ({}, "") if p.name == "sweep.toml" else _load_source(source)
+    if p.name == "sweep.toml" or "sweep" in data:  # a sweep definition: the sweep it holds
         if grid or zip or seeds is not None or overrides:
             raise InputError("NAME|FILE", f"{source} is a sweep definition", "give no --set/--grid/--zip/--seeds with it")
         return load_sweep(p)
-    data, name = _load_source(source)
     for a in overrides:
         apply_override(data, a)
     kind = data.get("experiment")
@@ -217,57 +211,33 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
                          f"add experiment = one of {', '.join(sorted(KINDS))}")
     cls = spec_class(kind)
     base = to_dict(from_dict(cls, data))
-    keys = set(valid_keys(cls))
+    keys = sorted(set(valid_keys(cls)) - {"experiment"})
     axes: list[Axis] = []
-    seen: set[str] = set()
-    for mode, items, flag in (("grid", grid, "--grid"), ("zip", zip, "--zip")):
-        for text in items:
-            key, values = _parse_axis(text, flag)
-            if key not in keys or key in ("experiment",):
-                raise InputError(flag, f"{key!r} is not a spec key of {kind}",
-                                 f"valid keys: {', '.join(k for k in sorted(keys) if k != 'experiment')}")
-            if key in seen:
-                raise InputError(flag, f"{key} is swept twice", "give each key once")
-            seen.add(key)
+    for mode, items in (("grid", grid), ("zip", zip)):
+        for key, values in (_parse_axis(text, f"--{mode}") for text in items):
+            if key not in keys:
+                raise InputError(f"--{mode}", f"{key!r} is not a spec key of {kind}", f"valid keys: {', '.join(keys)}")
+            if any(a.key == key for a in axes):
+                raise InputError(f"--{mode}", f"{key} is swept twice", "give each key once")
             axes.append(Axis(key, values, mode))
     zips = [a for a in axes if a.mode == "zip"]
-    if zips and len({len(a.values) for a in zips}) > 1:
+    if len({len(a.values) for a in zips}) > 1:
         lens = ", ".join(f"{a.key}: {len(a.values)}" for a in zips)
         raise InputError("--zip", f"zipped lists differ in length ({lens})", "give every --zip key as many values")
-    seed_list = None
     if seeds is not None:
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
             raise InputError("--seeds", f"got {seeds!r}", "give a positive number of seeds")
-        if "seed" in seen:
+        if any(a.key == "seed" for a in axes):
             raise InputError("--seeds", "the grid already names seed", "give either --seeds N or --grid seed=...")
         if seeds > MAX_MEMBERS:
             raise InputError("--seeds", f"got {seeds}; a sweep has at most {MAX_MEMBERS} members",
                              "split it into several sweeps")
-        seed_list = tuple(range(seeds))
-    if not axes and seed_list is None:
+    elif not axes:
         raise InputError("--grid", "the sweep is empty (no --grid, --zip or --seeds)",
                          "give e.g. --grid train.lr=1e-3,1e-2 or --seeds 4")
-    sweep = Sweep(name=name, experiment=kind, base=base, axes=tuple(axes), seeds=seed_list)
-    _check_size(sweep)
-    expand(sweep)  # validate every member now (types, duplicates), before anything trains
+    sweep = Sweep(name, kind, base, tuple(axes), None if seeds is None else tuple(range(seeds)))
+    expand(sweep)  # validate every member now (size, types, duplicates), before anything trains
     return sweep
-
-
-def _check_size(sweep: Sweep) -> None:
-    """Refuse a sweep of more than :data:`MAX_MEMBERS` members before expanding it."""
-    grid = [len(a.values) for a in sweep.axes if a.mode == "grid"]
-    zips = [len(a.values) for a in sweep.axes if a.mode == "zip"]
-    n = math.prod(grid) * (zips[0] if zips else 1) * (len(sweep.seeds) if sweep.seeds is not None else 1)
-    if n > MAX_MEMBERS:
-        raise InputError("--grid" if grid else "--zip" if zips else "--seeds",
-                         f"the sweep has {n} members; at most {MAX_MEMBERS} are allowed", "split it into several sweeps")
-
-
-def _is_sweep_file(p: Path) -> bool:
-    try:
-        return "sweep" in load_toml_text(p.read_text(encoding="utf-8"), str(p))
-    except (OSError, InputError):
-        return False
 
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
@@ -293,8 +263,6 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     >>> load_sweep(path) == sweep
     True
     """
-    from ._registry import read_spec_text
-
     p = Path(path)
     if p.is_dir():
         p = p / "sweep.toml"
@@ -305,11 +273,9 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     if not isinstance(sw, dict) or not isinstance(data.get("base"), dict):
         raise InputError(str(p), "is not a sweep definition (no [sweep] and [base])", "give a sweep.toml")
     try:
-        axes = [Axis(str(k), tuple(v), "grid") for k, v in sw.get("grid", [])]
-        axes += [Axis(str(k), tuple(v), "zip") for k, v in sw.get("zip", [])]
+        axes = tuple(Axis(str(k), tuple(v), mode) for mode in ("grid", "zip") for k, v in sw.get(mode, []))
         seeds = tuple(int(s) for s in sw["seeds"]) if "seeds" in sw else None
-        sweep = Sweep(name=str(sw.get("name", p.parent.name)), experiment=str(sw["experiment"]), base=data["base"],
-                      axes=tuple(axes), seeds=seeds)
+        sweep = Sweep(str(sw.get("name", p.parent.name)), str(sw["experiment"]), data["base"], axes, seeds)
         h = sweep.hash
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(str(p), f"is damaged or not written by simbias sweep ({type(exc).__name__}: "
@@ -317,7 +283,6 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     if sw.get("hash") and sw["hash"] != h:
         raise InputError(str(p), f"records hash {sw['hash']} but its contents hash to {h}",
                          "the file was edited; restore it or start a new sweep")
-    _check_size(sweep)
     return sweep
 
 
@@ -336,61 +301,52 @@ class Member:
     seed: int
 
 
-def _get_dotted(data: dict, key: str):
-    node: Any = data
+def _get_dotted(data: Any, key: str) -> Any:
     for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
-def validate_members(members: Sequence[Member], *, device: str = "cpu") -> None:
-    """Run every member's checks (:func:`~simbias.experiments.preflight` and its bucket key, e.g.
-    the target expression) before anything is written; the error names the member and its values."""
-    for m in members:
-        try:
-            preflight(m.spec, device=device)
-            static_key_of(m.spec)
-        except InputError as exc:
-            vals = ", ".join(f"{k}={v!r}" for k, v in m.values.items()) or f"seed={m.seed}"
-            raise InputError(exc.what, f"member {m.index} ({vals}): {exc.problem}", exc.fix) from None
+def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
+    """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed); a
+    sweep of more than :data:`MAX_MEMBERS` members is refused before it is expanded.
 
-
-def expand(sweep: Sweep) -> list[Member]:
-    """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed)."""
+    With ``check_on`` (a device) every member also passes :func:`~simbias.experiments.preflight`
+    (seed, expressions on the domain, data files, memory).  An error names the member and its values."""
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
-    n_zip = len(zips[0].values) if zips else 1
     seeds = sweep.seeds if sweep.seeds is not None else (None,)
+    n = math.prod(len(a.values) for a in grid) * (len(zips[0].values) if zips else 1) * len(seeds)
+    if n > MAX_MEMBERS:
+        raise InputError("--grid" if grid else "--zip" if zips else "--seeds",
+                         f"the sweep has {n} members; at most {MAX_MEMBERS} are allowed", "split it into several sweeps")
+    points = ([*zip(grid, combo), *((a, a.values[z]) for a in zips)] for combo in product(*(a.values for a in grid))
+              for z in range(len(zips[0].values) if zips else 1))
     members: list[Member] = []
     seen: dict[str, int] = {}
-    for combo in product(*(a.values for a in grid)):
-        for z in range(n_zip):
-            for s in seeds:
-                data = copy.deepcopy(sweep.base)
-                for a, v in zip(grid, combo):
-                    set_dotted(data, a.key, copy.deepcopy(v), flag="--grid")
-                for a in zips:
-                    set_dotted(data, a.key, copy.deepcopy(a.values[z]), flag="--zip")
-                if s is not None:
-                    data["seed"] = s
-                try:
-                    spec = from_dict(cls, data)
-                except InputError as exc:
-                    vals = [f"{a.key}={v!r}" for a, v in zip(grid, combo)] + \
-                           [f"{a.key}={a.values[z]!r}" for a in zips] + ([f"seed={s}"] if s is not None else [])
-                    raise InputError(exc.what, f"member {len(members)} ({', '.join(vals)}): {exc.problem}",
-                                     exc.fix) from None
-                resolved = to_dict(spec)
-                mid = spec_hash(resolved)
-                if mid in seen:
-                    raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
-                                     "remove duplicate values (e.g. 1e-3 and 0.001)")
-                seen[mid] = len(members)
-                values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
-                members.append(Member(len(members), mid, spec, values, int(spec.seed)))
+    for point in points:
+        for s in seeds:
+            data = copy.deepcopy(sweep.base)
+            for a, v in point:
+                set_dotted(data, a.key, copy.deepcopy(v), flag=f"--{a.mode}")
+            if s is not None:
+                data["seed"] = s
+            try:
+                spec = from_dict(cls, data)
+                if check_on is not None:
+                    preflight(spec, device=check_on)
+            except InputError as exc:
+                vals = ", ".join([f"{a.key}={v!r}" for a, v in point] + ([f"seed={s}"] if s is not None else []))
+                raise InputError(exc.what, f"member {len(members)} ({vals}): {exc.problem}", exc.fix) from None
+            resolved = to_dict(spec)
+            mid = spec_hash(resolved)
+            if mid in seen:
+                raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
+                                 "remove duplicate values (e.g. 1e-3 and 0.001)")
+            seen[mid] = len(members)
+            values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
+            members.append(Member(len(members), mid, spec, values, int(spec.seed)))
     return members
 
 
@@ -404,85 +360,52 @@ class Task:
 
     @property
     def steps(self) -> int:
-        return sum(_steps_of(m.spec) for m in self.members)
-
-
-def _steps_of(spec) -> int:
-    return int(getattr(getattr(spec, "train", None), "steps", 1) or 1)
+        return sum(int(getattr(getattr(m.spec, "train", None), "steps", 1) or 1) for m in self.members)
 
 
 def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: int | None = None,
          bucket_size: int | None = None) -> list[Task]:
     """Group ``members`` into tasks: buckets of one static key, split to ``memory_budget`` bytes
-    and ``bucket_size`` members (balanced); members without a bucket run one per task."""
+    and ``bucket_size`` members (balanced); members without a bucket run one per task.  Finding
+    the keys builds every member's plan: a member that cannot be built (e.g. its target
+    expression) raises :class:`InputError` naming it, before anything trains."""
     if engine not in ENGINES:
         raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
     if bucket_size is not None and (isinstance(bucket_size, bool) or not isinstance(bucket_size, int) or bucket_size < 1):
         raise InputError("--bucket-size", f"got {bucket_size!r}", "give a positive number of members")
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else int(memory_budget)
     buckets: dict[Any, list[Member]] = {}
-    singles: list[Task] = []
     for m in members:
-        key = static_key_of(m.spec)  # also validates the member (e.g. its target expression)
-        if engine == "sequential" or key is None:
-            singles.append(Task(m.spec.experiment, [m], "sequential"))
-        else:
-            buckets.setdefault(key, []).append(m)
-    tasks = list(singles)
-    for ms in buckets.values():
-        per = member_bytes_of(ms[0].spec) or 0
-        cap = len(ms) if per <= 0 else max(1, budget // per)
-        if bucket_size is not None:
-            cap = min(cap, bucket_size)
+        try:
+            key = static_key_of(m.spec)
+        except InputError as exc:
+            vals = ", ".join(f"{k}={v!r}" for k, v in {**m.values, "seed": m.seed}.items())
+            raise InputError(exc.what, f"member {m.index} ({vals}): {exc.problem}", exc.fix) from None
+        buckets.setdefault((None, m.index) if engine == "sequential" or key is None else key, []).append(m)
+    tasks: list[Task] = []
+    for key, ms in buckets.items():  # a key (None, i): member i alone
+        per = estimate_bytes(ms[0].spec)[0]
+        cap = min(len(ms) if per <= 0 else max(1, budget // per), bucket_size or len(ms))
         n = math.ceil(len(ms) / cap)
-        base, extra = divmod(len(ms), n)
-        start = 0
-        for i in range(n):
-            size = base + (1 if i < extra else 0)
-            tasks.append(Task(ms[0].spec.experiment, ms[start:start + size], "ensemble"))
-            start += size
-    tasks.sort(key=lambda t: t.members[0].index)
-    return tasks
+        size, extra = divmod(len(ms), n)  # n balanced tasks, the first `extra` one member larger
+        tasks += [Task(ms[0].spec.experiment, ms[i * size + min(i, extra):(i + 1) * size + min(i + 1, extra)],
+                       "sequential" if key[0] is None else "ensemble") for i in range(n)]
+    return sorted(tasks, key=lambda t: t.members[0].index)
 
 
 def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
-    from ._kind import PLUGINS
-
     return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS),
-            "checkpoint": checkpoint}
-
-
-CHECKPOINTS = "checkpoints"
-
-
-def task_id(task: Task) -> str:
-    """A task's name for its checkpoint file: the hash of its engine and its members' ids."""
-    return hashlib.sha256(repr((task.engine, [m.id for m in task.members])).encode()).hexdigest()[:16]
-
-
-def _task_checkpoint(sd: SweepDir, task: Task, every, resume: bool) -> dict[str, Any] | None:
-    if every is None or every == 0:
-        return None
-    return {"path": str(sd.path / CHECKPOINTS / f"{task_id(task)}.pt"), "task": task_id(task), "every": every,
-            "resume": resume}
+            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS), "checkpoint": checkpoint}
 
 
 def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
-    """Run one task (what a worker does): rebuild the specs, train, return the member results."""
-    from ._kind import load_plugin
-
+    """Run one task (what a worker does): rebuild the specs, train, return the member results
+    (a bucket that raised is retrained one member at a time, so a bad member fails alone)."""
     for p in payload.get("plugins", ()):  # a worker process loads the --plugin files of the sweep
         load_plugin(p)
-    cls = spec_class(payload["kind"])
-    specs = [from_dict(cls, d) for d in payload["specs"]]
-    results = run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
-                          chunk_size=payload.get("chunk_size"), checkpoint=payload.get("checkpoint"))
-    if len(specs) > 1 and all(str(r.outcome) == "failed" for r in results):
-        # an exception inside a bucket: retrain its members one by one, so a bad member fails alone
-        results = [run_members([s], engine=payload["engine"], device=payload["device"],
-                               chunk_size=payload.get("chunk_size"))[0] for s in specs]
-    return results
+    specs = [from_dict(spec_class(payload["kind"]), d) for d in payload["specs"]]
+    return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
+                       chunk_size=payload.get("chunk_size"), checkpoint=payload.get("checkpoint"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,61 +451,38 @@ class SweepResult:
     wall_time_s: float = 0.0
 
 
-class _Writer:
-    """Writes member run directories and keeps ``results.csv`` in step with them."""
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
-    def __init__(self, sd: SweepDir, sweep: Sweep, members: list[Member], *, engine: str, backend: str, device: str):
-        self.sd, self.sweep, self.members = sd, sweep, members
-        self.engine, self.backend, self.device = engine, backend, device
-        self.rows: dict[int, dict[str, Any]] = {}
-        self.summary_cols: dict[int, list[str]] = {}
-        self.counts = {"completed": 0, "diverged": 0, "failed": 0}
-        self.failures: list[tuple[str, str]] = []
 
-    def load_done(self, m: Member) -> bool:
-        """Take a finished member's row from disk; ``False`` when its files are damaged or
-        missing (then it is retrained)."""
-        import zipfile
+def _row(m: Member, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
+    return {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flatten_summary(summary)}
 
-        d = self.sd.member(m.id).path
-        try:
-            summary, manifest = self.sd.read_member(m.id)
-        except (OSError, ValueError, RecursionError):
-            return False
-        if not isinstance(summary, dict) or not isinstance(manifest, dict) or not (d / "summary.json").is_file():
-            return False
-        hist = d / "history.npz"
-        if hist.exists() and not zipfile.is_zipfile(hist):
-            return False
-        if not hist.exists() and manifest.get("outcome") == "completed":
-            return False
-        self._add_row(m, manifest.get("outcome", "completed"), summary)
-        return True
 
-    def _add_row(self, m: Member, outcome: str, summary: dict[str, Any]) -> None:
-        flat = flatten_summary(summary)
-        row: dict[str, Any] = {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flat}
-        self.rows[m.index] = row
-        self.summary_cols[m.index] = list(flat)
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+def _read_done(sd: SweepDir, m: Member) -> dict[str, Any] | None:
+    """The ``results.csv`` row of a finished member, read from its files; ``None`` when they are
+    damaged or missing (then it is retrained)."""
+    d = sd.member(m.id).path
+    try:
+        summary, manifest = sd.read_member(m.id)
+    except (OSError, ValueError, RecursionError):
+        return None
+    hist = d / "history.npz"
+    if isinstance(summary, dict) and isinstance(manifest, dict) and (d / "summary.json").is_file() and (
+            zipfile.is_zipfile(hist) if hist.exists() else manifest.get("outcome") != "completed"):
+        return _row(m, manifest.get("outcome", "completed"), summary)
+    return None
 
-    def write(self, m: Member, mr: MemberResult, started: str) -> None:
-        rd = self.sd.member(m.id)
-        data = to_dict(m.spec)
-        if rd.path.is_dir() and not self.sd.is_done(m.id):  # leftovers of a failed or damaged try: start clean
-            import shutil
 
-            shutil.rmtree(rd.path, ignore_errors=True)
-        rd.claim(m.id)  # removes an old done-marker, so it never stands over new, half-written files
-        try:
-            self._write_member(rd, m, mr, started, data)
-        finally:
-            rd.release()
-
-    def _write_member(self, rd, m: Member, mr: MemberResult, started: str, data: dict) -> None:
-        from ..io import read_json
-
-        rd.write_spec(to_toml(data))
+def _write_member(sd: SweepDir, m: Member, mr: MemberResult, device: str, started: str, table: dict) -> dict:
+    """Write ``m``'s run directory (``table``: the manifest's ``sweep`` fields) and return its row,
+    built from what is on disk, so a resumed sweep reads back exactly the same."""
+    rd = sd.member(m.id)
+    if rd.path.is_dir() and not sd.is_done(m.id):  # leftovers of a failed or damaged try: start clean
+        shutil.rmtree(rd.path, ignore_errors=True)
+    rd.claim(m.id)  # removes an old done-marker, so it never stands over new, half-written files
+    try:
+        rd.write_spec(to_toml(to_dict(m.spec)))
         hist = mr.result.history
         if hist is not None and len(hist.steps):
             rd.write_history(hist)
@@ -590,31 +490,18 @@ class _Writer:
             (rd.path / "history.npz").unlink(missing_ok=True)
         rd.write_summary(mr.result.summary)
         manifest: dict[str, Any] = {
-            "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": self.device,
+            "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": device,
             "dtype": getattr(m.spec, "dtype", None), "started": started, **environment_info(),
-            "outcome": str(mr.outcome), "wall_time_s": round(mr.wall_time_s, 3),
-            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "sweep": {"hash": self.sweep.hash, "member": m.index, "engine": self.engine, "backend": self.backend,
-                      "bucket_size": mr.bucket_size},
-        }
+            "outcome": str(mr.outcome), "wall_time_s": round(mr.wall_time_s, 3), "finished": _now(),
+            "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
         if mr.diverged_step is not None:
             manifest["diverged_step"] = mr.diverged_step
         if mr.error:
             manifest["error"] = mr.error
-            self.failures.append((m.id, mr.error))
         rd.write_manifest(manifest)  # last: the done-marker
-        # the row is built from what is on disk, so a resumed sweep reads back exactly the same
-        self._add_row(m, str(mr.outcome), read_json(rd.path / "summary.json"))
-
-    def flush(self) -> None:
-        cols = ["member_id", *self.sweep.keys, "seed", "outcome"]
-        seen = set(cols)
-        for i in sorted(self.summary_cols):
-            for c in self.summary_cols[i]:
-                if c not in seen:
-                    seen.add(c)
-                    cols.append(c)
-        self.sd.write_results(cols, [self.rows[i] for i in sorted(self.rows)])
+    finally:
+        rd.release()
+    return _row(m, str(mr.outcome), read_json(rd.path / "summary.json"))
 
 
 def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble", backend: str = "local",
@@ -687,28 +574,64 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     >>> (result.path / "results.csv").is_file()
     True
     """
+    t0 = time.perf_counter()
     if backend not in BACKENDS:
         raise InputError("--backend", f"got {backend!r}", f"choose one of {', '.join(BACKENDS)}")
-    if engine not in ENGINES:
-        raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InputError("--workers", f"got {workers!r}", "give a positive number of workers")
     if address and backend != "ray":
         raise InputError("--address", "only the ray backend joins a cluster", "add --backend ray")
-    if backend == "local" and (workers or 1) > 1:
-        raise InputError("--workers", "the local backend runs its tasks in this process, one after another",
-                         "for parallel workers on one machine use --backend ray --workers K")
     if backend == "local":
+        if (workers or 1) > 1:
+            raise InputError("--workers", "the local backend runs its tasks in this process, one after another",
+                             "for parallel workers on one machine use --backend ray --workers K")
         device = check_device(device)
-    members = expand(sweep)
-    validate_members(members, device=device)  # every member's own checks before anything is written
+    members = expand(sweep, check_on=device)  # every member's own checks before anything is written
+    tasks = plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)  # builds them
     sd = SweepDir(out)
     sd.claim(sweep.hash, resume=resume)
     try:
-        return _run_claimed(sweep, sd, members, engine=engine, backend=backend, address=address, workers=workers,
-                            device=device, resume=resume, progress=progress, memory_budget=memory_budget,
-                            bucket_size=bucket_size, chunk_size=chunk_size, backend_options=backend_options,
-                            checkpoint_every=checkpoint_every)
+        sd.write_definition(sweep.to_toml())
+        rows = {m.index: r for m in members if resume and sd.is_done(m.id) and (r := _read_done(sd, m)) is not None}
+        todo = {m.id for m in members if m.index not in rows}
+        # Resume retrains an unfinished member in the very task it was planned in (the whole task,
+        # writing only the missing members): batch composition may change the last bits on some CPUs.
+        tasks = [t for t in tasks if any(m.id in todo for m in t.members)]
+        started, failures = _now(), []
+        table = {"hash": sweep.hash, "member": None, "engine": engine, "backend": backend}  # the manifests' "sweep"
+        counts = {"completed": 0, "diverged": 0, "failed": 0}
+
+        def flush() -> None:
+            ordered = [rows[i] for i in sorted(rows)]
+            # the fixed columns, then every summary column in the order the members first have it
+            cols = dict.fromkeys(["member_id", *sweep.keys, "seed", "outcome", *(c for r in ordered for c in r)])
+            sd.write_results(list(cols), ordered)
+            counts.update(dict.fromkeys(counts, 0), **Counter(r["outcome"] for r in ordered))  # members per outcome
+            bar.set_postfix_str(f"finished {counts['completed'] + counts['diverged']}/{len(members)} "
+                                f"(diverged {counts['diverged']}), failed {counts['failed']}")
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(t.steps for t in tasks), desc=f"sweep {sweep.name}", unit="member-step", unit_scale=True,
+                   dynamic_ncols=True, disable=not (progress and tasks))  # on stderr
+        runner = {"local": _run_local, "ray": _run_ray, "slurm": _run_slurm}[backend]
+        try:
+            flush()
+            for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
+                                        options=dict(backend_options or {}), sweep_dir=sd.path, every=checkpoint_every,
+                                        resume=resume, progress=bar.update):
+                for m, mr in zip(task.members, results):
+                    if m.id in todo:
+                        rows[m.index] = _write_member(sd, m, mr, device, started, table)
+                        if mr.error:
+                            failures.append((m.id, mr.error))
+                flush()
+            shutil.rmtree(sd.path / CHECKPOINTS, ignore_errors=True)  # every task is written (a kill's leftovers)
+        finally:
+            flush()
+            bar.close()
+        return SweepResult(sd.path, sweep, len(members), counts, len(members) - len(todo), failures,
+                           time.perf_counter() - t0)
     except InputError:
         sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
         raise
@@ -716,78 +639,22 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         sd.release()
 
 
-def _run_claimed(sweep: Sweep, sd: SweepDir, members: list[Member], *, engine, backend, address, workers, device,
-                 resume, progress, memory_budget, bucket_size, chunk_size, backend_options,
-                 checkpoint_every="auto") -> SweepResult:
-    sd.write_definition(sweep.to_toml())
-    writer = _Writer(sd, sweep, members, engine=engine, backend=backend, device=device)
-    pending = []
-    for m in members:
-        if not (resume and sd.is_done(m.id) and writer.load_done(m)):
-            pending.append(m)
-    skipped = len(members) - len(pending)
-    # Resume retrains an unfinished member in the very bucket it was planned in (the whole bucket,
-    # writing only the missing members): batch composition may change the last bits on some CPUs.
-    todo = {m.id for m in pending}
-    tasks = [t for t in plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)
-             if any(m.id in todo for m in t.members)]
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    t0 = time.perf_counter()
-    bar = None
-    if progress and tasks:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(t.steps for t in tasks), desc=f"sweep {sweep.name}", unit="member-step",
-                   unit_scale=True, dynamic_ncols=True, file=sys.stderr)
-
-    def postfix() -> None:
-        if bar is not None:
-            c = writer.counts
-            bar.set_postfix_str(f"finished {c['completed'] + c['diverged']}/{len(members)} "
-                                f"(diverged {c['diverged']}), failed {c['failed']}")
-
-    def finished(task: Task, results: list[MemberResult]) -> None:
-        for m, mr in zip(task.members, results):
-            if m.id in todo:
-                writer.write(m, mr, started)
-        writer.flush()
-        ck = sd.path / CHECKPOINTS / f"{task_id(task)}.pt"
-        ck.unlink(missing_ok=True)  # its members are written: nothing left to resume
-        try:
-            ck.parent.rmdir()
-        except OSError:
-            pass  # other tasks' checkpoints, or none
-        postfix()
-
-    writer.flush()
-    postfix()
-    try:
-        if backend == "local":
-            for task in tasks:
-                on_step = (lambda k: bar.update(k)) if bar is not None else None
-                cp = _task_checkpoint(sd, task, checkpoint_every, resume)
-                finished(task, execute_task(_payload(task, device, chunk_size, cp), on_step=on_step))
-        else:
-            runner = {"ray": _run_ray, "slurm": _run_slurm}[backend]
-            for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
-                                        options=dict(backend_options or {}), sweep_dir=sd.path):
-                if bar is not None:
-                    bar.update(task.steps)
-                finished(task, results)
-        import shutil
-
-        shutil.rmtree(sd.path / CHECKPOINTS, ignore_errors=True)  # every task is written (a kill's leftovers)
-    finally:
-        writer.flush()
-        if bar is not None:
-            bar.close()
-    return SweepResult(sd.path, sweep, len(members), dict(writer.counts), skipped, writer.failures,
-                       time.perf_counter() - t0)
-
-
 # --------------------------------------------------------------------------------------------
 # backends (workers compute; this process writes)
 # --------------------------------------------------------------------------------------------
+
+def _run_local(tasks, *, device, chunk_size, sweep_dir, every, resume, progress, **_):
+    """Each task in this process, one after another; with ``every`` a task checkpoints into
+    ``checkpoints/<task>.pt`` (``resume``: continues from it), removed once its members are written."""
+    folder = Path(sweep_dir) / CHECKPOINTS
+    for task in tasks:
+        tid = hashlib.sha256(repr((task.engine, [m.id for m in task.members])).encode()).hexdigest()[:16]
+        ck = {"path": str(folder / f"{tid}.pt"), "task": tid, "every": every, "resume": resume} if every else None
+        yield task, execute_task(_payload(task, device, chunk_size, ck), on_step=progress)
+        (folder / f"{tid}.pt").unlink(missing_ok=True)  # its members are written: nothing left to resume
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # unless other tasks' checkpoints are left
+
 
 def _worker_task(payload):
     """A task in a worker process (Ray, SLURM): as many torch threads as the worker was given CPUs."""
@@ -799,18 +666,39 @@ def _worker_task(payload):
     return execute_task(payload)
 
 
-def _run_ray(tasks, *, device, chunk_size, workers, address, **_):
+def _backend(module: str, extra: str):
     try:
-        import ray
+        return importlib.import_module(module)
     except ImportError:
-        raise InputError("--backend", "ray is not installed", "pip install 'simbias[ray]'") from None
-    started = False
-    if not ray.is_initialized():
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
-        started = True
+        raise InputError("--backend", f"{module} is not installed", f"pip install 'simbias[{extra}]'") from None
+
+
+def _collect(jobs: dict, ready: Callable, result: Callable, cancel: Callable, progress: Callable):
+    """Yield ``(task, result)`` of ``jobs`` (handle → task) as ``ready(handles)`` reports them done;
+    when anything goes wrong (or the sweep stops) the jobs left are cancelled."""
+    try:
+        while jobs:
+            done = ready(list(jobs))
+            for h in done:
+                task = jobs.pop(h)
+                progress(task.steps)
+                yield task, result(h)
+            if not done:
+                time.sleep(0.2)
+    except BaseException:
+        for h in jobs:
+            with contextlib.suppress(Exception):
+                cancel(h)
+        raise
+
+
+def _run_ray(tasks, *, device, chunk_size, workers, address, progress, **_):
+    ray = _backend("ray", "ray")
+    started = not ray.is_initialized()
+    if started:
+        where = {"address": address} if address else {"num_cpus": workers or os.cpu_count() or 1,
+                                                       "include_dashboard": False}
+        ray.init(log_to_driver=False, **where)
     try:
         gpus = float(ray.cluster_resources().get("GPU", 0))
         if gpus > 0:
@@ -818,54 +706,25 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, **_):
         elif device.startswith("cuda"):
             raise InputError("--device", f"{device} requested but the Ray cluster has no GPUs", "use --device cpu")
         remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_worker_task)
-        refs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
-        try:
-            while refs:
-                done, _ = ray.wait(list(refs), num_returns=1)
-                for ref in done:
-                    task = refs.pop(ref)
-                    yield task, ray.get(ref)
-        except BaseException:
-            for ref in refs:
-                ray.cancel(ref, force=True)
-            raise
+        jobs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
+        yield from _collect(jobs, lambda refs: ray.wait(refs, num_returns=1)[0], ray.get,
+                            lambda ref: ray.cancel(ref, force=True), progress)
     finally:
         if started:
             ray.shutdown()
 
 
-def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, **_):
-    try:
-        import submitit
-    except ImportError:
-        raise InputError("--backend", "submitit is not installed", "pip install 'simbias[slurm]'") from None
-    cluster = options.pop("cluster", None)
+def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, progress, **_):
+    submitit = _backend("submitit", "slurm")
     folder = Path(options.pop("folder", Path(sweep_dir) / ".submitit"))
-    executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
-    params = {"timeout_min": 60, "cpus_per_task": 1}
+    executor = submitit.AutoExecutor(folder=folder, cluster=options.pop("cluster", None))
+    params = {"timeout_min": 60, "cpus_per_task": 1, **options}
     if device.startswith("cuda"):
-        params["gpus_per_node"] = 1
-    params.update(options)
+        params.setdefault("gpus_per_node", 1)
     try:
         executor.update_parameters(**params)
     except Exception as exc:  # noqa: BLE001 - submitit raises plain errors for unknown keys
         raise InputError("--slurm", str(exc).splitlines()[0], "see submitit's AutoExecutor.update_parameters") from None
-    jobs = [(executor.submit(_worker_task, _payload(t, device, chunk_size)), t) for t in tasks]
-    try:
-        while jobs:
-            still = []
-            for job, task in jobs:
-                if job.done():
-                    yield task, job.result()
-                else:
-                    still.append((job, task))
-            jobs = still
-            if jobs:
-                time.sleep(0.2)
-    except BaseException:
-        for job, _ in jobs:
-            try:
-                job.cancel(check=False)
-            except Exception:  # noqa: BLE001
-                pass
-        raise
+    jobs = {executor.submit(_worker_task, _payload(t, device, chunk_size)): t for t in tasks}
+    yield from _collect(jobs, lambda js: [j for j in js if j.done()], lambda j: j.result(),
+                        lambda j: j.cancel(check=False), progress)
