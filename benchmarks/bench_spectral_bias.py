@@ -35,7 +35,7 @@ torch.set_num_threads(1)
 
 from simbias import train  # noqa: E402
 from simbias.experiments import resolve_spec  # noqa: E402
-from simbias.experiments._spectral_bias import build_spectral_bias, probes_for  # noqa: E402
+from simbias.experiments._spectral_bias import build_spectral_bias  # noqa: E402
 
 
 def plain_loop(models, probs, spec, steps: int, every: int) -> float:
@@ -63,12 +63,12 @@ def plain_loop(models, probs, spec, steps: int, every: int) -> float:
     return time.process_time() - t0
 
 
-def ensemble(models, probs, spec, steps: int, every: int) -> float:
+def ensemble(models, probs, spec, steps: int, every: int, probes=()) -> float:
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     opt = train.make_ensemble_optimizer("adam", ens, lr=spec.train.lr)
     t0 = time.process_time()
     train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=steps,
-                       record=train.Record(every=every, probes=probes_for(spec)))
+                       record=train.Record(every=every, probes=probes))
     return time.process_time() - t0
 
 
@@ -83,6 +83,7 @@ def main() -> None:
     spec, _ = resolve_spec("spectral-bias", [f"repeats={args.repeats}"])
     plan = build_spectral_bias(spec)
     probs, models = [f.problem for f in plan.fits], [f.model for f in plan.fits]
+    probes = plan.fits[0].record.probes  # train loss and the normalised spectrum, as `simbias run`
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -92,12 +93,12 @@ def main() -> None:
     print(f"spectral-bias benchmark, {_dt.date.today()}, {cpu}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread; {args.repeats} repeats of 1→6×256→1 on 200 points, "
           f"{args.steps} steps, spectrum every {args.every}")
-    ensemble(models, probs, spec, 5, args.every)  # warm-up (allocations, kernels)
+    ensemble(models, probs, spec, 5, args.every, probes)  # warm-up (allocations, kernels)
     plain_loop(models[:1], probs[:1], spec, 5, args.every)
     loop_t, ens_t = [], []
     for r in range(args.rounds):
         loop_t.append(plain_loop(models, probs, spec, args.steps, args.every))
-        ens_t.append(ensemble(models, probs, spec, args.steps, args.every))
+        ens_t.append(ensemble(models, probs, spec, args.steps, args.every, probes))
         print(f"  round {r}: plain loop {loop_t[-1]:.2f} s, ensemble {ens_t[-1]:.2f} s CPU")
     lo, en = min(loop_t), min(ens_t)
     print(f"best: plain loop {lo:.2f} s, ensemble {en:.2f} s → ensemble speed-up {lo / en:.2f}×")
