@@ -53,6 +53,7 @@ __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec
            "SpectralBiasRecordSpec", "build_spectral_bias", "spectral_bias_target", "spectral_bias_summary",
            "NormalizedSpectrum", "SPECTRAL_BIAS"]
 
+_ACTIVATION = Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")
 _DISTINCT = Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v), "give distinct positive integers, e.g. [5, 10]")
 
 
@@ -89,11 +90,8 @@ class SpectralBiasModelSpec:
     """
 
     widths: Widths = (256, 256, 256, 256, 256, 256)
-    activation: str = "relu"
+    activation: Annotated[str, _ACTIVATION] = "relu"
     init: Literal["torch", "he", "lecun", "xavier"] = "torch"
-
-    def validate(self):
-        snn.get_activation(self.activation)  # raises InputError naming model.activation
 
 
 @dataclass(frozen=True)
