@@ -29,8 +29,8 @@ ENCODINGS = ("none", "basic", "positional", "gaussian")
 
 def ci_spec(image, encoding, *, size=64, sigma=1.5, steps=300, width=64, m=64, seed=0, posenc_max=63 * 64 / 512):
     return FourierImageSpec(seed=seed, problem=FourierImageProblemSpec(image=image, size=size),
-                            model=FourierImageModelSpec(encoding=encoding, sigma=sigma, n_features=m, widths=(width,) * 3,
-                                                        posenc_max=posenc_max),
+                            model=FourierImageModelSpec(encoding=encoding, sigma=sigma, n_features=m,
+                                                        widths=(width,) * 3, posenc_max=posenc_max),
                             train=FourierImageTrainSpec(steps=steps), record=FourierImageRecordSpec(every=10))
 
 

@@ -54,7 +54,8 @@ __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec
            "NormalizedSpectrum", "SPECTRAL_BIAS"]
 
 _ACTIVATION = Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")
-_DISTINCT = Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v), "give distinct positive integers, e.g. [5, 10]")
+_DISTINCT = Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v),
+                  "give distinct positive integers, e.g. [5, 10]")
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,9 @@ def _stack(hs: list[History]) -> History:
 class NormalizedSpectrum:
     """``spectrum`` (…, K): s(k_i) = 2|λ̂(k_i)|/A_i of the output on the training grid x_n = n/N.
 
-    λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n} (:class:`simbias.spectral.PeakProjector`: two real (N, K)
-    products per record; works on a
-    leading member axis, so :func:`~simbias.train.fit` and :func:`~simbias.train.fit_ensemble`
-    share it).
+    λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n} (:class:`simbias.spectral.PeakProjector`: two real
+    (N, K) products per record; works on a leading member axis, so :func:`~simbias.train.fit` and
+    :func:`~simbias.train.fit_ensemble` share it).
 
     >>> p = SpectralBiasProblemSpec()
     >>> probe = NormalizedSpectrum(p.frequencies, [1.0] * 10)
@@ -235,7 +235,8 @@ class NormalizedSpectrum:
 
     def setup(self, model, problem) -> dict[str, np.ndarray]:
         x = problem.x_train
-        self._dft = spectral.PeakProjector(x.shape[-2], self.k.astype(int), norm="forward", dtype=x.dtype, device=x.device)
+        self._dft = spectral.PeakProjector(x.shape[-2], self.k.astype(int), norm="forward", dtype=x.dtype,
+                                           device=x.device)
         self._scale = torch.from_numpy(2.0 / self.a).to(dtype=x.dtype, device=x.device)
         return {"frequencies": self.k, "amplitudes": self.a}
 
