@@ -86,7 +86,7 @@ class FourierImageProblemSpec:
     resized to ``size × size`` (0 keeps a file's or photograph's pixels, 512² for text), or with ``crop`` the
     central ``size × size`` pixels of the full-size image (512² for text).  ``gray``: one channel."""
 
-    image: Literal["astronaut", "coffee", "chelsea", "rocket", "camera", "text"] = "astronaut"
+    image: str = "astronaut"
     path: str | None = None
     size: Annotated[int, _SIDE] = 512
     gray: bool = False
@@ -96,6 +96,9 @@ class FourierImageProblemSpec:
     def validate(self):
         if self.path is not None and not Path(self.path).is_file():
             raise InputError("problem.path", f"{self.path} does not exist", "give an image file Pillow can read")
+        if self.path is None and self.image not in (*problems.BUNDLED_IMAGES, "text"):
+            raise InputError("problem.image", f"unknown image {self.image!r}",
+                             f"choose one of {', '.join([*problems.BUNDLED_IMAGES, 'text'])} or give problem.path")
 
 
 @dataclass(frozen=True)
