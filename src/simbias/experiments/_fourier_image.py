@@ -83,8 +83,9 @@ class FourierImageProblemSpec:
     """The image: ``path`` (any file Pillow reads) else ``image`` = a photograph bundled with
     scikit-image (``astronaut``, ``coffee``, ``chelsea``, ``rocket``, ``camera``) or ``text``
     (:func:`simbias.problems.text_image`, drawn from ``text_seed``).  ``size``: central square
-    resized to ``size × size`` (0 keeps a file's or photograph's pixels, 512² for text), or with ``crop`` the
-    central ``size × size`` pixels of the full-size image (512² for text).  ``gray``: one channel."""
+    resized to ``size × size`` (0 keeps a file's or photograph's pixels, 512² for text), or with
+    ``crop`` the central ``size × size`` pixels of the full-size image (512² for text).  ``gray``:
+    one channel."""
 
     image: str = "astronaut"
     path: str | None = None
