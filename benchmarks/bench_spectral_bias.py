@@ -13,8 +13,15 @@ steps on both sides.
   experiment's own probes (train loss every record, spectrum), i.e. what ``simbias run
   spectral-bias`` does.
 
-One thread, one process, CPU time (``time.process_time``), rounds alternating the two; the best
-round counts.  The cost per step does not change over training (full batch, fixed shapes), so the
+* **ensemble, member-tiled Adam** (``--tiled``): the same, with :class:`TiledAdam` — EnsembleAdam's
+  operations in the same order, applied member by member so that each member's parameters and
+  moments stay in cache (bit for bit the same numbers; a proposal for ``train/_ensemble.py``).
+* **ensemble, compiled Adam** (``--compiled``): with ``train/_fused.FusedAdam`` (one compiled
+  kernel over all parameters; equal within the float32 tolerance table), which ``fit_ensemble``
+  today uses only together with the fused one-hidden-layer step.
+
+One thread, one process, CPU time (``time.process_time``), rounds alternating the variants; the
+best round counts.  The cost per step does not change over training (full batch, fixed shapes), so the
 full setting (60 000 steps) is **extrapolated** linearly from the measured steps; the script
 says so in its output.
 """
@@ -35,7 +42,7 @@ torch.set_num_threads(1)
 
 from simbias import train  # noqa: E402
 from simbias.experiments import resolve_spec  # noqa: E402
-from simbias.experiments._spectral_bias import build_spectral_bias, probes_for  # noqa: E402
+from simbias.experiments._spectral_bias import build_spectral_bias  # noqa: E402
 
 
 def plain_loop(models, probs, spec, steps: int, every: int) -> float:
@@ -63,12 +70,41 @@ def plain_loop(models, probs, spec, steps: int, every: int) -> float:
     return time.process_time() - t0
 
 
-def ensemble(models, probs, spec, steps: int, every: int) -> float:
+class TiledAdam(train.EnsembleAdam):
+    """:class:`~simbias.train.EnsembleAdam`'s update, operation for operation, one member at a time."""
+
+    @torch.no_grad()
+    def step(self, grads, active=None):
+        self.t += 1
+        bc1, bc2_sqrt = 1 - self.beta1 ** float(self.t), (1 - self.beta2 ** float(self.t)) ** 0.5
+        members = range(self.n_members) if active is None else active.nonzero().flatten().tolist()
+        neg = (-(self.lr / bc1)).to(self.params[0].dtype)
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            for i in members:
+                m[i].lerp_(g[i], 1 - self.beta1)
+                v[i].mul_(self.beta2).addcmul_(g[i], g[i], value=1 - self.beta2)
+                pos = v[i] > 0
+                denom = (torch.where(pos, v[i], 1.0).sqrt_().mul_(pos) / bc2_sqrt).add_(self.eps)
+                p[i].add_((neg[i] * m[i]).div_(denom))
+
+
+class CompiledAdam(train.EnsembleAdam):
+    """:class:`~simbias.train.EnsembleAdam` whose step is ``train/_fused.FusedAdam`` (falls back when it fails)."""
+
+    def step(self, grads, active=None):
+        from simbias.train import _fused
+
+        self._fused = getattr(self, "_fused", None) or _fused.FusedAdam(self)
+        if not (_fused.fused_available() and self._fused.step(grads, active)):
+            super().step(grads, active)
+
+
+def ensemble(models, probs, spec, steps: int, every: int, probes=(), adam=train.EnsembleAdam) -> float:
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
-    opt = train.make_ensemble_optimizer("adam", ens, lr=spec.train.lr)
+    opt = adam(list(ens.parameters()), lr=spec.train.lr)
     t0 = time.process_time()
     train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=steps,
-                       record=train.Record(every=every, probes=probes_for(spec)))
+                       record=train.Record(every=every, probes=probes))
     return time.process_time() - t0
 
 
@@ -79,10 +115,13 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--full-steps", type=int, default=60000)
+    ap.add_argument("--tiled", action="store_true", help="also time the member-tiled Adam")
+    ap.add_argument("--compiled", action="store_true", help="also time the compiled Adam (needs a C++ compiler)")
     args = ap.parse_args()
     spec, _ = resolve_spec("spectral-bias", [f"repeats={args.repeats}"])
     plan = build_spectral_bias(spec)
     probs, models = [f.problem for f in plan.fits], [f.model for f in plan.fits]
+    probes = plan.fits[0].record.probes  # train loss and the normalised spectrum, as `simbias run`
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -92,19 +131,24 @@ def main() -> None:
     print(f"spectral-bias benchmark, {_dt.date.today()}, {cpu}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread; {args.repeats} repeats of 1→6×256→1 on 200 points, "
           f"{args.steps} steps, spectrum every {args.every}")
-    ensemble(models, probs, spec, 5, args.every)  # warm-up (allocations, kernels)
+    variants = {"ensemble": train.EnsembleAdam, **({"ensemble, tiled Adam": TiledAdam} if args.tiled else {}),
+                **({"ensemble, compiled Adam": CompiledAdam} if args.compiled else {})}
+    for adam in variants.values():  # warm-up (allocations, kernels, compilation)
+        ensemble(models, probs, spec, 5, args.every, probes, adam)
     plain_loop(models[:1], probs[:1], spec, 5, args.every)
-    loop_t, ens_t = [], []
+    times = {"plain loop": [], **{k: [] for k in variants}}
     for r in range(args.rounds):
-        loop_t.append(plain_loop(models, probs, spec, args.steps, args.every))
-        ens_t.append(ensemble(models, probs, spec, args.steps, args.every))
-        print(f"  round {r}: plain loop {loop_t[-1]:.2f} s, ensemble {ens_t[-1]:.2f} s CPU")
-    lo, en = min(loop_t), min(ens_t)
-    print(f"best: plain loop {lo:.2f} s, ensemble {en:.2f} s → ensemble speed-up {lo / en:.2f}×")
-    f = args.full_steps / args.steps
-    print(f"EXTRAPOLATION (not measured): the full setting ({args.full_steps} steps, {args.repeats} seeds) "
-          f"≈ plain loop {lo * f / 3600:.2f} h, ensemble {en * f / 3600:.2f} h of one core "
-          f"(× {f:.0f} of the measured steps; the per-step cost is constant in full-batch training)")
+        times["plain loop"].append(plain_loop(models, probs, spec, args.steps, args.every))
+        for name, adam in variants.items():
+            times[name].append(ensemble(models, probs, spec, args.steps, args.every, probes, adam))
+        print(f"  round {r}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()) + " CPU", flush=True)
+    best = {k: min(v) for k, v in times.items()}
+    lo, f = best["plain loop"], args.full_steps / args.steps
+    for name, t in best.items():
+        print(f"best: {name} {t:.2f} s ({t / args.steps / args.repeats * 1e3:.2f} ms per member-step), "
+              f"speed-up over the plain loop {lo / t:.2f}×; EXTRAPOLATION (not measured): the full setting "
+              f"({args.full_steps} steps, {args.repeats} seeds) ≈ {t * f / 3600:.2f} h of one core "
+              f"(× {f:.0f} the measured steps; the per-step cost of full-batch training is constant)")
 
 
 if __name__ == "__main__":

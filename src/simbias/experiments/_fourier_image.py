@@ -6,16 +6,26 @@ other pixel in each axis and tested on all the other pixels
 (:func:`simbias.problems.grid_image_regression`).  ``model.encoding`` chooses the input mapping:
 
 * ``none`` — γ(x) = x;  ``basic`` — [cos 2πx, sin 2πx];
-* ``positional`` — [cos 2πσ^{j/m}x_i, sin 2πσ^{j/m}x_i], m = ``model.n_features``/2 per axis (so
-  the mapping has as many rows as the Gaussian one, and the two share a static shape);
+* ``positional`` — [cos 2πb_j x_i, sin 2πb_j x_i] per axis i, b_j = (1 + P)^{j/(m−1)} − 1 for
+  j = 0 … m−1, m = ``model.n_features``/2 per axis, P = ``model.posenc_max``: log-spaced from 0 to
+  P cycles per image side, the frequencies of the authors' Table-1 notebook (their
+  ``2**linspace(0, s, m) − 1``: P = 2^6 − 1 = 63 for natural images, 2^5 − 1 = 31 for text, at 512²).
+  The mapping has as many rows as the Gaussian one, and the two share a static shape;
 * ``gaussian`` — [cos 2πBx, sin 2πBx], B ∈ ℝ^{m×2}, B_ij ~ N(0, σ²), m = ``model.n_features`` (256).
 
 PSNR, as the authors define it (their notebook): with MSE = 0.5·mean((ŷ − y)²) over pixels and
 channels of [0, 1]-valued images, **PSNR = −10·log10(2·MSE)** (i.e. −10·log10 of the plain mean
-squared error).  ``psnr_train`` is on the training subgrid, ``psnr_test`` on the held-out pixels.
+squared error).  ``psnr_train`` is on the training subgrid, ``psnr_test`` on the held-out pixels
+(all three quarters; the authors' Table 1 scores only the pixels with both indices odd —
+``benchmarks/bench_fourier_image.py`` reports both).
 The network has Tancik's "4 layers of 256 channels": ``model.widths = [256, 256, 256]`` ReLU
 layers plus the output layer, as in their notebook (``network_depth = 4``).  Their loss is the
 0.5·MSE above; we minimise the plain MSE (Adam is invariant to that factor up to its ε).
+
+``problem.size`` with ``problem.crop = false`` resizes the central square to ``size × size`` (the
+picture keeps its layout, its detail per pixel grows); ``crop = true`` cuts the central
+``size × size`` pixels out of the full-size image (512² for ``text``), so a CPU-sized run keeps the
+per-pixel detail of the paper's 512² images (scale σ and P with the side: σ·size/512).
 
 Recorded: ``psnr_train_curve`` every ``record.every`` steps (from the training output the step
 computes anyway), and at snapshots ``psnr_test_curve`` and ``band_error`` — the relative error
@@ -31,10 +41,9 @@ both), ``none`` and ``basic`` each have their own.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
@@ -42,16 +51,21 @@ from torch import Tensor
 
 from .. import problems, spectral, train
 from ..errors import InputError
-from ..nn import CoordinateNet, ENCODINGS
-from ._common import check_train_settings, seeds_for, torch_dtype
+from ..nn import CoordinateNet
+from ._common import seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Positive, above
 
 __all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec", "FourierImageTrainSpec",
-           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "psnr", "PUBLISHED_PSNR",
-           "FOURIER_IMAGE"]
+           "FourierImageRecordSpec", "build_fourier_image", "psnr", "FOURIER_IMAGE"]
 
-PUBLISHED_PSNR = problems.PUBLISHED_PSNR
+Widths = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >= 1, "use positive widths, e.g. [256, 256]")]
+PositiveFloat = Annotated[float, above(0.0, "use a positive number")]
+_SIDE = Check(lambda v: v == 0 or v >= 4, "use a side of at least 4 pixels (0 keeps the image's size)")
+_EVEN = Check(lambda v: v >= 2 and v % 2 == 0, "use an even number ≥ 2, e.g. 256")
+_OPTIMIZER = Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS, f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
+_DECAY = Check(lambda v: 0 <= v < 1, "use a per-step decay in [0, 1), e.g. 1e-3")
 
 
 def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
@@ -68,14 +82,17 @@ def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
 class FourierImageProblemSpec:
     """The image: ``path`` (any file Pillow reads) else ``image`` = a photograph bundled with
     scikit-image (``astronaut``, ``coffee``, ``chelsea``, ``rocket``, ``camera``) or ``text``
-    (:func:`simbias.problems.text_image`, drawn from ``text_seed``).  ``size``: central square crop
-    resized to ``size × size`` (0 keeps a file's or photograph's pixels).  ``gray``: one channel."""
+    (:func:`simbias.problems.text_image`, drawn from ``text_seed``).  ``size``: central square
+    resized to ``size × size`` (0 keeps a file's or photograph's pixels, 512² for text), or with
+    ``crop`` the central ``size × size`` pixels of the full-size image (512² for text).  ``gray``:
+    one channel."""
 
     image: str = "astronaut"
     path: str | None = None
-    size: int = 512
+    size: Annotated[int, _SIDE] = 512
     gray: bool = False
     text_seed: int = 0
+    crop: bool = False
 
     def validate(self):
         if self.path is not None and not Path(self.path).is_file():
@@ -83,24 +100,25 @@ class FourierImageProblemSpec:
         if self.path is None and self.image not in (*problems.BUNDLED_IMAGES, "text"):
             raise InputError("problem.image", f"unknown image {self.image!r}",
                              f"choose one of {', '.join([*problems.BUNDLED_IMAGES, 'text'])} or give problem.path")
-        if self.size < 0 or (self.size == 0 and self.image == "text" and self.path is None) or 0 < self.size < 4:
-            raise InputError("problem.size", f"got {self.size}", "use a side of at least 4 pixels (0 keeps a file's size)")
 
 
 @dataclass(frozen=True)
 class FourierImageModelSpec:
-    """``encoding``: none | basic | positional | gaussian; ``sigma``: Gaussian σ (and the positional
-    encoding's largest frequency), in cycles per image side; ``n_features``: mapping size m;
-    ``widths``: hidden ReLU widths (the output layer and sigmoid come after).
+    """``encoding``: none | basic | positional | gaussian; ``sigma``: Gaussian σ and ``posenc_max``:
+    the positional encoding's largest frequency, both in cycles per image side; ``n_features``:
+    mapping size m; ``widths``: hidden ReLU widths (the output layer and sigmoid come after).
 
     Parameters
     ----------
     encoding : {"none", "basic", "positional", "gaussian"}, default "gaussian"
         The input mapping γ(x): ``none`` x; ``basic`` [cos 2πx, sin 2πx]; ``positional``
-        [cos 2πσ^{j/m}x_i, sin 2πσ^{j/m}x_i], m = ``n_features``/2 per axis; ``gaussian``
-        [cos 2πBx, sin 2πBx], B ∈ ℝ^{m×2}, B_ij ~ N(0, σ²), m = ``n_features``.
+        [cos 2πb_j x_i, sin 2πb_j x_i], b_j = (1 + ``posenc_max``)^{j/(m−1)} − 1, m = ``n_features``/2
+        per axis; ``gaussian`` [cos 2πBx, sin 2πBx], B ∈ ℝ^{m×2}, B_ij ~ N(0, σ²), m = ``n_features``.
     sigma : float, default 10.0
-        Gaussian σ (and the positional encoding's largest frequency), in cycles per image side (> 0).
+        Gaussian σ in cycles per image side (> 0; Tancik: 10 natural, 14 text, at 512²).
+    posenc_max : float, default 63.0
+        Largest positional frequency P in cycles per image side (> 0; Tancik: 63 natural, 31 text,
+        at 512²).
     n_features : int, default 256
         Mapping size m (even, ≥ 2).
     widths : list of int, default [256, 256, 256]
@@ -111,20 +129,11 @@ class FourierImageModelSpec:
     """
 
     encoding: Literal["none", "basic", "positional", "gaussian"] = "gaussian"
-    sigma: float = 10.0
-    n_features: int = 256
-    widths: tuple[int, ...] = (256, 256, 256)
+    sigma: PositiveFloat = 10.0
+    n_features: Annotated[int, _EVEN] = 256
+    widths: Widths = (256, 256, 256)
     init: Literal["xavier", "he", "lecun", "glorot_uniform"] = "xavier"
-
-    def validate(self):
-        if self.encoding not in ENCODINGS:
-            raise InputError("model.encoding", f"unknown encoding {self.encoding!r}", f"choose one of {', '.join(ENCODINGS)}")
-        if not (self.sigma > 0 and math.isfinite(self.sigma)):
-            raise InputError("model.sigma", f"got {self.sigma}", "use a positive number, e.g. 10")
-        if self.n_features < 2 or self.n_features % 2:
-            raise InputError("model.n_features", f"got {self.n_features}", "use an even number ≥ 2, e.g. 256")
-        if not self.widths or any(w < 1 for w in self.widths):
-            raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [256, 256, 256]")
+    posenc_max: PositiveFloat = 63.0
 
 
 @dataclass(frozen=True)
@@ -143,16 +152,10 @@ class FourierImageTrainSpec:
         Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
-    lr_decay: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
-        if self.optimizer not in train.ENSEMBLE_OPTIMIZERS:
-            raise InputError("train.optimizer", f"got {self.optimizer!r}",
-                             f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
+    optimizer: Annotated[str, _OPTIMIZER] = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 2000
+    lr_decay: Annotated[float, _DECAY] = 0.0
 
 
 @dataclass(frozen=True)
@@ -162,11 +165,7 @@ class FourierImageRecordSpec:
 
     every: int = 10
     snapshot_every: int | None = None
-    n_bands: int = 8
-
-    def validate(self):
-        if self.n_bands < 1:
-            raise InputError("record.n_bands", f"got {self.n_bands}", "use a positive number of bands, e.g. 8")
+    n_bands: Positive = 8
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ class FourierImageSpec(BaseSpec):
     problem : FourierImageProblemSpec
         The image: a file, a bundled photograph or drawn text, its size and channels (``problem.*``).
     model : FourierImageModelSpec
-        Input encoding (none, basic, positional, gaussian), its scale σ and size, hidden widths
+        Input encoding (none, basic, positional, gaussian), its scale and size, hidden widths
         (``model.*``).
     train : FourierImageTrainSpec
         Full-batch optimiser and steps (``train.*``).
@@ -208,12 +207,16 @@ class FourierImageSpec(BaseSpec):
     record: FourierImageRecordSpec = field(default_factory=FourierImageRecordSpec)
 
 
-# --------------------------------------------------------------------------------------------
-# build
-# --------------------------------------------------------------------------------------------
-
-def _n_features(m: FourierImageModelSpec) -> int:
-    return m.n_features // 2 if m.encoding == "positional" else m.n_features
+def _image(p: FourierImageProblemSpec) -> Tensor:
+    """The (H, W, C) image of ``p``: resized (or, with ``crop``, cut) to the central ``size × size``."""
+    img = problems.load_named_image(p.image, path=p.path, size=None if p.crop else p.size or None, gray=p.gray,
+                                    seed=p.text_seed, dtype=torch.float64)
+    if p.crop and p.size:
+        h, w = img.shape[:2]
+        if min(h, w) < p.size:
+            raise InputError("problem.size", f"{p.size} is larger than the image ({h}×{w})", "crop a smaller side")
+        img = img[(h - p.size) // 2:(h + p.size) // 2, (w - p.size) // 2:(w + p.size) // 2]
+    return img
 
 
 def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
@@ -224,15 +227,17 @@ def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
     >>> tuple(build_fourier_image(spec).context["image"].shape)
     (8, 8)
     """
-    dtype, p = torch_dtype(spec.dtype), spec.problem
-    img = problems.load_named_image(p.image, path=p.path, size=p.size or None, gray=p.gray, seed=p.text_seed,
-                                    dtype=torch.float64)
-    gr = problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
+    dtype, p, m = torch_dtype(spec.dtype), spec.problem, spec.model
+    gr = problems.grid_image_regression(_image(p), dtype=dtype, name=p.path or p.image)
     gr = gr._replace(problem=gr.problem.to(device=device))
-    m = spec.model
     gen = torch.Generator().manual_seed(seeds_for(spec.seed)["init"])
-    model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=_n_features(m), sigma=m.sigma,
-                          init=m.init, generator=gen, dtype=dtype, device=device)
+    half = m.encoding == "positional"
+    model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=m.n_features // (1 + half),
+                          sigma=m.sigma, init=m.init, generator=gen, dtype=dtype, device=device)
+    if half:  # the authors' log-spaced frequencies 0 … P per axis (module docstring)
+        j = torch.arange(m.n_features // 2, dtype=torch.float64)
+        b = (1.0 + m.posenc_max) ** (j / max(1, m.n_features // 2 - 1))
+        model.B.copy_(torch.kron(torch.eye(2, dtype=torch.float64), b[:, None] - 1.0))
 
     def finish(hs):  # the final reconstruction, for the summary and the figures
         h, (rows, cols), c = hs[0], gr.shape, gr.channels
@@ -244,22 +249,17 @@ def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
                             output_image=out.reshape(rows, cols, c))
         return h
 
-    fit = Fit(model, gr.problem, spec.train.optimizer, spec.train.lr, spec.train.steps,
-              _record(spec, _probes(gr, spec)), {"loss": "mse", "lr_decay": spec.train.lr_decay})
+    r, t = spec.record, spec.train
+    record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 25),
+                          probes=(_TrainPSNR(), _ImageProbe(gr, r.n_bands)))
+    fit = Fit(model, gr.problem, t.optimizer, t.lr, t.steps, record, {"loss": "mse", "lr_decay": t.lr_decay})
     return Plan([fit], context={"image": gr}, combine=finish)
 
 
-# --------------------------------------------------------------------------------------------
 # probes (written for a leading member axis too, so fit and fit_ensemble share them)
-# --------------------------------------------------------------------------------------------
 
-class _TrainPSNR:
+class _TrainPSNR(train.TrainLoss):
     """``psnr_train_curve`` from the output on the training subgrid (no extra forward pass)."""
-
-    snapshot = False
-
-    def setup(self, model, problem):
-        return {}
 
     def __call__(self, ctx):
         return {"psnr_train_curve": psnr(ctx.output_on_train(), ctx.problem.y_train)}
@@ -277,47 +277,33 @@ class _ImageProbe:
         self.shape, self.n_bands, self._mask = tuple(gr.shape), n_bands, gr.train_mask
 
     def setup(self, model, problem):
-        h, w = self.shape
         dev = problem.y_test.device
         self._held = (~self._mask).to(dev)
-        self._bands = spectral.radial_bands((h, w), self.n_bands, device=dev).flatten()
-        rmax = float(torch.sqrt(torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2
-                                + torch.fft.fftfreq(w, dtype=torch.float64)[None, :] ** 2).max())
-        centres = (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands
-        return {"band_frequencies": centres, "band_counts": torch.bincount(self._bands.cpu(), minlength=self.n_bands).numpy()}
+        bands = spectral.radial_bands(self.shape, self.n_bands, device=dev).flatten()
+        self._onehot = torch.nn.functional.one_hot(bands, self.n_bands).double()  # (H·W, bands)
+        fy, fx = (torch.fft.fftfreq(n, dtype=torch.float64) for n in self.shape)
+        rmax = float(torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2).max())
+        return {"band_frequencies": (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands,
+                "band_counts": torch.bincount(bands.cpu(), minlength=self.n_bands).numpy()}
 
-    def _img(self, v: Tensor) -> Tensor:
-        return v.reshape(*v.shape[:-2], *self.shape, v.shape[-1]).movedim(-1, -3)  # (..., C, H, W)
-
-    def _band_sum(self, sq: Tensor) -> Tensor:
-        sq = sq.sum(-3).reshape(*sq.shape[:-3], -1)  # channels combined, (..., H·W)
-        out = torch.zeros(*sq.shape[:-1], self.n_bands, dtype=sq.dtype, device=sq.device)
-        return out.index_add_(-1, self._bands, sq)
+    def _band_sum(self, v: Tensor) -> Tensor:
+        """Σ |v|² over each radial band, channels combined: (…, C, H, W) complex → (…, n_bands)."""
+        return v.abs().square().sum(-3).flatten(-2) @ self._onehot
 
     def __call__(self, ctx):
         out, y = ctx.output_on_test(), ctx.problem.y_test  # y: (n, C), or (M, n, C) with one image per member
-        f = spectral.dft2(self._img(y.double()))
-        num = self._band_sum((spectral.dft2(self._img(out.double())) - f).abs().square())
+        dft = lambda v: spectral.dft2(v.double().unflatten(-2, self.shape).movedim(-1, -3))  # noqa: E731
+        f = dft(y)
         return {"psnr_test_curve": psnr(out[..., self._held, :], y[..., self._held, :]),
-                "band_error": (num / self._band_sum(f.abs().square())).sqrt().to(out.dtype)}
+                "band_error": (self._band_sum(dft(out) - f) / self._band_sum(f)).sqrt().to(out.dtype)}
 
 
-def _probes(gr, spec: FourierImageSpec):
-    return (_TrainPSNR(), _ImageProbe(gr, spec.record.n_bands))
-
-
-def _record(spec: FourierImageSpec, probes) -> train.Record:
-    snap = spec.record.snapshot_every or max(1, spec.train.steps // 25)
-    return train.Record(every=spec.record.every, snapshot_every=snap, probes=probes)
-
-
-# --------------------------------------------------------------------------------------------
-# summary
-# --------------------------------------------------------------------------------------------
-
-def fourier_image_summary(history, gr: problems.GridImageRegression) -> dict:
+def summarize_fourier_image(spec: FourierImageSpec, plan: Plan, history) -> dict:
     """``psnr_train`` / ``psnr_test`` of the final reconstruction ``history["output_image"]`` (dB,
     Tancik's definition) and the band errors over training (``band_error_steps`` × bands)."""
+    if history.diverged:
+        return {}
+    gr = plan.context["image"]
     y = gr.problem.y_test.detach().cpu().double()
     out = torch.as_tensor(history["output_image"], dtype=torch.float64).reshape(y.shape)
     m = gr.train_mask.cpu()
@@ -328,18 +314,14 @@ def fourier_image_summary(history, gr: problems.GridImageRegression) -> dict:
         "channels": int(gr.channels),
         "band_frequencies": [round(float(f), 6) for f in history["band_frequencies"]],
         "band_error_steps": [int(s) for s in history["snapshot_steps"]],
-        "band_error": [[float(e) for e in row] for row in history["band_error"]],
-        "final_band_error": [float(e) for e in history["band_error"][-1]],
+        "band_error": np.asarray(history["band_error"], dtype=float).tolist(),
+        "final_band_error": np.asarray(history["band_error"][-1], dtype=float).tolist(),
     }
-
-
-def summarize_fourier_image(spec: FourierImageSpec, plan: Plan, history) -> dict:
-    return {} if history.diverged else fourier_image_summary(history, plan.context["image"])
 
 
 def fourier_image_headline(spec: FourierImageSpec, summary: dict) -> list[str]:
     m = spec.model
-    enc = m.encoding + (f" (σ = {m.sigma:g})" if m.encoding in ("gaussian", "positional") else "")
+    enc = m.encoding + {"gaussian": f" (σ = {m.sigma:g})", "positional": f" (P = {m.posenc_max:g})"}.get(m.encoding, "")
     return [f"{enc}: PSNR train {summary['psnr_train']:.2f} dB, test {summary['psnr_test']:.2f} dB "
             f"(every other pixel held out, image {summary['image_shape'][0]}×{summary['image_shape'][1]})",
             f"band errors (low → high) at the end: {[round(e, 3) for e in summary['final_band_error']]}"]

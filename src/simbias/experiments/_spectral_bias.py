@@ -32,25 +32,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from .. import nn as snn
-from .. import train
+from .. import spectral, train
 from ..errors import InputError
 from ..problems import Regression
 from ..results import History
 from ._common import seeds_for, torch_dtype
-from ._fourier_image import FourierImageTrainSpec
+from ._fourier_image import FourierImageTrainSpec, PositiveFloat, Widths
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
+from ._spec import Check, Positive, at_least
 
 __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec", "SpectralBiasTrainSpec",
            "SpectralBiasRecordSpec", "build_spectral_bias", "spectral_bias_target", "spectral_bias_summary",
            "NormalizedSpectrum", "SPECTRAL_BIAS"]
+
+_ACTIVATION = Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")
+_DISTINCT = Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v),
+                  "give distinct positive integers, e.g. [5, 10]")
 
 
 @dataclass(frozen=True)
@@ -58,25 +63,15 @@ class SpectralBiasProblemSpec:
     """``n_points`` on [0, 1); ``frequencies`` k_i (integers, cycles on [0, 1)); ``amplitudes``:
     ``equal`` (A_i = ``amplitude``) or ``increasing`` (A_i = 0.1·i·``amplitude``: 0.1, 0.2, … 1.0)."""
 
-    n_points: int = 200
-    frequencies: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
+    n_points: Annotated[int, at_least(4, "use at least 4 points, e.g. 200")] = 200
+    frequencies: Annotated[tuple[int, ...], _DISTINCT] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
     amplitudes: Literal["equal", "increasing"] = "equal"
-    amplitude: float = 1.0
+    amplitude: PositiveFloat = 1.0
 
     def validate(self):
-        if self.n_points < 4:
-            raise InputError("problem.n_points", f"got {self.n_points}", "use at least 4 points, e.g. 200")
-        if not self.frequencies or any(int(k) != k or k < 1 for k in self.frequencies):
-            raise InputError("problem.frequencies", f"got {list(self.frequencies)}", "give positive integers, e.g. [5, 10, 15]")
-        if len(set(self.frequencies)) != len(self.frequencies):
-            raise InputError("problem.frequencies", f"got {list(self.frequencies)} with repeats", "list each k once")
         if 2 * max(self.frequencies) >= self.n_points:
             raise InputError("problem.frequencies", f"k = {max(self.frequencies)} is at or above the Nyquist "
                              f"frequency of {self.n_points} points", "use k < n_points/2")
-        if self.amplitudes not in ("equal", "increasing"):
-            raise InputError("problem.amplitudes", f"got {self.amplitudes!r}", "choose 'equal' or 'increasing'")
-        if not self.amplitude > 0:
-            raise InputError("problem.amplitude", f"got {self.amplitude}", "use a positive number")
 
 
 @dataclass(frozen=True)
@@ -95,23 +90,17 @@ class SpectralBiasModelSpec:
         :class:`simbias.nn.MLP` (zero biases).
     """
 
-    widths: tuple[int, ...] = (256, 256, 256, 256, 256, 256)
-    activation: str = "relu"
+    widths: Widths = (256, 256, 256, 256, 256, 256)
+    activation: Annotated[str, _ACTIVATION] = "relu"
     init: Literal["torch", "he", "lecun", "xavier"] = "torch"
-
-    def validate(self):
-        if not self.widths or any(w < 1 for w in self.widths):
-            raise InputError("model.widths", f"got {list(self.widths)}", "use positive widths, e.g. [256, 256, 256]")
-        if self.activation not in snn.ACTIVATIONS:
-            snn.get_activation(self.activation)
 
 
 @dataclass(frozen=True)
 class SpectralBiasTrainSpec(FourierImageTrainSpec):
     """Full-batch training of every repeat together (Adam 3e-4, 60 000 steps)."""
 
-    lr: float = 3e-4
-    steps: int = 60000
+    lr: PositiveFloat = 3e-4
+    steps: Positive = 60000
 
 
 @dataclass(frozen=True)
@@ -119,11 +108,7 @@ class SpectralBiasRecordSpec:
     """``every``: spectrum at the k_i every this many steps; ``threshold``: s(k) counted as learnt."""
 
     every: int = 100
-    threshold: float = 0.9
-
-    def validate(self):
-        if not 0 < self.threshold:
-            raise InputError("record.threshold", f"got {self.threshold}", "use a positive fraction, e.g. 0.9")
+    threshold: PositiveFloat = 0.9
 
 
 @dataclass(frozen=True)
@@ -162,26 +147,16 @@ class SpectralBiasSpec(BaseSpec):
     """
 
     experiment: str = "spectral-bias"
-    repeats: int = 10
+    repeats: Positive = 10
     problem: SpectralBiasProblemSpec = field(default_factory=SpectralBiasProblemSpec)
     model: SpectralBiasModelSpec = field(default_factory=SpectralBiasModelSpec)
     train: SpectralBiasTrainSpec = field(default_factory=SpectralBiasTrainSpec)
     record: SpectralBiasRecordSpec = field(default_factory=SpectralBiasRecordSpec)
 
-    def validate(self):
-        if self.repeats < 1:
-            raise InputError("repeats", f"got {self.repeats}", "use a positive number of repeats, e.g. 10")
-
-
-# --------------------------------------------------------------------------------------------
-# build
-# --------------------------------------------------------------------------------------------
 
 def _amplitudes(p: SpectralBiasProblemSpec) -> np.ndarray:
     n = len(p.frequencies)
-    if p.amplitudes == "equal":
-        return np.full(n, float(p.amplitude))
-    return p.amplitude * 0.1 * np.arange(1, n + 1, dtype=np.float64)
+    return np.full(n, float(p.amplitude)) if p.amplitudes == "equal" else p.amplitude * 0.1 * np.arange(1, n + 1.0)
 
 
 def spectral_bias_target(p: SpectralBiasProblemSpec, seed: int, *, dtype=torch.float32, device="cpu") -> Regression:
@@ -191,33 +166,24 @@ def spectral_bias_target(p: SpectralBiasProblemSpec, seed: int, *, dtype=torch.f
     >>> tuple(r.x_train.shape), tuple(r.y_train.shape)
     ((200, 1), (200, 1))
     """
-    rng = np.random.default_rng(seeds_for(seed)["data"])
-    phases = rng.uniform(0.0, 2 * math.pi, size=len(p.frequencies))
-    x = np.arange(p.n_points, dtype=np.float64) / p.n_points
-    k = np.asarray(p.frequencies, dtype=np.float64)
-    y = (_amplitudes(p)[None, :] * np.sin(2 * math.pi * k[None, :] * x[:, None] + phases[None, :])).sum(1)
-    xt = torch.from_numpy(x[:, None]).to(dtype=dtype, device=device)
-    yt = torch.from_numpy(y[:, None]).to(dtype=dtype, device=device)
+    phases = np.random.default_rng(seeds_for(seed)["data"]).uniform(0.0, 2 * math.pi, size=len(p.frequencies))
+    x = np.arange(p.n_points, dtype=np.float64)[:, None] / p.n_points
+    y = (_amplitudes(p) * np.sin(2 * math.pi * np.asarray(p.frequencies, dtype=np.float64) * x + phases)).sum(1)
+    xt, yt = (torch.from_numpy(v.reshape(-1, 1)).to(dtype=dtype, device=device) for v in (x, y))
     return Regression(xt, yt, yt, xt, yt, target=None, uniform=True, name="Σ A_i sin(2π k_i x + φ_i)")
 
 
-def _init_torch_default(model: snn.MLP, generator: torch.Generator) -> None:
-    with torch.no_grad():
-        for layer in model.layers:
-            bound = 1.0 / math.sqrt(layer.weight.shape[1])
-            for p in (layer.weight, layer.bias):
-                if p is not None:
-                    u = torch.rand(p.shape, generator=generator, dtype=torch.float64)
-                    p.copy_(((2 * u - 1) * bound).to(p.dtype))
-
-
-def _model(spec: SpectralBiasSpec, seed: int, dtype, device) -> snn.MLP:
-    m = spec.model
+def _model(m: SpectralBiasModelSpec, seed: int, dtype, device) -> snn.MLP:
+    """The MLP of one repeat; ``init="torch"``: every weight and bias ~ U(±1/√fan_in) from the seed's init stream."""
     g = torch.Generator().manual_seed(seeds_for(seed)["init"])
     net = snn.MLP(1, m.widths, 1, activation=m.activation, init="he" if m.init == "torch" else m.init, generator=g,
                   dtype=dtype, device=device)
-    if m.init == "torch":
-        _init_torch_default(net, g)
+    with torch.no_grad():
+        for layer in net.layers if m.init == "torch" else ():
+            for p in (layer.weight, layer.bias):
+                if p is not None:
+                    u = torch.rand(p.shape, generator=g, dtype=torch.float64)
+                    p.copy_(((2 * u - 1) / math.sqrt(layer.weight.shape[1])).to(p.dtype))
     return net
 
 
@@ -228,12 +194,12 @@ def build_spectral_bias(spec: SpectralBiasSpec, device: str = "cpu") -> Plan:
     >>> len(plan.fits), tuple(plan.fits[1].problem.x_train.shape)
     (2, (200, 1))
     """
-    dtype = torch_dtype(spec.dtype)
-    record = train.Record(every=spec.record.every, probes=probes_for(spec))
-    seeds = [spec.seed + r for r in range(spec.repeats)]
-    return Plan([Fit(_model(spec, s, dtype, device), spectral_bias_target(spec.problem, s, dtype=dtype, device=device),
-                     spec.train.optimizer, spec.train.lr, spec.train.steps, record, {"lr_decay": spec.train.lr_decay})
-                 for s in seeds], combine=_stack)
+    dtype, t, p = torch_dtype(spec.dtype), spec.train, spec.problem
+    record = train.Record(every=spec.record.every,
+                          probes=(train.TrainLoss(), NormalizedSpectrum(p.frequencies, _amplitudes(p))))
+    return Plan([Fit(_model(spec.model, s, dtype, device), spectral_bias_target(p, s, dtype=dtype, device=device),
+                     t.optimizer, t.lr, t.steps, record, {"lr_decay": t.lr_decay})
+                 for s in range(spec.seed, spec.seed + spec.repeats)], combine=_stack)
 
 
 def _stack(hs: list[History]) -> History:
@@ -248,16 +214,12 @@ def _stack(hs: list[History]) -> History:
                    outcome=[h.outcome for h in hs], diverged_step=[None] * len(hs), info=info)
 
 
-# --------------------------------------------------------------------------------------------
-# probe
-# --------------------------------------------------------------------------------------------
-
 class NormalizedSpectrum:
     """``spectrum`` (…, K): s(k_i) = 2|λ̂(k_i)|/A_i of the output on the training grid x_n = n/N.
 
-    λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n}; one real (N, 2K) product per record (works on a
-    leading member axis, so :func:`~simbias.train.fit` and :func:`~simbias.train.fit_ensemble`
-    share it).
+    λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n} (:class:`simbias.spectral.PeakProjector`: two real
+    (N, K) products per record; works on a leading member axis, so :func:`~simbias.train.fit` and
+    :func:`~simbias.train.fit_ensemble` share it).
 
     >>> p = SpectralBiasProblemSpec()
     >>> probe = NormalizedSpectrum(p.frequencies, [1.0] * 10)
@@ -273,56 +235,34 @@ class NormalizedSpectrum:
 
     def setup(self, model, problem) -> dict[str, np.ndarray]:
         x = problem.x_train
-        n = x.shape[-2]
-        xs = torch.arange(n, dtype=torch.float64) / n
-        ang = 2 * math.pi * xs[:, None] * torch.from_numpy(self.k)[None, :]
-        self._basis = (torch.cat([torch.cos(ang), -torch.sin(ang)], dim=1) / n).to(dtype=x.dtype, device=x.device)
+        self._dft = spectral.PeakProjector(x.shape[-2], self.k.astype(int), norm="forward", dtype=x.dtype,
+                                           device=x.device)
         self._scale = torch.from_numpy(2.0 / self.a).to(dtype=x.dtype, device=x.device)
         return {"frequencies": self.k, "amplitudes": self.a}
 
     def __call__(self, ctx) -> dict[str, Tensor]:
-        z = ctx.output_on_train()[..., 0] @ self._basis  # (..., 2K)
-        re, im = z.unflatten(-1, (2, len(self.k))).unbind(-2)
-        return {"spectrum": torch.sqrt(re * re + im * im) * self._scale}
+        return {"spectrum": self._dft(ctx.output_on_train()[..., 0]).abs() * self._scale}
 
-
-def probes_for(spec: SpectralBiasSpec) -> tuple:
-    """The probes of a spectral-bias run: train loss and the normalised spectrum."""
-    return (train.TrainLoss(), NormalizedSpectrum(spec.problem.frequencies, _amplitudes(spec.problem)))
-
-
-# --------------------------------------------------------------------------------------------
-# summary
-# --------------------------------------------------------------------------------------------
 
 def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndarray, spec: SpectralBiasSpec) -> dict:
     """``step_to_90`` per k (median over repeats), per-repeat steps, final spectrum and loss.
 
     ``spectrum`` is (repeats, records, K); ``loss`` (repeats, steps).
     """
-    thr = spec.record.threshold
-    hit = spectrum >= thr  # (repeats, records, K); the first hit's step per repeat and k, else inf
+    hit = spectrum >= spec.record.threshold  # (repeats, records, K); the first hit's step per repeat and k, else inf
     reach = np.where(hit.any(1), np.asarray(steps)[hit.argmax(1)], np.inf)
-    per = [[None if np.isinf(v) else int(v) for v in r] for r in reach]
     med = [None if np.isinf(m) else int(round(m)) for m in np.median(reach, axis=0)]
-    reached = [m for m in med if m is not None]
     return {
         "frequencies": [int(k) for k in spec.problem.frequencies],
-        "amplitudes": [float(a) for a in _amplitudes(spec.problem)],
-        "threshold": float(thr),
+        "amplitudes": _amplitudes(spec.problem).tolist(),
+        "threshold": float(spec.record.threshold),
         "step_to_90": med,
-        "step_to_90_per_repeat": per,
-        "ordered_by_k": bool(len(reached) == len(med) and all(a <= b for a, b in zip(med, med[1:]))),
-        "final_spectrum": [float(v) for v in np.median(spectrum[:, -1], axis=0)],
+        "step_to_90_per_repeat": [[None if np.isinf(v) else int(v) for v in r] for r in reach],
+        "ordered_by_k": None not in med and all(a <= b for a, b in zip(med, med[1:])),
+        "final_spectrum": np.median(spectrum[:, -1], axis=0).astype(float).tolist(),
         "final_train_loss": float(np.median(loss[:, -1])),
         "repeats": int(spec.repeats),
     }
-
-
-def summarize_spectral_bias(spec: SpectralBiasSpec, plan: Plan, history: History) -> dict:
-    if history.diverged:
-        return {}
-    return spectral_bias_summary(history.steps, history["spectrum"], history["loss"], spec)
 
 
 def spectral_bias_headline(spec: SpectralBiasSpec, summary: dict) -> list[str]:
@@ -332,7 +272,8 @@ def spectral_bias_headline(spec: SpectralBiasSpec, summary: dict) -> list[str]:
 
 
 SPECTRAL_BIAS = register_kind(Kind(
-    "spectral-bias", SpectralBiasSpec, build_spectral_bias, summarize_spectral_bias,
+    "spectral-bias", SpectralBiasSpec, build_spectral_bias,
+    lambda spec, plan, h: {} if h.diverged else spectral_bias_summary(h.steps, h["spectrum"], h["loss"], spec),
     "Spectral bias (Rahaman et al. 2019): normalised spectrum of a deep ReLU net's output at k = 5…50 over "
     "training; repeats trained as one ensemble", headline=spectral_bias_headline,
     hint="lower train.lr (repeat r trains with seed + r; history.npz holds the first diverged repeat)"))

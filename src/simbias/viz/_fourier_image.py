@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..problems import PUBLISHED_PSNR
-from ._display import FIGURES, DisplayGrid, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel, plt
+from ._display import FIGURES, DisplayGrid, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel
+from ._shared import FrequencyErrorCurves
 
 __all__: list[str] = []
-
 
 
 def _rgb(img) -> np.ndarray:
@@ -24,28 +24,19 @@ def _rgb(img) -> np.ndarray:
     return img[..., 0] if img.shape[-1] == 1 else img
 
 
-def _title(spec, summary) -> str:
-    model = (spec or {}).get("model", {})
-    enc = str(model.get("encoding", ""))
-    title = f"encoding {enc}" + (f", σ = {model.get('sigma')}" if enc in ("gaussian", "positional") else "")
-    if summary and "psnr_test" in summary:
-        title += f": PSNR train {summary['psnr_train']:.2f} dB, test {summary['psnr_test']:.2f} dB"
-    return title
-
-
 def _reconstruction(h, spec=None, summary=None, **_):
-    target, out = np.asarray(h["target_image"]), np.asarray(h["output_image"])
-    mask = np.asarray(h["train_mask"]).astype(bool)
-    images = [("image", _rgb(target)), (f"training pixels ({int(mask.sum())})", _rgb(target[::2, ::2])),
+    target, out, m = np.asarray(h["target_image"]), np.asarray(h["output_image"]), (spec or {}).get("model", {})
+    title = f"encoding {m.get('encoding', '')}" + (f": PSNR train {summary['psnr_train']:.2f} dB, test "
+                                                   f"{summary['psnr_test']:.2f} dB" if summary else "")
+    images = [("image", _rgb(target)), (f"training pixels ({int(np.sum(h['train_mask']))})", _rgb(target[::2, ::2])),
               ("reconstruction", _rgb(out)), ("|error| (mean over channels)", np.abs(out - target).mean(-1))]
-    return ImageGrid(images, imshow={"cmap": "gray", "vmin": 0, "vmax": 1}, title=_title(spec, summary),
-                     panel_size=(3.0, 3.2))
+    return ImageGrid(images, imshow={"cmap": "gray", "vmin": 0, "vmax": 1}, title=title, panel_size=(3.0, 3.2))
 
 
-def _psnr(h, spec=None, summary=None, **_):
-    problem = (spec or {}).get("problem", {})
-    row = "text" if problem.get("image") == "text" and not problem.get("path") else "natural"
-    published = PUBLISHED_PSNR[row].get(str((spec or {}).get("model", {}).get("encoding", "")))
+def _psnr(h, spec=None, **_):
+    spec = spec or {}
+    row = "text" if spec.get("problem", {}).get("image") == "text" and not spec["problem"].get("path") else "natural"
+    published = PUBLISHED_PSNR[row].get(str(spec.get("model", {}).get("encoding", "")))
     lines = [Line(h.steps, h["psnr_train_curve"], label="train (subgrid)", kw={"lw": 1.2}),
              Line(h["snapshot_steps"], h["psnr_test_curve"], "o-", "test (held-out pixels)", {"ms": 3, "lw": 1.2})]
     if published is not None:
@@ -56,15 +47,13 @@ def _psnr(h, spec=None, summary=None, **_):
 
 
 def _band_error(h, **_):
-    steps, err = np.asarray(h["snapshot_steps"]), np.asarray(h["band_error"])
-    labels = [f"{f:.2f}" for f in h["band_frequencies"]]
-    heat = FrequencyErrorHeatmap([("relative error per radial DFT band (whole image)", steps, err, labels)],
-                                 ylabel="band centre (cycles/pixel)", colorbar="relative error", vmin=0.0, vmax=1.0)
-    lines = [Line(steps, err[:, j], label=lab, kw={"color": plt.cm.viridis(j / max(1, len(labels) - 1)), "lw": 1.2})
-             for j, lab in enumerate(labels)]
-    curves = LinePlot([Panel(lines, {"xlabel": "step", "ylabel": "relative band error"},
-                             {"frameon": False, "fontsize": 7, "title": "band centre", "ncol": 2})])
-    return DisplayGrid([heat, curves])
+    kw = {"key": "band_error", "frequencies": "band_frequencies", "steps": "snapshot_steps"}
+    return DisplayGrid([
+        FrequencyErrorHeatmap.from_history(h, **kw, fmt="{:.2f}", title="relative error per radial DFT band "
+                                           "(whole image)", ylabel="band centre (cycles/pixel)",
+                                           colorbar="relative error", vmin=0.0, vmax=1.0),
+        FrequencyErrorCurves.from_history(h, **kw, label="{:.2f} cycles/pixel", ylabel="relative band error",
+                                          title="relative error per radial band", threshold=0.1)])
 
 
 FIGURES["fourier-image"] = FigureSet(run={"reconstruction.png": _reconstruction, "psnr.png": _psnr,

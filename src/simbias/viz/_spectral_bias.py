@@ -17,30 +17,26 @@ from ._display import FIGURES, FigureSet, FrequencyErrorHeatmap, Line, LinePlot,
 __all__: list[str] = []
 
 
-def _median_spectrum(h) -> np.ndarray:
+def _median_spectrum(h) -> tuple[np.ndarray, int]:
+    """The spectrum's median over the repeats (records, K), and the number of repeats."""
     s = np.asarray(h["spectrum"], dtype=np.float64)
-    return np.nanmedian(s, axis=0) if s.ndim == 3 else s  # (records, K)
-
-
-def _repeats(h) -> int:
-    s = np.asarray(h["spectrum"])
-    return s.shape[0] if s.ndim == 3 else 1
+    return (np.nanmedian(s, axis=0), s.shape[0]) if s.ndim == 3 else (s, 1)
 
 
 def _heatmap(h, spec=None, **_):
-    amp = str((spec or {}).get("problem", {}).get("amplitudes", ""))
-    return FrequencyErrorHeatmap(
-        [(f"2|λ̂(k)|/A_k, median of {_repeats(h)} repeats ({amp} amplitudes)", h.steps, _median_spectrum(h),
-          [str(int(k)) for k in h["frequencies"]])],
-        ylabel="frequency k", colorbar="normalised amplitude", vmin=0.0, vmax=1.0, cmap="inferno")
+    (med, n), amp = _median_spectrum(h), (spec or {}).get("problem", {}).get("amplitudes", "")
+    return FrequencyErrorHeatmap([(f"2|λ̂(k)|/A_k, median of {n} repeats ({amp} amplitudes)", h.steps, med,
+                                   [str(int(k)) for k in h["frequencies"]])],
+                                 ylabel="frequency k", colorbar="normalised amplitude", vmin=0.0, vmax=1.0,
+                                 cmap="inferno")
 
 
 def _curves(h, summary=None, **_):
-    summary = summary or {}
-    ks, spec = np.asarray(h["frequencies"]), _median_spectrum(h)
+    summary, ks, med = summary or {}, np.asarray(h["frequencies"]), _median_spectrum(h)[0]
     reach = summary.get("step_to_90") or [None] * len(ks)
-    lines = [Line(h.steps, spec[:, j], label=f"k = {int(k)}" + (f" (90 % at {reach[j]})" if reach[j] is not None else ""),
-                  kw={"color": plt.cm.viridis(j / max(1, len(ks) - 1)), "lw": 1.2}) for j, k in enumerate(ks)]
+    lines = [Line(h.steps, med[:, j], kw={"color": plt.cm.viridis(j / max(1, len(ks) - 1)), "lw": 1.2},
+                  label=f"k = {int(k)}" + (f" (90 % at {reach[j]})" if reach[j] is not None else ""))
+             for j, k in enumerate(ks)]
     lines.append(Line(y=float(summary.get("threshold", 0.9)), kw={"color": "k", "ls": ":"}))
     return LinePlot([Panel(lines, {"xlabel": "step", "ylabel": "2|λ̂(k)|/A_k (median)"},
                            {"frameon": False, "fontsize": 7, "ncol": 2})])
