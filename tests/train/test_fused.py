@@ -135,3 +135,22 @@ def test_not_applied_outside_its_scope():
     sig = _nets("twolayer", "sigmoid", M=2)
     h, _ = _fit(sig, True, steps=3)
     assert not h.info["fused"]
+
+
+def test_compiled_adam_alone_on_a_deep_ensemble_within_float32_tolerance():
+    """Members outside the fused step's scope still get the one-kernel Adam when forced (auto: long fits of
+    large stacks, ``AUTO_MIN_ADAM_WORK``); the parameters equal the eager EnsembleAdam's within the table."""
+    deep = [snn.MLP(1, [32, 32, 32], 1, activation="relu", generator=torch.Generator().manual_seed(i)) for i in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        hf, ef = _fit(deep, True, steps=20)
+    if not hf.info["fused_adam"]:
+        pytest.skip(f"torch.compile unavailable here ({_fused._state['failed']})")
+    assert not hf.info["fused"]  # the step is the standard kernels; only the optimiser is compiled
+    hu, eu = _fit(deep, False, steps=20)
+    assert not hu.info["fused_adam"]
+    assert _rel(hf.static["loss"], hu.static["loss"]) <= RTOL
+    for k in eu.params:
+        assert _rel(ef.params[k], eu.params[k]) <= RTOL, k
+    h, _ = _fit(deep, None, steps=3)  # auto: far below AUTO_MIN_ADAM_WORK
+    assert not h.info["fused_adam"]

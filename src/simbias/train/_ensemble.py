@@ -1203,7 +1203,11 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         _set_rng_state(resume.rng, generator, device)
     fused = _fused.fused_step(ensemble, x_all, y_all, grads, loss=loss if manual else "", work=float(steps) * M *
                               n_points * ensemble._width) if manual else None
-    fused_opt = _fused.fused_adam(optimizer) if fused is not None else None
+    # the compiled Adam also pays for itself alone on long fits of large stacks (12 passes over the state → 1)
+    adam_work = float(steps) * sum(p.numel() for p in ensemble.params.values())
+    mode = getattr(ensemble, "fused", None)
+    big = mode is True or (mode is None and adam_work >= _fused.AUTO_MIN_ADAM_WORK)
+    fused_opt = _fused.fused_adam(optimizer) if fused is not None or big else None
     compile_s = 0.0
 
     def take(step: int, train_output: Tensor | None, which: list, done: dict) -> None:
@@ -1322,7 +1326,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
               "n_members": M, "chunks": [s.stop - s.start for s in chunks],
               "member_static": sorted(member_static) + ["loss"], "snapshot_arrays": sorted(snap_keys),
               "kernel": "dense" if ensemble.plan is not None else "vmap",
-              "backward": "manual" if manual else "autograd", "fused": fused is not None, "compile_s": compile_s})
+              "backward": "manual" if manual else "autograd", "fused": fused is not None,
+              "fused_adam": fused_opt is not None, "compile_s": compile_s})
 
 
 def _supervised_objective(kind: str, target_grad: Tensor | None, weight: float, ensemble: Ensemble):

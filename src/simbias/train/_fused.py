@@ -62,6 +62,10 @@ FUSED_ACTIVATIONS = tuple(_ACT)
 # (~2 s with a warm inductor cache, ~10 s cold): steps × members × points × width ≥ this.
 # (The hand-batched kernels take ~3 ns per element-step on one CPU core.)
 AUTO_MIN_WORK = 3e8
+# auto: the compiled Adam alone (any dense ensemble) from steps × stacked parameters ≥ this; it saves
+# ~3 ns per element and step against EnsembleAdam's ~12 passes (spectral-bias, 10 × 6-layer width-256
+# members: 10.5-38 ms → 2.2 ms per step), so ~10 s of compilation is repaid from ~3e9
+AUTO_MIN_ADAM_WORK = 5e9
 
 _state: dict = {"failed": None, "compiled": {}, "warned": False}
 
