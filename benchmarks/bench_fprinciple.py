@@ -96,6 +96,17 @@ def simbias_run(spec, steps):
     return (_clock() - t0) / steps
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _quartiles(v):
     q = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
     return q[0], statistics.median(v), q[2]
@@ -111,8 +122,8 @@ def main():
     args = ap.parse_args()
     global WALL
     WALL = args.wall
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
-          f"threads = {torch.get_num_threads()}")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; "
+          f"threads = {torch.get_num_threads()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     spec, _ = resolve_spec("fprinciple-1d")
     variants = {"plain": plain_loop, "fit": simbias_fit, "fit_bare": simbias_fit_bare}
     if not args.skip_run:

@@ -2,9 +2,11 @@
 
 The loop is written so that measuring costs almost nothing: in full-batch supervised training
 the forward pass of update ``s + 1`` *is* the output of the state after ``s`` updates, so cheap
-probes (loss, Δ_F at the peaks) reuse it instead of running the model again.  Losses are kept
-on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU); the first
-non-finite step ends training: the returned :class:`~simbias.results.History` has outcome
+probes (loss, Δ_F at the peaks) reuse it instead of running the model again: ``train_loss`` is
+the update's own loss, and probes marked ``deferrable`` run in batches of records after the fact
+(on the kept outputs, so with the same numbers) when no ``on_record``/``stop`` watches them.  Losses
+are kept on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU, as
+Python floats); the first non-finite step ends training: the returned :class:`~simbias.results.History` has outcome
 ``diverged``, ``diverged_step`` and what was recorded before that step (``history.divergence_error(hint)``
 builds the :class:`~simbias.errors.DivergenceError` a runner raises, once, fully formed).
 
