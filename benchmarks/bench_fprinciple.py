@@ -1,10 +1,18 @@
 """Cost of measuring: the fprinciple-1d training through simbias (Δ_F at every step) against a plain
 PyTorch loop of the same network, data and optimiser that records nothing.  Same process, one thread.
 
-    python benchmarks/bench_fprinciple.py [--steps 300] [--rounds 5] [--wall] [--skip-notebook]
+    python benchmarks/bench_fprinciple.py [--steps 300] [--rounds 15] [--wall] [--skip-run] [--skip-notebook]
 
-Rounds alternate plain / simbias so that load from other processes hits both alike; the median
-time per step is reported.  Also times the original notebook's setting (author-code.md FP-1D-a:
+Each round times every variant once, in an order that rotates (and reverses every other round) so
+that no variant always follows the same one; load from other processes then hits all alike.  The
+ratio to the plain loop is taken per round (the two times of a round were measured seconds apart)
+and its median and quartiles over the rounds are reported, with every round's ratio.
+
+The plain loop is the tight PyTorch loop a researcher would write for this network:
+``zero_grad(set_to_none=True)``, forward, the same MSE expression simbias differentiates
+(``((h - y) ** 2).mean()``), ``backward``, ``step`` of the same ``torch.optim.Adam``; it records
+nothing.  (``F.mse_loss`` instead of the expression, or ``Adam(foreach=True)``, measured no faster
+on one CPU thread.)  Also times the original notebook's setting (author-code.md FP-1D-a:
 101 points, tanh 1-200-200-200-100-1, Adam 2e-4, every epoch a test loss on 1000 points and the
 output stored) through simbias.
 """
@@ -66,6 +74,16 @@ def simbias_fit(spec, steps):
     return (_clock() - t0) / steps
 
 
+def simbias_fit_bare(spec, steps):
+    """``fit`` recording nothing but its per-step loss (the engine's own loop, no probes)."""
+    problem, model = build(spec)
+    opt = torch.optim.Adam(model.parameters(), lr=spec.train.lr)
+    rec = train.Record(every=None, probes=())
+    t0 = _clock()
+    train.fit(model, problem, opt, steps=steps, record=rec)
+    return (_clock() - t0) / steps
+
+
 def simbias_run(spec, steps):
     import dataclasses
 
@@ -78,34 +96,62 @@ def simbias_run(spec, steps):
     return (_clock() - t0) / steps
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _quartiles(v):
+    q = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+    return q[0], statistics.median(v), q[2]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--wall", action="store_true", help="time wall seconds instead of this process's CPU seconds")
+    ap.add_argument("--skip-run", action="store_true", help="skip the whole-experiment variant")
     ap.add_argument("--skip-notebook", action="store_true", help="skip the FP-1D-a timing")
     args = ap.parse_args()
     global WALL
     WALL = args.wall
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
-          f"threads = {torch.get_num_threads()}")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; "
+          f"threads = {torch.get_num_threads()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     spec, _ = resolve_spec("fprinciple-1d")
-    plain, fitted, full = [], [], []
-    plain_loop(spec, 20)  # warm-up
-    simbias_fit(spec, 20)
-    for _ in range(args.rounds):
-        plain.append(plain_loop(spec, args.steps))
-        fitted.append(simbias_fit(spec, args.steps))
-        full.append(simbias_run(spec, args.steps))
-    p, f, r = (statistics.median(v) * 1e3 for v in (plain, fitted, full))
-    print(f"clock: {'wall' if WALL else 'CPU time of this process'}; load average "
-          f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}; per-round ratios fit/plain: "
-          f"{', '.join(f'{b / a:.3f}' for a, b in zip(plain, fitted))}")
-    print(f"fprinciple-1d ({spec.problem.n_train} points, widths {list(spec.model.widths)}), median of {args.rounds} "
-          f"rounds × {args.steps} steps:")
-    print(f"  plain PyTorch loop, records nothing      {p:7.3f} ms/step")
-    print(f"  simbias fit, loss + Δ_F every step       {f:7.3f} ms/step   ratio {f / p:.3f}")
-    print(f"  simbias run (+ snapshots every 40 steps) {r:7.3f} ms/step   ratio {r / p:.3f}")
+    variants = {"plain": plain_loop, "fit": simbias_fit, "fit_bare": simbias_fit_bare}
+    if not args.skip_run:
+        variants["run"] = simbias_run
+    times = {k: [] for k in variants}
+    for f in variants.values():  # warm-up
+        f(spec, 20)
+    load = [os.getloadavg()[0]]
+    keys = list(variants)
+    for r in range(args.rounds):
+        order = keys[r % len(keys):] + keys[:r % len(keys)]
+        for k in (order[::-1] if r % 2 else order):
+            times[k].append(variants[k](spec, args.steps))
+        load.append(os.getloadavg()[0])
+    ratios = {k: [b / a for a, b in zip(times["plain"], v)] for k, v in times.items() if k != "plain"}
+    print(f"clock: {'wall' if WALL else 'CPU time of this process'}; load average (1 min) during the rounds "
+          f"{min(load):.2f}–{max(load):.2f}; per-round ratios fit/plain: "
+          f"{', '.join(f'{v:.3f}' for v in ratios['fit'])}")
+    print(f"fprinciple-1d ({spec.problem.n_train} points, widths {list(spec.model.widths)}), {args.rounds} rounds × "
+          f"{args.steps} steps; ms/step median, ratio to the plain loop per round: median [quartiles] (min–max)")
+    names = {"plain": "plain PyTorch loop, records nothing", "fit": "simbias fit, loss + Δ_F every step",
+             "fit_bare": "simbias fit, per-step loss only", "run": "simbias run (+ snapshots every 40 steps)"}
+    for k in variants:
+        line = f"  {names[k]:42s} {statistics.median(times[k]) * 1e3:7.3f} ms/step"
+        if k != "plain":
+            lo, med, hi = _quartiles(ratios[k])
+            line += f"   ratio {med:.3f} [{lo:.3f}, {hi:.3f}] ({min(ratios[k]):.3f}–{max(ratios[k]):.3f})"
+        print(line)
 
     if args.skip_notebook:
         return

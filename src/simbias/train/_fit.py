@@ -2,9 +2,11 @@
 
 The loop is written so that measuring costs almost nothing: in full-batch supervised training
 the forward pass of update ``s + 1`` *is* the output of the state after ``s`` updates, so cheap
-probes (loss, Δ_F at the peaks) reuse it instead of running the model again.  Losses are kept
-on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU); the first
-non-finite step ends training: the returned :class:`~simbias.results.History` has outcome
+probes (loss, Δ_F at the peaks) reuse it instead of running the model again: ``train_loss`` is
+the update's own loss, and probes marked ``deferrable`` run in batches of records after the fact
+(on the kept outputs, so with the same numbers) when no ``on_record``/``stop`` watches them.  Losses
+are kept on the device and checked for NaN/Inf every ``check_every`` steps (every step on CPU, as
+Python floats); the first non-finite step ends training: the returned :class:`~simbias.results.History` has outcome
 ``diverged``, ``diverged_step`` and what was recorded before that step (``history.divergence_error(hint)``
 builds the :class:`~simbias.errors.DivergenceError` a runner raises, once, fully formed).
 
@@ -31,6 +33,7 @@ Hooks for other optimisers and experiments (ours):
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable
 
@@ -194,6 +197,13 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
     if check_every is None:
         check_every = 1 if device.type == "cpu" else 50
     losses = torch.empty(steps, dtype=torch.float64, device=device)
+    # On the CPU the per-step loss goes through a NumPy view of `losses` (same memory): one
+    # `.item()` and a float store instead of an indexed tensor copy, and the NaN/Inf check is a
+    # Python float test instead of four tensor kernels.  The values are the same (a float32 or
+    # float64 loss is exact as a Python float).  On other devices `.item()` would synchronise
+    # every step, so the losses stay on the device and are checked every `check_every` steps.
+    losses_np = losses.numpy() if device.type == "cpu" else None
+    first_bad: int | None = None  # CPU: the first non-finite step seen, acted on at the next check step
     rec_vals: dict[str, list[Tensor]] = {}
     snap_vals: dict[str, list[Tensor]] = {}
     perm, pos = None, 0
@@ -210,8 +220,9 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
         snap_vals = _unstack_records(eng["snapshots"], device)
         _set_rng_state(resume.rng, generator, device)
 
-    def take(step: int, train_output: Tensor | None, probes: list, done: dict) -> None:
-        ctx = RecordContext(step, model, problem, train_output)
+    def take(step: int, train_output: Tensor | None, probes: list, done: dict,
+             train_loss: Tensor | None = None) -> None:
+        ctx = RecordContext(step, model, problem, train_output, train_loss=train_loss)
         now: dict[str, Tensor] = {}
         for p in probes:
             store = snap_vals if p.snapshot else rec_vals
@@ -222,7 +233,21 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
         if on_record is not None and now:
             on_record(step, now)
 
+    # Deferred records (full-batch training, no `on_record`/`stop` to see them as they are taken,
+    # every cheap probe `deferrable`: a function of the step's output and loss only).  The step's
+    # detached output is kept and the probes run on it in runs of up to 64 records, with the same
+    # operations on the same tensors, so the values are the same; run back to back, their
+    # operators stay in the CPU's caches instead of being evicted by every training step.
+    defer = reuse and on_record is None and bool(cheap) and all(getattr(p, "deferrable", False) for p in cheap)
+    pending: list[tuple[int, Tensor, Tensor | None]] = []
+
+    def flush() -> None:
+        for s_, out_, loss_ in pending:
+            take(s_, out_, cheap, {}, loss_)
+        pending.clear()
+
     def checkpoint(step: int) -> Checkpoint:
+        flush()
         return Checkpoint(kind="fit", step=step, steps=steps,
                           model=_clone(model.state_dict()), optimizer=_clone(optimizer.state_dict()),
                           rng=_rng_state(generator, device),
@@ -231,6 +256,7 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
                                   "records": _stack_records(rec_vals), "snapshots": _stack_records(snap_vals)})
 
     def history(outcome: Outcome, n_done: int, diverged_step=None) -> History:
+        flush()
         if diverged_step is None:  # records below n_done, then the final state (always recorded)
             r_steps = np.append(rec_steps[rec_steps < n_done], n_done).astype(np.int64)
             s_steps = np.append(snap_steps[snap_steps < n_done], n_done).astype(np.int64)
@@ -255,6 +281,42 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
         from tqdm.auto import tqdm
 
         bar = tqdm(total=steps, initial=start, desc="training", unit="step", leave=False, dynamic_ncols=True)
+    # The TrainLoss probe takes the update's own loss when it is the same number: full-batch MSE
+    # against y_train with no derivative term, outputs shaped like the 2-D labels (`mean()` over all
+    # elements is the reduction TrainLoss computes, so the value is bit for bit the one it would get).
+    mse_reuse = reuse and not custom and criterion is _mse and target_grad is None and y_all.ndim == 2
+    holder: dict[str, Tensor] = {}  # the first closure call's output and loss of the current update
+    batch_x = batch_y = batch_g = None
+    step = start
+
+    # One closure for the whole run: it reads the current step and batch from this scope.
+    def closure() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        if custom:
+            value = loss(model, step)
+        else:
+            xb = batch_x.detach().requires_grad_(True) if batch_g is not None else batch_x
+            out = model(xb)
+            if "out" not in holder:
+                holder["out"] = out.detach()
+            value = ((out - batch_y) ** 2).mean() if criterion is _mse else criterion(out, batch_y)
+            if batch_g is not None:
+                (dh,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
+                value = value + derivative_weight * ((dh - batch_g) ** 2).mean()
+        if torch.is_grad_enabled():
+            value.backward()
+        if "loss" not in holder:
+            holder["loss"] = value.detach()
+        return value
+
+    if not custom and full_batch:
+        batch_x, batch_y, batch_g = x_all, y_all, target_grad
+        if target_grad is None:  # batched evaluation hook (module docstring)
+            closure.model, closure.inputs, closure.targets, closure.criterion = model, batch_x, batch_y, criterion
+    if losses_np is not None and start > last_checked:  # resumed between two checks
+        bad = np.flatnonzero(~np.isfinite(losses_np[last_checked:start]))
+        first_bad = last_checked + int(bad[0]) if len(bad) else None
+
     t0 = time.perf_counter()
     model.train()
     n_done = steps
@@ -263,39 +325,16 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
         for step in range(start, steps):
             if ckpt_every is not None and step > start and step % ckpt_every == 0:
                 on_checkpoint(checkpoint(step))
-            holder: dict[str, Tensor] = {}
-            if custom:
-                batch_x = None
-            elif full_batch:
-                batch_x, batch_y, batch_g = x_all, y_all, target_grad
-            else:
+            holder.clear()
+            if not custom and not full_batch:
                 if perm is None or pos + batch_size > n:
                     perm, pos = torch.randperm(n, generator=generator).to(x_all.device), 0
                 idx = perm[pos:pos + batch_size]
                 pos += batch_size
                 batch_x, batch_y = x_all[idx], y_all[idx]
                 batch_g = None if target_grad is None else target_grad[idx]
-
-            def closure() -> Tensor:
-                optimizer.zero_grad(set_to_none=True)
-                if custom:
-                    value = loss(model, step)
-                else:
-                    xb = batch_x.detach().requires_grad_(True) if batch_g is not None else batch_x
-                    out = model(xb)
-                    if "out" not in holder:
-                        holder["out"] = out.detach()
-                    value = ((out - batch_y) ** 2).mean() if criterion is _mse else criterion(out, batch_y)
-                    if batch_g is not None:
-                        (dh,) = torch.autograd.grad(out.sum(), xb, create_graph=True)
-                        value = value + derivative_weight * ((dh - batch_g) ** 2).mean()
-                if torch.is_grad_enabled():
-                    value.backward()
-                holder.setdefault("loss", value.detach())
-                return value
-
-            if not custom and target_grad is None:  # batched evaluation hook (module docstring)
-                closure.model, closure.inputs, closure.targets, closure.criterion = model, batch_x, batch_y, criterion
+                if target_grad is None:
+                    closure.model, closure.inputs, closure.targets, closure.criterion = model, batch_x, batch_y, criterion
 
             # Probes see the state after `step` updates, i.e. before this update.  Snapshot
             # probes run their own forward passes first; in full-batch training the cheap ones
@@ -311,18 +350,36 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
                 final_done = ({"cheap"} if step in rec_set else set()) | ({"snap"} if step in snap_set else set())
                 break
             value = optimizer.step(closure)
+            step_loss = holder["loss"] if "loss" in holder else value.detach()
             if step in rec_set and reuse:
-                take(step, holder.get("out"), cheap, values)
-            losses[step] = holder["loss"] if "loss" in holder else value.detach()
+                out = holder.get("out")
+                own = mse_reuse and out is not None and "loss" in holder and out.shape == y_all.shape
+                if defer and out is not None:
+                    pending.append((step, out, step_loss if own else None))
+                    if len(pending) >= 64 or len(pending) * out.numel() >= 1 << 20:
+                        flush()
+                else:
+                    flush()
+                    take(step, out, cheap, values, step_loss if own else None)
+            if losses_np is not None:
+                v = step_loss.item()
+                losses_np[step] = v
+                if first_bad is None and not math.isfinite(v):
+                    first_bad = step
+            else:
+                losses[step] = step_loss
             if lr_decay:
                 for group in optimizer.param_groups:
                     group["lr"] *= 1.0 - lr_decay
             if (step + 1) % check_every == 0 or step + 1 == steps:
-                window = losses[last_checked:step + 1]
-                bad = ~torch.isfinite(window)
-                if bool(bad.any()):
-                    first = last_checked + int(bad.nonzero()[0, 0])
-                    return history(Outcome.DIVERGED, first, diverged_step=first)
+                if losses_np is not None:
+                    if first_bad is not None:
+                        return history(Outcome.DIVERGED, first_bad, diverged_step=first_bad)
+                else:
+                    bad = ~torch.isfinite(losses[last_checked:step + 1])
+                    if bool(bad.any()):
+                        first = last_checked + int(bad.nonzero()[0, 0])
+                        return history(Outcome.DIVERGED, first, diverged_step=first)
                 last_checked = step + 1
             if on_step is not None:
                 on_step(step)
@@ -330,9 +387,10 @@ def fit(model: torch.nn.Module, problem, optimizer: "torch.optim.Optimizer | str
                 bar.update(1)
                 if step % max(1, steps // 100) == 0:
                     bar.set_postfix(loss=f"{float(losses[step]):.3e}", refresh=False)
-            if stop_loss is not None and float(losses[step]) <= stop_loss:
+            if stop_loss is not None and float(losses[step] if losses_np is None else losses_np[step]) <= stop_loss:
                 n_done = step + 1
                 break
+        flush()
         model.eval()
         final = [p for p in record.probes if ("snap" if p.snapshot else "cheap") not in final_done]
         take(n_done, None, final, {})  # the final state is in both schedules

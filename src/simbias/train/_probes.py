@@ -33,7 +33,9 @@ class TrainLoss:
     """``train_loss``: mean squared error on the training set.
 
     mean over points and outputs of (h(x_i) − y_i)², against the (possibly noisy) training
-    labels; a cheap probe (reuses the training step's output).
+    labels; a cheap probe: it takes the training step's own loss when the engine hands it over
+    (``ctx.train_loss``, full-batch MSE training — the same reduction, so the same bits), else
+    computes it from the training step's output.
 
     Examples
     --------
@@ -48,11 +50,15 @@ class TrainLoss:
     """
 
     snapshot = False
+    deferrable = True  # a function of ctx.train_output / ctx.train_loss only (see Probe)
 
     def setup(self, model, problem) -> dict[str, np.ndarray]:
         return {}
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
+        loss = getattr(ctx, "train_loss", None)
+        if loss is not None:
+            return {"train_loss": loss}
         return {"train_loss": _mse(ctx.output_on_train(), ctx.problem.y_train)}
 
 
@@ -91,6 +97,7 @@ class PeakError:
     """
 
     snapshot = False
+    deferrable = True  # a function of ctx.train_output only (see Probe)
 
     def __init__(self, *, kind: str = "complex", max_index: int = 40, rel_floor: float = 1e-3,
                  max_peaks: int | None = None):

@@ -46,6 +46,10 @@ class RecordContext:
         already has it (full-batch supervised training), else ``None``.
     test_output : Tensor, optional
         The output on ``x_test``, cached by ``output_on_test``.
+    train_loss : Tensor, optional
+        The mean squared error of ``train_output`` against ``problem.y_train`` (a 0-dim tensor),
+        when the engine computed exactly that number for the update (full-batch MSE training),
+        else ``None``; :class:`~simbias.train.TrainLoss` takes it instead of recomputing it.
 
     Examples
     --------
@@ -62,6 +66,7 @@ class RecordContext:
     problem: Any
     train_output: Tensor | None = None
     test_output: Tensor | None = None
+    train_loss: Tensor | None = None
 
     def output_on_train(self) -> Tensor:
         """The output on the training inputs (computed here if the engine did not provide it)."""
@@ -87,7 +92,11 @@ class Probe(Protocol):
     ``snapshot = False`` probes run at every record step (they should be cheap, e.g. reuse
     ``ctx.output_on_train()``); ``snapshot = True`` probes run at the sparser snapshot steps.
     Any object with these three members is a probe (a structural protocol; it has no
-    constructor of its own).
+    constructor of its own).  An optional fourth, ``deferrable = True``, promises that a cheap
+    probe's values depend only on ``ctx.step``, ``ctx.train_output``, ``ctx.train_loss`` and the
+    problem (never on ``ctx.model``): :func:`~simbias.train.fit` may then run it a few records
+    later, on the same tensors (same values), when nothing watches the records as they are taken
+    (no ``on_record``, no ``stop``).
 
     Parameters
     ----------
