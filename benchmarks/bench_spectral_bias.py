@@ -117,6 +117,8 @@ def main() -> None:
     ap.add_argument("--full-steps", type=int, default=60000)
     ap.add_argument("--tiled", action="store_true", help="also time the member-tiled Adam")
     ap.add_argument("--compiled", action="store_true", help="also time the compiled Adam (needs a C++ compiler)")
+    ap.add_argument("--only", choices=("loop", "ensemble"),
+                    help="time one side once (the full setting: run both at once on two cores, one each)")
     args = ap.parse_args()
     spec, _ = resolve_spec("spectral-bias", [f"repeats={args.repeats}"])
     plan = build_spectral_bias(spec)
@@ -131,6 +133,14 @@ def main() -> None:
     print(f"spectral-bias benchmark, {_dt.date.today()}, {cpu}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread; {args.repeats} repeats of 1→6×256→1 on 200 points, "
           f"{args.steps} steps, spectrum every {args.every}")
+    if args.only:  # one side, one round, measured (no extrapolation); the ensemble decides on its compiled Adam
+        if args.only == "loop":
+            t = plain_loop(models, probs, spec, args.steps, args.every)
+        else:
+            t = ensemble(models, probs, spec, args.steps, args.every, probes)
+        print(f"measured: {args.only} {t:.1f} s CPU = {t / 3600:.3f} h "
+              f"({t / args.steps / args.repeats * 1e3:.2f} ms per member-step)", flush=True)
+        return
     variants = {"ensemble": train.EnsembleAdam, **({"ensemble, tiled Adam": TiledAdam} if args.tiled else {}),
                 **({"ensemble, compiled Adam": CompiledAdam} if args.compiled else {})}
     for adam in variants.values():  # warm-up (allocations, kernels, compilation)
