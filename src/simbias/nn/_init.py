@@ -21,6 +21,12 @@ name               weights                                       biases         
 ``"power"`` (the F-Principle/condensation convention of :class:`~simbias.nn.MLP`) is ``normal``
 with std = m^(−t) chosen by the model from its first hidden width; at the layer level it is an
 alias of ``normal``.  Register a new draw with :func:`register_init`.
+
+The two laws (:data:`INIT_LAWS`) also serve :class:`~simbias.nn.TwoLayer`, whose parameters are not
+layers: ``init="normal"`` draws a ~ N(0, β₁²), (w, b) ~ N(0, β₂²) (the phase diagram), and
+``init="uniform"`` draws w ~ U(±w_range), b ~ U(±b_range), a ~ U(±a_range) from
+``init_ranges = (w_range, b_range, a_range)`` (the authors' LFP code, arXiv 1905.10264), by the
+same uniform draw as ``xavier_uniform`` (:func:`uniform_draw`).
 """
 
 from __future__ import annotations
@@ -34,7 +40,11 @@ from torch import Tensor
 
 from ..errors import InputError
 
-__all__ = ["INIT_SCHEMES", "INIT_ALIASES", "InitScheme", "init_parameters_", "resolve_init", "register_init"]
+__all__ = ["INIT_SCHEMES", "INIT_ALIASES", "INIT_LAWS", "InitScheme", "init_parameters_", "resolve_init", "register_init",
+           "uniform_draw"]
+
+#: the laws of the draws: ``"normal"`` (scale = standard deviation) and ``"uniform"`` (scale = bound)
+INIT_LAWS: tuple[str, ...] = ("normal", "uniform")
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,39 @@ def _fans(weight: Tensor) -> tuple[int, int]:
     return weight.shape[1] * receptive, weight.shape[0] * receptive
 
 
+def uniform_draw(shape: tuple[int, ...], bound: float, *, generator: torch.Generator | None = None,
+                 device: torch.device | str | None = None) -> Tensor:
+    """U(−bound, bound) samples of ``shape`` in float64: (2u − 1)·bound, u = ``torch.rand`` from ``generator``.
+
+    The uniform law of the registry (``xavier_uniform`` and the ``uniform`` init of
+    :class:`~simbias.nn.TwoLayer`); convert the result to the parameter's dtype afterwards.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the sample.
+    bound : float
+        Half-width of the interval.
+    generator : torch.Generator, optional
+        The random source (``None``: the global one).
+    device : torch.device or str, optional
+        Where to draw (the generator's device; default CPU).
+
+    Returns
+    -------
+    torch.Tensor
+        float64 samples, shape ``shape``.
+
+    Examples
+    --------
+    >>> u = uniform_draw((1000,), 0.5, generator=torch.Generator().manual_seed(0))
+    >>> u.dtype, bool(u.abs().max() <= 0.5)
+    (torch.float64, True)
+    """
+    u = torch.rand(shape, generator=generator, dtype=torch.float64, device=device)
+    return (2 * u - 1) * bound
+
+
 def _normal(like: Tensor, std: float | None, generator: torch.Generator | None) -> Tensor:
     if not std:
         return torch.zeros_like(like)
@@ -186,8 +229,7 @@ def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = N
     w_scale = scheme.weight_scale(fan_in, fan_out, std)
     with torch.no_grad():
         if scheme.law == "uniform":
-            u = torch.rand(w.shape, generator=generator, dtype=torch.float64)
-            w.copy_(((2 * u - 1) * w_scale).to(w))
+            w.copy_(uniform_draw(tuple(w.shape), w_scale, generator=generator).to(w))
         else:
             w.copy_(_normal(w, w_scale, generator))
         if getattr(layer, "bias", None) is not None:

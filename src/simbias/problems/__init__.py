@@ -28,6 +28,7 @@ from ._datasets import MAX_PICKLE_BYTES as MAX_PICKLE_BYTES
 from ._datasets import read_idx as read_idx
 from ._datasets import train_test_split as train_test_split
 from ._synthetic import load_synthetic_projection as load_synthetic_projection
+from ._synthetic import parity_data as parity_data
 from ._images import HOLDOUTS as HOLDOUTS
 from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image
@@ -107,6 +108,7 @@ __all__ = [
     "load_idx",
     "load_npz",
     "load_synthetic_projection",
+    "parity_data",
     "train_test_split",
     "one_hot",
     "MAX_CLASSES",

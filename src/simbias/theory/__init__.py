@@ -17,6 +17,7 @@ from ._ntk import empirical_ntk as empirical_ntk
 from ._ntk import kernel_regression as kernel_regression
 from ._ntk import linearized_prediction as linearized_prediction
 from ._ntk import ntk_learning_rate as ntk_learning_rate
+from ._ntk import relu_two_layer_ntk as relu_two_layer_ntk
 from ._phase import phase_coordinates as phase_coordinates
 from ._phase import phase_regime as phase_regime
 from ._phase import phase_scales as phase_scales
@@ -38,6 +39,7 @@ __all__ = [
     "natural_cubic_spline",
     "linear_interpolant",
     "empirical_ntk",
+    "relu_two_layer_ntk",
     "kernel_regression",
     "linearized_prediction",
     "ntk_learning_rate",
