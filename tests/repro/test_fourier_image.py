@@ -18,7 +18,8 @@ import torch
 from simbias import problems
 from simbias.experiments import run, run_members, static_key_of
 from simbias.experiments._fourier_image import (FourierImageModelSpec, FourierImageProblemSpec, FourierImageRecordSpec,
-                                                FourierImageSpec, FourierImageTrainSpec, psnr)
+                                                FourierImageSpec, FourierImageTrainSpec)
+from simbias.problems import psnr
 
 ENCODINGS = ("none", "basic", "positional", "gaussian")
 

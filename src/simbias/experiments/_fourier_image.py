@@ -43,25 +43,16 @@ from torch import Tensor
 from .. import problems, spectral, train
 from ..errors import InputError
 from ..nn import CoordinateNet, ENCODINGS
+from ..problems import psnr
 from ._common import check_train_settings, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 
 __all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec", "FourierImageTrainSpec",
-           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "psnr", "PUBLISHED_PSNR",
+           "FourierImageRecordSpec", "build_fourier_image", "fourier_image_summary", "PUBLISHED_PSNR",
            "FOURIER_IMAGE"]
 
 PUBLISHED_PSNR = problems.PUBLISHED_PSNR
-
-
-def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
-    """PSNR (dB) of [0, 1] images, Tancik et al.'s definition: −10·log10(2·MSE), MSE = 0.5·mean((pred − target)²).
-
-    >>> float(psnr(torch.zeros(4, 1), torch.full((4, 1), 0.1)))  # doctest: +ELLIPSIS
-    20.0...
-    """
-    mse = 0.5 * ((pred - target) ** 2).mean(dim=dim)
-    return -10.0 * torch.log10(2.0 * mse)
 
 
 @dataclass(frozen=True)

@@ -201,23 +201,14 @@ def spectral_bias_target(p: SpectralBiasProblemSpec, seed: int, *, dtype=torch.f
     return Regression(xt, yt, yt, xt, yt, target=None, uniform=True, name="Σ A_i sin(2π k_i x + φ_i)")
 
 
-def _init_torch_default(model: snn.MLP, generator: torch.Generator) -> None:
-    with torch.no_grad():
-        for layer in model.layers:
-            bound = 1.0 / math.sqrt(layer.weight.shape[1])
-            for p in (layer.weight, layer.bias):
-                if p is not None:
-                    u = torch.rand(p.shape, generator=generator, dtype=torch.float64)
-                    p.copy_(((2 * u - 1) * bound).to(p.dtype))
-
-
 def _model(spec: SpectralBiasSpec, seed: int, dtype, device) -> snn.MLP:
     m = spec.model
     g = torch.Generator().manual_seed(seeds_for(seed)["init"])
     net = snn.MLP(1, m.widths, 1, activation=m.activation, init="he" if m.init == "torch" else m.init, generator=g,
                   dtype=dtype, device=device)
-    if m.init == "torch":
-        _init_torch_default(net, g)
+    if m.init == "torch":  # redrawn after the "he" draws, as the preset's numbers always were
+        for layer in net.layers:
+            snn.init_parameters_(layer, "torch", generator=g)
     return net
 
 

@@ -16,7 +16,11 @@ name               weights                                       biases         
 ``lecun``          N(0, 1/fan_in)                                0
 ``msdnn``          N(0, 2/(fan_in + fan_out))                    same law
 ``mscale``         N(0, 1)·2/√(fan_in + fan_out)                 same law
+``torch``          U(±1/√fan_in)                                 U(±1/√fan_in)
 =================  ============================================  ==============  ==================
+
+``torch`` is the law of PyTorch's own ``nn.Linear``/``ConvNd`` default (kaiming_uniform with a = √5),
+drawn from the generator like the others (the spectral-bias experiment of Rahaman et al. relies on it).
 
 ``"power"`` (the F-Principle/condensation convention of :class:`~simbias.nn.MLP`) is ``normal``
 with std = m^(−t) chosen by the model from its first hidden width; at the layer level it is an
@@ -58,9 +62,11 @@ class InitScheme:
     weight_scale : callable
         ``(fan_in, fan_out, std) -> float``.
     bias_scale : callable
-        ``(fan_in, fan_out, std, weight_scale) -> float`` (standard deviation, normal law).
+        ``(fan_in, fan_out, std, weight_scale) -> float`` (scale of the bias in ``bias_law``).
     needs_std : bool, default False
         Whether the scheme reads ``std`` (``init_std`` of the models).
+    bias_law : {"normal", "uniform"}, default "normal"
+        The law of the bias draw (a normal bias of scale 0 is zero and draws nothing).
 
     Examples
     --------
@@ -73,6 +79,7 @@ class InitScheme:
     weight_scale: Callable[[int, int, float | None], float]
     bias_scale: Callable[[int, int, float | None, float], float]
     needs_std: bool = False
+    bias_law: str = "normal"
 
 
 _ZERO = lambda fi, fo, std, w: 0.0  # noqa: E731
@@ -86,6 +93,7 @@ _SCHEMES: dict[str, InitScheme] = {
     "lecun": InitScheme("normal", lambda fi, fo, std: math.sqrt(1.0 / fi), _ZERO),
     "msdnn": InitScheme("normal", lambda fi, fo, std: math.sqrt(2.0 / (fi + fo)), _SAME),
     "mscale": InitScheme("normal", lambda fi, fo, std: 2.0 / math.sqrt(fi + fo), _SAME),
+    "torch": InitScheme("uniform", lambda fi, fo, std: 1.0 / math.sqrt(fi), _SAME, bias_law="uniform"),
 }
 #: old name → canonical name (spec files written with the old names keep loading)
 INIT_ALIASES: dict[str, str] = {"std": "normal", "power": "normal", "glorot_uniform": "xavier_uniform"}
@@ -233,4 +241,8 @@ def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = N
         else:
             w.copy_(_normal(w, w_scale, generator))
         if getattr(layer, "bias", None) is not None:
-            layer.bias.copy_(_normal(layer.bias, scheme.bias_scale(fan_in, fan_out, std, w_scale), generator))
+            b_scale = scheme.bias_scale(fan_in, fan_out, std, w_scale)
+            if scheme.bias_law == "uniform":
+                layer.bias.copy_(uniform_draw(tuple(layer.bias.shape), b_scale, generator=generator).to(layer.bias))
+            else:
+                layer.bias.copy_(_normal(layer.bias, b_scale, generator))

@@ -38,6 +38,7 @@ from ._images import MAX_PIXELS as MAX_PIXELS
 from ._images import pattern_image as pattern_image
 from ._image_regression import BUNDLED_IMAGES as BUNDLED_IMAGES
 from ._image_regression import PUBLISHED_PSNR as PUBLISHED_PSNR
+from ._image_regression import psnr as psnr
 from ._image_regression import GridImageRegression as GridImageRegression
 from ._image_regression import bundled_image_path as bundled_image_path
 from ._image_regression import grid_image_regression as grid_image_regression
@@ -122,6 +123,7 @@ __all__ = [
     "BUNDLED_IMAGES",
     "MAX_PIXELS",
     "PUBLISHED_PSNR",
+    "psnr",
     "Domain",
     "Interval",
     "Box",

@@ -6,6 +6,7 @@ Pure functions on tensors (and on any ``nn.Module`` passed in); imports only tor
 """
 
 from ._activation import activation_multiplicity as activation_multiplicity
+from ._activation import condensation_directions as condensation_directions
 from ._lfp import FPInterpolant as FPInterpolant
 from ._lfp import Interpolant1D as Interpolant1D
 from ._lfp import fp_norm_interpolant as fp_norm_interpolant
@@ -26,6 +27,7 @@ from ._phase import width_slope as width_slope
 
 __all__ = [
     "activation_multiplicity",
+    "condensation_directions",
     "phase_coordinates",
     "phase_regime",
     "phase_scales",
