@@ -78,6 +78,6 @@ def test_torch_scheme_is_pytorchs_default_law_from_our_generator():
     assert torch.equal(lin.weight.detach(), w) and torch.equal(lin.bias.detach(), b)
     conv = torch.nn.Conv2d(2, 4, 3)
     init_parameters_(conv, "torch", generator=_g())
-    assert float(conv.weight.abs().max()) <= 1 / math.sqrt(18) and float(conv.bias.abs().min()) > 0
+    assert float(conv.weight.detach().abs().max()) <= 1 / math.sqrt(18) and float(conv.bias.detach().abs().min()) > 0
     mlp = snn.MLP(5, [3], 1, init="torch", generator=_g(), dtype=torch.float64)
     assert torch.equal(mlp.layers[0].weight.detach(), w) and torch.equal(mlp.layers[0].bias.detach(), b)

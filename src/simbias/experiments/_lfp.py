@@ -25,7 +25,6 @@ nearly linear (the kinks −b/w move), so there the trajectory matters at the 10
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,20 +220,13 @@ def _with_lfp_curves(spec: LFPSpec, plan: Plan, h):
         out = model(c["grid"].to(model.w)[:, None])[:, 0].to(torch.float64).cpu()
     gamma2 = lambda xi: theory.lfp_gamma2(xi, w=c["w"], a=c["a"])  # noqa: E731
     fp = theory.fp_norm_interpolant(c["x"], c["y"], gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
-    xi = np.geomspace(0.1, max(10.0, 10 * _crossover(c["w"], c["a"])), 200)
+    xi = np.geomspace(0.1, max(10.0, 10 * theory.lfp_crossover_frequency(w=c["w"], a=c["a"])), 200)
     g2 = gamma2(torch.as_tensor(xi)).numpy()
     h.static.update({"lfp_grid": c["grid"].numpy(), "lfp_network": out.numpy(), "lfp_prediction": fp(c["grid"]).numpy(),
                      "lfp_cubic": theory.natural_cubic_spline(c["x"], c["y"])(c["grid"]).numpy(),
                      "lfp_linear": theory.linear_interpolant(c["x"], c["y"])(c["grid"]).numpy(),
                      "lfp_ntk": c["ntk"].numpy(), "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
     return h
-
-
-def _crossover(w: torch.Tensor, a: torch.Tensor) -> float:
-    """ξ where the two terms of γ(ξ)² are equal: √(E|w|³ / (4π² E a² E|w|))."""
-    w = w.abs()
-    e_w3, e_a2, e_w1 = float((w ** 3).mean()), float((a ** 2).mean()), float(w.mean())
-    return math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
 
 
 def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
@@ -246,7 +238,7 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     rel = {"lfp": _rel(net, fp), **{k: _rel(net, v) for k, v in t.items()}}  # vs lfp, cubic, linear, ntk
     summary = {f"rel_error_vs_{k}": v for k, v in rel.items()}
     summary.update(closest=min(("lfp", "cubic", "linear"), key=rel.get), lfp_vs_cubic=_rel(fp, t["cubic"]),
-                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=_crossover(plan.context["w"], plan.context["a"]),
+                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
                    final_train_loss=float(history.static["loss"][-1]), lr=lr)
     if restarts:
         summary["restarts"] = restarts

@@ -11,6 +11,7 @@ from ._lfp import FPInterpolant as FPInterpolant
 from ._lfp import Interpolant1D as Interpolant1D
 from ._lfp import fp_norm_interpolant as fp_norm_interpolant
 from ._lfp import lfp_decay_rates as lfp_decay_rates
+from ._lfp import lfp_crossover_frequency as lfp_crossover_frequency
 from ._lfp import lfp_gamma2 as lfp_gamma2
 from ._lfp import linear_interpolant as linear_interpolant
 from ._lfp import natural_cubic_spline as natural_cubic_spline
@@ -34,6 +35,7 @@ __all__ = [
     "two_layer_scales",
     "width_slope",
     "lfp_gamma2",
+    "lfp_crossover_frequency",
     "lfp_decay_rates",
     "fp_norm_interpolant",
     "FPInterpolant",
