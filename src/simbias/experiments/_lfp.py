@@ -3,8 +3,9 @@
 
 The net h(x) = Σ_k a_k ReLU(w_k x + b_k) starts from the authors' *uniform* initialisation
 w ~ U(−w_range, w_range), b ~ U(−b_range, b_range), a ~ U(−a_range, a_range) in mirrored pairs
-(h ≡ 0 at the start) and is trained on the five points of T15 by full-batch gradient descent.  Its
-long-time output is compared on [x_1, x_n] (relative L2) with
+(h ≡ 0 at the start; :class:`simbias.nn.TwoLayer` with ``init="uniform"``) and is trained on the five
+points of T15 by full-batch gradient descent.  Its long-time output is compared on [x_1, x_n]
+(relative L2) with
 
 * the LFP prediction: the FP-norm minimiser Σ_j |ĥ_j|²/γ(ξ_j)² subject to h(x_i) = y_i, with γ(ξ)²
   built from the initial parameters (:func:`simbias.theory.lfp_gamma2`,
@@ -13,7 +14,7 @@ long-time output is compared on [x_1, x_n] (relative L2) with
   w, b ~ U(−3, 3), a ~ U(−0.1, 0.1)) and the piecewise-linear interpolant (γ² ∝ ξ⁻²: large output,
   small input weights — case B: w ~ U(−0.2, 0.2), b ~ U(−1, 1), a ~ U(−1, 1));
 * kernel regression with the initial empirical NTK (the exact infinite-time limit of the
-  linearised dynamics), as ``rel_error_vs_ntk``.
+  linearised dynamics; :func:`simbias.theory.relu_two_layer_ntk`), as ``rel_error_vs_ntk``.
 
 Optimiser: the authors run plain GD on the summed loss for up to 3·10⁶ steps.  In the linear regime
 every gradient method started at θ₀ stays in θ₀ + span J(θ₀)ᵀ and converges to the same kernel
