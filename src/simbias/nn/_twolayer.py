@@ -120,7 +120,7 @@ class TwoLayer(nn.Module):
     The LFP initialisation (uniform, mirrored pairs):
 
     >>> lfp = TwoLayer(1, 1000, init="uniform", init_ranges=(3.0, 3.0, 0.1), antisymmetric=True)
-    >>> float(lfp.w.abs().max()) <= 3.0, float(lfp.a.abs().max()) <= 0.1
+    >>> float(lfp.w.detach().abs().max()) <= 3.0, float(lfp.a.detach().abs().max()) <= 0.1
     (True, True)
     """
 
