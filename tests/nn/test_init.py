@@ -66,3 +66,18 @@ def test_mlp_power_is_normal_with_width_power_std():
     a = snn.MLP(2, [16], 1, init="power", init_t=0.5, generator=_g())
     b = snn.MLP(2, [16], 1, init="std", init_std=16 ** -0.5, generator=_g())
     assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+
+
+def test_torch_scheme_is_pytorchs_default_law_from_our_generator():
+    """"torch": weight then bias ~ U(±1/√fan_in) (float64 draws), for every model of the registry."""
+    lin = torch.nn.Linear(5, 3, dtype=torch.float64)
+    init_parameters_(lin, "torch", generator=_g())
+    g, bound = _g(), 1 / math.sqrt(5)
+    w = (2 * torch.rand((3, 5), generator=g, dtype=torch.float64) - 1) * bound
+    b = (2 * torch.rand((3,), generator=g, dtype=torch.float64) - 1) * bound
+    assert torch.equal(lin.weight.detach(), w) and torch.equal(lin.bias.detach(), b)
+    conv = torch.nn.Conv2d(2, 4, 3)
+    init_parameters_(conv, "torch", generator=_g())
+    assert float(conv.weight.detach().abs().max()) <= 1 / math.sqrt(18) and float(conv.bias.detach().abs().min()) > 0
+    mlp = snn.MLP(5, [3], 1, init="torch", generator=_g(), dtype=torch.float64)
+    assert torch.equal(mlp.layers[0].weight.detach(), w) and torch.equal(mlp.layers[0].bias.detach(), b)

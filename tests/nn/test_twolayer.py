@@ -130,6 +130,12 @@ def test_presets_follow_table_1():
         (dict(init_t=1.0, alpha=3.0), "model.init_t"),
         (dict(init_t="big"), "model.init_t"),
         (dict(generator=0), "generator"),
+        (dict(init="glorot"), "model.init"),
+        (dict(init="uniform"), "model.init_ranges"),
+        (dict(init="uniform", init_ranges=(1.0, 0.0, 1.0)), "model.init_ranges"),
+        (dict(init="uniform", init_ranges=(1.0, 1.0)), "model.init_ranges"),
+        (dict(init="uniform", init_ranges=(1.0, 1.0, 1.0), beta1=0.5), "model.init"),
+        (dict(init_ranges=(1.0, 1.0, 1.0)), "model.init_ranges"),
     ],
 )
 def test_bad_input_raises(kwargs, what):
@@ -138,6 +144,26 @@ def test_bad_input_raises(kwargs, what):
     with pytest.raises(InputError) as e:
         TwoLayer(args.pop("in_features"), args.pop("width"), **args)
     assert e.value.what == what
+
+
+@pytest.mark.parametrize("antisymmetric,bias", [(True, True), (False, True), (True, False)])
+def test_uniform_init_is_the_documented_draw(antisymmetric, bias):
+    """init="uniform": w, b, a ~ U(±range) drawn in float64 in the order w, b, a (the registry's
+    uniform law), mirrored pairs with ASI, then converted to the dtype."""
+    ranges, m = (3.0, 2.0, 0.1), 40
+    net = TwoLayer(1, m, init="uniform", init_ranges=ranges, antisymmetric=antisymmetric, bias=bias,
+                   generator=torch.Generator().manual_seed(3), dtype=torch.float32)
+    g, half = torch.Generator().manual_seed(3), m // 2 if antisymmetric else m
+    draw = lambda r: (2.0 * torch.rand(half, generator=g, dtype=F64) - 1.0) * r  # noqa: E731
+    w, b, a = draw(ranges[0]), draw(ranges[1]) if bias else None, draw(ranges[2])
+    if antisymmetric:
+        w, b, a = torch.cat([w, w]), torch.cat([b, b]) if bias else None, torch.cat([a, -a])
+    assert net.w.dtype == torch.float32 and torch.equal(net.w.detach()[:, 0], w.float())
+    assert torch.equal(net.a.detach(), a.float()) and (net.b is None if not bias else torch.equal(net.b.detach(), b.float()))
+    assert net.init == "uniform" and net.init_ranges == ranges and "init_ranges" in repr(net)
+    assert net.scales == (1.0, ranges[2] / math.sqrt(3), ranges[0] / math.sqrt(3))  # β's: the uniform laws' stds
+    if antisymmetric:
+        assert float(net(torch.linspace(-1, 1, 9)).detach().abs().max()) == 0.0
 
 
 def test_bad_forward_input_and_preset():

@@ -336,3 +336,25 @@ def test_cifar10_numpy1_style_pickle(tmp_path):
     d = load_cifar10(tmp_path, dtype=torch.float64)
     np.testing.assert_array_equal(d.x.numpy(), data / 255.0)
     assert d.y.tolist() == labels
+
+
+def test_parity_data_enumerates_labels_and_splits():
+    from simbias.problems import parity_data
+
+    prob, x, y = parity_data(6, 20, seed=3, dtype=torch.float64)
+    assert x.shape == (64, 6) and y.shape == (64, 1) and x.dtype == torch.float64
+    for i in range(64):  # row i: the bits of i, most significant first, 0 → −1; label the product
+        bits = [1.0 if (i >> (5 - j)) & 1 else -1.0 for j in range(6)]
+        assert x[i].tolist() == bits and float(y[i]) == math.prod(bits)
+    assert prob.x_train.shape == (20, 6) and prob.x_test.shape == (44, 6) and prob.target is None
+    rows = lambda t: {tuple(r) for r in t.tolist()}  # noqa: E731
+    assert rows(prob.x_train) | rows(prob.x_test) == rows(x) and not rows(prob.x_train) & rows(prob.x_test)
+    assert torch.equal(prob.y_train, prob.x_train.prod(dim=1, keepdim=True))
+    assert torch.equal(prob.y_test, prob.x_test.prod(dim=1, keepdim=True))
+    again, other = parity_data(6, 20, seed=3, dtype=torch.float64)[0], parity_data(6, 20, seed=4)[0]
+    assert torch.equal(again.x_train, prob.x_train) and not torch.equal(other.x_train.double(), prob.x_train)
+    for bad, key in ((dict(n_bits=0, n_train=1), "n_bits"), (dict(n_bits=4, n_train=16), "n_train"),
+                     (dict(n_bits=4, n_train=0), "n_train")):
+        with pytest.raises(InputError) as e:
+            parity_data(**bad)
+        assert e.value.what == key

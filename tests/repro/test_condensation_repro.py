@@ -13,7 +13,7 @@ import torch
 from simbias import condensation as cond
 from simbias.errors import InputError
 from simbias.experiments import from_dict, resolve_spec, run, run_members, to_dict
-from simbias.experiments._condensation import Condensation1DSpec, theory_directions
+from simbias.experiments._condensation import Condensation1DSpec
 from simbias.experiments._kind import get_kind, lockstep_key
 
 from helpers import REL
@@ -154,22 +154,6 @@ def test_t21_xtanh_under_gradient_descent_grows_along_the_predicted_directions()
     assert s["n_orientations"] <= 4 and s["claim_holds"]
     assert s["theory_alignment"] >= 0.9
     assert s["n_orientations_all"] > 20
-
-
-def test_theory_directions_are_the_flow_fixed_points():
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(30, 3, generator=g, dtype=torch.float64)
-    y = torch.randn(30, 1, generator=g, dtype=torch.float64)
-    xt = torch.cat([x, torch.ones(30, 1, dtype=torch.float64)], 1)
-    v = theory_directions(x, y, 1, True)
-    assert v.shape == (1, 4)
-    torch.testing.assert_close(v[0], (y[:, 0, None] * xt).sum(0) / (y[:, 0, None] * xt).sum(0).norm())
-    d = theory_directions(x, y, 2, True)
-    M = (xt.T * y[:, 0]) @ xt
-    lam = torch.linalg.eigvalsh(M)
-    for row, l in zip(d, (lam[-1], lam[0])):
-        torch.testing.assert_close(M @ row, l * row)       # eigenvectors of the largest / smallest eigenvalue
-    assert theory_directions(x, y, 3, True) is None
 
 
 def test_initial_summary_counts_multiplicity_from_the_registry():

@@ -22,7 +22,8 @@ from simbias import problems
 from simbias.errors import InputError
 from simbias.experiments import resolve_spec, run, run_members, static_key_of
 from simbias.experiments._fourier_image import (FourierImageModelSpec, FourierImageProblemSpec, FourierImageRecordSpec,
-                                                FourierImageSpec, FourierImageTrainSpec, build_fourier_image, psnr)
+                                                FourierImageSpec, FourierImageTrainSpec, build_fourier_image)
+from simbias.problems import psnr
 
 ENCODINGS = ("none", "basic", "positional", "gaussian")
 

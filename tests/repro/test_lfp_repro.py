@@ -13,7 +13,6 @@ import torch
 
 from simbias.errors import InputError
 from simbias.experiments import resolve_spec, run, run_members
-from simbias.experiments._lfp import relu_two_layer_ntk, uniform_mirrored_init
 
 from helpers import REL
 
@@ -35,18 +34,6 @@ def test_case_a_small_net_reaches_the_kernel_limit_near_the_cubic_spline():
     assert s["lfp_vs_cubic"] < 0.05 and s["lfp_vs_linear"] > 0.2
     for k in ("lfp_grid", "lfp_network", "lfp_prediction", "lfp_cubic", "lfp_linear", "lfp_gamma2"):
         assert k in r.history.static
-
-
-def test_closed_form_ntk_equals_the_autograd_ntk():
-    from simbias import theory
-    from simbias.nn import TwoLayer
-
-    net = TwoLayer(1, 40, alpha=3.0, antisymmetric=True, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    uniform_mirrored_init(net, 3.0, 3.0, 0.1, generator=torch.Generator().manual_seed(1))
-    assert torch.equal(net.w[:20], net.w[20:]) and torch.equal(net.a[:20], -net.a[20:])
-    x1 = torch.linspace(-1, 1, 7, dtype=torch.float64)[:, None]
-    x2 = torch.linspace(-0.9, 0.4, 5, dtype=torch.float64)[:, None]
-    torch.testing.assert_close(relu_two_layer_ntk(net, x1, x2), theory.empirical_ntk(net, x1, x2))
 
 
 def test_sweep_members_train_in_lockstep_and_keep_the_lfp_curves():

@@ -8,7 +8,8 @@ import torch
 from scipy.interpolate import CubicSpline
 
 from simbias.errors import InputError
-from simbias.theory import fp_norm_interpolant, lfp_decay_rates, lfp_gamma2, linear_interpolant, natural_cubic_spline
+from simbias.theory import (fp_norm_interpolant, lfp_crossover_frequency, lfp_decay_rates, lfp_gamma2, linear_interpolant,
+                            natural_cubic_spline)
 
 # the five points of T15
 X = np.array([-0.8, -0.6, -0.3, -0.06, 0.1])
@@ -117,3 +118,26 @@ def test_decay_rates_and_bad_input():
         fp_norm_interpolant(X, Y, lambda k: k**-2.0, period=0.5)
     with pytest.raises(InputError, match="gamma2"):
         fp_norm_interpolant(X, Y, lambda k: -(k**-2.0))
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_lfp_crossover_frequency_is_where_the_two_terms_of_gamma2_meet(d):
+    """At the crossover the ξ^(−d−3) term (E a² = 0) equals the ξ^(−d−1) term (E‖w‖³ = 0), in float64;
+    below it the first term is larger, above it the second."""
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(500, d, generator=g, dtype=torch.float64) * 2.0
+    a = torch.randn(500, generator=g, dtype=torch.float64) * 0.1
+    xi = lfp_crossover_frequency(w=w, a=a)
+    norm = w.norm(dim=1)
+    e_w3, e_a2, e_w1 = float((norm**3).mean()), float((a**2).mean()), float(norm.mean())
+    assert xi == pytest.approx(math.sqrt(e_w3 / (4 * math.pi**2 * e_a2 * e_w1)), rel=1e-14)
+    assert lfp_crossover_frequency(moments=(e_w3, e_a2, e_w1)) == pytest.approx(xi, rel=1e-14)
+    first = lambda f: float(lfp_gamma2([f], moments=(e_w3, 0.0, e_w1), d=d)[0])  # noqa: E731
+    second = lambda f: float(lfp_gamma2([f], moments=(0.0, e_a2, e_w1), d=d)[0])  # noqa: E731
+    assert first(xi) == pytest.approx(second(xi), rel=1e-12)
+    assert first(0.5 * xi) > second(0.5 * xi) and first(2 * xi) < second(2 * xi)
+    assert lfp_crossover_frequency(w=w, a=torch.zeros(500, dtype=torch.float64)) == math.inf
+    with pytest.raises(InputError, match="w, a"):
+        lfp_crossover_frequency(w=w)
+    with pytest.raises(InputError, match="lfp_crossover_frequency"):
+        lfp_crossover_frequency()

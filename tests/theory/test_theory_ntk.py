@@ -7,7 +7,7 @@ import torch
 
 from simbias.errors import InputError
 from simbias.nn import TwoLayer
-from simbias.theory import empirical_ntk, kernel_regression, linearized_prediction, ntk_learning_rate
+from simbias.theory import empirical_ntk, kernel_regression, linearized_prediction, ntk_learning_rate, relu_two_layer_ntk
 
 F64 = torch.float64
 
@@ -53,6 +53,37 @@ def test_empirical_ntk_matches_oracles():
     K3 = empirical_ntk(net3, xs)
     assert K3.shape == (4, 4, 3, 3)
     torch.testing.assert_close(K3.permute(0, 2, 1, 3).reshape(12, 12), K3.permute(0, 2, 1, 3).reshape(12, 12).T)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(in_features=1, alpha=3.0, antisymmetric=True, init="uniform", init_ranges=(3.0, 3.0, 0.1)),  # LFP case A
+    dict(in_features=1, init="uniform", init_ranges=(0.2, 1.0, 1.0)),                               # LFP case B
+    dict(in_features=3, alpha=8.0, beta1=0.7, beta2=1.3),                                           # Gaussian, d = 3
+    dict(in_features=2, bias=False, alpha=2.0),                                                     # no biases
+])
+def test_relu_two_layer_ntk_equals_the_autograd_jacobian_product(kw):
+    """The closed form against the naive oracle (per-point autograd Jacobians, J1 J2ᵀ) in float64."""
+    g = torch.Generator().manual_seed(0)
+    d = kw.pop("in_features")
+    net = TwoLayer(d, 40, generator=g, dtype=F64, **kw)
+    x1, x2 = torch.randn(7, d, generator=g, dtype=F64), torch.randn(5, d, generator=g, dtype=F64)
+    K = relu_two_layer_ntk(net, x1, x2)
+    assert K.shape == (7, 5) and K.dtype == F64
+    torch.testing.assert_close(K, naive_ntk(net, x1, x2), rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(relu_two_layer_ntk(net, x1), relu_two_layer_ntk(net, x1, x1))
+    if d == 1:  # 1-D inputs may come as (n,)
+        torch.testing.assert_close(relu_two_layer_ntk(net, x1[:, 0], x2[:, 0]), K)
+
+
+def test_relu_two_layer_ntk_bad_input():
+    with pytest.raises(InputError, match="activation"):
+        relu_two_layer_ntk(TwoLayer(1, 4, activation="tanh"), torch.zeros(2, 1))
+    with pytest.raises(InputError, match="^model"):
+        relu_two_layer_ntk(torch.nn.Linear(1, 1), torch.zeros(2, 1))
+    with pytest.raises(InputError, match="scalar output"):
+        relu_two_layer_ntk(TwoLayer(1, 4, out_features=2), torch.zeros(2, 1))
+    with pytest.raises(InputError, match="x2"):
+        relu_two_layer_ntk(TwoLayer(2, 4), torch.zeros(2, 2), torch.zeros(2, 3))
 
 
 def test_kernel_regression_and_linearized_dynamics():

@@ -10,6 +10,7 @@ from simbias.errors import InputError
 from simbias.nn import x2tanh, xtanh
 from simbias.theory import (
     activation_multiplicity,
+    condensation_directions,
     phase_coordinates,
     phase_regime,
     phase_scales,
@@ -131,3 +132,25 @@ def test_width_slope_needs_three_widths():
         width_slope([1000, 2000, 4000], [0.1, 0.05])
     with pytest.raises(InputError, match="different"):
         width_slope([1000, 1000, 1000], [0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_condensation_directions_are_the_flow_fixed_points(bias):
+    """p = 1: the normalised Σ y_i x̃_i; p = 2: eigenvectors of M = Σ y_i x̃_i x̃_iᵀ for its largest and
+    smallest eigenvalue (float64, written out); p ≥ 3 or unknown: no closed form."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(30, 3, generator=g, dtype=torch.float64)
+    y = torch.randn(30, 1, generator=g, dtype=torch.float64)
+    xt = torch.cat([x, torch.ones(30, 1, dtype=torch.float64)], 1) if bias else x
+    v = condensation_directions(x, y, 1, bias=bias)
+    assert v.shape == (1, xt.shape[1])
+    torch.testing.assert_close(v[0], (y[:, 0, None] * xt).sum(0) / (y[:, 0, None] * xt).sum(0).norm())
+    d = condensation_directions(x, y[:, 0], 2, bias=bias)
+    M = (xt.T * y[:, 0]) @ xt
+    lam = torch.linalg.eigvalsh(M)
+    for row, l in zip(d, (lam[-1], lam[0])):
+        torch.testing.assert_close(M @ row, l * row)       # eigenvectors of the largest / smallest eigenvalue
+        assert float(row.norm()) == pytest.approx(1.0)
+    assert condensation_directions(x, y, 3, bias=bias) is None and condensation_directions(x, y, None) is None
+    with pytest.raises(InputError, match="x, y"):
+        condensation_directions(x, y[:5], 1)

@@ -624,24 +624,6 @@ def _multiplicity(name: str) -> int | None:
         return None
 
 
-def theory_directions(x: torch.Tensor, y: torch.Tensor, p: int | None, bias: bool) -> torch.Tensor | None:
-    """Unit directions the leading-order small-weight flow condenses onto (rows), or ``None``.
-
-    With σ(z) ≈ σ^{(p)}(0) z^p / p! and the initial residual ≈ −y: p = 1 → dw_k/dt ∝ a_k v,
-    v = Σ_i y_i x̃_i (one line ±v); p = 2 → dw_k/dt ∝ a_k M w_k, M = Σ_i y_i x̃_i x̃_iᵀ (neurons with
-    a_k > 0 go to ±v_max, a_k < 0 to ±v_min).  x̃ = (x, 1) with a bias.
-    """
-    xt = torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1) if bias else x
-    if p == 1:
-        v = (y.reshape(-1, 1) * xt).sum(dim=0)
-        return (v / v.norm())[None, :]
-    if p == 2:
-        M = (xt.T * y.reshape(-1)) @ xt
-        V = torch.linalg.eigh(0.5 * (M + M.T))[1]
-        return torch.stack([V[:, -1], V[:, 0]])
-    return None
-
-
 def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
     an, (w, b, a) = spec.analysis, _params(h, -1)
     feats = cond.neuron_features(w, b, a)
@@ -663,7 +645,7 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
         "steps_done": int(len(loss)),
         "lr": float(lr),
     }
-    dirs = theory_directions(_f64(h["x_train"]), _f64(h["y_train"]), p, b is not None)
+    dirs = theory.condensation_directions(_f64(h["x_train"]), _f64(h["y_train"]), p, bias=b is not None)
     if dirs is not None:
         al, A = (feats.direction @ dirs.T).abs().max(dim=1).values, feats.amplitude
         out["theory_alignment"] = float((al * A).sum() / A.sum()) if float(A.sum()) > 0 else float("nan")

@@ -52,6 +52,7 @@ from torch import Tensor
 from .. import problems, spectral, train
 from ..errors import InputError
 from ..nn import CoordinateNet
+from ..problems import psnr
 from ._common import seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
@@ -66,16 +67,6 @@ _SIDE = Check(lambda v: v == 0 or v >= 4, "use a side of at least 4 pixels (0 ke
 _EVEN = Check(lambda v: v >= 2 and v % 2 == 0, "use an even number ≥ 2, e.g. 256")
 _OPTIMIZER = Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS, f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
 _DECAY = Check(lambda v: 0 <= v < 1, "use a per-step decay in [0, 1), e.g. 1e-3")
-
-
-def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
-    """PSNR (dB) of [0, 1] images, Tancik et al.'s definition: −10·log10(2·MSE), MSE = 0.5·mean((pred − target)²).
-
-    >>> float(psnr(torch.zeros(4, 1), torch.full((4, 1), 0.1)))  # doctest: +ELLIPSIS
-    20.0...
-    """
-    mse = 0.5 * ((pred - target) ** 2).mean(dim=dim)
-    return -10.0 * torch.log10(2.0 * mse)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from ._registry import BaseSpec
 from ._spec import Check, Interval, Positive, at_least, within
 
 __all__ = ["ParitySpec", "ParityProblemSpec", "ParityRecordSpec", "DeepFPSpec", "DeepProblemSpec", "DeepModelSpec",
-           "DeepTrainSpec", "DeepRecordSpec", "PSOSpec", "GradFreeTrainSpec", "parity_data", "PARITY", "DEEP_FPRINCIPLE",
+           "DeepTrainSpec", "DeepRecordSpec", "PSOSpec", "GradFreeTrainSpec", "PARITY", "DEEP_FPRINCIPLE",
            "FPRINCIPLE_PSO"]
 
 
@@ -109,25 +109,9 @@ class ParitySpec(BaseSpec):
     record: ParityRecordSpec = field(default_factory=ParityRecordSpec)
 
 
-def parity_data(n_bits: int, n_train: int, *, seed: int, dtype=None, device=None):
-    """All 2^n inputs x ∈ {−1, 1}^n (row i = the bits of i, −1 for 0), their parity Π_j x_j, and a
-    :class:`~simbias.problems.Regression` training on ``n_train`` rows drawn without replacement
-    with ``seed`` and testing on the others.  Returns ``(problem, x_all, y_all)``."""
-    dtype = dtype or torch.get_default_dtype()
-    idx = torch.arange(2**n_bits)
-    bits = (idx[:, None] >> torch.arange(n_bits - 1, -1, -1)) & 1
-    x = (2 * bits - 1).to(dtype)
-    y = x.prod(dim=1, keepdim=True)
-    perm = torch.randperm(2**n_bits, generator=torch.Generator().manual_seed(int(seed)))
-    tr, te = perm[:n_train].sort().values, perm[n_train:].sort().values
-    prob = problems.Regression(x[tr], y[tr], y[tr], x[te], y[te], target=None, uniform=False,
-                               name=f"parity-{n_bits}").to(device=device)
-    return prob, x.to(device), y.to(device)
-
-
 def _build_parity(spec: ParitySpec, device: str = "cpu") -> Plan:
     dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
-    problem, x_all, y_all = parity_data(p.n_bits, p.n_train, seed=seeds["data"], dtype=dtype, device=device)
+    problem, x_all, y_all = problems.parity_data(p.n_bits, p.n_train, seed=seeds["data"], dtype=dtype, device=device)
     model = build_mlp(spec.model, p.n_bits, 1, seed=seeds["init"], dtype=dtype, device=device)
     kappa = torch.linspace(0, math.pi / 2, r.n_kappa, dtype=torch.float64)
     probes = (train.TrainLoss(), train.Accuracy("train"), train.Accuracy("test"),

@@ -3,8 +3,9 @@
 
 The net h(x) = Σ_k a_k ReLU(w_k x + b_k) starts from the authors' *uniform* initialisation
 w ~ U(−w_range, w_range), b ~ U(−b_range, b_range), a ~ U(−a_range, a_range) in mirrored pairs
-(h ≡ 0 at the start) and is trained on the five points of T15 by full-batch gradient descent.  Its
-long-time output is compared on [x_1, x_n] (relative L2) with
+(h ≡ 0 at the start; :class:`simbias.nn.TwoLayer` with ``init="uniform"``) and is trained on the five
+points of T15 by full-batch gradient descent.  Its long-time output is compared on [x_1, x_n]
+(relative L2) with
 
 * the LFP prediction: the FP-norm minimiser Σ_j |ĥ_j|²/γ(ξ_j)² subject to h(x_i) = y_i, with γ(ξ)²
   built from the initial parameters (:func:`simbias.theory.lfp_gamma2`,
@@ -13,7 +14,7 @@ long-time output is compared on [x_1, x_n] (relative L2) with
   w, b ~ U(−3, 3), a ~ U(−0.1, 0.1)) and the piecewise-linear interpolant (γ² ∝ ξ⁻²: large output,
   small input weights — case B: w ~ U(−0.2, 0.2), b ~ U(−1, 1), a ~ U(−1, 1));
 * kernel regression with the initial empirical NTK (the exact infinite-time limit of the
-  linearised dynamics), as ``rel_error_vs_ntk``.
+  linearised dynamics; :func:`simbias.theory.relu_two_layer_ntk`), as ``rel_error_vs_ntk``.
 
 Optimiser: the authors run plain GD on the summed loss for up to 3·10⁶ steps.  In the linear regime
 every gradient method started at θ₀ stays in θ₀ + span J(θ₀)ᵀ and converges to the same kernel
@@ -25,7 +26,6 @@ nearly linear (the kinks −b/w move), so there the trajectory matters at the 10
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,13 +34,13 @@ import torch
 from .. import nn as snn
 from .. import theory
 from ._common import PositiveFloat, seeds_for, torch_dtype
-from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerSpec, TwoLayerTrainSpec, build_points,
-                            build_two_layer, fit_lr, require, two_layer_fit)
+from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerTrainSpec, build_points, fit_lr, require,
+                            two_layer_fit)
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Points, Positive
 
-__all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp", "uniform_mirrored_init", "relu_two_layer_ntk"]
+__all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp"]
 
 T15_X = (-0.8, -0.6, -0.3, -0.06, 0.1)
 T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
@@ -177,32 +177,6 @@ class LFPSpec(BaseSpec):
     analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
 
 
-def uniform_mirrored_init(net: snn.TwoLayer, w_range: float, b_range: float, a_range: float, *,
-                          generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Redraw ``net``'s parameters uniformly (float64 draws), in mirrored pairs when the net is
-    antisymmetric; returns the drawn (w, b, a) of the distinct neurons (float64) for the LFP weight."""
-    half = net.width // 2 if net.antisymmetric else net.width
-    w, b, a = ((2.0 * torch.rand(half, generator=generator, dtype=torch.float64) - 1.0) * v  # drawn in this order
-               for v in (w_range, b_range, a_range))
-    W, B, A = (torch.cat([w, w]), torch.cat([b, b]), torch.cat([a, -a])) if net.antisymmetric else (w, b, a)
-    with torch.no_grad():
-        for p, v in ((net.w, W[:, None]), (net.b, B), (net.a, A)):
-            p.copy_(v.to(p))
-    return w, b, a
-
-
-def relu_two_layer_ntk(net: snn.TwoLayer, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
-    """Empirical NTK of a ReLU :class:`~simbias.nn.TwoLayer` with bias, in closed form (float64):
-    K(x, x′) = (1/α²) Σ_k [σ(z_k)σ(z′_k) + a_k² 1[z_k > 0] 1[z′_k > 0] (x·x′ + 1)], z_k = w_k·x + b_k.
-    Equal to :func:`simbias.theory.empirical_ntk` (tested) without its O(n²·m) Jacobian memory."""
-    w, b, a = (p.detach().to(torch.float64) for p in (net.w, net.b, net.a))
-    x1, x2 = x1.detach().to(torch.float64), x2.detach().to(torch.float64)
-    z1, z2 = x1 @ w.T + b, x2 @ w.T + b
-    s1, s2 = torch.relu(z1), torch.relu(z2)
-    d1, d2 = (z1 > 0).to(torch.float64) * a, (z2 > 0).to(torch.float64) * a
-    return (s1 @ s2.T + (d1 @ d2.T) * (x1 @ x2.T + 1.0)) / float(net.alpha) ** 2
-
-
 def _rel(a: torch.Tensor, ref: torch.Tensor) -> float:
     n = float(ref.norm())
     return float((a - ref).norm()) / n if n > 0 else float("nan")
@@ -214,18 +188,20 @@ def build_lfp(spec: LFPSpec, device: str = "cpu") -> Plan:
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_points(spec.problem.points(), dtype=dtype, device=device)
-    ms = spec.model
-    net = build_two_layer(TwoLayerSpec(width=ms.width, activation="relu", init_t="none",
-                                       antisymmetric=ms.antisymmetric), 1, seed=seeds["init"], dtype=dtype, device=device)
-    w, b, a = uniform_mirrored_init(net, ms.w_range, ms.b_range, ms.a_range,
-                                    generator=torch.Generator().manual_seed(seeds["init"]))
+    ms, half = spec.model, spec.model.width // 2 if spec.model.antisymmetric else spec.model.width
+    # drawn in float64 (γ(ξ)² from the exact draws), then converted to the run's dtype
+    net = snn.TwoLayer(1, ms.width, init="uniform", init_ranges=(ms.w_range, ms.b_range, ms.a_range),
+                       antisymmetric=ms.antisymmetric, generator=torch.Generator().manual_seed(seeds["init"]),
+                       dtype=torch.float64, device=device)
+    w, a = net.w.detach()[:half, 0].cpu().clone(), net.a.detach()[:half].cpu().clone()
+    net = net.to(dtype)
     x64 = problem.x_train[:, 0].detach().cpu().to(torch.float64)
     y64 = problem.y_train[:, 0].detach().cpu().to(torch.float64)
     grid = torch.linspace(float(x64.min()), float(x64.max()), spec.analysis.n_grid, dtype=torch.float64)
     gd = grid.to(dtype=dtype, device=device)[:, None]
     # the NTK limit, from the initial net (kernel regression on the residual; f0 = 0 with ASI)
-    K = relu_two_layer_ntk(net, problem.x_train, problem.x_train).cpu()
-    Kt = relu_two_layer_ntk(net, gd, problem.x_train).to(torch.float64).cpu()
+    K = theory.relu_two_layer_ntk(net, problem.x_train, problem.x_train).cpu()
+    Kt = theory.relu_two_layer_ntk(net, gd, problem.x_train).to(torch.float64).cpu()
     with torch.no_grad():
         f0_train = net(problem.x_train)[:, 0].to(torch.float64).cpu()
         f0_grid = net(gd)[:, 0].to(torch.float64).cpu()
@@ -245,20 +221,13 @@ def _with_lfp_curves(spec: LFPSpec, plan: Plan, h):
         out = model(c["grid"].to(model.w)[:, None])[:, 0].to(torch.float64).cpu()
     gamma2 = lambda xi: theory.lfp_gamma2(xi, w=c["w"], a=c["a"])  # noqa: E731
     fp = theory.fp_norm_interpolant(c["x"], c["y"], gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
-    xi = np.geomspace(0.1, max(10.0, 10 * _crossover(c["w"], c["a"])), 200)
+    xi = np.geomspace(0.1, max(10.0, 10 * theory.lfp_crossover_frequency(w=c["w"], a=c["a"])), 200)
     g2 = gamma2(torch.as_tensor(xi)).numpy()
     h.static.update({"lfp_grid": c["grid"].numpy(), "lfp_network": out.numpy(), "lfp_prediction": fp(c["grid"]).numpy(),
                      "lfp_cubic": theory.natural_cubic_spline(c["x"], c["y"])(c["grid"]).numpy(),
                      "lfp_linear": theory.linear_interpolant(c["x"], c["y"])(c["grid"]).numpy(),
                      "lfp_ntk": c["ntk"].numpy(), "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
     return h
-
-
-def _crossover(w: torch.Tensor, a: torch.Tensor) -> float:
-    """ξ where the two terms of γ(ξ)² are equal: √(E|w|³ / (4π² E a² E|w|))."""
-    w = w.abs()
-    e_w3, e_a2, e_w1 = float((w ** 3).mean()), float((a ** 2).mean()), float(w.mean())
-    return math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
 
 
 def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
@@ -270,7 +239,7 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     rel = {"lfp": _rel(net, fp), **{k: _rel(net, v) for k, v in t.items()}}  # vs lfp, cubic, linear, ntk
     summary = {f"rel_error_vs_{k}": v for k, v in rel.items()}
     summary.update(closest=min(("lfp", "cubic", "linear"), key=rel.get), lfp_vs_cubic=_rel(fp, t["cubic"]),
-                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=_crossover(plan.context["w"], plan.context["a"]),
+                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
                    final_train_loss=float(history.static["loss"][-1]), lr=lr)
     if restarts:
         summary["restarts"] = restarts

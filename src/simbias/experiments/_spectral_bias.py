@@ -178,12 +178,9 @@ def _model(m: SpectralBiasModelSpec, seed: int, dtype, device) -> snn.MLP:
     g = torch.Generator().manual_seed(seeds_for(seed)["init"])
     net = snn.MLP(1, m.widths, 1, activation=m.activation, init="he" if m.init == "torch" else m.init, generator=g,
                   dtype=dtype, device=device)
-    with torch.no_grad():
-        for layer in net.layers if m.init == "torch" else ():
-            for p in (layer.weight, layer.bias):
-                if p is not None:
-                    u = torch.rand(p.shape, generator=g, dtype=torch.float64)
-                    p.copy_(((2 * u - 1) / math.sqrt(layer.weight.shape[1])).to(p.dtype))
+    if m.init == "torch":  # redrawn after the "he" draws, as the preset's numbers always were
+        for layer in net.layers:
+            snn.init_parameters_(layer, "torch", generator=g)
     return net
 
 

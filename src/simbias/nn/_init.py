@@ -16,11 +16,21 @@ name               weights                                       biases         
 ``lecun``          N(0, 1/fan_in)                                0
 ``msdnn``          N(0, 2/(fan_in + fan_out))                    same law
 ``mscale``         N(0, 1)·2/√(fan_in + fan_out)                 same law
+``torch``          U(±1/√fan_in)                                 U(±1/√fan_in)
 =================  ============================================  ==============  ==================
+
+``torch`` is the law of PyTorch's own ``nn.Linear``/``ConvNd`` default (kaiming_uniform with a = √5),
+drawn from the generator like the others (the spectral-bias experiment of Rahaman et al. relies on it).
 
 ``"power"`` (the F-Principle/condensation convention of :class:`~simbias.nn.MLP`) is ``normal``
 with std = m^(−t) chosen by the model from its first hidden width; at the layer level it is an
 alias of ``normal``.  Register a new draw with :func:`register_init`.
+
+The two laws (:data:`INIT_LAWS`) also serve :class:`~simbias.nn.TwoLayer`, whose parameters are not
+layers: ``init="normal"`` draws a ~ N(0, β₁²), (w, b) ~ N(0, β₂²) (the phase diagram), and
+``init="uniform"`` draws w ~ U(±w_range), b ~ U(±b_range), a ~ U(±a_range) from
+``init_ranges = (w_range, b_range, a_range)`` (the authors' LFP code, arXiv 1905.10264), by the
+same uniform draw as ``xavier_uniform`` (:func:`uniform_draw`).
 """
 
 from __future__ import annotations
@@ -34,7 +44,11 @@ from torch import Tensor
 
 from ..errors import InputError
 
-__all__ = ["INIT_SCHEMES", "INIT_ALIASES", "InitScheme", "init_parameters_", "resolve_init", "register_init"]
+__all__ = ["INIT_SCHEMES", "INIT_ALIASES", "INIT_LAWS", "InitScheme", "init_parameters_", "resolve_init", "register_init",
+           "uniform_draw"]
+
+#: the laws of the draws: ``"normal"`` (scale = standard deviation) and ``"uniform"`` (scale = bound)
+INIT_LAWS: tuple[str, ...] = ("normal", "uniform")
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,11 @@ class InitScheme:
     weight_scale : callable
         ``(fan_in, fan_out, std) -> float``.
     bias_scale : callable
-        ``(fan_in, fan_out, std, weight_scale) -> float`` (standard deviation, normal law).
+        ``(fan_in, fan_out, std, weight_scale) -> float`` (scale of the bias in ``bias_law``).
     needs_std : bool, default False
         Whether the scheme reads ``std`` (``init_std`` of the models).
+    bias_law : {"normal", "uniform"}, default "normal"
+        The law of the bias draw (a normal bias of scale 0 is zero and draws nothing).
 
     Examples
     --------
@@ -63,6 +79,7 @@ class InitScheme:
     weight_scale: Callable[[int, int, float | None], float]
     bias_scale: Callable[[int, int, float | None, float], float]
     needs_std: bool = False
+    bias_law: str = "normal"
 
 
 _ZERO = lambda fi, fo, std, w: 0.0  # noqa: E731
@@ -76,6 +93,7 @@ _SCHEMES: dict[str, InitScheme] = {
     "lecun": InitScheme("normal", lambda fi, fo, std: math.sqrt(1.0 / fi), _ZERO),
     "msdnn": InitScheme("normal", lambda fi, fo, std: math.sqrt(2.0 / (fi + fo)), _SAME),
     "mscale": InitScheme("normal", lambda fi, fo, std: 2.0 / math.sqrt(fi + fo), _SAME),
+    "torch": InitScheme("uniform", lambda fi, fo, std: 1.0 / math.sqrt(fi), _SAME, bias_law="uniform"),
 }
 #: old name → canonical name (spec files written with the old names keep loading)
 INIT_ALIASES: dict[str, str] = {"std": "normal", "power": "normal", "glorot_uniform": "xavier_uniform"}
@@ -144,6 +162,39 @@ def _fans(weight: Tensor) -> tuple[int, int]:
     return weight.shape[1] * receptive, weight.shape[0] * receptive
 
 
+def uniform_draw(shape: tuple[int, ...], bound: float, *, generator: torch.Generator | None = None,
+                 device: torch.device | str | None = None) -> Tensor:
+    """U(−bound, bound) samples of ``shape`` in float64: (2u − 1)·bound, u = ``torch.rand`` from ``generator``.
+
+    The uniform law of the registry (``xavier_uniform`` and the ``uniform`` init of
+    :class:`~simbias.nn.TwoLayer`); convert the result to the parameter's dtype afterwards.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the sample.
+    bound : float
+        Half-width of the interval.
+    generator : torch.Generator, optional
+        The random source (``None``: the global one).
+    device : torch.device or str, optional
+        Where to draw (the generator's device; default CPU).
+
+    Returns
+    -------
+    torch.Tensor
+        float64 samples, shape ``shape``.
+
+    Examples
+    --------
+    >>> u = uniform_draw((1000,), 0.5, generator=torch.Generator().manual_seed(0))
+    >>> u.dtype, bool(u.abs().max() <= 0.5)
+    (torch.float64, True)
+    """
+    u = torch.rand(shape, generator=generator, dtype=torch.float64, device=device)
+    return (2 * u - 1) * bound
+
+
 def _normal(like: Tensor, std: float | None, generator: torch.Generator | None) -> Tensor:
     if not std:
         return torch.zeros_like(like)
@@ -186,9 +237,12 @@ def init_parameters_(layer: torch.nn.Module, init: str, *, std: float | None = N
     w_scale = scheme.weight_scale(fan_in, fan_out, std)
     with torch.no_grad():
         if scheme.law == "uniform":
-            u = torch.rand(w.shape, generator=generator, dtype=torch.float64)
-            w.copy_(((2 * u - 1) * w_scale).to(w))
+            w.copy_(uniform_draw(tuple(w.shape), w_scale, generator=generator).to(w))
         else:
             w.copy_(_normal(w, w_scale, generator))
         if getattr(layer, "bias", None) is not None:
-            layer.bias.copy_(_normal(layer.bias, scheme.bias_scale(fan_in, fan_out, std, w_scale), generator))
+            b_scale = scheme.bias_scale(fan_in, fan_out, std, w_scale)
+            if scheme.bias_law == "uniform":
+                layer.bias.copy_(uniform_draw(tuple(layer.bias.shape), b_scale, generator=generator).to(layer.bias))
+            else:
+                layer.bias.copy_(_normal(layer.bias, b_scale, generator))

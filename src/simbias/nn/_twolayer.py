@@ -12,6 +12,11 @@ LFP and phase-diagram code: neurons m/2 … m − 1 copy the (w, b) of neurons 0
 negated output weights, so f ≡ 0 at initialisation (no √2/2 factor).  The forward pass sums the two
 halves separately, which makes the initial output exactly 0 in floating point, not just ~1e-16.  The scale m in ``init_t`` is
 the full width (both halves).
+
+``init="uniform"`` is the authors' LFP initialisation (arXiv 1905.10264, T15): w ~ U(±w_range),
+b ~ U(±b_range), a ~ U(±a_range) with ``init_ranges = (w_range, b_range, a_range)``, drawn in float64
+(w, then b, then a) by the uniform law of the init registry (:mod:`simbias.nn._init`) and then
+converted; β₁ and β₂ are then the standard deviations a_range/√3 and w_range/√3.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ..errors import InputError
 from ..errors import positive_number as _scale
 from ..theory import phase_coordinates, two_layer_scales
 from ._activations import ACTIVATIONS, get_activation
+from ._init import INIT_LAWS, uniform_draw
 from ._plan import DenseLayer, DensePlan
 
 __all__ = ["TwoLayer", "two_layer_scales"]
@@ -39,6 +45,26 @@ def _posint(name: str, value) -> int:
     if value < 1:
         raise InputError(name, f"got {value}", "use a positive integer")
     return value
+
+
+def _init_ranges(init, init_ranges, init_t, beta1: float, beta2: float) -> tuple[float, float, float] | None:
+    """The checked ``(w_range, b_range, a_range)`` of ``init="uniform"``; ``None`` for ``"normal"``."""
+    if init not in INIT_LAWS:
+        raise InputError("model.init", f"got {init!r}", f"use one of {', '.join(INIT_LAWS)}")
+    if init == "normal":
+        if init_ranges is not None:
+            raise InputError("model.init_ranges", "given with init='normal'", "use init='uniform' or omit init_ranges")
+        return None
+    if init_t is not None or (beta1, beta2) != (1.0, 1.0):
+        raise InputError("model.init", "'uniform' given together with init_t, beta1 or beta2",
+                         "give the uniform half-widths in init_ranges only")
+    try:
+        ranges = tuple(init_ranges)
+    except TypeError:
+        ranges = ()
+    if len(ranges) != 3:
+        raise InputError("model.init_ranges", f"got {init_ranges!r}", "give (w_range, b_range, a_range)")
+    return tuple(_scale("model.init_ranges", r) for r in ranges)
 
 
 class TwoLayer(nn.Module):
@@ -68,6 +94,11 @@ class TwoLayer(nn.Module):
         Every std m^(−t) and α = 1 (the authors' tutorials); not with non-default α, β₁, β₂.
     antisymmetric : bool, default False
         Anti-symmetric initialisation by mirrored pairs (f ≡ 0 at initialisation; even width).
+    init : {"normal", "uniform"}, default "normal"
+        The law of the draw: Gaussian with (β₁, β₂), or uniform with
+        ``init_ranges`` (module docstring).
+    init_ranges : tuple of float, optional
+        ``(w_range, b_range, a_range)``, the half-widths of ``init="uniform"`` (required there only).
     bias : bool, default True
         Whether the hidden neurons have biases b_k.
     out_features : int, default 1
@@ -85,6 +116,12 @@ class TwoLayer(nn.Module):
     >>> net = TwoLayer(1, 1000, init_t=1.0, antisymmetric=True, generator=torch.Generator().manual_seed(0))
     >>> round(net.phase_coordinates[0], 9), float(net(torch.linspace(-1, 1, 7)).detach().abs().max())
     (2.0, 0.0)
+
+    The LFP initialisation (uniform, mirrored pairs):
+
+    >>> lfp = TwoLayer(1, 1000, init="uniform", init_ranges=(3.0, 3.0, 0.1), antisymmetric=True)
+    >>> float(lfp.w.detach().abs().max()) <= 3.0, float(lfp.a.detach().abs().max()) <= 0.1
+    (True, True)
     """
 
     def __init__(
@@ -98,6 +135,8 @@ class TwoLayer(nn.Module):
         beta2: float = 1.0,
         init_t: float | None = None,
         antisymmetric: bool = False,
+        init: str = "normal",
+        init_ranges: tuple[float, float, float] | None = None,
         bias: bool = True,
         out_features: int = 1,
         generator: torch.Generator | None = None,
@@ -117,6 +156,9 @@ class TwoLayer(nn.Module):
         else:
             raise InputError("model.activation", f"got {activation!r}", f"use one of {', '.join(ACTIVATIONS)} or a callable")
         alpha, beta1, beta2 = _scale("model.alpha", alpha), _scale("model.beta1", beta1), _scale("model.beta2", beta2)
+        ranges = _init_ranges(init, init_ranges, init_t, beta1, beta2)
+        if ranges is not None:
+            beta1, beta2 = ranges[2] / math.sqrt(3.0), ranges[0] / math.sqrt(3.0)
         if init_t is not None:
             try:
                 t = float(init_t)
@@ -139,6 +181,7 @@ class TwoLayer(nn.Module):
         self.in_features, self.width, self.out_features = d, m, c
         self.alpha, self.beta1, self.beta2, self.init_t = alpha, beta1, beta2, init_t
         self.antisymmetric = bool(antisymmetric)
+        self.init, self.init_ranges = init, ranges
 
         dtype = dtype or torch.get_default_dtype()
         gen_device = generator.device if generator is not None else torch.device("cpu")
@@ -147,21 +190,26 @@ class TwoLayer(nn.Module):
         def draw(*shape: int) -> Tensor:
             return torch.randn(*shape, generator=generator, dtype=dtype, device=gen_device)
 
-        w = draw(half, d) * beta2
-        b = draw(half) * beta2 if bias else None
-        a = draw(half, c) * beta1
+        if ranges is None:
+            w = draw(half, d) * beta2
+            b = draw(half) * beta2 if bias else None
+            a = draw(half, c) * beta1
+        else:  # float64 draws in the order w, b, a, then converted
+            w = uniform_draw((half, d), ranges[0], generator=generator, device=gen_device)
+            b = uniform_draw((half,), ranges[1], generator=generator, device=gen_device) if bias else None
+            a = uniform_draw((half, c), ranges[2], generator=generator, device=gen_device)
         if antisymmetric:
             w = torch.cat([w, w])
             b = torch.cat([b, b]) if b is not None else None
             a = torch.cat([a, -a])
         if c == 1:
             a = a[:, 0]
-        self.w = nn.Parameter(w.to(device))
+        self.w = nn.Parameter(w.to(dtype=dtype, device=device))
         if b is not None:
-            self.b = nn.Parameter(b.to(device))
+            self.b = nn.Parameter(b.to(dtype=dtype, device=device))
         else:
             self.register_parameter("b", None)
-        self.a = nn.Parameter(a.contiguous().to(device))
+        self.a = nn.Parameter(a.contiguous().to(dtype=dtype, device=device))
 
     @classmethod
     def preset(cls, name: str, in_features: int, width: int, *, t: float | None = None, **kwargs) -> "TwoLayer":
@@ -227,8 +275,8 @@ class TwoLayer(nn.Module):
     def dense_plan(self) -> DensePlan:
         """This net described for the ensemble engine (:class:`~simbias.nn.DensePlan`): the hidden
         layer ``(w, b)``, the output weights ``a`` stored ``(m,)``/``(m, c)``, the output divided by
-        ``alpha``; members may differ in ``alpha``, ``beta1``, ``beta2``, ``init_t`` and
-        ``antisymmetric`` (the mirrored pairs are a property of the drawn values).
+        ``alpha``; members may differ in ``alpha``, ``beta1``, ``beta2``, ``init_t``, ``init``,
+        ``init_ranges`` and ``antisymmetric`` (properties of the drawn values).
 
         Returns
         -------
@@ -244,13 +292,15 @@ class TwoLayer(nn.Module):
         layers = (DenseLayer("w", "b" if self.b is not None else None, transposed=True, vector=False, fused_bias=False),
                   DenseLayer("a", None, transposed=False, vector=self.a.ndim == 1, fused_bias=False))
         return DensePlan(layers, self.activation, name, output_divisor="alpha",
-                         free_attributes=("alpha", "beta1", "beta2", "init_t", "antisymmetric"))
+                         free_attributes=("alpha", "beta1", "beta2", "init_t", "init", "init_ranges", "antisymmetric"))
 
     def extra_repr(self) -> str:
         s = f"in_features={self.in_features}, width={self.width}, activation={self.activation_name!r}, "
         s += f"alpha={self.alpha:g}, beta1={self.beta1:g}, beta2={self.beta2:g}"
         if self.init_t is not None:
             s += f", init_t={self.init_t:g}"
+        if self.init_ranges is not None:
+            s += f", init='uniform', init_ranges={self.init_ranges}"
         if self.antisymmetric:
             s += ", antisymmetric=True"
         return s

@@ -28,6 +28,7 @@ from ._datasets import MAX_PICKLE_BYTES as MAX_PICKLE_BYTES
 from ._datasets import read_idx as read_idx
 from ._datasets import train_test_split as train_test_split
 from ._synthetic import load_synthetic_projection as load_synthetic_projection
+from ._synthetic import parity_data as parity_data
 from ._images import HOLDOUTS as HOLDOUTS
 from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image
@@ -37,6 +38,7 @@ from ._images import MAX_PIXELS as MAX_PIXELS
 from ._images import pattern_image as pattern_image
 from ._image_regression import BUNDLED_IMAGES as BUNDLED_IMAGES
 from ._image_regression import PUBLISHED_PSNR as PUBLISHED_PSNR
+from ._image_regression import psnr as psnr
 from ._image_regression import GridImageRegression as GridImageRegression
 from ._image_regression import bundled_image_path as bundled_image_path
 from ._image_regression import grid_image_regression as grid_image_regression
@@ -107,6 +109,7 @@ __all__ = [
     "load_idx",
     "load_npz",
     "load_synthetic_projection",
+    "parity_data",
     "train_test_split",
     "one_hot",
     "MAX_CLASSES",
@@ -120,6 +123,7 @@ __all__ = [
     "BUNDLED_IMAGES",
     "MAX_PIXELS",
     "PUBLISHED_PSNR",
+    "psnr",
     "Domain",
     "Interval",
     "Box",

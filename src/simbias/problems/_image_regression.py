@@ -31,7 +31,7 @@ from ._images import load_image
 from ._regression import Regression
 
 __all__ = ["BUNDLED_IMAGES", "bundled_image_path", "text_image", "grid_image_regression", "GridImageRegression",
-           "load_named_image", "PUBLISHED_PSNR"]
+           "load_named_image", "PUBLISHED_PSNR", "psnr"]
 
 #: Tancik et al. (2020) Table 1, 2-D image regression, test PSNR (dB), mean over their test images
 #: (natural: DIV2K, Gaussian σ = 10; text: Gaussian σ = 14).
@@ -39,6 +39,37 @@ PUBLISHED_PSNR = {
     "natural": {"none": 19.32, "basic": 21.72, "positional": 24.95, "gaussian": 25.57},
     "text": {"none": 18.40, "basic": 20.48, "positional": 27.57, "gaussian": 30.47},
 }
+
+def psnr(pred: Tensor, target: Tensor, dim=(-2, -1)) -> Tensor:
+    """Peak signal-to-noise ratio (dB) of images with values in [0, 1], as Tancik et al. (2020) compute it.
+
+    PSNR = −10·log10(2·MSE) with MSE = ½·mean((pred − target)²) over ``dim`` (their notebook's
+    convention; it equals the usual −10·log10 mean((pred − target)²) for a peak value of 1).
+    The numbers of :data:`PUBLISHED_PSNR` are on this scale.
+
+    Parameters
+    ----------
+    pred : torch.Tensor
+        Predicted values.
+    target : torch.Tensor
+        True values, broadcastable against ``pred``.
+    dim : int or tuple of int, default (-2, -1)
+        The dimensions averaged over (the others are kept, e.g. a member axis).
+
+    Returns
+    -------
+    torch.Tensor
+        PSNR in dB, one value per index of the kept dimensions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(psnr(torch.zeros(4, 1), torch.full((4, 1), 0.1)))  # doctest: +ELLIPSIS
+    20.0...
+    """
+    mse = 0.5 * ((pred - target) ** 2).mean(dim=dim)
+    return -10.0 * torch.log10(2.0 * mse)
+
 
 #: natural photographs inside the scikit-image wheel (file name, colour).
 BUNDLED_IMAGES = {

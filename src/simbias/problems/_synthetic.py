@@ -8,6 +8,10 @@
 i.e. y = sin(2π p·x) + sin(6π p·x).  Along p the target has Fourier peaks at |k| = 1 and 3 (in
 cycles per unit of p·x), so the projection method (NUDFT of the data along p) finds them and the
 F-Principle predicts that a network fits the k = 1 peak first.
+
+``parity_data`` is the n-bit parity f(x) = Π_j x_j on {−1, 1}^n (papers.md §1.6, T10): a
+high-frequency function (along the diagonal its Fourier transform (−i)^n sin^n κ peaks at κ = π/2),
+so a network fits the training bits and is at chance on the unseen ones.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import math
 from typing import Sequence
 
 import torch
+from torch import Tensor
 
 from ..errors import InputError
+from ._regression import Regression
 
-__all__ = ["load_synthetic_projection"]
+__all__ = ["load_synthetic_projection", "parity_data"]
 
 
 def load_synthetic_projection(*, n: int | None = None, seed: int = 0, dtype=None, d: int = 20,
@@ -90,3 +96,58 @@ def load_synthetic_projection(*, n: int | None = None, seed: int = 0, dtype=None
     return Dataset(x.to(dtype), y.to(dtype), name="synthetic-projection",
                    info={"direction": p, "frequencies": tuple(ks), "d": d, "seed": int(seed),
                          "formula": "y = sum_k sin(2*pi*k*p.x), x ~ N(0, I_d)"})
+
+
+def parity_data(n_bits: int, n_train: int, *, seed: int = 0, dtype=None, device=None) -> tuple[Regression, Tensor, Tensor]:
+    """The n-bit parity problem: all 2^n inputs, their parity, and a train/test split.
+
+    Row i of the inputs is the binary expansion of i (most significant bit first) with the bits
+    0, 1 mapped to −1, 1; the label is the parity y = Π_j x_j ∈ {−1, 1}.  ``n_train`` rows drawn
+    without replacement by ``torch.randperm`` from a generator seeded with ``seed`` are the training
+    set (in index order), the other 2^n − n_train rows the test set.
+
+    Parameters
+    ----------
+    n_bits : int
+        Input dimension n (1 … 20; all 2^n inputs are enumerated).
+    n_train : int
+        Training inputs, 1 … 2^n − 1 (so that some inputs stay unseen).
+    seed : int, default 0
+        Seed of the split.
+    dtype : torch.dtype, optional
+        Float dtype of inputs and labels (default ``torch.get_default_dtype()``).
+    device : torch.device or str, optional
+        Where the tensors live.
+
+    Returns
+    -------
+    problem : Regression
+        Training and test rows (``target=None``, ``name="parity-<n>"``).
+    x_all : torch.Tensor
+        All inputs (2^n, n), in index order.
+    y_all : torch.Tensor
+        Their parity (2^n, 1).
+
+    Examples
+    --------
+    >>> prob, x, y = parity_data(3, 5, seed=0)
+    >>> x[:2].tolist(), y[:2, 0].tolist()
+    ([[-1.0, -1.0, -1.0], [-1.0, -1.0, 1.0]], [-1.0, 1.0])
+    >>> tuple(prob.x_train.shape), tuple(prob.x_test.shape)
+    ((5, 3), (3, 3))
+    """
+    if isinstance(n_bits, bool) or not isinstance(n_bits, int) or not 1 <= n_bits <= 20:
+        raise InputError("n_bits", f"got {n_bits!r}", "use an integer 1 … 20 (all 2^n inputs are enumerated)")
+    if isinstance(n_train, bool) or not isinstance(n_train, int) or not 1 <= n_train < 2**n_bits:
+        raise InputError("n_train", f"got {n_train!r} for {2 ** n_bits} possible inputs",
+                         f"use 1 … {2 ** n_bits - 1} so that some inputs stay unseen")
+    dtype = dtype or torch.get_default_dtype()
+    idx = torch.arange(2**n_bits)
+    bits = (idx[:, None] >> torch.arange(n_bits - 1, -1, -1)) & 1
+    x = (2 * bits - 1).to(dtype)
+    y = x.prod(dim=1, keepdim=True)
+    perm = torch.randperm(2**n_bits, generator=torch.Generator().manual_seed(int(seed)))
+    tr, te = perm[:n_train].sort().values, perm[n_train:].sort().values
+    prob = Regression(x[tr], y[tr], y[tr], x[te], y[te], target=None, uniform=False,
+                      name=f"parity-{n_bits}").to(device=device)
+    return prob, x.to(device), y.to(device)

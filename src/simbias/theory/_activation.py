@@ -2,7 +2,8 @@
 
 σ has multiplicity p when σ^{(s)}(0) = 0 for s = 1, …, p − 1 and σ^{(p)}(0) ≠ 0 (σ(0) itself is
 not constrained).  With small initialisation the input weights first condense onto at most 2p
-orientations.  tanh → p = 1, x·tanh x → 2, x²·tanh x → 3.
+orientations.  tanh → p = 1, x·tanh x → 2, x²·tanh x → 3; for p = 1 and 2 the orientations are
+known in closed form from the data (:func:`condensation_directions`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 
 from ..errors import InputError
 
-__all__ = ["activation_multiplicity"]
+__all__ = ["activation_multiplicity", "condensation_directions"]
 
 
 def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_order: int = 6, tol: float = 1e-10) -> int:
@@ -66,3 +67,53 @@ def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_o
         f"no derivative of order 1..{max_order} at 0 exceeds {tol:g}",
         "raise max_order, or use a smooth activation (ReLU is not differentiable at 0)",
     )
+
+
+def condensation_directions(x: torch.Tensor, y: torch.Tensor, multiplicity: int | None, *,
+                            bias: bool = True) -> torch.Tensor | None:
+    """Unit directions the input weights condense onto at the start of training with small
+    initialisation, from the leading-order flow (Zhou, Zhou, Jin, Luo, Zhang & Xu, arXiv 2105.11686).
+
+    With σ(z) ≈ σ^{(p)}(0) z^p / p! and the initial residual ≈ −y, the input weights of a two-layer
+    net follow, to leading order, p = 1: dw_k/dt ∝ a_k v with v = Σ_i y_i x̃_i, so every neuron
+    moves along the one line ±v; p = 2: dw_k/dt ∝ a_k M w_k with M = Σ_i y_i x̃_i x̃_iᵀ, so neurons
+    with a_k > 0 turn to ±v_max and those with a_k < 0 to ±v_min (eigenvectors of M's largest and
+    smallest eigenvalue).  x̃_i = (x_i, 1) when the neurons have biases, else x_i.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Training inputs (n, d).
+    y : torch.Tensor
+        Scalar labels (n,) or (n, 1).
+    multiplicity : int or None
+        The activation's multiplicity p (:func:`activation_multiplicity`).
+    bias : bool, default True
+        Whether the neurons have biases (directions then live in d + 1 dimensions).
+
+    Returns
+    -------
+    torch.Tensor or None
+        Rows of unit directions: (1, d′) for p = 1 (v/‖v‖), (2, d′) for p = 2 (v_max, v_min);
+        ``None`` for p ≥ 3 or ``None`` (no closed form at this order).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[1.0], [-1.0], [2.0]], dtype=torch.float64)
+    >>> y = torch.tensor([1.0, -1.0, 1.0], dtype=torch.float64)
+    >>> condensation_directions(x, y, 1)  # v = Σ y_i (x_i, 1) = (4, 1), normalised
+    tensor([[0.9701, 0.2425]], dtype=torch.float64)
+    """
+    if x.ndim != 2 or y.numel() != x.shape[0]:
+        raise InputError("x, y", f"have shapes {tuple(x.shape)} and {tuple(y.shape)}",
+                         "give x (n, d) and one scalar label per row")
+    xt = torch.cat([x, torch.ones(x.shape[0], 1, dtype=x.dtype)], dim=1) if bias else x
+    if multiplicity == 1:
+        v = (y.reshape(-1, 1) * xt).sum(dim=0)
+        return (v / v.norm())[None, :]
+    if multiplicity == 2:
+        M = (xt.T * y.reshape(-1)) @ xt
+        V = torch.linalg.eigh(0.5 * (M + M.T))[1]
+        return torch.stack([V[:, -1], V[:, 0]])
+    return None

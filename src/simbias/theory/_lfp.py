@@ -36,6 +36,7 @@ from ..errors import InputError
 
 __all__ = [
     "lfp_gamma2",
+    "lfp_crossover_frequency",
     "lfp_decay_rates",
     "fp_norm_interpolant",
     "FPInterpolant",
@@ -101,6 +102,25 @@ def _moments_from_samples(w: ArrayLike, a: ArrayLike) -> tuple[float, float, flo
     )
 
 
+def _moments(w, a, moments, who: str) -> tuple[float, float, float, int, int | None]:
+    """(E‖w‖³, E a², E‖w‖, m, d) from samples w, a or from ``moments`` (m = 1, d unknown)."""
+    if (w is None) != (a is None):
+        raise InputError("w, a", "only one of them was given", "give both samples w and a, or moments")
+    if w is not None:
+        if moments is not None:
+            raise InputError("moments", "given together with samples w, a", "give either samples or moments")
+        return _moments_from_samples(w, a)
+    if moments is None:
+        raise InputError(who, "no parameters given", "pass samples w=, a= or moments=(E|w|^3, E a^2, E|w|)")
+    try:
+        e_w3, e_a2, e_w1 = (float(v) for v in moments)
+    except (TypeError, ValueError):
+        raise InputError("moments", f"got {moments!r}", "give (E|w|^3, E a^2, E|w|)") from None
+    if not all(math.isfinite(v) and v >= 0 for v in (e_w3, e_a2, e_w1)):
+        raise InputError("moments", f"got {moments!r}", "moments are non-negative finite numbers")
+    return e_w3, e_a2, e_w1, 1, None
+
+
 def lfp_gamma2(
     xi: ArrayLike,
     *,
@@ -160,23 +180,7 @@ def lfp_gamma2(
         d_xi, r = None, xt.abs()
     else:
         raise InputError("xi", f"has shape {tuple(xt.shape)}", "give frequencies as (k,) or (k, d)")
-    if (w is None) != (a is None):
-        raise InputError("w, a", "only one of them was given", "give both samples w and a, or moments")
-    if w is not None:
-        if moments is not None:
-            raise InputError("moments", "given together with samples w, a", "give either samples or moments")
-        e_w3, e_a2, e_w1, m, d_w = _moments_from_samples(w, a)
-        d_w_opt: int | None = d_w
-    elif moments is not None:
-        try:
-            e_w3, e_a2, e_w1 = (float(v) for v in moments)
-        except (TypeError, ValueError):
-            raise InputError("moments", f"got {moments!r}", "give (E|w|^3, E a^2, E|w|)") from None
-        if not all(math.isfinite(v) and v >= 0 for v in (e_w3, e_a2, e_w1)):
-            raise InputError("moments", f"got {moments!r}", "moments are non-negative finite numbers")
-        m, d_w_opt = 1, None
-    else:
-        raise InputError("lfp_gamma2", "no parameters given", "pass samples w=, a= or moments=(E|w|^3, E a^2, E|w|)")
+    e_w3, e_a2, e_w1, m, d_w_opt = _moments(w, a, moments, "lfp_gamma2")
     dim = d if d is not None else (d_w_opt or d_xi or 1)
     if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
         raise InputError("d", f"got {dim!r}", "use a positive integer input dimension")
@@ -192,6 +196,39 @@ def lfp_gamma2(
             raise InputError("bias_range", f"exact constants are known only for d = 1 (got d = {dim})", "omit bias_range")
         const = m / (2.0 * B * 16.0 * math.pi**4)
     return const * (e_w3 / r ** (dim + 3) + 4.0 * math.pi**2 * e_a2 * e_w1 / r ** (dim + 1))
+
+
+def lfp_crossover_frequency(*, w: ArrayLike | None = None, a: ArrayLike | None = None,
+                            moments: tuple[float, float, float] | None = None) -> float:
+    """The frequency where the two terms of the LFP weight γ(ξ)² (:func:`lfp_gamma2`) are equal.
+
+    E‖w‖³/‖ξ‖^(d+3) = 4π² E a² E‖w‖/‖ξ‖^(d+1) at ‖ξ‖ = √(E‖w‖³ / (4π² E a² E‖w‖)) (cycles), in
+    every dimension d.  Below it the ξ^(−d−3) term dominates (the long-time fit tends to the natural
+    cubic spline in 1-D), above it the ξ^(−d−1) term (the piecewise-linear interpolant); small output
+    and large input weights push it up (Zhang, Xu, Luo & Ma, arXiv 1905.10264).
+
+    Parameters
+    ----------
+    w : array_like, optional
+        Sampled input weights (m,) or (m, d); give with ``a`` or give ``moments``.
+    a : array_like, optional
+        Sampled output weights (m,) or (m, c).
+    moments : tuple of float, optional
+        (E‖w‖³, E a², E‖w‖) instead of samples.
+
+    Returns
+    -------
+    float
+        The crossover ‖ξ‖ in cycles; ``inf`` when E a²·E‖w‖ = 0 (only the first term).
+
+    Examples
+    --------
+    >>> import math
+    >>> lfp_crossover_frequency(moments=(4 * math.pi ** 2, 1.0, 1.0))  # both terms 4π² at ξ = 1
+    1.0
+    """
+    e_w3, e_a2, e_w1 = _moments(w, a, moments, "lfp_crossover_frequency")[:3]
+    return math.sqrt(e_w3 / (4 * math.pi ** 2 * e_a2 * e_w1)) if e_a2 * e_w1 > 0 else float("inf")
 
 
 def lfp_decay_rates(xi: ArrayLike, gamma2: Callable[[Tensor], Tensor] | ArrayLike, density: float) -> Tensor:
