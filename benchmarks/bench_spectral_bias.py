@@ -45,11 +45,13 @@ from simbias.experiments import resolve_spec  # noqa: E402
 from simbias.experiments._spectral_bias import build_spectral_bias  # noqa: E402
 
 
-def plain_loop(models, probs, spec, steps: int, every: int) -> float:
+def plain_loop(models, probs, spec, steps: int, every: int, progress: bool = False) -> float:
     models = [copy.deepcopy(m) for m in models]
     k = torch.tensor(spec.problem.frequencies, dtype=torch.float32)
     t0 = time.process_time()
-    for net, pr in zip(models, probs):
+    for r, (net, pr) in enumerate(zip(models, probs)):
+        if progress and r:
+            print(f"  loop: {r} of {len(models)} repeats done, {time.process_time() - t0:.1f} s CPU", flush=True)
         x, y = pr.x_train, pr.y_train
         n = x.shape[0]
         ang = 2 * torch.pi * (torch.arange(n, dtype=torch.float32) / n)[:, None] * k[None, :]
@@ -99,12 +101,20 @@ class CompiledAdam(train.EnsembleAdam):
             super().step(grads, active)
 
 
-def ensemble(models, probs, spec, steps: int, every: int, probes=(), adam=train.EnsembleAdam) -> float:
+def ensemble(models, probs, spec, steps: int, every: int, probes=(), adam=train.EnsembleAdam,
+             progress: bool = False) -> float:
     ens = train.Ensemble([copy.deepcopy(m) for m in models])
     opt = adam(list(ens.parameters()), lr=spec.train.lr)
     t0 = time.process_time()
-    train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=steps,
-                       record=train.Record(every=every, probes=probes))
+
+    def tell(step):
+        if step % 6000 == 0 and step:
+            print(f"  ensemble: step {step} of {steps}, {time.process_time() - t0:.1f} s CPU", flush=True)
+
+    h = train.fit_ensemble(ens, train.stack_problems(probs), opt, steps=steps,
+                           record=train.Record(every=every, probes=probes), on_step=tell if progress else None)
+    if progress:
+        print(f"  ensemble: compiled Adam {h.info.get('fused_adam')}, compile {h.info.get('compile_s', 0):.1f} s", flush=True)
     return time.process_time() - t0
 
 
@@ -135,9 +145,9 @@ def main() -> None:
           f"{args.steps} steps, spectrum every {args.every}")
     if args.only:  # one side, one round, measured (no extrapolation); the ensemble decides on its compiled Adam
         if args.only == "loop":
-            t = plain_loop(models, probs, spec, args.steps, args.every)
+            t = plain_loop(models, probs, spec, args.steps, args.every, progress=True)
         else:
-            t = ensemble(models, probs, spec, args.steps, args.every, probes)
+            t = ensemble(models, probs, spec, args.steps, args.every, probes, progress=True)
         print(f"measured: {args.only} {t:.1f} s CPU = {t / 3600:.3f} h "
               f"({t / args.steps / args.repeats * 1e3:.2f} ms per member-step)", flush=True)
         return
