@@ -20,7 +20,15 @@ __all__ = ["main", "build_parser"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other bad input
-        self.exit(2, f"simbias: error: {message} (see simbias {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"simbias: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):  # unknown flags: point at the subcommand's help
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            command = getattr(ns, "command", None)
+            prog = f"{self.prog} {command}" if command else self.prog
+            self.exit(2, f"simbias: error: unrecognized arguments: {' '.join(extra)} (see {prog} --help)\n")
+        return ns
 
 
 def build_parser() -> argparse.ArgumentParser:
