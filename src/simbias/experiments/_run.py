@@ -16,7 +16,7 @@ from ._preflight import preflight
 from ._registry import Result
 from ._spec import to_dict, to_toml
 
-__all__ = ["run", "check_device", "result_of"]
+__all__ = ["run", "check_device", "result_of", "checkpointing"]
 
 
 def check_device(device: str) -> str:
@@ -113,7 +113,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         ckpt = {}
         if rd is not None:
             rd.write_spec(to_toml(data))
-            ckpt = _checkpointing(rd.path / CHECKPOINT, h, plan, checkpoint_every, resume)
+            ckpt = checkpointing(rd.path / CHECKPOINT, plan.fits, checkpoint_every, resume, spec_hash=h)
         manifest: dict[str, Any] = {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
                                     "dtype": spec.dtype, "started": _now(), **environment_info()}
         t0 = time.perf_counter()
@@ -159,16 +159,19 @@ def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
     return Result(history, summary, kind.headline(spec, summary))
 
 
-def _checkpointing(path: Path, h: str, plan: Plan, every, resume: bool) -> dict[str, Any]:
-    """The train_plan keywords for checkpoints in ``path``; loads a resume state."""
+def checkpointing(path: str | Path, fits, every, resume: bool, **tag: Any) -> dict[str, Any]:
+    """The ``train_plan``/``train_plans`` keywords that checkpoint ``fits`` into ``path`` every
+    ``every`` steps (:func:`~simbias.experiments._resume.checkpoint_interval`), each state tagged
+    with ``tag`` (a run's ``spec_hash``, a sweep task's ``task``); ``resume``: continue from
+    ``path`` when it exists (its tag must match), else a stale file there is removed."""
     from ._resume import checkpoint_interval, load_state, save_state
 
     kw: dict[str, Any] = {}
-    if resume and path.exists():
-        kw["resume"] = load_state(path, spec_hash=h)
+    if resume and Path(path).exists():
+        kw["resume"] = load_state(path, **tag)
     else:
-        path.unlink(missing_ok=True)  # a fresh start never continues from an older try
-    n = checkpoint_interval(every, max((f.steps for f in plan.fits), default=0))
+        Path(path).unlink(missing_ok=True)  # a fresh start never continues from an older try
+    n = checkpoint_interval(every, max((f.steps for f in fits), default=0))
     if n is not None:
-        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"spec_hash": h, **state}))
+        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {**tag, **state}))
     return kw

@@ -10,9 +10,12 @@
   ``seed``).  A member's id is the hash of its fully resolved spec, so it is the same in every
   sweep and on every machine, and a member with ``seed = s`` is exactly ``simbias run`` with the
   same overrides and ``--set seed=s``.
-* **Buckets.**  Members whose kind has an ensemble runner and whose static keys agree (same
-  widths, data sizes, steps, … — see :mod:`simbias.experiments._members`) are trained
-  together with :func:`simbias.train.fit_ensemble`.  Different widths are different buckets; no
+* **Buckets.**  Every kind is swept the same way: each member's plan is built, and members whose
+  jobs' :func:`~simbias.experiments.lockstep_key` agree (same widths, data sizes, steps, …) are
+  trained together with :func:`simbias.train.fit_ensemble` (engine ``ensemble``), or each alone
+  exactly as ``simbias run`` trains it (engine ``sequential``).  A divergence is an outcome of its
+  member; an exception fails its member (a bucket that raised is retrained one member at a
+  time).  Different widths are different buckets; no
   padding (measured in research/peers.md §5.2: padding to the largest width cost 8× the grouped
   time).  A bucket is split into tasks that fit ``memory_budget`` (and at most ``bucket_size``
   members), which are also the unit of resumption and of parallel work.
@@ -50,18 +53,21 @@ from itertools import product
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import InputError
+import numpy as np
+
+from ..errors import InputError, Outcome
 from ..io import SweepDir, environment_info, flatten_summary, read_json, spec_hash
-from ._kind import PLUGINS, load_plugin
-from ._members import MemberResult, run_members, static_key_of
+from ..results import History
+from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
 from ._preflight import estimate_bytes, preflight
-from ._registry import KINDS, _load_source, read_spec_text, spec_class
-from ._run import check_device
+from ._registry import KINDS, Result, _load_source, read_spec_text, spec_class
+from ._run import check_device, checkpointing, result_of
 from ._spec import (apply_override, from_dict, load_toml_text, parse_value, set_dotted,
                     split_grid_values, to_dict, to_toml, valid_keys)
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
+           "run_sweep", "execute_task", "MemberResult", "run_member", "run_members", "static_key_of", "ENGINES",
+           "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
 BACKENDS = ("local", "ray", "slurm")
@@ -391,6 +397,79 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
         tasks += [Task(ms[0].spec.experiment, ms[i * size + min(i, extra):(i + 1) * size + min(i + 1, extra)],
                        "sequential" if key[0] is None else "ensemble") for i in range(n)]
     return sorted(tasks, key=lambda t: t.members[0].index)
+
+
+# --------------------------------------------------------------------------------------------
+# training a bucket of members
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class MemberResult:
+    """What one sweep member produced: the result (possibly partial), its outcome and timing."""
+
+    result: Result
+    outcome: Outcome
+    diverged_step: int | None = None
+    wall_time_s: float = 0.0
+    error: str | None = None
+    bucket_size: int = 1
+
+
+def static_key_of(spec) -> Any:
+    """The bucket key of ``spec`` (``None``: the member trains alone).
+
+    The member's plan is built (on the CPU) and the key is the :func:`~simbias.experiments.lockstep_key`
+    of each of its jobs: members share a bucket exactly when all their jobs can train in lockstep.
+    Building also validates the member (data opened, model built) before anything is written."""
+    keys = tuple(lockstep_key(f) for f in get_kind(spec.experiment).build(spec, "cpu").fits)
+    return None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
+
+
+def _train(specs: list, *, device: str, on_step=None, chunk_size=None, checkpoint: dict | None = None) \
+        -> list[MemberResult]:
+    """Build the members' plans and train them (same-key jobs in lockstep); ``checkpoint``
+    (``{"path", "every", "resume", "task"}``) checkpoints the task into ``path`` and resumes from it."""
+    kind = get_kind(specs[0].experiment)
+    t0 = time.perf_counter()
+    plans = [kind.build(s, device) for s in specs]
+    kw = checkpointing(checkpoint["path"], [f for p in plans for f in p.fits], checkpoint["every"],
+                       checkpoint["resume"], task=checkpoint["task"]) if checkpoint else {}
+    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
+    wall = (time.perf_counter() - t0) / len(specs)
+    out = []
+    for spec, plan, h in zip(specs, plans, hists):
+        res = result_of(kind, spec, plan, h)
+        if h.diverged:
+            res.headline = [str(h.divergence_error(kind.hint))]
+        out.append(MemberResult(res, Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
+                                h.diverged_step if h.diverged else None, wall, bucket_size=len(specs)))
+    return out
+
+
+def run_member(spec, *, device: str = "cpu", on_step: Callable[[int], None] | None = None,
+               checkpoint: dict | None = None) -> MemberResult:
+    """Train one member exactly as ``simbias run`` does; a divergence or an exception is its outcome."""
+    return run_members([spec], device=device, on_step=on_step, checkpoint=checkpoint)[0]
+
+
+def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
+                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                checkpoint: dict | None = None) -> list[MemberResult]:
+    """Train a bucket: in lockstep (``engine="ensemble"``), else one member at a time.  An exception
+    fails its member: a bucket that raised is retrained one member at a time, so a bad member
+    fails alone.  ``checkpoint`` (``{"path", "every", "resume", "task"}``) checkpoints the task
+    into ``path`` and resumes from it."""
+    specs = list(specs)
+    if engine != "ensemble" and len(specs) > 1:
+        return [run_member(s, device=device, on_step=on_step) for s in specs]
+    t0 = time.perf_counter()
+    try:
+        return _train(specs, device=device, on_step=on_step, chunk_size=chunk_size, checkpoint=checkpoint)
+    except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
+        if len(specs) > 1:
+            return [run_member(s, device=device) for s in specs]
+        return [MemberResult(Result(History(steps=np.zeros(0, dtype=np.int64)), {}, []), Outcome.FAILED, None,
+                             time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")]
 
 
 def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
