@@ -18,7 +18,7 @@ from ..results import History
 from ._spec import apply_override, from_dict, load_toml_text, within
 
 __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
-           "resolve_spec", "spec_class"]
+           "resolve_spec", "spec_class", "spec_from"]
 
 # what numpy's SeedSequence and torch.manual_seed both accept (a module-level constant: an annotation's
 # lambda would not see this module's names)
@@ -220,12 +220,17 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     ('fprinciple-1d', 'fprinciple', 200, (64, 64))
     """
     data, name = _load_source(name_or_file)
+    return spec_from(data, name_or_file, overrides, extra), name
+
+
+def spec_from(data: dict[str, Any], source: str, overrides=(), extra: dict[str, Any] | None = None):
+    """The validated spec of the nested dict ``data`` (read from ``source``) after the ``key=value``
+    ``overrides`` and the top-level keys ``extra``, which are applied to ``data`` in place."""
     for a in overrides:
         apply_override(data, a)
     data.update(extra or {})
     kind = data.get("experiment")
     if not isinstance(kind, str):
-        raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
+        raise InputError("experiment", f"{source} does not say which experiment it is",
                          f"add experiment = one of {', '.join(sorted(KINDS))}")
-    return from_dict(spec_class(kind), data), name
-
+    return from_dict(spec_class(kind), data)

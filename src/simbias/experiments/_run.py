@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from ._preflight import preflight
 from ._registry import Result
 from ._spec import to_dict, to_toml
 
-__all__ = ["run", "check_device", "result_of", "checkpointing"]
+__all__ = ["run", "check_device", "result_of", "checkpointing", "claimed", "manifest_head", "now"]
 
 
 def check_device(device: str) -> str:
@@ -107,20 +108,17 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     data = to_dict(spec)
     h = spec_hash(data)
     rd = None if out is None else RunDir(out)
-    if rd is not None:
-        rd.claim(h)
-    try:
+    with claimed(rd, h):
         ckpt = {}
         if rd is not None:
             rd.write_spec(to_toml(data))
             ckpt = checkpointing(rd.path / CHECKPOINT, plan.fits, checkpoint_every, resume, spec_hash=h)
-        manifest: dict[str, Any] = {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
-                                    "dtype": spec.dtype, "started": _now(), **environment_info()}
+        manifest = manifest_head(spec, h, device, now())
         t0 = time.perf_counter()
         result = result_of(kind, spec, plan, train_plan(plan, progress=progress, on_record=on_record, **ckpt))
         error = result.history.divergence_error(kind.hint, summary=result.summary) if result.history.diverged else None
         if error is None:
-            manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3), finished=_now())
+            manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3), finished=now())
         if rd is not None:  # a diverged run still writes what it recorded
             rd.write_history(result.history)
             rd.write_summary(result.summary if error is None else {**result.summary, "diverged_step": error.step})
@@ -133,16 +131,34 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if error is not None:
             raise error
         return result, rd
+
+
+@contextlib.contextmanager
+def claimed(folder, *claim_args, **claim_kwargs):
+    """``folder`` (a :class:`~simbias.io.RunDir` or :class:`~simbias.io.SweepDir`; ``None``: nothing)
+    claimed for the block; an :class:`InputError` raised in it rolls the claim back (so the corrected
+    rerun into the same folder works), and the claim is released at the end."""
+    if folder is None:
+        yield None
+        return
+    folder.claim(*claim_args, **claim_kwargs)
+    try:
+        yield folder
     except InputError:
-        if rd is not None:
-            rd.rollback()
+        folder.rollback()
         raise
     finally:
-        if rd is not None:
-            rd.release()
+        folder.release()
 
 
-def _now() -> str:
+def manifest_head(spec, h: str, device: str, started: str) -> dict[str, Any]:
+    """The first keys of a run's (or a sweep member's) ``manifest.json``."""
+    return {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
+            "dtype": getattr(spec, "dtype", None), "started": started, **environment_info()}
+
+
+def now() -> str:
+    """The current UTC time as an ISO string (seconds), as manifests record it."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
 import hashlib
 import importlib
 import json
@@ -56,17 +55,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import InputError, Outcome
-from ..io import SweepDir, environment_info, flatten_summary, read_json, spec_hash
+from ..io import SweepDir, flatten_summary, read_json, spec_hash
 from ..results import History
 from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
 from ._preflight import estimate_bytes, preflight
-from ._registry import KINDS, Result, _load_source, read_spec_text, spec_class
-from ._run import check_device, checkpointing, result_of
-from ._spec import (apply_override, from_dict, load_toml_text, parse_value, set_dotted,
-                    split_grid_values, to_dict, to_toml, valid_keys)
+from ._registry import Result, _load_source, read_spec_text, spec_class, spec_from
+from ._run import check_device, checkpointing, claimed, manifest_head, now, result_of
+from ._spec import from_dict, load_toml_text, parse_value, set_dotted, split_grid_values, to_dict, to_toml, valid_keys
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "MemberResult", "run_member", "run_members", "static_key_of", "ENGINES",
+           "run_sweep", "execute_task", "MemberResult", "run_members", "static_key_of", "ENGINES",
            "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
@@ -209,14 +207,8 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
         if grid or zip or seeds is not None or overrides:
             raise InputError("NAME|FILE", f"{source} is a sweep definition", "give no --set/--grid/--zip/--seeds with it")
         return load_sweep(p)
-    for a in overrides:
-        apply_override(data, a)
-    kind = data.get("experiment")
-    if not isinstance(kind, str):
-        raise InputError("experiment", f"{source} does not say which experiment it is",
-                         f"add experiment = one of {', '.join(sorted(KINDS))}")
-    cls = spec_class(kind)
-    base = to_dict(from_dict(cls, data))
+    spec = spec_from(data, source, overrides)
+    cls, kind, base = type(spec), data["experiment"], to_dict(spec)  # kind: as written (an older name too)
     keys = sorted(set(valid_keys(cls)) - {"experiment"})
     axes: list[Axis] = []
     for mode, items in (("grid", grid), ("zip", zip)):
@@ -446,12 +438,6 @@ def _train(specs: list, *, device: str, on_step=None, chunk_size=None, checkpoin
     return out
 
 
-def run_member(spec, *, device: str = "cpu", on_step: Callable[[int], None] | None = None,
-               checkpoint: dict | None = None) -> MemberResult:
-    """Train one member exactly as ``simbias run`` does; a divergence or an exception is its outcome."""
-    return run_members([spec], device=device, on_step=on_step, checkpoint=checkpoint)[0]
-
-
 def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
                 on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
                 checkpoint: dict | None = None) -> list[MemberResult]:
@@ -460,14 +446,14 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
     fails alone.  ``checkpoint`` (``{"path", "every", "resume", "task"}``) checkpoints the task
     into ``path`` and resumes from it."""
     specs = list(specs)
-    if engine != "ensemble" and len(specs) > 1:
-        return [run_member(s, device=device, on_step=on_step) for s in specs]
+    if engine != "ensemble" and len(specs) > 1:  # one member at a time, each exactly as `simbias run` trains it
+        return [r for s in specs for r in run_members([s], device=device, on_step=on_step)]
     t0 = time.perf_counter()
     try:
         return _train(specs, device=device, on_step=on_step, chunk_size=chunk_size, checkpoint=checkpoint)
     except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
         if len(specs) > 1:
-            return [run_member(s, device=device) for s in specs]
+            return [r for s in specs for r in run_members([s], device=device)]
         return [MemberResult(Result(History(steps=np.zeros(0, dtype=np.int64)), {}, []), Outcome.FAILED, None,
                              time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")]
 
@@ -530,10 +516,6 @@ class SweepResult:
     wall_time_s: float = 0.0
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def _row(m: Member, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
     return {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flatten_summary(summary)}
 
@@ -568,11 +550,9 @@ def _write_member(sd: SweepDir, m: Member, mr: MemberResult, device: str, starte
         else:
             (rd.path / "history.npz").unlink(missing_ok=True)
         rd.write_summary(mr.result.summary)
-        manifest: dict[str, Any] = {
-            "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": device,
-            "dtype": getattr(m.spec, "dtype", None), "started": started, **environment_info(),
-            "outcome": str(mr.outcome), "wall_time_s": round(mr.wall_time_s, 3), "finished": _now(),
-            "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
+        manifest = {**manifest_head(m.spec, m.id, device, started), "outcome": str(mr.outcome),
+                    "wall_time_s": round(mr.wall_time_s, 3), "finished": now(),
+                    "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
         if mr.diverged_step is not None:
             manifest["diverged_step"] = mr.diverged_step
         if mr.error:
@@ -667,16 +647,16 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         device = check_device(device)
     members = expand(sweep, check_on=device)  # every member's own checks before anything is written
     tasks = plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)  # builds them
-    sd = SweepDir(out)
-    sd.claim(sweep.hash, resume=resume)
-    try:
+    # an InputError after the claim (e.g. a backend that is not installed) rolls it back: the corrected
+    # rerun finds the folder as before
+    with claimed(SweepDir(out), sweep.hash, resume=resume) as sd:
         sd.write_definition(sweep.to_toml())
         rows = {m.index: r for m in members if resume and sd.is_done(m.id) and (r := _read_done(sd, m)) is not None}
         todo = {m.id for m in members if m.index not in rows}
         # Resume retrains an unfinished member in the very task it was planned in (the whole task,
         # writing only the missing members): batch composition may change the last bits on some CPUs.
         tasks = [t for t in tasks if any(m.id in todo for m in t.members)]
-        started, failures = _now(), []
+        started, failures = now(), []
         table = {"hash": sweep.hash, "member": None, "engine": engine, "backend": backend}  # the manifests' "sweep"
         counts = {"completed": 0, "diverged": 0, "failed": 0}
 
@@ -711,11 +691,6 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
             bar.close()
         return SweepResult(sd.path, sweep, len(members), counts, len(members) - len(todo), failures,
                            time.perf_counter() - t0)
-    except InputError:
-        sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
-        raise
-    finally:
-        sd.release()
 
 
 # --------------------------------------------------------------------------------------------
