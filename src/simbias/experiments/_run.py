@@ -40,8 +40,9 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     A diverged run still writes what it recorded (manifest
     outcome ``diverged``) and then re-raises the :class:`~simbias.errors.DivergenceError`.
 
-    Before anything is written the spec passes :func:`preflight` (seed, expressions on the
-    domain, data files, memory); then the directory is claimed atomically (an exclusive lock,
+    Before anything is written the spec passes :func:`preflight` (data files, memory) and the
+    kind builds the plan (model and data; each target expression is checked there, on the run's
+    own points in the spec's dtype); then the directory is claimed atomically (an exclusive lock,
     held until this function returns).  An :class:`~simbias.errors.InputError` raised by the
     runner after the claim rolls it back, so the corrected rerun into the same ``out`` works.
     ``finalize(path, manifest)`` (e.g. building the report) runs after history and summary are

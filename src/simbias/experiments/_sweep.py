@@ -310,7 +310,8 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     sweep of more than :data:`MAX_MEMBERS` members is refused before it is expanded.
 
     With ``check_on`` (a device) every member also passes :func:`~simbias.experiments.preflight`
-    (seed, expressions on the domain, data files, memory).  An error names the member and its values."""
+    (data files, memory; :func:`plan` builds each member, which checks its expressions).  An error
+    names the member and its values."""
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
