@@ -17,8 +17,8 @@ from ._registry import EXPERIMENTS, KINDS, BaseSpec, Result, configs_dir, list_p
 from ._preflight import preflight
 from ._run import run
 from ._spec import from_dict, parse_value, split_grid_values, to_dict, to_toml, valid_keys
-from ._members import run_members, static_key_of
-from ._sweep import BACKENDS, ENGINES, Sweep, SweepResult, expand, load_sweep, make_sweep, plan, run_sweep
+from ._sweep import (BACKENDS, ENGINES, Sweep, SweepResult, expand, load_sweep, make_sweep, plan, run_members, run_sweep,
+                     static_key_of)
 from ._condensation import Condensation1DSpec, InitialCondensationSpec
 from . import _fp_nd, _fp_consequences  # noqa: F401  (fprinciple-2d, -projection, -filtering; parity, deep-, -pso)
 from ._pde import NetSpec, PDECompareSpec, PDESpec

@@ -300,9 +300,9 @@ def build_points(p: PointsSpec, *, dtype=torch.float32, device="cpu") -> problem
         y = torch.tensor(sorted(zip(p.x, p.y)), dtype=torch.float64)[:, 1:]
         yt = torch.as_tensor(np.interp(xt[:, 0].numpy(), x[:, 0].numpy(), y[:, 0].numpy()))[:, None]
     else:
+        for v in (x, xt):  # finite on the run's own points in its dtype (the labels: float64 values, then cast)
+            problems.check_expression_on(fn, v, key="problem.target", dtype=dtype)
         y, yt = fn(x).reshape(-1, 1).to(torch.float64), fn(xt).reshape(-1, 1).to(torch.float64)
-    if not (torch.isfinite(y).all() and torch.isfinite(yt).all()):
-        raise InputError("problem.target", "is not finite on the points or the evaluation grid", "change the expression")
     return _regression(x, y, xt, yt, fn, "explicit points" if fn is None else p.target, dtype, device)
 
 
@@ -311,6 +311,8 @@ def build_box_data(p: BoxDataSpec, *, seed: int, dtype=torch.float32, device="cp
     fn = problems.parse_expression(p.target, dim=p.dim, name="problem.target")
     g, (lo, hi) = torch.Generator().manual_seed(int(seed)), p.domain
     x, xt = (lo + (hi - lo) * torch.rand(n, p.dim, generator=g, dtype=torch.float64) for n in (p.n_train, p.n_test))
+    for v in (x, xt):  # finite on the run's own points in its dtype
+        problems.check_expression_on(fn, v, key="problem.target", dtype=dtype)
     return _regression(x, fn(x).reshape(-1, 1), xt, fn(xt).reshape(-1, 1), fn, p.target, dtype, device)
 
 

@@ -239,6 +239,7 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
     dtype = torch_dtype(spec.dtype)
     problem = spec.problem.build()
     system = problems.discretize_1d(problem, spec.problem.n_grid)
+    problems.check_expression_on(spec.problem.solution, system.x, key="problem.solution", dtype=dtype)  # run's dtype
     reference = system.solve()
     with torch.no_grad():
         exact = problem.u(system.x[:, None]).to(torch.float64)

@@ -2,11 +2,6 @@
 
 ``preflight(spec)`` catches what would otherwise only fail after files were written:
 
-* **seed** outside ``0 ≤ seed < 2**63`` (what numpy's ``SeedSequence`` and ``torch.manual_seed``
-  both accept);
-* **expressions** (``target``, ``solution``, ``reference_target`` of a section with a ``domain``
-  ``[lo, hi]``) evaluated in the spec's dtype on the points the run will use; a value that is
-  NaN or infinite there (``log(x-x)``, ``sin(x)+0*1e39`` in float32) names the key;
 * **data files** (``path``, ``labels`` keys): they must exist and be readable (the loaders
   check their contents; an error they raise after the claim rolls the claim back);
 * **memory**: a lower-bound estimate of the problem (sample counts × dimensions) and the model
@@ -14,34 +9,25 @@
   this machine has available (``MemAvailable`` of ``/proc/meminfo``).  ``SIMBIAS_MEMORY_CHECK=0``
   turns this check off.
 
-Every failure is an :class:`~simbias.errors.InputError` naming the spec key.
+Every failure is an :class:`~simbias.errors.InputError` naming the spec key.  The seed's range is
+declared on :class:`~simbias.experiments.BaseSpec` (checked when the spec is read), and each target
+expression is checked once, by its kind's build (before the claim too), on the run's own points in
+the spec's dtype (:func:`simbias.problems.check_expression_on`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import math
 import os
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import InputError
 
-__all__ = ["preflight", "check_seed", "available_memory", "estimate_bytes"]
+__all__ = ["preflight", "available_memory", "estimate_bytes"]
 
-SEED_LIMIT = 2**63
-_EXPR_KEYS = ("target", "solution", "reference_target")
 _SIZE_KEYS = ("n_train", "n_test", "n_points", "n_interior", "n_boundary", "n_collocation", "n_samples")
-_MAX_EVAL_POINTS = 100_000
-
-
-def check_seed(spec) -> None:
-    """Refuse a ``seed`` outside ``0 ≤ seed < 2**63``."""
-    seed = getattr(spec, "seed", 0)
-    if isinstance(seed, int) and not 0 <= seed < SEED_LIMIT:
-        raise InputError("seed", f"got {seed}", "use a whole number with 0 <= seed < 2**63")
 
 
 def _sections(obj, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -51,44 +37,6 @@ def _sections(obj, prefix: str = "") -> Iterator[tuple[str, Any]]:
         v = getattr(obj, f.name)
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
             yield from _sections(v, f"{prefix}{f.name}.")
-
-
-@functools.lru_cache(maxsize=4096)  # a sweep checks many members of one target: each once
-def _check_expression(text: str, key: str, dim: int, lo: float, hi: float, counts: tuple[int, ...], dtype) -> None:
-    """``text`` must be finite in ``dtype`` on the points a run uses: ``counts`` equally spaced points
-    of ``[lo, hi]`` in 1-D, else 2000 points drawn uniformly in the box ``[lo, hi]^dim``."""
-    import torch
-
-    from .. import problems
-
-    try:
-        expr = problems.parse_expression(text, dim=dim, name=key)
-    except InputError:
-        if dim != 1:
-            raise
-        return  # not a 1-D formula here: the runner's own parser reports it
-    if dim == 1:
-        points = [torch.linspace(lo, hi, max(2, min(n, _MAX_EVAL_POINTS)), dtype=dtype)[:, None] for n in counts]
-    else:
-        points = [lo + (hi - lo) * torch.rand(2000, dim, generator=torch.Generator().manual_seed(0), dtype=dtype)]
-    for x in points:
-        problems.check_expression_on(expr, x, key=key, dtype=dtype)
-
-
-def _check_expressions(spec) -> None:
-    import torch
-
-    dtype = torch.float64 if getattr(spec, "dtype", "float32") == "float64" else torch.float32
-    for prefix, sec in _sections(spec):
-        domain, dim = getattr(sec, "domain", None), getattr(sec, "dim", 1)
-        if not (isinstance(domain, tuple) and len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain)
-                and math.isfinite(domain[0]) and math.isfinite(domain[1]) and domain[0] < domain[1]):
-            continue  # no interval here, or one its section's own validate names
-        counts = tuple(n for n in (getattr(sec, "n_train", None), getattr(sec, "n_test", None)) if isinstance(n, int))
-        for key in _EXPR_KEYS:
-            if isinstance(getattr(sec, key, None), str):
-                _check_expression(getattr(sec, key), prefix + key, dim if isinstance(dim, int) and dim >= 1 else 1,
-                                  float(domain[0]), float(domain[1]), counts or (1001,), dtype)
 
 
 def _check_files(spec) -> None:
@@ -168,8 +116,8 @@ def _check_memory(spec, device: str) -> None:
 
 
 def preflight(spec, *, device: str = "cpu") -> None:
-    """Refuse ``spec`` before anything is written: seed range, expressions on the domain, data
-    files, and a memory estimate (see the module docstring).
+    """Refuse ``spec`` before anything is written: data files and a memory estimate (see the
+    module docstring).
 
     Parameters
     ----------
@@ -193,13 +141,11 @@ def preflight(spec, *, device: str = "cpu") -> None:
     >>> from simbias.experiments import preflight, resolve_spec
     >>> spec, _ = resolve_spec("fprinciple-1d", ["train.steps=10"])
     >>> preflight(spec)
-    >>> import dataclasses
-    >>> preflight(dataclasses.replace(spec, seed=-1))  # doctest: +ELLIPSIS
+    >>> spec, _ = resolve_spec("fprinciple-filtering", ["problem.path=missing.npz"])
+    >>> preflight(spec)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simbias.errors.InputError: seed: got -1 ...
+    simbias.errors.InputError: problem.path: missing.npz does not exist ...
     """
-    check_seed(spec)
     _check_files(spec)
     _check_memory(spec, device)
-    _check_expressions(spec)

@@ -11,14 +11,18 @@ import importlib.resources
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ..errors import InputError
 from ..results import History
-from ._spec import apply_override, from_dict, load_toml_text
+from ._spec import apply_override, from_dict, load_toml_text, within
 
 __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
-           "resolve_spec", "spec_class"]
+           "resolve_spec", "spec_class", "spec_from"]
+
+# what numpy's SeedSequence and torch.manual_seed both accept (a module-level constant: an annotation's
+# lambda would not see this module's names)
+SEED_RANGE = within(0, 2**63 - 1, "use a whole number with 0 <= seed < 2**63")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class BaseSpec:
 
     experiment: str = ""
     description: str = ""
-    seed: int = 0
+    seed: Annotated[int, SEED_RANGE] = 0
     dtype: Literal["float32", "float64"] = "float32"
 
     def __post_init__(self):  # an older kind name in a spec file resolves to the kind's name
@@ -216,16 +220,17 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     ('fprinciple-1d', 'fprinciple', 200, (64, 64))
     """
     data, name = _load_source(name_or_file)
+    return spec_from(data, name_or_file, overrides, extra), name
+
+
+def spec_from(data: dict[str, Any], source: str, overrides=(), extra: dict[str, Any] | None = None):
+    """The validated spec of the nested dict ``data`` (read from ``source``) after the ``key=value``
+    ``overrides`` and the top-level keys ``extra``, which are applied to ``data`` in place."""
     for a in overrides:
         apply_override(data, a)
     data.update(extra or {})
     kind = data.get("experiment")
     if not isinstance(kind, str):
-        raise InputError("experiment", f"{name_or_file} does not say which experiment it is",
+        raise InputError("experiment", f"{source} does not say which experiment it is",
                          f"add experiment = one of {', '.join(sorted(KINDS))}")
-    spec = from_dict(spec_class(kind), data)
-    from ._preflight import check_seed
-
-    check_seed(spec)
-    return spec, name
-
+    return from_dict(spec_class(kind), data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from ._preflight import preflight
 from ._registry import Result
 from ._spec import to_dict, to_toml
 
-__all__ = ["run", "check_device", "result_of"]
+__all__ = ["run", "check_device", "result_of", "checkpointing", "claimed", "manifest_head", "now"]
 
 
 def check_device(device: str) -> str:
@@ -39,8 +40,9 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     A diverged run still writes what it recorded (manifest
     outcome ``diverged``) and then re-raises the :class:`~simbias.errors.DivergenceError`.
 
-    Before anything is written the spec passes :func:`preflight` (seed, expressions on the
-    domain, data files, memory); then the directory is claimed atomically (an exclusive lock,
+    Before anything is written the spec passes :func:`preflight` (data files, memory) and the
+    kind builds the plan (model and data; each target expression is checked there, on the run's
+    own points in the spec's dtype); then the directory is claimed atomically (an exclusive lock,
     held until this function returns).  An :class:`~simbias.errors.InputError` raised by the
     runner after the claim rolls it back, so the corrected rerun into the same ``out`` works.
     ``finalize(path, manifest)`` (e.g. building the report) runs after history and summary are
@@ -107,20 +109,17 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     data = to_dict(spec)
     h = spec_hash(data)
     rd = None if out is None else RunDir(out)
-    if rd is not None:
-        rd.claim(h)
-    try:
+    with claimed(rd, h):
         ckpt = {}
         if rd is not None:
             rd.write_spec(to_toml(data))
-            ckpt = _checkpointing(rd.path / CHECKPOINT, h, plan, checkpoint_every, resume)
-        manifest: dict[str, Any] = {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
-                                    "dtype": spec.dtype, "started": _now(), **environment_info()}
+            ckpt = checkpointing(rd.path / CHECKPOINT, plan.fits, checkpoint_every, resume, spec_hash=h)
+        manifest = manifest_head(spec, h, device, now())
         t0 = time.perf_counter()
         result = result_of(kind, spec, plan, train_plan(plan, progress=progress, on_record=on_record, **ckpt))
         error = result.history.divergence_error(kind.hint, summary=result.summary) if result.history.diverged else None
         if error is None:
-            manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3), finished=_now())
+            manifest.update(outcome="completed", wall_time_s=round(time.perf_counter() - t0, 3), finished=now())
         if rd is not None:  # a diverged run still writes what it recorded
             rd.write_history(result.history)
             rd.write_summary(result.summary if error is None else {**result.summary, "diverged_step": error.step})
@@ -133,16 +132,34 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if error is not None:
             raise error
         return result, rd
+
+
+@contextlib.contextmanager
+def claimed(folder, *claim_args, **claim_kwargs):
+    """``folder`` (a :class:`~simbias.io.RunDir` or :class:`~simbias.io.SweepDir`; ``None``: nothing)
+    claimed for the block; an :class:`InputError` raised in it rolls the claim back (so the corrected
+    rerun into the same folder works), and the claim is released at the end."""
+    if folder is None:
+        yield None
+        return
+    folder.claim(*claim_args, **claim_kwargs)
+    try:
+        yield folder
     except InputError:
-        if rd is not None:
-            rd.rollback()
+        folder.rollback()
         raise
     finally:
-        if rd is not None:
-            rd.release()
+        folder.release()
 
 
-def _now() -> str:
+def manifest_head(spec, h: str, device: str, started: str) -> dict[str, Any]:
+    """The first keys of a run's (or a sweep member's) ``manifest.json``."""
+    return {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
+            "dtype": getattr(spec, "dtype", None), "started": started, **environment_info()}
+
+
+def now() -> str:
+    """The current UTC time as an ISO string (seconds), as manifests record it."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
@@ -159,16 +176,19 @@ def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
     return Result(history, summary, kind.headline(spec, summary))
 
 
-def _checkpointing(path: Path, h: str, plan: Plan, every, resume: bool) -> dict[str, Any]:
-    """The train_plan keywords for checkpoints in ``path``; loads a resume state."""
+def checkpointing(path: str | Path, fits, every, resume: bool, **tag: Any) -> dict[str, Any]:
+    """The ``train_plan``/``train_plans`` keywords that checkpoint ``fits`` into ``path`` every
+    ``every`` steps (:func:`~simbias.experiments._resume.checkpoint_interval`), each state tagged
+    with ``tag`` (a run's ``spec_hash``, a sweep task's ``task``); ``resume``: continue from
+    ``path`` when it exists (its tag must match), else a stale file there is removed."""
     from ._resume import checkpoint_interval, load_state, save_state
 
     kw: dict[str, Any] = {}
-    if resume and path.exists():
-        kw["resume"] = load_state(path, spec_hash=h)
+    if resume and Path(path).exists():
+        kw["resume"] = load_state(path, **tag)
     else:
-        path.unlink(missing_ok=True)  # a fresh start never continues from an older try
-    n = checkpoint_interval(every, max((f.steps for f in plan.fits), default=0))
+        Path(path).unlink(missing_ok=True)  # a fresh start never continues from an older try
+    n = checkpoint_interval(every, max((f.steps for f in fits), default=0))
     if n is not None:
-        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {"spec_hash": h, **state}))
+        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {**tag, **state}))
     return kw

@@ -10,9 +10,12 @@
   ``seed``).  A member's id is the hash of its fully resolved spec, so it is the same in every
   sweep and on every machine, and a member with ``seed = s`` is exactly ``simbias run`` with the
   same overrides and ``--set seed=s``.
-* **Buckets.**  Members whose kind has an ensemble runner and whose static keys agree (same
-  widths, data sizes, steps, … — see :mod:`simbias.experiments._members`) are trained
-  together with :func:`simbias.train.fit_ensemble`.  Different widths are different buckets; no
+* **Buckets.**  Every kind is swept the same way: each member's plan is built, and members whose
+  jobs' :func:`~simbias.experiments.lockstep_key` agree (same widths, data sizes, steps, …) are
+  trained together with :func:`simbias.train.fit_ensemble` (engine ``ensemble``), or each alone
+  exactly as ``simbias run`` trains it (engine ``sequential``).  A divergence is an outcome of its
+  member; an exception fails its member (a bucket that raised is retrained one member at a
+  time).  Different widths are different buckets; no
   padding (measured in research/peers.md §5.2: padding to the largest width cost 8× the grouped
   time).  A bucket is split into tasks that fit ``memory_budget`` (and at most ``bucket_size``
   members), which are also the unit of resumption and of parallel work.
@@ -35,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
 import hashlib
 import importlib
 import json
@@ -50,18 +52,20 @@ from itertools import product
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import InputError
-from ..io import SweepDir, environment_info, flatten_summary, read_json, spec_hash
-from ._kind import PLUGINS, load_plugin
-from ._members import MemberResult, run_members, static_key_of
+import numpy as np
+
+from ..errors import InputError, Outcome
+from ..io import SweepDir, flatten_summary, read_json, spec_hash
+from ..results import History
+from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
 from ._preflight import estimate_bytes, preflight
-from ._registry import KINDS, _load_source, read_spec_text, spec_class
-from ._run import check_device
-from ._spec import (apply_override, from_dict, load_toml_text, parse_value, set_dotted,
-                    split_grid_values, to_dict, to_toml, valid_keys)
+from ._registry import Result, _load_source, read_spec_text, spec_class, spec_from
+from ._run import check_device, checkpointing, claimed, manifest_head, now, result_of
+from ._spec import from_dict, load_toml_text, parse_value, set_dotted, split_grid_values, to_dict, to_toml, valid_keys
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "ENGINES", "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
+           "run_sweep", "execute_task", "MemberResult", "run_members", "static_key_of", "ENGINES",
+           "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
 BACKENDS = ("local", "ray", "slurm")
@@ -203,14 +207,8 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
         if grid or zip or seeds is not None or overrides:
             raise InputError("NAME|FILE", f"{source} is a sweep definition", "give no --set/--grid/--zip/--seeds with it")
         return load_sweep(p)
-    for a in overrides:
-        apply_override(data, a)
-    kind = data.get("experiment")
-    if not isinstance(kind, str):
-        raise InputError("experiment", f"{source} does not say which experiment it is",
-                         f"add experiment = one of {', '.join(sorted(KINDS))}")
-    cls = spec_class(kind)
-    base = to_dict(from_dict(cls, data))
+    spec = spec_from(data, source, overrides)
+    cls, kind, base = type(spec), data["experiment"], to_dict(spec)  # kind: as written (an older name too)
     keys = sorted(set(valid_keys(cls)) - {"experiment"})
     axes: list[Axis] = []
     for mode, items in (("grid", grid), ("zip", zip)):
@@ -312,7 +310,8 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     sweep of more than :data:`MAX_MEMBERS` members is refused before it is expanded.
 
     With ``check_on`` (a device) every member also passes :func:`~simbias.experiments.preflight`
-    (seed, expressions on the domain, data files, memory).  An error names the member and its values."""
+    (data files, memory; :func:`plan` builds each member, which checks its expressions).  An error
+    names the member and its values."""
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
@@ -393,6 +392,73 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
     return sorted(tasks, key=lambda t: t.members[0].index)
 
 
+# --------------------------------------------------------------------------------------------
+# training a bucket of members
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class MemberResult:
+    """What one sweep member produced: the result (possibly partial), its outcome and timing."""
+
+    result: Result
+    outcome: Outcome
+    diverged_step: int | None = None
+    wall_time_s: float = 0.0
+    error: str | None = None
+    bucket_size: int = 1
+
+
+def static_key_of(spec) -> Any:
+    """The bucket key of ``spec`` (``None``: the member trains alone).
+
+    The member's plan is built (on the CPU) and the key is the :func:`~simbias.experiments.lockstep_key`
+    of each of its jobs: members share a bucket exactly when all their jobs can train in lockstep.
+    Building also validates the member (data opened, model built) before anything is written."""
+    keys = tuple(lockstep_key(f) for f in get_kind(spec.experiment).build(spec, "cpu").fits)
+    return None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
+
+
+def _train(specs: list, *, device: str, on_step=None, chunk_size=None, checkpoint: dict | None = None) \
+        -> list[MemberResult]:
+    """Build the members' plans and train them (same-key jobs in lockstep); ``checkpoint``
+    (``{"path", "every", "resume", "task"}``) checkpoints the task into ``path`` and resumes from it."""
+    kind = get_kind(specs[0].experiment)
+    t0 = time.perf_counter()
+    plans = [kind.build(s, device) for s in specs]
+    kw = checkpointing(checkpoint["path"], [f for p in plans for f in p.fits], checkpoint["every"],
+                       checkpoint["resume"], task=checkpoint["task"]) if checkpoint else {}
+    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
+    wall = (time.perf_counter() - t0) / len(specs)
+    out = []
+    for spec, plan, h in zip(specs, plans, hists):
+        res = result_of(kind, spec, plan, h)
+        if h.diverged:
+            res.headline = [str(h.divergence_error(kind.hint))]
+        out.append(MemberResult(res, Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
+                                h.diverged_step if h.diverged else None, wall, bucket_size=len(specs)))
+    return out
+
+
+def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
+                on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
+                checkpoint: dict | None = None) -> list[MemberResult]:
+    """Train a bucket: in lockstep (``engine="ensemble"``), else one member at a time.  An exception
+    fails its member: a bucket that raised is retrained one member at a time, so a bad member
+    fails alone.  ``checkpoint`` (``{"path", "every", "resume", "task"}``) checkpoints the task
+    into ``path`` and resumes from it."""
+    specs = list(specs)
+    if engine != "ensemble" and len(specs) > 1:  # one member at a time, each exactly as `simbias run` trains it
+        return [r for s in specs for r in run_members([s], device=device, on_step=on_step)]
+    t0 = time.perf_counter()
+    try:
+        return _train(specs, device=device, on_step=on_step, chunk_size=chunk_size, checkpoint=checkpoint)
+    except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
+        if len(specs) > 1:
+            return [r for s in specs for r in run_members([s], device=device)]
+        return [MemberResult(Result(History(steps=np.zeros(0, dtype=np.int64)), {}, []), Outcome.FAILED, None,
+                             time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")]
+
+
 def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
     return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
             "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS), "checkpoint": checkpoint}
@@ -451,10 +517,6 @@ class SweepResult:
     wall_time_s: float = 0.0
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def _row(m: Member, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
     return {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flatten_summary(summary)}
 
@@ -489,11 +551,9 @@ def _write_member(sd: SweepDir, m: Member, mr: MemberResult, device: str, starte
         else:
             (rd.path / "history.npz").unlink(missing_ok=True)
         rd.write_summary(mr.result.summary)
-        manifest: dict[str, Any] = {
-            "experiment": m.spec.experiment, "spec_hash": m.id, "seed": m.spec.seed, "device": device,
-            "dtype": getattr(m.spec, "dtype", None), "started": started, **environment_info(),
-            "outcome": str(mr.outcome), "wall_time_s": round(mr.wall_time_s, 3), "finished": _now(),
-            "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
+        manifest = {**manifest_head(m.spec, m.id, device, started), "outcome": str(mr.outcome),
+                    "wall_time_s": round(mr.wall_time_s, 3), "finished": now(),
+                    "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
         if mr.diverged_step is not None:
             manifest["diverged_step"] = mr.diverged_step
         if mr.error:
@@ -588,16 +648,16 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         device = check_device(device)
     members = expand(sweep, check_on=device)  # every member's own checks before anything is written
     tasks = plan(members, engine=engine, memory_budget=memory_budget, bucket_size=bucket_size)  # builds them
-    sd = SweepDir(out)
-    sd.claim(sweep.hash, resume=resume)
-    try:
+    # an InputError after the claim (e.g. a backend that is not installed) rolls it back: the corrected
+    # rerun finds the folder as before
+    with claimed(SweepDir(out), sweep.hash, resume=resume) as sd:
         sd.write_definition(sweep.to_toml())
         rows = {m.index: r for m in members if resume and sd.is_done(m.id) and (r := _read_done(sd, m)) is not None}
         todo = {m.id for m in members if m.index not in rows}
         # Resume retrains an unfinished member in the very task it was planned in (the whole task,
         # writing only the missing members): batch composition may change the last bits on some CPUs.
         tasks = [t for t in tasks if any(m.id in todo for m in t.members)]
-        started, failures = _now(), []
+        started, failures = now(), []
         table = {"hash": sweep.hash, "member": None, "engine": engine, "backend": backend}  # the manifests' "sweep"
         counts = {"completed": 0, "diverged": 0, "failed": 0}
 
@@ -632,11 +692,6 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
             bar.close()
         return SweepResult(sd.path, sweep, len(members), counts, len(members) - len(todo), failures,
                            time.perf_counter() - t0)
-    except InputError:
-        sd.rollback()  # e.g. a backend that is not installed: the corrected rerun finds the folder as before
-        raise
-    finally:
-        sd.release()
 
 
 # --------------------------------------------------------------------------------------------
