@@ -275,7 +275,8 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     snap_every = r.snapshot_every or max(1, t.steps // 50)
     fits, jobs = [], []
     for key, expr in targets.items():
-        problem = problems.make_regression(expr, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
+        fn = problems.parse_expression(expr, dim=1, name="problem.target" if key == "target" else "problem.reference_target")
+        problem = problems.make_regression(fn, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
         for rep in range(t.repeats):
             init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
