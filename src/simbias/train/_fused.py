@@ -152,15 +152,29 @@ def _check_against_eager(fn, args, res, *, n_out: int, ref=None) -> None:
     """Once per fit: the compiled result must equal the eager one within 1e-4 relative (far above
     rounding, far below any real error).  Inductor's on-disk cache has been seen to hand back code
     built for another vector ISA (``ATEN_CPU_CAPABILITY`` changed between runs): wrong numbers,
-    no error.  A mismatch raises, so the caller falls back to the standard kernels."""
+    no error.  A mismatch raises, so the caller falls back to the standard kernels.
+
+    An output that is rounding noise (a sum that cancels: the output of a mirrored two-layer net at
+    its start, ~1e-7 in float32 where the exact value is 0) is judged against the same function in
+    float64: the compiled value may be as far from it as 10× the eager value's own rounding error.
+    """
     with torch.no_grad():
+        exact = None
         if ref is None:
             ref = fn(*args)
-        for got, want in zip(res, ref):
+            wide = [a.double() if torch.is_tensor(a) and a.is_floating_point() else a for a in args]
+            exact = fn(*wide) if any(a.dtype != torch.float64 for a in args if torch.is_tensor(a)) else None
+        for i, (got, want) in enumerate(zip(res, ref)):
             scale = float(want.abs().max()) if want.numel() else 0.0
-            if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-4, atol=1e-4 * scale + 1e-30):
-                raise FusedKernelMismatch("the compiled kernel disagrees with the eager computation "
-                                          "(stale inductor cache? clear TORCHINDUCTOR_CACHE_DIR)")
+            atol = 1e-4 * scale + 1e-30
+            if exact is not None and want.numel():
+                noise = float((want.double() - exact[i]).abs().max())
+                atol = max(atol, 10.0 * noise)
+            if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-4, atol=atol):
+                cap = os.environ.get("ATEN_CPU_CAPABILITY", "").strip()
+                why = (f"inductor's code under ATEN_CPU_CAPABILITY={cap} (measured: wrong gradients for some shapes)"
+                       if cap else "stale inductor cache? clear TORCHINDUCTOR_CACHE_DIR")
+                raise FusedKernelMismatch(f"the compiled kernel disagrees with the eager computation ({why})")
 
 
 class FusedStep:
