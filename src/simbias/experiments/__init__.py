@@ -16,7 +16,7 @@ from ._kind import (Fit, Kind, Plan, get_kind, load_entry_points, load_plugin, l
 from ._registry import EXPERIMENTS, KINDS, BaseSpec, Result, configs_dir, list_presets, resolve_spec
 from ._preflight import preflight
 from ._run import run
-from ._spec import from_dict, parse_value, split_grid_values, to_dict, to_toml, valid_keys
+from ._spec import Check, above, at_least, from_dict, parse_value, split_grid_values, to_dict, to_toml, valid_keys, within
 from ._sweep import (BACKENDS, ENGINES, Sweep, SweepResult, expand, load_sweep, make_sweep, plan, run_members, run_sweep,
                      static_key_of)
 from ._condensation import Condensation1DSpec, InitialCondensationSpec
@@ -34,6 +34,8 @@ __all__ = [
     "train_plan", "train_plans", "lockstep_key",
     # specs, presets, running
     "BaseSpec", "Result", "resolve_spec", "list_presets", "preflight", "run", "to_toml", "to_dict", "from_dict",
+    # declarative checks of spec fields: Annotated[int, at_least(1)]
+    "Check", "at_least", "above", "within",
     # sweeps
     "Sweep", "SweepResult", "make_sweep", "load_sweep", "run_sweep",
     # the spec sections and specs of the built-in kinds

@@ -52,7 +52,7 @@ class Check:
     --------
     >>> from dataclasses import dataclass
     >>> from typing import Annotated
-    >>> from simbias.experiments._spec import Check, from_dict
+    >>> from simbias.experiments import Check, from_dict
     >>> @dataclass(frozen=True)
     ... class Section:
     ...     even: Annotated[int, Check(lambda v: v % 2 == 0, "use an even number")] = 2
@@ -67,17 +67,72 @@ class Check:
 
 
 def at_least(lo, fix: str | None = None) -> Check:
-    """``value ≥ lo`` (and finite)."""
+    """A :class:`Check` that a number is finite and ``≥ lo``.
+
+    Parameters
+    ----------
+    lo : int or float
+        The smallest valid value.
+    fix : str, optional
+        What to tell the user (default ``"use a value ≥ lo"``).
+
+    Returns
+    -------
+    Check
+        Put it in a field's type: ``width: Annotated[int, at_least(1)] = 64``.
+
+    Examples
+    --------
+    >>> from simbias.experiments import at_least
+    >>> at_least(1).test(0), at_least(1).test(3)
+    (False, True)
+    """
     return Check(lambda v: math.isfinite(v) and v >= lo, fix or f"use a value ≥ {lo}")
 
 
 def above(lo, fix: str | None = None) -> Check:
-    """``value > lo`` (and finite)."""
+    """A :class:`Check` that a number is finite and ``> lo``.
+
+    Parameters
+    ----------
+    lo : int or float
+        The bound, itself invalid.
+    fix : str, optional
+        What to tell the user (default ``"use a value > lo"``).
+
+    Returns
+    -------
+    Check
+
+    Examples
+    --------
+    >>> from simbias.experiments import above
+    >>> above(0.0).test(0.0), above(0.0).test(1e-3)
+    (False, True)
+    """
     return Check(lambda v: math.isfinite(v) and v > lo, fix or f"use a value > {lo}")
 
 
 def within(lo, hi, fix: str | None = None) -> Check:
-    """``lo ≤ value ≤ hi``."""
+    """A :class:`Check` that ``lo ≤ value ≤ hi``.
+
+    Parameters
+    ----------
+    lo, hi : int or float
+        The closed range of valid values.
+    fix : str, optional
+        What to tell the user (default ``"use a value in [lo, hi]"``).
+
+    Returns
+    -------
+    Check
+
+    Examples
+    --------
+    >>> from simbias.experiments import within
+    >>> within(0, 1).test(1.5), within(0, 1).test(0.5)
+    (False, True)
+    """
     return Check(lambda v: lo <= v <= hi, fix or f"use a value in [{lo}, {hi}]")
 
 
