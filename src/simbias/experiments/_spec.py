@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -156,6 +157,13 @@ def _checks(tp) -> list[Check]:
     return []
 
 
+@functools.lru_cache(maxsize=None)
+def _hints(cls) -> dict[str, Any]:
+    """The field types of a spec class with their ``Annotated`` checks (evaluated once per class; callers
+    must not change the dict)."""
+    return get_type_hints(cls, include_extras=True)
+
+
 def check_fields(obj, prefix: str = "") -> None:
     """Run the :class:`Check` constraints of every field of the spec section ``obj`` (not nested sections).
 
@@ -177,7 +185,7 @@ def check_fields(obj, prefix: str = "") -> None:
     >>> from simbias.experiments._spec import check_fields
     >>> check_fields(MLPSpec(widths=(8, 8)), "model.")
     """
-    for name, tp in get_type_hints(type(obj), include_extras=True).items():
+    for name, tp in _hints(type(obj)).items():
         value = getattr(obj, name, None)
         if value is None:
             continue
@@ -189,7 +197,7 @@ def check_fields(obj, prefix: str = "") -> None:
 
 def valid_keys(cls, prefix: str = "") -> list[str]:
     """Every dotted key of the spec class ``cls``."""
-    nested = {k: tp for k, tp in get_type_hints(cls, include_extras=True).items() if dataclasses.is_dataclass(tp)}
+    nested = {k: tp for k, tp in _hints(cls).items() if dataclasses.is_dataclass(tp)}
     return [key for f in dataclasses.fields(cls)
             for key in (valid_keys(nested[f.name], f"{prefix}{f.name}.") if f.name in nested else [prefix + f.name])]
 
@@ -300,7 +308,7 @@ def from_dict(cls, data: dict[str, Any], *, prefix: str = "", base=None):
     ...
     simbias.errors.InputError: stepz: unknown spec key ...
     """
-    hints = get_type_hints(cls, include_extras=True)
+    hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
