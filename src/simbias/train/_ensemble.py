@@ -1203,11 +1203,8 @@ def fit_ensemble(ensemble: Ensemble | Sequence[nn.Module], problem, optimizer="a
         _set_rng_state(resume.rng, generator, device)
     fused = _fused.fused_step(ensemble, x_all, y_all, grads, loss=loss if manual else "", work=float(steps) * M *
                               n_points * ensemble._width) if manual else None
-    # the compiled Adam also pays for itself alone on long fits of large stacks (12 passes over the state → 1)
-    adam_work = float(steps) * sum(p.numel() for p in ensemble.params.values())
-    mode = getattr(ensemble, "fused", None)
-    big = mode is True or (mode is None and adam_work >= _fused.AUTO_MIN_ADAM_WORK)
-    fused_opt = _fused.fused_adam(optimizer) if fused is not None or big else None
+    fused_opt = _fused.fused_adam(optimizer, with_step=fused is not None, mode=ensemble.fused,
+                                  work=float(steps) * sum(p.numel() for p in ensemble.params.values()))
     compile_s = 0.0
 
     def take(step: int, train_output: Tensor | None, which: list, done: dict) -> None:

@@ -358,11 +358,16 @@ class FusedAdam:
         return True
 
 
-def fused_adam(opt) -> FusedAdam | None:
-    """A :class:`FusedAdam` for an :class:`~simbias.train.EnsembleAdam` when fusion is available."""
+def fused_adam(opt, *, with_step: bool = False, mode: bool | None = None, work: float = 0.0) -> FusedAdam | None:
+    """A :class:`FusedAdam` for an :class:`~simbias.train.EnsembleAdam` when fusion is available and
+    pays: always together with a fused step (``with_step``), else when ``mode`` (the ensemble's
+    ``fused``) is ``True``, or ``None`` (auto) and ``work`` (steps × stacked parameters) is at least
+    :data:`AUTO_MIN_ADAM_WORK`."""
     from ._ensemble import EnsembleAdam
 
     if type(opt) is not EnsembleAdam or not fused_available():
+        return None
+    if not (with_step or mode is True or (mode is None and work >= AUTO_MIN_ADAM_WORK)):
         return None
     if len({(p.dtype, p.device) for p in opt.params}) != 1:
         return None
