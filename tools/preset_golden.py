@@ -7,7 +7,8 @@ differences between AVX-512 and AVX2 kernels stay far below the tolerance after 
 
 Usage::
 
-    python tools/preset_golden.py tests/data/preset_summaries.json
+    python tools/preset_golden.py tests/data/preset_summaries.json   # write the reference
+    python tools/preset_golden.py --compare     # largest relative difference per preset against it
 """
 
 from __future__ import annotations
@@ -41,8 +42,29 @@ def smoke_summary(name: str) -> dict:
     return json.loads(json.dumps(result.summary, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
 
 
+def compare() -> int:
+    """Print each preset's largest relative difference against the reference (the test's own walk, no bound)."""
+    import math
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_preset_equality import GOLDEN, _compare
+
+    largest = {}
+    for name in sorted(GOLDEN):
+        worst = [0.0]
+        _compare(smoke_summary(name), GOLDEN[name], name, worst, math.inf)
+        largest[name] = worst[0]
+        print(f"{name}: {worst[0]:.2e}", flush=True)
+    top = max(largest, key=largest.get)
+    print(f"largest: {largest[top]:.2e} ({top})")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
+    if argv == ["--compare"]:
+        return compare()
     out = {name: smoke_summary(name) for name in sorted(list_presets())}
     with open(argv[0], "w", encoding="utf-8") as fh:
         json.dump(out, fh, indent=1, sort_keys=True)
