@@ -277,6 +277,42 @@ class History:
             return NotImplemented
         return History.concat([self, other])
 
+    @classmethod
+    def stack(cls, members, *, member_static=("loss",)) -> "History":
+        """The histories of same-shape runs (same record steps) as one ensemble history, member axis first.
+
+        Recorded arrays are stacked on a new first axis; of the static arrays, those named in
+        ``member_static`` are stacked too (e.g. each run's per-step ``loss``) and the others are
+        taken from the first run.  ``info`` is the first run's (without ``member``) plus
+        ``n_members`` and ``member_static``; outcomes and divergence steps become per-member lists.
+
+        Parameters
+        ----------
+        members : sequence of :class:`History`
+            Single-run histories with equal ``steps`` and array shapes.
+        member_static : sequence of str, default ("loss",)
+            Static arrays that differ between the runs.
+
+        Returns
+        -------
+        History
+
+        Examples
+        --------
+        >>> runs = [History(steps=np.array([0, 10]), arrays={"spectrum": np.full((2, 3), r)},
+        ...                 static={"loss": np.ones(10) * r, "x": np.arange(3)}) for r in range(4)]
+        >>> h = History.stack(runs)
+        >>> h["spectrum"].shape, h["loss"].shape, h["x"].shape, h.info["n_members"]
+        ((4, 2, 3), (4, 10), (3,), 4)
+        """
+        members = list(members)
+        h0, keep = members[0], [k for k in member_static if k in members[0].static]
+        info = {**{k: v for k, v in h0.info.items() if k != "member"}, "n_members": len(members),
+                "member_static": keep}
+        return cls(steps=h0.steps, arrays={k: np.stack([h.arrays[k] for h in members]) for k in h0.arrays},
+                   static={**h0.static, **{k: np.stack([h.static[k] for h in members]) for k in keep}},
+                   outcome=[h.outcome for h in members], diverged_step=[h.diverged_step for h in members], info=info)
+
     # ---- results as data (notebooks): pandas / xarray views and short reprs ----------------
     # Per-record arrays are those whose record axis (after the member axis of an ensemble) has
     # the length of ``steps`` (cheap probes) or of ``static["snapshot_steps"]`` (snapshot probes).

@@ -16,9 +16,10 @@ import torch
 
 from helpers import assert_close
 from simbias.experiments import resolve_spec, run
-from simbias.experiments._spectral_bias import (NormalizedSpectrum, SpectralBiasModelSpec, SpectralBiasProblemSpec,
-                                                SpectralBiasRecordSpec, SpectralBiasSpec, SpectralBiasTrainSpec,
-                                                spectral_bias_summary, spectral_bias_target)
+from simbias.experiments._spectral_bias import (SpectralBiasModelSpec, SpectralBiasProblemSpec, SpectralBiasRecordSpec,
+                                                SpectralBiasSpec, SpectralBiasTrainSpec, build_spectral_bias,
+                                                spectral_bias_summary)
+from simbias.train import NormalizedSpectrum
 
 
 def ci_spec(amplitudes="equal", *, repeats=5, steps=1500, seed=0):
@@ -26,6 +27,13 @@ def ci_spec(amplitudes="equal", *, repeats=5, steps=1500, seed=0):
                             problem=SpectralBiasProblemSpec(n_points=64, frequencies=(1, 2, 3, 4), amplitudes=amplitudes),
                             model=SpectralBiasModelSpec(widths=(64,) * 4), train=SpectralBiasTrainSpec(lr=1e-3, steps=steps),
                             record=SpectralBiasRecordSpec(every=10))
+
+
+def spectral_bias_target(p, seed, dtype=torch.float32):
+    """The target of the run with seed ``seed`` (its phases come from the seed's data stream)."""
+    spec = SpectralBiasSpec(seed=seed, repeats=1, problem=p, model=SpectralBiasModelSpec(widths=(2,)),
+                            dtype={torch.float32: "float32", torch.float64: "float64"}[dtype])
+    return build_spectral_bias(spec).fits[0].problem
 
 
 def test_normalized_spectrum_of_the_target_is_one():

@@ -23,7 +23,7 @@ from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_lea
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
            "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Activation", "Variances", "Scale", "Schedule"]
+           "UnitInterval", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -32,6 +32,8 @@ UnitInterval = Annotated[float, Check(lambda v: 0 <= v < 1, "use a value in [0, 
 Activation = Annotated[str, Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")]
 Variances = Annotated[tuple[float, ...], Check(lambda v: all(d > 0 for d in v), "use positive values (δ: a variance)")]
 Scale = Annotated[str, Check(lambda v: v in SCALES, f"choose one of {', '.join(SCALES)}")]
+DistinctCounts = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v),
+                                                  "give distinct positive integers, e.g. [5, 10]")]
 
 
 @dataclass(frozen=True)

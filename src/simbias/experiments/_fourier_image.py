@@ -47,26 +47,23 @@ from typing import Annotated, Literal
 
 import numpy as np
 import torch
-from torch import Tensor
 
-from .. import problems, spectral, train
+from .. import problems, train
 from ..errors import InputError
-from ..nn import CoordinateNet
+from ..nn import CoordinateNet, positional_matrix
 from ..problems import psnr
-from ._common import seeds_for, torch_dtype
+from ._common import PositiveFloat, UnitInterval, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
-from ._spec import Check, Positive, above
+from ._spec import Check, Positive
 
 __all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec", "FourierImageTrainSpec",
-           "FourierImageRecordSpec", "build_fourier_image", "psnr", "FOURIER_IMAGE"]
+           "FourierImageRecordSpec", "build_fourier_image", "FOURIER_IMAGE"]
 
 Widths = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >= 1, "use positive widths, e.g. [256, 256]")]
-PositiveFloat = Annotated[float, above(0.0, "use a positive number")]
 _SIDE = Check(lambda v: v == 0 or v >= 4, "use a side of at least 4 pixels (0 keeps the image's size)")
 _EVEN = Check(lambda v: v >= 2 and v % 2 == 0, "use an even number ≥ 2, e.g. 256")
 _OPTIMIZER = Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS, f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
-_DECAY = Check(lambda v: 0 <= v < 1, "use a per-step decay in [0, 1), e.g. 1e-3")
 
 
 @dataclass(frozen=True)
@@ -88,9 +85,8 @@ class FourierImageProblemSpec:
     def validate(self):
         if self.path is not None and not Path(self.path).is_file():
             raise InputError("problem.path", f"{self.path} does not exist", "give an image file Pillow can read")
-        if self.path is None and self.image not in (*problems.BUNDLED_IMAGES, "text"):
-            raise InputError("problem.image", f"unknown image {self.image!r}",
-                             f"choose one of {', '.join([*problems.BUNDLED_IMAGES, 'text'])} or give problem.path")
+        if self.path is None and self.image != "text":
+            problems.bundled_image_path(self.image)  # an unknown name (or no scikit-image) raises, naming problem.image
 
 
 @dataclass(frozen=True)
@@ -146,7 +142,7 @@ class FourierImageTrainSpec:
     optimizer: Annotated[str, _OPTIMIZER] = "adam"
     lr: PositiveFloat = 1e-3
     steps: Positive = 2000
-    lr_decay: Annotated[float, _DECAY] = 0.0
+    lr_decay: UnitInterval = 0.0
 
 
 @dataclass(frozen=True)
@@ -198,18 +194,6 @@ class FourierImageSpec(BaseSpec):
     record: FourierImageRecordSpec = field(default_factory=FourierImageRecordSpec)
 
 
-def _image(p: FourierImageProblemSpec) -> Tensor:
-    """The (H, W, C) image of ``p``: resized (or, with ``crop``, cut) to the central ``size × size``."""
-    img = problems.load_named_image(p.image, path=p.path, size=None if p.crop else p.size or None, gray=p.gray,
-                                    seed=p.text_seed, dtype=torch.float64)
-    if p.crop and p.size:
-        h, w = img.shape[:2]
-        if min(h, w) < p.size:
-            raise InputError("problem.size", f"{p.size} is larger than the image ({h}×{w})", "crop a smaller side")
-        img = img[(h - p.size) // 2:(h + p.size) // 2, (w - p.size) // 2:(w + p.size) // 2]
-    return img
-
-
 def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
     """The image split and the initialised network of ``spec``, as a one-job plan (``context["image"]``:
     the :class:`~simbias.problems.GridImageRegression`).
@@ -219,16 +203,16 @@ def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
     (8, 8)
     """
     dtype, p, m = torch_dtype(spec.dtype), spec.problem, spec.model
-    gr = problems.grid_image_regression(_image(p), dtype=dtype, name=p.path or p.image)
+    img = problems.load_named_image(p.image, path=p.path, size=p.size or None, gray=p.gray, seed=p.text_seed,
+                                    dtype=torch.float64, crop=p.crop)
+    gr = problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
     gr = gr._replace(problem=gr.problem.to(device=device))
     gen = torch.Generator().manual_seed(seeds_for(spec.seed)["init"])
     half = m.encoding == "positional"
     model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=m.n_features // (1 + half),
                           sigma=m.sigma, init=m.init, generator=gen, dtype=dtype, device=device)
     if half:  # the authors' log-spaced frequencies 0 … P per axis (module docstring)
-        j = torch.arange(m.n_features // 2, dtype=torch.float64)
-        b = (1.0 + m.posenc_max) ** (j / max(1, m.n_features // 2 - 1))
-        model.B.copy_(torch.kron(torch.eye(2, dtype=torch.float64), b[:, None] - 1.0))
+        model.B.copy_(positional_matrix(2, m.n_features // 2, m.posenc_max))
 
     def finish(hs):  # the final reconstruction, for the summary and the figures
         h, (rows, cols), c = hs[0], gr.shape, gr.channels
@@ -242,51 +226,9 @@ def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
 
     r, t = spec.record, spec.train
     record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 25),
-                          probes=(_TrainPSNR(), _ImageProbe(gr, r.n_bands)))
+                          probes=(train.TrainPSNR(), train.GridImageError(gr, r.n_bands)))
     fit = Fit(model, gr.problem, t.optimizer, t.lr, t.steps, record, {"loss": "mse", "lr_decay": t.lr_decay})
     return Plan([fit], context={"image": gr}, combine=finish)
-
-
-# probes (written for a leading member axis too, so fit and fit_ensemble share them)
-
-class _TrainPSNR(train.TrainLoss):
-    """``psnr_train_curve`` from the output on the training subgrid (no extra forward pass)."""
-
-    def __call__(self, ctx):
-        return {"psnr_train_curve": psnr(ctx.output_on_train(), ctx.problem.y_train)}
-
-
-class _ImageProbe:
-    """At snapshots, on the whole image: ``psnr_test_curve`` (held-out pixels) and ``band_error``
-    (per radial band of the 2-D DFT, channels combined: ‖ĥ − f̂‖_band / ‖f̂‖_band).  The target is
-    read from the problem at each snapshot, so members of one ensemble may fit different images
-    of one ``shape`` (a setting, hence part of the lockstep key)."""
-
-    snapshot = True
-
-    def __init__(self, gr: problems.GridImageRegression, n_bands: int):
-        self.shape, self.n_bands, self._mask = tuple(gr.shape), n_bands, gr.train_mask
-
-    def setup(self, model, problem):
-        dev = problem.y_test.device
-        self._held = (~self._mask).to(dev)
-        bands = spectral.radial_bands(self.shape, self.n_bands, device=dev).flatten()
-        self._onehot = torch.nn.functional.one_hot(bands, self.n_bands).double()  # (H·W, bands)
-        fy, fx = (torch.fft.fftfreq(n, dtype=torch.float64) for n in self.shape)
-        rmax = float(torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2).max())
-        return {"band_frequencies": (np.arange(self.n_bands) + 0.5) * rmax / self.n_bands,
-                "band_counts": torch.bincount(bands.cpu(), minlength=self.n_bands).numpy()}
-
-    def _band_sum(self, v: Tensor) -> Tensor:
-        """Σ |v|² over each radial band, channels combined: (…, C, H, W) complex → (…, n_bands)."""
-        return v.abs().square().sum(-3).flatten(-2) @ self._onehot
-
-    def __call__(self, ctx):
-        out, y = ctx.output_on_test(), ctx.problem.y_test  # y: (n, C), or (M, n, C) with one image per member
-        dft = lambda v: spectral.dft2(v.double().unflatten(-2, self.shape).movedim(-1, -3))  # noqa: E731
-        f = dft(y)
-        return {"psnr_test_curve": psnr(out[..., self._held, :], y[..., self._held, :]),
-                "band_error": (self._band_sum(dft(out) - f) / self._band_sum(f)).sqrt().to(out.dtype)}
 
 
 def summarize_fourier_image(spec: FourierImageSpec, plan: Plan, history) -> dict:

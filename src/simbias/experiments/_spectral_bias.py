@@ -30,32 +30,24 @@ biases would make a ReLU net positively homogeneous, i.e. linear on x ≥ 0).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from .. import nn as snn
-from .. import spectral, train
+from .. import problems, train
 from ..errors import InputError
-from ..problems import Regression
 from ..results import History
-from ._common import seeds_for, torch_dtype
-from ._fourier_image import FourierImageTrainSpec, PositiveFloat, Widths
+from ._common import Activation, DistinctCounts, PositiveFloat, seeds_for, torch_dtype
+from ._fourier_image import FourierImageTrainSpec, Widths
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
-from ._spec import Check, Positive, at_least
+from ._spec import Positive, at_least
 
 __all__ = ["SpectralBiasSpec", "SpectralBiasProblemSpec", "SpectralBiasModelSpec", "SpectralBiasTrainSpec",
-           "SpectralBiasRecordSpec", "build_spectral_bias", "spectral_bias_target", "spectral_bias_summary",
-           "NormalizedSpectrum", "SPECTRAL_BIAS"]
-
-_ACTIVATION = Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")
-_DISTINCT = Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v),
-                  "give distinct positive integers, e.g. [5, 10]")
+           "SpectralBiasRecordSpec", "build_spectral_bias", "spectral_bias_summary", "SPECTRAL_BIAS"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,7 @@ class SpectralBiasProblemSpec:
     ``equal`` (A_i = ``amplitude``) or ``increasing`` (A_i = 0.1·i·``amplitude``: 0.1, 0.2, … 1.0)."""
 
     n_points: Annotated[int, at_least(4, "use at least 4 points, e.g. 200")] = 200
-    frequencies: Annotated[tuple[int, ...], _DISTINCT] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
+    frequencies: DistinctCounts = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
     amplitudes: Literal["equal", "increasing"] = "equal"
     amplitude: PositiveFloat = 1.0
 
@@ -91,7 +83,7 @@ class SpectralBiasModelSpec:
     """
 
     widths: Widths = (256, 256, 256, 256, 256, 256)
-    activation: Annotated[str, _ACTIVATION] = "relu"
+    activation: Activation = "relu"
     init: Literal["torch", "he", "lecun", "xavier"] = "torch"
 
 
@@ -155,22 +147,7 @@ class SpectralBiasSpec(BaseSpec):
 
 
 def _amplitudes(p: SpectralBiasProblemSpec) -> np.ndarray:
-    n = len(p.frequencies)
-    return np.full(n, float(p.amplitude)) if p.amplitudes == "equal" else p.amplitude * 0.1 * np.arange(1, n + 1.0)
-
-
-def spectral_bias_target(p: SpectralBiasProblemSpec, seed: int, *, dtype=torch.float32, device="cpu") -> Regression:
-    """The Rahaman target for one repeat: phases ~ U[0, 2π) from ``seed``'s data stream.
-
-    >>> r = spectral_bias_target(SpectralBiasProblemSpec(), 0)
-    >>> tuple(r.x_train.shape), tuple(r.y_train.shape)
-    ((200, 1), (200, 1))
-    """
-    phases = np.random.default_rng(seeds_for(seed)["data"]).uniform(0.0, 2 * math.pi, size=len(p.frequencies))
-    x = np.arange(p.n_points, dtype=np.float64)[:, None] / p.n_points
-    y = (_amplitudes(p) * np.sin(2 * math.pi * np.asarray(p.frequencies, dtype=np.float64) * x + phases)).sum(1)
-    xt, yt = (torch.from_numpy(v.reshape(-1, 1)).to(dtype=dtype, device=device) for v in (x, y))
-    return Regression(xt, yt, yt, xt, yt, target=None, uniform=True, name="Σ A_i sin(2π k_i x + φ_i)")
+    return problems.sine_amplitudes(len(p.frequencies), p.amplitudes, p.amplitude)
 
 
 def _model(m: SpectralBiasModelSpec, seed: int, dtype, device) -> snn.MLP:
@@ -192,53 +169,14 @@ def build_spectral_bias(spec: SpectralBiasSpec, device: str = "cpu") -> Plan:
     (2, (200, 1))
     """
     dtype, t, p = torch_dtype(spec.dtype), spec.train, spec.problem
+    amps = _amplitudes(p)
     record = train.Record(every=spec.record.every,
-                          probes=(train.TrainLoss(), NormalizedSpectrum(p.frequencies, _amplitudes(p))))
-    return Plan([Fit(_model(spec.model, s, dtype, device), spectral_bias_target(p, s, dtype=dtype, device=device),
-                     t.optimizer, t.lr, t.steps, record, {"lr_decay": t.lr_decay})
-                 for s in range(spec.seed, spec.seed + spec.repeats)], combine=_stack)
-
-
-def _stack(hs: list[History]) -> History:
-    """The repeats' histories as one history with the member axis first (a diverged repeat: its own)."""
-    bad = next((h for h in hs if h.diverged), None)
-    if bad is not None:
-        return bad
-    h0 = hs[0]
-    info = {**{k: v for k, v in h0.info.items() if k != "member"}, "n_members": len(hs), "member_static": ["loss"]}
-    return History(steps=h0.steps, arrays={k: np.stack([h.arrays[k] for h in hs]) for k in h0.arrays},
-                   static={**h0.static, "loss": np.stack([h.static["loss"] for h in hs])},
-                   outcome=[h.outcome for h in hs], diverged_step=[None] * len(hs), info=info)
-
-
-class NormalizedSpectrum:
-    """``spectrum`` (…, K): s(k_i) = 2|λ̂(k_i)|/A_i of the output on the training grid x_n = n/N.
-
-    λ̂(k) = (1/N) Σ_n h(x_n) e^{−2πi k x_n} (:class:`simbias.spectral.PeakProjector`: two real
-    (N, K) products per record; works on a leading member axis, so :func:`~simbias.train.fit` and
-    :func:`~simbias.train.fit_ensemble` share it).
-
-    >>> p = SpectralBiasProblemSpec()
-    >>> probe = NormalizedSpectrum(p.frequencies, [1.0] * 10)
-    >>> sorted(probe.setup(None, spectral_bias_target(p, 0)))
-    ['amplitudes', 'frequencies']
-    """
-
-    snapshot = False
-
-    def __init__(self, frequencies, amplitudes):
-        self.k = np.asarray(frequencies, dtype=np.float64)
-        self.a = np.asarray(amplitudes, dtype=np.float64)
-
-    def setup(self, model, problem) -> dict[str, np.ndarray]:
-        x = problem.x_train
-        self._dft = spectral.PeakProjector(x.shape[-2], self.k.astype(int), norm="forward", dtype=x.dtype,
-                                           device=x.device)
-        self._scale = torch.from_numpy(2.0 / self.a).to(dtype=x.dtype, device=x.device)
-        return {"frequencies": self.k, "amplitudes": self.a}
-
-    def __call__(self, ctx) -> dict[str, Tensor]:
-        return {"spectrum": self._dft(ctx.output_on_train()[..., 0]).abs() * self._scale}
+                          probes=(train.TrainLoss(), train.NormalizedSpectrum(p.frequencies, amps)))
+    targets = [problems.sine_sum(p.frequencies, amps, n_points=p.n_points, seed=seeds_for(s)["data"], dtype=dtype,
+                                 device=device) for s in range(spec.seed, spec.seed + spec.repeats)]
+    return Plan([Fit(_model(spec.model, s, dtype, device), target, t.optimizer, t.lr, t.steps, record,
+                     {"lr_decay": t.lr_decay}) for s, target in enumerate(targets, spec.seed)],
+                combine=lambda hs: next((h for h in hs if h.diverged), None) or History.stack(hs))
 
 
 def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndarray, spec: SpectralBiasSpec) -> dict:

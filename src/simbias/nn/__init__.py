@@ -42,6 +42,7 @@ from ._plan import DensePlan as DensePlan
 from ._coordinate import ENCODINGS as ENCODINGS
 from ._coordinate import CoordinateNet as CoordinateNet
 from ._coordinate import encoding_width as encoding_width
+from ._coordinate import positional_matrix as positional_matrix
 
 __all__ = [
     "MLP",
@@ -73,4 +74,5 @@ __all__ = [
     "init_parameters_",
     "make_scales",
     "ENCODINGS",
+    "positional_matrix",
 ]

@@ -22,7 +22,7 @@ from ..errors import InputError
 from ._blocks import DenseStack, as_batch
 from ._fourier import FOURIER_KINDS, FourierFeatures
 
-__all__ = ["CoordinateNet", "ENCODINGS", "encoding_width"]
+__all__ = ["CoordinateNet", "ENCODINGS", "encoding_width", "positional_matrix"]
 
 ENCODINGS = ("none", *FOURIER_KINDS)
 
@@ -106,3 +106,41 @@ class CoordinateNet(nn.Module):
         """(n, out_features) for x (n, in_features); in (0, 1) with ``output='sigmoid'``."""
         out = self.mlp(self.encode(x))
         return torch.sigmoid(out) if self.sigmoid else out
+
+
+def positional_matrix(in_features: int, n_features: int, max_frequency: float, *, dtype=torch.float64) -> Tensor:
+    """B of Tancik et al.'s (2020) positional encoding, as their Table-1 notebook builds it.
+
+    Rows b_j e_i for every input axis i and j = 0 … m−1 (m = ``n_features`` per axis, m·d rows),
+    b_j = (1 + P)^{j/(m−1)} − 1 with P = ``max_frequency``: log-spaced from 0 to P cycles per unit
+    (their ``2**linspace(0, s, m) − 1``, P = 2^s − 1).  Copy it into ``CoordinateNet(...,
+    encoding="positional", n_features=m).B`` (same shape).
+
+    Parameters
+    ----------
+    in_features : int
+        Input dimension d.
+    n_features : int
+        m, frequencies per axis.
+    max_frequency : float
+        P, the largest frequency.
+    dtype : torch.dtype, default torch.float64
+        Dtype of the result.
+
+    Returns
+    -------
+    torch.Tensor
+        (m·d, d).
+
+    Examples
+    --------
+    >>> positional_matrix(2, 3, 3.0)
+    tensor([[0., 0.],
+            [1., 0.],
+            [3., 0.],
+            [0., 0.],
+            [0., 1.],
+            [0., 3.]], dtype=torch.float64)
+    """
+    b = (1.0 + max_frequency) ** (torch.arange(n_features, dtype=torch.float64) / max(1, n_features - 1))
+    return torch.kron(torch.eye(in_features, dtype=torch.float64), b[:, None] - 1.0).to(dtype)

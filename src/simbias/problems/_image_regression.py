@@ -160,13 +160,25 @@ def text_image(size=512, *, seed: int = 0, dtype=None) -> Tensor:
 
 
 def load_named_image(name: str | None = "astronaut", *, path: str | None = None, size=None, gray: bool = False,
-                     seed: int = 0, dtype=None) -> Tensor:
+                     seed: int = 0, dtype=None, crop: bool = False) -> Tensor:
     """The image of an experiment: ``path`` (any file Pillow reads) else a bundled photograph or ``"text"``.
 
     ``size``: ``None`` keeps the pixels; an integer crops the central square and resizes it
-    (Lanczos) to ``size × size``.  Returns (H, W, C) with C = 3 (RGB) or 1 (``gray=True`` or a
-    gray bundled image), values in [0, 1].
+    (Lanczos) to ``size × size`` — or, with ``crop=True``, cuts the central ``size × size`` pixels
+    out of the full-size image (512² for ``"text"``; :class:`InputError` naming ``problem.size``
+    when the image is smaller).  Returns (H, W, C) with C = 3 (RGB) or 1 (``gray=True`` or a gray
+    bundled image), values in [0, 1].
+
+    >>> full, cut = load_named_image("text"), load_named_image("text", size=64, crop=True)
+    >>> tuple(cut.shape), bool((cut == full[224:288, 224:288]).all())
+    ((64, 64, 3), True)
     """
+    if crop and size:
+        img = load_named_image(name, path=path, gray=gray, seed=seed, dtype=dtype)
+        h, w = img.shape[:2]
+        if min(h, w) < size:
+            raise InputError("problem.size", f"{size} is larger than the image ({h}×{w})", "crop a smaller side")
+        return img[(h - size) // 2:(h + size) // 2, (w - size) // 2:(w + size) // 2]
     if path is not None:
         img = load_image(path, size=size, gray=gray, dtype=dtype)
     elif name == "text":
