@@ -29,8 +29,8 @@ from ._datasets import read_idx as read_idx
 from ._datasets import train_test_split as train_test_split
 from ._synthetic import load_synthetic_projection as load_synthetic_projection
 from ._synthetic import parity_data as parity_data
-from ._sines import sine_amplitudes as sine_amplitudes
-from ._sines import sine_sum as sine_sum
+from ._synthetic import sine_amplitudes as sine_amplitudes
+from ._synthetic import sine_sum as sine_sum
 from ._images import HOLDOUTS as HOLDOUTS
 from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image

@@ -31,9 +31,9 @@ from ._ensemble import member_history as member_history
 from ._ensemble import stack_problems as stack_problems
 from ._fused import FUSED_ACTIVATIONS as FUSED_ACTIVATIONS
 from ._fused import fused_available as fused_available
-from ._probes_image import GridImageError as GridImageError
-from ._probes_image import NormalizedSpectrum as NormalizedSpectrum
-from ._probes_image import TrainPSNR as TrainPSNR
+from ._probes import GridImageError as GridImageError
+from ._probes import NormalizedSpectrum as NormalizedSpectrum
+from ._probes import TrainPSNR as TrainPSNR
 from ._probes_nd import Accuracy as Accuracy
 from ._probes_nd import BandError as BandError
 from ._probes_nd import DiagonalSpectrum as DiagonalSpectrum
