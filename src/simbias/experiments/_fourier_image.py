@@ -27,7 +27,8 @@ picture keeps its layout, its detail per pixel grows); ``crop = true`` cuts the 
 ``size × size`` pixels out of the full-size image (512² for ``text``), so a CPU-sized run keeps the
 per-pixel detail of the paper's 512² images (scale σ and P with the side: σ·size/512).
 
-Recorded: ``psnr_train_curve`` every ``record.every`` steps (from the training output the step
+Recorded (:class:`simbias.train.TrainPSNR`, :class:`simbias.train.GridImageError`): ``psnr_train_curve``
+every ``record.every`` steps (from the training output the step
 computes anyway), and at snapshots ``psnr_test_curve`` and ``band_error`` — the relative error
 per radial band of the 2-D DFT of the output on the whole image (all channels combined;
 :func:`simbias.spectral.radial_bands`, ``record.n_bands`` bands).  ``static["output_image"]`` is

@@ -19,7 +19,7 @@ of them never get there) — and the per-repeat steps.
 The ``repeats`` runs (seeds ``seed``, ``seed+1``, …: each its own phases and initialisation)
 are one job each in the plan (:func:`build_spectral_bias`); they share a static shape, so the
 core trains them as **one** ensemble (:func:`simbias.train.fit_ensemble`) and stacks their
-histories (member axis first); repeat r equals ``simbias run spectral-bias --set repeats=1
+histories (member axis first, :meth:`simbias.History.stack`); repeat r equals ``simbias run spectral-bias --set repeats=1
 --set seed=<seed+r>`` within the tolerance table.  The plan's jobs can also be trained in a
 plain loop (benchmarks/bench_spectral_bias.py).
 
