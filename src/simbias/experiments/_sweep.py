@@ -40,7 +40,6 @@ import contextlib
 import copy
 import hashlib
 import importlib
-import json
 import math
 import os
 import time
@@ -62,7 +61,7 @@ from ._run import check_device, checkpointing, claimed, manifest_head, now, resu
 from ._spec import from_dict, load_toml_text, parse_value, set_dotted, split_grid_values, to_dict, to_toml, valid_keys
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "MemberResult", "run_members", "static_key_of", "ENGINES",
+           "run_sweep", "MemberResult", "run_members", "static_key_of", "ENGINES",
            "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
@@ -131,8 +130,7 @@ class Sweep:
     @property
     def hash(self) -> str:
         """Stable hash of everything that defines the members (not the name or description)."""
-        payload = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return spec_hash(self.identity())
 
     def to_toml(self) -> str:
         table = {"name": self.name, "experiment": self.experiment, "hash": self.hash, **self.identity(), "base": None}
@@ -428,8 +426,7 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
     try:
         kind = get_kind(specs[0].experiment)
         plans = [kind.build(s, device) for s in specs]
-        kw = checkpointing(checkpoint["path"], [f for p in plans for f in p.fits], checkpoint["every"],
-                           checkpoint["resume"], task=checkpoint["task"]) if checkpoint else {}
+        kw = checkpointing(fits=[f for p in plans for f in p.fits], **checkpoint) if checkpoint else {}
         hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
         wall = (time.perf_counter() - t0) / len(specs)
         out = [MemberResult(result_of(kind, s, p, h), Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
@@ -444,21 +441,6 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
         return [MemberResult(Result(History(steps=np.zeros(0, dtype=np.int64)), {}, []), Outcome.FAILED, None,
                              time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")]
     return out
-
-
-def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
-    return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS), "checkpoint": checkpoint}
-
-
-def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
-    """Run one task (what a worker does): rebuild the specs, train, return the member results
-    (a bucket that raised is retrained one member at a time, so a bad member fails alone)."""
-    for p in payload.get("plugins", ()):  # a worker process loads the --plugin files of the sweep
-        load_plugin(p)
-    specs = [from_dict(spec_class(payload["kind"]), d) for d in payload["specs"]]
-    return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
-                       chunk_size=payload.get("chunk_size"), checkpoint=payload.get("checkpoint"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -648,18 +630,28 @@ def _run_local(tasks, *, device, chunk_size, sd, every, resume, progress, **_):
     ``checkpoints/<task>.pt`` (``resume``: continues from it), removed once its members are written."""
     for task in tasks:
         ck = {"path": str(sd.checkpoint(task.id)), "task": task.id, "every": every, "resume": resume} if every else None
-        yield task, execute_task(_payload(task, device, chunk_size, ck), on_step=progress)
+        yield task, run_members([m.spec for m in task.members], engine=task.engine, device=device, on_step=progress,
+                                chunk_size=chunk_size, checkpoint=ck)
         sd.remove_checkpoint(task.id)  # its members are written: nothing left to resume
 
 
-def _worker_task(payload):
-    """A task in a worker process (Ray, SLURM): as many torch threads as the worker was given CPUs."""
+def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
+    """A task as plain data, the keywords of :func:`_worker_task` (a worker rebuilds the specs)."""
+    return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "plugins": list(PLUGINS),
+            "engine": task.engine, "device": device, "chunk_size": chunk_size}
+
+
+def _worker_task(kind: str, specs: list[dict], plugins: list[str], **options) -> list[MemberResult]:
+    """A task in a worker process (Ray, SLURM): the sweep's ``--plugin`` files loaded, the specs
+    rebuilt, :func:`run_members` with as many torch threads as the worker was given CPUs."""
     import torch
 
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads and threads.isdigit():
         torch.set_num_threads(max(1, int(threads)))
-    return execute_task(payload)
+    for p in plugins:
+        load_plugin(p)
+    return run_members([from_dict(spec_class(kind), d) for d in specs], **options)
 
 
 def _backend(module: str, extra: str):
@@ -702,7 +694,7 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, progress, **_):
         elif device.startswith("cuda"):
             raise InputError("--device", f"{device} requested but the Ray cluster has no GPUs", "use --device cpu")
         remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_worker_task)
-        jobs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
+        jobs = {remote.remote(**_payload(t, device, chunk_size)): t for t in tasks}
         yield from _collect(jobs, lambda refs: ray.wait(refs, num_returns=1)[0], ray.get,
                             lambda ref: ray.cancel(ref, force=True), progress)
     finally:
@@ -721,6 +713,6 @@ def _run_slurm(tasks, *, device, chunk_size, options, sd, progress, **_):
         executor.update_parameters(**params)
     except Exception as exc:  # noqa: BLE001 - submitit raises plain errors for unknown keys
         raise InputError("--slurm", str(exc).splitlines()[0], "see submitit's AutoExecutor.update_parameters") from None
-    jobs = {executor.submit(_worker_task, _payload(t, device, chunk_size)): t for t in tasks}
+    jobs = {executor.submit(_worker_task, **_payload(t, device, chunk_size)): t for t in tasks}
     yield from _collect(jobs, lambda js: [j for j in js if j.done()], lambda j: j.result(),
                         lambda j: j.cancel(check=False), progress)
