@@ -478,10 +478,10 @@ def load_plugin(path: str | Path) -> list[str]:
     ['fprinciple-family']
     """
     p = Path(path)
+    fix = "give the path of a Python file that calls simbias.experiments.register_kind"
     if not p.is_file() or p.suffix != ".py":
         what = "is a directory" if p.is_dir() else "does not exist" if not p.is_file() else "is not a .py file"
-        raise InputError("--plugin", f"{p} {what}", "give the path of a Python file that calls "
-                                                     "simbias.experiments.register_kind")
+        raise InputError("--plugin", f"{p} {what}", fix)
     name = "simbias_plugin_" + hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:12]
     if name in sys.modules:
         return list(getattr(sys.modules[name], "__simbias_kinds__", []))

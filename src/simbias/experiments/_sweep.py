@@ -283,6 +283,7 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
 @dataclass(frozen=True)
 class Member:
     """One run of a sweep: position, id (hash of the resolved spec), spec, swept values, seed."""
+
     index: int
     id: str
     spec: Any
@@ -345,6 +346,7 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
 @dataclass
 class Task:
     """A unit of work: members trained together (``ensemble``) or one member (``sequential``)."""
+
     kind: str
     members: list[Member]
     engine: str
@@ -394,6 +396,7 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
 @dataclass
 class MemberResult:
     """What one sweep member produced: the result (possibly partial), its outcome and timing."""
+
     result: Result
     outcome: Outcome
     diverged_step: int | None = None
@@ -476,6 +479,7 @@ class SweepResult:
     >>> result.n_members, result.counts["completed"], result.skipped
     (2, 2, 0)
     """
+
     path: Path
     sweep: Sweep
     n_members: int
