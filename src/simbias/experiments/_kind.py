@@ -22,7 +22,6 @@ entry-point group, and from a user's file with ``--plugin FILE.py`` (:func:`load
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import inspect
 import importlib.util
@@ -111,10 +110,6 @@ class Plan:
         return histories[-1]
 
 
-def _no_headline(spec, summary) -> list[str]:
-    return []
-
-
 @dataclass(frozen=True)
 class Kind:
     """A registered experiment kind (see the module docstring).
@@ -146,12 +141,10 @@ class Kind:
     build: Callable[[Any, str], Plan]
     summarize: Callable[[Any, Plan, History], dict[str, Any]]
     description: str = ""
-    headline: Callable[[Any, dict[str, Any]], list[str]] = _no_headline
+    headline: Callable[[Any, dict[str, Any]], list[str]] = lambda spec, summary: []
     hint: str = "lower train.lr"
     figures: tuple = ()
     aliases: tuple[str, ...] = ()
-
-
 
 
 def register_kind(kind: Kind) -> Kind:
@@ -179,7 +172,7 @@ def register_kind(kind: Kind) -> Kind:
     """
     if not isinstance(kind, Kind):
         raise InputError("kind", f"got {type(kind).__name__}", "register a simbias.experiments.Kind")
-    if not dataclasses.is_dataclass(kind.spec) or "experiment" not in {f.name for f in dataclasses.fields(kind.spec)}:
+    if "experiment" not in getattr(kind.spec, "__dataclass_fields__", {}):
         raise InputError(f"kind {kind.name!r}", "its spec is not a BaseSpec dataclass",
                          "derive the spec from simbias.experiments.BaseSpec")
     KINDS[kind.name] = kind
@@ -226,15 +219,15 @@ def _train_group(fits: list[Fit], *, count: Callable[[int], None] | None = None,
     if count is not None:
         engine["on_step"] = lambda _step, k=len(fits): count(k)
     f0 = fits[0]
-    if len(fits) == 1 and f0.trainer is not None:
+    if len(fits) > 1:
+        hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]),
+                                  f0.optimizer, steps=f0.steps, record=f0.record, lr=[f.lr for f in fits],
+                                  chunk_size=chunk_size, **engine, **_lockstep_options(f0))
+        return [train.member_history(hist, m) for m in range(len(fits))]
+    if f0.trainer is not None:
         return [f0.trainer(f0, progress=engine.get("progress", False), on_record=engine.get("on_record"))]
-    if len(fits) == 1:
-        return [train.fit(f0.model, f0.problem, f0.optimizer, steps=f0.steps, record=f0.record, lr=f0.lr, **engine,
-                          **f0.options)]
-    hist = train.fit_ensemble([f.model for f in fits], train.stack_problems([f.problem for f in fits]), f0.optimizer,
-                              steps=f0.steps, record=f0.record, lr=[f.lr for f in fits], chunk_size=chunk_size,
-                              **engine, **_lockstep_options(f0))
-    return [train.member_history(hist, m) for m in range(len(fits))]
+    return [train.fit(f0.model, f0.problem, f0.optimizer, steps=f0.steps, record=f0.record, lr=f0.lr, **engine,
+                      **f0.options)]
 
 
 def _groups(plans: Sequence[Plan], across: bool) -> list[list[tuple[int, int]]]:
@@ -412,16 +405,14 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     """
     from . import _resume as R
 
-    plans = list(plans)
-    done: list[list[History | None]] = [[None] * len(p.fits) for p in plans]
-    dead: set[int] = set()
+    plans, saving = list(plans), on_checkpoint is not None and bool(checkpoint_every)
     all_fits = [f for p in plans for f in p.fits]
-    start = 0
+    # where training stands: the finished jobs' histories, the plans that diverged, the next group
+    at = resume or {"histories": [[None] * len(p.fits) for p in plans], "dead": [], "group": 0, "checkpoint": None}
+    done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in at["histories"]]
+    dead, start = set(at["dead"]), int(at["group"])
     if resume is not None:
-        done = [[None if d is None else R.unpack_history(d) for d in hs] for hs in resume["histories"]]
-        dead, start = set(resume["dead"]), int(resume["group"])
         R.set_rng_state(resume["rng"], all_fits)
-    saving = on_checkpoint is not None and bool(checkpoint_every)
 
     def state(g: int, ckpt) -> dict:
         return {"group": g, "dead": sorted(dead), "rng": R.rng_state(all_fits),
@@ -434,8 +425,8 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
         ck: dict[str, Any] = {}
         if saving and all(f.trainer is None for f in fits):
             ck = dict(checkpoint_every=checkpoint_every, on_checkpoint=lambda c, g=g: on_checkpoint(state(g, c)))
-            if resume is not None and g == start and resume["checkpoint"] is not None:
-                ck["resume"] = train.Checkpoint.from_dict(resume["checkpoint"])
+            if g == start and at["checkpoint"] is not None:
+                ck["resume"] = train.Checkpoint.from_dict(at["checkpoint"])
         for (i, j), h in zip(group, _train_group(fits, count=on_step, chunk_size=chunk_size, **ck, **engine)
                              if group else ()):
             done[i][j] = h
@@ -499,8 +490,7 @@ def load_plugin(path: str | Path) -> list[str]:
     before, aliases = dict(KINDS), dict(KIND_ALIASES)
     try:
         spec.loader.exec_module(mod)
-        replaced = sorted(k for k, v in before.items() if KINDS.get(k) is not v)
-        if replaced:
+        if replaced := sorted(k for k, v in before.items() if KINDS.get(k) is not v):
             raise InputError("--plugin", f"{p} registers the kind {replaced[0]!r} that is already registered",
                              "give the plugin's kind a name of its own")
         if len(KINDS) == len(before):

@@ -40,14 +40,11 @@ import contextlib
 import copy
 import hashlib
 import importlib
-import json
 import math
 import os
-import shutil
 import time
-import zipfile
-from dataclasses import dataclass, field
 from collections import Counter
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -55,7 +52,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import InputError, Outcome
-from ..io import SweepDir, flatten_summary, read_json, spec_hash
+from ..io import SweepDir, spec_hash
 from ..results import History
 from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
 from ._preflight import estimate_bytes, preflight
@@ -64,14 +61,13 @@ from ._run import check_device, checkpointing, claimed, manifest_head, now, resu
 from ._spec import from_dict, load_toml_text, parse_value, set_dotted, split_grid_values, to_dict, to_toml, valid_keys
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
-           "run_sweep", "execute_task", "MemberResult", "run_members", "static_key_of", "ENGINES",
+           "run_sweep", "MemberResult", "run_members", "static_key_of", "ENGINES",
            "BACKENDS", "DEFAULT_MEMORY_BUDGET", "MAX_MEMBERS"]
 
 ENGINES = ("ensemble", "sequential")
 BACKENDS = ("local", "ray", "slurm")
 DEFAULT_MEMORY_BUDGET = 2 << 30  # bytes per task
 MAX_MEMBERS = 100_000  # a sweep larger than this is refused at once (split it into several sweeps)
-CHECKPOINTS = "checkpoints"  # the sweep directory's folder of task checkpoints
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,23 +121,19 @@ class Sweep:
         """The swept spec keys (``seed`` excluded: it has its own column)."""
         return [a.key for a in self.axes if a.key != "seed"]
 
-    def _lists(self, mode: str) -> list[list]:
-        return [[a.key, list(a.values)] for a in self.axes if a.mode == mode]
-
     def identity(self) -> dict[str, Any]:
         base = _pruned({k: v for k, v in self.base.items() if k != "description"})
-        return {"experiment": self.experiment, "base": base, "grid": self._lists("grid"), "zip": self._lists("zip"),
+        axes = {mode: [[a.key, list(a.values)] for a in self.axes if a.mode == mode] for mode in ("grid", "zip")}
+        return {"experiment": self.experiment, "base": base, **axes,
                 "seeds": None if self.seeds is None else list(self.seeds)}
 
     @property
     def hash(self) -> str:
         """Stable hash of everything that defines the members (not the name or description)."""
-        payload = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return spec_hash(self.identity())
 
     def to_toml(self) -> str:
-        table = {"name": self.name, "experiment": self.experiment, "hash": self.hash, "grid": self._lists("grid"),
-                 "zip": self._lists("zip"), "seeds": None if self.seeds is None else list(self.seeds)}
+        table = {"name": self.name, "experiment": self.experiment, "hash": self.hash, **self.identity(), "base": None}
         return ("# written by `simbias sweep`; finish it with `simbias sweep <this file> --resume`\n"
                 + to_toml({"sweep": _pruned(table), "base": self.base}))
 
@@ -152,14 +144,15 @@ def _pruned(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in items if v is not None and v != {}}
 
 
-def _parse_axis(text: str, flag: str) -> tuple[str, tuple]:
+def _parse_axis(text: str, flag: str, keys: Sequence[str], kind: str) -> tuple[str, tuple]:
     if "=" not in text:
         raise InputError(flag, f"{text!r} is not key=v1,v2,...", f"write e.g. {flag} train.lr=1e-3,1e-2")
-    key, raw = text.split("=", 1)
-    key = key.strip()
-    values = tuple(parse_value(v, name=key) for v in split_grid_values(raw.strip()))
+    key, raw = (part.strip() for part in text.split("=", 1))
+    values = tuple(parse_value(v, name=key) for v in split_grid_values(raw))
     if not values:
         raise InputError(flag, f"{key} has no values", f"give at least one value: {flag} {key}=v1,v2,...")
+    if key not in keys:
+        raise InputError(flag, f"{key!r} is not a spec key of {kind}", f"valid keys: {', '.join(keys)}")
     return key, values
 
 
@@ -208,23 +201,18 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
             raise InputError("NAME|FILE", f"{source} is a sweep definition", "give no --set/--grid/--zip/--seeds with it")
         return load_sweep(p)
     spec = spec_from(data, source, overrides)
-    cls, kind, base = type(spec), data["experiment"], to_dict(spec)  # kind: as written (an older name too)
-    keys = sorted(set(valid_keys(cls)) - {"experiment"})
+    kind, keys = data["experiment"], sorted(set(valid_keys(type(spec))) - {"experiment"})  # kind: as written
     axes: list[Axis] = []
-    for mode, items in (("grid", grid), ("zip", zip)):
-        for key, values in (_parse_axis(text, f"--{mode}") for text in items):
-            if key not in keys:
-                raise InputError(f"--{mode}", f"{key!r} is not a spec key of {kind}", f"valid keys: {', '.join(keys)}")
-            if any(a.key == key for a in axes):
-                raise InputError(f"--{mode}", f"{key} is swept twice", "give each key once")
-            axes.append(Axis(key, values, mode))
+    for mode, text in [("grid", t) for t in grid] + [("zip", t) for t in zip]:
+        axes.append(Axis(*_parse_axis(text, f"--{mode}", keys, kind), mode))
+        if [a.key for a in axes].count(axes[-1].key) > 1:
+            raise InputError(f"--{mode}", f"{axes[-1].key} is swept twice", "give each key once")
     zips = [a for a in axes if a.mode == "zip"]
     if len({len(a.values) for a in zips}) > 1:
         lens = ", ".join(f"{a.key}: {len(a.values)}" for a in zips)
         raise InputError("--zip", f"zipped lists differ in length ({lens})", "give every --zip key as many values")
     if seeds is not None:
-        if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-            raise InputError("--seeds", f"got {seeds!r}", "give a positive number of seeds")
+        _check_count(seeds, "--seeds", "seeds")
         if any(a.key == "seed" for a in axes):
             raise InputError("--seeds", "the grid already names seed", "give either --seeds N or --grid seed=...")
         if seeds > MAX_MEMBERS:
@@ -233,9 +221,15 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
     elif not axes:
         raise InputError("--grid", "the sweep is empty (no --grid, --zip or --seeds)",
                          "give e.g. --grid train.lr=1e-3,1e-2 or --seeds 4")
-    sweep = Sweep(name, kind, base, tuple(axes), None if seeds is None else tuple(range(seeds)))
+    sweep = Sweep(name, kind, to_dict(spec), tuple(axes), None if seeds is None else tuple(range(seeds)))
     expand(sweep)  # validate every member now (size, types, duplicates), before anything trains
     return sweep
+
+
+def _check_count(value: Any, flag: str, what: str) -> None:
+    """``value`` (unless ``None``) must be a positive int, else one :class:`InputError` naming ``flag``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InputError(flag, f"got {value!r}", f"give a positive number of {what}")
 
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
@@ -261,9 +255,7 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     >>> load_sweep(path) == sweep
     True
     """
-    p = Path(path)
-    if p.is_dir():
-        p = p / "sweep.toml"
+    p = Path(path) / "sweep.toml" if Path(path).is_dir() else Path(path)
     if not p.is_file():
         raise InputError("DIR", f"{p} does not exist", "give a sweep directory written by simbias sweep")
     data = load_toml_text(read_spec_text(p), str(p))
@@ -298,6 +290,11 @@ class Member:
     values: dict
     seed: int
 
+    @property
+    def head(self) -> dict[str, Any]:
+        """The first cells of the member's ``results.csv`` row: id, swept values, seed."""
+        return {"member_id": self.id, **self.values, "seed": self.seed}
+
 
 def _get_dotted(data: Any, key: str) -> Any:
     for part in key.split("."):
@@ -315,37 +312,34 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
-    seeds = sweep.seeds if sweep.seeds is not None else (None,)
-    n = math.prod(len(a.values) for a in grid) * (len(zips[0].values) if zips else 1) * len(seeds)
-    if n > MAX_MEMBERS:
+    # the grid's axes, then the zipped values together, then the seeds (fastest)
+    axes = [*(a.values for a in grid), list(zip(*(a.values for a in zips))) or [()], sweep.seeds or (None,)]
+    if (n := math.prod(map(len, axes))) > MAX_MEMBERS:
         raise InputError("--grid" if grid else "--zip" if zips else "--seeds",
                          f"the sweep has {n} members; at most {MAX_MEMBERS} are allowed", "split it into several sweeps")
-    points = ([*zip(grid, combo), *((a, a.values[z]) for a in zips)] for combo in product(*(a.values for a in grid))
-              for z in range(len(zips[0].values) if zips else 1))
     members: list[Member] = []
     seen: dict[str, int] = {}
-    for point in points:
-        for s in seeds:
-            data = copy.deepcopy(sweep.base)
-            for a, v in point:
-                set_dotted(data, a.key, copy.deepcopy(v), flag=f"--{a.mode}")
-            if s is not None:
-                data["seed"] = s
-            try:
-                spec = from_dict(cls, data)
-                if check_on is not None:
-                    preflight(spec, device=check_on)
-            except InputError as exc:
-                vals = ", ".join([f"{a.key}={v!r}" for a, v in point] + ([f"seed={s}"] if s is not None else []))
-                raise InputError(exc.what, f"member {len(members)} ({vals}): {exc.problem}", exc.fix) from None
-            resolved = to_dict(spec)
-            mid = spec_hash(resolved)
-            if mid in seen:
-                raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
-                                 "remove duplicate values (e.g. 1e-3 and 0.001)")
-            seen[mid] = len(members)
-            values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
-            members.append(Member(len(members), mid, spec, values, int(spec.seed)))
+    for *combo, zipped, s in product(*axes):
+        point = [*zip(grid, combo), *zip(zips, zipped)]
+        data = copy.deepcopy(sweep.base)
+        for a, v in point:
+            set_dotted(data, a.key, copy.deepcopy(v), flag=f"--{a.mode}")
+        if s is not None:
+            data["seed"] = s
+        try:
+            spec = from_dict(cls, data)
+            if check_on is not None:
+                preflight(spec, device=check_on)
+        except InputError as exc:
+            vals = ", ".join([f"{a.key}={v!r}" for a, v in point] + ([f"seed={s}"] if s is not None else []))
+            raise InputError(exc.what, f"member {len(members)} ({vals}): {exc.problem}", exc.fix) from None
+        resolved = to_dict(spec)
+        if (mid := spec_hash(resolved)) in seen:
+            raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
+                             "remove duplicate values (e.g. 1e-3 and 0.001)")
+        seen[mid] = len(members)
+        values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
+        members.append(Member(len(members), mid, spec, values, int(spec.seed)))
     return members
 
 
@@ -361,6 +355,11 @@ class Task:
     def steps(self) -> int:
         return sum(int(getattr(getattr(m.spec, "train", None), "steps", 1) or 1) for m in self.members)
 
+    @property
+    def id(self) -> str:
+        """The task's name (its checkpoint file's): a hash of its engine and members."""
+        return hashlib.sha256(repr((self.engine, [m.id for m in self.members])).encode()).hexdigest()[:16]
+
 
 def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: int | None = None,
          bucket_size: int | None = None) -> list[Task]:
@@ -370,8 +369,7 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
     expression) raises :class:`InputError` naming it, before anything trains."""
     if engine not in ENGINES:
         raise InputError("--engine", f"got {engine!r}", f"choose one of {', '.join(ENGINES)}")
-    if bucket_size is not None and (isinstance(bucket_size, bool) or not isinstance(bucket_size, int) or bucket_size < 1):
-        raise InputError("--bucket-size", f"got {bucket_size!r}", "give a positive number of members")
+    _check_count(bucket_size, "--bucket-size", "members")
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else int(memory_budget)
     buckets: dict[Any, list[Member]] = {}
     for m in members:
@@ -385,10 +383,9 @@ def plan(members: Sequence[Member], *, engine: str = "ensemble", memory_budget: 
     for key, ms in buckets.items():  # a key (None, i): member i alone
         per = estimate_bytes(ms[0].spec)[0]
         cap = min(len(ms) if per <= 0 else max(1, budget // per), bucket_size or len(ms))
-        n = math.ceil(len(ms) / cap)
-        size, extra = divmod(len(ms), n)  # n balanced tasks, the first `extra` one member larger
-        tasks += [Task(ms[0].spec.experiment, ms[i * size + min(i, extra):(i + 1) * size + min(i + 1, extra)],
-                       "sequential" if key[0] is None else "ensemble") for i in range(n)]
+        # ceil(len / cap) balanced tasks, the first ones one member larger
+        tasks += [Task(ms[0].spec.experiment, [ms[i] for i in part], "sequential" if key[0] is None else "ensemble")
+                  for part in np.array_split(np.arange(len(ms)), math.ceil(len(ms) / cap))]
     return sorted(tasks, key=lambda t: t.members[0].index)
 
 
@@ -418,27 +415,6 @@ def static_key_of(spec) -> Any:
     return None if None in keys else (spec.experiment, hashlib.sha256(repr(keys).encode()).hexdigest())
 
 
-def _train(specs: list, *, device: str, on_step=None, chunk_size=None, checkpoint: dict | None = None) \
-        -> list[MemberResult]:
-    """Build the members' plans and train them (same-key jobs in lockstep); ``checkpoint``
-    (``{"path", "every", "resume", "task"}``) checkpoints the task into ``path`` and resumes from it."""
-    kind = get_kind(specs[0].experiment)
-    t0 = time.perf_counter()
-    plans = [kind.build(s, device) for s in specs]
-    kw = checkpointing(checkpoint["path"], [f for p in plans for f in p.fits], checkpoint["every"],
-                       checkpoint["resume"], task=checkpoint["task"]) if checkpoint else {}
-    hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
-    wall = (time.perf_counter() - t0) / len(specs)
-    out = []
-    for spec, plan, h in zip(specs, plans, hists):
-        res = result_of(kind, spec, plan, h)
-        if h.diverged:
-            res.headline = [str(h.divergence_error(kind.hint))]
-        out.append(MemberResult(res, Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
-                                h.diverged_step if h.diverged else None, wall, bucket_size=len(specs)))
-    return out
-
-
 def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str = "cpu",
                 on_step: Callable[[int], None] | None = None, chunk_size: int | None = None,
                 checkpoint: dict | None = None) -> list[MemberResult]:
@@ -451,27 +427,23 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
         return [r for s in specs for r in run_members([s], device=device, on_step=on_step)]
     t0 = time.perf_counter()
     try:
-        return _train(specs, device=device, on_step=on_step, chunk_size=chunk_size, checkpoint=checkpoint)
+        kind = get_kind(specs[0].experiment)
+        plans = [kind.build(s, device) for s in specs]
+        kw = checkpointing(fits=[f for p in plans for f in p.fits], **checkpoint) if checkpoint else {}
+        hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
+        wall = (time.perf_counter() - t0) / len(specs)
+        out = [MemberResult(result_of(kind, s, p, h), Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
+                            h.diverged_step if h.diverged else None, wall, bucket_size=len(specs))
+               for s, p, h in zip(specs, plans, hists)]
+        for mr, h in zip(out, hists):
+            if h.diverged:
+                mr.result.headline = [str(h.divergence_error(kind.hint))]
     except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
         if len(specs) > 1:
             return [r for s in specs for r in run_members([s], device=device)]
         return [MemberResult(Result(History(steps=np.zeros(0, dtype=np.int64)), {}, []), Outcome.FAILED, None,
                              time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")]
-
-
-def _payload(task: Task, device: str, chunk_size: int | None, checkpoint: dict | None = None) -> dict[str, Any]:
-    return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "engine": task.engine,
-            "device": device, "chunk_size": chunk_size, "plugins": list(PLUGINS), "checkpoint": checkpoint}
-
-
-def execute_task(payload: dict[str, Any], on_step: Callable[[int], None] | None = None) -> list[MemberResult]:
-    """Run one task (what a worker does): rebuild the specs, train, return the member results
-    (a bucket that raised is retrained one member at a time, so a bad member fails alone)."""
-    for p in payload.get("plugins", ()):  # a worker process loads the --plugin files of the sweep
-        load_plugin(p)
-    specs = [from_dict(spec_class(payload["kind"]), d) for d in payload["specs"]]
-    return run_members(specs, engine=payload["engine"], device=payload["device"], on_step=on_step,
-                       chunk_size=payload.get("chunk_size"), checkpoint=payload.get("checkpoint"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,53 +487,6 @@ class SweepResult:
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     wall_time_s: float = 0.0
-
-
-def _row(m: Member, outcome: str, summary: dict[str, Any]) -> dict[str, Any]:
-    return {"member_id": m.id, **m.values, "seed": m.seed, "outcome": outcome, **flatten_summary(summary)}
-
-
-def _read_done(sd: SweepDir, m: Member) -> dict[str, Any] | None:
-    """The ``results.csv`` row of a finished member, read from its files; ``None`` when they are
-    damaged or missing (then it is retrained)."""
-    d = sd.member(m.id).path
-    try:
-        summary, manifest = sd.read_member(m.id)
-    except (OSError, ValueError, RecursionError):
-        return None
-    hist = d / "history.npz"
-    if isinstance(summary, dict) and isinstance(manifest, dict) and (d / "summary.json").is_file() and (
-            zipfile.is_zipfile(hist) if hist.exists() else manifest.get("outcome") != "completed"):
-        return _row(m, manifest.get("outcome", "completed"), summary)
-    return None
-
-
-def _write_member(sd: SweepDir, m: Member, mr: MemberResult, device: str, started: str, table: dict) -> dict:
-    """Write ``m``'s run directory (``table``: the manifest's ``sweep`` fields) and return its row,
-    built from what is on disk, so a resumed sweep reads back exactly the same."""
-    rd = sd.member(m.id)
-    if rd.path.is_dir() and not sd.is_done(m.id):  # leftovers of a failed or damaged try: start clean
-        shutil.rmtree(rd.path, ignore_errors=True)
-    rd.claim(m.id)  # removes an old done-marker, so it never stands over new, half-written files
-    try:
-        rd.write_spec(to_toml(to_dict(m.spec)))
-        hist = mr.result.history
-        if hist is not None and len(hist.steps):
-            rd.write_history(hist)
-        else:
-            (rd.path / "history.npz").unlink(missing_ok=True)
-        rd.write_summary(mr.result.summary)
-        manifest = {**manifest_head(m.spec, m.id, device, started), "outcome": str(mr.outcome),
-                    "wall_time_s": round(mr.wall_time_s, 3), "finished": now(),
-                    "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
-        if mr.diverged_step is not None:
-            manifest["diverged_step"] = mr.diverged_step
-        if mr.error:
-            manifest["error"] = mr.error
-        rd.write_manifest(manifest)  # last: the done-marker
-    finally:
-        rd.release()
-    return _row(m, str(mr.outcome), read_json(rd.path / "summary.json"))
 
 
 def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble", backend: str = "local",
@@ -637,8 +562,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     t0 = time.perf_counter()
     if backend not in BACKENDS:
         raise InputError("--backend", f"got {backend!r}", f"choose one of {', '.join(BACKENDS)}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError("--workers", f"got {workers!r}", "give a positive number of workers")
+    _check_count(workers, "--workers", "workers")
     if address and backend != "ray":
         raise InputError("--address", "only the ray backend joins a cluster", "add --backend ray")
     if backend == "local":
@@ -652,7 +576,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
     # rerun finds the folder as before
     with claimed(SweepDir(out), sweep.hash, resume=resume) as sd:
         sd.write_definition(sweep.to_toml())
-        rows = {m.index: r for m in members if resume and sd.is_done(m.id) and (r := _read_done(sd, m)) is not None}
+        rows = {m.index: r for m in members if resume and (r := sd.read_done(m.id, m.head)) is not None}
         todo = {m.id for m in members if m.index not in rows}
         # Resume retrains an unfinished member in the very task it was planned in (the whole task,
         # writing only the missing members): batch composition may change the last bits on some CPUs.
@@ -663,12 +587,19 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
 
         def flush() -> None:
             ordered = [rows[i] for i in sorted(rows)]
-            # the fixed columns, then every summary column in the order the members first have it
-            cols = dict.fromkeys(["member_id", *sweep.keys, "seed", "outcome", *(c for r in ordered for c in r)])
-            sd.write_results(list(cols), ordered)
+            sd.write_results(["member_id", *sweep.keys, "seed", "outcome"], ordered)  # then the summaries' columns
             counts.update(dict.fromkeys(counts, 0), **Counter(r["outcome"] for r in ordered))  # members per outcome
             bar.set_postfix_str(f"finished {counts['completed'] + counts['diverged']}/{len(members)} "
                                 f"(diverged {counts['diverged']}), failed {counts['failed']}")
+
+        def write(m: Member, mr: MemberResult) -> dict[str, Any]:
+            manifest = {**manifest_head(m.spec, m.id, device, started), "outcome": str(mr.outcome),
+                        "wall_time_s": round(mr.wall_time_s, 3), "finished": now(),
+                        "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
+            extra = {"diverged_step": mr.diverged_step, "error": mr.error}
+            manifest.update((k, v) for k, v in extra.items() if v is not None and v != "")
+            return sd.write_member(m.id, m.head, spec=to_toml(to_dict(m.spec)), summary=mr.result.summary,
+                                   manifest=manifest, history=mr.result.history)
 
         from tqdm.auto import tqdm
 
@@ -678,15 +609,15 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
         try:
             flush()
             for task, results in runner(tasks, device=device, chunk_size=chunk_size, workers=workers, address=address,
-                                        options=dict(backend_options or {}), sweep_dir=sd.path, every=checkpoint_every,
+                                        options=dict(backend_options or {}), sd=sd, every=checkpoint_every,
                                         resume=resume, progress=bar.update):
                 for m, mr in zip(task.members, results):
                     if m.id in todo:
-                        rows[m.index] = _write_member(sd, m, mr, device, started, table)
+                        rows[m.index] = write(m, mr)
                         if mr.error:
                             failures.append((m.id, mr.error))
                 flush()
-            shutil.rmtree(sd.path / CHECKPOINTS, ignore_errors=True)  # every task is written (a kill's leftovers)
+            sd.remove_checkpoint()  # every task is written (a kill's leftovers)
         finally:
             flush()
             bar.close()
@@ -698,27 +629,33 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
 # backends (workers compute; this process writes)
 # --------------------------------------------------------------------------------------------
 
-def _run_local(tasks, *, device, chunk_size, sweep_dir, every, resume, progress, **_):
+def _run_local(tasks, *, device, chunk_size, sd, every, resume, progress, **_):
     """Each task in this process, one after another; with ``every`` a task checkpoints into
     ``checkpoints/<task>.pt`` (``resume``: continues from it), removed once its members are written."""
-    folder = Path(sweep_dir) / CHECKPOINTS
     for task in tasks:
-        tid = hashlib.sha256(repr((task.engine, [m.id for m in task.members])).encode()).hexdigest()[:16]
-        ck = {"path": str(folder / f"{tid}.pt"), "task": tid, "every": every, "resume": resume} if every else None
-        yield task, execute_task(_payload(task, device, chunk_size, ck), on_step=progress)
-        (folder / f"{tid}.pt").unlink(missing_ok=True)  # its members are written: nothing left to resume
-        with contextlib.suppress(OSError):
-            folder.rmdir()  # unless other tasks' checkpoints are left
+        ck = {"path": str(sd.checkpoint(task.id)), "task": task.id, "every": every, "resume": resume} if every else None
+        yield task, run_members([m.spec for m in task.members], engine=task.engine, device=device, on_step=progress,
+                                chunk_size=chunk_size, checkpoint=ck)
+        sd.remove_checkpoint(task.id)  # its members are written: nothing left to resume
 
 
-def _worker_task(payload):
-    """A task in a worker process (Ray, SLURM): as many torch threads as the worker was given CPUs."""
+def _payload(task: Task, device: str, chunk_size: int | None) -> dict[str, Any]:
+    """A task as plain data, the keywords of :func:`_worker_task` (a worker rebuilds the specs)."""
+    return {"kind": task.kind, "specs": [to_dict(m.spec) for m in task.members], "plugins": list(PLUGINS),
+            "engine": task.engine, "device": device, "chunk_size": chunk_size}
+
+
+def _worker_task(kind: str, specs: list[dict], plugins: list[str], **options) -> list[MemberResult]:
+    """A task in a worker process (Ray, SLURM): the sweep's ``--plugin`` files loaded, the specs
+    rebuilt, :func:`run_members` with as many torch threads as the worker was given CPUs."""
     import torch
 
     threads = os.environ.get("OMP_NUM_THREADS")
     if threads and threads.isdigit():
         torch.set_num_threads(max(1, int(threads)))
-    return execute_task(payload)
+    for p in plugins:
+        load_plugin(p)
+    return run_members([from_dict(spec_class(kind), d) for d in specs], **options)
 
 
 def _backend(module: str, extra: str):
@@ -761,7 +698,7 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, progress, **_):
         elif device.startswith("cuda"):
             raise InputError("--device", f"{device} requested but the Ray cluster has no GPUs", "use --device cpu")
         remote = ray.remote(num_cpus=1, num_gpus=1 if gpus > 0 else 0, max_retries=0)(_worker_task)
-        jobs = {remote.remote(_payload(t, device, chunk_size)): t for t in tasks}
+        jobs = {remote.remote(**_payload(t, device, chunk_size)): t for t in tasks}
         yield from _collect(jobs, lambda refs: ray.wait(refs, num_returns=1)[0], ray.get,
                             lambda ref: ray.cancel(ref, force=True), progress)
     finally:
@@ -769,9 +706,9 @@ def _run_ray(tasks, *, device, chunk_size, workers, address, progress, **_):
             ray.shutdown()
 
 
-def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, progress, **_):
+def _run_slurm(tasks, *, device, chunk_size, options, sd, progress, **_):
     submitit = _backend("submitit", "slurm")
-    folder = Path(options.pop("folder", Path(sweep_dir) / ".submitit"))
+    folder = Path(options.pop("folder", sd.path / ".submitit"))
     executor = submitit.AutoExecutor(folder=folder, cluster=options.pop("cluster", None))
     params = {"timeout_min": 60, "cpus_per_task": 1, **options}
     if device.startswith("cuda"):
@@ -780,6 +717,6 @@ def _run_slurm(tasks, *, device, chunk_size, options, sweep_dir, progress, **_):
         executor.update_parameters(**params)
     except Exception as exc:  # noqa: BLE001 - submitit raises plain errors for unknown keys
         raise InputError("--slurm", str(exc).splitlines()[0], "see submitit's AutoExecutor.update_parameters") from None
-    jobs = {executor.submit(_worker_task, _payload(t, device, chunk_size)): t for t in tasks}
+    jobs = {executor.submit(_worker_task, **_payload(t, device, chunk_size)): t for t in tasks}
     yield from _collect(jobs, lambda js: [j for j in js if j.done()], lambda j: j.result(),
                         lambda j: j.cancel(check=False), progress)

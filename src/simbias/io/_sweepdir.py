@@ -1,4 +1,4 @@
-"""Sweep directories: layout, claiming, per-member done-markers and ``results.csv``.
+"""Sweep directories: layout, claiming, members' run directories and done-markers, ``results.csv``.
 
 Layout (a public contract, DESIGN.md)::
 
@@ -6,6 +6,7 @@ Layout (a public contract, DESIGN.md)::
     members/<id>/       one run directory per member (same files as ``simbias run`` writes);
                         ``<id>`` is the hash of the member's resolved spec
     results.csv         one row per member, in member order
+    checkpoints/*.pt    checkpoints of tasks that are still training (removed once their members are written)
     figures/*.png       sweep-level figures
     report.html         the sweep report
 
@@ -18,21 +19,24 @@ duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io as _io
 import json
 import math
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
-from ._store import LOCK, RunDir, _has_contents, _make_and_lock, atomic_write_text, read_json
+from ..results import History
+from ._store import HISTORY, LOCK, RunDir, _has_contents, _make_and_lock, atomic_write_text, read_json, read_spec_file
 
 __all__ = ["SweepDir", "flatten_summary", "format_cell", "read_csv"]
 
-SWEEP_FILE, RESULTS, MEMBERS = "sweep.toml", "results.csv", "members"
+SWEEP_FILE, RESULTS, MEMBERS, CHECKPOINTS = "sweep.toml", "results.csv", "members", "checkpoints"
 
 
 def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -118,17 +122,10 @@ class SweepDir:
 
     def existing_hash(self) -> str | None:
         """The hash recorded in ``sweep.toml``, or ``None``."""
-        if not self.sweep_file.exists():
-            return None
         try:
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # pragma: no cover
-                import tomli as tomllib
-            data = tomllib.loads(self.sweep_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            h = read_spec_file(self.sweep_file).get("sweep", {}).get("hash")
+        except (InputError, OSError):
             return None
-        h = data.get("sweep", {}).get("hash")
         return str(h) if h else None
 
     def claim(self, sweep_hash: str, *, resume: bool, flag: str = "--out") -> bool:
@@ -200,19 +197,6 @@ class SweepDir:
         """The run directory of the member with id (= spec hash) ``member_id``."""
         return RunDir(self.path / MEMBERS / member_id)
 
-    def member_state(self, member_id: str) -> str | None:
-        """The outcome recorded in the member's manifest (``None``: not started or unfinished)."""
-        m = self.path / MEMBERS / member_id / "manifest.json"
-        if not m.exists():
-            return None
-        try:
-            man = read_json(m)
-        except (OSError, ValueError):
-            return None
-        if man.get("spec_hash") != member_id:
-            return None
-        return man.get("outcome")
-
     def is_done(self, member_id: str) -> bool:
         """Whether the member finished (completed or diverged) — failed members are retried."""
         return self.member(member_id).is_complete(member_id)
@@ -229,8 +213,122 @@ class SweepDir:
         base = self.path / MEMBERS
         return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
+    def write_member(self, member_id: str, head: dict[str, Any], *, spec: str, summary: dict[str, Any],
+                     manifest: dict[str, Any], history: History | None = None) -> dict[str, Any]:
+        """Write a member's run directory and return its ``results.csv`` row.
+
+        Leftovers of a failed or damaged try are removed first; ``manifest.json`` (the
+        done-marker) is written last.  An empty or missing ``history`` writes no ``history.npz``.
+
+        Parameters
+        ----------
+        member_id : str
+            The member's id (its spec hash; the manifest's ``spec_hash``).
+        head : dict
+            The row's first cells (member id, swept values, seed).
+        spec : str
+            The member's resolved ``spec.toml`` text.
+        summary, manifest : dict
+            Its ``summary.json`` and ``manifest.json`` (with ``outcome``).
+        history : History, optional
+            What it recorded.
+
+        Returns
+        -------
+        dict
+            ``head``, then ``outcome``, then the summary as read back from disk, flattened: the
+            row :meth:`read_done` builds for it again when the sweep is resumed.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> s = SweepDir(tempfile.mkdtemp())
+        >>> head = {"member_id": "ab12", "seed": 0}
+        >>> s.write_member("ab12", head, spec="seed = 0", summary={"loss": [0.5, 0.25]},
+        ...                manifest={"spec_hash": "ab12", "outcome": "diverged"})
+        {'member_id': 'ab12', 'seed': 0, 'outcome': 'diverged', 'loss[0]': 0.5, 'loss[1]': 0.25}
+        >>> s.read_done("ab12", head)["loss[1]"], s.is_done("ab12")
+        (0.25, True)
+        """
+        rd = self.member(member_id)
+        if rd.path.is_dir() and not self.is_done(member_id):  # leftovers of a failed or damaged try: start clean
+            shutil.rmtree(rd.path, ignore_errors=True)
+        rd.claim(member_id)  # removes an old done-marker, so it never stands over new, half-written files
+        try:
+            rd.write_spec(spec)
+            if history is not None and len(history.steps):
+                rd.write_history(history)
+            else:
+                (rd.path / HISTORY).unlink(missing_ok=True)
+            rd.write_summary(summary)
+            rd.write_manifest(manifest)  # last: the done-marker
+        finally:
+            rd.release()
+        return {**head, "outcome": manifest["outcome"], **flatten_summary(read_json(rd.path / "summary.json"))}
+
+    def read_done(self, member_id: str, head: dict[str, Any]) -> dict[str, Any] | None:
+        """The ``results.csv`` row of a finished member, read back from its files (as
+        :meth:`write_member` returned it); ``None`` when the member is not done or its files are
+        damaged or missing (then it is trained again).
+
+        Parameters
+        ----------
+        member_id : str
+            The member's id.
+        head : dict
+            The row's first cells.
+
+        Returns
+        -------
+        dict or None
+            The row, or ``None``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> SweepDir(tempfile.mkdtemp()).read_done("ab12", {"member_id": "ab12"}) is None
+        True
+        """
+        d = self.member(member_id).path
+        try:
+            summary, manifest = self.read_member(member_id) if self.is_done(member_id) else (None, None)
+        except (OSError, ValueError, RecursionError):
+            return None
+        hist = d / HISTORY
+        if isinstance(summary, dict) and isinstance(manifest, dict) and (d / "summary.json").is_file() and (
+                zipfile.is_zipfile(hist) if hist.exists() else manifest.get("outcome") != "completed"):
+            return {**head, "outcome": manifest.get("outcome", "completed"), **flatten_summary(summary)}
+        return None
+
+    def checkpoint(self, task_id: str) -> Path:
+        """Path of the checkpoint of the sweep task ``task_id``: ``checkpoints/<task_id>.pt``."""
+        return self.path / CHECKPOINTS / f"{task_id}.pt"
+
+    def remove_checkpoint(self, task_id: str | None = None) -> None:
+        """Remove the checkpoint of ``task_id`` (and the folder once it is empty); ``None``: all of them.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> s = SweepDir(tempfile.mkdtemp())
+        >>> s.checkpoint("t1").parent.mkdir()
+        >>> _ = s.checkpoint("t1").write_bytes(b"state")
+        >>> s.remove_checkpoint("t1")
+        >>> s.checkpoint("t1").parent.exists()
+        False
+        """
+        if task_id is None:
+            shutil.rmtree(self.path / CHECKPOINTS, ignore_errors=True)
+            return
+        self.checkpoint(task_id).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (self.path / CHECKPOINTS).rmdir()  # unless other tasks' checkpoints are left
+
     def write_results(self, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-        """Write ``results.csv`` atomically (whole file, ``columns`` in order, missing cells empty)."""
+        """Write ``results.csv`` atomically (whole file, missing cells empty): ``columns`` first,
+        then the rows' other keys in the order the rows first have them."""
+        rows = list(rows)
+        columns = list(dict.fromkeys([*columns, *(c for r in rows for c in r)]))
         buf = _io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(columns)
