@@ -42,6 +42,8 @@ from ._plan import DensePlan as DensePlan
 from ._coordinate import ENCODINGS as ENCODINGS
 from ._coordinate import CoordinateNet as CoordinateNet
 from ._coordinate import encoding_width as encoding_width
+from ._arch import ARCHITECTURES as ARCHITECTURES
+from ._arch import make_net as make_net
 
 __all__ = [
     "MLP",
@@ -73,4 +75,6 @@ __all__ = [
     "init_parameters_",
     "make_scales",
     "ENCODINGS",
+    "ARCHITECTURES",
+    "make_net",
 ]
