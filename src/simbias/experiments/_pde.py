@@ -464,12 +464,12 @@ def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
     t, r = spec.train, spec.record
     record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 20),
                           probes=(train.SolutionError(x_test), train.SolutionSnapshots(x_test)))
-    fits = []
+    fits, loss_settings = [], _given(t, ("optimizer", "lr", "steps", "lr_decay"))  # pde_objective's keywords
     for i, (section, s) in enumerate(spec.networks()):
         model = build_net(s, problem.dim, generator=torch.Generator().manual_seed(seeds["init"] + i), dtype=dtype,
                           device=device, section=section)
         objective = problems.pde_objective(problem, torch.Generator().manual_seed(seeds["data"]), steps=t.steps,
-                                           dtype=dtype, device=device, **_given(t, ("optimizer", "lr", "steps", "lr_decay")))
+                                           dtype=dtype, device=device, **loss_settings)
         fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, {"loss": objective, "lr_decay": t.lr_decay},
                         name=s.name))
     return Plan(fits, context={"problem": problem},

@@ -181,7 +181,8 @@ def evaluation_points(domain: Domain, n: int, *, seed: int = 0) -> tuple[Tensor,
     pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
     mask = domain.contains(pts, tol=1e-12)
     return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
-                       "test_grid_lows": np.asarray(lo, dtype=np.float64), "test_grid_highs": np.asarray(hi, dtype=np.float64)}
+                       "test_grid_lows": np.asarray(lo, dtype=np.float64),
+                       "test_grid_highs": np.asarray(hi, dtype=np.float64)}
 
 
 def grid_objective(system: Tridiagonal, loss: str = "energy", *, dtype=None,
