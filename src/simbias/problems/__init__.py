@@ -86,7 +86,6 @@ from ._classical import iteration_peak_errors as iteration_peak_errors
 from ._classical import sine_mode as sine_mode
 from ._classical import sine_mode_errors as sine_mode_errors
 from ._classical import solution_peaks as solution_peaks
-from ._pde_objectives import PENALTY_STAGES as PENALTY_STAGES
 from ._pde_objectives import evaluation_points as evaluation_points
 from ._pde_objectives import grid_objective as grid_objective
 from ._pde_objectives import latin_hypercube as latin_hypercube
@@ -154,7 +153,6 @@ __all__ = [
     "gauss_seidel",
     "multigrid_v_cycle",
     "sine_mode_errors",
-    "PENALTY_STAGES",
     "latin_hypercube",
     "pde_objective",
     "evaluation_points",

@@ -120,10 +120,9 @@ def pde_objective(problem: PDEProblem, generator: torch.Generator, *, loss: str 
 
     def draw():
         if sampler == "stratified" and type(domain) in (Box, Interval):
-            xi = latin_hypercube(domain, n_interior, generator, dtype=dtype, device=device)
-        else:
-            xi = domain.sample_interior(n_interior, generator, dtype=dtype, device=device)
-        return xi, domain.sample_boundary(n_boundary, generator, dtype=dtype, device=device)
+            return (latin_hypercube(domain, n_interior, generator, dtype=dtype, device=device),
+                    domain.sample_boundary(n_boundary, generator, dtype=dtype, device=device))
+        return problem.sample(n_interior, n_boundary, generator, dtype=dtype, device=device)
 
     fixed = None if resample else draw()
 
