@@ -13,7 +13,7 @@ SETTINGS = dict(activation="tanh", init="xavier", residual=False, scales=(1.0, 2
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_every_architecture_builds_from_one_set_of_settings(arch):
-    cls, own = ARCHITECTURES[arch]
+    cls = ARCHITECTURES[arch]
     net = make_net(arch, 2, [6, 6], generator=torch.Generator().manual_seed(0), dtype=torch.float64, **SETTINGS)
     assert type(net) is cls
     assert net(torch.zeros(3, 2, dtype=torch.float64)).shape == (3, 1)

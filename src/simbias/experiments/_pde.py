@@ -45,7 +45,8 @@ Design notes (ours):
   as the ``loss`` callable); the plan's ``combine`` (:meth:`simbias.results.History.side_by_side`) joins
   their histories: arrays ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in
   ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.  The architectures are the table
-  :data:`simbias.nn.ARCHITECTURES` (name → network class and the :class:`NetSpec` fields it takes).
+  :data:`simbias.nn.ARCHITECTURES` (name → network class; each takes the :class:`NetSpec` fields that its
+  constructor has).
 """
 
 from __future__ import annotations

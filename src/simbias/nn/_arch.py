@@ -2,11 +2,13 @@
 
 A configuration that compares several families (the PDE experiments: a plain net against an
 MscaleDNN or a Fourier-feature net) keeps one flat set of settings; :func:`make_net` passes each
-family only the settings it takes.  A new architecture is one entry of :data:`ARCHITECTURES`.
+family only the settings that its constructor takes.  A new architecture is one entry of
+:data:`ARCHITECTURES` (a class with the signature ``(in_features, widths, out_features, **settings)``).
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Sequence
 
 import torch
@@ -18,15 +20,9 @@ from ._mscale import MscaleDNN1, MscaleDNN2, make_scales
 
 __all__ = ["ARCHITECTURES", "make_net"]
 
-# name -> (network class, the keyword arguments it takes besides widths, activation, init and init_std)
-ARCHITECTURES: dict[str, tuple[type[torch.nn.Module], tuple[str, ...]]] = {
-    "mlp": (DenseStack, ("residual",)),
-    "mscale1": (MscaleDNN1, ("scales", "first_layer", "scale_bias", "residual", "amplitude")),
-    "mscale2": (MscaleDNN2, ("scales", "residual")),
-    "fourier": (FourierFeatureNet, ("kind", "n_features", "sigma", "two_pi")),
-    "msffn": (MultiScaleFourierNet, ("sigmas", "two_pi")),
-}
-_COMMON = ("activation", "init", "init_std", "generator", "dtype", "device")
+# name -> network class; make_net passes each class the settings that its constructor takes
+ARCHITECTURES: dict[str, type[torch.nn.Module]] = {"mlp": DenseStack, "mscale1": MscaleDNN1, "mscale2": MscaleDNN2,
+                                                   "fourier": FourierFeatureNet, "msffn": MultiScaleFourierNet}
 
 
 def make_net(arch: str, in_features: int, widths: Sequence[int], out_features: int = 1, *,
@@ -46,7 +42,7 @@ def make_net(arch: str, in_features: int, widths: Sequence[int], out_features: i
     **settings
         Keyword arguments of the constructors (``activation``, ``init``, ``init_std``,
         ``generator``, ``dtype``, ``device`` and the architecture's own, e.g. ``scales``);
-        those the chosen architecture does not take are ignored.
+        those that the chosen class's constructor does not take are ignored.
 
     Returns
     -------
@@ -63,8 +59,8 @@ def make_net(arch: str, in_features: int, widths: Sequence[int], out_features: i
     """
     if arch not in ARCHITECTURES:
         raise InputError("model.arch", f"unknown architecture {arch!r}", f"choose one of {', '.join(ARCHITECTURES)}")
-    cls, own = ARCHITECTURES[arch]
-    kw = {k: v for k, v in settings.items() if k in own or k in _COMMON}
+    cls = ARCHITECTURES[arch]
+    kw = {k: v for k, v in settings.items() if k in inspect.signature(cls).parameters}
     if isinstance(kw.get("scales"), str):  # a rule name
         kw["scales"] = make_scales(kw["scales"], n_scales)
     return cls(in_features, widths, out_features, **kw)

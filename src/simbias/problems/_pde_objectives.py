@@ -176,10 +176,9 @@ def evaluation_points(domain: Domain, n: int, *, seed: int = 0) -> tuple[Tensor,
     axes = [torch.linspace(float(a), float(b), n, dtype=torch.float64) for a, b in zip(lo, hi)]
     if domain.dim == 1:
         return axes[0][:, None], {}
-    gx, gy = torch.meshgrid(*axes, indexing="xy")
-    pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    pts = torch.cartesian_prod(axes[1], axes[0]).flip(1)  # row-major over the grid: x fastest, y slowest
     mask = domain.contains(pts, tol=1e-12)
-    return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
+    return pts[mask], {"test_grid_shape": np.array([n, n]), "test_grid_mask": mask.numpy(),
                        "test_grid_lows": np.asarray(lo, dtype=np.float64),
                        "test_grid_highs": np.asarray(hi, dtype=np.float64)}
 
