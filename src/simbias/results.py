@@ -523,6 +523,49 @@ class History:
                 f"<table><tr><th>array</th><th>shape</th><th>last record</th></tr>{rows}</table>"
                 f"<small>static: {_html.escape(', '.join(self.static) or 'none')}</small></div>")
 
+    @classmethod
+    def side_by_side(cls, named, static: dict[str, np.ndarray] | None = None) -> "History":
+        """Join the histories of several models trained one after the other on the same records, by name.
+
+        Recorded arrays become ``<name>/<key>``; the per-model static arrays ``loss`` and
+        ``snapshot_steps`` become ``<name>/loss`` and ``<name>/snapshot_steps``; the other static
+        arrays are shared (an earlier model's value wins) and ``static["snapshot_steps"]`` is the
+        first model's.  ``static["models"]`` lists the names, ``info[name]`` is each model's info;
+        steps come from the first model, the outcome from the last (a diverged one is the last trained).
+
+        Parameters
+        ----------
+        named : dict of str to History
+            The models' histories by name, in training order (at least one).
+        static : dict of str to numpy.ndarray, optional
+            More shared static arrays (e.g. an evaluation grid).
+
+        Returns
+        -------
+        History
+
+        Examples
+        --------
+        >>> a = History(steps=np.array([0, 10]), arrays={"err": np.array([1.0, 0.5])}, static={"loss": np.ones(10)})
+        >>> b = History(steps=np.array([0, 10]), arrays={"err": np.array([1.0, 0.1])}, static={"loss": np.ones(10)})
+        >>> h = History.side_by_side({"a": a, "b": b})
+        >>> h["b/err"].tolist(), h["models"].tolist(), "a/loss" in h
+        ([1.0, 0.1], ['a', 'b'], True)
+        """
+        first, last = next(iter(named.values())), list(named.values())[-1]
+        own = ("loss", "snapshot_steps")
+        shared = {k: v for h in reversed(named.values()) for k, v in h.static.items() if k not in own}
+        shared.update(static or {})
+        shared.update({f"{name}/{k}": v for name, h in named.items() for k, v in h.static.items() if k in own})
+        shared.update(snapshot_steps=first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64)),
+                      models=np.array(list(named)))
+        info = {name: h.info for name, h in named.items()}
+        if last.diverged:
+            info["diverged_loss"] = last.info.get("diverged_loss", float("nan"))
+        arrays = {f"{name}/{k}": v for name, h in named.items() for k, v in h.arrays.items()}
+        return cls(steps=first.steps, arrays=arrays, static=shared, outcome=last.outcome,
+                   diverged_step=last.diverged_step, info=info)
+
 
 def _last(v) -> str:
     """The last record of an array as short text (≤ 6 numbers)."""

@@ -70,3 +70,23 @@ def test_ensemble_history_concat_and_until():
     u = both.until(6)
     np.testing.assert_array_equal(u["train_loss"], h1["train_loss"])
     np.testing.assert_array_equal(u["loss"], h1["loss"])
+
+
+def test_side_by_side_names_arrays_and_per_model_statics():
+    from simbias.errors import Outcome
+
+    steps = np.array([0, 5, 10])
+    a = History(steps=steps, arrays={"err": np.array([3.0, 2.0, 1.0])},
+                static={"loss": np.arange(10.0), "x": np.array([1.0]), "snapshot_steps": np.array([0, 10])},
+                info={"wall_time_s": 1.0})
+    b = History(steps=steps, arrays={"err": np.array([3.0, 1.0, np.inf])},
+                static={"loss": np.arange(7.0), "x": np.array([2.0]), "snapshot_steps": np.array([0])},
+                outcome=Outcome.DIVERGED, diverged_step=7, info={"diverged_loss": float("inf")})
+    h = History.side_by_side({"a": a, "b": b}, {"grid": np.array([4.0])})
+    assert set(h.arrays) == {"a/err", "b/err"} and h["b/err"] is b.arrays["err"]
+    assert h["a/loss"].shape == (10,) and h["b/loss"].shape == (7,) and "loss" not in h.static
+    assert h["x"].tolist() == [1.0] and h["grid"].tolist() == [4.0]  # shared: the first model's wins
+    assert h["snapshot_steps"].tolist() == [0, 10] and h["b/snapshot_steps"].tolist() == [0]
+    assert h["models"].tolist() == ["a", "b"] and h.info["a"] == {"wall_time_s": 1.0}
+    assert h.diverged and h.diverged_step == 7 and h.info["diverged_loss"] == float("inf")
+    assert h.steps is steps

@@ -41,16 +41,16 @@ Design notes (ours):
   3e-4 vs 1.2e-2 after 3000 steps).  Non-box domains fall back to i.i.d. points.
 * Every network sees the same points at every step (one data generator per network, same
   seed), so the comparison is paired.
-* Each network is one :class:`~simbias.experiments.Fit` (its objective as the ``loss`` callable);
-  the plan's ``combine`` (:func:`merge_histories`) joins their histories side by side: arrays
-  ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in ``static["<name>/loss"]``;
-  ``x_test``/``u_test`` are shared.  The architectures are a table, :data:`ARCHS` (name → network class and the
-  :class:`NetSpec` fields it takes).
+* Each network is one :class:`~simbias.experiments.Fit` (its objective, :func:`simbias.problems.pde_objective`,
+  as the ``loss`` callable); the plan's ``combine`` (:meth:`simbias.results.History.side_by_side`) joins
+  their histories: arrays ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in
+  ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.  The architectures are the table
+  :data:`simbias.nn.ARCHITECTURES` (name → network class; each takes the :class:`NetSpec` fields that its
+  constructor has).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Annotated, Any, Literal
@@ -67,26 +67,14 @@ from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Points, Positive, above
 
-__all__ = ["DomainSpec", "PDESpec", "NetSpec", "TrainBase", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec", "ARCHS",
-           "build_pde", "build_net", "make_objective", "make_test_points", "merge_histories", "PDE_COMPARE"]
+__all__ = ["DomainSpec", "PDESpec", "NetSpec", "TrainBase", "PDETrainSpec", "PDERecordSpec", "PDECompareSpec",
+           "build_pde", "build_net", "PDE_COMPARE"]
 
-# the MSDNN "stage penalty" (train.beta_schedule = "staged"): β × m while step/steps < edge, (edge, m) in order
-STAGES = ((0.1, 1.0), (0.2, 10.0), (0.25, 50.0), (0.5, 100.0), (0.75, 200.0), (math.inf, 500.0))
-
-# The architectures of ``NetSpec.arch``: name -> (network class of :mod:`simbias.nn`, the NetSpec fields it takes
-# besides widths, activation and the initialisation).  A new architecture is one entry.
-ARCHS: dict[str, tuple[type[torch.nn.Module], tuple[str, ...]]] = {
-    "mlp": (snn.DenseStack, ("residual",)),
-    "mscale1": (snn.MscaleDNN1, ("scales", "first_layer", "scale_bias", "residual", "amplitude")),
-    "mscale2": (snn.MscaleDNN2, ("scales", "residual")),
-    "fourier": (snn.FourierFeatureNet, ("kind", "n_features", "sigma", "two_pi")),
-    "msffn": (snn.MultiScaleFourierNet, ("sigmas", "two_pi")),
-}
 # constraints of spec fields (checked when a spec is read, naming the dotted key)
 _POSITIVE_LIST = Check(lambda v: len(v) > 0 and all(x > 0 for x in v), "give a non-empty list of positive numbers")
 _NET_NAME = Check(lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.+-]+", v)) and v != "static",
                   "use letters, digits, '-', '_' or '.' (not 'static')")
-_ARCH = Check(lambda v: v in ARCHS, f"choose one of {', '.join(ARCHS)}")
+_ARCH = Check(lambda v: v in snn.ARCHITECTURES, f"choose one of {', '.join(snn.ARCHITECTURES)}")
 _ACTIVATIONS = Check(lambda v: all(a in snn.ACTIVATIONS for a in v), f"choose among {', '.join(snn.ACTIVATIONS)}")
 _HOLES = Check(lambda v: all(len(r) >= 3 for r in v),
                "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
@@ -313,7 +301,7 @@ class NetSpec:
 
 def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None = None, dtype=None, device=None,
               section: str = "model") -> torch.nn.Module:
-    """The network of a :class:`NetSpec` (one output; :data:`ARCHS` ``[s.arch]``), initialised from ``generator``.
+    """The network of a :class:`NetSpec` (one output; :func:`simbias.nn.make_net`), initialised from ``generator``.
 
     ``scales`` given as a rule name becomes :func:`simbias.nn.make_scales` of it.  The
     :mod:`simbias.nn` constructors check widths, activation, init, scales and features; their
@@ -325,14 +313,9 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None
     --------
     >>> build_net(NetSpec(widths=(8,)), 1, generator=torch.Generator().manual_seed(0))  # doctest: +SKIP
     """
-    cls, keys = ARCHS[s.arch]
     try:
-        kw = {k: getattr(s, k) for k in keys}
-        if "scales" in kw:  # a list, or a rule name
-            kw["scales"] = snn.make_scales(s.scales, s.n_scales) if isinstance(s.scales, str) \
-                else snn.check_scales(s.scales)
-        return cls(in_features, s.widths, 1, activation=s.activation, init=s.init, init_std=s.init_std,
-                   generator=generator or torch.Generator().manual_seed(0), dtype=dtype, device=device, **kw)
+        return snn.make_net(s.arch, in_features, s.widths, generator=generator or torch.Generator().manual_seed(0),
+                            dtype=dtype, device=device, **_given(s, ("name", "arch", "widths")))
     except InputError as exc:
         what = section if exc.what == "model input" else re.sub(r"^model\.", f"{section}.", exc.what)
         raise InputError(what, exc.problem, exc.fix) from None
@@ -409,98 +392,6 @@ class PDERecordSpec:
     snapshot_every: Positive | None = None
 
 
-def make_objective(problem: problems.PDEProblem, t: PDETrainSpec, generator: torch.Generator, *, dtype=None,
-                   device=None):
-    """``objective(model, step) -> loss`` for :func:`simbias.train.fit`: draws fresh points every step
-    (once when ``resample`` is false) and evaluates the Ritz, residual (PINN) or fitting loss, with the
-    boundary penalty ``beta`` (× the :data:`STAGES` factor of the step when ``beta_schedule = "staged"``).
-
-    Interior points are i.i.d. uniform (``sampler = "random"``) or, on boxes, Latin hypercube
-    points (``"stratified"``; module docstring), drawn in float64 on the CPU, then converted.
-    """
-    domain, n = problem.domain, t.n_interior
-
-    def draw():
-        if t.sampler == "stratified" and type(domain) in (problems.Box, problems.Interval):
-            cells = torch.stack([torch.randperm(n, generator=generator) for _ in range(domain.dim)], dim=1)
-            u = (cells.to(torch.float64) + torch.rand(n, domain.dim, generator=generator, dtype=torch.float64)) / n
-            xi = (domain.lows + (domain.highs - domain.lows) * u).to(dtype=dtype or torch.get_default_dtype(),
-                                                                       device=device)
-        else:
-            xi = domain.sample_interior(n, generator, dtype=dtype, device=device)
-        return xi, domain.sample_boundary(t.n_boundary, generator, dtype=dtype, device=device)
-
-    fixed = None if t.resample else draw()
-
-    def objective(model, step: int):
-        xi, xb = fixed or draw()
-        if t.loss == "fit":
-            return (model(xi).reshape(-1) - problem.u(xi)).square().mean()
-        loss_fn = problems.ritz_loss if t.loss == "ritz" else problems.residual_loss
-        stage = 1.0 if t.beta_schedule == "constant" else next(m for edge, m in STAGES if step / max(t.steps, 1) < edge)
-        return loss_fn(model, problem, xi, xb, beta=t.beta * stage)
-
-    return objective
-
-
-def make_test_points(problem: problems.PDEProblem, n_test: int, *, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
-    """Test points (float64, (n, d)) and static arrays for figures.
-
-    1-D: ``n_test`` uniform points on the interval.  2-D: an ``n_test × n_test`` grid over the
-    bounding box, keeping the points in the closed domain (static ``test_grid_shape`` and
-    ``test_grid_mask`` let a figure put them back on the grid).  d ≥ 3: ``n_test²`` uniform points.
-    """
-    domain = problem.domain
-    if domain.dim > 2:
-        return domain.sample_interior(n_test * n_test, torch.Generator().manual_seed(seed)), {}
-    box = getattr(domain, "box", domain)  # the bounding box: a box with holes' box, the annulus' outer square
-    if isinstance(box, problems.Annulus):
-        lo, hi = box.center.numpy() - box.r_outer, box.center.numpy() + box.r_outer
-    else:
-        lo, hi = box.lows.numpy(), box.highs.numpy()
-    axes = [torch.linspace(float(a), float(b), n_test, dtype=torch.float64) for a, b in zip(lo, hi)]
-    if domain.dim == 1:
-        return axes[0][:, None], {}
-    gx, gy = torch.meshgrid(*axes, indexing="xy")
-    pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-    mask = domain.contains(pts, tol=1e-12)
-    return pts[mask], {"test_grid_shape": np.array(gx.shape), "test_grid_mask": mask.numpy(),
-                       "test_grid_lows": np.asarray(lo, dtype=np.float64), "test_grid_highs": np.asarray(hi, dtype=np.float64)}
-
-
-def merge_histories(done: dict[str, History], extra_static: dict[str, np.ndarray] | None = None) -> History:
-    """One :class:`History` from several networks' (arrays ``<name>/<key>``, losses ``static["<name>/loss"]``).
-
-    Parameters
-    ----------
-    done : the networks' histories by name, in training order.
-    extra_static : static arrays shared by all (e.g. the 2-D test grid).
-
-    Returns
-    -------
-    History
-        ``<name>/<key>`` arrays, ``static["models"]`` the names, ``info[name]`` each network's info;
-        the outcome of the last network (a diverged one is the last trained).
-
-    Examples
-    --------
-    >>> merge_histories({"mscale": h1, "normal": h2})["mscale/rel_l2"]  # doctest: +SKIP
-    """
-    first, last = next(iter(done.values())), list(done.values())[-1]
-    own = ("loss", "snapshot_steps")  # per network; the other static arrays (x_test, u_test, ...) are shared
-    static = {k: v for h in reversed(done.values()) for k, v in h.static.items() if k not in own}
-    static.update(extra_static or {})
-    static.update({f"{name}/{k}": v for name, h in done.items() for k, v in h.static.items() if k in own})
-    static.update(snapshot_steps=first.static.get("snapshot_steps", np.zeros(0, dtype=np.int64)),
-                  models=np.array(list(done)))
-    info = {name: h.info for name, h in done.items()}
-    if last.diverged:
-        info["diverged_loss"] = last.info.get("diverged_loss", float("nan"))
-    arrays = {f"{name}/{k}": v for name, h in done.items() for k, v in h.arrays.items()}
-    return History(steps=first.steps, arrays=arrays, static=static, outcome=last.outcome,
-                   diverged_step=last.diverged_step, info=info)
-
-
 def _headline(spec, summary: dict[str, Any]) -> list[str]:
     rows = [("final relative L2 error", summary["rel_l2"]), ("final |Ω|·MSE", summary.get("domain_mse", {}))]
     return [f"{title}: " + ", ".join(f"{n} {v[n]:.3e}" for n in summary["models"] if n in v) for title, v in rows if v]
@@ -569,20 +460,21 @@ def _build_compare(spec: PDECompareSpec, device: str = "cpu") -> Plan:
     dtype = torch_dtype(spec.dtype)
     seeds = seeds_for(spec.seed)
     problem = build_pde(spec.problem)
-    x64, grid_static = make_test_points(problem, spec.problem.n_test, seed=seeds["noise"])
+    x64, grid_static = problems.evaluation_points(problem.domain, spec.problem.n_test, seed=seeds["noise"])
     x_test = x64.to(dtype=dtype, device=device)
     t, r = spec.train, spec.record
     record = train.Record(every=r.every, snapshot_every=r.snapshot_every or max(1, t.steps // 20),
                           probes=(train.SolutionError(x_test), train.SolutionSnapshots(x_test)))
-    fits = []
+    fits, loss_settings = [], _given(t, ("optimizer", "lr", "steps", "lr_decay"))  # pde_objective's keywords
     for i, (section, s) in enumerate(spec.networks()):
         model = build_net(s, problem.dim, generator=torch.Generator().manual_seed(seeds["init"] + i), dtype=dtype,
                           device=device, section=section)
-        objective = make_objective(problem, t, torch.Generator().manual_seed(seeds["data"]), dtype=dtype, device=device)
+        objective = problems.pde_objective(problem, torch.Generator().manual_seed(seeds["data"]), steps=t.steps,
+                                           dtype=dtype, device=device, **loss_settings)
         fits.append(Fit(model, problem, t.optimizer, t.lr, t.steps, record, {"loss": objective, "lr_decay": t.lr_decay},
                         name=s.name))
     return Plan(fits, context={"problem": problem},
-                combine=lambda hs: merge_histories({f.name: h for f, h in zip(fits, hs)}, grid_static))
+                combine=lambda hs: History.side_by_side({f.name: h for f, h in zip(fits, hs)}, grid_static))
 
 
 def _summarize_compare(spec: PDECompareSpec, plan: Plan, history: History) -> dict[str, Any]:

@@ -212,22 +212,6 @@ class JacobiVsDNNSpec(BaseSpec):
         return self.train.steps if self.hybrid.steps is None else self.hybrid.steps
 
 
-def _grid_objective(system: problems.Tridiagonal, loss: str, *, dtype, device):
-    """``objective(model, step)``: the discrete energy h(½vᵀAv − bᵀv) or mean(r²)/mean(b²), v = model on the grid."""
-    on = {k: getattr(system, k).to(dtype=dtype, device=device) for k in ("lower", "diag", "upper", "b", "x")}
-    a, x, b, h = replace(system, **on), on["x"][:, None], on["b"], float(system.h)
-    b_norm = float(b.square().mean())
-
-    def objective(model, step):
-        v = model(x).reshape(-1)
-        av = a.apply(v)
-        if loss == "energy":
-            return h * (0.5 * (v * av).sum() - (b * v).sum())
-        return (av - b).square().mean() / b_norm
-
-    return objective
-
-
 def _first_below(steps: np.ndarray, errors: np.ndarray, level: float) -> int | None:
     below = np.nonzero(errors <= level)[0]
     return int(steps[below[0]]) if below.size else None
@@ -259,7 +243,7 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
                       device=device, section="model")
     t = spec.train
     fit = Fit(model, problem, t.optimizer, t.lr, t.steps, train.Record(every=spec.record.every, probes=(probe,)),
-              {"loss": _grid_objective(system, t.loss, dtype=dtype, device=device), "lr_decay": t.lr_decay})
+              {"loss": problems.grid_objective(system, t.loss, dtype=dtype, device=device), "lr_decay": t.lr_decay})
 
     def combine(histories: list[History]) -> History:
         (h,) = histories

@@ -43,6 +43,8 @@ from ._coordinate import ENCODINGS as ENCODINGS
 from ._coordinate import CoordinateNet as CoordinateNet
 from ._coordinate import encoding_width as encoding_width
 from ._coordinate import positional_matrix as positional_matrix
+from ._arch import ARCHITECTURES as ARCHITECTURES
+from ._arch import make_net as make_net
 
 __all__ = [
     "MLP",
@@ -75,4 +77,6 @@ __all__ = [
     "make_scales",
     "ENCODINGS",
     "positional_matrix",
+    "ARCHITECTURES",
+    "make_net",
 ]

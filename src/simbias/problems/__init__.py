@@ -88,6 +88,10 @@ from ._classical import iteration_peak_errors as iteration_peak_errors
 from ._classical import sine_mode as sine_mode
 from ._classical import sine_mode_errors as sine_mode_errors
 from ._classical import solution_peaks as solution_peaks
+from ._pde_objectives import evaluation_points as evaluation_points
+from ._pde_objectives import grid_objective as grid_objective
+from ._pde_objectives import latin_hypercube as latin_hypercube
+from ._pde_objectives import pde_objective as pde_objective
 
 __all__ = [
     "Expression",
@@ -153,4 +157,8 @@ __all__ = [
     "sine_mode_errors",
     "sine_amplitudes",
     "sine_sum",
+    "latin_hypercube",
+    "pde_objective",
+    "evaluation_points",
+    "grid_objective",
 ]

@@ -16,6 +16,7 @@ from functools import partial
 
 import numpy as np
 
+from ..problems import iteration_peak_errors, solution_peaks
 from ._display import FIGURES, FigureSet, FrequencyErrorHeatmap, ImageGrid, Line, LinePlot, Panel, _threshold
 from ._shared import FrequencyErrorCurves, LossCurve, _error_panel
 
@@ -74,22 +75,16 @@ def _names(h) -> list[str]:
     return [str(n) for n in h["models"]] if "models" in h else sorted({k.split("/")[0] for k in h.arrays if "/" in k})
 
 
-def _uniform_1d(h, *, max_peaks: int = 4, floor: float = 1e-3):
-    """(sorting order, period length, |DFT| of the exact solution, its peaks) of a uniform 1-D test grid, else
-    ``None``.  The peaks are the largest strict local maxima of |DFT(u)| among 1…n/2 above ``floor`` times the
-    largest (at most ``max_peaks``, sorted)."""
+def _uniform_1d(h, *, max_peaks: int = 4):
+    """(period length, DFT of the exact solution, its peaks) of a 1-D test grid (uniform and sorted:
+    :func:`simbias.problems.evaluation_points`), else ``None``.  The peaks: the ``max_peaks`` largest of
+    :func:`simbias.problems.solution_peaks`, sorted."""
     if h["x_test"].shape[1] != 1:
         return None
-    x = h["x_test"][:, 0]
-    order = np.argsort(x)
-    dx = np.diff(x[order])
-    if not (len(dx) and np.allclose(dx, dx[0], rtol=1e-3)):
-        return None
-    uh = np.fft.rfft(h["u_test"][order])
-    mag = np.abs(uh)
-    idx = [k for k in range(1, len(mag) - 1) if mag[k] > mag[k - 1] and mag[k] >= mag[k + 1] and mag[k] > floor * mag.max()]
-    peaks = np.array(sorted(sorted(idx, key=lambda k: -mag[k])[:max_peaks]), dtype=int)
-    return order, (x.max() - x.min()) * len(x) / max(len(x) - 1, 1), uh, peaks
+    x, uh = h["x_test"][:, 0], np.fft.rfft(h["u_test"])
+    idx = solution_peaks(h["u_test"]).numpy()
+    peaks = np.sort(idx[np.argsort(-np.abs(uh[idx]), kind="stable")[:max_peaks]])
+    return (x[-1] - x[0]) * len(x) / max(len(x) - 1, 1), uh, peaks
 
 
 def _error_curves(h, **_):
@@ -102,12 +97,11 @@ def _solution_1d(h, **_):
     if h["x_test"].shape[1] != 1:
         return None
     x, u = h["x_test"][:, 0], h["u_test"]
-    o = np.argsort(x)
-    top, bottom = [Line(x[o], u[o], label="exact", kw={"color": "0.6", "lw": 3})], []
+    top, bottom = [Line(x, u, label="exact", kw={"color": "0.6", "lw": 3})], []
     for i, n in enumerate(_names(h)):
         pred = h[f"{n}/output_test"][-1]
-        top.append(Line(x[o], pred[o], label=n, kw={"color": f"C{i}", "lw": 1}))
-        bottom.append(Line(x[o], np.abs(pred - u)[o] + 1e-12, label=n, kw={"color": f"C{i}", "lw": 0.8}))
+        top.append(Line(x, pred, label=n, kw={"color": f"C{i}", "lw": 1}))
+        bottom.append(Line(x, np.abs(pred - u) + 1e-12, label=n, kw={"color": f"C{i}", "lw": 0.8}))
     return LinePlot([Panel(top, {"title": f"Solutions at step {int(h['snapshot_steps'][-1])}"}),
                      Panel(bottom, {"yscale": "log", "xlabel": "x", "ylabel": "|h − u|"}, None)], ncols=1,
                     panel_size=(7.0, 3.0))
@@ -116,11 +110,11 @@ def _solution_1d(h, **_):
 def _spectrum_1d(h, **_):
     if (grid := _uniform_1d(h)) is None:
         return None
-    (o, length, uh, peaks), n = grid, len(h["u_test"])
+    (length, uh, peaks), n = grid, len(h["u_test"])
     keep = min(len(uh), max(40, 4 * int(peaks.max(initial=10))))
     w = 2 * np.pi * np.arange(keep) / length
     lines = [Line(w, np.abs(uh[:keep]) / n + 1e-12, label="exact", kw={"color": "k", "lw": 1.5})]
-    lines += [Line(w, np.abs(np.fft.rfft(h[f"{m}/output_test"][-1][o]))[:keep] / n + 1e-12, label=m,
+    lines += [Line(w, np.abs(np.fft.rfft(h[f"{m}/output_test"][-1]))[:keep] / n + 1e-12, label=m,
                    kw={"color": f"C{i}", "lw": 0.8}) for i, m in enumerate(_names(h))]
     return LinePlot([Panel(lines, {"yscale": "log", "xlabel": "angular frequency ω", "ylabel": "|DFT| / n",
                                    "title": "Spectra at the end of training"})], panel_size=(7.0, 3.8))
@@ -128,13 +122,13 @@ def _spectrum_1d(h, **_):
 
 def _peak_heatmaps(h, **_):
     grid, snap = _uniform_1d(h), h["snapshot_steps"]
-    if grid is None or len(snap) < 2 or not len(grid[3]):
+    if grid is None or len(snap) < 2 or not len(grid[2]):
         return None
-    o, length, uh, peaks = grid
-    uh = uh[peaks]
+    length, _, peaks = grid
     labels = [f"{2 * np.pi * k / length:.3g}" for k in peaks]
-    return FrequencyErrorHeatmap([(f"Δ_F: {m}", snap, np.abs(np.fft.rfft(h[f"{m}/output_test"][:, o], axis=1)[:, peaks] - uh)
-                                   / np.abs(uh), labels) for m in _names(h)], colorbar="Δ_F")
+    return FrequencyErrorHeatmap([(f"Δ_F: {m}", snap, iteration_peak_errors(h[f"{m}/output_test"], h["u_test"],
+                                                                             peaks=peaks)[1].numpy(), labels)
+                                  for m in _names(h)], colorbar="Δ_F")
 
 
 def _maps(h, errors: bool = False, **_):
@@ -151,11 +145,8 @@ def _maps(h, errors: bool = False, **_):
         maps = [(f"|h − u|: {n}", np.abs(v - u) + 1e-12) for n, v in maps[1:]]
         top = max(float(e.max()) for _, e in maps)
         imshow = {"cmap": "magma", "norm": LogNorm(vmin=max(top * 1e-5, 1e-12), vmax=top)}
-    images = []
-    for t, v in maps:
-        full = np.full(int(np.prod(shape)), np.nan)
-        full[h["test_grid_mask"].astype(bool)] = v
-        images.append((t, full.reshape(shape)))
+    mask = h["test_grid_mask"].astype(bool)  # the values back on the grid (row-major), NaN outside the domain
+    images = [(t, np.where(mask, v[np.cumsum(mask) - 1], np.nan).reshape(shape)) for t, v in maps]
     return ImageGrid(images, imshow={"origin": "lower", "extent": (lo[0], hi[0], lo[1], hi[1]), **imshow}, colorbar="",
                      ticks=True, panel_size=(3.8, 3.6), title=None if errors else "Solution")
 
