@@ -147,12 +147,10 @@ class SweepMetrics(LinePlot):
                 sel = [r for r in rows if combo is None or tuple(r.get(k, "") for k in others) == combo]
                 mean, lo, hi = np.array([_stats([_num(r.get(metric)) for r in sel if r.get(key, "") == x]) for x in xs]).T
                 label = None if combo is None else ", ".join(f"{k}={v}" for k, v in zip(others, combo))
-                kw = {"color": f"C{ci % 10}", "ms": 3}
-                if numeric:
-                    lines.append(Line(pos, mean, "o-", label, {**kw, "lw": 1.2}, band=(lo, hi)))
-                else:
-                    off = (ci - (len(combos) - 1) / 2) * 0.08 if split else 0.0
-                    lines.append(Line(pos + off, mean, "o", label, kw, yerr=[mean - lo, hi - mean]))
+                kw = {"color": f"C{ci % 10}", "ms": 3, **({"lw": 1.2} if numeric else {})}
+                off = (ci - (len(combos) - 1) / 2) * 0.08 if split and not numeric else 0.0  # categorical: side by side
+                lines.append(Line(pos + off, mean, "o-" if numeric else "o", label, kw, band=(lo, hi) if numeric else None,
+                                  yerr=None if numeric else [mean - lo, hi - mean]))
             vals = vals[np.isfinite(vals)]
             logy = {"yscale": "log"} if vals.size and np.all(vals > 0) and vals.max() / vals.min() > 100 else {}
             panels.append(Panel(lines, {**xprops, **logy, "title": metric, "xlabel": key}, {} if split and not panels else None))
