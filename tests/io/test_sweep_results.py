@@ -17,7 +17,8 @@ def _sweep(path, definition: str, columns, rows) -> SweepDir:
 
 def test_grid_then_zip_keys_and_rows_as_strings(tmp_path):
     definition = ('[sweep]\nname = "s"\nexperiment = "fprinciple"\nhash = "0123456789abcdef"\n'
-                  'grid = [["train.lr", [0.001, 0.01]]]\nzip = [["model.width", [8, 16]], ["problem.n_train", [32, 64]]]\n'
+                  'grid = [["train.lr", [0.001, 0.01]]]\n'
+                  'zip = [["model.width", [8, 16]], ["problem.n_train", [32, 64]]]\n'
                   "seeds = [0, 1]\n")
     cols = ["member_id", "train.lr", "model.width", "problem.n_train", "seed", "outcome", "final_loss"]
     rows = [{"member_id": f"m{i}", "train.lr": lr, "model.width": w, "problem.n_train": n, "seed": s,

@@ -49,7 +49,8 @@ def load_sweep_results(path: str | os.PathLike) -> dict[str, Any]:
     """
     p = Path(path)
     if not (p / SWEEP_FILE).exists():
-        raise InputError("DIR", f"{p} is not a sweep directory (no {SWEEP_FILE})", "give a directory written by simbias sweep")
+        raise InputError("DIR", f"{p} is not a sweep directory (no {SWEEP_FILE})",
+                         "give a directory written by simbias sweep")
     meta = read_spec_file(p / SWEEP_FILE).get("sweep", {})
     columns, rows = SweepDir(p).read_results()
     keys = [k for k, _ in meta.get("grid", [])] + [k for k, _ in meta.get("zip", [])]

@@ -40,7 +40,7 @@ def _num(s) -> float:
 
 
 def _metrics(columns: list[str], rows: list[dict[str, str]], keys: list[str]) -> dict[str, np.ndarray]:
-    """Numeric summary columns that vary across members (a column equal to an earlier one is skipped) → values."""
+    """Numeric summary columns that vary across members (skipping one equal to an earlier one) → finite values."""
     seen: dict[str, np.ndarray] = {}
     for c in (c for c in columns if c not in _NOT_METRICS and c not in keys):
         vals = np.array([_num(r.get(c)) for r in rows])
@@ -48,7 +48,7 @@ def _metrics(columns: list[str], rows: list[dict[str, str]], keys: list[str]) ->
         varies = finite.size and (np.unique(finite).size > 1 or finite.size < vals.size)
         if varies and not any(np.array_equal(vals, v, equal_nan=True) for v in seen.values()):
             seen[c] = vals
-    return dict(list(seen.items())[:_MAX_METRICS])
+    return {c: v[np.isfinite(v)] for c, v in list(seen.items())[:_MAX_METRICS]}
 
 
 def _order(values: list[str]) -> tuple[list[str], np.ndarray, bool]:
@@ -149,11 +149,11 @@ class SweepMetrics(LinePlot):
                 label = None if combo is None else ", ".join(f"{k}={v}" for k, v in zip(others, combo))
                 kw = {"color": f"C{ci % 10}", "ms": 3, **({"lw": 1.2} if numeric else {})}
                 off = (ci - (len(combos) - 1) / 2) * 0.08 if split and not numeric else 0.0  # categorical: side by side
-                lines.append(Line(pos + off, mean, "o-" if numeric else "o", label, kw, band=(lo, hi) if numeric else None,
-                                  yerr=None if numeric else [mean - lo, hi - mean]))
-            vals = vals[np.isfinite(vals)]
+                lines.append(Line(pos + off, mean, "o-" if numeric else "o", label, kw,
+                                  band=(lo, hi) if numeric else None, yerr=None if numeric else [mean - lo, hi - mean]))
             logy = {"yscale": "log"} if vals.size and np.all(vals > 0) and vals.max() / vals.min() > 100 else {}
-            panels.append(Panel(lines, {**xprops, **logy, "title": metric, "xlabel": key}, {} if split and not panels else None))
+            legend = {} if split and not panels else None  # one legend, on the first panel
+            panels.append(Panel(lines, {**xprops, **logy, "title": metric, "xlabel": key}, legend))
         n_seeds = len({r.get("seed") for r in rows})
         return cls(panels, ncols=min(4, len(metrics)), panel_size=(3.6, 2.8),
                    title=f"{sw['meta'].get('name', sw['path'].name)}: summary numbers against {key} "
@@ -268,12 +268,8 @@ figure{margin:0} img{max-width:100%} figcaption{font-size:12px;color:#555}
 pre{background:#f6f6f6;padding:1em;overflow:auto} .scroll{overflow:auto;max-height:40em}"""
 
 
-def _e(v) -> str:
-    return html.escape(str(v))
-
-
 def _page(path: Path, title: str, intro: str, sections: list[tuple[str, str]]) -> Path:
-    body = "".join(f"<h2>{_e(h)}</h2>{content}" for h, content in sections)
+    body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
     page = (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>simbias — {title}</title>\n<style>\n{_CSS}\n'
             f"</style></head><body>\n<h1>{title}</h1>\n<p>{intro}</p>\n{body}\n</body></html>\n")
     atomic_write_text(path / "report.html", page)
@@ -326,15 +322,15 @@ def build_report(path, *, figures: bool = True, manifest: dict | None = None) ->
     if manifest is not None:
         run["manifest"] = manifest
     figs = make_figures(run, p / "figures") if figures else sorted((p / "figures").glob("*.*"))
-    man = run["manifest"]
-    rows = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(json.dumps(v))}</code></td></tr>" for k, v in run["summary"].items())
-    intro = (f"experiment <code>{_e(run['spec'].get('experiment'))}</code> · outcome <b>{_e(man.get('outcome', '?'))}</b> · "
-             f"device {_e(man.get('device', '?'))} · seed {_e(man.get('seed', '?'))} · wall time "
-             f"{_e(man.get('wall_time_s', '?'))} s · spec hash <code>{_e(man.get('spec_hash', '?'))}</code>")
-    return _page(p, _e(run["spec"].get("description") or run["spec"].get("experiment", "run")), intro, [
+    man, e = run["manifest"], lambda v: html.escape(str(v))
+    rows = "".join(f"<tr><th>{e(k)}</th><td><code>{e(json.dumps(v))}</code></td></tr>" for k, v in run["summary"].items())
+    intro = (f"experiment <code>{e(run['spec'].get('experiment'))}</code> · outcome <b>{e(man.get('outcome', '?'))}</b> · "
+             f"device {e(man.get('device', '?'))} · seed {e(man.get('seed', '?'))} · wall time "
+             f"{e(man.get('wall_time_s', '?'))} s · spec hash <code>{e(man.get('spec_hash', '?'))}</code>")
+    return _page(p, e(run["spec"].get("description") or run["spec"].get("experiment", "run")), intro, [
         ("Headline numbers", f"<table>{rows}</table>"), ("Figures", _figures_html(figs, "(none)")),
-        ("Spec", f"<pre>{_e((p / 'spec.toml').read_text(encoding='utf-8'))}</pre>"),
-        ("Environment", f"<pre>{_e(json.dumps(man, indent=2))}</pre>")])
+        ("Spec", f"<pre>{e((p / 'spec.toml').read_text(encoding='utf-8'))}</pre>"),
+        ("Environment", f"<pre>{e(json.dumps(man, indent=2))}</pre>")])
 
 
 def build_sweep_report(path, *, figures: bool = True) -> Path:
@@ -363,13 +359,14 @@ def build_sweep_report(path, *, figures: bool = True) -> Path:
     p, meta, columns, rows = sw["path"], sw["meta"], sw["columns"], sw["rows"]
     figs = sweep_figures(p) if figures else sorted((p / "figures").glob("*.png"))
     counts = Counter(r.get("outcome", "?") for r in rows)
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e(r.get(c, '') or '')}</td>" for c in columns) + "</tr>" for r in rows[:500])
+    e = html.escape
+    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(r.get(c, '') or '')}</td>" for c in columns) + "</tr>" for r in rows[:500])
     more = f"<p>… {len(rows) - 500} more rows in results.csv</p>" if len(rows) > 500 else ""
-    intro = (f"experiment <code>{_e(meta.get('experiment', '?'))}</code> · {len(rows)} members "
-             f"({', '.join(f'{v} {_e(k)}' for k, v in sorted(counts.items()))}) · sweep hash "
-             f"<code>{_e(meta.get('hash', '?'))}</code> · one run directory per member under <code>members/</code>")
-    return _page(p, _e(f"sweep {meta.get('name', p.name)}"), intro, [
+    intro = (f"experiment <code>{e(str(meta.get('experiment', '?')))}</code> · {len(rows)} members "
+             f"({', '.join(f'{v} {e(k)}' for k, v in sorted(counts.items()))}) · sweep hash "
+             f"<code>{e(str(meta.get('hash', '?')))}</code> · one run directory per member under <code>members/</code>")
+    return _page(p, e(f"sweep {meta.get('name', p.name)}"), intro, [
         ("Figures", _figures_html(figs, "(none: nothing varies, or no member finished)")),
         ("results.csv", f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>{more}'),
-        ("Sweep", f"<pre>{_e((p / 'sweep.toml').read_text(encoding='utf-8'))}</pre>")])
+        ("Sweep", f"<pre>{e((p / 'sweep.toml').read_text(encoding='utf-8'))}</pre>")])
