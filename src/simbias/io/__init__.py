@@ -16,11 +16,13 @@ from ._sweepdir import SweepDir as SweepDir
 from ._sweepdir import flatten_summary as flatten_summary
 from ._sweepdir import format_cell as format_cell
 from ._sweepdir import read_csv as read_csv
+from ._sweepresults import load_sweep_results as load_sweep_results
 
 __all__ = [
     "RunDir",
     "SweepDir",
     "load_run",
+    "load_sweep_results",
     "spec_hash",
     "atomic_write_bytes",
     "atomic_write_text",

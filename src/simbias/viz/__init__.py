@@ -17,8 +17,7 @@ from ._display import FIGURES, Display, DisplayGrid, FigureSet, FrequencyErrorHe
 from ._shared import FitSnapshots, FrequencyErrorCurves, LossCurve, TrainingAnimation
 from ._condensation import CosineSimilarityMaps, NeuronFeatures, PhaseMap
 from ._report import SweepMetrics, build_report, build_sweep_report, displays, make_figures, sweep_figures
-from . import _fprinciple, _pde  # noqa: F401  (register the figures of their kinds)
-from . import _fourier_image, _spectral_bias  # noqa: F401,E402  (figures of fourier-image, spectral-bias)
+from . import _fprinciple, _pde, _fourier_image, _spectral_bias  # noqa: F401  (register the figures of their kinds)
 
 __all__ = ["Display", "Line", "Panel", "LinePlot", "ImageGrid", "FrequencyErrorHeatmap", "DisplayGrid",
            "LossCurve", "FrequencyErrorCurves", "FitSnapshots", "TrainingAnimation", "NeuronFeatures",

@@ -28,6 +28,8 @@ matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..io import atomic_write_bytes, load_run  # noqa: E402
+
 __all__ = ["Display", "Line", "Panel", "LinePlot", "ImageGrid", "FrequencyErrorHeatmap", "DisplayGrid",
            "FigureSet", "FIGURES", "plt"]
 
@@ -38,8 +40,6 @@ _STYLE = {"axes.titlesize": 9, "figure.titlesize": 10, "legend.fontsize": 7, "le
 def _as_run(run) -> dict[str, Any]:
     """A loaded run from a run directory path, a ``load_run`` dict or an object with the attributes."""
     if isinstance(run, (str, os.PathLike)):
-        from ..io import load_run
-
         return load_run(run)
     if isinstance(run, Mapping):
         return {"spec": {}, "summary": {}, **run}
@@ -55,9 +55,8 @@ def _grid_axes(ax, rows: int, cols: int, size: tuple[float, float]) -> tuple[np.
         if (spec := ax.get_subplotspec()) is None:
             raise ValueError(f"this display draws {rows}×{cols} panels: give a grid of Axes or one made by "
                              "plt.subplots / fig.add_subplot (an Axes from add_axes cannot be split)")
-        fig, gs = ax.figure, spec.subgridspec(rows, cols)
         ax.remove()
-        return np.array([[fig.add_subplot(gs[i, j]) for j in range(cols)] for i in range(rows)]), False
+        return spec.subgridspec(rows, cols).subplots(squeeze=False), False
     axes = np.asarray(ax, dtype=object).ravel()
     if axes.size != rows * cols:
         raise ValueError(f"this display draws {rows * cols} panel(s); got {axes.size} Axes")
@@ -136,9 +135,6 @@ class Display:
         r = _as_run(run)
         return cls.from_history(r["history"], spec=r["spec"], summary=r["summary"], **kw)
 
-    def _draw(self, axes: np.ndarray, **kw) -> None:
-        raise NotImplementedError
-
     def plot(self, ax=None, **kw):
         """Draw into ``ax`` (one Axes, a grid of Axes, or ``None`` for a new figure); return ``self``.
 
@@ -184,8 +180,6 @@ class Display:
         pathlib.Path
             ``path``.
         """
-        from ..io import atomic_write_bytes
-
         if not hasattr(self, "figure_"):
             self.plot()
         buf = io.BytesIO()

@@ -18,12 +18,11 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import InputError
-from ..io import SweepDir, atomic_write_text, load_run, read_spec_file, remove_stale_temporaries
+from ..io import atomic_write_text, load_run, load_sweep_results, remove_stale_temporaries
 from ._display import FIGURES, Display, Line, LinePlot, Panel, _as_run, plt
 
 __all__ = ["SweepMetrics", "displays", "make_figures", "sweep_figures", "build_report", "build_sweep_report"]
@@ -33,19 +32,6 @@ _MAX_LINES = 8
 _MAX_METRICS = 16
 
 
-def _load_sweep(path) -> dict[str, Any]:
-    """``{"path", "meta", "columns", "rows", "keys"}`` of a sweep directory (a loaded one passes through)."""
-    if not isinstance(path, (str, os.PathLike)):
-        return path
-    p = Path(path)
-    if not (p / "sweep.toml").exists():
-        raise InputError("DIR", f"{p} is not a sweep directory (no sweep.toml)", "give a directory written by simbias sweep")
-    meta = read_spec_file(p / "sweep.toml").get("sweep", {})
-    columns, rows = SweepDir(p).read_results()
-    keys = [k for k, _ in meta.get("grid", [])] + [k for k, _ in meta.get("zip", [])]
-    return {"path": p, "meta": meta, "columns": columns, "rows": rows, "keys": keys}
-
-
 def _num(s) -> float:
     try:
         return float(s)
@@ -53,26 +39,25 @@ def _num(s) -> float:
         return math.nan
 
 
-def _metrics(columns: list[str], rows: list[dict[str, str]], keys: list[str]) -> list[str]:
-    """Numeric summary columns that vary across members (a column equal to an earlier one is skipped)."""
+def _metrics(columns: list[str], rows: list[dict[str, str]], keys: list[str]) -> dict[str, np.ndarray]:
+    """Numeric summary columns that vary across members (skipping one equal to an earlier one) → finite values."""
     seen: dict[str, np.ndarray] = {}
-    for c in columns:
-        if c in _NOT_METRICS or c in keys:
-            continue
-        vals = np.array([_num(r.get(c, "")) for r in rows])
+    for c in (c for c in columns if c not in _NOT_METRICS and c not in keys):
+        vals = np.array([_num(r.get(c)) for r in rows])
         finite = vals[np.isfinite(vals)]
-        if not finite.size or (np.unique(finite).size == 1 and finite.size == vals.size):
-            continue
-        if not any(np.array_equal(vals, v, equal_nan=True) for v in seen.values()):
+        varies = finite.size and (np.unique(finite).size > 1 or finite.size < vals.size)
+        if varies and not any(np.array_equal(vals, v, equal_nan=True) for v in seen.values()):
             seen[c] = vals
-    return list(seen)[:_MAX_METRICS]
+    return {c: v[np.isfinite(v)] for c, v in list(seen.items())[:_MAX_METRICS]}
 
 
-def _order(values: list[str]) -> tuple[list[str], bool]:
+def _order(values: list[str]) -> tuple[list[str], np.ndarray, bool]:
+    """The distinct values (sorted when all are numbers), their x positions, and whether they are numbers."""
     distinct = list(dict.fromkeys(values))
     nums = [_num(v) for v in distinct]
-    numeric = all(math.isfinite(x) for x in nums)
-    return ([v for _, v in sorted(zip(nums, distinct))] if numeric else distinct), numeric
+    if all(math.isfinite(x) for x in nums):
+        return [v for _, v in sorted(zip(nums, distinct))], np.array(sorted(nums), dtype=float), True
+    return distinct, np.arange(len(distinct), dtype=float), False
 
 
 def _safe_name(key: str) -> str:
@@ -139,41 +124,36 @@ class SweepMetrics(LinePlot):
         simbias.InputError
             A path without ``sweep.toml``.
         """
-        sw = _load_sweep(sweep)
+        sw = sweep if isinstance(sweep, Mapping) else load_sweep_results(sweep)
         keys = [k for k in sw["keys"] if k != "seed"]
         rows = [r for r in sw["rows"] if r.get("outcome") in ("completed", "diverged")]
-        metrics = _metrics(sw["columns"], rows, keys) if rows else []
-        xs, numeric = _order([r.get(key, "") for r in rows])
+        metrics = _metrics(sw["columns"], rows, keys)
+        xs, pos, numeric = _order([r.get(key, "") for r in rows])
         if not metrics or (len(xs) < 2 and len(keys) > 1):
             return None
         others = [k for k in keys if k != key]
         combos = list(dict.fromkeys(tuple(r.get(k, "") for k in others) for r in rows))
         split = 1 < len(combos) <= _MAX_LINES
-        pos = np.array([_num(x) for x in xs] if numeric else range(len(xs)), dtype=float)
+        xprops: dict[str, Any] = {"xticks": pos, "xticklabels": xs}
+        if numeric and np.all(pos > 0) and pos.max() / pos.min() > 30:
+            xprops = {"xscale": "log", "xlim": (pos.min() / 1.3, pos.max() * 1.3)}
+        elif numeric and pos.max() > pos.min():
+            pad = 0.05 * (pos.max() - pos.min())
+            xprops = {"xlim": (pos.min() - pad, pos.max() + pad)}
         panels = []
-        for metric in metrics:
+        for metric, vals in metrics.items():
             lines = []
             for ci, combo in enumerate(combos if split else [None]):
                 sel = [r for r in rows if combo is None or tuple(r.get(k, "") for k in others) == combo]
                 mean, lo, hi = np.array([_stats([_num(r.get(metric)) for r in sel if r.get(key, "") == x]) for x in xs]).T
                 label = None if combo is None else ", ".join(f"{k}={v}" for k, v in zip(others, combo))
-                kw = {"color": f"C{ci % 10}", "ms": 3}
-                if numeric:
-                    lines.append(Line(pos, mean, "o-", label, {**kw, "lw": 1.2}, band=(lo, hi)))
-                else:
-                    off = (ci - (len(combos) - 1) / 2) * 0.08 if split else 0.0
-                    lines.append(Line(pos + off, mean, "o", label, kw, yerr=[mean - lo, hi - mean]))
-            props: dict[str, Any] = {"xticks": pos, "xticklabels": xs}
-            if numeric and np.all(pos > 0) and pos.max() / pos.min() > 30:
-                props = {"xscale": "log", "xlim": (pos.min() / 1.3, pos.max() * 1.3)}
-            elif numeric and pos.max() > pos.min():
-                pad = 0.05 * (pos.max() - pos.min())
-                props = {"xlim": (pos.min() - pad, pos.max() + pad)}
-            vals = np.array([_num(r.get(metric)) for r in rows])
-            vals = vals[np.isfinite(vals)]
-            if vals.size and np.all(vals > 0) and vals.max() / vals.min() > 100:
-                props["yscale"] = "log"
-            panels.append(Panel(lines, {**props, "title": metric, "xlabel": key}, {} if split and not panels else None))
+                kw = {"color": f"C{ci % 10}", "ms": 3, **({"lw": 1.2} if numeric else {})}
+                off = (ci - (len(combos) - 1) / 2) * 0.08 if split and not numeric else 0.0  # categorical: side by side
+                lines.append(Line(pos + off, mean, "o-" if numeric else "o", label, kw,
+                                  band=(lo, hi) if numeric else None, yerr=None if numeric else [mean - lo, hi - mean]))
+            logy = {"yscale": "log"} if vals.size and np.all(vals > 0) and vals.max() / vals.min() > 100 else {}
+            legend = {} if split and not panels else None  # one legend, on the first panel
+            panels.append(Panel(lines, {**xprops, **logy, "title": metric, "xlabel": key}, legend))
         n_seeds = len({r.get("seed") for r in rows})
         return cls(panels, ncols=min(4, len(metrics)), panel_size=(3.6, 2.8),
                    title=f"{sw['meta'].get('name', sw['path'].name)}: summary numbers against {key} "
@@ -213,7 +193,7 @@ def displays(source) -> dict[str, Display]:
     >>> displays("runs/fprinciple-1d")["peak_error_heatmap.png"].plot()   # doctest: +SKIP
     """
     if isinstance(source, (str, os.PathLike)) and (Path(source) / "sweep.toml").exists():
-        sw = _load_sweep(source)
+        sw = load_sweep_results(source)
         made = {f"{_safe_name(k)}.png": SweepMetrics.from_sweep(sw, key=k) for k in sw["keys"] if k != "seed"}
         if any(r.get("outcome") in ("completed", "diverged") for r in sw["rows"]):
             fs = FIGURES.get(str(sw["meta"].get("experiment", "")))
@@ -226,29 +206,17 @@ def displays(source) -> dict[str, Display]:
     return {name: d for name, d in made.items() if d is not None}
 
 
-def _render(made: dict[str, Display], figdir: Path, dpi: int) -> list[Path]:
-    out = []
-    if made:
-        figdir.mkdir(parents=True, exist_ok=True)
-    for name, d in made.items():
-        try:
-            out.append(d.save(figdir / name, dpi=dpi))
-        finally:
-            if hasattr(d, "figure_"):
-                plt.close(d.figure_)
-    return out
-
-
-def make_figures(run, figdir: Path) -> list[Path]:
-    """Draw every figure of a run into ``figdir``.
+def make_figures(run, figdir: Path, *, dpi: int = 110) -> list[Path]:
+    """Draw every figure of a run (or of a sweep directory) into ``figdir``.
 
     Parameters
     ----------
     run : str, os.PathLike or dict
-        Run directory or loaded run, as for :func:`displays`.
+        Run directory or loaded run, or a sweep directory, as for :func:`displays`.
     figdir : str or os.PathLike
-        Folder to write to (created when there is a figure); PNGs at 110 dpi, figures closed
-        after writing.
+        Folder to write to (created when there is a figure); figures closed after writing.
+    dpi : int, default 110
+        Resolution of the PNGs.
 
     Returns
     -------
@@ -261,7 +229,16 @@ def make_figures(run, figdir: Path) -> list[Path]:
     >>> make_figures("runs/fprinciple-1d", Path("runs/fprinciple-1d/figures"))   # doctest: +SKIP
     [PosixPath('runs/fprinciple-1d/figures/fit_snapshots.png'), ...]
     """
-    return _render(displays(run), Path(figdir), 110)
+    made, figdir, out = displays(run), Path(figdir), []
+    if made:
+        figdir.mkdir(parents=True, exist_ok=True)
+    for name, d in made.items():
+        try:
+            out.append(d.save(figdir / name, dpi=dpi))
+        finally:
+            if hasattr(d, "figure_"):
+                plt.close(d.figure_)
+    return out
 
 
 def sweep_figures(path) -> list[Path]:
@@ -281,7 +258,7 @@ def sweep_figures(path) -> list[Path]:
     --------
     >>> sweep_figures("sweeps/condensation-1d")   # doctest: +SKIP
     """
-    return _render(displays(Path(path)), Path(path) / "figures", 90)
+    return make_figures(path, Path(path) / "figures", dpi=90)
 
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -333,17 +310,15 @@ def build_report(path, *, figures: bool = True, manifest: dict | None = None) ->
     Raises
     ------
     simbias.InputError
-        ``path`` is not a directory, or one of its files is damaged.
+        ``path`` is not a run directory, or one of its files is damaged.
 
     Examples
     --------
     >>> build_report("runs/fprinciple-1d")   # doctest: +SKIP
     """
-    p = Path(path)
-    if not p.is_dir():
-        raise InputError("DIR", f"{p} is not a directory", "give a run directory written by simbias run")
+    run = load_run(path)
+    p = run["path"]
     remove_stale_temporaries(p)
-    run = load_run(p)
     if manifest is not None:
         run["manifest"] = manifest
     figs = make_figures(run, p / "figures") if figures else sorted((p / "figures").glob("*.*"))
@@ -380,7 +355,7 @@ def build_sweep_report(path, *, figures: bool = True) -> Path:
     --------
     >>> build_sweep_report("sweeps/condensation-1d")   # doctest: +SKIP
     """
-    sw = _load_sweep(Path(path))
+    sw = load_sweep_results(path)
     p, meta, columns, rows = sw["path"], sw["meta"], sw["columns"], sw["rows"]
     figs = sweep_figures(p) if figures else sorted((p / "figures").glob("*.png"))
     counts = Counter(r.get("outcome", "?") for r in rows)
