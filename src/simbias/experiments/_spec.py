@@ -199,10 +199,8 @@ def _describe(tp) -> str:
     origin = get_origin(tp)
     if origin is Annotated:
         return _describe(get_args(tp)[0])
-    if origin is Literal:
-        return " | ".join(repr(a) for a in get_args(tp))
-    if origin in (Union, types.UnionType):
-        return " | ".join(_describe(a) for a in get_args(tp))
+    if origin in (Literal, Union, types.UnionType):  # the choices, or the types, one of which it is
+        return " | ".join(repr(a) if origin is Literal else _describe(a) for a in get_args(tp))
     if origin in (list, tuple):
         args = [a for a in get_args(tp) if a is not Ellipsis]
         return f"list of {_describe(args[0])}" if args else "list"
