@@ -567,12 +567,10 @@ def read_history_file(path: str | os.PathLike) -> History:
         raise
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            try:
-                with open(p, "rb") as fh:
-                    head = fh.read(2)
-            except OSError:
-                head = b""
-            if head[:1] == b"\x80":
+            head = b""
+            with contextlib.suppress(OSError), open(p, "rb") as fh:
+                head = fh.read(1)
+            if head == b"\x80":
                 raise _damaged(p, "it holds a pickled object, which simbias never loads (allow_pickle=False)") from None
             raise _damaged(p, "not an npz archive") from None
         raise _damaged(p, str(exc).splitlines()[0][:160]) from None
