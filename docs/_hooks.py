@@ -314,7 +314,7 @@ def _spec_rows(cls, default, prefix: str, rows: list[str], sections: list[tuple[
 
 def _spec_reference() -> str:
     from simbias.experiments import KINDS, list_presets
-    from simbias.experiments._spec import load_toml_text
+    from simbias.io import load_toml_text
 
     by_kind: dict[str, list[str]] = {}
     for name, (path, _desc) in list_presets().items():
@@ -344,7 +344,7 @@ def _spec_reference() -> str:
 
 def _preset_table() -> str:
     from simbias.experiments import list_presets
-    from simbias.experiments._spec import load_toml_text
+    from simbias.io import load_toml_text
 
     rows = []
     for name, (path, desc) in list_presets().items():

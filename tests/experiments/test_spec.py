@@ -3,7 +3,7 @@ import pytest
 from simbias.errors import InputError
 from simbias.experiments import (FPrincipleSpec, from_dict, list_presets, parse_value, resolve_spec,
                                  split_grid_values, to_dict, to_toml, valid_keys)
-from simbias.experiments._spec import load_toml_text
+from simbias.io import load_toml_text
 
 
 def test_round_trip_every_preset():
@@ -50,21 +50,6 @@ def test_grid_split_outside_brackets():
     assert split_grid_values('"max(x,0)",sin(x)') == ['"max(x,0)"', "sin(x)"]
     assert split_grid_values("'a,b', max(x,0) ,, [1,(2,3)]") == ["'a,b'", "max(x,0)", "[1,(2,3)]"]
     assert split_grid_values('"open, quote') == ['"open, quote']  # an unclosed quote runs to the end
-
-
-def test_nesting_cap_counts_brackets_outside_strings_and_comments():
-    from simbias.experiments._spec import MAX_NESTING, _nesting
-
-    assert _nesting("a = [[1], {b = [2]}]") == 3
-    assert _nesting('a = "[[[" # [[[[\nb = [1]') == 1  # strings and comments do not nest
-    assert _nesting("a = '[[' \nb = \"\\\"[\"") == 0  # an escaped quote stays inside its string
-    assert _nesting("]]] [") == 1
-    deep = "[" * MAX_NESTING + "]" * MAX_NESTING
-    assert parse_value(deep) == load_toml_text(f"v = {deep}", "f.toml")["v"]
-    with pytest.raises(InputError, match=r"^model\.widths: the value nests lists more than 64 deep"):
-        parse_value("[" + deep + "]", name="model.widths")
-    with pytest.raises(InputError, match=r"^f\.toml: nests lists or tables more than 64 deep"):
-        load_toml_text("v = [" + deep + "]", "f.toml")
 
 
 def test_none_round_trips_and_partial_sections_keep_the_kinds_defaults():

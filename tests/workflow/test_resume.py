@@ -21,7 +21,7 @@ import torch
 
 from simbias.cli import main
 from simbias.experiments import resolve_spec, run
-from simbias.experiments._resume import checkpoint_interval
+from simbias.io import checkpoint_interval
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # 600 steps, a checkpoint every 100: long enough to be killed between checkpoints, short to test
@@ -190,7 +190,7 @@ def _two_job_plan():
 def test_plan_of_two_jobs_resumes_bitwise_from_every_kind_of_state(tmp_path, kill_at):
     """Killed inside job a, at the job boundary, and inside job b (mini-batches): the same history."""
     from simbias.experiments._kind import train_plan
-    from simbias.experiments._resume import load_state, save_state
+    from simbias.io import load_state, save_state
 
     ref = train_plan(_two_job_plan()).to_npz_dict()
     path = tmp_path / "ckpt.pt"

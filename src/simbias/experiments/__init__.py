@@ -16,7 +16,8 @@ from ._kind import (Fit, Kind, Plan, get_kind, load_entry_points, load_plugin, l
 from ._registry import EXPERIMENTS, KINDS, BaseSpec, Result, configs_dir, list_presets, resolve_spec
 from ._preflight import preflight
 from ._run import run
-from ._spec import Check, above, at_least, from_dict, parse_value, split_grid_values, to_dict, to_toml, valid_keys, within
+from ._spec import Check, above, at_least, from_dict, split_grid_values, to_dict, valid_keys, within
+from ..io import parse_value, to_toml  # moved to io; kept importable from here
 from ._sweep import (BACKENDS, ENGINES, Sweep, SweepResult, expand, load_sweep, make_sweep, plan, run_members, run_sweep,
                      static_key_of)
 from ._condensation import Condensation1DSpec, InitialCondensationSpec

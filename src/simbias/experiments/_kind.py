@@ -266,7 +266,7 @@ def train_plan(plan: Plan, *, progress: bool = False, on_record=None, **engine) 
     **engine
         Passed on to the training loop: ``checkpoint_every``/``on_checkpoint``/``resume``
         (checkpoints of the plan's state and a bit-for-bit resume from one; a job with a
-        trainer of its own restarts from its beginning, see :mod:`simbias.experiments._resume`).
+        trainer of its own restarts from its beginning, see :mod:`simbias.io._checkpoint`).
 
     Returns
     -------
@@ -366,7 +366,7 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     trains each plan as :func:`train_plan` does (its own same-key jobs still together);
     ``on_step(k)`` reports ``k`` member-steps of progress.
 
-    With ``checkpoint_every`` the state of the whole (:mod:`simbias.experiments._resume`: the
+    With ``checkpoint_every`` the state of the whole (:mod:`simbias.io._checkpoint`: the
     group index, the running group's :class:`~simbias.train.Checkpoint`, the finished jobs'
     histories, which plans diverged, the RNG states) goes to ``on_checkpoint(state)`` every
     ``checkpoint_every`` steps of a group and after each group; ``resume=state`` continues from
@@ -403,7 +403,7 @@ def train_plans(plans: Sequence[Plan], *, on_step: Callable[[int], None] | None 
     >>> [h.diverged for h in histories]
     [False, False]
     """
-    from . import _resume as R
+    from .. import io as R
 
     plans, saving = list(plans), on_checkpoint is not None and bool(checkpoint_every)
     all_fits = [f for p in plans for f in p.fits]

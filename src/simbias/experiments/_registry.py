@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from ..errors import InputError
+from ..io import load_toml_text, read_spec_text
 from ..results import History
-from ._spec import apply_override, from_dict, load_toml_text, within
+from ._spec import apply_override, from_dict, within
 
 __all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
            "resolve_spec", "spec_class", "spec_from"]
@@ -151,24 +152,6 @@ def list_presets() -> dict[str, tuple[Path, str]]:
     files = sorted((p for p in d.iterdir() if p.name.endswith(".toml") and p.is_file()), key=lambda p: p.name) \
         if d.is_dir() else []
     return {p.name[:-len(".toml")]: (p, str(_load_preset(p).get("description", ""))) for p in files}
-
-
-def read_spec_text(p: Path) -> str:
-    """The text of the spec file ``p``; a missing file, a directory, or bytes that are not UTF-8
-    raise :class:`InputError` naming the file."""
-    if p.is_dir():
-        raise InputError(str(p), "is a directory, not a spec file", "give a TOML file (or a preset name)")
-    if not p.exists():
-        raise InputError("NAME|FILE", f"{p} does not exist", "give a preset name (simbias list) or a TOML file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(str(p), f"cannot be read ({exc.strerror or exc})", "check the file's permissions") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(str(p), "is not UTF-8 TOML (binary or another encoding such as UTF-16)",
-                         "save the spec as UTF-8 text") from None
 
 
 def _load_source(name_or_file: str) -> tuple[dict[str, Any], str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -11,13 +9,13 @@ from typing import Any, Callable
 import torch
 
 from ..errors import InputError
-from ..io import RunDir, environment_info, spec_hash
+from ..io import RunDir, checkpointing, claimed, manifest_head, now, spec_hash, to_toml
 from ._kind import Kind, Plan, get_kind, train_plan
 from ._preflight import preflight
 from ._registry import Result
-from ._spec import to_dict, to_toml
+from ._spec import to_dict
 
-__all__ = ["run", "check_device", "result_of", "checkpointing", "claimed", "manifest_head", "now"]
+__all__ = ["run", "check_device", "result_of"]
 
 
 def check_device(device: str) -> str:
@@ -27,9 +25,6 @@ def check_device(device: str) -> str:
     if device != "cpu" and not torch.cuda.is_available():
         raise InputError("--device", f"{device} requested but CUDA is not available here", "use --device cpu")
     return device
-
-
-CHECKPOINT = "checkpoint.pt"
 
 
 def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: bool = False,
@@ -113,7 +108,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         ckpt = {}
         if rd is not None:
             rd.write_spec(to_toml(data))
-            ckpt = checkpointing(rd.path / CHECKPOINT, plan.fits, checkpoint_every, resume, spec_hash=h)
+            ckpt = checkpointing(rd.checkpoint, plan.fits, checkpoint_every, resume, spec_hash=h)
         manifest = manifest_head(spec, h, device, now())
         t0 = time.perf_counter()
         result = result_of(kind, spec, plan, train_plan(plan, progress=progress, on_record=on_record, **ckpt))
@@ -123,7 +118,7 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if rd is not None:  # a diverged run still writes what it recorded
             rd.write_history(result.history)
             rd.write_summary(result.summary if error is None else {**result.summary, "diverged_step": error.step})
-            (rd.path / CHECKPOINT).unlink(missing_ok=True)  # the finished files say everything now
+            rd.checkpoint.unlink(missing_ok=True)  # the finished files say everything now
             if error is not None:
                 manifest.update(outcome="diverged", diverged_step=error.step, wall_time_s=time.perf_counter() - t0)
             elif finalize is not None:
@@ -132,35 +127,6 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if error is not None:
             raise error
         return result, rd
-
-
-@contextlib.contextmanager
-def claimed(folder, *claim_args, **claim_kwargs):
-    """``folder`` (a :class:`~simbias.io.RunDir` or :class:`~simbias.io.SweepDir`; ``None``: nothing)
-    claimed for the block; an :class:`InputError` raised in it rolls the claim back (so the corrected
-    rerun into the same folder works), and the claim is released at the end."""
-    if folder is None:
-        yield None
-        return
-    folder.claim(*claim_args, **claim_kwargs)
-    try:
-        yield folder
-    except InputError:
-        folder.rollback()
-        raise
-    finally:
-        folder.release()
-
-
-def manifest_head(spec, h: str, device: str, started: str) -> dict[str, Any]:
-    """The first keys of a run's (or a sweep member's) ``manifest.json``."""
-    return {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
-            "dtype": getattr(spec, "dtype", None), "started": started, **environment_info()}
-
-
-def now() -> str:
-    """The current UTC time as an ISO string (seconds), as manifests record it."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
@@ -175,20 +141,3 @@ def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
         return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
     return Result(history, summary, kind.headline(spec, summary))
 
-
-def checkpointing(path: str | Path, fits, every, resume: bool, **tag: Any) -> dict[str, Any]:
-    """The ``train_plan``/``train_plans`` keywords that checkpoint ``fits`` into ``path`` every
-    ``every`` steps (:func:`~simbias.experiments._resume.checkpoint_interval`), each state tagged
-    with ``tag`` (a run's ``spec_hash``, a sweep task's ``task``); ``resume``: continue from
-    ``path`` when it exists (its tag must match), else a stale file there is removed."""
-    from ._resume import checkpoint_interval, load_state, save_state
-
-    kw: dict[str, Any] = {}
-    if resume and Path(path).exists():
-        kw["resume"] = load_state(path, **tag)
-    else:
-        Path(path).unlink(missing_ok=True)  # a fresh start never continues from an older try
-    n = checkpoint_interval(every, max((f.steps for f in fits), default=0))
-    if n is not None:
-        kw.update(checkpoint_every=n, on_checkpoint=lambda state: save_state(path, {**tag, **state}))
-    return kw

@@ -3,11 +3,11 @@
 A spec is a tree of frozen dataclasses whose field names equal the constructor arguments they
 feed, so the dotted key ``model.widths`` is the ``widths=`` of the model.  :func:`from_dict`
 checks every key and type and raises :class:`~simbias.errors.InputError` naming the dotted key,
-what came and what is valid; :func:`to_dict` and :func:`to_toml` round-trip exactly (``None``
-values are omitted, since TOML has no null).
+what came and what is valid; :func:`to_dict` and :func:`simbias.io.to_toml` round-trip exactly
+(``None`` values are omitted, since TOML has no null).
 
 ``--set key=value`` reads ``value`` as a TOML value when it parses as one (``1e-3``, ``[200, 100]``,
-``true``, ``"text"``) and as a plain string otherwise (``sin(x)+0.5*sin(6*x)``).
+``true``, ``"text"``) and as a plain string otherwise (``sin(x)+0.5*sin(6*x)``): :func:`simbias.io.parse_value`.
 """
 
 from __future__ import annotations
@@ -15,23 +15,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 import math
 import re
 import types
-from itertools import accumulate
 from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin, get_type_hints
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 from ..errors import InputError
+from ..io import MAX_NESTING, parse_value
 
-__all__ = ["from_dict", "to_dict", "to_toml", "parse_value", "apply_override", "split_grid_values",
-           "valid_keys", "load_toml_text", "Check", "at_least", "above", "within", "Count", "Positive",
-           "NonNegative", "Points", "Interval", "check_fields"]
+__all__ = ["from_dict", "to_dict", "apply_override", "split_grid_values", "valid_keys", "Check", "at_least",
+           "above", "within", "Count", "Positive", "NonNegative", "Points", "Interval", "check_fields"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,10 +199,8 @@ def _describe(tp) -> str:
     origin = get_origin(tp)
     if origin is Annotated:
         return _describe(get_args(tp)[0])
-    if origin is Literal:
-        return " | ".join(repr(a) for a in get_args(tp))
-    if origin in (Union, types.UnionType):
-        return " | ".join(_describe(a) for a in get_args(tp))
+    if origin in (Literal, Union, types.UnionType):  # the choices, or the types, one of which it is
+        return " | ".join(repr(a) if origin is Literal else _describe(a) for a in get_args(tp))
     if origin in (list, tuple):
         args = [a for a in get_args(tp) if a is not Ellipsis]
         return f"list of {_describe(args[0])}" if args else "list"
@@ -361,94 +352,6 @@ def to_dict(spec) -> dict[str, Any]:
             v = [list(x) if isinstance(x, tuple) else x for x in v]
         out[f.name] = to_dict(v) if dataclasses.is_dataclass(v) else "none" if v is None else v
     return out
-
-
-def _toml_scalar(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v) if isinstance(v, float) else str(v)  # repr writes inf, -inf and nan as TOML does
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_scalar(x) for x in v) + "]"
-    raise TypeError(f"cannot write {v!r} to TOML")
-
-
-def to_toml(data: dict[str, Any]) -> str:
-    """Write a nested dict of scalars, lists and tables as TOML (top-level scalars first).
-
-    Parameters
-    ----------
-    data : dict
-        Nested dict of bools, ints, floats, strings, lists of them and dicts (tables), e.g. from
-        :func:`to_dict`; a nested dict becomes a ``[dotted.table]``.
-
-    Returns
-    -------
-    str
-        The TOML text (ends with a newline); ``tomllib.loads`` of it gives ``data`` back.
-
-    Examples
-    --------
-    >>> from simbias.experiments import to_toml
-    >>> print(to_toml({"seed": 1, "train": {"lr": 0.001, "optimizer": "adam"}}), end="")
-    seed = 1
-    <BLANKLINE>
-    [train]
-    lr = 0.001
-    optimizer = "adam"
-    """
-    return "\n".join(_toml_lines(data, "")).lstrip("\n") + "\n"
-
-
-def _toml_lines(table: dict[str, Any], path: str):
-    """The lines of ``table`` (its scalars under ``[path]``, then its nested tables)."""
-    scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
-    if path and scalars:
-        yield f"\n[{path}]"
-    yield from (f"{k} = {_toml_scalar(v)}" for k, v in scalars)
-    for k, v in table.items():
-        if isinstance(v, dict):
-            yield from _toml_lines(v, f"{path}.{k}" if path else k)
-
-
-MAX_NESTING = 64  # brackets/braces deep in a spec file or a --set value (TOML parsing recurses)
-
-
-# a string (a double-quoted one with its escapes, ended by its quote or the line's end) or a comment
-_NOT_NESTING = re.compile(r'"(?:\\[\s\S]|[^"\\\n])*"?|\'[^\'\n]*\'?|#[^\n]*')
-
-
-def _nesting(text: str) -> int:
-    """The deepest nesting of ``[`` and ``{`` outside quoted strings and comments (an upper bound
-    of what the TOML parser will recurse into)."""
-    steps = (1 if ch in "[{" else -1 for ch in _NOT_NESTING.sub("", text) if ch in "[{]}")
-    return max(accumulate(steps, lambda depth, step: max(0, depth + step), initial=0))
-
-
-def _loads(text: str, source: str, what: str, fix: str) -> dict[str, Any]:
-    if _nesting(text) > MAX_NESTING:
-        raise InputError(source, f"{what} more than {MAX_NESTING} deep", fix)
-    return tomllib.loads(text)  # the cap bounds the parser's recursion
-
-
-def load_toml_text(text: str, source: str) -> dict[str, Any]:
-    try:
-        return _loads(text, source, "nests lists or tables", "flatten the values")
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"is not valid TOML ({' '.join(str(exc).split())})", "check the file's syntax") from None
-
-
-def parse_value(text: str, *, name: str = "--set") -> Any:
-    """Read ``text`` as a TOML value when it parses as one, else keep it as a string.
-
-    A value nested more than ``MAX_NESTING`` deep raises :class:`InputError` naming ``name``.
-    """
-    try:
-        return _loads(f"v = {text}", name, "the value nests lists", "flatten the value")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:

@@ -52,13 +52,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import InputError, Outcome
-from ..io import SweepDir, spec_hash
+from ..io import (SweepDir, checkpointing, claimed, load_toml_text, manifest_head, now, parse_value, read_spec_text,
+                  spec_hash, to_toml)
 from ..results import History
 from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
 from ._preflight import estimate_bytes, preflight
-from ._registry import Result, _load_source, read_spec_text, spec_class, spec_from
-from ._run import check_device, checkpointing, claimed, manifest_head, now, result_of
-from ._spec import from_dict, load_toml_text, parse_value, set_dotted, split_grid_values, to_dict, to_toml, valid_keys
+from ._registry import Result, _load_source, spec_class, spec_from
+from ._run import check_device, result_of
+from ._spec import from_dict, set_dotted, split_grid_values, to_dict, valid_keys
 
 __all__ = ["Axis", "Sweep", "Member", "Task", "SweepResult", "make_sweep", "load_sweep", "expand", "plan",
            "run_sweep", "MemberResult", "run_members", "static_key_of", "ENGINES",

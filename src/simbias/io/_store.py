@@ -16,27 +16,31 @@ directory whose manifest says ``completed`` is complete.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
 import hashlib
 import io as _io
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from ..errors import InputError
 from ..results import History
+from ._toml import load_toml_text, read_spec_text
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "read_json", "RunDir", "load_run",
            "remove_stale_temporaries", "read_spec_file", "read_json_file", "read_history_file",
-           "environment_info", "spec_hash"]
+           "environment_info", "spec_hash", "claimed", "manifest_head", "now"]
 
-SPEC, MANIFEST, HISTORY, SUMMARY, FIGURES, REPORT = (
-    "spec.toml", "manifest.json", "history.npz", "summary.json", "figures", "report.html")
+SPEC, MANIFEST, HISTORY, SUMMARY, FIGURES, REPORT, CHECKPOINT = (
+    "spec.toml", "manifest.json", "history.npz", "summary.json", "figures", "report.html", "checkpoint.pt")
 LOCK = ".simbias.lock"
 
 
@@ -78,10 +82,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -110,14 +112,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _json_default(o: Any):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
 def _finite(o: Any):
     """JSON has no NaN/Inf: write them as null."""
     if isinstance(o, float) and not np.isfinite(o):
@@ -134,7 +128,8 @@ def _finite(o: Any):
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    atomic_write_text(path, json.dumps(_finite(data), indent=2, default=_json_default) + "\n")
+    # numpy values are plain ones after _finite; anything else is written as its text
+    atomic_write_text(path, json.dumps(_finite(data), indent=2, default=str) + "\n")
 
 
 def read_json(path: str | os.PathLike) -> Any:
@@ -150,6 +145,99 @@ def environment_info() -> dict[str, Any]:
         "simbias": __version__, "torch": torch.__version__, "numpy": np.__version__,
         "python": sys.version.split()[0], "platform": platform.platform(), "threads": torch.get_num_threads(),
     }
+
+
+def now() -> str:
+    """The current UTC time as an ISO string (seconds), as manifests record it.
+
+    Returns
+    -------
+    str
+        E.g. ``"2026-11-30T10:58:41+00:00"``.
+
+    Examples
+    --------
+    >>> from simbias.io import now
+    >>> now().endswith("+00:00")
+    True
+    """
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def manifest_head(spec: Any, h: str, device: str, started: str) -> dict[str, Any]:
+    """The first keys of a run's (or a sweep member's) ``manifest.json``.
+
+    Parameters
+    ----------
+    spec : object
+        The run's spec (its ``experiment``, ``seed`` and ``dtype`` are recorded).
+    h : str
+        The spec hash (:func:`spec_hash`).
+    device : str
+        The device the run trains on.
+    started : str
+        When it started (:func:`now`).
+
+    Returns
+    -------
+    dict
+        ``experiment``, ``spec_hash``, ``seed``, ``device``, ``dtype``, ``started`` and
+        :func:`environment_info`'s versions; the runner adds the outcome and wall time.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from simbias.io import manifest_head
+    >>> m = manifest_head(SimpleNamespace(experiment="fprinciple", seed=0), "ab12", "cpu", "now")
+    >>> m["experiment"], m["dtype"], "torch" in m
+    ('fprinciple', None, True)
+    """
+    return {"experiment": spec.experiment, "spec_hash": h, "seed": spec.seed, "device": device,
+            "dtype": getattr(spec, "dtype", None), "started": started, **environment_info()}
+
+
+@contextlib.contextmanager
+def claimed(folder: Any, *claim_args: Any, **claim_kwargs: Any) -> Iterator[Any]:
+    """``folder`` claimed for the block: an :class:`InputError` raised in it rolls the claim back.
+
+    The corrected rerun into the same folder then works; the claim is released at the end either way.
+
+    Parameters
+    ----------
+    folder : RunDir or SweepDir or None
+        What to claim (``None``: nothing, the block still runs).
+    *claim_args, **claim_kwargs
+        Passed to ``folder.claim`` (e.g. the spec hash).
+
+    Yields
+    ------
+    RunDir or SweepDir or None
+        ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from simbias.io import RunDir, claimed
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run"
+    >>> try:
+    ...     with claimed(RunDir(path), "ab12"):
+    ...         raise InputError("train.lr", "got -1", "use a positive number")
+    ... except InputError:
+    ...     pass
+    >>> path.exists()  # rolled back
+    False
+    """
+    if folder is None:
+        yield None
+        return
+    folder.claim(*claim_args, **claim_kwargs)
+    try:
+        yield folder
+    except InputError:
+        folder.rollback()
+        raise
+    finally:
+        folder.release()
 
 
 class RunDir:
@@ -189,25 +277,25 @@ class RunDir:
         """The ``figures/`` folder of the run."""
         return self.path / FIGURES
 
+    @property
+    def checkpoint(self) -> Path:
+        """The run's ``checkpoint.pt`` (written while it trains, removed once it has ended)."""
+        return self.path / CHECKPOINT
+
+    def _manifest(self) -> dict[str, Any]:
+        """``manifest.json`` (``{}``: none, or unreadable)."""
+        try:
+            return read_json(self.path / MANIFEST)
+        except (ValueError, OSError):
+            return {}
+
     def existing_hash(self) -> str | None:
         """The spec hash in ``manifest.json``, or ``None`` (no or unreadable manifest)."""
-        m = self.path / MANIFEST
-        if m.exists():
-            try:
-                return read_json(m).get("spec_hash")
-            except (json.JSONDecodeError, OSError):
-                return None
-        return None
+        return self._manifest().get("spec_hash")
 
     def is_complete(self, spec_hash: str) -> bool:
         """Whether the manifest records ``spec_hash`` with outcome ``completed`` or ``diverged``."""
-        m = self.path / MANIFEST
-        if not m.exists():
-            return False
-        try:
-            man = read_json(m)
-        except (json.JSONDecodeError, OSError):
-            return False
+        man = self._manifest()
         return man.get("spec_hash") == spec_hash and man.get("outcome") in ("completed", "diverged")
 
     def claim(self, spec_hash: str, *, flag: str = "--out") -> None:
@@ -244,17 +332,15 @@ class RunDir:
         except BaseException:
             self.release()
             if made_dir:
-                _remove_tree_quietly(top)
+                shutil.rmtree(top, ignore_errors=True)
             raise
 
     def release(self) -> None:
         """Give the claim up (remove this process's lock file); the files stay."""
         if getattr(self, "_locked", False):
             self._locked = False
-            try:
+            with contextlib.suppress(OSError):
                 (self.path / LOCK).unlink()  # unlink while still holding it (see _take_lock)
-            except OSError:
-                pass
             os.close(self._lock_fd)
 
     def rollback(self) -> None:
@@ -263,12 +349,10 @@ class RunDir:
         A directory this claim created is removed whole; in a directory that already held this
         same run nothing is removed (its files describe the same spec).
         """
-        if getattr(self, "_made_dir", False):
-            self.release()
-            _remove_tree_quietly(self._top)
-            self._made_dir = False
-        else:
-            self.release()
+        made, self._made_dir = getattr(self, "_made_dir", False), False
+        self.release()
+        if made:
+            shutil.rmtree(self._top, ignore_errors=True)
 
     def write_spec(self, toml_text: str) -> None:
         """Write ``spec.toml`` atomically."""
@@ -326,10 +410,9 @@ def _take_lock(lock: Path, flag: str) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            try:
+            holder = []
+            with contextlib.suppress(OSError):
                 holder = os.pread(fd, 64, 0).decode("utf-8", "replace").split()
-            except OSError:
-                holder = []
             os.close(fd)
             who = f" (pid {holder[0]})" if holder else ""
             raise InputError(flag, f"{lock.parent} is in use by another simbias process{who}",
@@ -349,24 +432,12 @@ def _take_lock(lock: Path, flag: str) -> int:
 
 def _has_contents(path: Path) -> bool:
     """Whether ``path`` holds anything but this process's lock and temporaries."""
-    for p in path.iterdir():
-        if p.name == LOCK:
-            continue
-        return True
-    return False
-
-
-def _remove_tree_quietly(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+    return any(p.name != LOCK for p in path.iterdir())
 
 
 def remove_stale_temporaries(path: str | os.PathLike) -> None:
     """Remove what interrupted atomic writes left in a run directory (``.*.tmp`` files and
     ``figures/.tmp-*`` folders and ``*.tmp.*`` figure files); never raises."""
-    import shutil
-
     p = Path(path)
     try:
         cands = list(p.glob(".*.tmp")) + list((p / FIGURES).glob(".*.tmp")) + list((p / FIGURES).glob("*.tmp.*"))
@@ -374,10 +445,8 @@ def remove_stale_temporaries(path: str | os.PathLike) -> None:
     except OSError:
         return
     for c in cands:
-        try:
+        with contextlib.suppress(OSError):
             c.unlink()
-        except OSError:
-            pass
     for d in dirs:
         pid = d.name[len(".tmp-"):]
         if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
@@ -396,16 +465,10 @@ def _alive(pid: int) -> bool:
 
 
 def _hash_of_spec_file(path: Path) -> str | None:
-
     try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return spec_hash(load_toml_text(read_spec_text(path), str(path)))
+    except InputError:
         return None
-    return spec_hash(data)
 
 
 def spec_hash(data: dict[str, Any]) -> str:
@@ -441,20 +504,38 @@ def _damaged(path: Path, why: str) -> InputError:
 
 
 def read_spec_file(path: str | os.PathLike) -> dict[str, Any]:
-    """A run's ``spec.toml`` as a dict; a damaged file raises :class:`InputError` naming it."""
+    """A run's ``spec.toml`` (or a sweep's ``sweep.toml``) as a dict.
+
+    The file was written by simbias, so what :func:`read_spec_text` and :func:`load_toml_text`
+    refuse is reported as a damaged file (an :class:`InputError` naming it, saying to rerun).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TOML file.
+
+    Returns
+    -------
+    dict
+        Its tables.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "spec.toml"
+    >>> _ = p.write_text("seed = 3", encoding="utf-8")
+    >>> read_spec_file(p)
+    {'seed': 3}
+    >>> _ = p.write_text("seed = [[[", encoding="utf-8")
+    >>> read_spec_file(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simbias.errors.InputError: ...spec.toml: is damaged or not written by simbias (not valid TOML ...
+    """
     try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover
-        import tomli as tomllib
-    p = Path(path)
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise _damaged(p, "not UTF-8 TOML") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _damaged(p, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise _damaged(p, "nested too deeply") from None
+        return load_toml_text(read_spec_text(path), str(path))
+    except InputError as exc:
+        raise _damaged(Path(path), exc.problem.removeprefix("is ")) from None
 
 
 def read_json_file(path: str | os.PathLike) -> dict[str, Any]:
@@ -486,12 +567,10 @@ def read_history_file(path: str | os.PathLike) -> History:
         raise
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            try:
-                with open(p, "rb") as fh:
-                    head = fh.read(2)
-            except OSError:
-                head = b""
-            if head[:1] == b"\x80":
+            head = b""
+            with contextlib.suppress(OSError), open(p, "rb") as fh:
+                head = fh.read(1)
+            if head == b"\x80":
                 raise _damaged(p, "it holds a pickled object, which simbias never loads (allow_pickle=False)") from None
             raise _damaged(p, "not an npz archive") from None
         raise _damaged(p, str(exc).splitlines()[0][:160]) from None
