@@ -31,6 +31,8 @@ from ._fourier import MultiScaleFourierNet as MultiScaleFourierNet
 from ._cnn import CNN as CNN
 from ._cnn import CNN_INITS as CNN_INITS
 from ._cnn import init_layer_ as init_layer_
+from ._architectures import ARCHITECTURES as ARCHITECTURES
+from ._architectures import make_net as make_net
 from ._init import INIT_ALIASES as INIT_ALIASES
 from ._init import INIT_SCHEMES as INIT_SCHEMES
 from ._init import InitScheme as InitScheme
@@ -56,6 +58,8 @@ __all__ = [
     "MultiScaleFourierNet",
     "CoordinateNet",
     "CNN",
+    "ARCHITECTURES",
+    "make_net",
     "DensePlan",
     "DenseLayer",
     "ACTIVATIONS",
