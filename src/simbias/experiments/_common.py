@@ -18,7 +18,7 @@ import torch
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
-from ..spectral import SCALES
+from ..spectral import SCALES, converged_steps
 from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_least
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
@@ -269,11 +269,3 @@ def build_record(r: RecordSpec, probes) -> train.Record:
     return train.Record(every=r.every, log_points=getattr(r, "log_points", None), snapshot_every=r.snapshot_every,
                         probes=probes)
 
-
-def converged_steps(steps: np.ndarray, errors: np.ndarray, threshold: float) -> tuple[list, list]:
-    """Per column of ``errors`` (records × peaks): the first recorded step with error < threshold,
-    and the first step from which it stays below until the end (``None`` when never)."""
-    below = (errors < threshold).T  # one row per column of errors
-    tail = [b.size if b.all() else int(np.argmin(b[::-1])) for b in below]  # records below at the end
-    first = [int(steps[np.argmax(b)]) if b.any() else None for b in below]
-    return first, [int(steps[b.size - n]) if n else None for b, n in zip(below, tail)]

@@ -34,9 +34,9 @@ from ..errors import InputError
 from ..results import History
 from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule, TrainSpec,
                       Variances, build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
-from ._fp_data import fit_alone, train_fit
+from ._fp_data import train_fit
 from ._fprinciple import fprinciple_summary, peak_fit
-from ._kind import Fit, Kind, Plan, register_kind
+from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Interval, Positive, at_least, within
 
@@ -287,7 +287,7 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
                 fits.append(train_fit(t, model, problem, record, stop_loss=t.stop_loss,
-                                      name=f"{key} depth {depth} repeat {rep}", trainer=fit_alone))
+                                      name=f"{key} depth {depth} repeat {rep}", trainer=train.fit_job))
                 jobs.append((key, rep, depth, lfr))
 
     def combine(hs: list[History]) -> History:
@@ -434,22 +434,13 @@ class PSOSpec(BaseSpec):
     record: RecordSpec = field(default_factory=lambda: RecordSpec(every=10, max_peaks=3))
 
 
-def _fit_counting(f: Fit, *, progress: bool = False, on_record=None) -> History:
-    """Train with a gradient-free optimiser and keep its number of loss evaluations in ``info``."""
-    opt = train.make_optimizer(f.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
-    history = train.fit(f.model, f.problem, opt, steps=f.steps, record=f.record, progress=progress,
-                        on_record=on_record)
-    history.info["loss_evaluations"] = int(opt.evaluations)
-    return history
-
-
 def _build_pso(spec: PSOSpec, device: str = "cpu") -> Plan:
     t, (f, seeds) = spec.train, peak_fit(spec, device)
     lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))  # None: a gradient optimiser, for comparison
     f.optimizer, f.lr = t.optimizer, t.lr or lr
     if fields is not None:  # built once here (the parameters stay as they are): bad settings fail before the claim
         f.options = {"optimizer_options": {"seed": seeds["optimizer"], **{k: getattr(t, k) for k in fields}}}
-        f.trainer = _fit_counting
+        f.trainer = train.fit_counting
         train.make_optimizer(t.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
     return Plan([f])
 

@@ -32,7 +32,7 @@ from .. import problems, train
 from ..errors import InputError
 from ._common import (MLPSpec, PositiveFloat, Scale, Schedule, TrainSpec, Variances, build_mlp, build_record,
                       seeds_for, torch_dtype)
-from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, fit_alone, train_fit
+from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, train_fit
 from ._fprinciple import band_summary
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
@@ -296,7 +296,7 @@ def _data_plan(spec, device: str, probes) -> Plan:
     common = [train.SupervisedLoss(loss)] + ([train.Accuracy()] if y.ndim == 1 or train.target_matrix(y).shape[1] > 1
                                              else [])
     fit = train_fit(spec.train, model, problem, build_record(r, tuple(common + own)), seed=seeds["batches"], loss=loss,
-                    trainer=fit_alone if loss == "cross_entropy" else None)
+                    trainer=train.fit_job if loss == "cross_entropy" else None)
     return Plan([fit], context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
 
 
@@ -310,12 +310,10 @@ def _fit_summary(history) -> dict:
 
 
 def _projection_probes(problem, r: ProjectionRecordSpec):
-    known = {"given": r.direction and list(r.direction), "data": (problem.info or {}).get("direction")}
-    source = next((k for k, v in known.items() if v is not None), "pc1")  # else the first principal component
-    pe = train.ProjectionError(direction=known.get(source), k_max=r.k_max, n_k=r.n_k, component=r.component,
-                               output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
-                               kind=r.error_kind)
-    return [pe, train.ProjectionSpectrum(pe)], {"direction": source, "component": r.component}
+    probes, source = train.projection_probes(problem, direction=r.direction, k_max=r.k_max, n_k=r.n_k,
+                                             component=r.component, output=r.output, max_peaks=r.max_peaks,
+                                             rel_floor=r.rel_floor, endpoints=r.endpoints, kind=r.error_kind)
+    return probes, {"direction": source, "component": r.component}
 
 
 def projection_summary(history, threshold: float) -> dict:
@@ -339,12 +337,8 @@ PROJECTION = register_kind(Kind(
 
 
 def _filtering_probes(problem, r: FilteringRecordSpec):
-    if r.deltas:
-        deltas, chosen = list(r.deltas), "given"
-    else:
-        y = train.target_matrix(problem.y_train, problem.n_classes, dtype=problem.x_train.dtype)
-        deltas, chosen = train.choose_deltas(problem.x_train, y, r.shares)[0], "energy shares"
-    return [train.FilterError(deltas, output=r.output, scale=r.scale)], {"deltas_from": chosen}
+    probe, chosen = train.filter_probe(problem, r.deltas, r.shares, output=r.output, scale=r.scale)
+    return [probe], {"deltas_from": chosen}
 
 
 def filtering_summary(history) -> dict:
