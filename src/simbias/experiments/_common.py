@@ -23,7 +23,7 @@ from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_lea
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
            "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Activation", "Variances", "Scale", "Schedule"]
+           "UnitInterval", "Optimizer", "Activation", "Variances", "Scale", "Schedule"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -32,6 +32,8 @@ UnitInterval = Annotated[float, Check(lambda v: 0 <= v < 1, "use a value in [0, 
 Activation = Annotated[str, Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")]
 Variances = Annotated[tuple[float, ...], Check(lambda v: all(d > 0 for d in v), "use positive values (δ: a variance)")]
 Scale = Annotated[str, Check(lambda v: v in SCALES, f"choose one of {', '.join(SCALES)}")]
+# a registry that grows (register_optimizer): the name is looked up when checked
+Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
 
 
 @dataclass(frozen=True)
@@ -154,30 +156,24 @@ class TrainSpec:
     2000
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 2000
     loss: Literal["mse", "mse+derivative"] = "mse"
     derivative_weight: NonNegative = 1.0
-    batch_size: int | None = None
-    momentum: float = 0.0
-    lr_decay: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
+    batch_size: Positive | None = None
+    momentum: UnitInterval = 0.0
+    lr_decay: UnitInterval = 0.0
 
 
 # train.* field -> its constraint; any train section with these fields is checked by check_train_settings
-_TRAIN_CHECKS = {"lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive, "steps": Positive,
-                 "lr_decay": UnitInterval}
+_TRAIN_CHECKS = {"optimizer": Optimizer, "lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive,
+                 "steps": Positive, "lr_decay": UnitInterval}
 
 
 def check_train_settings(t) -> None:
     """Validate the optimiser name, learning rate, step count, per-step decay and — where the section
     has them — momentum and batch size of a train section (NaN and ±inf are refused everywhere)."""
-    if t.optimizer not in train.OPTIMIZERS:  # a registry that grows (register_optimizer): checked when used
-        raise InputError("train.optimizer", f"unknown optimizer {t.optimizer!r}",
-                         f"choose one of {', '.join(train.OPTIMIZERS)}")
     for key, tp in _TRAIN_CHECKS.items():
         v, check = getattr(t, key, None), tp.__metadata__[0]
         if v is not None and not check.test(v):

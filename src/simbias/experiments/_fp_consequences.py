@@ -32,8 +32,8 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule, TrainSpec,
-                      Variances, build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
+from ._common import (Activation, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
+                      TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
 from ._fp_data import train_fit
 from ._fprinciple import fprinciple_summary, peak_fit
 from ._kind import Kind, Plan, register_kind
@@ -225,15 +225,12 @@ class DeepTrainSpec:
         SGD momentum (used only with ``optimizer = "sgd"``).
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 10000
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 10000
     stop_loss: PositiveFloat = 0.05
     repeats: Positive = 5
-    momentum: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
+    momentum: UnitInterval = 0.0
 
 
 @dataclass(frozen=True)
@@ -273,16 +270,14 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
     targets = {"target": p.target, **({"reference": p.reference_target} if p.reference_target.strip() else {})}
     snap_every = r.snapshot_every or max(1, t.steps // 50)
-    fits, jobs = [], []
+    fits, jobs, net = [], [], {k: getattr(m, k) for k in ("activation", "init", "init_t", "init_std")}
     for key, expr in targets.items():
         fn = problems.parse_expression(expr, dim=1, name="problem.target" if key == "target" else "problem.reference_target")
         problem = problems.make_regression(fn, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
         for rep in range(t.repeats):
             init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
-                net = MLPSpec(widths=(m.width,) * depth, activation=m.activation, init=m.init, init_t=m.init_t,
-                              init_std=m.init_std)
-                model = build_mlp(net, 1, 1, seed=init, dtype=dtype, device=device)
+                model = build_mlp(MLPSpec((m.width,) * depth, **net), 1, 1, seed=init, dtype=dtype, device=device)
                 lfr = key == "target" and rep == 0 and depth == max(m.depths)
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)

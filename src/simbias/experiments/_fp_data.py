@@ -18,9 +18,9 @@ import torch
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
-from ._common import Activation, PositiveFloat, Sizes, check_train_settings
+from ._common import Activation, Optimizer, PositiveFloat, Sizes, UnitInterval
 from ._kind import Fit
-from ._spec import Check, Points
+from ._spec import Check, Points, Positive
 
 __all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "build_data_problem", "build_net", "train_fit"]
 
@@ -157,17 +157,16 @@ class DataTrainSpec:
         Every learning rate is multiplied by ``1 − lr_decay`` after each step.
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 500
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 500
     loss: Literal["auto", "mse", "cross_entropy"] = "auto"
-    batch_size: int | None = None
-    momentum: float = 0.0
+    batch_size: Positive | None = None
+    momentum: UnitInterval = 0.0
     nesterov: bool = False
-    lr_decay: float = 0.0
+    lr_decay: UnitInterval = 0.0
 
     def validate(self):
-        check_train_settings(self)
         if self.nesterov and not self.momentum > 0:
             raise InputError("train.nesterov", "needs train.momentum > 0", "set train.momentum=0.9")
 
