@@ -39,7 +39,7 @@ from ._registry import BaseSpec
 from ._spec import Check, Positive, at_least
 
 __all__ = ["FP2DSpec", "ProjectionSpec", "FilteringSpec", "ImageSpec", "Record2DSpec", "ProjectionRecordSpec",
-           "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING", "band_summary"]
+           "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,9 +292,7 @@ def _data_plan(spec, device: str, probes) -> Plan:
     problem, loss = build_data_problem(spec.problem, spec.train.loss, seed=seeds["data"], dtype=dtype, device=device)
     own, ctx = probes(problem, r)
     model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
-    y = problem.y_train
-    common = [train.SupervisedLoss(loss)] + ([train.Accuracy()] if y.ndim == 1 or train.target_matrix(y).shape[1] > 1
-                                             else [])
+    common = [train.SupervisedLoss(loss)] + [train.Accuracy()] * (problem.y_train.ndim == 1 or problem.out_features > 1)
     fit = train_fit(spec.train, model, problem, build_record(r, tuple(common + own)), seed=seeds["batches"], loss=loss,
                     trainer=train.fit_job if loss == "cross_entropy" else None)
     return Plan([fit], context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
