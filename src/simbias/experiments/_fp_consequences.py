@@ -35,7 +35,7 @@ from ..results import History
 from ._common import (Activation, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
                       TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
 from ._fp_data import train_fit
-from ._fprinciple import fprinciple_summary, peak_fit
+from ._fprinciple import fprinciple_headline, fprinciple_summary, peak_fit
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Interval, Positive, at_least, within
@@ -447,9 +447,8 @@ def _summarize_pso(spec: PSOSpec, plan: Plan, history) -> dict:
 
 
 def _headline_pso(spec: PSOSpec, s: dict) -> list[str]:
-    return [f"{s['optimizer']}: peaks at ω ≈ {s['frequencies']} converged (Δ_F < {s['threshold']}) "
-            f"at steps {s['converged_step']}",
-            f"final train loss {s['final_train_loss']:.3e} after {s['loss_evaluations']} loss evaluations"]
+    peaks, loss = fprinciple_headline(spec, s)[:2]  # the 1-D lines, naming the optimiser and the evaluations
+    return [f"{s['optimizer']}: {peaks}", f"{loss} after {s['loss_evaluations']} loss evaluations"]
 
 
 FPRINCIPLE_PSO = register_kind(Kind(

@@ -33,7 +33,7 @@ from ..errors import InputError
 from ._common import (MLPSpec, PositiveFloat, Scale, Schedule, TrainSpec, Variances, build_mlp, build_record,
                       seeds_for, torch_dtype)
 from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, train_fit
-from ._fprinciple import band_summary
+from ._fprinciple import band_summary, fit_summary
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive, at_least
@@ -152,7 +152,7 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
 
 def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:
     mask, out, target = plan.context["train_mask"], history["output_test"][-1], history["y_test"][:, 0]
-    return {**band_summary(history, spec.record.threshold), "final_train_loss": float(history["train_loss"][-1]),
+    return {**band_summary(history, spec.record.threshold), **fit_summary(history),
             "test_error": float(np.mean((out - target) ** 2)),
             "held_out_error": float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None,
             "final_test_band_error": [float(e) for e in history["test_band_error"][-1]],
@@ -303,10 +303,6 @@ def _loss_line(s: dict) -> str:
     return f"final train loss {s['final_train_loss']:.3e}{acc}"
 
 
-def _fit_summary(history) -> dict:
-    return {f"final_{k}": float(history[k][-1]) for k in ("train_loss", "train_accuracy") if k in history}
-
-
 def _projection_probes(problem, r: ProjectionRecordSpec):
     probes, source = train.projection_probes(problem, direction=r.direction, k_max=r.k_max, n_k=r.n_k,
                                              component=r.component, output=r.output, max_peaks=r.max_peaks,
@@ -318,7 +314,7 @@ def projection_summary(history, threshold: float) -> dict:
     """F-Principle-format numbers of a ``projection_error`` history, with the final loss (and accuracy)."""
     out = band_summary(history, threshold, key="projection_error", freq_key="projection_frequencies",
                        final="final_peak_error") if "projection_error" in history else {"threshold": float(threshold)}
-    return {**out, **_fit_summary(history)}
+    return {**out, **fit_summary(history)}
 
 
 def _headline_projection(spec: ProjectionSpec, s: dict) -> list[str]:
@@ -348,7 +344,7 @@ def filtering_summary(history) -> dict:
         out = {"deltas": history["filter_deltas"], "low_energy_share": history["low_energy_share"], "e_low": lo[-1],
                "e_high": hi[-1], "initial_e_low": lo[0], "initial_e_high": hi[0], "low_below_high_fraction": below.mean(0)}
         out = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in out.items()}
-    return {**out, **_fit_summary(history)}
+    return {**out, **fit_summary(history)}
 
 
 def _headline_filtering(spec: FilteringSpec, s: dict) -> list[str]:
