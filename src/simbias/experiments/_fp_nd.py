@@ -125,17 +125,13 @@ class FP2DSpec(BaseSpec):
     record: Record2DSpec = field(default_factory=Record2DSpec)
 
 
-_HALF = {"columns": (0, 1), "rows": (1, 0), "none": (0, 0)}  # holdout -> (rows, columns) halved
-
-
 def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
     dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
     image = problems.default_image(p.size, source=p.source, dtype=torch.float64) if p.path is None else \
         problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64, max_pixels=p.max_pixels)
     ir = problems.image_to_regression(image, holdout=p.holdout, scale=p.scale, dtype=dtype)
     problem = ir.as_regression(name=p.path or f"default image ({p.source})").to(device=device)
-    shape = tuple(ir.shape)
-    tshape = tuple((n + 1) // 2 if half else n for n, half in zip(shape, _HALF[p.holdout]))
+    shape, tshape = tuple(ir.shape), ir.train_shape
     model = build_mlp(spec.model, 2, 1, seed=seeds["init"], dtype=dtype, device=device)
     probes = (train.TrainLoss(), train.BandError(tshape, r.n_bands, kind=r.error_kind),
               train.BandError(shape, r.n_bands, split="test", kind=r.error_kind), train.TestError(), train.Snapshots())
