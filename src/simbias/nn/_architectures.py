@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable
 
 import torch
 
@@ -14,18 +13,8 @@ from ._mlp import MLP
 __all__ = ["ARCHITECTURES", "make_net"]
 
 
-def _cnn(in_features: int, out_features: int, image_shape=None, *, key: str = "kind", **options) -> CNN:
-    if image_shape is None or len(image_shape) not in (2, 3):
-        raise InputError(key, "'cnn' needs image-shaped data but the inputs are plain vectors",
-                         f"use {key}='mlp', or a data set with an image shape")
-    return CNN(image_shape, out_features, **options)
-
-
-# name -> (builder(in_features, out_features, image_shape, key=..., **options), the class whose keywords it takes)
-ARCHITECTURES: dict[str, tuple[Callable[..., torch.nn.Module], type]] = {
-    "mlp": (lambda n_in, n_out, image_shape=None, *, key="kind", **kw: MLP(n_in, out_features=n_out, **kw), MLP),
-    "cnn": (_cnn, CNN),
-}
+# name -> class; a class is called as cls(in_features, out_features=..., **options), the CNN with its image shape
+ARCHITECTURES: dict[str, type[torch.nn.Module]] = {"mlp": MLP, "cnn": CNN}
 
 
 def make_net(kind: str, in_features: int, out_features: int, *, image_shape=None, key: str = "kind",
@@ -61,6 +50,11 @@ def make_net(kind: str, in_features: int, out_features: int, *, image_shape=None
     """
     if kind not in ARCHITECTURES:
         raise InputError(key, f"unknown architecture {kind!r}", f"choose one of {', '.join(ARCHITECTURES)}")
-    build, cls = ARCHITECTURES[kind]
-    params = inspect.signature(cls).parameters
-    return build(in_features, out_features, image_shape, key=key, **{k: v for k, v in options.items() if k in params})
+    cls = ARCHITECTURES[kind]
+    kw = {k: v for k, v in options.items() if k in inspect.signature(cls).parameters}
+    if cls is not CNN:
+        return cls(in_features, out_features=out_features, **kw)
+    if image_shape is None or len(image_shape) not in (2, 3):
+        raise InputError(key, "'cnn' needs image-shaped data but the inputs are plain vectors",
+                         f"use {key}='mlp', or a data set with an image shape")
+    return CNN(image_shape, out_features, **kw)
