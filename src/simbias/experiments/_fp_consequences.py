@@ -307,11 +307,6 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     return Plan(fits, combine=combine)
 
 
-def _median_steps(values: list[int], cap: int) -> int | None:
-    m = statistics.median(cap + 1 if s < 0 else s for s in values)  # a run that never got there counts as cap + 1
-    return None if m > cap else int(round(m))
-
-
 def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     m, t = spec.model, spec.train
     if "steps_to_loss_all" not in history:
@@ -320,13 +315,16 @@ def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     def per_depth(name, fn):
         return {str(d): fn(row) for d, row in zip(m.depths, history[name])}
 
+    def median(row) -> int | None:  # a run that never got there counts as train.steps + 1
+        mid = statistics.median(t.steps + 1 if s < 0 else s for s in row)
+        return None if mid > t.steps else int(round(mid))
+
     summary: dict = {
         "depths": list(m.depths), "width": m.width, "target_loss": float(t.stop_loss), "repeats": t.repeats,
-        "steps_to_loss": per_depth("steps_to_loss_all", lambda row: _median_steps(row, t.steps)),
+        "steps_to_loss": per_depth("steps_to_loss_all", median),
         "steps_to_loss_runs": per_depth("steps_to_loss_all", lambda row: [None if s < 0 else int(s) for s in row])}
     if "steps_to_loss_reference_all" in history:
-        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all",
-                                                       lambda row: _median_steps(row, t.steps))
+        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all", median)
     if "effective_lfr" in history:
         lfr = history["effective_lfr"]  # (snapshots, layers, deltas)
         summary.update(lfr_deltas=[float(d) for d in history["lfr_deltas"]],
