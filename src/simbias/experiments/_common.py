@@ -18,12 +18,12 @@ import torch
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
-from ..spectral import SCALES
+from ..spectral import SCALES, converged_steps
 from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_least
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
            "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
+           "UnitInterval", "Optimizer", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -34,6 +34,8 @@ Variances = Annotated[tuple[float, ...], Check(lambda v: all(d > 0 for d in v), 
 Scale = Annotated[str, Check(lambda v: v in SCALES, f"choose one of {', '.join(SCALES)}")]
 DistinctCounts = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >= 1 and len(set(v)) == len(v),
                                                   "give distinct positive integers, e.g. [5, 10]")]
+# a registry that grows (register_optimizer): the name is looked up when checked
+Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
 
 
 @dataclass(frozen=True)
@@ -156,30 +158,24 @@ class TrainSpec:
     2000
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 2000
     loss: Literal["mse", "mse+derivative"] = "mse"
     derivative_weight: NonNegative = 1.0
-    batch_size: int | None = None
-    momentum: float = 0.0
-    lr_decay: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
+    batch_size: Positive | None = None
+    momentum: UnitInterval = 0.0
+    lr_decay: UnitInterval = 0.0
 
 
 # train.* field -> its constraint; any train section with these fields is checked by check_train_settings
-_TRAIN_CHECKS = {"lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive, "steps": Positive,
-                 "lr_decay": UnitInterval}
+_TRAIN_CHECKS = {"optimizer": Optimizer, "lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive,
+                 "steps": Positive, "lr_decay": UnitInterval}
 
 
 def check_train_settings(t) -> None:
     """Validate the optimiser name, learning rate, step count, per-step decay and — where the section
     has them — momentum and batch size of a train section (NaN and ±inf are refused everywhere)."""
-    if t.optimizer not in train.OPTIMIZERS:  # a registry that grows (register_optimizer): checked when used
-        raise InputError("train.optimizer", f"unknown optimizer {t.optimizer!r}",
-                         f"choose one of {', '.join(train.OPTIMIZERS)}")
     for key, tp in _TRAIN_CHECKS.items():
         v, check = getattr(t, key, None), tp.__metadata__[0]
         if v is not None and not check.test(v):
@@ -271,11 +267,3 @@ def build_record(r: RecordSpec, probes) -> train.Record:
     return train.Record(every=r.every, log_points=getattr(r, "log_points", None), snapshot_every=r.snapshot_every,
                         probes=probes)
 
-
-def converged_steps(steps: np.ndarray, errors: np.ndarray, threshold: float) -> tuple[list, list]:
-    """Per column of ``errors`` (records × peaks): the first recorded step with error < threshold,
-    and the first step from which it stays below until the end (``None`` when never)."""
-    below = (errors < threshold).T  # one row per column of errors
-    tail = [b.size if b.all() else int(np.argmin(b[::-1])) for b in below]  # records below at the end
-    first = [int(steps[np.argmax(b)]) if b.any() else None for b in below]
-    return first, [int(steps[b.size - n]) if n else None for b, n in zip(below, tail)]

@@ -32,11 +32,11 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (Activation, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule, TrainSpec,
-                      Variances, build_mlp, build_record, check_train_settings, seeds_for, torch_dtype)
-from ._fp_data import fit_alone, train_fit
-from ._fprinciple import fprinciple_summary, peak_fit
-from ._kind import Fit, Kind, Plan, register_kind
+from ._common import (Activation, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
+                      TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
+from ._fp_data import train_fit
+from ._fprinciple import fprinciple_headline, fprinciple_summary, peak_fit
+from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Interval, Positive, at_least, within
 
@@ -225,15 +225,12 @@ class DeepTrainSpec:
         SGD momentum (used only with ``optimizer = "sgd"``).
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 10000
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 10000
     stop_loss: PositiveFloat = 0.05
     repeats: Positive = 5
-    momentum: float = 0.0
-
-    def validate(self):
-        check_train_settings(self)
+    momentum: UnitInterval = 0.0
 
 
 @dataclass(frozen=True)
@@ -273,21 +270,19 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     dtype, p, m, t, r = torch_dtype(spec.dtype), spec.problem, spec.model, spec.train, spec.record
     targets = {"target": p.target, **({"reference": p.reference_target} if p.reference_target.strip() else {})}
     snap_every = r.snapshot_every or max(1, t.steps // 50)
-    fits, jobs = [], []
+    fits, jobs, net = [], [], {k: getattr(m, k) for k in ("activation", "init", "init_t", "init_std")}
     for key, expr in targets.items():
         fn = problems.parse_expression(expr, dim=1, name="problem.target" if key == "target" else "problem.reference_target")
         problem = problems.make_regression(fn, domain=p.domain, n_train=p.n_train, dtype=dtype, device=device)
         for rep in range(t.repeats):
             init = seeds_for(spec.seed + rep)["init"]
             for depth in m.depths:
-                net = MLPSpec(widths=(m.width,) * depth, activation=m.activation, init=m.init, init_t=m.init_t,
-                              init_std=m.init_std)
-                model = build_mlp(net, 1, 1, seed=init, dtype=dtype, device=device)
+                model = build_mlp(MLPSpec((m.width,) * depth, **net), 1, 1, seed=init, dtype=dtype, device=device)
                 lfr = key == "target" and rep == 0 and depth == max(m.depths)
                 probes = (train.TrainLoss(), train.EffectiveTargetLFR(r.deltas, scale=r.scale)) if lfr else ()
                 record = train.Record(every=snap_every if lfr else None, snapshot_every=snap_every, probes=probes)
                 fits.append(train_fit(t, model, problem, record, stop_loss=t.stop_loss,
-                                      name=f"{key} depth {depth} repeat {rep}", trainer=fit_alone))
+                                      name=f"{key} depth {depth} repeat {rep}", trainer=train.fit_job))
                 jobs.append((key, rep, depth, lfr))
 
     def combine(hs: list[History]) -> History:
@@ -312,11 +307,6 @@ def _build_deep(spec: DeepFPSpec, device: str = "cpu") -> Plan:
     return Plan(fits, combine=combine)
 
 
-def _median_steps(values: list[int], cap: int) -> int | None:
-    m = statistics.median(cap + 1 if s < 0 else s for s in values)  # a run that never got there counts as cap + 1
-    return None if m > cap else int(round(m))
-
-
 def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     m, t = spec.model, spec.train
     if "steps_to_loss_all" not in history:
@@ -325,13 +315,16 @@ def _summarize_deep(spec: DeepFPSpec, plan: Plan, history) -> dict:
     def per_depth(name, fn):
         return {str(d): fn(row) for d, row in zip(m.depths, history[name])}
 
+    def median(row) -> int | None:  # a run that never got there counts as train.steps + 1
+        mid = statistics.median(t.steps + 1 if s < 0 else s for s in row)
+        return None if mid > t.steps else int(round(mid))
+
     summary: dict = {
         "depths": list(m.depths), "width": m.width, "target_loss": float(t.stop_loss), "repeats": t.repeats,
-        "steps_to_loss": per_depth("steps_to_loss_all", lambda row: _median_steps(row, t.steps)),
+        "steps_to_loss": per_depth("steps_to_loss_all", median),
         "steps_to_loss_runs": per_depth("steps_to_loss_all", lambda row: [None if s < 0 else int(s) for s in row])}
     if "steps_to_loss_reference_all" in history:
-        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all",
-                                                       lambda row: _median_steps(row, t.steps))
+        summary["steps_to_loss_reference"] = per_depth("steps_to_loss_reference_all", median)
     if "effective_lfr" in history:
         lfr = history["effective_lfr"]  # (snapshots, layers, deltas)
         summary.update(lfr_deltas=[float(d) for d in history["lfr_deltas"]],
@@ -434,22 +427,13 @@ class PSOSpec(BaseSpec):
     record: RecordSpec = field(default_factory=lambda: RecordSpec(every=10, max_peaks=3))
 
 
-def _fit_counting(f: Fit, *, progress: bool = False, on_record=None) -> History:
-    """Train with a gradient-free optimiser and keep its number of loss evaluations in ``info``."""
-    opt = train.make_optimizer(f.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
-    history = train.fit(f.model, f.problem, opt, steps=f.steps, record=f.record, progress=progress,
-                        on_record=on_record)
-    history.info["loss_evaluations"] = int(opt.evaluations)
-    return history
-
-
 def _build_pso(spec: PSOSpec, device: str = "cpu") -> Plan:
     t, (f, seeds) = spec.train, peak_fit(spec, device)
     lr, fields = _GRADFREE.get(t.optimizer, (1e-3, None))  # None: a gradient optimiser, for comparison
     f.optimizer, f.lr = t.optimizer, t.lr or lr
     if fields is not None:  # built once here (the parameters stay as they are): bad settings fail before the claim
         f.options = {"optimizer_options": {"seed": seeds["optimizer"], **{k: getattr(t, k) for k in fields}}}
-        f.trainer = _fit_counting
+        f.trainer = train.fit_counting
         train.make_optimizer(t.optimizer, f.model.parameters(), lr=f.lr, **f.options["optimizer_options"])
     return Plan([f])
 
@@ -461,9 +445,8 @@ def _summarize_pso(spec: PSOSpec, plan: Plan, history) -> dict:
 
 
 def _headline_pso(spec: PSOSpec, s: dict) -> list[str]:
-    return [f"{s['optimizer']}: peaks at ω ≈ {s['frequencies']} converged (Δ_F < {s['threshold']}) "
-            f"at steps {s['converged_step']}",
-            f"final train loss {s['final_train_loss']:.3e} after {s['loss_evaluations']} loss evaluations"]
+    peaks, loss = fprinciple_headline(spec, s)[:2]  # the 1-D lines, naming the optimiser and the evaluations
+    return [f"{s['optimizer']}: {peaks}", f"{loss} after {s['loss_evaluations']} loss evaluations"]
 
 
 FPRINCIPLE_PSO = register_kind(Kind(

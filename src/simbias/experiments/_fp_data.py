@@ -14,18 +14,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import torch
-from torch import Tensor
 
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
-from ..results import History
-from ._common import Activation, PositiveFloat, Sizes, check_train_settings
+from ._common import Activation, Optimizer, PositiveFloat, Sizes, UnitInterval
 from ._kind import Fit
-from ._spec import Check, Points
+from ._spec import Check, Points, Positive
 
-__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "DataProblem", "build_data_problem", "build_net", "train_fit",
-           "fit_alone"]
+__all__ = ["DataSpec", "NetSpec", "DataTrainSpec", "build_data_problem", "build_net", "train_fit"]
 
 # data set -> {load_dataset keyword: problem.* field}; the fields a data set cannot do without, with the fix
 _DATASET_ARGS: dict[str, dict[str, str]] = {
@@ -160,46 +157,23 @@ class DataTrainSpec:
         Every learning rate is multiplied by ``1 − lr_decay`` after each step.
     """
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 500
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 500
     loss: Literal["auto", "mse", "cross_entropy"] = "auto"
-    batch_size: int | None = None
-    momentum: float = 0.0
+    batch_size: Positive | None = None
+    momentum: UnitInterval = 0.0
     nesterov: bool = False
-    lr_decay: float = 0.0
+    lr_decay: UnitInterval = 0.0
 
     def validate(self):
-        check_train_settings(self)
         if self.nesterov and not self.momentum > 0:
             raise InputError("train.nesterov", "needs train.momentum > 0", "set train.momentum=0.9")
 
 
-@dataclass
-class DataProblem:
-    """A supervised problem built from a :class:`~simbias.problems.Dataset` (what ``fit`` and the
-    probes need): ``x_train`` (n, d), ``y_train`` (long labels (n,) or float (n, c))."""
-
-    x_train: Tensor
-    y_train: Tensor
-    name: str = ""
-    n_classes: int | None = None
-    image_shape: tuple[int, ...] | None = None
-    info: dict | None = None
-
-    @property
-    def in_features(self) -> int:
-        return int(self.x_train.shape[1])
-
-    @property
-    def out_features(self) -> int:
-        return int(self.n_classes) if self.y_train.ndim == 1 else int(self.y_train.shape[1])
-
-
-def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> tuple[DataProblem, str]:
+def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> tuple[problems.Dataset, str]:
     """(problem, resolved loss) of a ``[problem]`` section: the data set's rows (the same for the same
-    ``seed``); labels stay ``long`` for cross-entropy and become one-hot for MSE; ``loss="auto"``
-    resolves to cross-entropy for class labels, MSE for float targets."""
+    ``seed``), with targets as the loss needs them (:func:`simbias.problems.for_loss`)."""
     name = p.dataset
     if p.path is not None and name == "digits":  # only a path is given: it must be an .npz file
         if Path(p.path).suffix != ".npz":
@@ -211,54 +185,14 @@ def build_data_problem(p: DataSpec, loss: str, *, seed: int, dtype, device) -> t
             raise InputError(f"problem.{key}", f"data set {name!r} reads the user's files but no {key} was given", fix)
     kw = {arg: getattr(p, key) for arg, key in _DATASET_ARGS.get(name, {}).items()}
     ds = problems.load_dataset(name, n=p.n, dtype=dtype, seed=int(seed), **kw)
-    if loss == "auto":
-        loss = "cross_entropy" if ds.is_classification else "mse"
-    elif loss == "cross_entropy" and not ds.is_classification:
-        raise InputError("train.loss", "'cross_entropy' needs class labels but the data have float targets",
-                         "use train.loss='mse' (or 'auto')")
-    y = problems.one_hot(ds.y, ds.n_classes, dtype=dtype) if ds.is_classification and loss == "mse" else ds.y
-    info = {k: v for k, v in ds.info.items() if isinstance(v, (str, int, float, tuple, list)) or k == "direction"}
-    return DataProblem(ds.x.to(device), y.to(device), name=ds.name, n_classes=ds.n_classes,
-                       image_shape=ds.image_shape, info=info), loss
+    return problems.for_loss(ds.to(device), loss, key="train.loss")
 
 
-def build_net(m: NetSpec, problem: DataProblem, *, seed: int, dtype, device) -> torch.nn.Module:
-    """The network a ``[model]`` section names, initialised from ``seed``, sized for ``problem``."""
-    kw = dict(activation=m.activation, init=m.init, init_std=m.init_std, generator=torch.Generator().manual_seed(seed),
-              dtype=dtype, device=device)
-    if m.kind == "mlp":
-        return snn.MLP(problem.in_features, m.widths, problem.out_features, init_t=m.init_t, output_bias=m.output_bias,
-                       **kw)
-    if problem.image_shape is None or len(problem.image_shape) not in (2, 3):
-        raise InputError("model.kind", f"'cnn' needs image-shaped data but {problem.name!r} has plain vectors",
-                         "use model.kind='mlp', or a data set with an image shape")
-    return snn.CNN(problem.image_shape, problem.out_features, channels=m.channels, kernel_size=m.kernel_size,
-                   pool=m.pool, hidden=m.hidden, **kw)
-
-
-def fit_alone(f: Fit, *, progress: bool = False, on_record=None) -> History:
-    """A :class:`Fit` trainer: one plain :func:`simbias.train.fit` call, for a job the ensemble
-    engine cannot take (cross-entropy, ``stop_loss``); such a job never trains in lockstep.
-
-    Parameters
-    ----------
-    f : the job (its ``options`` are :func:`~simbias.train.fit` keywords).
-    progress, on_record : as in :func:`~simbias.train.fit`.
-
-    Returns
-    -------
-    History
-        what ``fit`` returns.
-
-    Examples
-    --------
-    >>> Fit(model, problem, "adam", 1e-3, 500, options={"stop_loss": 0.05}, trainer=fit_alone)  # doctest: +SKIP
-    """
-    history = train.fit(f.model, f.problem, f.optimizer, steps=f.steps, record=f.record, lr=f.lr, progress=progress,
-                        on_record=on_record, **f.options)
-    if f.name:  # a diverged job's history is the plan's: the summary can name the job
-        history.info["job"] = f.name
-    return history
+def build_net(m: NetSpec, problem: problems.Dataset, *, seed: int, dtype, device) -> torch.nn.Module:
+    """The network a ``[model]`` section names (:func:`simbias.nn.make_net`), initialised from ``seed``."""
+    return snn.make_net(m.kind, problem.in_features, problem.out_features, image_shape=problem.image_shape,
+                        key="model.kind", **{k: v for k, v in vars(m).items() if k != "kind"},
+                        generator=torch.Generator().manual_seed(seed), dtype=dtype, device=device)
 
 
 _FIT_KEYS = ("loss", "derivative_weight", "batch_size", "lr_decay")  # [train] fields that are fit() keywords
@@ -276,7 +210,7 @@ def train_fit(t, model, problem, record: train.Record, *, seed: int | None = Non
     model, problem : what to train on what (e.g. :func:`build_net`, :func:`build_data_problem`).
     record : what to record.
     seed : seeds the mini-batch draws (unset: no generator).
-    name, trainer : as in :class:`Fit` (``fit_alone`` for cross-entropy: the ensemble engine has none).
+    name, trainer : as in :class:`Fit` (e.g. :func:`simbias.train.fit_job`).
     **options : further fit keywords, over the section's (e.g. the resolved ``loss``).
 
     Returns

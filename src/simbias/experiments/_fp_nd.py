@@ -32,14 +32,14 @@ from .. import problems, train
 from ..errors import InputError
 from ._common import (MLPSpec, PositiveFloat, Scale, Schedule, TrainSpec, Variances, build_mlp, build_record,
                       seeds_for, torch_dtype)
-from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, fit_alone, train_fit
-from ._fprinciple import band_summary
+from ._fp_data import DataSpec, DataTrainSpec, NetSpec, build_data_problem, build_net, train_fit
+from ._fprinciple import band_summary, fit_summary
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive, at_least
 
 __all__ = ["FP2DSpec", "ProjectionSpec", "FilteringSpec", "ImageSpec", "Record2DSpec", "ProjectionRecordSpec",
-           "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING", "band_summary"]
+           "FilteringRecordSpec", "FP2D", "PROJECTION", "FILTERING"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,17 +125,13 @@ class FP2DSpec(BaseSpec):
     record: Record2DSpec = field(default_factory=Record2DSpec)
 
 
-_HALF = {"columns": (0, 1), "rows": (1, 0), "none": (0, 0)}  # holdout -> (rows, columns) halved
-
-
 def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
     dtype, seeds, p, r = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.record
     image = problems.default_image(p.size, source=p.source, dtype=torch.float64) if p.path is None else \
         problems.load_image(p.path, size=p.size or None, gray=True, dtype=torch.float64, max_pixels=p.max_pixels)
     ir = problems.image_to_regression(image, holdout=p.holdout, scale=p.scale, dtype=dtype)
     problem = ir.as_regression(name=p.path or f"default image ({p.source})").to(device=device)
-    shape = tuple(ir.shape)
-    tshape = tuple((n + 1) // 2 if half else n for n, half in zip(shape, _HALF[p.holdout]))
+    shape, tshape = tuple(ir.shape), ir.train_shape
     model = build_mlp(spec.model, 2, 1, seed=seeds["init"], dtype=dtype, device=device)
     probes = (train.TrainLoss(), train.BandError(tshape, r.n_bands, kind=r.error_kind),
               train.BandError(shape, r.n_bands, split="test", kind=r.error_kind), train.TestError(), train.Snapshots())
@@ -152,7 +148,7 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
 
 def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:
     mask, out, target = plan.context["train_mask"], history["output_test"][-1], history["y_test"][:, 0]
-    return {**band_summary(history, spec.record.threshold), "final_train_loss": float(history["train_loss"][-1]),
+    return {**band_summary(history, spec.record.threshold), **fit_summary(history),
             "test_error": float(np.mean((out - target) ** 2)),
             "held_out_error": float(np.mean((out[~mask] - target[~mask]) ** 2)) if (~mask).any() else None,
             "final_test_band_error": [float(e) for e in history["test_band_error"][-1]],
@@ -292,11 +288,9 @@ def _data_plan(spec, device: str, probes) -> Plan:
     problem, loss = build_data_problem(spec.problem, spec.train.loss, seed=seeds["data"], dtype=dtype, device=device)
     own, ctx = probes(problem, r)
     model = build_net(spec.model, problem, seed=seeds["init"], dtype=dtype, device=device)
-    y = problem.y_train
-    common = [train.SupervisedLoss(loss)] + ([train.Accuracy()] if y.ndim == 1 or train.target_matrix(y).shape[1] > 1
-                                             else [])
+    common = [train.SupervisedLoss(loss)] + [train.Accuracy()] * (problem.y_train.ndim == 1 or problem.out_features > 1)
     fit = train_fit(spec.train, model, problem, build_record(r, tuple(common + own)), seed=seeds["batches"], loss=loss,
-                    trainer=fit_alone if loss == "cross_entropy" else None)
+                    trainer=train.fit_job if loss == "cross_entropy" else None)
     return Plan([fit], context={**ctx, "loss": loss, "data": problem.name, "n": int(problem.x_train.shape[0])})
 
 
@@ -305,24 +299,18 @@ def _loss_line(s: dict) -> str:
     return f"final train loss {s['final_train_loss']:.3e}{acc}"
 
 
-def _fit_summary(history) -> dict:
-    return {f"final_{k}": float(history[k][-1]) for k in ("train_loss", "train_accuracy") if k in history}
-
-
 def _projection_probes(problem, r: ProjectionRecordSpec):
-    known = {"given": r.direction and list(r.direction), "data": (problem.info or {}).get("direction")}
-    source = next((k for k, v in known.items() if v is not None), "pc1")  # else the first principal component
-    pe = train.ProjectionError(direction=known.get(source), k_max=r.k_max, n_k=r.n_k, component=r.component,
-                               output=r.output, max_peaks=r.max_peaks, rel_floor=r.rel_floor, endpoints=r.endpoints,
-                               kind=r.error_kind)
-    return [pe, train.ProjectionSpectrum(pe)], {"direction": source, "component": r.component}
+    probes, source = train.projection_probes(problem, direction=r.direction, k_max=r.k_max, n_k=r.n_k,
+                                             component=r.component, output=r.output, max_peaks=r.max_peaks,
+                                             rel_floor=r.rel_floor, endpoints=r.endpoints, kind=r.error_kind)
+    return probes, {"direction": source, "component": r.component}
 
 
 def projection_summary(history, threshold: float) -> dict:
     """F-Principle-format numbers of a ``projection_error`` history, with the final loss (and accuracy)."""
     out = band_summary(history, threshold, key="projection_error", freq_key="projection_frequencies",
                        final="final_peak_error") if "projection_error" in history else {"threshold": float(threshold)}
-    return {**out, **_fit_summary(history)}
+    return {**out, **fit_summary(history)}
 
 
 def _headline_projection(spec: ProjectionSpec, s: dict) -> list[str]:
@@ -339,12 +327,8 @@ PROJECTION = register_kind(Kind(
 
 
 def _filtering_probes(problem, r: FilteringRecordSpec):
-    if r.deltas:
-        deltas, chosen = list(r.deltas), "given"
-    else:
-        y = train.target_matrix(problem.y_train, problem.n_classes, dtype=problem.x_train.dtype)
-        deltas, chosen = train.choose_deltas(problem.x_train, y, r.shares)[0], "energy shares"
-    return [train.FilterError(deltas, output=r.output, scale=r.scale)], {"deltas_from": chosen}
+    probe, chosen = train.filter_probe(problem, r.deltas, r.shares, output=r.output, scale=r.scale)
+    return [probe], {"deltas_from": chosen}
 
 
 def filtering_summary(history) -> dict:
@@ -356,7 +340,7 @@ def filtering_summary(history) -> dict:
         out = {"deltas": history["filter_deltas"], "low_energy_share": history["low_energy_share"], "e_low": lo[-1],
                "e_high": hi[-1], "initial_e_low": lo[0], "initial_e_high": hi[0], "low_below_high_fraction": below.mean(0)}
         out = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in out.items()}
-    return {**out, **_fit_summary(history)}
+    return {**out, **fit_summary(history)}
 
 
 def _headline_filtering(spec: FilteringSpec, s: dict) -> list[str]:

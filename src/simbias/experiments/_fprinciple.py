@@ -68,14 +68,18 @@ def band_summary(history, threshold: float, *, key: str = "band_error", freq_key
             "stays_converged_step": stays, "threshold": float(threshold), final: [float(e) for e in err[-1]]}
 
 
+def fit_summary(history) -> dict:
+    """The final training loss (and accuracy) of a history: ``final_train_loss``, ``final_train_accuracy``."""
+    return {f"final_{k}": float(history[k][-1]) for k in ("train_loss", "train_accuracy") if k in history}
+
+
 def fprinciple_summary(history, threshold: float) -> dict:
     """The F-Principle headline numbers of a history with ``peak_error`` (and optionally ``test_error``)."""
     out: dict = {"threshold": float(threshold)}
     if "peak_error" in history:
         out = {**band_summary(history, threshold, key="peak_error", freq_key="peak_frequencies",
                               final="final_peak_error"), "peak_indices": [int(k) for k in history["peaks"]]}
-    if "train_loss" in history:
-        out["final_train_loss"] = float(history["train_loss"][-1])
+    out.update(fit_summary(history))
     if "test_error" in history:
         te = history["test_error"]
         i = int(np.nanargmin(te))

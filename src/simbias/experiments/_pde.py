@@ -45,8 +45,8 @@ Design notes (ours):
   as the ``loss`` callable); the plan's ``combine`` (:meth:`simbias.results.History.side_by_side`) joins
   their histories: arrays ``<name>/<key>`` (``<name>/rel_l2``…), the per-step loss in
   ``static["<name>/loss"]``; ``x_test``/``u_test`` are shared.  The architectures are the table
-  :data:`simbias.nn.ARCHITECTURES` (name → network class; each takes the :class:`NetSpec` fields that its
-  constructor has).
+  :data:`simbias.nn.ARCHITECTURES` (``mlp`` here is its ``dense`` entry; each class takes the
+  :class:`NetSpec` fields that its constructor has).
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ __all__ = ["DomainSpec", "PDESpec", "NetSpec", "TrainBase", "PDETrainSpec", "PDE
 _POSITIVE_LIST = Check(lambda v: len(v) > 0 and all(x > 0 for x in v), "give a non-empty list of positive numbers")
 _NET_NAME = Check(lambda v: bool(re.fullmatch(r"[A-Za-z0-9_.+-]+", v)) and v != "static",
                   "use letters, digits, '-', '_' or '.' (not 'static')")
-_ARCH = Check(lambda v: v in snn.ARCHITECTURES, f"choose one of {', '.join(snn.ARCHITECTURES)}")
+# the PDE networks: spec name -> simbias.nn.ARCHITECTURES name (the plain net is the residual-capable DenseStack)
+_ARCHS = {"mlp": "dense", "mscale1": "mscale1", "mscale2": "mscale2", "fourier": "fourier", "msffn": "msffn"}
+_ARCH = Check(lambda v: v in _ARCHS, f"choose one of {', '.join(_ARCHS)}")
 _ACTIVATIONS = Check(lambda v: all(a in snn.ACTIVATIONS for a in v), f"choose among {', '.join(snn.ACTIVATIONS)}")
 _HOLES = Check(lambda v: all(len(r) >= 3 for r in v),
                "give each hole as [c_1, ..., c_d, radius], e.g. [[0.5, 0.5, 0.1]]")
@@ -314,7 +316,8 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None
     >>> build_net(NetSpec(widths=(8,)), 1, generator=torch.Generator().manual_seed(0))  # doctest: +SKIP
     """
     try:
-        return snn.make_net(s.arch, in_features, s.widths, generator=generator or torch.Generator().manual_seed(0),
+        return snn.make_net(_ARCHS[s.arch], in_features, widths=s.widths,
+                            generator=generator or torch.Generator().manual_seed(0),
                             dtype=dtype, device=device, **_given(s, ("name", "arch", "widths")))
     except InputError as exc:
         what = section if exc.what == "model input" else re.sub(r"^model\.", f"{section}.", exc.what)

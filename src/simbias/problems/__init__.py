@@ -22,6 +22,7 @@ from ._datasets import load_mnist as load_mnist
 from ._datasets import load_mnist1d as load_mnist1d
 from ._datasets import load_npz as load_npz
 from ._datasets import one_hot as one_hot
+from ._for_loss import for_loss as for_loss
 from ._datasets import MAX_CLASSES as MAX_CLASSES
 from ._datasets import MAX_DATA_BYTES as MAX_DATA_BYTES
 from ._datasets import MAX_PICKLE_BYTES as MAX_PICKLE_BYTES
@@ -118,6 +119,7 @@ __all__ = [
     "parity_data",
     "train_test_split",
     "one_hot",
+    "for_loss",
     "MAX_CLASSES",
     "MAX_DATA_BYTES",
     "MAX_PICKLE_BYTES",

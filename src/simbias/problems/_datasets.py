@@ -182,6 +182,16 @@ class Dataset:
     def is_classification(self) -> bool:
         return self.y.ndim == 1
 
+    @property
+    def x_train(self) -> Tensor:
+        """``x``, under the name :func:`simbias.train.fit` and the probes read."""
+        return self.x
+
+    @property
+    def y_train(self) -> Tensor:
+        """``y``, under the name :func:`simbias.train.fit` and the probes read."""
+        return self.y
+
     def subset(self, index) -> "Dataset":
         """The rows ``index`` (a slice, a long tensor of indices or a bool mask) as a new data set."""
         return replace(self, x=self.x[index], y=self.y[index], info=dict(self.info))

@@ -250,12 +250,20 @@ class ImageRegression(NamedTuple):
     (torch.Size([24, 2]), 12, (4, 6))
     >>> data.as_regression().x_train.shape
     torch.Size([12, 2])
+    >>> data.train_shape
+    (4, 3)
     """
 
     coords: Tensor
     values: Tensor
     train_mask: Tensor
     shape: tuple[int, int]
+
+    @property
+    def train_shape(self) -> tuple[int, int]:
+        """The grid of the training pixels: the rows and the columns that hold any (e.g. every other column)."""
+        m = self.train_mask.reshape(self.shape)
+        return int(m.any(1).sum()), int(m.any(0).sum())
 
     def as_regression(self, name: str = "image") -> Regression:
         """A :class:`~simbias.problems.Regression`: train on the masked pixels, test on the full image."""

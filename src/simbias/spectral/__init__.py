@@ -7,12 +7,14 @@
 * filtering method: :func:`gaussian_filter`, :func:`filter_errors`, :func:`low_frequency_ratio`,
   :func:`ratio_density`, :func:`rescale_inputs` (§1.3–1.4; arXiv 1901.06523, 2007.14313)
 * images: :func:`dft2`, :func:`radial_bands`, :func:`band_errors` (§1.5)
+* convergence: :func:`converged_steps` (the first step each frequency's error is below a threshold)
 
 No modules, no I/O, no global state; every function follows its input's device and dtype.
 """
 
 from ._bands import band_errors as band_errors
 from ._bands import radial_bands as radial_bands
+from ._convergence import converged_steps as converged_steps
 from ._dft import PeakProjector as PeakProjector
 from ._dft import dft as dft
 from ._dft import dft2 as dft2
@@ -34,6 +36,7 @@ __all__ = [
     "PeakProjector",
     "SCALES",
     "band_errors",
+    "converged_steps",
     "dft",
     "dft2",
     "dft_at",

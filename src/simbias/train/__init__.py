@@ -53,6 +53,10 @@ from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
 from ._stages import restart_builder as restart_builder
 from ._checkpoint import Checkpoint as Checkpoint
+from ._jobs import filter_probe as filter_probe
+from ._jobs import fit_counting as fit_counting
+from ._jobs import fit_job as fit_job
+from ._jobs import projection_probes as projection_probes
 from ._lr import loss_increase as loss_increase
 from ._lr import resolve_lr as resolve_lr
 from ._lr import scaled_learning_rate as scaled_learning_rate
@@ -66,6 +70,10 @@ __all__ = [
     "fit_ensemble",
     "fit_ensemble_with_restarts",
     "fit_stages",
+    "fit_job",
+    "fit_counting",
+    "projection_probes",
+    "filter_probe",
     "fit_with_restarts",
     "restart_builder",
     "Checkpoint",
