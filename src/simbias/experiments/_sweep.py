@@ -430,7 +430,7 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
     try:
         kind = get_kind(specs[0].experiment)
         plans = [kind.build(s, device) for s in specs]
-        kw = checkpointing(fits=[f for p in plans for f in p.fits], **checkpoint) if checkpoint else {}
+        kw = checkpointing(jobs=[f for p in plans for f in p.fits], **checkpoint) if checkpoint else {}
         hists = train_plans(plans, on_step=on_step, chunk_size=chunk_size, **kw)
         wall = (time.perf_counter() - t0) / len(specs)
         out = [MemberResult(result_of(kind, s, p, h), Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
