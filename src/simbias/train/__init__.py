@@ -49,6 +49,8 @@ from ._lr import fit_with_restarts as fit_with_restarts
 from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
 from ._stages import restart_builder as restart_builder
+from ._twolayer import TwoLayerParams as TwoLayerParams
+from ._twolayer import fit_backtracking as fit_backtracking
 from ._checkpoint import Checkpoint as Checkpoint
 from ._lr import loss_increase as loss_increase
 from ._lr import resolve_lr as resolve_lr
@@ -65,6 +67,8 @@ __all__ = [
     "fit_stages",
     "fit_with_restarts",
     "restart_builder",
+    "TwoLayerParams",
+    "fit_backtracking",
     "Checkpoint",
     "Record",
     "RecordContext",
