@@ -16,9 +16,8 @@ from ._merge import MergedNet as MergedNet
 from ._merge import merge_neurons as merge_neurons
 from ._merge import split_neuron as split_neuron
 from ._merge import two_layer_forward as two_layer_forward
-from ._measures import aligned_pair_fraction as aligned_pair_fraction
-from ._measures import compressed_width as compressed_width
-from ._measures import recorded_weights as recorded_weights
+from ._features import recorded_weights as recorded_weights
+from ._merge import compressed_width as compressed_width
 
 __all__ = [
     "NeuronFeatures",
@@ -35,5 +34,4 @@ __all__ = [
     "relative_distance",
     "recorded_weights",
     "compressed_width",
-    "aligned_pair_fraction",
 ]

@@ -515,6 +515,9 @@ class InitialCondensationSpec(BaseSpec):
 def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
     an, (w, b, a) = spec.analysis, cond.recorded_weights(h, -1)
     feats = cond.neuron_features(w, b, a)
+    nz = feats.norm > 0
+    m = int(nz.sum())
+    pairs = (cond.cosine_similarity_matrix(w, b, order=False)[0][nz][:, nz].abs() >= an.cos_threshold).sum() - m
     p = theory.activation_multiplicity(snn.get_activation(spec.model.activation), strict=False)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     loss = np.asarray(h.static["loss"])
@@ -524,7 +527,7 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
         "n_orientations": int(n_or),
         "n_lines": int(cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share, lines=True)),
         "n_orientations_all": len(cond.orientation_clusters(feats, tol_angle=an.tol_angle)),
-        "pair_fraction": cond.aligned_pair_fraction(w, b, an.cos_threshold),
+        "pair_fraction": float(pairs) / (m * (m - 1)) if m > 1 else float("nan"),  # off-diagonal pairs (ordered)
         "claim_holds": None if p is None else bool(n_or <= 2 * p),
         "loss_ratio": float(loss[-1] / loss[0]) if len(loss) and loss[0] > 0 else float("nan"),
         "steps_done": int(len(loss)),

@@ -15,8 +15,8 @@ from ._lfp import lfp_crossover_frequency as lfp_crossover_frequency
 from ._lfp import lfp_gamma2 as lfp_gamma2
 from ._lfp import linear_interpolant as linear_interpolant
 from ._lfp import natural_cubic_spline as natural_cubic_spline
-from ._lfp_compare import lfp_curves as lfp_curves
-from ._lfp_compare import relu_ntk_limit as relu_ntk_limit
+from ._lfp import lfp_curves as lfp_curves
+from ._ntk import relu_ntk_limit as relu_ntk_limit
 from ._ntk import empirical_ntk as empirical_ntk
 from ._ntk import kernel_regression as kernel_regression
 from ._ntk import linearized_prediction as linearized_prediction

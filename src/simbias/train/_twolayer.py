@@ -5,16 +5,12 @@ increase and/or stops once the loss has fallen to a fraction of its start (:func
 
 from __future__ import annotations
 
-from typing import Callable
-
-import numpy as np
 import torch
 
 from ..results import History
 from ._ensemble import Ensemble
 from ._fit import fit
 from ._lr import fit_with_restarts
-from ._record import Record
 from ._stages import fit_stages, restart_builder
 
 __all__ = ["TwoLayerParams", "fit_backtracking"]
@@ -40,7 +36,7 @@ class TwoLayerParams:
 
     snapshot = True
 
-    def setup(self, model, problem) -> dict[str, np.ndarray]:
+    def setup(self, model, problem) -> dict:
         return {}
 
     def __call__(self, ctx) -> dict[str, torch.Tensor]:
@@ -48,8 +44,7 @@ class TwoLayerParams:
         return {f"param_{k}": params[k].detach().clone() for k in "wab" if params.get(k) is not None}
 
 
-def fit_backtracking(model, problem, optimizer: str, lr: float, *, steps: int,
-                     record: "Record | Callable[[int], Record] | None" = None, optimizer_options: dict | None = None,
+def fit_backtracking(model, problem, optimizer: str, lr: float, *, steps: int, record=None, optimizer_options=None,
                      max_restarts: int = 0, stop_loss_ratio: float | None = None, stage_steps: int | None = None,
                      progress: bool = False, on_record=None) -> History:
     """Full-batch training of ``model`` (in place) with restarts and/or an early stop.
