@@ -76,13 +76,15 @@ TestDomain = Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 a
 # the keys of [train] a subclass gives other defaults (a redeclared field keeps its check only if it repeats it)
 Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
 LrFactor = Annotated[float, Check(lambda v: 0 < v < 2, "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")]
-LrMax = Annotated[Union[float, Literal["none"]], Check(lambda v: v == "none" or v > 0, "use a positive number or 'none'")]
+LrMax = Annotated[Union[float, Literal["none"]],
+                  Check(lambda v: v == "none" or v > 0, "use a positive number or 'none'")]
 
 
 def check_labels(x, y) -> None:
     """``problem.y``: one label per point of ``problem.x`` (the check of the point data sets)."""
     if y is not None and (x is None or len(y) != len(x)):
-        raise InputError("problem.y", f"has {len(y)} values for {len(x or ())} points", "give one y per point of problem.x")
+        raise InputError("problem.y", f"has {len(y)} values for {len(x or ())} points",
+                         "give one y per point of problem.x")
 
 
 def check_even(width: int, key: str = "model.width") -> None:
@@ -179,8 +181,9 @@ class TwoLayerSpec:
     def validate(self):
         given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
         if self.t is not None and given:
-            raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}", "init_t sets alpha "
-                             "= 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
+            raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
+                             "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); "
+                             "set model.init_t=none to give alpha/beta1/beta2")
         if self.antisymmetric:
             check_even(self.width)
 
@@ -281,13 +284,11 @@ def build_two_layer(m: TwoLayerSpec, in_features: int, *, seed: int, dtype=torch
                         generator=torch.Generator().manual_seed(int(seed)), dtype=dtype, device=device)
 
 
-def phase_info(m: TwoLayerSpec) -> dict:
-    """(γ, γ′) of the spec's scaling at its width and the regime the theorems predict."""
-    if m.width < 2:
+def phase_info(net: snn.TwoLayer) -> dict:
+    """(γ, γ′) of the net's scaling at its width and the regime the theorems predict."""
+    if net.width < 2:
         return {}
-    scales = theory.two_layer_scales("power", m.width, 1, t=m.t) if m.t is not None else \
-        (m.alpha or 1.0, m.beta1 or 1.0, m.beta2 or 1.0)
-    g, gp = theory.phase_coordinates(*scales, m.width)
+    g, gp = net.phase_coordinates
     return {"gamma": round(g, 6) + 0.0, "gamma_prime": round(gp, 6) + 0.0, "regime": theory.phase_regime(g, gp, tol=1e-6)}
 
 
@@ -344,7 +345,7 @@ def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
 def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tuple[Callable, Callable]:
     """``build``/``summarize`` of a kind that trains ``spec.model`` on the data set
     ``data(spec.problem, seed=<data seed>, dtype=, device=)`` and reports
-    ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
+    ``summary(history, spec, net=, lr=, restarts=)`` (``diverged(net, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
         dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
@@ -353,8 +354,8 @@ def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tu
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
     def summarize(spec, plan: Plan, history: History) -> dict:
-        lr, restarts = fit_lr(plan, history)
-        return diverged(spec, lr) if history.diverged else summary(history, spec, lr=lr, restarts=restarts)
+        (lr, restarts), net = fit_lr(plan, history), plan.fits[0].model
+        return diverged(net, lr) if history.diverged else summary(history, spec, net=net, lr=lr, restarts=restarts)
 
     return build, summarize
 
@@ -409,11 +410,11 @@ class Condensation1DSpec(BaseSpec):
     analysis: CondensationAnalysisSpec = field(default_factory=CondensationAnalysisSpec)
 
 
-def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> dict:
+def condensation_summary(h: History, spec, *, net: snn.TwoLayer, lr: float, restarts: int = 0) -> dict:
     """The headline numbers of a condensation run, from its history alone (initial and final
     snapshots of the parameters, the output on the grid)."""
     an, (w0, b0, _), (w, b, a) = spec.analysis, cond.recorded_weights(h, 0), cond.recorded_weights(h, -1)
-    alpha, act = spec.model.alpha or 1.0, snn.get_activation(spec.model.activation)  # init_t: α = 1
+    alpha, act = net.alpha, snn.get_activation(spec.model.activation)
     feats = cond.neuron_features(w, b, a)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     top = cond.orientation_clusters(feats, tol_angle=an.tol_angle)[:max(n_or, 1)]
@@ -441,7 +442,7 @@ def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> d
     inside = (xs >= xtr.min()) & (xs <= xtr.max())
     if inside.any() and xt.shape[1] == 1:
         out["max_dev_linear"] = float(np.abs(full[:, 0].numpy()[inside] - np.interp(xs[inside], xtr, ytr)).max())
-    return {**out, **phase_info(spec.model)}
+    return {**out, **phase_info(net)}
 
 
 def _headline_1d(spec, s: dict) -> list[str]:
@@ -456,7 +457,7 @@ def _headline_1d(spec, s: dict) -> list[str]:
 CONDENSATION_1D = register_kind(Kind(
     "condensation-1d", Condensation1DSpec,
     *_two_layer_kind(lambda p, seed, **kw: problems.point_regression(**asdict(p), **kw), condensation_summary,
-                     lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
+                     lambda net, lr: {**phase_info(net), "lr": lr}),
     "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
     headline=_headline_1d,
     hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
@@ -512,7 +513,7 @@ class InitialCondensationSpec(BaseSpec):
     analysis: CondensationAnalysisSpec = field(default_factory=lambda: CondensationAnalysisSpec(tol_angle=0.451))
 
 
-def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
+def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, net, lr: float, restarts: int = 0) -> dict:
     an, (w, b, a) = spec.analysis, cond.recorded_weights(h, -1)
     feats = cond.neuron_features(w, b, a)
     nz = feats.norm > 0
@@ -553,6 +554,6 @@ def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
 CONDENSATION_INITIAL = register_kind(Kind(
     "condensation-initial", InitialCondensationSpec,
     *_two_layer_kind(lambda p, **kw: problems.box_regression(**asdict(p), **kw), initial_condensation_summary,
-                     lambda spec, lr: {}),
+                     lambda net, lr: {}),
     "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
     headline=_initial_headline))

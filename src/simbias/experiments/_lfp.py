@@ -33,7 +33,7 @@ import torch
 from .. import nn as snn
 from .. import problems, theory
 from ._common import PositiveFloat, seeds_for, torch_dtype
-from ._condensation import (CondensationRecordSpec, LrFactor, TwoLayerTrainSpec, Xs, check_even, check_labels, fit_lr,
+from ._condensation import (CondensationRecordSpec, TwoLayerTrainSpec, Xs, check_even, check_labels, fit_lr,
                             two_layer_fit)
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
@@ -122,16 +122,6 @@ class LFPPointsSpec:
 
 
 @dataclass(frozen=True)
-class LFPTrainSpec(TwoLayerTrainSpec):
-    """GD with heavy-ball momentum 0.99 at 1.9/λ_max of the initial NTK (converges to the kernel limit
-    in ~2 000 steps in case A; use momentum 0.9, lr_factor 1 in case B, which is only nearly linear)."""
-
-    lr_factor: LrFactor = 1.9
-    momentum: float = 0.99
-    steps: Positive = 3000
-
-
-@dataclass(frozen=True)
 class LFPSpec(BaseSpec):
     """Spec of ``lfp-1d``: a wide two-layer ReLU net against the linear frequency principle
     (papers.md T15/T16; arXiv 1905.10264).
@@ -150,8 +140,10 @@ class LFPSpec(BaseSpec):
         The data points and the figure's evaluation grid (``problem.*``).
     model : LFPModelSpec
         Width and the uniform initialisation ranges (``model.*``; defaults: T15 case A).
-    train : LFPTrainSpec
-        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``).
+    train : TwoLayerTrainSpec
+        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``): momentum
+        0.99 at 1.9/λ_max of the initial NTK for 3 000 steps (converges to the kernel limit in
+        ~2 000 steps in case A; use momentum 0.9, lr_factor 1 in case B, which is only nearly linear).
     record : CondensationRecordSpec
         Parameter and output snapshots (``record.*``).
     analysis : LFPAnalysisSpec
@@ -168,7 +160,8 @@ class LFPSpec(BaseSpec):
     experiment: str = "lfp-1d"
     problem: LFPPointsSpec = field(default_factory=LFPPointsSpec)
     model: LFPModelSpec = field(default_factory=LFPModelSpec)
-    train: LFPTrainSpec = field(default_factory=LFPTrainSpec)
+    train: TwoLayerTrainSpec = field(default_factory=lambda: TwoLayerTrainSpec(lr_factor=1.9, momentum=0.99,
+                                                                                 steps=3000))
     record: CondensationRecordSpec = field(default_factory=CondensationRecordSpec)
     analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
 
@@ -217,7 +210,8 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     return {**{f"rel_error_vs_{k}": v for k, v in rel.items()}, "closest": min(("lfp", "cubic", "linear"), key=rel.get),
             "lfp_vs_cubic": _rel(fp, rest[0]), "lfp_vs_linear": _rel(fp, rest[1]),
             "crossover_frequency": theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
-            "final_train_loss": float(history.static["loss"][-1]), "lr": lr, **({"restarts": restarts} if restarts else {})}
+            "final_train_loss": float(history.static["loss"][-1]), "lr": lr,
+            **({"restarts": restarts} if restarts else {})}
 
 
 def lfp_headline(spec: LFPSpec, s: dict) -> list[str]:

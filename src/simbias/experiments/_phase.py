@@ -197,10 +197,10 @@ def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
     problem = problems.point_regression(**asdict(spec.problem), dtype=dtype, device=device)
     for w in widths if m.antisymmetric else ():
         check_even(w, "phase.widths")
-    nets = []
-    # the same normalised initialisation for every (γ, γ′) at a width and seed; α = 1 for "unit_alpha"
+    nets, unit_alpha = [], spec.phase.parametrisation == "unit_alpha"
+    # the same normalised initialisation for every (γ, γ′) at a width and seed; unit_alpha: α = 1
     for (g, gp), s, w in itertools.product(points, range(spec.phase.seeds), widths):
-        a, b1, b2 = theory.phase_scales(g, gp, w, beta1_exp=(g + gp) / 2 if spec.phase.parametrisation == "unit_alpha" else 0.0)
+        a, b1, b2 = theory.phase_scales(g, gp, w, beta1_exp=(g + gp) / 2 if unit_alpha else 0.0)
         ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), s, int(w)])
         gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
         nets.append(snn.TwoLayer(problem.in_features, w, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
@@ -208,14 +208,16 @@ def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
     lrs = [train.resolve_lr(t.lr, n, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0) for n in nets]
     shape = (len(points), spec.phase.seeds, len(widths))  # the order of ``nets``
 
+    def wb(n: snn.TwoLayer) -> list[torch.Tensor]:  # (w, b) of the first copy of the mirrored pairs
+        return [p.detach()[:n.width // 2 if m.antisymmetric else n.width] for p in (n.w, n.b) if p is not None]
+
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        start = [[p.detach()[:n.width // 2 if m.antisymmetric else n.width].clone() for p in (n.w, n.b) if p is not None]
-                 for n in nets]
+        start = [[p.clone() for p in wb(n)] for n in nets]
         h = train.fit_ensemble_with_restarts(
             nets, f.problem, lrs, steps=t.steps, optimizer=t.optimizer,
             optimizer_options={"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {},
             max_restarts=t.max_restarts if t.backtrack else 0, tol=t.tol, check_every=t.check_every)
-        rd = [np.nan if bad else cond.relative_distance(s0, [p.detach()[:len(s0[0])] for p in (n.w, n.b) if p is not None])
+        rd = [np.nan if bad else cond.relative_distance(s0, wb(n))
               for n, s0, bad in zip(nets, start, h.static["diverged"])]
         static = {"widths": np.asarray(widths), "points": np.asarray(points, dtype=float), "rd": np.reshape(rd, shape),
                   **{k: h.static[k].reshape(shape) for k in ("final_loss", "lr", "restarts")}}

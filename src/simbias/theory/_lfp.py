@@ -548,7 +548,8 @@ def lfp_curves(x: ArrayLike, y: ArrayLike, w: ArrayLike, a: ArrayLike, grid: Ten
     --------
     >>> import torch
     >>> g = torch.Generator().manual_seed(0)
-    >>> w, a = torch.rand(500, generator=g, dtype=torch.float64) * 6 - 3, torch.rand(500, generator=g, dtype=torch.float64) - 0.5
+    >>> w = torch.rand(500, generator=g, dtype=torch.float64) * 6 - 3
+    >>> a = torch.rand(500, generator=g, dtype=torch.float64) - 0.5
     >>> x, y = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)
     >>> c = lfp_curves(x, y, w, a, x, n_freq=200)
     >>> c["linear"].tolist(), float(c["gamma2"].max())
