@@ -63,19 +63,14 @@ __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "LrRuleSpec", "TwoLayerT
            "two_layer_fit", "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D",
            "CONDENSATION_INITIAL"]
 
-TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
-E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
-# positively 1-homogeneous activations: neurons of one orientation merge exactly (condensation._merge)
-HOMOGENEOUS = ("relu", "identity")
 # (a lambda inside an annotation sees only builtins: get_type_hints evaluates it in the class namespace)
 _ANGLE = Check(lambda v: 0 < v <= math.pi, "use an angle in (0, π] radians")
 # explicit data points; the evaluation grid (empty: the data's domain)
 Xs = Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give ≥ 2 distinct points")]
 TestDomain = Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
                                                 "give [lo, hi] with lo < hi, or []")]
-# the keys of [train] a subclass gives other defaults (a redeclared field keeps its check only if it repeats it)
+# [train] keys a subclass gives other defaults (a redeclared field keeps its check only by repeating it)
 Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
-LrFactor = Annotated[float, Check(lambda v: 0 < v < 2, "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")]
 LrMax = Annotated[Union[float, Literal["none"]],
                   Check(lambda v: v == "none" or v > 0, "use a positive number or 'none'")]
 
@@ -110,7 +105,7 @@ class PointsSpec:
     TOML — which has no null — reads back the same.)
     """
 
-    target: str = TUTORIAL_TARGET
+    target: str = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"  # the tutorial's (author-code.md E12)
     domain: Interval = (-1.0, 1.0)
     n_train: Points = 4
     x: Xs = None
@@ -143,7 +138,7 @@ class BoxDataSpec:
         Held-out points (≥ 2).
     """
 
-    target: str = E13_TARGET
+    target: str = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
     dim: Positive = 5
     domain: Interval = (-4.0, 2.0)
     n_train: Points = 80
@@ -196,7 +191,7 @@ class LrRuleSpec:
     optimizer: Optimizer = "sgd"
     lr: Annotated[Union[float, Literal["auto", "scaled"]],
                   Check(lambda v: isinstance(v, str) or v > 0, "use a positive number, 'auto' or 'scaled'")] = "auto"
-    lr_factor: LrFactor = 0.5
+    lr_factor: Annotated[float, Check(lambda v: 0 < v < 2, "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")] = 0.5
     lr_max: LrMax = "none"
     lr0: PositiveFloat = 1e-3
     backtrack: bool = False
@@ -418,8 +413,9 @@ def condensation_summary(h: History, spec, *, net: snn.TwoLayer, lr: float, rest
     feats = cond.neuron_features(w, b, a)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     top = cond.orientation_clusters(feats, tol_angle=an.tol_angle)[:max(n_or, 1)]
+    # ReLU and identity are positively 1-homogeneous: neurons of one orientation merge exactly (condensation._merge)
     merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol,
-                                activation_homogeneous=spec.model.activation in HOMOGENEOUS)
+                                activation_homogeneous=spec.model.activation in ("relu", "identity"))
     xt = torch.as_tensor(h["x_test"], dtype=torch.float64)
     full = cond.two_layer_forward(xt, w, b, a, act, alpha)
     k_small, err_small, err_merged = cond.compressed_width(merged, xt, act, full, alpha=alpha, tol=an.compress_tol)
@@ -513,7 +509,7 @@ class InitialCondensationSpec(BaseSpec):
     analysis: CondensationAnalysisSpec = field(default_factory=lambda: CondensationAnalysisSpec(tol_angle=0.451))
 
 
-def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, net, lr: float, restarts: int = 0) -> dict:
+def initial_condensation_summary(h: History, spec, *, lr: float, restarts: int = 0, **_) -> dict:
     an, (w, b, a) = spec.analysis, cond.recorded_weights(h, -1)
     feats = cond.neuron_features(w, b, a)
     nz = feats.norm > 0

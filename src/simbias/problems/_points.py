@@ -69,7 +69,7 @@ def point_regression(target: str | None = None, *, x: Sequence[float] | None = N
     >>> p = point_regression("relu(x - 1/3)", n_train=4, n_test=7, test_domain=(-1.5, 1.5))
     >>> p.x_train[:, 0].tolist(), [round(v, 4) for v in p.y_train[:, 0].tolist()]
     ([-1.0, -0.3333333432674408, 0.3333333432674408, 1.0], [0.0, 0.0, 0.0, 0.6667])
-    >>> point_regression(x=[0.5, -1.0], y=[1.0, 0.0], n_test=3).y_test[:, 0].tolist()
+    >>> point_regression(x=[1.0, -1.0], y=[1.0, 0.0], n_test=3).y_test[:, 0].tolist()   # sorted, interpolated
     [0.0, 0.5, 1.0]
     """
     fn = None if y is not None else parse_expression(target, dim=1, name="problem.target")

@@ -93,10 +93,10 @@ def fit_backtracking(model, problem, optimizer: str, lr: float, *, steps: int, r
     >>> import torch
     >>> from simbias.nn import TwoLayer
     >>> from simbias.problems import make_regression
-    >>> prob = make_regression("sin(x)", n_train=32)
-    >>> net = TwoLayer(1, 50, generator=torch.Generator().manual_seed(0))
-    >>> h = fit_backtracking(net, prob, "sgd", 0.05, steps=2000, stop_loss_ratio=0.5, stage_steps=10)
-    >>> bool(h.info["stopped_early"]), h.info["restarts"], int(h.steps[-1]) < 2000
+    >>> prob = make_regression("sin(3*x)", domain=(-1, 1), n_train=16)
+    >>> net = TwoLayer(1, 20, generator=torch.Generator().manual_seed(0))
+    >>> h = fit_backtracking(net, prob, "sgd", 0.02, steps=2000, stop_loss_ratio=0.1, stage_steps=5, max_restarts=5)
+    >>> h.info["stopped_early"], h.info["restarts"], len(h.static["loss"]) < 2000
     (True, 0, True)
     """
 
