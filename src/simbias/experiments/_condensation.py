@@ -59,7 +59,7 @@ from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Points, Positive, at_least, within
 
 __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "LrRuleSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
-           "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "build_two_layer",
+           "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec",
            "two_layer_fit", "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D",
            "CONDENSATION_INITIAL"]
 
@@ -273,12 +273,6 @@ class CondensationAnalysisSpec:
 # builders and training
 # --------------------------------------------------------------------------------------------
 
-def build_two_layer(m: TwoLayerSpec, in_features: int, *, seed: int, dtype=torch.float32, device="cpu") -> snn.TwoLayer:
-    return snn.TwoLayer(in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0, beta1=m.beta1 or 1.0,
-                        beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric, bias=m.bias,
-                        generator=torch.Generator().manual_seed(int(seed)), dtype=dtype, device=device)
-
-
 def phase_info(net: snn.TwoLayer) -> dict:
     """(γ, γ′) of the net's scaling at its width and the regime the theorems predict."""
     if net.width < 2:
@@ -343,9 +337,12 @@ def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tu
     ``summary(history, spec, net=, lr=, restarts=)`` (``diverged(net, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
-        dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
+        dtype, seeds, m = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.model
         problem = data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
-        net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
+        net = snn.TwoLayer(problem.in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0,
+                           beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric,
+                           bias=m.bias, generator=torch.Generator().manual_seed(int(seeds["init"])), dtype=dtype,
+                           device=device)
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
     def summarize(spec, plan: Plan, history: History) -> dict:

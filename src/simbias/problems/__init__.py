@@ -29,8 +29,8 @@ from ._datasets import read_idx as read_idx
 from ._datasets import train_test_split as train_test_split
 from ._synthetic import load_synthetic_projection as load_synthetic_projection
 from ._synthetic import parity_data as parity_data
-from ._points import box_regression as box_regression
-from ._points import point_regression as point_regression
+from ._regression import box_regression as box_regression
+from ._regression import point_regression as point_regression
 from ._images import HOLDOUTS as HOLDOUTS
 from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image

@@ -24,6 +24,7 @@ interpolant (∫|h′|²).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence, Union
@@ -555,9 +556,7 @@ def lfp_curves(x: ArrayLike, y: ArrayLike, w: ArrayLike, a: ArrayLike, grid: Ten
     >>> c["linear"].tolist(), float(c["gamma2"].max())
     ([0.0, 1.0, 0.0], 1.0)
     """
-    def gamma2(xi):
-        return lfp_gamma2(xi, w=w, a=a)
-
+    gamma2 = functools.partial(lfp_gamma2, w=w, a=a)
     xi = np.geomspace(0.1, max(10.0, 10 * lfp_crossover_frequency(w=w, a=a)), n_xi)
     g2 = gamma2(torch.as_tensor(xi)).numpy()
     return {"prediction": fp_norm_interpolant(x, y, gamma2, n_freq=n_freq, period=period)(grid).numpy(),

@@ -49,8 +49,8 @@ from ._lr import fit_with_restarts as fit_with_restarts
 from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
 from ._stages import restart_builder as restart_builder
-from ._twolayer import TwoLayerParams as TwoLayerParams
-from ._twolayer import fit_backtracking as fit_backtracking
+from ._probes import TwoLayerParams as TwoLayerParams
+from ._stages import fit_backtracking as fit_backtracking
 from ._checkpoint import Checkpoint as Checkpoint
 from ._lr import loss_increase as loss_increase
 from ._lr import resolve_lr as resolve_lr

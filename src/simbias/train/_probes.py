@@ -22,7 +22,7 @@ from .. import spectral
 from ..errors import InputError
 from ._record import RecordContext
 
-__all__ = ["TrainLoss", "PeakError", "TestError", "Snapshots", "default_probes"]
+__all__ = ["TrainLoss", "PeakError", "TestError", "Snapshots", "default_probes", "TwoLayerParams"]
 
 
 def _mse(out: Tensor, y: Tensor) -> Tensor:
@@ -231,3 +231,31 @@ def default_probes(problem, *, kind: str = "complex") -> tuple:
         probes.append(PeakError(kind=kind))
     probes += [TestError(), Snapshots()]
     return tuple(probes)
+
+
+class TwoLayerParams:
+    """Snapshot probe: the parameters ``param_w`` (m, d), ``param_b`` (m,) and ``param_a`` (m,) of a
+    :class:`~simbias.nn.TwoLayer` (member axis first inside :func:`~simbias.train.fit_ensemble`;
+    ``param_b`` only when the net has biases).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> net = TwoLayer(1, 8, generator=torch.Generator().manual_seed(0))
+    >>> h = fit(net, make_regression("x", n_train=8), "sgd", lr=0.1, steps=4,
+    ...         record=Record(every=None, snapshot_every=2, probes=(TwoLayerParams(),)))
+    >>> h["param_w"].shape, h["param_a"].shape
+    ((3, 8, 1), (3, 8))
+    """
+
+    snapshot = True
+
+    def setup(self, model, problem) -> dict:
+        return {}
+
+    def __call__(self, ctx) -> dict[str, Tensor]:
+        params = getattr(ctx.model, "params", None) or dict(ctx.model.named_parameters())  # an Ensemble's: stacked
+        return {f"param_{k}": params[k].detach().clone() for k in "wab" if params.get(k) is not None}
