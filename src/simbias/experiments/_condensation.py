@@ -314,9 +314,8 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
                             probes=(train.TwoLayerParams(),) * params + (train.Snapshots(),))
 
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        staged = t.stop_loss_ratio is not None
-        return train.fit_backtracking(f.model, f.problem, f.optimizer, f.lr, steps=f.steps,
-                                      record=record if staged else f.record, optimizer_options=opts,
+        return train.fit_backtracking(f.model, f.problem, f.optimizer, f.lr, steps=f.steps,  # stages: record(k)
+                                      record=f.record if t.stop_loss_ratio is None else record, optimizer_options=opts,
                                       max_restarts=t.max_restarts if t.backtrack else 0,
                                       stop_loss_ratio=t.stop_loss_ratio, stage_steps=snapshot_every,
                                       progress=progress, on_record=on_record)
