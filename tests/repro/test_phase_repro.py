@@ -13,7 +13,6 @@ from simbias import theory, train
 from simbias.errors import InputError
 from simbias.experiments import resolve_spec
 from simbias.experiments import run as run_experiment
-from simbias.experiments._phase import point_scales
 from simbias.nn import TwoLayer
 
 pytestmark = pytest.mark.numerics  # science thresholds: rerun under other CPU kernels in CI
@@ -45,7 +44,7 @@ def test_parametrisations_with_the_same_coordinates_give_the_same_rd():
     a = run_experiment(resolve_spec("phase-diagram", common)[0])[0]
     b = run_experiment(resolve_spec("phase-diagram", common + ["phase.parametrisation=paper"])[0])[0]
     torch.testing.assert_close(torch.as_tensor(a.history["rd"]), torch.as_tensor(b.history["rd"]), rtol=1e-6, atol=0)
-    assert point_scales(1.75, 0.0, 100, "paper")[0] == pytest.approx(100 ** 1.75)
+    assert theory.phase_scales(1.75, 0.0, 100)[0] == pytest.approx(100 ** 1.75)   # "paper": α = m^γ
 
 
 def test_sweep_member_equals_its_run():

@@ -16,6 +16,8 @@ from ._merge import MergedNet as MergedNet
 from ._merge import merge_neurons as merge_neurons
 from ._merge import split_neuron as split_neuron
 from ._merge import two_layer_forward as two_layer_forward
+from ._features import recorded_weights as recorded_weights
+from ._merge import compressed_width as compressed_width
 
 __all__ = [
     "NeuronFeatures",
@@ -30,4 +32,6 @@ __all__ = [
     "split_neuron",
     "two_layer_forward",
     "relative_distance",
+    "recorded_weights",
+    "compressed_width",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "Cluster",
     "orientation_clusters",
     "effective_width",
+    "recorded_weights",
 ]
 
 
@@ -403,3 +404,31 @@ def effective_width(
         if acc >= s - 1e-12:
             return k
     return len(clusters)
+
+
+def recorded_weights(history, index: int) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    """(w, b, a) of parameter snapshot ``index`` as float64 tensors (``None`` for one not recorded).
+
+    Parameters
+    ----------
+    history : mapping
+        A :class:`~simbias.results.History` (or any mapping) with the snapshots ``param_w``
+        (snapshots, m, d), ``param_b`` (snapshots, m) and ``param_a`` (snapshots, m), as
+        :class:`simbias.train.TwoLayerParams` records them.
+    index : int
+        The snapshot (negative counts from the end).
+
+    Returns
+    -------
+    tuple
+        (w, b, a).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, b, a = recorded_weights({"param_w": np.ones((2, 3, 1)), "param_a": np.zeros((2, 3))}, -1)
+    >>> w.shape, b, a.dtype
+    (torch.Size([3, 1]), None, torch.float64)
+    """
+    return tuple(torch.as_tensor(history[k][index], dtype=torch.float64) if k in history else None
+                 for k in ("param_w", "param_b", "param_a"))

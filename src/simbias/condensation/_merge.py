@@ -31,7 +31,7 @@ from torch import Tensor
 from ..errors import InputError
 from ._features import _check_tol, _greedy, _output_weights, _unit, input_vectors
 
-__all__ = ["MergedNet", "merge_neurons", "split_neuron", "two_layer_forward"]
+__all__ = ["MergedNet", "merge_neurons", "split_neuron", "two_layer_forward", "compressed_width"]
 
 
 def two_layer_forward(
@@ -252,3 +252,52 @@ def split_neuron(w: Tensor, b: Tensor | None, a: Tensor, index: int, lam: float)
     keep[index] = lam_f
     a2 = torch.cat([a * (keep if a.ndim == 1 else keep[:, None]), (1.0 - lam_f) * a[index : index + 1]])
     return w2, b2, a2
+
+
+def compressed_width(merged: MergedNet, x: Tensor, activation: Callable[[Tensor], Tensor], reference: Tensor, *,
+                     alpha: float = 1.0, tol: float = 0.01) -> tuple[int, float, float]:
+    """The fewest neurons of a merged net, taken by decreasing amplitude |a_k|·‖u_k‖, whose output
+    on ``x`` is within ``tol`` (relative L2) of ``reference`` (the full net's output there).
+
+    Parameters
+    ----------
+    merged : MergedNet
+        From :func:`merge_neurons` (one output: ``a`` of shape (k,)).
+    x : torch.Tensor
+        (n, d) evaluation points.
+    activation : callable
+        σ.
+    reference : torch.Tensor
+        (n, 1) the output to reproduce.
+    alpha : float, default 1.0
+        Output normalisation α.
+    tol : float, default 0.01
+        Relative L2 error accepted.
+
+    Returns
+    -------
+    tuple
+        (k, the error of the k largest neurons, the error of all of them — the merged net); all of
+        them when none is enough, ``(0, nan, nan)`` for a zero reference.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.condensation import merge_neurons, two_layer_forward
+    >>> w, a = torch.tensor([[1.0], [-1.0], [0.5]]), torch.tensor([1.0, 1.0, 1e-4])
+    >>> x = torch.linspace(-1, 1, 11)[:, None]
+    >>> full = two_layer_forward(x, w, None, a, torch.relu)
+    >>> k, err, err_all = compressed_width(merge_neurons(w, None, a, tol_angle=0.0), x, torch.relu, full)
+    >>> k, err < 0.01, err_all < 1e-6
+    (2, True, True)
+    """
+    order = torch.argsort(merged.a.abs() * input_vectors(merged.w, merged.b).norm(dim=1), descending=True, stable=True)
+    z = x @ merged.w[order].T + (0.0 if merged.b is None else merged.b[order])
+    partial = torch.cumsum(activation(z) * merged.a[order] / float(alpha), dim=1)   # (n, K): the k largest neurons
+    denom = float(reference.norm())
+    if denom == 0:
+        return 0, float("nan"), float("nan")
+    errs = (partial - reference[:, :1]).norm(dim=0) / denom
+    ok = torch.nonzero(errs <= tol)
+    k = int(ok[0, 0]) + 1 if ok.numel() else int(errs.numel())
+    return k, float(errs[k - 1]), float(errs[-1])

@@ -38,11 +38,12 @@ orientations for an activation of multiplicity p.  What was checked (README, tes
   std 1e-2 GD grows 1–4 neurons.
 """
 
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Annotated, Callable, ClassVar, Literal, Union, get_type_hints
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Callable, Literal, Union
 
 import numpy as np
 import torch
@@ -52,40 +53,39 @@ from .. import nn as snn
 from .. import problems, theory, train
 from ..errors import InputError
 from ..results import History
-from ._common import seeds_for, torch_dtype
+from ._common import Activation, PositiveFloat, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
-from ._spec import Check, Count, Interval, Points, Positive, above, at_least, check_fields, within
+from ._spec import Check, Count, Interval, Points, Positive, at_least, within
 
 __all__ = ["PointsSpec", "BoxDataSpec", "TwoLayerSpec", "LrRuleSpec", "TwoLayerTrainSpec", "CondensationRecordSpec",
-           "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec", "TwoLayerParams",
-           "build_points", "build_box_data", "build_two_layer", "two_layer_scales_of", "two_layer_fit",
-           "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D", "CONDENSATION_INITIAL"]
+           "CondensationAnalysisSpec", "Condensation1DSpec", "InitialCondensationSpec",
+           "two_layer_fit", "condensation_summary", "initial_condensation_summary", "CONDENSATION_1D",
+           "CONDENSATION_INITIAL"]
 
-TUTORIAL_TARGET = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"
-E13_TARGET = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
-# positively 1-homogeneous activations: neurons of one orientation merge exactly (condensation._merge)
-HOMOGENEOUS = ("relu", "identity")
 # (a lambda inside an annotation sees only builtins: get_type_hints evaluates it in the class namespace)
 _ANGLE = Check(lambda v: 0 < v <= math.pi, "use an angle in (0, π] radians")
-# a name of simbias.nn.ACTIVATIONS
-Activation = Annotated[str, Check(lambda v: v in snn.ACTIVATIONS, f"choose one of {', '.join(snn.ACTIVATIONS)}")]
+# explicit data points; the evaluation grid (empty: the data's domain)
+Xs = Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give ≥ 2 distinct points")]
+TestDomain = Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
+                                                "give [lo, hi] with lo < hi, or []")]
+# [train] keys a subclass gives other defaults (a redeclared field keeps its check only by repeating it)
+Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
+LrMax = Annotated[Union[float, Literal["none"]],
+                  Check(lambda v: v == "none" or v > 0, "use a positive number or 'none'")]
 
 
-def require(ok, key: str, problem: str, fix: str) -> None:
-    """The spec check of the two-layer kinds: raise ``InputError(key, problem, fix)`` unless ``ok``."""
-    if not ok:
-        raise InputError(key, problem, fix)
+def check_labels(x, y) -> None:
+    """``problem.y``: one label per point of ``problem.x`` (the check of the point data sets)."""
+    if y is not None and (x is None or len(y) != len(x)):
+        raise InputError("problem.y", f"has {len(y)} values for {len(x or ())} points",
+                         "give one y per point of problem.x")
 
 
-class _Section:
-    """Base of the two-layer spec sections: a subclass that only changes defaults keeps the field
-    types of its base, and so their declared constraints (``Annotated[..., Check]``)."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        base, own = get_type_hints(cls.__mro__[1], include_extras=True), cls.__dict__.get("__annotations__", {})
-        own.update({k: base[k] for k in own if k in base})
+def check_even(width: int, key: str = "model.width") -> None:
+    """Mirrored pairs (``model.antisymmetric``) need an even width."""
+    if width % 2:
+        raise InputError(key, f"got {width} with model.antisymmetric=true", "use an even width (mirrored pairs)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class _Section:
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PointsSpec(_Section):
+class PointsSpec:
     """A 1-D data set: ``n_train`` points of ``target`` on ``domain`` (endpoints included), or the
     explicit points ``x`` (with labels ``y``, or ``target`` evaluated at them).
 
@@ -105,26 +105,22 @@ class PointsSpec(_Section):
     TOML — which has no null — reads back the same.)
     """
 
-    target: str = TUTORIAL_TARGET
+    target: str = "0.2*relu(x - 1/3) + 0.2*relu(-x - 1/3)"  # the tutorial's (author-code.md E12)
     domain: Interval = (-1.0, 1.0)
-    n_train: int = 4
-    x: Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >= 2, "give ≥ 2 distinct points")] = None
+    n_train: Points = 4
+    x: Xs = None
     y: tuple[float, ...] | None = None
     n_test: Points = 1000
-    test_domain: Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
-                                                    "give [lo, hi] with lo < hi, or []")] = ()
+    test_domain: TestDomain = ()
 
     def validate(self):
-        check_fields(self, "problem.")  # also when another kind's section builds one (lfp-1d)
-        require(self.y is None or self.x is not None and len(self.y) == len(self.x), "problem.y",
-                f"has {len(self.y or ())} values for {len(self.x or ())} points", "give one y per point of problem.x")
-        require(self.x is not None or self.n_train >= 2, "problem.n_train", f"got {self.n_train}", "use at least 2 points")
+        check_labels(self.x, self.y)
         if self.y is None:
             problems.parse_expression(self.target, dim=1, name="problem.target")
 
 
 @dataclass(frozen=True)
-class BoxDataSpec(_Section):
+class BoxDataSpec:
     """``n_train`` points uniform in the box ``domain``^dim (drawn with the run's data seed), labels
     ``target`` (an expression in x1 … xd); ``n_test`` held-out points drawn the same way.
 
@@ -142,7 +138,7 @@ class BoxDataSpec(_Section):
         Held-out points (≥ 2).
     """
 
-    target: str = E13_TARGET
+    target: str = "3.5*(sin(5*x1 + 1) + sin(5*x2 + 1) + sin(5*x3 + 1) + sin(5*x4 + 1) + sin(5*x5 + 1))"
     dim: Positive = 5
     domain: Interval = (-4.0, 2.0)
     n_train: Points = 80
@@ -153,7 +149,7 @@ class BoxDataSpec(_Section):
 
 
 @dataclass(frozen=True)
-class TwoLayerSpec(_Section):
+class TwoLayerSpec:
     """The two-layer net f(x) = (1/α) Σ_k a_k σ(w_k·x + b_k) (see :class:`simbias.nn.TwoLayer`).
 
     ``init_t``: every parameter drawn with std width^(−t) and α = 1 (the authors' convention,
@@ -165,9 +161,9 @@ class TwoLayerSpec(_Section):
 
     width: Positive = 1000
     activation: Activation = "relu"
-    alpha: Annotated[float | None, above(0.0, "use a positive scale")] = None
-    beta1: Annotated[float | None, above(0.0, "use a positive scale")] = None
-    beta2: Annotated[float | None, above(0.0, "use a positive scale")] = None
+    alpha: PositiveFloat | None = None
+    beta1: PositiveFloat | None = None
+    beta2: PositiveFloat | None = None
     init_t: Union[float, Literal["none"]] = 1.0
     antisymmetric: bool = False
     bias: bool = True
@@ -179,32 +175,28 @@ class TwoLayerSpec(_Section):
 
     def validate(self):
         given = [n for n in ("alpha", "beta1", "beta2") if getattr(self, n) is not None]
-        require(self.t is None or not given, f"model.{(given or [''])[0]}", f"given together with model.init_t={self.init_t}",
-                "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); set model.init_t=none to give alpha/beta1/beta2")
-        require(not (self.antisymmetric and self.width % 2), "model.width", f"got {self.width} with model.antisymmetric=true",
-                "use an even width (mirrored pairs)")
+        if self.t is not None and given:
+            raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
+                             "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); "
+                             "set model.init_t=none to give alpha/beta1/beta2")
+        if self.antisymmetric:
+            check_even(self.width)
 
 
 @dataclass(frozen=True)
-class LrRuleSpec(_Section):
+class LrRuleSpec:
     """The keys every two-layer ``[train]`` section has: optimiser, learning-rate rule, restarts and
     steps (documented on :class:`TwoLayerTrainSpec` and the phase diagram's ``PhaseTrainSpec``)."""
 
-    optimizers: ClassVar[dict] = train.OPTIMIZERS  # the names ``optimizer`` may take
-    optimizer: str = "sgd"
+    optimizer: Optimizer = "sgd"
     lr: Annotated[Union[float, Literal["auto", "scaled"]],
                   Check(lambda v: isinstance(v, str) or v > 0, "use a positive number, 'auto' or 'scaled'")] = "auto"
     lr_factor: Annotated[float, Check(lambda v: 0 < v < 2, "use 0 < factor < 2 (GD is unstable at ≥ 2/λ_max)")] = 0.5
-    lr_max: Annotated[Union[float, Literal["none"]], Check(lambda v: v == "none" or v > 0,
-                                                           "use a positive number or 'none'")] = "none"
-    lr0: Annotated[float, above(0.0, "use a positive number")] = 1e-3
+    lr_max: LrMax = "none"
+    lr0: PositiveFloat = 1e-3
     backtrack: bool = False
     max_restarts: Count = 20
     steps: Positive = 10000
-
-    def validate(self):
-        require(self.optimizer in self.optimizers, "train.optimizer", f"unknown optimizer {self.optimizer!r}",
-                f"choose one of {', '.join(self.optimizers)}")
 
 
 @dataclass(frozen=True)
@@ -251,7 +243,7 @@ class TwoLayerTrainSpec(LrRuleSpec):
 
 
 @dataclass(frozen=True)
-class CondensationRecordSpec(_Section):
+class CondensationRecordSpec:
     """Snapshots of the parameters and of the output on the evaluation grid every ``snapshot_every``
     steps (0: about 50 over the run)."""
 
@@ -259,7 +251,7 @@ class CondensationRecordSpec(_Section):
 
 
 @dataclass(frozen=True)
-class CondensationAnalysisSpec(_Section):
+class CondensationAnalysisSpec:
     """Thresholds of the condensation measures (papers.md T20–T22).
 
     ``tol_angle``: neurons within this angle (rad) of a cluster seed share an orientation;
@@ -278,113 +270,15 @@ class CondensationAnalysisSpec(_Section):
 
 
 # --------------------------------------------------------------------------------------------
-# builders
+# builders and training
 # --------------------------------------------------------------------------------------------
 
-def _grid(lo: float, hi: float, n: int) -> torch.Tensor:
-    return torch.linspace(float(lo), float(hi), int(n), dtype=torch.float64)[:, None]
-
-
-def _regression(x, y, xt, yt, fn, name: str, dtype, device) -> problems.Regression:
-    """The data set from float64 points and labels, in ``dtype`` on ``device``."""
-    return problems.Regression(x.to(dtype), y.to(dtype), y.to(dtype), xt.to(dtype), yt.to(dtype), fn, False,
-                               name).to(device=device)
-
-
-def build_points(p: PointsSpec, *, dtype=torch.float32, device="cpu") -> problems.Regression:
-    """The 1-D data set of ``p`` as a :class:`simbias.problems.Regression` (sorted by x)."""
-    fn = None if p.y is not None else problems.parse_expression(p.target, dim=1, name="problem.target")
-    x = _grid(*p.domain, p.n_train) if p.x is None else torch.tensor(sorted(p.x), dtype=torch.float64)[:, None]
-    xt = _grid(*(p.test_domain or (min(p.domain[0], float(x.min())), max(p.domain[1], float(x.max())))), p.n_test)
-    if fn is None:  # explicit labels, sorted with their points; the reference curve interpolates them
-        y = torch.tensor(sorted(zip(p.x, p.y)), dtype=torch.float64)[:, 1:]
-        yt = torch.as_tensor(np.interp(xt[:, 0].numpy(), x[:, 0].numpy(), y[:, 0].numpy()))[:, None]
-    else:
-        for v in (x, xt):  # finite on the run's own points in its dtype (the labels: float64 values, then cast)
-            problems.check_expression_on(fn, v, key="problem.target", dtype=dtype)
-        y, yt = fn(x).reshape(-1, 1).to(torch.float64), fn(xt).reshape(-1, 1).to(torch.float64)
-    return _regression(x, y, xt, yt, fn, "explicit points" if fn is None else p.target, dtype, device)
-
-
-def build_box_data(p: BoxDataSpec, *, seed: int, dtype=torch.float32, device="cpu") -> problems.Regression:
-    """Points uniform in the box ``domain``^dim and the target's labels (float64 draws, then ``dtype``)."""
-    fn = problems.parse_expression(p.target, dim=p.dim, name="problem.target")
-    g, (lo, hi) = torch.Generator().manual_seed(int(seed)), p.domain
-    x, xt = (lo + (hi - lo) * torch.rand(n, p.dim, generator=g, dtype=torch.float64) for n in (p.n_train, p.n_test))
-    for v in (x, xt):  # finite on the run's own points in its dtype
-        problems.check_expression_on(fn, v, key="problem.target", dtype=dtype)
-    return _regression(x, fn(x).reshape(-1, 1), xt, fn(xt).reshape(-1, 1), fn, p.target, dtype, device)
-
-
-def two_layer_scales_of(m: TwoLayerSpec) -> tuple[float, float, float]:
-    """(α, β₁, β₂) the spec gives (``init_t`` → (1, m^(−t), m^(−t)))."""
-    s = None if m.t is None else float(m.width ** (-m.t))
-    return (1.0, s, s) if s is not None else (m.alpha or 1.0, m.beta1 or 1.0, m.beta2 or 1.0)
-
-
-def build_two_layer(m: TwoLayerSpec, in_features: int, *, seed: int, dtype=torch.float32, device="cpu") -> snn.TwoLayer:
-    return snn.TwoLayer(in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0, beta1=m.beta1 or 1.0,
-                        beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric, bias=m.bias,
-                        generator=torch.Generator().manual_seed(int(seed)), dtype=dtype, device=device)
-
-
-def phase_info(m: TwoLayerSpec) -> dict:
-    """(γ, γ′) of the spec's scaling at its width and the regime the theorems predict."""
-    if m.width < 2:
+def phase_info(net: snn.TwoLayer) -> dict:
+    """(γ, γ′) of the net's scaling at its width and the regime the theorems predict."""
+    if net.width < 2:
         return {}
-    g, gp = theory.phase_coordinates(*two_layer_scales_of(m), m.width)
+    g, gp = net.phase_coordinates
     return {"gamma": round(g, 6) + 0.0, "gamma_prime": round(gp, 6) + 0.0, "regime": theory.phase_regime(g, gp, tol=1e-6)}
-
-
-# --------------------------------------------------------------------------------------------
-# probes and training
-# --------------------------------------------------------------------------------------------
-
-class TwoLayerParams:
-    """Snapshot probe: the parameters ``param_w`` (m, d), ``param_b`` (m,), ``param_a`` (m,) of a
-    :class:`~simbias.nn.TwoLayer` (member axis first inside :func:`~simbias.train.fit_ensemble`)."""
-
-    snapshot = True
-
-    def setup(self, model, problem) -> dict[str, np.ndarray]:
-        return {}
-
-    def __call__(self, ctx) -> dict[str, torch.Tensor]:
-        params = ctx.model.params if isinstance(ctx.model, train.Ensemble) else dict(ctx.model.named_parameters())
-        return {f"param_{k}": params[k].detach().clone() for k in "wab" if params.get(k) is not None}
-
-
-def _record(snapshot_every: int | None, params: bool = True) -> train.Record:
-    return train.Record(every=None, snapshot_every=snapshot_every or None,
-                        probes=(TwoLayerParams(),) * params + (train.Snapshots(),))
-
-
-def _two_layer_trainer(t: TwoLayerTrainSpec, snapshot_every: int | None, params: bool) -> Callable[..., History]:
-    """The :class:`Fit` trainer of ``train.backtrack`` (restarts from the same initialisation with
-    half the rate, :func:`train.fit_with_restarts`) and ``train.stop_loss_ratio`` (stages of
-    ``snapshot_every`` steps, :func:`train.fit_stages`, ending after the first stage whose final
-    loss is below that fraction of the initial loss).  The fit's model ends trained."""
-
-    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        model, problem = f.model, f.problem
-        build = train.restart_builder(model, f.optimizer, **f.options.get("optimizer_options", {}))
-
-        def condensed(h: History) -> bool:
-            with torch.no_grad():
-                now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
-            return now < t.stop_loss_ratio * float(h.static["loss"][0])
-
-        def run(net, opt) -> History:
-            if t.stop_loss_ratio is None:
-                return train.fit(net, problem, opt, steps=f.steps, record=f.record, progress=progress,
-                                 on_record=on_record)
-            return train.fit_stages(net, problem, opt, steps=f.steps,
-                                    stage_steps=snapshot_every or max(1, f.steps // 50),
-                                    record=lambda k: _record(k, params), until=condensed, on_record=on_record)
-
-        return train.fit_with_restarts(build, f.lr, run, max_restarts=t.max_restarts if t.backtrack else 0).history
-
-    return trainer
 
 
 def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapshot_every: int | None,
@@ -392,7 +286,9 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
     """The training job of a two-layer net: the learning rate resolved on the initial net
     (``"auto"``/``"scaled"``, :func:`simbias.train.resolve_lr`), snapshots of the output on the
     evaluation grid (and, with ``params``, of the parameters).  A plain :class:`Fit` (sweeps train
-    such members in lockstep) unless ``train.backtrack`` or ``train.stop_loss_ratio`` is set.
+    such members in lockstep) unless ``train.backtrack`` or ``train.stop_loss_ratio`` is set: then
+    :func:`simbias.train.fit_backtracking` trains it (restarts with half the rate; stages of
+    ``snapshot_every`` steps ending once the loss is below ``stop_loss_ratio`` × its start).
 
     Parameters
     ----------
@@ -411,10 +307,22 @@ def two_layer_fit(model: snn.TwoLayer, problem, t: TwoLayerTrainSpec, *, snapsho
     >>> f = two_layer_fit(net, problem, TwoLayerTrainSpec(steps=100), snapshot_every=10)  # doctest: +SKIP
     """
     lr = train.resolve_lr(t.lr, model, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0)
-    opts = {"optimizer_options": {"momentum": t.momentum}} if t.optimizer == "sgd" and t.momentum else {}
+    opts = {"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {}
+
+    def record(k: int | None) -> train.Record:
+        return train.Record(every=None, snapshot_every=k or None,
+                            probes=(train.TwoLayerParams(),) * params + (train.Snapshots(),))
+
+    def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
+        return train.fit_backtracking(f.model, f.problem, f.optimizer, f.lr, steps=f.steps,  # stages: record(k)
+                                      record=f.record if t.stop_loss_ratio is None else record, optimizer_options=opts,
+                                      max_restarts=t.max_restarts if t.backtrack else 0,
+                                      stop_loss_ratio=t.stop_loss_ratio, stage_steps=snapshot_every,
+                                      progress=progress, on_record=on_record)
+
     plain = not t.backtrack and t.stop_loss_ratio is None
-    return Fit(model, problem, t.optimizer, lr, t.steps, _record(snapshot_every, params), opts,
-               trainer=None if plain else _two_layer_trainer(t, snapshot_every, params))
+    return Fit(model, problem, t.optimizer, lr, t.steps, record(snapshot_every),
+               {"optimizer_options": opts} if opts else {}, trainer=None if plain else trainer)
 
 
 def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
@@ -425,17 +333,20 @@ def fit_lr(plan: Plan, history: History) -> tuple[float, int]:
 def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tuple[Callable, Callable]:
     """``build``/``summarize`` of a kind that trains ``spec.model`` on the data set
     ``data(spec.problem, seed=<data seed>, dtype=, device=)`` and reports
-    ``summary(history, spec, lr=, restarts=)`` (``diverged(spec, lr)`` after a divergence)."""
+    ``summary(history, spec, net=, lr=, restarts=)`` (``diverged(net, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
-        dtype, seeds = torch_dtype(spec.dtype), seeds_for(spec.seed)
+        dtype, seeds, m = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.model
         problem = data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
-        net = build_two_layer(spec.model, problem.in_features, seed=seeds["init"], dtype=dtype, device=device)
+        net = snn.TwoLayer(problem.in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0,
+                           beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric,
+                           bias=m.bias, generator=torch.Generator().manual_seed(int(seeds["init"])), dtype=dtype,
+                           device=device)
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
     def summarize(spec, plan: Plan, history: History) -> dict:
-        lr, restarts = fit_lr(plan, history)
-        return diverged(spec, lr) if history.diverged else summary(history, spec, lr=lr, restarts=restarts)
+        (lr, restarts), net = fit_lr(plan, history), plan.fits[0].model
+        return diverged(net, lr) if history.diverged else summary(history, spec, net=net, lr=lr, restarts=restarts)
 
     return build, summarize
 
@@ -490,45 +401,20 @@ class Condensation1DSpec(BaseSpec):
     analysis: CondensationAnalysisSpec = field(default_factory=CondensationAnalysisSpec)
 
 
-def _f64(a) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(a), dtype=torch.float64)
-
-
-def _params(h: History, i: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-    """(w, b or ``None``, a) of parameter snapshot ``i`` (float64)."""
-    return _f64(h["param_w"][i]), _f64(h["param_b"][i]) if "param_b" in h else None, _f64(h["param_a"][i])
-
-
-def _compress(merged, act, alpha: float, xt: torch.Tensor, full: torch.Tensor, tol: float) -> tuple[int, float, float]:
-    """Fewest merged neurons, taken by decreasing amplitude |a|·‖u‖, whose output is within ``tol``
-    (relative L2 on the grid) of the full net's: (k, its error, the error of all of them — the
-    merged net).  All of them when none is enough."""
-    order = torch.argsort(merged.a.abs() * cond.input_vectors(merged.w, merged.b).norm(dim=1), descending=True,
-                          stable=True)    # one output: a is (K,)
-    z = xt @ merged.w[order].T + (0.0 if merged.b is None else merged.b[order])
-    partial = torch.cumsum(act(z) * merged.a[order] / float(alpha), dim=1)   # (n_test, K): the k largest neurons
-    denom = float(full.norm())
-    if denom == 0:
-        return 0, float("nan"), float("nan")
-    errs = (partial - full[:, :1]).norm(dim=0) / denom
-    ok = torch.nonzero(errs <= tol)
-    k = int(ok[0, 0]) + 1 if ok.numel() else int(errs.numel())
-    return k, float(errs[k - 1]), float(errs[-1])
-
-
-def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> dict:
+def condensation_summary(h: History, spec, *, net: snn.TwoLayer, lr: float, restarts: int = 0) -> dict:
     """The headline numbers of a condensation run, from its history alone (initial and final
     snapshots of the parameters, the output on the grid)."""
-    an, (w0, b0, _), (w, b, a) = spec.analysis, _params(h, 0), _params(h, -1)
-    alpha, act = two_layer_scales_of(spec.model)[0], snn.get_activation(spec.model.activation)
+    an, (w0, b0, _), (w, b, a) = spec.analysis, cond.recorded_weights(h, 0), cond.recorded_weights(h, -1)
+    alpha, act = net.alpha, snn.get_activation(spec.model.activation)
     feats = cond.neuron_features(w, b, a)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     top = cond.orientation_clusters(feats, tol_angle=an.tol_angle)[:max(n_or, 1)]
+    # ReLU and identity are positively 1-homogeneous: neurons of one orientation merge exactly (condensation._merge)
     merged = cond.merge_neurons(w, b, a, tol_angle=an.merge_tol,
-                                activation_homogeneous=spec.model.activation in HOMOGENEOUS)
-    xt = _f64(h["x_test"])
+                                activation_homogeneous=spec.model.activation in ("relu", "identity"))
+    xt = torch.as_tensor(h["x_test"], dtype=torch.float64)
     full = cond.two_layer_forward(xt, w, b, a, act, alpha)
-    k_small, err_small, err_merged = _compress(merged, act, alpha, xt, full, an.compress_tol)
+    k_small, err_small, err_merged = cond.compressed_width(merged, xt, act, full, alpha=alpha, tol=an.compress_tol)
     out: dict = {
         "rd": cond.relative_distance([t for t in (w0, b0) if t is not None], [t for t in (w, b) if t is not None]),
         "n_orientations": int(n_or),
@@ -548,7 +434,7 @@ def condensation_summary(h: History, spec, *, lr: float, restarts: int = 0) -> d
     inside = (xs >= xtr.min()) & (xs <= xtr.max())
     if inside.any() and xt.shape[1] == 1:
         out["max_dev_linear"] = float(np.abs(full[:, 0].numpy()[inside] - np.interp(xs[inside], xtr, ytr)).max())
-    return {**out, **phase_info(spec.model)}
+    return {**out, **phase_info(net)}
 
 
 def _headline_1d(spec, s: dict) -> list[str]:
@@ -562,8 +448,8 @@ def _headline_1d(spec, s: dict) -> list[str]:
 
 CONDENSATION_1D = register_kind(Kind(
     "condensation-1d", Condensation1DSpec,
-    *_two_layer_kind(lambda p, seed, **kw: build_points(p, **kw), condensation_summary,  # the points need no seed
-                     lambda spec, lr: {**phase_info(spec.model), "lr": lr}),
+    *_two_layer_kind(lambda p, seed, **kw: problems.point_regression(**asdict(p), **kw), condensation_summary,
+                     lambda net, lr: {**phase_info(net), "lr": lr}),
     "two-layer ReLU net on 4 points: linear, critical or condensed by the init scale (model.init_t)",
     headline=_headline_1d,
     hint="lower train.lr or set train.lr_max (train.lr='auto' is capped by lr_max·α)"))
@@ -619,20 +505,13 @@ class InitialCondensationSpec(BaseSpec):
     analysis: CondensationAnalysisSpec = field(default_factory=lambda: CondensationAnalysisSpec(tol_angle=0.451))
 
 
-def _multiplicity(name: str) -> int | None:
-    try:
-        return theory.activation_multiplicity(snn.get_activation(name))
-    except InputError:
-        return None
-
-
-def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, lr: float, restarts: int = 0) -> dict:
-    an, (w, b, a) = spec.analysis, _params(h, -1)
+def initial_condensation_summary(h: History, spec, *, lr: float, restarts: int = 0, **_) -> dict:
+    an, (w, b, a) = spec.analysis, cond.recorded_weights(h, -1)
     feats = cond.neuron_features(w, b, a)
     nz = feats.norm > 0
     m = int(nz.sum())
     pairs = (cond.cosine_similarity_matrix(w, b, order=False)[0][nz][:, nz].abs() >= an.cos_threshold).sum() - m
-    p = _multiplicity(spec.model.activation)
+    p = theory.activation_multiplicity(snn.get_activation(spec.model.activation), strict=False)
     n_or = cond.effective_width(feats, tol_angle=an.tol_angle, share=an.share)
     loss = np.asarray(h.static["loss"])
     out: dict = {
@@ -647,7 +526,8 @@ def initial_condensation_summary(h: History, spec: InitialCondensationSpec, *, l
         "steps_done": int(len(loss)),
         "lr": float(lr),
     }
-    dirs = theory.condensation_directions(_f64(h["x_train"]), _f64(h["y_train"]), p, bias=b is not None)
+    x, y = (torch.as_tensor(h[k], dtype=torch.float64) for k in ("x_train", "y_train"))
+    dirs = theory.condensation_directions(x, y, p, bias=b is not None)
     if dirs is not None:
         al, A = (feats.direction @ dirs.T).abs().max(dim=1).values, feats.amplitude
         out["theory_alignment"] = float((al * A).sum() / A.sum()) if float(A.sum()) > 0 else float("nan")
@@ -665,6 +545,7 @@ def _initial_headline(spec: InitialCondensationSpec, s: dict) -> list[str]:
 
 CONDENSATION_INITIAL = register_kind(Kind(
     "condensation-initial", InitialCondensationSpec,
-    *_two_layer_kind(build_box_data, initial_condensation_summary, lambda spec, lr: {}),
+    *_two_layer_kind(lambda p, **kw: problems.box_regression(**asdict(p), **kw), initial_condensation_summary,
+                     lambda net, lr: {}),
     "initial condensation: small init condenses input weights onto ≤ 2p orientations (activation multiplicity p)",
     headline=_initial_headline))

@@ -28,17 +28,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from .. import nn as snn
-from .. import theory
+from .. import problems, theory
 from ._common import PositiveFloat, seeds_for, torch_dtype
-from ._condensation import (CondensationRecordSpec, PointsSpec, TwoLayerTrainSpec, build_points, fit_lr, require,
+from ._condensation import (CondensationRecordSpec, TwoLayerTrainSpec, Xs, check_even, check_labels, fit_lr,
                             two_layer_fit)
 from ._kind import Kind, Plan, register_kind
 from ._registry import BaseSpec
-from ._spec import Points, Positive
+from ._spec import Interval, Points, Positive
 
 __all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp"]
 
@@ -72,8 +71,8 @@ class LFPModelSpec:
     antisymmetric: bool = True
 
     def validate(self):
-        require(not (self.antisymmetric and self.width % 2), "model.width",
-                f"got {self.width} with model.antisymmetric=true", "use an even width")
+        if self.antisymmetric:
+            check_even(self.width)
 
 
 @dataclass(frozen=True)
@@ -113,26 +112,13 @@ class LFPPointsSpec:
         Points of the evaluation grid (≥ 2).
     """
 
-    x: tuple[float, ...] = T15_X
+    x: Xs = T15_X
     y: tuple[float, ...] = T15_Y
-    test_domain: tuple[float, ...] = (-1.0, 0.3)
-    n_test: int = 1000
+    test_domain: Interval = (-1.0, 0.3)
+    n_test: Points = 1000
 
     def validate(self):
-        self.points().validate()
-
-    def points(self) -> PointsSpec:
-        return PointsSpec(x=self.x, y=self.y, domain=self.test_domain, test_domain=self.test_domain, n_test=self.n_test)
-
-
-@dataclass(frozen=True)
-class LFPTrainSpec(TwoLayerTrainSpec):
-    """GD with heavy-ball momentum 0.99 at 1.9/λ_max of the initial NTK (converges to the kernel limit
-    in ~2 000 steps in case A; use momentum 0.9, lr_factor 1 in case B, which is only nearly linear)."""
-
-    lr_factor: float = 1.9
-    momentum: float = 0.99
-    steps: int = 3000
+        check_labels(self.x, self.y)
 
 
 @dataclass(frozen=True)
@@ -154,8 +140,10 @@ class LFPSpec(BaseSpec):
         The data points and the figure's evaluation grid (``problem.*``).
     model : LFPModelSpec
         Width and the uniform initialisation ranges (``model.*``; defaults: T15 case A).
-    train : LFPTrainSpec
-        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``).
+    train : TwoLayerTrainSpec
+        Full-batch GD with heavy-ball momentum and the NTK learning-rate rule (``train.*``): momentum
+        0.99 at 1.9/λ_max of the initial NTK for 3 000 steps (converges to the kernel limit in
+        ~2 000 steps in case A; use momentum 0.9, lr_factor 1 in case B, which is only nearly linear).
     record : CondensationRecordSpec
         Parameter and output snapshots (``record.*``).
     analysis : LFPAnalysisSpec
@@ -172,78 +160,58 @@ class LFPSpec(BaseSpec):
     experiment: str = "lfp-1d"
     problem: LFPPointsSpec = field(default_factory=LFPPointsSpec)
     model: LFPModelSpec = field(default_factory=LFPModelSpec)
-    train: LFPTrainSpec = field(default_factory=LFPTrainSpec)
+    train: TwoLayerTrainSpec = field(default_factory=lambda: TwoLayerTrainSpec(lr_factor=1.9, momentum=0.99,
+                                                                                 steps=3000))
     record: CondensationRecordSpec = field(default_factory=CondensationRecordSpec)
     analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
 
 
-def _rel(a: torch.Tensor, ref: torch.Tensor) -> float:
-    n = float(ref.norm())
-    return float((a - ref).norm()) / n if n > 0 else float("nan")
+def _rel(a, ref) -> float:
+    return float(problems.rel_l2(a, ref))
 
 
 def build_lfp(spec: LFPSpec, device: str = "cpu") -> Plan:
-    """The T15 points, the uniformly initialised net, its training job, and (context) the drawn
-    initial parameters, the comparison grid and the NTK kernel-regression limit of the initial net."""
-    dtype = torch_dtype(spec.dtype)
-    seeds = seeds_for(spec.seed)
-    problem = build_points(spec.problem.points(), dtype=dtype, device=device)
-    ms, half = spec.model, spec.model.width // 2 if spec.model.antisymmetric else spec.model.width
+    """The T15 points, the uniformly initialised net and its training job; the history gets the
+    trained net and the comparison curves on [x_1, x_n] (:func:`simbias.theory.lfp_curves` of the
+    drawn initial parameters, the NTK kernel-regression limit of the initial net) as ``lfp_*`` arrays."""
+    dtype, seeds, p, ms = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.model
+    problem = problems.point_regression(x=p.x, y=p.y, n_test=p.n_test, test_domain=p.test_domain, dtype=dtype,
+                                        device=device)
+    half = ms.width // 2 if ms.antisymmetric else ms.width
     # drawn in float64 (γ(ξ)² from the exact draws), then converted to the run's dtype
     net = snn.TwoLayer(1, ms.width, init="uniform", init_ranges=(ms.w_range, ms.b_range, ms.a_range),
                        antisymmetric=ms.antisymmetric, generator=torch.Generator().manual_seed(seeds["init"]),
                        dtype=torch.float64, device=device)
     w, a = net.w.detach()[:half, 0].cpu().clone(), net.a.detach()[:half].cpu().clone()
     net = net.to(dtype)
-    x64 = problem.x_train[:, 0].detach().cpu().to(torch.float64)
-    y64 = problem.y_train[:, 0].detach().cpu().to(torch.float64)
-    grid = torch.linspace(float(x64.min()), float(x64.max()), spec.analysis.n_grid, dtype=torch.float64)
-    gd = grid.to(dtype=dtype, device=device)[:, None]
-    # the NTK limit, from the initial net (kernel regression on the residual; f0 = 0 with ASI)
-    K = theory.relu_two_layer_ntk(net, problem.x_train, problem.x_train).cpu()
-    Kt = theory.relu_two_layer_ntk(net, gd, problem.x_train).to(torch.float64).cpu()
-    with torch.no_grad():
-        f0_train = net(problem.x_train)[:, 0].to(torch.float64).cpu()
-        f0_grid = net(gd)[:, 0].to(torch.float64).cpu()
-    ntk = theory.linearized_prediction(K, y64, Kt, f0_train=f0_train, f0_test=f0_grid)
+    x, y = (v[:, 0].detach().cpu().to(torch.float64) for v in (problem.x_train, problem.y_train))
+    grid = torch.linspace(float(x.min()), float(x.max()), spec.analysis.n_grid, dtype=torch.float64)
+    ntk = theory.relu_ntk_limit(net, problem.x_train, y, grid.to(dtype=dtype, device=device)[:, None])
     fit = two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every, params=False)
-    plan = Plan([fit], context={"w": w, "a": a, "x": x64, "y": y64, "grid": grid, "ntk": ntk})
-    plan.combine = lambda hs: _with_lfp_curves(spec, plan, hs[0])
-    return plan
 
+    def curves(hs):
+        if not hs[0].diverged:
+            with torch.no_grad():
+                out = net(grid.to(net.w)[:, None])[:, 0].to(torch.float64).cpu()
+            c = theory.lfp_curves(x, y, w, a, grid, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
+            hs[0].static.update({"lfp_grid": grid.numpy(), "lfp_network": out.numpy(), "lfp_ntk": ntk.numpy(),
+                                 **{f"lfp_{k}": v for k, v in c.items()}})
+        return hs[0]
 
-def _with_lfp_curves(spec: LFPSpec, plan: Plan, h):
-    """The trained net and the predictions on the comparison grid, and γ(ξ)², as ``lfp_*`` arrays."""
-    if h.diverged:
-        return h
-    c, model = plan.context, plan.fits[0].model
-    with torch.no_grad():
-        out = model(c["grid"].to(model.w)[:, None])[:, 0].to(torch.float64).cpu()
-    gamma2 = lambda xi: theory.lfp_gamma2(xi, w=c["w"], a=c["a"])  # noqa: E731
-    fp = theory.fp_norm_interpolant(c["x"], c["y"], gamma2, n_freq=spec.analysis.n_freq, period=spec.analysis.period)
-    xi = np.geomspace(0.1, max(10.0, 10 * theory.lfp_crossover_frequency(w=c["w"], a=c["a"])), 200)
-    g2 = gamma2(torch.as_tensor(xi)).numpy()
-    h.static.update({"lfp_grid": c["grid"].numpy(), "lfp_network": out.numpy(), "lfp_prediction": fp(c["grid"]).numpy(),
-                     "lfp_cubic": theory.natural_cubic_spline(c["x"], c["y"])(c["grid"]).numpy(),
-                     "lfp_linear": theory.linear_interpolant(c["x"], c["y"])(c["grid"]).numpy(),
-                     "lfp_ntk": c["ntk"].numpy(), "lfp_xi": xi, "lfp_gamma2": g2 / g2.max()})
-    return h
+    return Plan([fit], context={"w": w, "a": a}, combine=curves)
 
 
 def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     lr, restarts = fit_lr(plan, history)
     if history.diverged:
         return {}
-    t = {k: torch.as_tensor(history.static["lfp_" + k]) for k in ("network", "prediction", "cubic", "linear", "ntk")}
-    net, fp = t.pop("network"), t.pop("prediction")
-    rel = {"lfp": _rel(net, fp), **{k: _rel(net, v) for k, v in t.items()}}  # vs lfp, cubic, linear, ntk
-    summary = {f"rel_error_vs_{k}": v for k, v in rel.items()}
-    summary.update(closest=min(("lfp", "cubic", "linear"), key=rel.get), lfp_vs_cubic=_rel(fp, t["cubic"]),
-                   lfp_vs_linear=_rel(fp, t["linear"]), crossover_frequency=theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
-                   final_train_loss=float(history.static["loss"][-1]), lr=lr)
-    if restarts:
-        summary["restarts"] = restarts
-    return summary
+    net, fp, *rest = (history.static["lfp_" + k] for k in ("network", "prediction", "cubic", "linear", "ntk"))
+    rel = {k: _rel(net, v) for k, v in zip(("lfp", "cubic", "linear", "ntk"), (fp, *rest))}
+    return {**{f"rel_error_vs_{k}": v for k, v in rel.items()}, "closest": min(("lfp", "cubic", "linear"), key=rel.get),
+            "lfp_vs_cubic": _rel(fp, rest[0]), "lfp_vs_linear": _rel(fp, rest[1]),
+            "crossover_frequency": theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
+            "final_train_loss": float(history.static["loss"][-1]), "lr": lr,
+            **({"restarts": restarts} if restarts else {})}
 
 
 def lfp_headline(spec: LFPSpec, s: dict) -> list[str]:

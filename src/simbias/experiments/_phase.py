@@ -30,18 +30,18 @@ points are not listed (papers.md §8.8).  With them, widths 500 … 4 000 gave S
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Literal, Union
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from .. import condensation as cond
 from .. import nn as snn
-from .. import theory, train
+from .. import problems, theory, train
 from ..results import History
-from ._common import seeds_for, torch_dtype
-from ._condensation import Activation, LrRuleSpec, PointsSpec, build_points, require
+from ._common import Activation, seeds_for, torch_dtype
+from ._condensation import LrMax, LrRuleSpec, PointsSpec, check_even
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive, above
@@ -50,8 +50,12 @@ _DISTINCT = Check(lambda v: len(v) >= 1 and len(set(v)) == len(v), "give at leas
 _WIDTHS = Check(lambda v: min(v, default=0) >= 2 and len(set(v)) >= 3,
                 "give ≥ 3 distinct widths ≥ 2 for the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
 
+# the widths train as ensembles
+EnsembleOptimizer = Annotated[str, Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS,
+                                         f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")]
+
 __all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpec", "PHASE_DIAGRAM",
-           "build_phase_diagram", "point_scales"]
+           "build_phase_diagram"]
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,9 @@ class PhaseTrainSpec(LrRuleSpec):
         Heavy-ball momentum of ``sgd``.
     """
 
-    optimizers: ClassVar[dict] = train.ENSEMBLE_OPTIMIZERS  # the widths train as ensembles
-    lr_max: Union[float, Literal["none"]] = 0.5
-    steps: int = 20000
+    optimizer: EnsembleOptimizer = "sgd"
+    lr_max: LrMax = 0.5
+    steps: Positive = 20000
     tol: Annotated[float, above(0.0, "use a positive number")] = 1e-8
     check_every: Positive = 500
     momentum: float = 0.0
@@ -180,59 +184,48 @@ class PhaseDiagramSpec(BaseSpec):
     train: PhaseTrainSpec = field(default_factory=PhaseTrainSpec)
 
 
-def point_scales(gamma: float, gamma_prime: float, width: int, parametrisation: str) -> tuple[float, float, float]:
-    """(α, β₁, β₂) of the point (γ, γ′) at width m (see the module docstring)."""
-    e1 = (gamma + gamma_prime) / 2.0 if parametrisation == "unit_alpha" else 0.0
-    return theory.phase_scales(gamma, gamma_prime, width, beta1_exp=e1)
-
-
 def _points(spec: PhaseDiagramSpec) -> list[tuple[float, float]]:
     return [(float(g), float(gp)) for g in spec.phase.gammas for gp in spec.phase.gamma_primes]
 
 
 def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
-    """Every (γ, γ′, seed, width) net with its learning rate; one job that trains them by width."""
-    dtype, m, t, widths = torch_dtype(spec.dtype), spec.model, spec.train, spec.phase.widths
-    problem = build_points(spec.problem, dtype=dtype, device=device)
-    require(not m.antisymmetric or all(w % 2 == 0 for w in widths), "phase.widths",
-            f"got {list(widths)} with model.antisymmetric=true", "use even widths (mirrored pairs)")
-    nets = []
-    # the same normalised initialisation for every (γ, γ′) at a width and seed
-    for pi, s, wi in itertools.product(range(len(_points(spec))), range(spec.phase.seeds), range(len(widths))):
-        a, b1, b2 = point_scales(*_points(spec)[pi], widths[wi], spec.phase.parametrisation)
-        ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), s, int(widths[wi])])
+    """Every (γ, γ′, seed, width) net with its learning rate; one job that trains every width as one
+    ensemble of all (γ, γ′, seed) nets (:func:`simbias.train.fit_ensemble_with_restarts`).  Its
+    history holds RD of (w, b) of the first copy of the mirrored pairs (all neurons without ASI; NaN
+    for a diverged net), the final loss, the learning rate and the restarts per (point, seed, width)."""
+    dtype, m, t, widths, points = torch_dtype(spec.dtype), spec.model, spec.train, spec.phase.widths, _points(spec)
+    problem = problems.point_regression(**asdict(spec.problem), dtype=dtype, device=device)
+    for w in widths if m.antisymmetric else ():
+        check_even(w, "phase.widths")
+    nets, unit_alpha = [], spec.phase.parametrisation == "unit_alpha"
+    # the same normalised initialisation for every (γ, γ′) at a width and seed; unit_alpha: α = 1
+    for (g, gp), s, w in itertools.product(points, range(spec.phase.seeds), widths):
+        a, b1, b2 = theory.phase_scales(g, gp, w, beta1_exp=(g + gp) / 2 if unit_alpha else 0.0)
+        ss = np.random.SeedSequence([int(seeds_for(spec.seed)["init"]), s, int(w)])
         gen = torch.Generator().manual_seed(int(ss.generate_state(1, dtype=np.uint32)[0]))
-        nets.append(snn.TwoLayer(problem.in_features, widths[wi], activation=m.activation, alpha=a, beta1=b1, beta2=b2,
+        nets.append(snn.TwoLayer(problem.in_features, w, activation=m.activation, alpha=a, beta1=b1, beta2=b2,
                                  antisymmetric=m.antisymmetric, bias=m.bias, generator=gen, dtype=dtype, device=device))
     lrs = [train.resolve_lr(t.lr, n, problem.x_train, factor=t.lr_factor, lr_max=t.lr_max, lr0=t.lr0) for n in nets]
-    return Plan([Fit(torch.nn.ModuleList(nets), problem, t.optimizer, lrs[0], t.steps,
-                     trainer=_phase_trainer(spec, nets, lrs))])
+    shape = (len(points), spec.phase.seeds, len(widths))  # the order of ``nets``
 
-
-def _phase_trainer(spec: PhaseDiagramSpec, nets: list[snn.TwoLayer], lrs: list[float]):
-    """Train every width as one ensemble of all (γ, γ′, seed) nets; the history holds RD of (w, b)
-    of the first copy of the mirrored pairs (all neurons without ASI; NaN for a diverged net), the
-    final loss, the learning rate and the restarts per (point, seed, width)."""
+    def wb(n: snn.TwoLayer) -> list[torch.Tensor]:  # (w, b) of the first copy of the mirrored pairs
+        return [p.detach()[:n.width // 2 if m.antisymmetric else n.width] for p in (n.w, n.b) if p is not None]
 
     def trainer(f: Fit, *, progress: bool = False, on_record=None) -> History:
-        t, shape = spec.train, (len(_points(spec)), spec.phase.seeds, len(spec.phase.widths))  # the order of ``nets``
-        start = [{k: v.detach().clone() for k, v in n.state_dict().items() if k in ("w", "b")} for n in nets]
+        start = [[p.clone() for p in wb(n)] for n in nets]
         h = train.fit_ensemble_with_restarts(
             nets, f.problem, lrs, steps=t.steps, optimizer=t.optimizer,
             optimizer_options={"momentum": t.momentum} if t.optimizer == "sgd" and t.momentum else {},
             max_restarts=t.max_restarts if t.backtrack else 0, tol=t.tol, check_every=t.check_every)
-        halves = [n.width // 2 if spec.model.antisymmetric else n.width for n in nets]
-        rd = [np.nan if bad else cond.relative_distance(tuple(v[:k] for v in s0.values()),
-                                                         tuple(getattr(n, name).detach()[:k] for name in s0))
-              for n, s0, k, bad in zip(nets, start, halves, h.static["diverged"])]
-        static = {"widths": np.asarray(spec.phase.widths), "points": np.asarray(_points(spec), dtype=float),
-                  "rd": np.reshape(rd, shape)}
-        static.update({k: h.static[k].reshape(shape) for k in ("final_loss", "lr", "restarts")})
+        rd = [np.nan if bad else cond.relative_distance(s0, wb(n))
+              for n, s0, bad in zip(nets, start, h.static["diverged"])]
+        static = {"widths": np.asarray(widths), "points": np.asarray(points, dtype=float), "rd": np.reshape(rd, shape),
+                  **{k: h.static[k].reshape(shape) for k in ("final_loss", "lr", "restarts")}}
         run = h.static["steps_done"].reshape(shape)[0, 0].tolist()   # per width
         return History(steps=np.asarray([max(run)], dtype=np.int64), static=static,
                        info={"steps_run": run, "diverged_nets": int(h.static["diverged"].sum())})
 
-    return trainer
+    return Plan([Fit(torch.nn.ModuleList(nets), problem, t.optimizer, lrs[0], t.steps, trainer=trainer)])
 
 
 def summarize_phase_diagram(spec: PhaseDiagramSpec, plan: Plan, history: History) -> dict:

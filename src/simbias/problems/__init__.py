@@ -32,6 +32,8 @@ from ._synthetic import load_synthetic_projection as load_synthetic_projection
 from ._synthetic import parity_data as parity_data
 from ._synthetic import sine_amplitudes as sine_amplitudes
 from ._synthetic import sine_sum as sine_sum
+from ._regression import box_regression as box_regression
+from ._regression import point_regression as point_regression
 from ._images import HOLDOUTS as HOLDOUTS
 from ._images import ImageRegression as ImageRegression
 from ._images import default_image as default_image
@@ -117,6 +119,8 @@ __all__ = [
     "load_npz",
     "load_synthetic_projection",
     "parity_data",
+    "point_regression",
+    "box_regression",
     "train_test_split",
     "one_hot",
     "for_loss",

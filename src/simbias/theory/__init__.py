@@ -15,6 +15,8 @@ from ._lfp import lfp_crossover_frequency as lfp_crossover_frequency
 from ._lfp import lfp_gamma2 as lfp_gamma2
 from ._lfp import linear_interpolant as linear_interpolant
 from ._lfp import natural_cubic_spline as natural_cubic_spline
+from ._lfp import lfp_curves as lfp_curves
+from ._ntk import relu_ntk_limit as relu_ntk_limit
 from ._ntk import empirical_ntk as empirical_ntk
 from ._ntk import kernel_regression as kernel_regression
 from ._ntk import linearized_prediction as linearized_prediction
@@ -42,6 +44,8 @@ __all__ = [
     "Interpolant1D",
     "natural_cubic_spline",
     "linear_interpolant",
+    "lfp_curves",
+    "relu_ntk_limit",
     "empirical_ntk",
     "relu_two_layer_ntk",
     "kernel_regression",

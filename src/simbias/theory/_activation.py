@@ -17,14 +17,16 @@ from ..errors import InputError
 __all__ = ["activation_multiplicity", "condensation_directions"]
 
 
-def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_order: int = 6, tol: float = 1e-10) -> int:
+def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_order: int = 6, tol: float = 1e-10,
+                            strict: bool = True) -> int | None:
     """Order p of the first non-zero derivative of ``fn`` at 0.
 
     Derivatives are taken by autograd in float64 (repeated ``torch.autograd.grad`` with
     ``create_graph=True``), so they are exact up to rounding; a derivative counts as non-zero when
     its absolute value exceeds ``tol``.  Raises :class:`InputError` when none of orders
     1 … ``max_order`` is non-zero — e.g. ReLU, whose autograd derivative at the kink is 0 (ReLU is
-    not differentiable at 0 and has no multiplicity in this sense).
+    not differentiable at 0 and has no multiplicity in this sense) — or returns ``None`` then with
+    ``strict=False``.
 
     Parameters
     ----------
@@ -34,10 +36,12 @@ def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_o
         Highest derivative order tried.
     tol : float, default 1e-10
         Threshold for a non-zero derivative.
+    strict : bool, default True
+        ``False``: ``None`` instead of the error when no derivative is non-zero.
 
     Returns
     -------
-    int
+    int or None
         The multiplicity p.
 
     Examples
@@ -45,6 +49,8 @@ def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_o
     >>> import torch
     >>> activation_multiplicity(torch.tanh), activation_multiplicity(lambda x: x * torch.tanh(x))
     (1, 2)
+    >>> activation_multiplicity(torch.relu, strict=False) is None
+    True
     """
     if not callable(fn):
         raise InputError("fn", f"got {type(fn).__name__}", "pass a callable activation, e.g. torch.tanh")
@@ -62,6 +68,8 @@ def activation_multiplicity(fn: Callable[[torch.Tensor], torch.Tensor], *, max_o
             break
         if abs(float(y.detach())) > tol:
             return order
+    if not strict:
+        return None
     raise InputError(
         "fn",
         f"no derivative of order 1..{max_order} at 0 exceeds {tol:g}",

@@ -24,6 +24,7 @@ interpolant (∫|h′|²).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence, Union
@@ -43,6 +44,7 @@ __all__ = [
     "Interpolant1D",
     "natural_cubic_spline",
     "linear_interpolant",
+    "lfp_curves",
 ]
 
 _REFINE = 3  # iterative-refinement steps in fp_norm_interpolant
@@ -514,3 +516,49 @@ def linear_interpolant(x: ArrayLike, y: ArrayLike) -> Interpolant1D:
     """
     xa, ya = _xy(x, y)
     return Interpolant1D(lambda t: np.interp(t, xa, ya), "linear")
+
+
+def lfp_curves(x: ArrayLike, y: ArrayLike, w: ArrayLike, a: ArrayLike, grid: Tensor, *, n_freq: int = 2000,
+               period: float | None = None, n_xi: int = 200) -> dict[str, np.ndarray]:
+    """The LFP prediction and the two spline limits on ``grid``, and the LFP weight γ(ξ)² (normalised
+    to a largest value of 1) on ``n_xi`` log-spaced frequencies from 0.1 to 10 × the crossover
+    (at least 10), for the initial parameters ``w``, ``a`` of a two-layer ReLU net.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor
+        (n,) data points and labels (float64).
+    w, a : torch.Tensor
+        (m,) initial input and output weights (:func:`lfp_gamma2`).
+    grid : torch.Tensor
+        (n_grid,) evaluation points.
+    n_freq : int, default 2000
+        Frequencies of the FP-norm solver (:func:`fp_norm_interpolant`).
+    period : float, optional
+        Its period (unset: 20 × the data span).
+    n_xi : int, default 200
+        Frequencies of γ(ξ)².
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``prediction`` (the FP-norm interpolant), ``cubic`` (natural cubic spline), ``linear``
+        (piecewise linear) on the grid; ``xi`` and ``gamma2``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.Generator().manual_seed(0)
+    >>> w = torch.rand(500, generator=g, dtype=torch.float64) * 6 - 3
+    >>> a = torch.rand(500, generator=g, dtype=torch.float64) - 0.5
+    >>> x, y = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64), torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)
+    >>> c = lfp_curves(x, y, w, a, x, n_freq=200)
+    >>> c["linear"].tolist(), float(c["gamma2"].max())
+    ([0.0, 1.0, 0.0], 1.0)
+    """
+    gamma2 = functools.partial(lfp_gamma2, w=w, a=a)
+    xi = np.geomspace(0.1, max(10.0, 10 * lfp_crossover_frequency(w=w, a=a)), n_xi)
+    g2 = gamma2(torch.as_tensor(xi)).numpy()
+    return {"prediction": fp_norm_interpolant(x, y, gamma2, n_freq=n_freq, period=period)(grid).numpy(),
+            "cubic": natural_cubic_spline(x, y)(grid).numpy(), "linear": linear_interpolant(x, y)(grid).numpy(),
+            "xi": xi, "gamma2": g2 / g2.max()}

@@ -23,7 +23,8 @@ from torch.func import functional_call, jacrev
 
 from ..errors import InputError
 
-__all__ = ["empirical_ntk", "relu_two_layer_ntk", "kernel_regression", "linearized_prediction", "ntk_learning_rate"]
+__all__ = ["empirical_ntk", "relu_two_layer_ntk", "kernel_regression", "linearized_prediction", "ntk_learning_rate",
+           "relu_ntk_limit"]
 
 _REDUCTIONS = ("mean", "sum")
 
@@ -327,3 +328,40 @@ def ntk_learning_rate(model: nn.Module, x: Tensor, *, factor: float = 0.5, reduc
     if not (math.isfinite(lam_max) and lam_max > 0):
         raise InputError("model", f"has an empirical NTK with λ_max = {lam_max}", "check the model's initialisation")
     return f / lam_max
+
+
+def relu_ntk_limit(model: nn.Module, x: Tensor, y: Tensor, x_test: Tensor) -> Tensor:
+    """The infinite-time output on ``x_test`` of the linearised two-layer ReLU net ``model`` trained
+    on (``x``, ``y``): f₀ + K(x_test, X) K⁺ (y − f₀(X)) with the net's initial NTK K
+    (:func:`relu_two_layer_ntk`, :func:`linearized_prediction`).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The initial net (one output; a :class:`~simbias.nn.TwoLayer` with ReLU).
+    x : torch.Tensor
+        (n, d) training inputs.
+    y : torch.Tensor
+        (n,) labels (float64).
+    x_test : torch.Tensor
+        (n_test, d) evaluation points.
+
+    Returns
+    -------
+    torch.Tensor
+        (n_test,) float64 on the CPU.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> net = TwoLayer(1, 200, antisymmetric=True, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    >>> x, y = torch.tensor([[-0.5], [0.5]], dtype=torch.float64), torch.tensor([1.0, -1.0], dtype=torch.float64)
+    >>> [round(v, 9) for v in relu_ntk_limit(net, x, y, x).tolist()]   # the kernel interpolant passes through the data
+    [1.0, -1.0]
+    """
+    K = relu_two_layer_ntk(model, x, x).cpu()
+    Kt = relu_two_layer_ntk(model, x_test, x).to(torch.float64).cpu()
+    with torch.no_grad():
+        f0, f0_test = (model(v)[:, 0].to(torch.float64).cpu() for v in (x, x_test))
+    return linearized_prediction(K, y, Kt, f0_train=f0, f0_test=f0_test)

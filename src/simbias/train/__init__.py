@@ -52,6 +52,8 @@ from ._lr import fit_with_restarts as fit_with_restarts
 from ._stages import fit_ensemble_with_restarts as fit_ensemble_with_restarts
 from ._stages import fit_stages as fit_stages
 from ._stages import restart_builder as restart_builder
+from ._probes import TwoLayerParams as TwoLayerParams
+from ._stages import fit_backtracking as fit_backtracking
 from ._checkpoint import Checkpoint as Checkpoint
 from ._jobs import filter_probe as filter_probe
 from ._jobs import fit_counting as fit_counting
@@ -76,6 +78,8 @@ __all__ = [
     "filter_probe",
     "fit_with_restarts",
     "restart_builder",
+    "TwoLayerParams",
+    "fit_backtracking",
     "Checkpoint",
     "Record",
     "RecordContext",

@@ -21,11 +21,11 @@ from ..errors import InputError
 from ..results import History
 from ._ensemble import Ensemble, fit_ensemble, make_ensemble_optimizer, stack_problems
 from ._fit import fit
-from ._lr import loss_increase
+from ._lr import fit_with_restarts, loss_increase
 from ._optim import make_optimizer
 from ._record import Record
 
-__all__ = ["fit_stages", "fit_ensemble_with_restarts", "restart_builder"]
+__all__ = ["fit_stages", "fit_ensemble_with_restarts", "restart_builder", "fit_backtracking"]
 
 
 def fit_stages(model, problem, optimizer, *, steps: int, stage_steps: int,
@@ -220,3 +220,74 @@ def restart_builder(model: torch.nn.Module, optimizer: str, **options) -> Callab
         return model, make_optimizer(optimizer, model.parameters(), lr=lr, **options)
 
     return build
+
+
+def fit_backtracking(model, problem, optimizer: str, lr: float, *, steps: int, record=None, optimizer_options=None,
+                     max_restarts: int = 0, stop_loss_ratio: float | None = None, stage_steps: int | None = None,
+                     progress: bool = False, on_record=None) -> History:
+    """Full-batch training of ``model`` (in place) with restarts and/or an early stop.
+
+    Restarts (``max_restarts`` > 0): whenever the loss increases the run starts again from the same
+    initialisation with half the rate (:func:`~simbias.train.fit_with_restarts`).  Early stop
+    (``stop_loss_ratio``): training runs in stages of ``stage_steps`` updates
+    (:func:`~simbias.train.fit_stages`; default about 50 stages) and ends after the first stage
+    whose final MSE is below ``stop_loss_ratio`` × the initial loss (e.g. the end of the initial
+    stage of condensation).
+
+    Parameters
+    ----------
+    model : nn.Module
+        The initialised net (trained in place).
+    problem : Regression
+        Its data (``x_train``, ``y_train``).
+    optimizer : str
+        A name of :data:`~simbias.train.OPTIMIZERS`.
+    lr : float
+        The first learning rate.
+    steps : int
+        The most updates.
+    record : Record or callable, optional
+        What to record; with ``stop_loss_ratio``, a Record or ``record(k)`` building one for a
+        stage of ``k`` updates.
+    optimizer_options : dict, optional
+        Of the optimiser (e.g. ``{"momentum": 0.9}``).
+    max_restarts : int, default 0
+        The most restarts (0: none).
+    stop_loss_ratio : float, optional
+        The fraction of the initial loss that ends training.
+    stage_steps : int, optional
+        Updates between the checks of ``stop_loss_ratio``.
+    progress, on_record
+        Of :func:`~simbias.train.fit` (``progress`` only without ``stop_loss_ratio``).
+
+    Returns
+    -------
+    History
+        Of the accepted run, with ``info["lr"]`` and ``info["restarts"]`` (and ``info["stages"]``,
+        ``info["stopped_early"]`` with ``stop_loss_ratio``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> prob = make_regression("sin(3*x)", domain=(-1, 1), n_train=16)
+    >>> net = TwoLayer(1, 20, generator=torch.Generator().manual_seed(0))
+    >>> h = fit_backtracking(net, prob, "sgd", 0.02, steps=2000, stop_loss_ratio=0.1, stage_steps=5, max_restarts=5)
+    >>> h.info["stopped_early"], h.info["restarts"], len(h.static["loss"]) < 2000
+    (True, 0, True)
+    """
+
+    def low(h: History) -> bool:
+        with torch.no_grad():
+            now = float(((model(problem.x_train) - problem.y_train) ** 2).mean())
+        return now < stop_loss_ratio * float(h.static["loss"][0])
+
+    def run(net, opt) -> History:
+        if stop_loss_ratio is None:
+            return fit(net, problem, opt, steps=steps, record=record, progress=progress, on_record=on_record)
+        return fit_stages(net, problem, opt, steps=steps, stage_steps=stage_steps or max(1, steps // 50),
+                          record=record, until=low, on_record=on_record)
+
+    build = restart_builder(model, optimizer, **(optimizer_options or {}))
+    return fit_with_restarts(build, lr, run, max_restarts=max_restarts).history

@@ -13,21 +13,14 @@ import math
 from functools import partial
 
 import numpy as np
-import torch
 
 from .. import condensation as cond
+from ..io import load_run
 from ._display import FIGURES, Display, DisplayGrid, FigureSet, ImageGrid, Line, LinePlot, Panel, _needs, _picks
 from ._shared import LossCurve
 from ._report import _num
 
 __all__ = ["NeuronFeatures", "CosineSimilarityMaps", "PhaseMap"]
-
-
-def _params(h, i: int):
-    def t(name):
-        return torch.as_tensor(np.asarray(h[name][i]), dtype=torch.float64) if name in h else None
-
-    return t("param_w"), t("param_b"), t("param_a")
 
 
 class NeuronFeatures(LinePlot):
@@ -82,17 +75,15 @@ class NeuronFeatures(LinePlot):
         -------
         NeuronFeatures
         """
-        f0, f1 = cond.neuron_features(*_params(history, 0)), cond.neuron_features(*_params(history, -1))
+        f0, f1 = (cond.neuron_features(*cond.recorded_weights(history, i)) for i in (0, -1))
         lines = [Line(f.orientation.numpy(), np.maximum(f.amplitude.numpy(), 1e-300), "o", lab,
                       {"ms": 2.5, "color": c, "alpha": 0.7, "mew": 0}) for f, c, lab in ((f0, "c", "initial"), (f1, "r", "final"))]
         amps = np.concatenate([f0.amplitude.numpy(), f1.amplitude.numpy()])
         pos, props = amps[amps > 0], {}
         if pos.size and pos.max() / max(pos.min(), 1e-300) > 1e3:
             props = {"yscale": "log", "ylim": (max(pos.min(), pos.max() * 1e-8), pos.max() * 3)}
-        if f1.is_angle:
-            props.update(xlim=(-math.pi, math.pi), xlabel="orientation θ = atan2(b, w) (rad)")
-        else:
-            props.update(xlabel="û·p (p = 1/√(d+1)·(1, …, 1))")
+        props.update({"xlim": (-math.pi, math.pi), "xlabel": "orientation θ = atan2(b, w) (rad)"} if f1.is_angle
+                     else {"xlabel": "û·p (p = 1/√(d+1)·(1, …, 1))"})
         s = summary or {}
         if title is None and "amplitude_share" in s:
             title = (f"neuron features: {s.get('n_orientations', '?')} orientation(s) carry "
@@ -159,7 +150,7 @@ class CosineSimilarityMaps(ImageGrid):
         """
         snap = history["snapshot_steps"]
         titles = titles or [f"step {int(snap[i])}" for i in snapshots]
-        images = [(t, cond.cosine_similarity_matrix(*_params(history, i)[:2], order=True)[0].numpy())
+        images = [(t, cond.cosine_similarity_matrix(*cond.recorded_weights(history, i)[:2], order=True)[0].numpy())
                   for t, i in zip(titles, snapshots)]
         return cls(images, imshow={"vmin": -1, "vmax": 1, "cmap": "YlGnBu"}, colorbar=colorbar, title=title,
                    panel_size=(3.4, 3.4))
@@ -188,16 +179,18 @@ def _regime_title(spec, summary) -> str:
 _loss = partial(LossCurve.from_history, ylabel="train MSE", title="loss")
 
 
-def _sweep_members(sweep, *, max_rows: int = 6) -> list[tuple[dict, dict]]:
-    """(results row, loaded run) of the completed members of the first seed, ordered by the swept values."""
-    from ..io import load_run
+def _completed(sweep) -> list[tuple]:
+    """(results row, member directory) of the sweep's completed members."""
+    return [(r, sweep["path"] / "members" / r["member_id"]) for r in sweep["rows"] if r.get("outcome") == "completed"]
 
-    rows = [r for r in sweep["rows"] if r.get("outcome") == "completed"]
-    seeds = sorted({r.get("seed") for r in rows}, key=lambda v: float(v) if v not in (None, "") else 0.0)
-    rows = [r for r in rows if len(seeds) < 2 or r.get("seed") == seeds[0]]
-    rows.sort(key=lambda r: [_num(r.get(k)) for k in sweep["keys"]])
-    dirs = [(r, sweep["path"] / "members" / r["member_id"]) for r in rows[:max_rows]]
-    return [(r, load_run(d)) for r, d in dirs if (d / "history.npz").exists()]
+
+def _sweep_members(sweep) -> list[tuple[dict, dict]]:
+    """(results row, loaded run) of the first 6 completed members of the first seed, ordered by the swept values."""
+    done = _completed(sweep)
+    seeds = sorted({r.get("seed") for r, _ in done}, key=lambda v: float(v) if v not in (None, "") else 0.0)
+    done = sorted([(r, d) for r, d in done if len(seeds) < 2 or r.get("seed") == seeds[0]],
+                  key=lambda rd: [_num(rd[0].get(k)) for k in sweep["keys"]])
+    return [(r, load_run(d)) for r, d in done[:6] if (d / "history.npz").exists()]
 
 
 def _regimes(sweep):
@@ -326,14 +319,10 @@ class PhaseMap(Display):
         -------
         PhaseMap or None (no member measured a slope)
         """
-        from ..io import load_run
-
         pts: dict[tuple[float, float], list[float]] = {}
-        for r in sweep["rows"]:
-            if r.get("outcome") == "completed":
-                for sl in load_run(sweep["path"] / "members" / r["member_id"])["summary"].get("slopes", []):
-                    if sl.get("slope") is not None:
-                        pts.setdefault((float(sl["gamma"]), float(sl["gamma_prime"])), []).append(float(sl["slope"]))
+        for sl in (sl for _, d in _completed(sweep) for sl in load_run(d)["summary"].get("slopes", [])):
+            if sl.get("slope") is not None:
+                pts.setdefault((float(sl["gamma"]), float(sl["gamma_prime"])), []).append(float(sl["slope"]))
         slopes = [{"gamma": g, "gamma_prime": gp, "slope": float(np.mean(v))} for (g, gp), v in sorted(pts.items())]
         return cls.from_slopes(slopes, label="S_w over (γ, γ′), mean over the sweep's members") if slopes else None
 
