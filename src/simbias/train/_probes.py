@@ -241,10 +241,6 @@ def default_probes(problem, *, kind: str = "complex") -> tuple:
 class TrainPSNR(TrainLoss):
     """``psnr_train_curve``: PSNR (:func:`simbias.problems.psnr`, dB) of the output on the training
     pixels, from the training step's own output (no extra forward pass).
-class TwoLayerParams:
-    """Snapshot probe: the parameters ``param_w`` (m, d), ``param_b`` (m,) and ``param_a`` (m,) of a
-    :class:`~simbias.nn.TwoLayer` (member axis first inside :func:`~simbias.train.fit_ensemble`;
-    ``param_b`` only when the net has biases).
 
     Examples
     --------
@@ -293,14 +289,6 @@ class GridImageError:
     >>> h = fit(net, gr.problem, "adam", lr=1e-2, steps=20, record=rec)
     >>> h.arrays["band_error"].shape, h.arrays["psnr_test_curve"].shape
     ((3, 4), (3,))
-    >>> from simbias.nn import TwoLayer
-    >>> from simbias.problems import make_regression
-    >>> from simbias.train import Record, fit
-    >>> net = TwoLayer(1, 8, generator=torch.Generator().manual_seed(0))
-    >>> h = fit(net, make_regression("x", n_train=8), "sgd", lr=0.1, steps=4,
-    ...         record=Record(every=None, snapshot_every=2, probes=(TwoLayerParams(),)))
-    >>> h["param_w"].shape, h["param_a"].shape
-    ((3, 8, 1), (3, 8))
     """
 
     snapshot = True
@@ -371,6 +359,28 @@ class NormalizedSpectrum:
 
     def __call__(self, ctx: RecordContext) -> dict[str, Tensor]:
         return {"spectrum": self._dft(ctx.output_on_train()[..., 0]).abs() * self._scale}
+
+
+class TwoLayerParams:
+    """Snapshot probe: the parameters ``param_w`` (m, d), ``param_b`` (m,) and ``param_a`` (m,) of a
+    :class:`~simbias.nn.TwoLayer` (member axis first inside :func:`~simbias.train.fit_ensemble`;
+    ``param_b`` only when the net has biases).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from simbias.nn import TwoLayer
+    >>> from simbias.problems import make_regression
+    >>> from simbias.train import Record, fit
+    >>> net = TwoLayer(1, 8, generator=torch.Generator().manual_seed(0))
+    >>> h = fit(net, make_regression("x", n_train=8), "sgd", lr=0.1, steps=4,
+    ...         record=Record(every=None, snapshot_every=2, probes=(TwoLayerParams(),)))
+    >>> h["param_w"].shape, h["param_a"].shape
+    ((3, 8, 1), (3, 8))
+    """
+
+    snapshot = True
+
     def setup(self, model, problem) -> dict:
         return {}
 
