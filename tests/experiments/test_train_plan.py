@@ -14,6 +14,7 @@ from helpers import REL
 from simbias import nn as snn
 from simbias import problems, train
 from simbias.experiments._kind import Fit, Plan, train_plan, train_plans
+from simbias.train import _lockstep
 
 
 def _problem(k: float, n: int = 16) -> problems.Regression:
@@ -44,8 +45,8 @@ class _Calls:
             self.fits += 1
             return real_f(*a, **kw)
 
-        monkeypatch.setattr(train, "fit_ensemble", ens)
-        monkeypatch.setattr(train, "fit", one)
+        monkeypatch.setattr(_lockstep, "fit_ensemble", ens)
+        monkeypatch.setattr(_lockstep, "fit", one)
 
 
 def _close(a, b):

@@ -1,38 +1,12 @@
-"""io's checkpoints: state files, history packing, the jobs' RNG state, and the checkpointing keywords."""
+"""io's checkpoints: state files and the checkpointing keywords (the state itself: tests/train/test_fit_jobs.py)."""
 
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 import torch
 
-from simbias import History
-from simbias.errors import InputError, Outcome
-from simbias.io import (checkpoint_interval, checkpointing, load_state, pack_history, rng_state, save_state,
-                        set_rng_state, unpack_history)
-
-
-def test_pack_history_round_trips_arrays_outcome_and_info(tmp_path):
-    h = History(steps=np.arange(4), arrays={"loss": np.array([[4.0, 3, 2, 1], [1, 1, 1, 1]])})
-    h.outcome, h.diverged_step, h.info = [Outcome("completed"), Outcome("diverged")], 3, {"note": "x"}
-    save_state(tmp_path / "c.pt", {"h": pack_history(h)})  # survives torch.save/load(weights_only=True)
-    got = unpack_history(load_state(tmp_path / "c.pt")["h"])
-    assert np.array_equal(got.steps, h.steps) and np.array_equal(got["loss"], h["loss"])
-    assert got.outcome == h.outcome and got.diverged_step == 3 and got.info == {"note": "x"}
-
-
-def test_rng_state_restores_the_global_rng_and_every_generator_the_jobs_hold():
-    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
-    jobs = [SimpleNamespace(options={"generator": g1}, problem=SimpleNamespace(sampler=g2, other=3)),
-            SimpleNamespace(options={"generator": g1}, problem=None)]  # g1 counted once
-    state = rng_state(jobs)
-    assert len(state["generators"]) == 2
-    first = [torch.rand(3), torch.rand(3, generator=g1), torch.rand(3, generator=g2)]
-    set_rng_state(state, jobs)
-    again = [torch.rand(3), torch.rand(3, generator=g1), torch.rand(3, generator=g2)]
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
-    with pytest.raises(InputError, match="generators differ"):
-        set_rng_state(state, jobs[1:])
+from simbias.errors import InputError
+from simbias.io import checkpoint_interval, checkpointing, load_state, save_state
 
 
 def test_load_state_refuses_damaged_foreign_and_mismatched_files(tmp_path):

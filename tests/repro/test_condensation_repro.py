@@ -14,7 +14,8 @@ from simbias import condensation as cond
 from simbias.errors import InputError
 from simbias.experiments import from_dict, resolve_spec, run, run_members, to_dict
 from simbias.experiments._condensation import Condensation1DSpec
-from simbias.experiments._kind import get_kind, lockstep_key
+from simbias.experiments._kind import get_kind
+from simbias.train import lockstep_key
 
 from helpers import REL
 

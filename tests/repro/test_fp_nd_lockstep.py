@@ -16,7 +16,8 @@ import torch
 
 from helpers import REL
 from simbias.experiments import resolve_spec
-from simbias.experiments._kind import get_kind, lockstep_key, train_plan, train_plans
+from simbias.experiments._kind import get_kind, train_plan, train_plans
+from simbias.train import lockstep_key
 
 CASES = {
     "parity": ["problem.n_bits=6", "problem.n_train=20", "model.widths=[16]", "train.steps=20", "record.every=5",

@@ -96,6 +96,15 @@ def test_sweep_task_killed_mid_run_resumes_bitwise(tmp_path, engine):
     assert (ref / "results.csv").read_bytes() == (killed / "results.csv").read_bytes()
 
 
+def test_a_checkpointed_sweep_task_trains_its_bucket_together_and_writes_its_state(tmp_path):
+    from simbias.experiments._sweep import run_members
+
+    specs = [resolve_spec("fprinciple-1d", ["train.steps=20", "model.widths=[8]", f"seed={s}"])[0] for s in (0, 1)]
+    path = tmp_path / "task.pt"
+    out = run_members(specs, checkpoint={"path": str(path), "task": "t", "every": 10, "resume": False})
+    assert [m.error for m in out] == [None, None] and [m.bucket_size for m in out] == [2, 2] and path.exists()
+
+
 def test_resume_refuses_another_spec(tmp_path, capsys):
     out = tmp_path / "r"
     quick = ["--set", "train.steps=30", "--set", "model.widths=[8]", "--quiet", "--no-figures"]

@@ -11,7 +11,7 @@
   sweep and on every machine, and a member with ``seed = s`` is exactly ``simbias run`` with the
   same overrides and ``--set seed=s``.
 * **Buckets.**  Every kind is swept the same way: each member's plan is built, and members whose
-  jobs' :func:`~simbias.experiments.lockstep_key` agree (same widths, data sizes, steps, …) are
+  jobs' :func:`~simbias.train.lockstep_key` agree (same widths, data sizes, steps, …) are
   trained together with :func:`simbias.train.fit_ensemble` (engine ``ensemble``), or each alone
   exactly as ``simbias run`` trains it (engine ``sequential``).  A divergence is an outcome of its
   member; an exception fails its member (a bucket that raised is retrained one member at a
@@ -55,7 +55,8 @@ from ..errors import InputError, Outcome
 from ..io import (SweepDir, checkpointing, claimed, load_toml_text, manifest_head, now, parse_value, read_spec_text,
                   spec_hash, to_toml)
 from ..results import History
-from ._kind import PLUGINS, get_kind, load_plugin, lockstep_key, train_plans
+from ..train import lockstep_key
+from ._kind import PLUGINS, get_kind, load_plugin, train_plans
 from ._preflight import estimate_bytes, preflight
 from ._registry import Result, _load_source, spec_class, spec_from
 from ._run import check_device, result_of
@@ -409,7 +410,7 @@ class MemberResult:
 def static_key_of(spec) -> Any:
     """The bucket key of ``spec`` (``None``: the member trains alone).
 
-    The member's plan is built (on the CPU) and the key is the :func:`~simbias.experiments.lockstep_key`
+    The member's plan is built (on the CPU) and the key is the :func:`~simbias.train.lockstep_key`
     of each of its jobs: members share a bucket exactly when all their jobs can train in lockstep.
     Building also validates the member (data opened, model built) before anything is written."""
     keys = tuple(lockstep_key(f) for f in get_kind(spec.experiment).build(spec, "cpu").fits)

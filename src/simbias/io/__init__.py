@@ -5,8 +5,7 @@ The run-directory plumbing that ``simbias run`` and sweeps use (``claimed``, ``m
 here for the other layers but is not part of the public API.
 """
 
-from ._checkpoint import (checkpoint_interval, checkpointing, load_state, pack_history, rng_state, save_state,
-                          set_rng_state, unpack_history)
+from ._checkpoint import checkpoint_interval, checkpointing, load_state, save_state
 from ._store import RunDir as RunDir
 from ._store import claimed, manifest_head, now
 from ._store import atomic_write_bytes as atomic_write_bytes

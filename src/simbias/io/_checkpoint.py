@@ -1,39 +1,25 @@
-"""Checkpoints of a whole plan (or a sweep task): where training stands, and how to continue.
+"""Checkpoint files of a run or a sweep task: written atomically, read back checked, and the interval.
 
-:func:`simbias.train.fit` and :func:`~simbias.train.fit_ensemble` checkpoint *one* job
-(:class:`~simbias.train.Checkpoint`).  A plan has several jobs, and a sweep task several members
-and lockstep groups; the state written here adds where the checkpoint was taken (the index
-of the group of jobs being trained, in training order, and which plans already diverged), the
-histories of the jobs already finished (:func:`pack_history`), the global torch RNG and the state of
-every ``torch.Generator`` the plan's jobs hold (:func:`rng_state`), so that the resumed plan
-equals the uninterrupted one bit for bit on one machine.
-
-Everything is tensors, numbers, strings, lists and dicts (``torch.load(..., weights_only=True)``
-reads it; no code is unpickled).  A history is stored as its ``.npz`` bytes plus a JSON line of
-its outcome and ``info``.
-
-A job with a ``trainer`` of its own (restarts, stages, gradient-free optimisers, classical
-solvers) is not checkpointed inside: a resumed plan restarts such a job from its beginning
-(the jobs before it are kept).
+The state itself (where training of a plan's or a sweep task's jobs stands, bit for bit) is what
+:func:`simbias.train.fit_jobs` hands to ``on_checkpoint``; here it goes to a file (:func:`save_state`)
+tagged with what it belongs to (a run's ``spec_hash``, a sweep task's ``task``) and comes back from
+one (:func:`load_state`) for ``--resume``.  Everything is tensors, numbers, strings, lists and dicts
+(``torch.load(..., weights_only=True)`` reads it; no code is unpickled).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 
-from ..errors import InputError, Outcome
-from ..results import History
+from ..errors import InputError
 from ._store import atomic_write_bytes
 
-__all__ = ["AUTO_MIN_STEPS", "AUTO_EVERY", "checkpoint_interval", "save_state", "load_state", "checkpointing",
-           "pack_history", "unpack_history", "rng_state", "set_rng_state"]
+__all__ = ["AUTO_MIN_STEPS", "AUTO_EVERY", "checkpoint_interval", "save_state", "load_state", "checkpointing"]
 
 _FORMAT = 1
 #: the default (``"auto"``) checkpoints runs of at least this many steps …
@@ -71,140 +57,6 @@ def checkpoint_interval(value: Any, steps: int) -> int | None:
     if value not in (None, 0) and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise InputError("--checkpoint-every", f"got {value!r}", "give a number of steps (0: no checkpoints)")
     return value or None
-
-
-def pack_history(h: History) -> dict[str, Any]:
-    """``h`` as tensors and strings that ``torch.load(..., weights_only=True)`` reads back.
-
-    Parameters
-    ----------
-    h : History
-        A recorded history (its outcome and ``info`` included).
-
-    Returns
-    -------
-    dict
-        ``{"npz": uint8 tensor of the .npz bytes, "meta": JSON text}``; :func:`unpack_history` inverts it.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from simbias import History
-    >>> h = History(steps=np.arange(3), arrays={"loss": np.array([3.0, 2.0, 1.0])})
-    >>> unpack_history(pack_history(h))["loss"].tolist()
-    [3.0, 2.0, 1.0]
-    """
-    buf = io.BytesIO()
-    np.savez(buf, **h.to_npz_dict())
-    meta = json.dumps({"outcome": h.outcome, "diverged_step": h.diverged_step, "info": h.info})  # str enums
-    return {"npz": torch.frombuffer(bytearray(buf.getvalue()), dtype=torch.uint8), "meta": meta}
-
-
-def unpack_history(d: dict[str, Any]) -> History:
-    """The :class:`~simbias.History` that :func:`pack_history` packed.
-
-    Parameters
-    ----------
-    d : dict
-        What :func:`pack_history` returned (possibly through ``torch.save``/``torch.load``).
-
-    Returns
-    -------
-    History
-        The arrays, outcome, ``diverged_step`` and ``info`` of the packed history.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from simbias import History
-    >>> unpack_history(pack_history(History(steps=np.arange(2)))).steps.tolist()
-    [0, 1]
-    """
-    with np.load(io.BytesIO(d["npz"].numpy().tobytes()), allow_pickle=False) as z:
-        h = History.from_npz_dict({k: z[k] for k in z.files})
-    meta = json.loads(d["meta"])
-    o = meta["outcome"]
-    h.outcome = [Outcome(x) for x in o] if isinstance(o, list) else Outcome(o)
-    h.diverged_step, h.info = meta["diverged_step"], meta["info"]
-    return h
-
-
-def _generators(jobs: Sequence[Any]) -> list[torch.Generator]:
-    """Every distinct ``torch.Generator`` the jobs hold (their ``generator=`` option and problem attributes)."""
-    out: list[torch.Generator] = []
-    for f in jobs:
-        for g in [f.options.get("generator"), *(v for _, v in sorted(getattr(f.problem, "__dict__", {}).items()))]:
-            if isinstance(g, torch.Generator) and not any(g is o for o in out):
-                out.append(g)
-    return out
-
-
-def rng_state(jobs: Sequence[Any]) -> dict[str, Any]:
-    """The global torch RNG and every ``torch.Generator`` that ``jobs`` hold.
-
-    Parameters
-    ----------
-    jobs : sequence
-        Training jobs (:class:`simbias.experiments.Fit`): their ``options["generator"]`` and the
-        generators among their ``problem``'s attributes count.
-
-    Returns
-    -------
-    dict
-        ``{"torch": state, "generators": [state, ...]}``; :func:`set_rng_state` restores it.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from types import SimpleNamespace
-    >>> g = torch.Generator().manual_seed(0)
-    >>> jobs = [SimpleNamespace(options={"generator": g}, problem=None)]
-    >>> state = rng_state(jobs)
-    >>> a = torch.rand(2, generator=g)
-    >>> set_rng_state(state, jobs)
-    >>> torch.equal(a, torch.rand(2, generator=g))
-    True
-    """
-    return {"torch": torch.get_rng_state(), "generators": [g.get_state() for g in _generators(jobs)]}
-
-
-def set_rng_state(state: dict[str, Any], jobs: Sequence[Any]) -> None:
-    """Restore what :func:`rng_state` took.
-
-    Parameters
-    ----------
-    state : dict
-        From :func:`rng_state`.
-    jobs : sequence
-        The same jobs (rebuilt): they must hold as many generators as when the state was taken.
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    InputError
-        The jobs hold other generators (``--resume`` of a checkpoint that does not fit the run).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from types import SimpleNamespace
-    >>> jobs = [SimpleNamespace(options={}, problem=None)]
-    >>> state = rng_state(jobs)
-    >>> a = torch.rand(1)
-    >>> set_rng_state(state, jobs)
-    >>> torch.equal(a, torch.rand(1))
-    True
-    """
-    gens = _generators(jobs)
-    if len(gens) != len(state["generators"]):
-        raise InputError("--resume", "the checkpoint does not fit this run (its generators differ)",
-                         "start over without --resume")
-    torch.set_rng_state(state["torch"])
-    for g, s in zip(gens, state["generators"]):
-        g.set_state(s)
 
 
 def save_state(path: str | os.PathLike, state: dict[str, Any]) -> None:

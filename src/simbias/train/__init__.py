@@ -1,4 +1,5 @@
-"""Training engines: ``fit`` (one model) and probes recorded by ``Record``; no files, no plots."""
+"""Training engines: ``fit`` (one model), ``fit_ensemble`` (many same-shape models in lockstep),
+``fit_jobs`` (many jobs, same-shape ones in lockstep) and probes recorded by ``Record``; no files, no plots."""
 
 from ._fit import LOSSES as LOSSES
 from ._fit import fit as fit
@@ -55,6 +56,9 @@ from ._stages import restart_builder as restart_builder
 from ._probes import TwoLayerParams as TwoLayerParams
 from ._stages import fit_backtracking as fit_backtracking
 from ._checkpoint import Checkpoint as Checkpoint
+from ._lockstep import Job as Job
+from ._lockstep import fit_jobs as fit_jobs
+from ._lockstep import lockstep_key as lockstep_key
 from ._jobs import filter_probe as filter_probe
 from ._jobs import fit_counting as fit_counting
 from ._jobs import fit_job as fit_job
@@ -72,6 +76,9 @@ __all__ = [
     "fit_ensemble",
     "fit_ensemble_with_restarts",
     "fit_stages",
+    "fit_jobs",
+    "Job",
+    "lockstep_key",
     "fit_job",
     "fit_counting",
     "projection_probes",

@@ -18,7 +18,9 @@ remember the initialisation see it — and an optimiser over its parameters.
 Everything in :meth:`Checkpoint.to_dict` is tensors, numbers, strings, lists and dicts, so
 ``torch.save(ckpt.to_dict(), path)`` / ``Checkpoint.from_dict(torch.load(path, weights_only=True))``
 round-trip (:meth:`Checkpoint.save`, :meth:`Checkpoint.load`).  Writing checkpoints atomically into
-a run directory is the job of ``simbias.io``.
+a run directory is the job of ``simbias.io``.  The state of many jobs (:func:`~simbias.train.fit_jobs`)
+adds the finished jobs' histories (:func:`pack_history`: the ``.npz`` bytes and a JSON line of the
+outcome and ``info``) and every ``torch.Generator`` the jobs hold (:func:`rng_state`).
 
 Limits: the state of a probe is its static arrays (``setup`` must be deterministic given the model
 it is handed and the problem); a gradient-free optimiser's internal generator is saved only when
@@ -29,15 +31,19 @@ objectives' collocation sampler) must be re-seeded by its owner (it is not the e
 from __future__ import annotations
 
 import copy
+import io
+import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
+import numpy as np
 import torch
 
-from ..errors import InputError
+from ..errors import InputError, Outcome
+from ..results import History
 
-__all__ = ["Checkpoint"]
+__all__ = ["Checkpoint", "pack_history", "unpack_history", "rng_state", "set_rng_state"]
 
 _FORMAT = 1
 
@@ -103,6 +109,140 @@ class Checkpoint:
             raise InputError("checkpoint", f"cannot read {os.fspath(path)!r} ({type(exc).__name__})",
                              "give a file written by Checkpoint.save") from None
         return cls.from_dict(data)
+
+
+def pack_history(h: History) -> dict[str, Any]:
+    """``h`` as tensors and strings that ``torch.load(..., weights_only=True)`` reads back.
+
+    Parameters
+    ----------
+    h : History
+        A recorded history (its outcome and ``info`` included).
+
+    Returns
+    -------
+    dict
+        ``{"npz": uint8 tensor of the .npz bytes, "meta": JSON text}``; :func:`unpack_history` inverts it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> h = History(steps=np.arange(3), arrays={"loss": np.array([3.0, 2.0, 1.0])})
+    >>> unpack_history(pack_history(h))["loss"].tolist()
+    [3.0, 2.0, 1.0]
+    """
+    buf = io.BytesIO()
+    np.savez(buf, **h.to_npz_dict())
+    meta = json.dumps({"outcome": h.outcome, "diverged_step": h.diverged_step, "info": h.info})  # str enums
+    return {"npz": torch.frombuffer(bytearray(buf.getvalue()), dtype=torch.uint8), "meta": meta}
+
+
+def unpack_history(d: dict[str, Any]) -> History:
+    """The :class:`~simbias.History` that :func:`pack_history` packed.
+
+    Parameters
+    ----------
+    d : dict
+        What :func:`pack_history` returned (possibly through ``torch.save``/``torch.load``).
+
+    Returns
+    -------
+    History
+        The arrays, outcome, ``diverged_step`` and ``info`` of the packed history.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simbias import History
+    >>> unpack_history(pack_history(History(steps=np.arange(2)))).steps.tolist()
+    [0, 1]
+    """
+    with np.load(io.BytesIO(d["npz"].numpy().tobytes()), allow_pickle=False) as z:
+        h = History.from_npz_dict({k: z[k] for k in z.files})
+    meta = json.loads(d["meta"])
+    o = meta["outcome"]
+    h.outcome = [Outcome(x) for x in o] if isinstance(o, list) else Outcome(o)
+    h.diverged_step, h.info = meta["diverged_step"], meta["info"]
+    return h
+
+
+def _generators(jobs: Sequence[Any]) -> list[torch.Generator]:
+    """Every distinct ``torch.Generator`` the jobs hold (their ``generator=`` option and problem attributes)."""
+    out: list[torch.Generator] = []
+    for f in jobs:
+        for g in [f.options.get("generator"), *(v for _, v in sorted(getattr(f.problem, "__dict__", {}).items()))]:
+            if isinstance(g, torch.Generator) and not any(g is o for o in out):
+                out.append(g)
+    return out
+
+
+def rng_state(jobs: Sequence[Any]) -> dict[str, Any]:
+    """The global torch RNG and every ``torch.Generator`` that ``jobs`` hold.
+
+    Parameters
+    ----------
+    jobs : sequence
+        Training jobs (:class:`~simbias.train.Job`): their ``options["generator"]`` and the
+        generators among their ``problem``'s attributes count.
+
+    Returns
+    -------
+    dict
+        ``{"torch": state, "generators": [state, ...]}``; :func:`set_rng_state` restores it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> g = torch.Generator().manual_seed(0)
+    >>> jobs = [SimpleNamespace(options={"generator": g}, problem=None)]
+    >>> state = rng_state(jobs)
+    >>> a = torch.rand(2, generator=g)
+    >>> set_rng_state(state, jobs)
+    >>> torch.equal(a, torch.rand(2, generator=g))
+    True
+    """
+    return {"torch": torch.get_rng_state(), "generators": [g.get_state() for g in _generators(jobs)]}
+
+
+def set_rng_state(state: dict[str, Any], jobs: Sequence[Any]) -> None:
+    """Restore what :func:`rng_state` took.
+
+    Parameters
+    ----------
+    state : dict
+        From :func:`rng_state`.
+    jobs : sequence
+        The same jobs (rebuilt): they must hold as many generators as when the state was taken.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        The jobs hold other generators (``--resume`` of a checkpoint that does not fit the run).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from types import SimpleNamespace
+    >>> jobs = [SimpleNamespace(options={}, problem=None)]
+    >>> state = rng_state(jobs)
+    >>> a = torch.rand(1)
+    >>> set_rng_state(state, jobs)
+    >>> torch.equal(a, torch.rand(1))
+    True
+    """
+    gens = _generators(jobs)
+    if len(gens) != len(state["generators"]):
+        raise InputError("--resume", "the checkpoint does not fit this run (its generators differ)",
+                         "start over without --resume")
+    torch.set_rng_state(state["torch"])
+    for g, s in zip(gens, state["generators"]):
+        g.set_state(s)
 
 
 # ---- helpers shared by the engines ---------------------------------------------------------

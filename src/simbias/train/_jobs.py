@@ -1,5 +1,5 @@
 """Trainers of one job (anything with ``model``, ``problem``, ``optimizer``, ``lr``, ``steps``, ``record``,
-``options``, ``name``, such as :class:`simbias.experiments.Fit`), and the probe sets of the projection and
+``options``, ``name``, such as :class:`simbias.train.Job`), and the probe sets of the projection and
 filtering methods."""
 
 from __future__ import annotations
