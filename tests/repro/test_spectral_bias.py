@@ -99,12 +99,12 @@ def test_t5_ordering_full_setting(amplitudes):
 
 def test_sweep_members_and_their_repeats_train_as_one_ensemble(tmp_path, monkeypatch):
     """2 members × 2 repeats: one fit_ensemble call of 4; a member equals its own run (float32 table)."""
-    from simbias import train
     from simbias.experiments import make_sweep, run_sweep
     from simbias.io import SweepDir
+    from simbias.train import _lockstep  # where lockstep jobs meet fit_ensemble
 
-    sizes, real = [], train.fit_ensemble
-    monkeypatch.setattr(train, "fit_ensemble", lambda models, *a, **kw: sizes.append(len(models)) or real(models, *a, **kw))
+    sizes, real = [], _lockstep.fit_ensemble
+    monkeypatch.setattr(_lockstep, "fit_ensemble", lambda models, *a, **kw: sizes.append(len(models)) or real(models, *a, **kw))
     tiny = ["repeats=2", "train.steps=40", "model.widths=[16,16]", "record.every=10", "problem.n_points=32",
             "problem.frequencies=[1,2,3]"]
     res = run_sweep(make_sweep("spectral-bias", tiny, grid=["seed=0,1"]), tmp_path / "sw")

@@ -17,13 +17,12 @@ import torch
 
 from .. import nn as snn
 from .. import problems, train
-from ..errors import InputError
 from ..spectral import SCALES, converged_steps
 from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_least
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
-           "check_train_settings", "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Optimizer", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
+           "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
+           "UnitInterval", "Optimizer", "EnsembleOptimizer", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -36,6 +35,9 @@ DistinctCounts = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >
                                                   "give distinct positive integers, e.g. [5, 10]")]
 # a registry that grows (register_optimizer): the name is looked up when checked
 Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
+# an optimiser with a batched version (the kinds whose members always train as one ensemble)
+EnsembleOptimizer = Annotated[str, Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS,
+                                         f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")]
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,6 @@ class TrainSpec:
     batch_size: Positive | None = None
     momentum: UnitInterval = 0.0
     lr_decay: UnitInterval = 0.0
-
-
-# train.* field -> its constraint; any train section with these fields is checked by check_train_settings
-_TRAIN_CHECKS = {"optimizer": Optimizer, "lr": PositiveFloat, "momentum": UnitInterval, "batch_size": Positive,
-                 "steps": Positive, "lr_decay": UnitInterval}
-
-
-def check_train_settings(t) -> None:
-    """Validate the optimiser name, learning rate, step count, per-step decay and — where the section
-    has them — momentum and batch size of a train section (NaN and ±inf are refused everywhere)."""
-    for key, tp in _TRAIN_CHECKS.items():
-        v, check = getattr(t, key, None), tp.__metadata__[0]
-        if v is not None and not check.test(v):
-            raise InputError(f"train.{key}", f"got {v!r}", check.fix)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ from .. import nn as snn
 from .. import problems, theory, train
 from ..errors import InputError
 from ..results import History
-from ._common import Activation, PositiveFloat, seeds_for, torch_dtype
+from ._common import Activation, Optimizer, PositiveFloat, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Points, Positive, at_least, within
@@ -70,7 +70,6 @@ Xs = Annotated[tuple[float, ...] | None, Check(lambda v: len(set(v)) == len(v) >
 TestDomain = Annotated[tuple[float, ...], Check(lambda v: not v or len(v) == 2 and v[0] < v[1],
                                                 "give [lo, hi] with lo < hi, or []")]
 # [train] keys a subclass gives other defaults (a redeclared field keeps its check only by repeating it)
-Optimizer = Annotated[str, Check(lambda v: v in train.OPTIMIZERS, f"choose one of {', '.join(train.OPTIMIZERS)}")]
 LrMax = Annotated[Union[float, Literal["none"]],
                   Check(lambda v: v == "none" or v > 0, "use a positive number or 'none'")]
 

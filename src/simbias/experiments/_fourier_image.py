@@ -43,17 +43,15 @@ both), ``none`` and ``basic`` each have their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 import torch
 
 from .. import problems, train
-from ..errors import InputError
 from ..nn import CoordinateNet, positional_matrix
 from ..problems import psnr
-from ._common import PositiveFloat, UnitInterval, seeds_for, torch_dtype
+from ._common import EnsembleOptimizer, PositiveFloat, UnitInterval, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive
@@ -64,7 +62,6 @@ __all__ = ["FourierImageSpec", "FourierImageProblemSpec", "FourierImageModelSpec
 Widths = Annotated[tuple[int, ...], Check(lambda v: bool(v) and min(v) >= 1, "use positive widths, e.g. [256, 256]")]
 _SIDE = Check(lambda v: v == 0 or v >= 4, "use a side of at least 4 pixels (0 keeps the image's size)")
 _EVEN = Check(lambda v: v >= 2 and v % 2 == 0, "use an even number ≥ 2, e.g. 256")
-_OPTIMIZER = Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS, f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")
 
 
 @dataclass(frozen=True)
@@ -84,8 +81,6 @@ class FourierImageProblemSpec:
     crop: bool = False
 
     def validate(self):
-        if self.path is not None and not Path(self.path).is_file():
-            raise InputError("problem.path", f"{self.path} does not exist", "give an image file Pillow can read")
         if self.path is None and self.image != "text":
             problems.bundled_image_path(self.image)  # an unknown name (or no scikit-image) raises, naming problem.image
 
@@ -140,7 +135,7 @@ class FourierImageTrainSpec:
         Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
     """
 
-    optimizer: Annotated[str, _OPTIMIZER] = "adam"
+    optimizer: EnsembleOptimizer = "adam"
     lr: PositiveFloat = 1e-3
     steps: Positive = 2000
     lr_decay: UnitInterval = 0.0

@@ -32,7 +32,7 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (Activation, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
+from ._common import (Activation, DistinctCounts, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
                       TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
 from ._fp_data import train_fit
 from ._fprinciple import fprinciple_headline, fprinciple_summary, peak_fit
@@ -195,8 +195,7 @@ class DeepModelSpec:
     """
 
     width: Positive = 100
-    depths: Annotated[tuple[int, ...], Check(lambda v: len(v) > 0 and min(v) >= 1 and len(set(v)) == len(v),
-                                             "list depths ≥ 1, each once, e.g. [1, 2, 3, 4]")] = (1, 2, 3, 4)
+    depths: DistinctCounts = (1, 2, 3, 4)
     activation: Activation = "tanh"
     init: Literal["power", "std", "xavier", "he", "lecun"] = "power"
     init_t: float = 0.5

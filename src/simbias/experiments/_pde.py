@@ -62,7 +62,7 @@ from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import check_train_settings, seeds_for, torch_dtype
+from ._common import Optimizer, PositiveFloat, UnitInterval, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Points, Positive, above
@@ -329,11 +329,10 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None
 class TrainBase:
     """Optimiser, learning rate, steps and per-step decay: the keys every PDE ``train`` section starts with."""
 
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    steps: int = 2000
-    lr_decay: float = 0.0
-    validate = check_train_settings
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 2000
+    lr_decay: UnitInterval = 0.0
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from .. import condensation as cond
 from .. import nn as snn
 from .. import problems, theory, train
 from ..results import History
-from ._common import Activation, seeds_for, torch_dtype
+from ._common import Activation, EnsembleOptimizer, seeds_for, torch_dtype
 from ._condensation import LrMax, LrRuleSpec, PointsSpec, check_even
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
@@ -49,10 +49,6 @@ from ._spec import Check, Positive, above
 _DISTINCT = Check(lambda v: len(v) >= 1 and len(set(v)) == len(v), "give at least one value, none repeated")
 _WIDTHS = Check(lambda v: min(v, default=0) >= 2 and len(set(v)) >= 3,
                 "give ≥ 3 distinct widths ≥ 2 for the RD-vs-width slope, e.g. [500, 1000, 2000, 4000]")
-
-# the widths train as ensembles
-EnsembleOptimizer = Annotated[str, Check(lambda v: v in train.ENSEMBLE_OPTIMIZERS,
-                                         f"choose one of {', '.join(train.ENSEMBLE_OPTIMIZERS)}")]
 
 __all__ = ["PhaseGridSpec", "PhaseModelSpec", "PhaseTrainSpec", "PhaseDiagramSpec", "PHASE_DIAGRAM",
            "build_phase_diagram"]

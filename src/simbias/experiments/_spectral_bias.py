@@ -146,10 +146,6 @@ class SpectralBiasSpec(BaseSpec):
     record: SpectralBiasRecordSpec = field(default_factory=SpectralBiasRecordSpec)
 
 
-def _amplitudes(p: SpectralBiasProblemSpec) -> np.ndarray:
-    return problems.sine_amplitudes(len(p.frequencies), p.amplitudes, p.amplitude)
-
-
 def _model(m: SpectralBiasModelSpec, seed: int, dtype, device) -> snn.MLP:
     """The MLP of one repeat; ``init="torch"``: every weight and bias ~ U(±1/√fan_in) from the seed's init stream."""
     g = torch.Generator().manual_seed(seeds_for(seed)["init"])
@@ -169,7 +165,7 @@ def build_spectral_bias(spec: SpectralBiasSpec, device: str = "cpu") -> Plan:
     (2, (200, 1))
     """
     dtype, t, p = torch_dtype(spec.dtype), spec.train, spec.problem
-    amps = _amplitudes(p)
+    amps = problems.sine_amplitudes(len(p.frequencies), p.amplitudes, p.amplitude)
     record = train.Record(every=spec.record.every,
                           probes=(train.TrainLoss(), train.NormalizedSpectrum(p.frequencies, amps)))
     targets = [problems.sine_sum(p.frequencies, amps, n_points=p.n_points, seed=seeds_for(s)["data"], dtype=dtype,
@@ -189,7 +185,8 @@ def spectral_bias_summary(steps: np.ndarray, spectrum: np.ndarray, loss: np.ndar
     med = [None if np.isinf(m) else int(round(m)) for m in np.median(reach, axis=0)]
     return {
         "frequencies": [int(k) for k in spec.problem.frequencies],
-        "amplitudes": _amplitudes(spec.problem).tolist(),
+        "amplitudes": problems.sine_amplitudes(len(spec.problem.frequencies), spec.problem.amplitudes,
+                                               spec.problem.amplitude).tolist(),
         "threshold": float(spec.record.threshold),
         "step_to_90": med,
         "step_to_90_per_repeat": [[None if np.isinf(v) else int(v) for v in r] for r in reach],
