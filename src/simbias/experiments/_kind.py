@@ -64,15 +64,6 @@ class Plan:
     context: dict[str, Any] = field(default_factory=dict)
     combine: Callable[[list[History]], History] | None = None
 
-    def history(self, histories: Sequence[History]) -> History:
-        """The run's history from its jobs' histories: ``combine`` gets the jobs that ran (all of
-        them, or those up to and including the first that diverged); without ``combine``, the last."""
-        if self.combine is not None:
-            return self.combine(list(histories))
-        if len(self.fits) > 1 and len(histories) == len(self.fits):
-            raise ValueError("a plan with several fits needs combine=")
-        return histories[-1]
-
 
 @dataclass(frozen=True)
 class Kind:
@@ -252,8 +243,11 @@ def train_plans(plans: Sequence[Plan], *, lockstep: bool = True, **engine) -> li
     for p, hs in zip(plans, train.fit_jobs([p.fits for p in plans], lockstep=lockstep, **engine)):
         ran = [h for h in hs if h is not None]
         bad = next((h for h in ran if h.diverged), None)
-        # combine also joins a diverged run's partial histories; without it a cut-short plan is its diverged job
-        whole = bad if len(ran) < len(hs) and p.combine is None else p.history(ran)
+        if p.combine is None and len(ran) == len(hs) > 1:
+            raise ValueError("a plan with several fits needs combine=")
+        # combine also joins a diverged run's partial histories (the jobs up to and including the first that
+        # diverged); without it a plan is its last job, a cut-short plan its diverged job
+        whole = p.combine(ran) if p.combine is not None else bad if len(ran) < len(hs) else ran[-1]
         out.append(bad if bad is not None and not whole.diverged else whole)
     return out
 

@@ -39,20 +39,6 @@ def _sections(obj, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield from _sections(v, f"{prefix}{f.name}.")
 
 
-def _check_files(spec) -> None:
-    for prefix, sec in _sections(spec):
-        for f in dataclasses.fields(sec):
-            v = getattr(sec, f.name)
-            wanted = f.name == "path" or f.name.endswith("_path") or (f.name == "labels" and getattr(sec, "path", None))
-            if not (wanted and isinstance(v, str) and v):
-                continue
-            p, key = Path(v).expanduser(), prefix + f.name
-            if not p.exists():
-                raise InputError(key, f"{v} does not exist", "give the path of an existing data file or folder")
-            if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
-                raise InputError(key, f"{v} is not readable", "check its permissions")
-
-
 def available_memory() -> int | None:
     """Bytes of memory this machine can give a new process now (``None``: unknown)."""
     with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/meminfo", encoding="ascii") as fh:
@@ -106,15 +92,6 @@ def _fmt(n: float) -> str:
         n /= 1024
 
 
-def _check_memory(spec, device: str) -> None:
-    if os.environ.get("SIMBIAS_MEMORY_CHECK", "1") == "0" or not str(device).startswith("cpu"):
-        return
-    (need, key), have = estimate_bytes(spec), available_memory()
-    if have is not None and need > have:
-        raise InputError(key, f"the run needs at least {_fmt(need)} of memory but {_fmt(have)} is available",
-                         "make it smaller; SIMBIAS_MEMORY_CHECK=0 skips this check")
-
-
 def preflight(spec, *, device: str = "cpu") -> None:
     """Refuse ``spec`` before anything is written: data files and a memory estimate (see the
     module docstring).
@@ -147,5 +124,20 @@ def preflight(spec, *, device: str = "cpu") -> None:
     ...
     simbias.errors.InputError: problem.path: missing.npz does not exist ...
     """
-    _check_files(spec)
-    _check_memory(spec, device)
+    for prefix, sec in _sections(spec):  # data files
+        for f in dataclasses.fields(sec):
+            v = getattr(sec, f.name)
+            wanted = f.name == "path" or f.name.endswith("_path") or (f.name == "labels" and getattr(sec, "path", None))
+            if not (wanted and isinstance(v, str) and v):
+                continue
+            p, key = Path(v).expanduser(), prefix + f.name
+            if not p.exists():
+                raise InputError(key, f"{v} does not exist", "give the path of an existing data file or folder")
+            if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
+                raise InputError(key, f"{v} is not readable", "check its permissions")
+    if os.environ.get("SIMBIAS_MEMORY_CHECK", "1") == "0" or not str(device).startswith("cpu"):
+        return
+    (need, key), have = estimate_bytes(spec), available_memory()
+    if have is not None and need > have:
+        raise InputError(key, f"the run needs at least {_fmt(need)} of memory but {_fmt(have)} is available",
+                         "make it smaller; SIMBIAS_MEMORY_CHECK=0 skips this check")

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from ..errors import InputError
-from ..io import load_toml_text, read_spec_text
+from ..io import load_toml_text, parse_value, read_spec_text
 from ..results import History
-from ._spec import apply_override, from_dict, within
+from ._spec import from_dict, set_dotted, within
 
-__all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
+__all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "configs_dir", "list_presets",
            "resolve_spec", "spec_class", "spec_from"]
 
 # what numpy's SeedSequence and torch.manual_seed both accept (a module-level constant: an annotation's
@@ -96,8 +96,6 @@ KINDS: dict[str, Any] = {}
 KIND_ALIASES: dict[str, str] = {}
 """Older kind names that spec files may still use → the kind's name."""
 
-EXPERIMENTS = KINDS  # the registry's former name
-
 
 def spec_class(kind: str) -> type:
     from ._kind import ensure_entry_points
@@ -125,8 +123,7 @@ def configs_dir() -> Path:
         >>> sorted(p.name for p in configs_dir().iterdir())[:1]  # doctest: +SKIP
         ['condensation-1d.toml']
     """
-    env = os.environ.get("SIMBIAS_CONFIGS")
-    if env:
+    if env := os.environ.get("SIMBIAS_CONFIGS"):
         return Path(env)
     folder = importlib.resources.files("simbias").joinpath("configs")
     return folder if not isinstance(folder, os.PathLike) else Path(os.fspath(folder))
@@ -169,7 +166,7 @@ def _load_preset(p) -> dict[str, Any]:
     return load_toml_text(p.read_text(encoding="utf-8"), str(p))
 
 
-def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[str, Any] | None = None):
+def resolve_spec(name_or_file: str, overrides: list[str] = ()):
     """Load a preset or TOML file, apply ``--set`` overrides, and validate: ``(spec, name)``.
 
     Parameters
@@ -180,8 +177,6 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     overrides : list of str, default ()
         ``key=value`` assignments applied in order, as ``--set`` does (``value`` read as TOML when
         it parses, else as a string).
-    extra : dict, optional
-        Top-level keys set after the overrides.
 
     Returns
     -------
@@ -203,15 +198,17 @@ def resolve_spec(name_or_file: str, overrides: list[str] = (), *, extra: dict[st
     ('fprinciple-1d', 'fprinciple', 200, (64, 64))
     """
     data, name = _load_source(name_or_file)
-    return spec_from(data, name_or_file, overrides, extra), name
+    return spec_from(data, name_or_file, overrides), name
 
 
-def spec_from(data: dict[str, Any], source: str, overrides=(), extra: dict[str, Any] | None = None):
+def spec_from(data: dict[str, Any], source: str, overrides=()):
     """The validated spec of the nested dict ``data`` (read from ``source``) after the ``key=value``
-    ``overrides`` and the top-level keys ``extra``, which are applied to ``data`` in place."""
+    ``overrides`` (``--set``; validation happens in :func:`from_dict`), which are applied to ``data`` in place."""
     for a in overrides:
-        apply_override(data, a)
-    data.update(extra or {})
+        if "=" not in a:
+            raise InputError("--set", f"{a!r} is not key=value", "write --set train.lr=1e-3")
+        key, raw = (part.strip() for part in a.split("=", 1))
+        set_dotted(data, key, parse_value(raw, name=key or "--set"))
     kind = data.get("experiment")
     if not isinstance(kind, str):
         raise InputError("experiment", f"{source} does not say which experiment it is",

@@ -130,7 +130,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
 
 
 def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
-    """The summary and headline of a trained plan; a diverged history keeps what can be summarised."""
+    """The summary and headline of a trained plan; a diverged history keeps what can be summarised and its
+    headline is the divergence message."""
     try:
         summary = kind.summarize(spec, plan, history)
     except (IndexError, ValueError, KeyError, TypeError):  # too little was recorded before the divergence
@@ -138,6 +139,7 @@ def result_of(kind: Kind, spec, plan: Plan, history) -> Result:
             raise
         summary = {}
     if history.diverged:
-        return Result(history, {**summary, "diverged_step": history.diverged_step}, [])
+        message = str(history.divergence_error(kind.hint))
+        return Result(history, {**summary, "diverged_step": history.diverged_step}, [message])
     return Result(history, summary, kind.headline(spec, summary))
 

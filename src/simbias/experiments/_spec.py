@@ -21,9 +21,9 @@ import types
 from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin, get_type_hints
 
 from ..errors import InputError
-from ..io import MAX_NESTING, parse_value
+from ..io import MAX_NESTING
 
-__all__ = ["from_dict", "to_dict", "apply_override", "split_grid_values", "valid_keys", "Check", "at_least",
+__all__ = ["from_dict", "to_dict", "split_grid_values", "valid_keys", "Check", "at_least",
            "above", "within", "Count", "Positive", "NonNegative", "Points", "Interval", "check_fields"]
 
 
@@ -352,14 +352,6 @@ def to_dict(spec) -> dict[str, Any]:
             v = [list(x) if isinstance(x, tuple) else x for x in v]
         out[f.name] = to_dict(v) if dataclasses.is_dataclass(v) else "none" if v is None else v
     return out
-
-
-def apply_override(data: dict[str, Any], assignment: str, *, flag: str = "--set") -> None:
-    """Apply ``key=value`` to the nested dict ``data`` in place (validation happens in :func:`from_dict`)."""
-    if "=" not in assignment:
-        raise InputError(flag, f"{assignment!r} is not key=value", f"write {flag} train.lr=1e-3")
-    key, raw = (part.strip() for part in assignment.split("=", 1))
-    set_dotted(data, key, parse_value(raw, name=key or flag), flag=flag)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, *, flag: str = "--set") -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import importlib
 import math
@@ -52,8 +53,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import InputError, Outcome
-from ..io import (SweepDir, checkpointing, claimed, load_toml_text, manifest_head, now, parse_value, read_spec_text,
-                  spec_hash, to_toml)
+from ..io import SweepDir, checkpointing, claimed, manifest_head, now, parse_value, read_spec_file, spec_hash, to_toml
 from ..results import History
 from ..train import lockstep_key
 from ._kind import PLUGINS, get_kind, load_plugin, train_plans
@@ -146,18 +146,6 @@ def _pruned(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in items if v is not None and v != {}}
 
 
-def _parse_axis(text: str, flag: str, keys: Sequence[str], kind: str) -> tuple[str, tuple]:
-    if "=" not in text:
-        raise InputError(flag, f"{text!r} is not key=v1,v2,...", f"write e.g. {flag} train.lr=1e-3,1e-2")
-    key, raw = (part.strip() for part in text.split("=", 1))
-    values = tuple(parse_value(v, name=key) for v in split_grid_values(raw))
-    if not values:
-        raise InputError(flag, f"{key} has no values", f"give at least one value: {flag} {key}=v1,v2,...")
-    if key not in keys:
-        raise InputError(flag, f"{key!r} is not a spec key of {kind}", f"valid keys: {', '.join(keys)}")
-    return key, values
-
-
 def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str] = (), zip: Sequence[str] = (),
                seeds: int | None = None) -> Sweep:
     """Build a :class:`Sweep` from the CLI's pieces; every bad input raises :class:`InputError`.
@@ -205,10 +193,18 @@ def make_sweep(source: str, overrides: Sequence[str] = (), *, grid: Sequence[str
     spec = spec_from(data, source, overrides)
     kind, keys = data["experiment"], sorted(set(valid_keys(type(spec))) - {"experiment"})  # kind: as written
     axes: list[Axis] = []
-    for mode, text in [("grid", t) for t in grid] + [("zip", t) for t in zip]:
-        axes.append(Axis(*_parse_axis(text, f"--{mode}", keys, kind), mode))
-        if [a.key for a in axes].count(axes[-1].key) > 1:
-            raise InputError(f"--{mode}", f"{axes[-1].key} is swept twice", "give each key once")
+    for flag, text in [("--grid", t) for t in grid] + [("--zip", t) for t in zip]:
+        if "=" not in text:
+            raise InputError(flag, f"{text!r} is not key=v1,v2,...", f"write e.g. {flag} train.lr=1e-3,1e-2")
+        key, raw = (part.strip() for part in text.split("=", 1))
+        values = tuple(parse_value(v, name=key) for v in split_grid_values(raw))
+        if not values:
+            raise InputError(flag, f"{key} has no values", f"give at least one value: {flag} {key}=v1,v2,...")
+        if key not in keys:
+            raise InputError(flag, f"{key!r} is not a spec key of {kind}", f"valid keys: {', '.join(keys)}")
+        if any(a.key == key for a in axes):
+            raise InputError(flag, f"{key} is swept twice", "give each key once")
+        axes.append(Axis(key, values, flag[2:]))
     zips = [a for a in axes if a.mode == "zip"]
     if len({len(a.values) for a in zips}) > 1:
         lens = ", ".join(f"{a.key}: {len(a.values)}" for a in zips)
@@ -260,7 +256,7 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     p = Path(path) / "sweep.toml" if Path(path).is_dir() else Path(path)
     if not p.is_file():
         raise InputError("DIR", f"{p} does not exist", "give a sweep directory written by simbias sweep")
-    data = load_toml_text(read_spec_text(p), str(p))
+    data = read_spec_file(p)
     sw = data.get("sweep")
     if not isinstance(sw, dict) or not isinstance(data.get("base"), dict):
         raise InputError(str(p), "is not a sweep definition (no [sweep] and [base])", "give a sweep.toml")
@@ -298,12 +294,6 @@ class Member:
         return {"member_id": self.id, **self.values, "seed": self.seed}
 
 
-def _get_dotted(data: Any, key: str) -> Any:
-    for part in key.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    return data
-
-
 def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     """The members of ``sweep``, in a deterministic order (grid product, then zip, then seed); a
     sweep of more than :data:`MAX_MEMBERS` members is refused before it is expanded.
@@ -314,6 +304,7 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     cls = spec_class(sweep.experiment)
     grid = [a for a in sweep.axes if a.mode == "grid"]
     zips = [a for a in sweep.axes if a.mode == "zip"]
+    seed_axis = [Axis("seed", sweep.seeds)] if sweep.seeds else []
     # the grid's axes, then the zipped values together, then the seeds (fastest)
     axes = [*(a.values for a in grid), list(zip(*(a.values for a in zips))) or [()], sweep.seeds or (None,)]
     if (n := math.prod(map(len, axes))) > MAX_MEMBERS:
@@ -322,25 +313,23 @@ def expand(sweep: Sweep, *, check_on: str | None = None) -> list[Member]:
     members: list[Member] = []
     seen: dict[str, int] = {}
     for *combo, zipped, s in product(*axes):
-        point = [*zip(grid, combo), *zip(zips, zipped)]
+        point = [*zip(grid, combo), *zip(zips, zipped), *zip(seed_axis, [s])]
         data = copy.deepcopy(sweep.base)
         for a, v in point:
             set_dotted(data, a.key, copy.deepcopy(v), flag=f"--{a.mode}")
-        if s is not None:
-            data["seed"] = s
         try:
             spec = from_dict(cls, data)
             if check_on is not None:
                 preflight(spec, device=check_on)
         except InputError as exc:
-            vals = ", ".join([f"{a.key}={v!r}" for a, v in point] + ([f"seed={s}"] if s is not None else []))
+            vals = ", ".join(f"{a.key}={v!r}" for a, v in point)
             raise InputError(exc.what, f"member {len(members)} ({vals}): {exc.problem}", exc.fix) from None
         resolved = to_dict(spec)
         if (mid := spec_hash(resolved)) in seen:
             raise InputError("--grid", f"members {seen[mid]} and {len(members)} are the same run",
                              "remove duplicate values (e.g. 1e-3 and 0.001)")
         seen[mid] = len(members)
-        values = {a.key: _get_dotted(resolved, a.key) for a in sweep.axes if a.key != "seed"}
+        values = {a.key: functools.reduce(dict.get, a.key.split("."), resolved) for a in sweep.axes if a.key != "seed"}
         members.append(Member(len(members), mid, spec, values, int(spec.seed)))
     return members
 
@@ -437,9 +426,6 @@ def run_members(specs: Sequence[Any], *, engine: str = "ensemble", device: str =
         out = [MemberResult(result_of(kind, s, p, h), Outcome.DIVERGED if h.diverged else Outcome.COMPLETED,
                             h.diverged_step if h.diverged else None, wall, bucket_size=len(specs))
                for s, p, h in zip(specs, plans, hists)]
-        for mr, h in zip(out, hists):
-            if h.diverged:
-                mr.result.headline = [str(h.divergence_error(kind.hint))]
     except Exception as exc:  # noqa: BLE001 - one failing member is an outcome, not the end of the sweep
         if len(specs) > 1:
             return [r for s in specs for r in run_members([s], device=device)]
@@ -598,8 +584,7 @@ def run_sweep(sweep: Sweep, out: str | os.PathLike, *, engine: str = "ensemble",
             manifest = {**manifest_head(m.spec, m.id, device, started), "outcome": str(mr.outcome),
                         "wall_time_s": round(mr.wall_time_s, 3), "finished": now(),
                         "sweep": {**table, "member": m.index, "bucket_size": mr.bucket_size}}
-            extra = {"diverged_step": mr.diverged_step, "error": mr.error}
-            manifest.update((k, v) for k, v in extra.items() if v is not None and v != "")
+            manifest.update(_pruned({"diverged_step": mr.diverged_step, "error": mr.error or None}))
             return sd.write_member(m.id, m.head, spec=to_toml(to_dict(m.spec)), summary=mr.result.summary,
                                    manifest=manifest, history=mr.result.history)
 
