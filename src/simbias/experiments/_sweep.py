@@ -637,8 +637,7 @@ def _worker_task(kind: str, specs: list[dict], plugins: list[str], **options) ->
     rebuilt, :func:`run_members` with as many torch threads as the worker was given CPUs."""
     import torch
 
-    threads = os.environ.get("OMP_NUM_THREADS")
-    if threads and threads.isdigit():
+    if (threads := os.environ.get("OMP_NUM_THREADS", "")).isdigit():
         torch.set_num_threads(max(1, int(threads)))
     for p in plugins:
         load_plugin(p)
