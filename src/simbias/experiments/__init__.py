@@ -13,7 +13,7 @@ from ._fprinciple import FPrincipleSpec
 from ._common import MLPSpec, RecordSpec, RegressionSpec, TrainSpec
 from ._kind import Fit, Kind, Plan, get_kind, load_entry_points, load_plugin, register_kind, train_plan, train_plans
 from ..train import lockstep_key  # moved to train; kept importable from here
-from ._registry import KINDS, BaseSpec, Result, configs_dir, list_presets, resolve_spec
+from ._registry import EXPERIMENTS, KINDS, BaseSpec, Result, configs_dir, list_presets, resolve_spec
 from ._preflight import preflight
 from ._run import run
 from ._spec import Check, above, at_least, from_dict, split_grid_values, to_dict, valid_keys, within

@@ -18,7 +18,7 @@ from ..io import load_toml_text, parse_value, read_spec_text
 from ..results import History
 from ._spec import from_dict, set_dotted, within
 
-__all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "configs_dir", "list_presets",
+__all__ = ["BaseSpec", "Result", "KINDS", "KIND_ALIASES", "EXPERIMENTS", "configs_dir", "list_presets",
            "resolve_spec", "spec_class", "spec_from"]
 
 # what numpy's SeedSequence and torch.manual_seed both accept (a module-level constant: an annotation's
@@ -95,6 +95,8 @@ KINDS: dict[str, Any] = {}
 
 KIND_ALIASES: dict[str, str] = {}
 """Older kind names that spec files may still use → the kind's name."""
+
+EXPERIMENTS = KINDS  # the registry's former name, kept for users' scripts
 
 
 def spec_class(kind: str) -> type:
