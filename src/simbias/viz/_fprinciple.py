@@ -179,11 +179,9 @@ def _steps_to_loss(h, summary=None, **_):
 
 def _effective_lfr(h, **_):
     lfr, layers, deltas, snap = h["effective_lfr"], h["lfr_layers"], h["lfr_deltas"], h["snapshot_steps"]
-    left = []
-    for j, dl in enumerate(deltas):
-        col = _ramp("plasma", j, len(deltas), 0, 0.85)
-        left += [Line(layers, lfr[0, :, j], "o--", None, {"color": col, "lw": 1, "mfc": "none"}),
-                 Line(layers, lfr[-1, :, j], "o-", f"δ = {dl:g}", {"color": col, "lw": 1.5})]
+    left = [Line(layers, lfr[t, :, j], fmt, lab, {"color": _ramp("plasma", j, len(deltas), 0, 0.85), **kw})
+            for j, dl in enumerate(deltas) for t, fmt, lab, kw in ((0, "o--", None, {"lw": 1, "mfc": "none"}),
+                                                                 (-1, "o-", f"δ = {dl:g}", {"lw": 1.5}))]
     jm = len(deltas) // 2
     right = [Line(snap, lfr[:, i, jm], label=f"layer {lay}", kw={"color": _ramp("viridis", i, len(layers))})
              for i, lay in enumerate(layers)]
