@@ -65,8 +65,7 @@ def _safe_name(key: str) -> str:
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
+    v = np.array([x for x in values if math.isfinite(x)], dtype=float)
     return (v.mean(), v.min(), v.max()) if v.size else (math.nan, math.nan, math.nan)
 
 
