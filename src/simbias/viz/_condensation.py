@@ -84,10 +84,9 @@ class NeuronFeatures(LinePlot):
             props = {"yscale": "log", "ylim": (max(pos.min(), pos.max() * 1e-8), pos.max() * 3)}
         props.update({"xlim": (-math.pi, math.pi), "xlabel": "orientation θ = atan2(b, w) (rad)"} if f1.is_angle
                      else {"xlabel": "û·p (p = 1/√(d+1)·(1, …, 1))"})
-        s = summary or {}
-        if title is None and "amplitude_share" in s:
-            title = (f"neuron features: {s.get('n_orientations', '?')} orientation(s) carry "
-                     f"{100 * s['amplitude_share']:.1f} % of Σ A")
+        if title is None and "amplitude_share" in (summary or {}):
+            title = (f"neuron features: {summary.get('n_orientations', '?')} orientation(s) carry "
+                     f"{100 * summary['amplitude_share']:.1f} % of Σ A")
         props.update(ylabel="amplitude |a|·‖(w, b)‖", title=title or "neuron features")
         return cls([Panel(lines, props, {"markerscale": 2})], panel_size=(5.5, 3.8))
 

@@ -47,10 +47,8 @@ FIGURES["fprinciple"] = FigureSet(run={
 
 def _by_optimizer(make, title: str):
     """``make`` with ``title`` naming the run's optimizer."""
-    def titled(h, spec=None, **kw):
-        return make(h, spec=spec, title=title.format((spec or {}).get("train", {}).get("optimizer", "pso")), **kw)
-
-    return titled
+    return lambda h, spec=None, **kw: make(h, spec=spec, **kw,
+                                           title=title.format((spec or {}).get("train", {}).get("optimizer", "pso")))
 
 
 FIGURES["fprinciple-pso"] = FigureSet(run={name: _by_optimizer(make, title) for name, make, title in (
@@ -75,23 +73,17 @@ def _image_snapshots(h, **_):
 
 
 def _band_curves(h, spec=None, **_):
-    thr = _threshold(spec, 0.2)
-    panels = [_error_panel(h.steps, h["band_error"], [f"{f:.2f}" for f in h["band_frequencies"]], thr,
-                           ylabel="band error (training grid)", title="training pixels")]
-    if "test_band_error" in h:
-        panels.append(_error_panel(h["snapshot_steps"], h["test_band_error"],
-                                   [f"{f:.2f}" for f in h["test_band_frequencies"]], thr,
-                                   ylabel="band error (whole image)", title="whole image (incl. held-out columns)"))
-    return FrequencyErrorCurves(panels, panel_size=(5.5, 3.6))
+    grids = (("", "training grid", "training pixels"), ("test_", "whole image", "whole image (incl. held-out columns)"))
+    return FrequencyErrorCurves([_error_panel(h["snapshot_steps"] if p else h.steps, h[f"{p}band_error"],
+                                              [f"{f:.2f}" for f in h[f"{p}band_frequencies"]], _threshold(spec, 0.2),
+                                              ylabel=f"band error ({where})", title=title)
+                                 for p, where, title in grids if f"{p}band_error" in h], panel_size=(5.5, 3.6))
 
 
 def _spectrum_2d(h, **_):
-    def logmag(img):
-        return np.log10(np.fft.fftshift(np.abs(np.fft.fft2(img))) + 1e-3)
-
-    last = int(h["snapshot_steps"][-1])
-    return ImageGrid([("|DFT| target", logmag(_image(h, h["y_test"][:, 0]))),
-                      (f"|DFT| output, step {last}", logmag(_image(h, h["output_test"][-1])))],
+    shown = (("|DFT| target", h["y_test"][:, 0]),
+             (f"|DFT| output, step {int(h['snapshot_steps'][-1])}", h["output_test"][-1]))
+    return ImageGrid([(t, np.log10(np.fft.fftshift(np.abs(np.fft.fft2(_image(h, v)))) + 1e-3)) for t, v in shown],
                      imshow={"cmap": "magma"}, panel_size=(3.5, 3.2))
 
 
@@ -187,11 +179,9 @@ def _steps_to_loss(h, summary=None, **_):
 
 def _effective_lfr(h, **_):
     lfr, layers, deltas, snap = h["effective_lfr"], h["lfr_layers"], h["lfr_deltas"], h["snapshot_steps"]
-    left = []
-    for j, dl in enumerate(deltas):
-        col = _ramp("plasma", j, len(deltas), 0, 0.85)
-        left += [Line(layers, lfr[0, :, j], "o--", None, {"color": col, "lw": 1, "mfc": "none"}),
-                 Line(layers, lfr[-1, :, j], "o-", f"δ = {dl:g}", {"color": col, "lw": 1.5})]
+    left = [Line(layers, lfr[t, :, j], fmt, lab, {"color": _ramp("plasma", j, len(deltas), 0, 0.85), **kw})
+            for j, dl in enumerate(deltas) for t, fmt, lab, kw in ((0, "o--", None, {"lw": 1, "mfc": "none"}),
+                                                                 (-1, "o-", f"δ = {dl:g}", {"lw": 1.5}))]
     jm = len(deltas) // 2
     right = [Line(snap, lfr[:, i, jm], label=f"layer {lay}", kw={"color": _ramp("viridis", i, len(layers))})
              for i, lay in enumerate(layers)]

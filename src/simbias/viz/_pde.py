@@ -75,6 +75,11 @@ def _names(h) -> list[str]:
     return [str(n) for n in h["models"]] if "models" in h else sorted({k.split("/")[0] for k in h.arrays if "/" in k})
 
 
+def _per_model(h, x, y, **kw) -> list[Line]:
+    """One line ``y(name)`` against ``x`` per network of the run, in the colour cycle (``kw``: more line options)."""
+    return [Line(x, y(n), label=n, kw={"color": f"C{i}", **kw}) for i, n in enumerate(_names(h))]
+
+
 def _uniform_1d(h, *, max_peaks: int = 4):
     """(period length, DFT of the exact solution, its peaks) of a 1-D test grid (uniform and sorted:
     :func:`simbias.problems.evaluation_points`), else ``None``.  The peaks: the ``max_peaks`` largest of
@@ -88,7 +93,7 @@ def _uniform_1d(h, *, max_peaks: int = 4):
 
 
 def _error_curves(h, **_):
-    lines = [Line(np.maximum(h.steps, 1), h[f"{n}/rel_l2"], label=n, kw={"color": f"C{i}"}) for i, n in enumerate(_names(h))]
+    lines = _per_model(h, np.maximum(h.steps, 1), lambda n: h[f"{n}/rel_l2"])
     return LinePlot([Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": "step", "ylabel": "relative L2 error",
                                    "title": "Error against the exact solution"})])
 
@@ -97,11 +102,9 @@ def _solution_1d(h, **_):
     if h["x_test"].shape[1] != 1:
         return None
     x, u = h["x_test"][:, 0], h["u_test"]
-    top, bottom = [Line(x, u, label="exact", kw={"color": "0.6", "lw": 3})], []
-    for i, n in enumerate(_names(h)):
-        pred = h[f"{n}/output_test"][-1]
-        top.append(Line(x, pred, label=n, kw={"color": f"C{i}", "lw": 1}))
-        bottom.append(Line(x, np.abs(pred - u) + 1e-12, label=n, kw={"color": f"C{i}", "lw": 0.8}))
+    top = [Line(x, u, label="exact", kw={"color": "0.6", "lw": 3}),
+           *_per_model(h, x, lambda n: h[f"{n}/output_test"][-1], lw=1)]
+    bottom = _per_model(h, x, lambda n: np.abs(h[f"{n}/output_test"][-1] - u) + 1e-12, lw=0.8)
     return LinePlot([Panel(top, {"title": f"Solutions at step {int(h['snapshot_steps'][-1])}"}),
                      Panel(bottom, {"yscale": "log", "xlabel": "x", "ylabel": "|h − u|"}, None)], ncols=1,
                     panel_size=(7.0, 3.0))
@@ -114,8 +117,7 @@ def _spectrum_1d(h, **_):
     keep = min(len(uh), max(40, 4 * int(peaks.max(initial=10))))
     w = 2 * np.pi * np.arange(keep) / length
     lines = [Line(w, np.abs(uh[:keep]) / n + 1e-12, label="exact", kw={"color": "k", "lw": 1.5})]
-    lines += [Line(w, np.abs(np.fft.rfft(h[f"{m}/output_test"][-1]))[:keep] / n + 1e-12, label=m,
-                   kw={"color": f"C{i}", "lw": 0.8}) for i, m in enumerate(_names(h))]
+    lines += _per_model(h, w, lambda m: np.abs(np.fft.rfft(h[f"{m}/output_test"][-1]))[:keep] / n + 1e-12, lw=0.8)
     return LinePlot([Panel(lines, {"yscale": "log", "xlabel": "angular frequency ω", "ylabel": "|DFT| / n",
                                    "title": "Spectra at the end of training"})], panel_size=(7.0, 3.8))
 

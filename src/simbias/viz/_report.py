@@ -65,8 +65,7 @@ def _safe_name(key: str) -> str:
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
+    v = np.array([x for x in values if math.isfinite(x)], dtype=float)
     return (v.mean(), v.min(), v.max()) if v.size else (math.nan, math.nan, math.nan)
 
 
@@ -319,10 +318,8 @@ def build_report(path, *, figures: bool = True, manifest: dict | None = None) ->
     run = load_run(path)
     p = run["path"]
     remove_stale_temporaries(p)
-    if manifest is not None:
-        run["manifest"] = manifest
     figs = make_figures(run, p / "figures") if figures else sorted((p / "figures").glob("*.*"))
-    man, e = run["manifest"], lambda v: html.escape(str(v))
+    man, e = (run["manifest"] if manifest is None else manifest), lambda v: html.escape(str(v))
     rows = "".join(f"<tr><th>{e(k)}</th><td><code>{e(json.dumps(v))}</code></td></tr>" for k, v in run["summary"].items())
     intro = (f"experiment <code>{e(run['spec'].get('experiment'))}</code> · outcome <b>{e(man.get('outcome', '?'))}</b> · "
              f"device {e(man.get('device', '?'))} · seed {e(man.get('seed', '?'))} · wall time "

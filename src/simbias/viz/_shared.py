@@ -85,14 +85,13 @@ class LossCurve(LinePlot):
         return cls([Panel(lines, props, {"loc": "best"}, twin_props={"ylim": (0, 1.02), "ylabel": "accuracy"})])
 
 
-def _error_panel(steps, errors, labels, threshold=None, *, ylabel="Δ_F", title="", xlabel="step") -> Panel:
+def _error_panel(steps, errors, labels, threshold: float, *, ylabel="Δ_F", title="", xlabel="step") -> Panel:
     """One panel of relative errors (records × frequencies) against the step, log–log, one line per
     frequency (viridis, low to high) and the threshold as a dashed line."""
     n, steps = len(labels), np.maximum(np.asarray(steps), 1)
     lines = [Line(steps, np.maximum(np.asarray(errors)[:, j], 1e-12), label=lab,
                   kw={"color": _ramp("viridis", j, n)}) for j, lab in enumerate(labels)]
-    if threshold is not None:
-        lines.append(Line(y=threshold, label=f"threshold {threshold:g}"))
+    lines.append(Line(y=threshold, label=f"threshold {threshold:g}"))
     return Panel(lines, {"xscale": "log", "yscale": "log", "xlabel": xlabel, "ylabel": ylabel, "title": title},
                  {"ncol": 2 if n > 5 else 1})
 

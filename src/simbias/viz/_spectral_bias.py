@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._display import FIGURES, FigureSet, FrequencyErrorHeatmap, Line, LinePlot, Panel, plt
+from ._display import FIGURES, FigureSet, FrequencyErrorHeatmap, Line, LinePlot, Panel, _ramp
 
 __all__: list[str] = []
 
@@ -34,7 +34,7 @@ def _heatmap(h, spec=None, **_):
 def _curves(h, summary=None, **_):
     summary, ks, med = summary or {}, np.asarray(h["frequencies"]), _median_spectrum(h)[0]
     reach = summary.get("step_to_90") or [None] * len(ks)
-    lines = [Line(h.steps, med[:, j], kw={"color": plt.cm.viridis(j / max(1, len(ks) - 1)), "lw": 1.2},
+    lines = [Line(h.steps, med[:, j], kw={"color": _ramp("viridis", j, len(ks)), "lw": 1.2},
                   label=f"k = {int(k)}" + (f" (90 % at {reach[j]})" if reach[j] is not None else ""))
              for j, k in enumerate(ks)]
     lines.append(Line(y=float(summary.get("threshold", 0.9)), kw={"color": "k", "ls": ":"}))
