@@ -53,7 +53,7 @@ from .. import nn as snn
 from .. import problems, theory, train
 from ..errors import InputError
 from ..results import History
-from ._common import Activation, Optimizer, PositiveFloat, seeds_for, torch_dtype
+from ._common import Activation, Optimizer, PositiveFloat, init_generator, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Points, Positive, at_least, within
@@ -335,12 +335,11 @@ def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tu
     ``summary(history, spec, net=, lr=, restarts=)`` (``diverged(net, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
-        dtype, seeds, m = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.model
-        problem = data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
+        dtype, m = torch_dtype(spec.dtype), spec.model
+        problem = data(spec.problem, seed=seeds_for(spec.seed)["data"], dtype=dtype, device=device)
         net = snn.TwoLayer(problem.in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0,
                            beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric,
-                           bias=m.bias, generator=torch.Generator().manual_seed(int(seeds["init"])), dtype=dtype,
-                           device=device)
+                           bias=m.bias, generator=init_generator(spec.seed), dtype=dtype, device=device)
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
     def summarize(spec, plan: Plan, history: History) -> dict:

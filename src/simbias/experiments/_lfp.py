@@ -32,7 +32,7 @@ import torch
 
 from .. import nn as snn
 from .. import problems, theory
-from ._common import PositiveFloat, seeds_for, torch_dtype
+from ._common import PositiveFloat, init_generator, torch_dtype
 from ._condensation import (CondensationRecordSpec, TwoLayerTrainSpec, Xs, check_even, check_labels, fit_lr,
                             two_layer_fit)
 from ._kind import Kind, Plan, register_kind
@@ -166,21 +166,17 @@ class LFPSpec(BaseSpec):
     analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
 
 
-def _rel(a, ref) -> float:
-    return float(problems.rel_l2(a, ref))
-
-
 def build_lfp(spec: LFPSpec, device: str = "cpu") -> Plan:
     """The T15 points, the uniformly initialised net and its training job; the history gets the
     trained net and the comparison curves on [x_1, x_n] (:func:`simbias.theory.lfp_curves` of the
     drawn initial parameters, the NTK kernel-regression limit of the initial net) as ``lfp_*`` arrays."""
-    dtype, seeds, p, ms = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.model
+    dtype, p, ms = torch_dtype(spec.dtype), spec.problem, spec.model
     problem = problems.point_regression(x=p.x, y=p.y, n_test=p.n_test, test_domain=p.test_domain, dtype=dtype,
                                         device=device)
     half = ms.width // 2 if ms.antisymmetric else ms.width
     # drawn in float64 (γ(ξ)² from the exact draws), then converted to the run's dtype
     net = snn.TwoLayer(1, ms.width, init="uniform", init_ranges=(ms.w_range, ms.b_range, ms.a_range),
-                       antisymmetric=ms.antisymmetric, generator=torch.Generator().manual_seed(seeds["init"]),
+                       antisymmetric=ms.antisymmetric, generator=init_generator(spec.seed),
                        dtype=torch.float64, device=device)
     w, a = net.w.detach()[:half, 0].cpu().clone(), net.a.detach()[:half].cpu().clone()
     net = net.to(dtype)
@@ -206,9 +202,9 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     if history.diverged:
         return {}
     net, fp, *rest = (history.static["lfp_" + k] for k in ("network", "prediction", "cubic", "linear", "ntk"))
-    rel = {k: _rel(net, v) for k, v in zip(("lfp", "cubic", "linear", "ntk"), (fp, *rest))}
+    rel = {k: float(problems.rel_l2(net, v)) for k, v in zip(("lfp", "cubic", "linear", "ntk"), (fp, *rest))}
     return {**{f"rel_error_vs_{k}": v for k, v in rel.items()}, "closest": min(("lfp", "cubic", "linear"), key=rel.get),
-            "lfp_vs_cubic": _rel(fp, rest[0]), "lfp_vs_linear": _rel(fp, rest[1]),
+            "lfp_vs_cubic": float(problems.rel_l2(fp, rest[0])), "lfp_vs_linear": float(problems.rel_l2(fp, rest[1])),
             "crossover_frequency": theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
             "final_train_loss": float(history.static["loss"][-1]), "lr": lr,
             **({"restarts": restarts} if restarts else {})}
