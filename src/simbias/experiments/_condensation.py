@@ -81,9 +81,9 @@ def check_labels(x, y) -> None:
                          "give one y per point of problem.x")
 
 
-def check_even(width: int, key: str = "model.width") -> None:
+def check_even(width: int, antisymmetric: bool = True, key: str = "model.width") -> None:
     """Mirrored pairs (``model.antisymmetric``) need an even width."""
-    if width % 2:
+    if antisymmetric and width % 2:
         raise InputError(key, f"got {width} with model.antisymmetric=true", "use an even width (mirrored pairs)")
 
 
@@ -178,8 +178,7 @@ class TwoLayerSpec:
             raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
                              "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); "
                              "set model.init_t=none to give alpha/beta1/beta2")
-        if self.antisymmetric:
-            check_even(self.width)
+        check_even(self.width, self.antisymmetric)
 
 
 @dataclass(frozen=True)

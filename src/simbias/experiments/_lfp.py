@@ -71,8 +71,7 @@ class LFPModelSpec:
     antisymmetric: bool = True
 
     def validate(self):
-        if self.antisymmetric:
-            check_even(self.width)
+        check_even(self.width, self.antisymmetric)
 
 
 @dataclass(frozen=True)
