@@ -41,9 +41,6 @@ from ._spec import Interval, Points, Positive
 
 __all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp"]
 
-T15_X = (-0.8, -0.6, -0.3, -0.06, 0.1)
-T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
-
 
 @dataclass(frozen=True)
 class LFPModelSpec:
@@ -111,8 +108,8 @@ class LFPPointsSpec:
         Points of the evaluation grid (≥ 2).
     """
 
-    x: Xs = T15_X
-    y: tuple[float, ...] = T15_Y
+    x: Xs = (-0.8, -0.6, -0.3, -0.06, 0.1)  # T15's five points (the authors' LFP code)
+    y: tuple[float, ...] = (0.25, -0.25, -0.07, 0.15, -0.05)
     test_domain: Interval = (-1.0, 0.3)
     n_test: Points = 1000
 
