@@ -21,8 +21,9 @@ from ..spectral import SCALES, converged_steps
 from ._spec import Check, Interval, NonNegative, Points, Positive, above, at_least
 
 __all__ = ["RegressionSpec", "MLPSpec", "TrainSpec", "RecordSpec", "build_regression", "build_mlp", "build_record",
-           "seeds_for", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat",
-           "UnitInterval", "Optimizer", "EnsembleOptimizer", "Activation", "Variances", "Scale", "Schedule", "DistinctCounts"]
+           "seeds_for", "init_generator", "converged_steps", "torch_dtype", "Sizes", "PositiveFloat", "Budget",
+           "TrainBase", "UnitInterval", "Optimizer", "EnsembleOptimizer", "Activation", "Variances", "Scale", "Schedule",
+           "DistinctCounts"]
 
 # constraints of the F-Principle kinds' spec fields (checked by from_dict with the dotted key)
 Sizes = Annotated[tuple[int, ...], Check(lambda v: all(w >= 1 for w in v), "use positive sizes, e.g. [200, 100]")]
@@ -125,7 +126,45 @@ class MLPSpec:
 
 
 @dataclass(frozen=True)
-class TrainSpec:
+class Budget:
+    """Optimiser, learning rate and number of updates: the keys most ``train`` sections start with
+    (a section overrides a default by declaring the field again, with its constraint).
+
+    Parameters
+    ----------
+    optimizer : str, default "adam"
+        A name of :data:`simbias.train.OPTIMIZERS`.
+    lr : float, default 1e-3
+        Learning rate (> 0).
+    steps : int, default 2000
+        Number of updates (≥ 1).
+
+    Examples
+    --------
+    >>> Budget(lr=0.1).steps
+    2000
+    """
+
+    optimizer: Optimizer = "adam"
+    lr: PositiveFloat = 1e-3
+    steps: Positive = 2000
+
+
+@dataclass(frozen=True)
+class TrainBase(Budget):
+    """:class:`Budget` and a per-step decay: the keys every PDE ``train`` section starts with.
+
+    Parameters
+    ----------
+    lr_decay : float, default 0.0
+        Multiply the learning rate by (1 − ``lr_decay``) after every step, in [0, 1).
+    """
+
+    lr_decay: UnitInterval = 0.0
+
+
+@dataclass(frozen=True)
+class TrainSpec(Budget):
     """Optimiser, loss and length of training.
 
     The ``train`` section of ``fprinciple``: fed to :func:`simbias.train.make_optimizer` and
@@ -160,9 +199,6 @@ class TrainSpec:
     2000
     """
 
-    optimizer: Optimizer = "adam"
-    lr: PositiveFloat = 1e-3
-    steps: Positive = 2000
     loss: Literal["mse", "mse+derivative"] = "mse"
     derivative_weight: NonNegative = 1.0
     batch_size: Positive | None = None
@@ -239,6 +275,11 @@ def seeds_for(seed: int) -> dict[str, int]:
     ss = np.random.SeedSequence(int(seed))
     names = ("init", "data", "noise", "batches", "optimizer")
     return {n: int(s.generate_state(1, dtype=np.uint32)[0]) for n, s in zip(names, ss.spawn(len(names)))}
+
+
+def init_generator(seed: int) -> torch.Generator:
+    """The generator of a run's initial parameters: seeded with the ``init`` stream of :func:`seeds_for`."""
+    return torch.Generator().manual_seed(seeds_for(seed)["init"])
 
 
 def build_regression(p: RegressionSpec, *, seeds: dict[str, int], dtype, device):

@@ -53,7 +53,7 @@ from .. import nn as snn
 from .. import problems, theory, train
 from ..errors import InputError
 from ..results import History
-from ._common import Activation, Optimizer, PositiveFloat, seeds_for, torch_dtype
+from ._common import Activation, Optimizer, PositiveFloat, init_generator, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Count, Interval, Points, Positive, at_least, within
@@ -81,9 +81,9 @@ def check_labels(x, y) -> None:
                          "give one y per point of problem.x")
 
 
-def check_even(width: int, key: str = "model.width") -> None:
+def check_even(width: int, antisymmetric: bool = True, key: str = "model.width") -> None:
     """Mirrored pairs (``model.antisymmetric``) need an even width."""
-    if width % 2:
+    if antisymmetric and width % 2:
         raise InputError(key, f"got {width} with model.antisymmetric=true", "use an even width (mirrored pairs)")
 
 
@@ -178,8 +178,7 @@ class TwoLayerSpec:
             raise InputError(f"model.{given[0]}", f"given together with model.init_t={self.init_t}",
                              "init_t sets alpha = 1 and beta1 = beta2 = width^(-t); "
                              "set model.init_t=none to give alpha/beta1/beta2")
-        if self.antisymmetric:
-            check_even(self.width)
+        check_even(self.width, self.antisymmetric)
 
 
 @dataclass(frozen=True)
@@ -335,12 +334,11 @@ def _two_layer_kind(data: Callable, summary: Callable, diverged: Callable) -> tu
     ``summary(history, spec, net=, lr=, restarts=)`` (``diverged(net, lr)`` after a divergence)."""
 
     def build(spec, device: str = "cpu") -> Plan:
-        dtype, seeds, m = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.model
-        problem = data(spec.problem, seed=seeds["data"], dtype=dtype, device=device)
+        dtype, m = torch_dtype(spec.dtype), spec.model
+        problem = data(spec.problem, seed=seeds_for(spec.seed)["data"], dtype=dtype, device=device)
         net = snn.TwoLayer(problem.in_features, m.width, activation=m.activation, alpha=m.alpha or 1.0,
                            beta1=m.beta1 or 1.0, beta2=m.beta2 or 1.0, init_t=m.t, antisymmetric=m.antisymmetric,
-                           bias=m.bias, generator=torch.Generator().manual_seed(int(seeds["init"])), dtype=dtype,
-                           device=device)
+                           bias=m.bias, generator=init_generator(spec.seed), dtype=dtype, device=device)
         return Plan([two_layer_fit(net, problem, spec.train, snapshot_every=spec.record.snapshot_every)])
 
     def summarize(spec, plan: Plan, history: History) -> dict:

@@ -51,7 +51,7 @@ import torch
 from .. import problems, train
 from ..nn import CoordinateNet, positional_matrix
 from ..problems import psnr
-from ._common import EnsembleOptimizer, PositiveFloat, UnitInterval, seeds_for, torch_dtype
+from ._common import EnsembleOptimizer, PositiveFloat, Schedule, TrainBase, init_generator, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Positive
@@ -120,7 +120,7 @@ class FourierImageModelSpec:
 
 
 @dataclass(frozen=True)
-class FourierImageTrainSpec:
+class FourierImageTrainSpec(TrainBase):
     """Adam (or SGD), full batch on the training subgrid.
 
     Parameters
@@ -136,18 +136,14 @@ class FourierImageTrainSpec:
     """
 
     optimizer: EnsembleOptimizer = "adam"
-    lr: PositiveFloat = 1e-3
-    steps: Positive = 2000
-    lr_decay: UnitInterval = 0.0
 
 
 @dataclass(frozen=True)
-class FourierImageRecordSpec:
+class FourierImageRecordSpec(Schedule):
     """``every``: train PSNR every this many steps; ``snapshot_every``: test PSNR and band errors on
     the whole image (default ≈ 25 snapshots); ``n_bands``: radial DFT bands."""
 
-    every: int = 10
-    snapshot_every: int | None = None
+    every: Positive = 10
     n_bands: Positive = 8
 
 
@@ -203,10 +199,9 @@ def build_fourier_image(spec: FourierImageSpec, device: str = "cpu") -> Plan:
                                     dtype=torch.float64, crop=p.crop)
     gr = problems.grid_image_regression(img, dtype=dtype, name=p.path or p.image)
     gr = gr._replace(problem=gr.problem.to(device=device))
-    gen = torch.Generator().manual_seed(seeds_for(spec.seed)["init"])
     half = m.encoding == "positional"
     model = CoordinateNet(2, m.widths, gr.channels, encoding=m.encoding, n_features=m.n_features // (1 + half),
-                          sigma=m.sigma, init=m.init, generator=gen, dtype=dtype, device=device)
+                          sigma=m.sigma, init=m.init, generator=init_generator(spec.seed), dtype=dtype, device=device)
     if half:  # the authors' log-spaced frequencies 0 … P per axis (module docstring)
         model.B.copy_(positional_matrix(2, m.n_features // 2, m.posenc_max))
 

@@ -32,8 +32,8 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import (Activation, DistinctCounts, MLPSpec, Optimizer, PositiveFloat, RecordSpec, RegressionSpec, Scale, Schedule,
-                      TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
+from ._common import (Activation, Budget, DistinctCounts, MLPSpec, PositiveFloat, RecordSpec, RegressionSpec, Scale,
+                      Schedule, TrainSpec, UnitInterval, Variances, build_mlp, build_record, seeds_for, torch_dtype)
 from ._fp_data import train_fit
 from ._fprinciple import fprinciple_headline, fprinciple_summary, peak_fit
 from ._kind import Kind, Plan, register_kind
@@ -203,7 +203,7 @@ class DeepModelSpec:
 
 
 @dataclass(frozen=True)
-class DeepTrainSpec:
+class DeepTrainSpec(Budget):
     """``steps``: the most updates per run; each run stops at ``stop_loss`` (training MSE);
     ``repeats``: initialisations per depth (seeds ``seed``, ``seed+1``, …; the median of the
     steps is reported; a run that never reaches the loss counts as ``steps + 1`` in the median).
@@ -224,8 +224,6 @@ class DeepTrainSpec:
         SGD momentum (used only with ``optimizer = "sgd"``).
     """
 
-    optimizer: Optimizer = "adam"
-    lr: PositiveFloat = 1e-3
     steps: Positive = 10000
     stop_loss: PositiveFloat = 0.05
     repeats: Positive = 5

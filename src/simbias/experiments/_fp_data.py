@@ -18,7 +18,7 @@ import torch
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
-from ._common import Activation, Optimizer, PositiveFloat, Sizes, UnitInterval
+from ._common import Activation, Budget, PositiveFloat, Sizes, UnitInterval
 from ._kind import Fit
 from ._spec import Check, Points, Positive
 
@@ -129,7 +129,7 @@ class NetSpec:
 
 
 @dataclass(frozen=True)
-class DataTrainSpec:
+class DataTrainSpec(Budget):
     """Optimiser, loss and length of training.
 
     ``loss``: ``auto`` (cross-entropy for class labels, MSE for float targets), ``mse`` (class
@@ -157,8 +157,6 @@ class DataTrainSpec:
         Every learning rate is multiplied by ``1 − lr_decay`` after each step.
     """
 
-    optimizer: Optimizer = "adam"
-    lr: PositiveFloat = 1e-3
     steps: Positive = 500
     loss: Literal["auto", "mse", "cross_entropy"] = "auto"
     batch_size: Positive | None = None

@@ -22,7 +22,7 @@ outputs (author-code.md E8/E9).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 import numpy as np
@@ -137,13 +137,8 @@ def _build_2d(spec: FP2DSpec, device: str = "cpu") -> Plan:
               train.BandError(shape, r.n_bands, split="test", kind=r.error_kind), train.TestError(), train.Snapshots())
     static = {"image_shape": np.asarray(shape), "train_shape": np.asarray(tshape),
               "train_mask": ir.train_mask.cpu().numpy()}
-
-    def combine(hs):
-        hs[0].static.update(static)
-        return hs[0]
-
     return Plan([train_fit(spec.train, model, problem, build_record(r, probes), seed=seeds["batches"])], context=static,
-                combine=combine)
+                combine=lambda hs: replace(hs[0], static={**hs[0].static, **static}))
 
 
 def _summarize_2d(spec: FP2DSpec, plan: Plan, history) -> dict:

@@ -32,7 +32,7 @@ import torch
 
 from .. import nn as snn
 from .. import problems, theory
-from ._common import PositiveFloat, seeds_for, torch_dtype
+from ._common import PositiveFloat, init_generator, torch_dtype
 from ._condensation import (CondensationRecordSpec, TwoLayerTrainSpec, Xs, check_even, check_labels, fit_lr,
                             two_layer_fit)
 from ._kind import Kind, Plan, register_kind
@@ -40,9 +40,6 @@ from ._registry import BaseSpec
 from ._spec import Interval, Points, Positive
 
 __all__ = ["LFPModelSpec", "LFPSpec", "LFPAnalysisSpec", "LFP", "build_lfp"]
-
-T15_X = (-0.8, -0.6, -0.3, -0.06, 0.1)
-T15_Y = (0.25, -0.25, -0.07, 0.15, -0.05)
 
 
 @dataclass(frozen=True)
@@ -71,8 +68,7 @@ class LFPModelSpec:
     antisymmetric: bool = True
 
     def validate(self):
-        if self.antisymmetric:
-            check_even(self.width)
+        check_even(self.width, self.antisymmetric)
 
 
 @dataclass(frozen=True)
@@ -112,8 +108,8 @@ class LFPPointsSpec:
         Points of the evaluation grid (≥ 2).
     """
 
-    x: Xs = T15_X
-    y: tuple[float, ...] = T15_Y
+    x: Xs = (-0.8, -0.6, -0.3, -0.06, 0.1)  # T15's five points (the authors' LFP code)
+    y: tuple[float, ...] = (0.25, -0.25, -0.07, 0.15, -0.05)
     test_domain: Interval = (-1.0, 0.3)
     n_test: Points = 1000
 
@@ -166,21 +162,17 @@ class LFPSpec(BaseSpec):
     analysis: LFPAnalysisSpec = field(default_factory=LFPAnalysisSpec)
 
 
-def _rel(a, ref) -> float:
-    return float(problems.rel_l2(a, ref))
-
-
 def build_lfp(spec: LFPSpec, device: str = "cpu") -> Plan:
     """The T15 points, the uniformly initialised net and its training job; the history gets the
     trained net and the comparison curves on [x_1, x_n] (:func:`simbias.theory.lfp_curves` of the
     drawn initial parameters, the NTK kernel-regression limit of the initial net) as ``lfp_*`` arrays."""
-    dtype, seeds, p, ms = torch_dtype(spec.dtype), seeds_for(spec.seed), spec.problem, spec.model
+    dtype, p, ms = torch_dtype(spec.dtype), spec.problem, spec.model
     problem = problems.point_regression(x=p.x, y=p.y, n_test=p.n_test, test_domain=p.test_domain, dtype=dtype,
                                         device=device)
     half = ms.width // 2 if ms.antisymmetric else ms.width
     # drawn in float64 (γ(ξ)² from the exact draws), then converted to the run's dtype
     net = snn.TwoLayer(1, ms.width, init="uniform", init_ranges=(ms.w_range, ms.b_range, ms.a_range),
-                       antisymmetric=ms.antisymmetric, generator=torch.Generator().manual_seed(seeds["init"]),
+                       antisymmetric=ms.antisymmetric, generator=init_generator(spec.seed),
                        dtype=torch.float64, device=device)
     w, a = net.w.detach()[:half, 0].cpu().clone(), net.a.detach()[:half].cpu().clone()
     net = net.to(dtype)
@@ -206,9 +198,9 @@ def summarize_lfp(spec: LFPSpec, plan: Plan, history) -> dict:
     if history.diverged:
         return {}
     net, fp, *rest = (history.static["lfp_" + k] for k in ("network", "prediction", "cubic", "linear", "ntk"))
-    rel = {k: _rel(net, v) for k, v in zip(("lfp", "cubic", "linear", "ntk"), (fp, *rest))}
+    rel = {k: float(problems.rel_l2(net, v)) for k, v in zip(("lfp", "cubic", "linear", "ntk"), (fp, *rest))}
     return {**{f"rel_error_vs_{k}": v for k, v in rel.items()}, "closest": min(("lfp", "cubic", "linear"), key=rel.get),
-            "lfp_vs_cubic": _rel(fp, rest[0]), "lfp_vs_linear": _rel(fp, rest[1]),
+            "lfp_vs_cubic": float(problems.rel_l2(fp, rest[0])), "lfp_vs_linear": float(problems.rel_l2(fp, rest[1])),
             "crossover_frequency": theory.lfp_crossover_frequency(w=plan.context["w"], a=plan.context["a"]),
             "final_train_loss": float(history.static["loss"][-1]), "lr": lr,
             **({"restarts": restarts} if restarts else {})}

@@ -62,7 +62,7 @@ from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import Optimizer, PositiveFloat, UnitInterval, seeds_for, torch_dtype
+from ._common import Schedule, TrainBase, seeds_for, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
 from ._spec import Check, Points, Positive, above
@@ -326,16 +326,6 @@ def build_net(s: NetSpec, in_features: int, *, generator: torch.Generator | None
 
 # -- training --------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TrainBase:
-    """Optimiser, learning rate, steps and per-step decay: the keys every PDE ``train`` section starts with."""
-
-    optimizer: Optimizer = "adam"
-    lr: PositiveFloat = 1e-3
-    steps: Positive = 2000
-    lr_decay: UnitInterval = 0.0
-
-
-@dataclass(frozen=True)
 class PDETrainSpec(TrainBase):
     """Optimiser, loss and sampling (module docstring); ``beta`` is the boundary penalty (> 0).
 
@@ -379,7 +369,7 @@ class PDETrainSpec(TrainBase):
 
 
 @dataclass(frozen=True)
-class PDERecordSpec:
+class PDERecordSpec(Schedule):
     """Errors on the test points every ``every`` steps; solution snapshots every ``snapshot_every`` (≈ 20 by default).
 
     Parameters
@@ -391,7 +381,6 @@ class PDERecordSpec:
     """
 
     every: Positive = 100
-    snapshot_every: Positive | None = None
 
 
 def _headline(spec, summary: dict[str, Any]) -> list[str]:

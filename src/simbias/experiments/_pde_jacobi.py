@@ -36,7 +36,7 @@ import torch
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import converged_steps, seeds_for, torch_dtype
+from ._common import converged_steps, init_generator, torch_dtype
 from ._kind import Fit, Kind, Plan, register_kind
 from ._pde import NetSpec, TrainBase, _ms_per_step, build_net
 from ._registry import BaseSpec
@@ -212,11 +212,6 @@ class JacobiVsDNNSpec(BaseSpec):
         return self.train.steps if self.hybrid.steps is None else self.hybrid.steps
 
 
-def _first_below(steps: np.ndarray, errors: np.ndarray, level: float) -> int | None:
-    below = np.nonzero(errors <= level)[0]
-    return int(steps[below[0]]) if below.size else None
-
-
 def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
     """The discrete problem, Jacobi from zero (no model update: computed here), and the network's :class:`Fit`;
     ``combine`` runs the hybrid's Jacobi from the network's grid values at ``hybrid.steps``."""
@@ -239,8 +234,7 @@ def _build_jacobi(spec: JacobiVsDNNSpec, device: str = "cpu") -> Plan:
         return {f"{name}_steps": it.steps.numpy(), f"{name}_peak_error": err.numpy(), f"{name}_rel_l2": rel.numpy()}
 
     static = {"exact": exact.numpy(), **track("jacobi", torch.zeros(system.n, dtype=torch.float64))}
-    model = build_net(spec.model, 1, generator=torch.Generator().manual_seed(seeds_for(spec.seed)["init"]), dtype=dtype,
-                      device=device, section="model")
+    model = build_net(spec.model, 1, generator=init_generator(spec.seed), dtype=dtype, device=device, section="model")
     t = spec.train
     fit = Fit(model, problem, t.optimizer, t.lr, t.steps, train.Record(every=spec.record.every, probes=(probe,)),
               {"loss": problems.grid_objective(system, t.loss, dtype=dtype, device=device), "lr_decay": t.lr_decay})
@@ -264,6 +258,8 @@ def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> di
               (history[f"{m}_steps"], history[f"{m}_peak_error"]) for m in ("jacobi", "network", "hybrid")}
     converged = {m: converged_steps(st, err, thr) for m, (st, err) in tracks.items()}
     rel = {"jacobi": history["jacobi_rel_l2"], "network": history["grid_rel_l2"], "hybrid": history["hybrid_rel_l2"]}
+    below = np.nextafter(target, 1)  # an error < below is ≤ target: the first sweep that reaches it
+    reach = {m: converged_steps(tracks[m][0], rel[m][:, None], below)[0][0] for m in ("jacobi", "hybrid")}
     return {
         "frequencies": [round(float(f), 6) for f in history["peak_frequencies"]],
         "peak_indices": [int(k) for k in history["peaks"]],
@@ -276,7 +272,7 @@ def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> di
         "jacobi": {"sweeps": spec.jacobi.sweeps, "omega": spec.jacobi.omega},
         "hybrid": {"network_steps": spec.hybrid_steps(), "target_error": target,
                    "start_rel_l2": float(rel["hybrid"][0]),
-                   "sweeps_to_target": {m: _first_below(tracks[m][0], rel[m], target) for m in ("jacobi", "hybrid")}},
+                   "sweeps_to_target": reach},
         "final_loss": float(history["loss"][-1]),
         "ms_per_step": _ms_per_step(history.info),
     }

@@ -191,8 +191,8 @@ def build_phase_diagram(spec: PhaseDiagramSpec, device: str = "cpu") -> Plan:
     for a diverged net), the final loss, the learning rate and the restarts per (point, seed, width)."""
     dtype, m, t, widths, points = torch_dtype(spec.dtype), spec.model, spec.train, spec.phase.widths, _points(spec)
     problem = problems.point_regression(**asdict(spec.problem), dtype=dtype, device=device)
-    for w in widths if m.antisymmetric else ():
-        check_even(w, "phase.widths")
+    for w in widths:
+        check_even(w, m.antisymmetric, "phase.widths")
     nets, unit_alpha = [], spec.phase.parametrisation == "unit_alpha"
     # the same normalised initialisation for every (γ, γ′) at a width and seed; unit_alpha: α = 1
     for (g, gp), s, w in itertools.product(points, range(spec.phase.seeds), widths):

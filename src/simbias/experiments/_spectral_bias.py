@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import numpy as np
-import torch
 
 from .. import nn as snn
 from .. import problems, train
 from ..errors import InputError
 from ..results import History
-from ._common import Activation, DistinctCounts, PositiveFloat, seeds_for, torch_dtype
+from ._common import Activation, DistinctCounts, PositiveFloat, init_generator, seeds_for, torch_dtype
 from ._fourier_image import FourierImageTrainSpec, Widths
 from ._kind import Fit, Kind, Plan, register_kind
 from ._registry import BaseSpec
@@ -148,7 +147,7 @@ class SpectralBiasSpec(BaseSpec):
 
 def _model(m: SpectralBiasModelSpec, seed: int, dtype, device) -> snn.MLP:
     """The MLP of one repeat; ``init="torch"``: every weight and bias ~ U(±1/√fan_in) from the seed's init stream."""
-    g = torch.Generator().manual_seed(seeds_for(seed)["init"])
+    g = init_generator(seed)
     net = snn.MLP(1, m.widths, 1, activation=m.activation, init="he" if m.init == "torch" else m.init, generator=g,
                   dtype=dtype, device=device)
     if m.init == "torch":  # redrawn after the "he" draws, as the preset's numbers always were
