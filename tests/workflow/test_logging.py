@@ -101,3 +101,70 @@ def test_monitor_streams_live(tmp_path):
     acc, sc = _tb_scalars(tmp_path / "tb")
     assert [e.step for e in sc["train_loss"]] == [0, 3, 6, 9, 10]
     assert acc.Tags()["images"]  # the final figures
+
+
+# ---- run --resume after a kill: each step once, the same MLflow run ------------------------------
+
+# 60 steps, a record every 5, a snapshot every 10, a checkpoint every 20; the first try is stopped
+# at step 35, so the steps 20..35 (after the last checkpoint) reached the trackers before the kill
+RESUMABLE = ["--set", "model.widths=[12]", "--set", "train.steps=60", "--set", "problem.n_train=64",
+             "--set", "problem.n_test=100", "--set", "record.every=5", "--set", "record.snapshot_every=10",
+             "--quiet", "--no-figures", "--log", "tensorboard", "--log", "mlflow"]
+
+
+def _mlflow_run(out):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=(out / "mlruns").resolve().as_uri())
+    (r,) = client.search_runs([client.get_experiment_by_name("fprinciple-1d").experiment_id])
+    return client, r
+
+
+def _logged(out):
+    """{tag: (steps, values)} from TensorBoard and from MLflow."""
+    _, sc = _tb_scalars(out / "tensorboard")
+    tb = {t: ([e.step for e in ev], [e.value for e in ev]) for t, ev in sc.items()}
+    client, r = _mlflow_run(out)
+    ml = {}
+    for k in r.data.metrics:
+        hist = sorted(client.get_metric_history(r.info.run_id, k), key=lambda m: (m.step, m.timestamp))
+        ml[k] = ([m.step for m in hist], [m.value for m in hist])
+    return tb, ml, r
+
+
+def test_resumed_run_logs_each_step_once_into_the_same_tracker_run(tmp_path, monkeypatch):
+    from simbias.workflow._sinks import LiveLog
+
+    ref, killed = tmp_path / "ref", tmp_path / "killed"
+    assert main(["run", "fprinciple-1d", *RESUMABLE, "--out", str(ref), "--checkpoint-every", "0"]) == 0
+
+    call = LiveLog.__call__
+
+    def stop_at_35(self, step, values):  # Ctrl-C at step 35: the CLI sends what streamed to the trackers
+        call(self, step, values)
+        if step >= 35:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(LiveLog, "__call__", stop_at_35)
+        assert main(["run", "fprinciple-1d", *RESUMABLE, "--out", str(killed), "--checkpoint-every", "20"]) == 130
+    assert (killed / "checkpoint.pt").exists() and (killed / "mlflow_run_id").exists()
+    tb0, ml0, r0 = _logged(killed)
+    assert tb0["train_loss"][0][-1] == 35 and max(ml0["train_loss"][0]) == 35  # past the checkpoint (20)
+
+    assert main(["run", "fprinciple-1d", *RESUMABLE, "--out", str(killed), "--checkpoint-every", "20",
+                 "--resume"]) == 0
+    tb, ml, r = _logged(killed)
+    tb_ref, ml_ref, _ = _logged(ref)
+    h = simbias.load(ref).history
+    assert list(tb["train_loss"][0]) == list(h.steps)  # each step once
+    assert sorted(tb) == sorted(tb_ref) and sorted(ml) == sorted(ml_ref)
+    for t in tb_ref:
+        assert tb[t][0] == tb_ref[t][0], t
+        np.testing.assert_array_equal(tb[t][1], tb_ref[t][1], err_msg=t)  # the same computation: bitwise
+    assert r.info.run_id == r0.info.run_id == (killed / "mlflow_run_id").read_text().strip()
+    assert r.info.status == "FINISHED" and r.data.params["train.steps"] == "60"
+    for k in ml_ref:
+        assert ml[k][0] == ml_ref[k][0], k  # one MLflow run, each step once
+        np.testing.assert_array_equal(ml[k][1], ml_ref[k][1], err_msg=k)
+    assert not (ref / "checkpoint.pt").exists()

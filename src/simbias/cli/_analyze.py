@@ -30,14 +30,16 @@ def prepare_logging(args) -> list:
     return opts
 
 
-def live_log(opts, run_dir: Path, name: str, spec):
-    """The run's ``on_record`` callback for ``--log`` (``None`` without it)."""
+def live_log(opts, run_dir: Path, name: str, spec, resume: bool = False):
+    """The run's ``on_record`` callback for ``--log`` (``None`` without it); ``resume``: ``run --resume``
+    continues what a killed try logged (each step once, the same MLflow run)."""
     if not opts:
         return None
     from ..experiments import to_dict
     from ..workflow._sinks import LiveLog
 
-    return LiveLog(opts, run_dir, experiment=name, spec=to_dict(spec), tags={"simbias.experiment": spec.experiment})
+    return LiveLog(opts, run_dir, experiment=name, spec=to_dict(spec), tags={"simbias.experiment": spec.experiment},
+                   resume=resume)
 
 
 def log_run(opts, run_dir: Path, name: str, live=None) -> None:

@@ -191,7 +191,7 @@ def _cmd_run(args) -> int:
 
     log_opts = prepare_logging(args)
     out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
-    live = live_log(log_opts, out, name, spec)
+    live = live_log(log_opts, out, name, spec, resume=args.resume)
     fresh = args.resume and not (out / "checkpoint.pt").exists()
     show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
     reports: list[Path] = []
@@ -212,6 +212,10 @@ def _cmd_run(args) -> int:
     except MemoryError:
         raise RunFailure(f"out of memory; make the problem or the model smaller; run directory (partial): {out}") \
             from None
+    except KeyboardInterrupt:  # what streamed so far reaches the trackers (--resume continues from there)
+        if live is not None:
+            live.sync()
+        raise
     print(f"run directory: {rd.path}")
     if fresh:
         print(f"  (--resume: {rd.path} held no checkpoint; trained from the beginning)")

@@ -44,7 +44,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
     written and before the manifest, so a manifest saying ``completed`` always has its report.
 
     ``on_record(step, values)`` receives every record as training takes it (live logging; a plan
-    of several named jobs prefixes the names with the job's).  ``checkpoint_every`` (steps;
+    of several named jobs prefixes the names with the job's); an ``on_record`` with a ``sync()``
+    method (:class:`simbias.workflow.LiveLog`) has it called before each checkpoint is written.  ``checkpoint_every`` (steps;
     ``"auto"``: every 5 000 steps for jobs of at least 20 000 steps, else none; ``0``/``None``:
     none) writes ``checkpoint.pt`` into the run directory atomically; ``resume=True`` continues
     from it when the directory holds this same spec (the claim refuses another spec), and
@@ -109,6 +110,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if rd is not None:
             rd.write_spec(to_toml(data))
             ckpt = checkpointing(rd.checkpoint, plan.fits, checkpoint_every, resume, spec_hash=h)
+            if "on_checkpoint" in ckpt and callable(getattr(on_record, "sync", None)):
+                ckpt["on_checkpoint"] = _synced(on_record.sync, ckpt["on_checkpoint"])
         manifest = manifest_head(spec, h, device, now())
         t0 = time.perf_counter()
         result = result_of(kind, spec, plan, train_plan(plan, progress=progress, on_record=on_record, **ckpt))
@@ -127,6 +130,14 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
         if error is not None:
             raise error
         return result, rd
+
+
+def _synced(sync: Callable[[], Any], save: Callable[[dict], Any]) -> Callable[[dict], None]:
+    """``save`` preceded by ``sync()``: live trackers hold every record a checkpoint covers."""
+    def on_checkpoint(state: dict) -> None:
+        sync()
+        save(state)
+    return on_checkpoint
 
 
 def result_of(kind: Kind, spec, plan: Plan, history) -> Result:

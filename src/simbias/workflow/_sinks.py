@@ -16,6 +16,17 @@ self-contained); :class:`MLflowSink` logs to an MLflow tracking URI — a local 
 :func:`simbias.experiments.run` passes to the training engine, so the sinks receive each record
 as it is taken; a sweep replays its members' histories after training (:func:`replay`), as
 members of a bucket train in lockstep; a :class:`~simbias.workflow.Monitor` streams live.
+
+A resumed run (``simbias run --resume``) logs each step once and continues the same tracker run:
+``LiveLog(..., resume=True)`` opens the sinks in resume mode, where each sink first reads what its
+tracker already holds — per scalar tag, the last step logged (TensorBoard: the event files in
+``DIR/tensorboard`` read with ``EventAccumulator``; MLflow: the metric history of the run whose id
+:data:`MLFLOW_RUN_ID` in the run directory names) — and then drops every value at or below that
+step.  Per tag, not per step: the jobs of a plan each count their steps from 0 (a finished job's
+tags must stay), so a global ``purge_step`` would erase them.  The values dropped equal the ones
+the tracker holds (a resumed run recomputes them bit for bit).  Records taken before a checkpoint
+are in the tracker when the checkpoint is written (:meth:`LiveLog.sync` runs first), so nothing
+between the tracker's last write and the checkpoint goes missing.
 """
 
 from __future__ import annotations
@@ -28,10 +39,15 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
+from ..io import atomic_write_text
 from ..results import History
 
 __all__ = ["Sink", "TensorBoardSink", "MLflowSink", "LiveLog", "make_sinks", "parse_log_option", "replay",
-           "scalars_of", "SINKS"]
+           "scalars_of", "SINKS", "MLFLOW_RUN_ID"]
+
+#: the file in a run directory that names the MLflow run ``simbias run --log mlflow`` logs to
+#: (``--resume`` continues that run)
+MLFLOW_RUN_ID = "mlflow_run_id"
 
 SINKS = ("tensorboard", "mlflow")
 _MAX_VECTOR = 32  # per-record arrays up to this many entries are logged as name/i
@@ -68,6 +84,9 @@ class Sink:
 
     def on_finish(self, summary: Mapping[str, Any]) -> None:
         pass
+
+    def flush(self) -> None:
+        """Write everything received so far to the tracker (called before a checkpoint is written)."""
 
 
 def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -126,6 +145,17 @@ class _Buffered(Sink):
         self._pending: list[tuple[int, dict[str, float]]] = []
         self._clock = time.monotonic
         self._last_flush = self._clock()
+        self._logged: dict[str, int] = {}  # resume: per tag, the last step the tracker already holds
+
+    def _new(self, step: int, scalars: Mapping[str, float]) -> Mapping[str, float]:
+        """``scalars`` less the tags the tracker already holds at ``step`` (a resumed run's repeats)."""
+        if not self._logged:
+            return scalars
+        return {k: v for k, v in scalars.items() if step > self._logged.get(self._tag(k), -1)}
+
+    @staticmethod
+    def _tag(name: str) -> str:
+        return name
 
     def _write(self, step: int, scalars: Mapping[str, float]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -138,9 +168,14 @@ class _Buffered(Sink):
     def _drain(self) -> None:
         """Write every buffered record now."""
         pending, self._pending = self._pending, []
-        for item in pending:
-            self._write(*item)
+        for step, scalars in pending:
+            scalars = self._new(step, scalars)
+            if scalars:
+                self._write(step, scalars)
         self._last_flush = self._clock()
+
+    def flush(self) -> None:
+        self._drain()
 
 
 class TensorBoardSink(_Buffered):
@@ -150,13 +185,16 @@ class TensorBoardSink(_Buffered):
     ----------
     logdir : path
         Where the event files go (``RUN_DIR/tensorboard`` from the CLI).
+    resume : bool, default False
+        Continue the event files already in ``logdir``: scalars at or below a tag's last logged
+        step there, and the spec text when it is there, are not written again.
 
     Examples
     --------
     >>> sink = TensorBoardSink("runs/x/tensorboard"); sink.on_record(0, {"loss": 1.0}); sink.on_finish({})
     """
 
-    def __init__(self, logdir: str | os.PathLike):
+    def __init__(self, logdir: str | os.PathLike, *, resume: bool = False):
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
@@ -165,11 +203,16 @@ class TensorBoardSink(_Buffered):
         from tensorboard.compat.proto.summary_pb2 import Summary
 
         self.logdir = Path(logdir)
+        self._start_buffer()
+        self._held: set[str] = set()  # resume: the text and image tags already there
+        if resume and self.logdir.is_dir():
+            self._logged, self._held = _tensorboard_logged(self.logdir)
         self._w = SummaryWriter(log_dir=str(self.logdir))
         self._summary = Summary
-        self._start_buffer()
 
     def on_start(self, spec: Mapping[str, Any]) -> None:
+        if any(t.startswith("spec") for t in self._held):
+            return
         flat = _flat(spec)
         text = "\n".join(f"    {k} = {v!r}" for k, v in flat.items())
         self._w.add_text("spec", text, 0)
@@ -180,6 +223,10 @@ class TensorBoardSink(_Buffered):
         if values:
             self._w._get_file_writer().add_summary(self._summary(value=values), step)
 
+    def flush(self) -> None:
+        self._drain()
+        self._w.flush()
+
     def on_figures(self, paths: Sequence[Path]) -> None:
         from PIL import Image
 
@@ -187,17 +234,32 @@ class TensorBoardSink(_Buffered):
         for p in paths:
             if Path(p).suffix.lower() != ".png":
                 continue
+            tag = f"figures/{Path(p).stem}"
+            if tag in self._held:
+                continue
             with Image.open(p) as im:
                 arr = np.asarray(im.convert("RGB"))
-            self._w.add_image(f"figures/{Path(p).stem}", arr, 0, dataformats="HWC")
+            self._w.add_image(tag, arr, 0, dataformats="HWC")
 
     def on_finish(self, summary: Mapping[str, Any]) -> None:
         self._drain()
         for k, v in _flat(summary).items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) \
+                    and f"summary/{k}" not in self._logged:
                 self._w.add_scalar(f"summary/{k}", float(v), 0)
         self._w.flush()
         self._w.close()
+
+
+def _tensorboard_logged(logdir: Path) -> tuple[dict[str, int], set[str]]:
+    """Per scalar tag the last step the event files in ``logdir`` hold, and their text and image tags."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(logdir), size_guidance={"scalars": 0, "tensors": 0, "images": 1})
+    acc.Reload()
+    tags = acc.Tags()
+    last = {t: max(e.step for e in acc.Scalars(t)) for t in tags.get("scalars", []) if acc.Scalars(t)}
+    return last, {*tags.get("tensors", []), *tags.get("images", [])}
 
 
 class MLflowSink(_Buffered):
@@ -211,6 +273,10 @@ class MLflowSink(_Buffered):
         MLflow experiment name (the preset or sweep name).
     run_name : str, optional
         Name of the MLflow run; ``tags`` are set on it (a sweep sets ``simbias.sweep``).
+    run_id : str, optional
+        Continue this run when the tracking store still has it (a resumed run): its metrics at or
+        below each key's last logged step and its parameters are not logged again.  A run that is
+        gone (or ``None``) starts a new one; ``self.run_id`` says which.
 
     Examples
     --------
@@ -218,7 +284,7 @@ class MLflowSink(_Buffered):
     """
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str | None = None,
-                 tags: Mapping[str, str] | None = None):
+                 tags: Mapping[str, str] | None = None, run_id: str | None = None):
         try:
             from mlflow.tracking import MlflowClient
         except ImportError:
@@ -229,16 +295,45 @@ class MLflowSink(_Buffered):
             # MLflow 3 keeps the plain-file store behind this opt-in; a run directory stays self-contained
             os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         self.client = MlflowClient(tracking_uri=tracking_uri)
-        exp = self.client.get_experiment_by_name(experiment)
-        exp_id = exp.experiment_id if exp is not None else self.client.create_experiment(experiment)
-        self.run_id = self.client.create_run(exp_id, run_name=run_name, tags=dict(tags or {})).info.run_id
         self._buf: list = []
         self._start_buffer()
+        self._params: dict[str, str] = {}
+        old = self._continue(run_id) if run_id else None
+        if old is None:
+            exp = self.client.get_experiment_by_name(experiment)
+            exp_id = exp.experiment_id if exp is not None else self.client.create_experiment(experiment)
+            self.run_id = self.client.create_run(exp_id, run_name=run_name, tags=dict(tags or {})).info.run_id
+        else:
+            self.run_id = old
+
+    def _continue(self, run_id: str) -> str | None:
+        """Pick up ``run_id``: what it already holds (params, last step per metric); ``None`` if it is gone."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException:
+            return None
+        if run.info.lifecycle_stage != "active":
+            return None
+        self._params = dict(run.data.params)
+        for key in run.data.metrics:
+            hist = self.client.get_metric_history(run_id, key)
+            if hist:
+                self._logged[key] = max(m.step for m in hist)
+        if run.info.status != "RUNNING":
+            self.client.update_run(run_id, status="RUNNING")
+        return run_id
+
+    @staticmethod
+    def _tag(name: str) -> str:
+        return name.replace("[", "_").replace("]", "")
 
     def on_start(self, spec: Mapping[str, Any]) -> None:
         from mlflow.entities import Param
 
         params = [Param(k[:250], str(_param_value(v))[:6000]) for k, v in _flat(spec).items()]
+        params = [p for p in params if p.key not in self._params]  # a continued run keeps its own
         for i in range(0, len(params), 100):
             self.client.log_batch(self.run_id, params=params[i:i + 100])
 
@@ -248,7 +343,7 @@ class MLflowSink(_Buffered):
         import time
 
         ts = int(time.time() * 1000)
-        self._buf.extend(Metric(k.replace("[", "_").replace("]", ""), v, ts, int(step))
+        self._buf.extend(Metric(self._tag(k), v, ts, int(step))
                          for k, v in scalars.items() if math.isfinite(v))
         if len(self._buf) >= 900:
             self._flush()
@@ -272,8 +367,9 @@ class MLflowSink(_Buffered):
 
         self._drain()
         for k, v in _flat(summary).items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                self._buf.append(Metric(f"summary.{k}".replace("[", "_").replace("]", ""), float(v), 0, 0))
+            key = self._tag(f"summary.{k}")
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and key not in self._logged:
+                self._buf.append(Metric(key, float(v), 0, 0))
         self._flush()
         self.client.set_terminated(self.run_id)
 
@@ -296,16 +392,24 @@ def parse_log_option(values: Iterable[str]) -> list[tuple[str, str | None]]:
 
 
 def make_sinks(options: Sequence[tuple[str, str | None]], run_dir: str | os.PathLike, *, experiment: str,
-               run_name: str | None = None, tags: Mapping[str, str] | None = None) -> list[Sink]:
-    """Build the sinks named by :func:`parse_log_option` for one run directory."""
+               run_name: str | None = None, tags: Mapping[str, str] | None = None,
+               resume: bool = False) -> list[Sink]:
+    """Build the sinks named by :func:`parse_log_option` for one run directory.
+
+    ``resume=True`` continues what a killed try of the same run logged: the TensorBoard event
+    files in ``run_dir/tensorboard`` and the MLflow run named by ``run_dir/``:data:`MLFLOW_RUN_ID`.
+    """
     rd = Path(run_dir)
     sinks: list[Sink] = []
     for name, arg in options:
         if name == "tensorboard":
-            sinks.append(TensorBoardSink(rd / "tensorboard"))
+            sinks.append(TensorBoardSink(rd / "tensorboard", resume=resume))
         else:
             uri = arg or (rd / "mlruns").resolve().as_uri()
-            sinks.append(MLflowSink(uri, experiment, run_name=run_name or rd.name, tags=tags))
+            old = None
+            if resume and (rd / MLFLOW_RUN_ID).is_file():
+                old = (rd / MLFLOW_RUN_ID).read_text().strip() or None
+            sinks.append(MLflowSink(uri, experiment, run_name=run_name or rd.name, tags=tags, run_id=old))
     return sinks
 
 
@@ -371,6 +475,8 @@ class LiveLog:
     experiment : MLflow experiment name (the preset name).
     spec : the resolved spec as a dict (sent by ``on_start``).
     tags : MLflow run tags.
+    resume : continue what a killed try of this run logged (module docstring): each step once, the
+        same MLflow run.  The MLflow run's id goes into ``run_dir/``:data:`MLFLOW_RUN_ID`.
 
     Examples
     --------
@@ -380,19 +486,32 @@ class LiveLog:
     """
 
     def __init__(self, options: Sequence[tuple[str, str | None]], run_dir: str | os.PathLike, *, experiment: str,
-                 spec: Mapping[str, Any], tags: Mapping[str, str] | None = None):
+                 spec: Mapping[str, Any], tags: Mapping[str, str] | None = None, resume: bool = False):
         self.options, self.run_dir, self.experiment = list(options), Path(run_dir), experiment
-        self.spec, self.tags = spec, dict(tags or {})
+        self.spec, self.tags, self.resume = spec, dict(tags or {}), resume
         self.sinks: list[Sink] | None = None
         self.records = 0
 
+    def _make(self) -> list[Sink]:
+        sinks = make_sinks(self.options, self.run_dir, experiment=self.experiment, run_name=self.run_dir.name,
+                           tags=self.tags, resume=self.resume)
+        for s in sinks:
+            if isinstance(s, MLflowSink):
+                atomic_write_text(self.run_dir / MLFLOW_RUN_ID, s.run_id + "\n")
+        return sinks
+
     def _open(self) -> list[Sink]:
         if self.sinks is None:
-            self.sinks = make_sinks(self.options, self.run_dir, experiment=self.experiment,
-                                    run_name=self.run_dir.name, tags=self.tags)
+            self.sinks = self._make()
             for s in self.sinks:
                 s.on_start(self.spec)
         return self.sinks
+
+    def sync(self) -> None:
+        """Write what the sinks hold to the trackers; :func:`simbias.experiments.run` calls it before
+        each checkpoint, so the trackers have every record the checkpoint covers."""
+        for s in self.sinks or ():
+            s.flush()
 
     def __call__(self, step: int, values: Mapping[str, Any]) -> None:
         scalars = scalars_of(values)
@@ -404,8 +523,7 @@ class LiveLog:
     def finish(self, summary: Mapping[str, Any], figures: Sequence[Path] = (), history: History | None = None) -> int:
         """Close the sinks (figures, summary); returns the number of records sent (live or replayed)."""
         if self.sinks is None:
-            sinks = make_sinks(self.options, self.run_dir, experiment=self.experiment,
-                               run_name=self.run_dir.name, tags=self.tags)
+            sinks = self._make()
             self.sinks = sinks
             return replay(sinks, history, spec=self.spec, summary=summary, figures=figures)
         for s in self.sinks:
