@@ -45,7 +45,8 @@ def run(spec, out: str | Path | None = None, *, device: str = "cpu", progress: b
 
     ``on_record(step, values)`` receives every record as training takes it (live logging; a plan
     of several named jobs prefixes the names with the job's); an ``on_record`` with a ``sync()``
-    method (:class:`simbias.workflow.LiveLog`) has it called before each checkpoint is written.  ``checkpoint_every`` (steps;
+    method (the CLI's live tracker log) has it called before each checkpoint is written, so the
+    trackers hold every record a checkpoint covers.  ``checkpoint_every`` (steps;
     ``"auto"``: every 5 000 steps for jobs of at least 20 000 steps, else none; ``0``/``None``:
     none) writes ``checkpoint.pt`` into the run directory atomically; ``resume=True`` continues
     from it when the directory holds this same spec (the claim refuses another spec), and
