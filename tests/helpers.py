@@ -2,10 +2,19 @@
 
 ``TOL`` is what ``assert_close`` uses; ``REL`` is the relative bound (max |a − b| / max |b| over a whole
 array) that batched-vs-per-member and sweep-vs-run comparisons assert on every CPU (DESIGN.md,
-"Exactness contract"): float32 relative 1e-5, float64 relative 1e-10.
+"Exactness contract"): float32 relative 1e-5, float64 relative 1e-10.  ``kill_after_checkpoint`` starts
+the CLI in a subprocess and SIGKILLs it once a checkpoint is on disk (the resume tests).
 """
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
+import pytest
 import torch
 
 TOL = {
@@ -61,3 +70,30 @@ def _read_csv(path):
     from simbias.io import read_csv
 
     return read_csv(path)
+
+
+_SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def kill_after_checkpoint(args: list[str], checkpoint_glob: tuple[Path, str], timeout: float = 120.0) -> None:
+    """Start ``simbias ARGS``; SIGKILL it as soon as a checkpoint file appears."""
+    env = {**os.environ, "PYTHONPATH": f"{_SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "simbias", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    folder, pattern = checkpoint_glob
+    t0 = time.monotonic()
+    try:
+        while not (folder.is_dir() and any(folder.glob(pattern))):
+            if proc.poll() is not None:
+                pytest.fail(f"simbias ended (rc {proc.returncode}) before a checkpoint: {proc.stderr.read().decode()}")
+            if time.monotonic() - t0 > timeout:
+                pytest.fail("no checkpoint appeared")
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL

@@ -173,36 +173,15 @@ def test_resumed_run_logs_each_step_once_into_the_same_tracker_run(tmp_path, mon
 def test_run_killed_for_real_resumes_with_every_step_logged_once(tmp_path, monkeypatch):
     """SIGKILL as soon as the first checkpoint is on disk: the trackers already hold every record
     before it (synced before the checkpoint is written), and the resumed run adds the rest once."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+    from helpers import kill_after_checkpoint
 
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # read the local store here (the sinks set it too)
-    src = Path(__file__).resolve().parents[2] / "src"
     args = ["run", "fprinciple-1d", "--set", "train.steps=600", "--set", "model.widths=[32,32]",
             "--set", "record.every=10", "--set", "problem.n_test=200", "--checkpoint-every", "100", "--quiet",
             "--no-figures", "--log", "tensorboard", "--log", "mlflow"]
     ref, killed = tmp_path / "ref", tmp_path / "killed"
-    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "simbias", *args, "--out", str(killed)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t0 = time.monotonic()
-    try:
-        while not (killed / "checkpoint.pt").exists():
-            assert proc.poll() is None, f"ended before a checkpoint: {proc.stderr.read().decode()}"
-            assert time.monotonic() - t0 < 120, "no checkpoint appeared"
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL and not (killed / "manifest.json").exists()
+    kill_after_checkpoint([*args, "--out", str(killed)], (killed, "checkpoint.pt"))
+    assert not (killed / "manifest.json").exists()
     tb0, ml0, _ = _logged(killed)
     assert tb0["train_loss"][0][:10] == list(range(0, 100, 10))  # all before the checkpoint (step 100)
     assert ml0["train_loss"][0][:10] == list(range(0, 100, 10))

@@ -8,11 +8,6 @@ machine, one thread, the same computation).
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +18,8 @@ from simbias.cli import main
 from simbias.experiments import resolve_spec, run
 from simbias.io import checkpoint_interval
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+from helpers import kill_after_checkpoint
+
 # 600 steps, a checkpoint every 100: long enough to be killed between checkpoints, short to test
 SMALL = ["--set", "train.steps=600", "--set", "model.widths=[32,32]", "--set", "record.every=10",
          "--set", "problem.n_test=200", "--checkpoint-every", "100", "--quiet"]
@@ -37,30 +33,6 @@ def _one_thread():
     torch.set_num_threads(n)
 
 
-def _kill_after_checkpoint(args: list[str], checkpoint_glob: tuple[Path, str], timeout: float = 120.0) -> None:
-    """Start ``simbias ARGS``; SIGKILL it as soon as a checkpoint file appears."""
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "simbias", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    folder, pattern = checkpoint_glob
-    t0 = time.monotonic()
-    try:
-        while not (folder.is_dir() and any(folder.glob(pattern))):
-            if proc.poll() is not None:
-                pytest.fail(f"simbias ended (rc {proc.returncode}) before a checkpoint: {proc.stderr.read().decode()}")
-            if time.monotonic() - t0 > timeout:
-                pytest.fail("no checkpoint appeared")
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-
-
 def _same_run(a: Path, b: Path) -> None:
     with np.load(a / "history.npz") as za, np.load(b / "history.npz") as zb:
         assert sorted(za.files) == sorted(zb.files)
@@ -71,7 +43,7 @@ def _same_run(a: Path, b: Path) -> None:
 
 def test_run_killed_mid_run_resumes_bitwise(tmp_path):
     killed, ref = tmp_path / "killed", tmp_path / "ref"
-    _kill_after_checkpoint(["run", "fprinciple-1d", *SMALL, "--no-figures", "--out", str(killed)],
+    kill_after_checkpoint(["run", "fprinciple-1d", *SMALL, "--no-figures", "--out", str(killed)],
                            (killed, "checkpoint.pt"))
     assert (killed / "checkpoint.pt").exists() and not (killed / "manifest.json").exists()
     assert main(["run", "fprinciple-1d", *SMALL, "--no-figures", "--out", str(killed), "--resume"]) == 0
@@ -84,7 +56,7 @@ def test_run_killed_mid_run_resumes_bitwise(tmp_path):
 def test_sweep_task_killed_mid_run_resumes_bitwise(tmp_path, engine):
     killed, ref = tmp_path / "killed", tmp_path / "ref"
     args = ["sweep", "fprinciple-1d", *SMALL, "--seeds", "2", "--engine", engine]
-    _kill_after_checkpoint([*args, "--out", str(killed)], (killed / "checkpoints", "*.pt"))
+    kill_after_checkpoint([*args, "--out", str(killed)], (killed / "checkpoints", "*.pt"))
     assert main(["sweep", str(killed / "sweep.toml"), "--resume", "--quiet", "--checkpoint-every", "100",
                  "--engine", engine]) == 0
     assert not (killed / "checkpoints").exists()
