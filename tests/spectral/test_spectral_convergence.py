@@ -36,3 +36,9 @@ def test_never_below_and_always_below():
 
 def test_the_threshold_itself_is_not_below():
     assert converged_steps(np.array([0, 1]), np.array([[0.1], [0.1]]), 0.1) == ([None], [None])
+
+
+def test_inclusive_counts_the_threshold_itself():
+    steps, errors = np.array([0, 1, 2]), np.array([[0.3], [0.1], [0.05]])
+    assert converged_steps(steps, errors, 0.1, inclusive=True) == ([1], [1])
+    assert converged_steps(steps, errors, 0.1) == ([2], [2])

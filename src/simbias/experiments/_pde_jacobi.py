@@ -258,8 +258,8 @@ def _summarize_jacobi(spec: JacobiVsDNNSpec, plan: Plan, history: History) -> di
               (history[f"{m}_steps"], history[f"{m}_peak_error"]) for m in ("jacobi", "network", "hybrid")}
     converged = {m: converged_steps(st, err, thr) for m, (st, err) in tracks.items()}
     rel = {"jacobi": history["jacobi_rel_l2"], "network": history["grid_rel_l2"], "hybrid": history["hybrid_rel_l2"]}
-    below = np.nextafter(target, 1)  # an error < below is ≤ target: the first sweep that reaches it
-    reach = {m: converged_steps(tracks[m][0], rel[m][:, None], below)[0][0] for m in ("jacobi", "hybrid")}
+    reach = {m: converged_steps(tracks[m][0], rel[m][:, None], target, inclusive=True)[0][0]  # first sweep ≤ target
+             for m in ("jacobi", "hybrid")}
     return {
         "frequencies": [round(float(f), 6) for f in history["peak_frequencies"]],
         "peak_indices": [int(k) for k in history["peaks"]],

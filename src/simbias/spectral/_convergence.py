@@ -7,7 +7,7 @@ import numpy as np
 __all__ = ["converged_steps"]
 
 
-def converged_steps(steps, errors, threshold: float) -> tuple[list, list]:
+def converged_steps(steps, errors, threshold: float, *, inclusive: bool = False) -> tuple[list, list]:
     """Per frequency: the first recorded step with error below ``threshold``, and the step from which
     it stays below until the end.
 
@@ -19,6 +19,8 @@ def converged_steps(steps, errors, threshold: float) -> tuple[list, list]:
         One column per frequency (peak, band), e.g. Δ_F(k) of :func:`peak_errors` over training.
     threshold : float
         An error strictly below this counts as converged.
+    inclusive : bool, default False
+        Count an error equal to ``threshold`` as converged too (``≤`` instead of ``<``).
 
     Returns
     -------
@@ -32,8 +34,11 @@ def converged_steps(steps, errors, threshold: float) -> tuple[list, list]:
     >>> err = np.array([[1.0, 1.0], [0.05, 0.5], [0.2, 0.3], [0.01, 0.02]])
     >>> converged_steps(np.array([0, 10, 20, 30]), err, 0.1)
     ([10, 30], [30, 30])
+    >>> converged_steps(np.array([0, 10]), np.array([[1.0], [0.1]]), 0.1, inclusive=True)
+    ([10], [10])
     """
-    below = (np.asarray(errors) < threshold).T  # one row per frequency
+    err = np.asarray(errors)
+    below = (err <= threshold if inclusive else err < threshold).T  # one row per frequency
     tail = [b.size if b.all() else int(np.argmin(b[::-1])) for b in below]  # records below at the end
     first = [int(steps[np.argmax(b)]) if b.any() else None for b in below]
     return first, [int(steps[b.size - n]) if n else None for b, n in zip(below, tail)]
