@@ -183,6 +183,7 @@ def _cmd_show_config(args) -> int:
 
 def _cmd_run(args) -> int:
     from ..experiments import resolve_spec, run, to_dict
+    from ..io import RunDir
     from ..viz import build_report
 
     take_checkpoint_override(args)
@@ -192,7 +193,7 @@ def _cmd_run(args) -> int:
     log_opts = prepare_logging(args)
     out = Path(args.out) if args.out else _default_out(name, to_dict(spec))
     live = live_log(log_opts, out, name, spec, resume=args.resume)
-    fresh = args.resume and not (out / "checkpoint.pt").exists()
+    fresh = args.resume and not RunDir(out).checkpoint.exists()
     show = not args.quiet and sys.stderr.isatty() or os.environ.get("SIMBIAS_PROGRESS") == "1"
     reports: list[Path] = []
 
