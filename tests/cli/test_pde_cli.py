@@ -99,6 +99,9 @@ def test_annulus_figures_and_holes(tmp_path):
     (["show-config", "mscale-fit", "--set", "extra_activations=[\"nope\"]"], "extra_activations"),
     (["show-config", "poisson-annulus", "--set", "problem.domain.r_inner=5.0"], "problem.domain"),
     (["show-config", "mscale-poisson", "--set", "model.arch=transformer"], "model.arch"),
+    (["show-config", "mscale-poisson", "--set", "model.arch=cnn"], "model.arch"),  # nn has it; not a PDE network
+    (["run", "jacobi-vs-dnn", "--set", "train.lr_decay=1"], "train.lr_decay"),
+    (["run", "mscale-fit", "--set", "train.optimizer=bogus"], "train.optimizer"),
     (["show-config", "pb-1d", "--set", "baseline.arch=msffn", "--set", "baseline.widths=[7, 8]"], "baseline.widths"),
     (["show-config", "pb-1d", "--set", "baseline.arch=msffn", "--set", "baseline.sigmas=[1, -2]"], "baseline.sigmas"),
     (["run", "mscale-poisson", "--set", "baseline.arch=fourier", "--set", "baseline.sigma=0"], "baseline.sigma"),

@@ -138,7 +138,8 @@ def test_crop_keeps_the_pixels_of_the_full_image():
 
 @pytest.mark.parametrize("key,value", [("model.n_features", 7), ("model.sigma", 0), ("model.posenc_max", -1),
                                        ("model.widths", []), ("problem.size", 2), ("problem.image", "lena"),
-                                       ("train.optimizer", "lbfgs"), ("train.lr_decay", 1.0), ("record.n_bands", 0)])
+                                       ("train.optimizer", "lbfgs"), ("train.lr_decay", 1.0), ("record.n_bands", 0),
+                                       ("record.every", 0), ("record.snapshot_every", 0)])
 def test_bad_settings_name_their_key(key, value):
     with pytest.raises(InputError, match=key.replace(".", r"\.")):
         resolve_spec("fourier-image", [f"{key}={json.dumps(value)}"])
